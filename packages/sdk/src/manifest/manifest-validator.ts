@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020.js';
+import semver from 'semver';
+import { PolyradError } from '../errors.js';
+import { SDK_VERSION } from '../version.js';
+import { manifestSchema } from './manifest.schema.js';
+import type { AlgorithmManifest } from './manifest.types.js';
+
+const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+const validateShape = ajv.compile(manifestSchema);
+
+export interface EngineVersions {
+  sdk: string;
+  polyrad?: string;
+}
+
+/**
+ * Validates a parsed manifest: its shape (JSON Schema), then what a schema cannot say: ranges are
+ * valid semver, the engines accept the running SDK/platform, regexes compile, output schemas compile.
+ * Throws PolyradError MANIFEST_INVALID naming `source` and every problem found.
+ */
+export function validateManifest(
+  data: unknown,
+  source: string,
+  engines: EngineVersions = { sdk: SDK_VERSION },
+): AlgorithmManifest {
+  const problems: string[] = [];
+  if (!validateShape(data)) {
+    for (const e of validateShape.errors ?? []) {
+      problems.push(`${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
+    }
+    throw new PolyradError('MANIFEST_INVALID', `invalid manifest: ${problems.join('; ')}`, source);
+  }
+  const manifest = data as unknown as AlgorithmManifest;
+  for (const [engine, range] of Object.entries(manifest.engines)) {
+    const running = engines[engine as keyof EngineVersions];
+    if (!semver.validRange(range)) problems.push(`/engines/${engine} "${range}" is not a semver range`);
+    else if (running && !semver.satisfies(running, range)) {
+      problems.push(`/engines/${engine} "${range}" does not accept the running ${engine} ${running}`);
+    }
+  }
+  manifest.consumes.forEach((c, n) => {
+    if (!semver.validRange(c.range)) problems.push(`/consumes/${n}/range "${c.range}" is not a semver range`);
+  });
+  manifest.series.criteria.forEach((c, n) => {
+    if (c.op !== 'regex') return;
+    try {
+      new RegExp(c.value, c.flags);
+    } catch (error) {
+      problems.push(`/series/criteria/${n}/value is not a valid regex: ${(error as Error).message}`);
+    }
+  });
+  manifest.produces.forEach((p, n) => {
+    if (!p.schema) return;
+    try {
+      ajv.compile(p.schema);
+    } catch (error) {
+      problems.push(`/produces/${n}/schema does not compile: ${(error as Error).message}`);
+    }
+  });
+  if (manifest.config) {
+    try {
+      ajv.compile(manifest.config);
+    } catch (error) {
+      problems.push(`/config does not compile: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new PolyradError('MANIFEST_INVALID', `invalid manifest: ${problems.join('; ')}`, source);
+  }
+  return manifest;
+}
+
+/** Reads and validates a manifest.json file. */
+export function readManifestFile(path: string, engines?: EngineVersions): AlgorithmManifest {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new PolyradError('MANIFEST_UNREADABLE', `cannot read manifest: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, path);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new PolyradError('MANIFEST_INVALID', `manifest is not valid JSON: ${(error as Error).message}`, path);
+  }
+  return validateManifest(data, path, engines);
+}

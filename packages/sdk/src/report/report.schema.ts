@@ -1,0 +1,99 @@
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import type { Report } from './report.types.js';
+
+const vec3 = { type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 3 } as const;
+
+/** JSON Schema of report.json; Report is its TypeScript mirror. */
+export const reportSchema = {
+  $id: 'https://polyrad.dev/schemas/report.json',
+  type: 'object',
+  required: ['study', 'series', 'algorithms', 'findings', 'impression', 'warnings', 'status', 'disclaimer', 'generatedAt', 'generator'],
+  additionalProperties: false,
+  properties: {
+    study: {
+      type: 'object',
+      required: ['studyInstanceUid', 'patientId', 'studyDate', 'accessionNumber'],
+      additionalProperties: false,
+      properties: {
+        studyInstanceUid: { type: 'string' },
+        patientId: { type: 'string' },
+        studyDate: { type: 'string' },
+        accessionNumber: { type: 'string' },
+      },
+    },
+    series: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['seriesInstanceUid', 'modality', 'fingerprint'],
+        additionalProperties: false,
+        properties: { seriesInstanceUid: { type: 'string' }, modality: { type: 'string' }, fingerprint: { type: 'object' } },
+      },
+    },
+    algorithms: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'version', 'status'],
+        additionalProperties: false,
+        properties: {
+          id: { type: 'string' },
+          version: { type: 'string' },
+          status: { enum: ['succeeded', 'failed', 'skipped'] },
+          reason: { type: 'string' },
+          durationMs: { type: 'number', minimum: 0 },
+          seriesInstanceUid: { type: 'string' },
+        },
+      },
+    },
+    findings: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['code', 'value', 'unit', 'algorithm', 'seriesInstanceUid'],
+        properties: {
+          code: { type: 'string', pattern: '^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*$' },
+          value: { type: ['number', 'string'] },
+          unit: { type: 'string' },
+          category: { type: 'string' },
+          reference: {
+            type: 'object',
+            required: ['text', 'source'],
+            properties: { min: { type: 'number' }, max: { type: 'number' }, text: { type: 'string' }, source: { type: 'string' } },
+          },
+          algorithm: {
+            type: 'object',
+            required: ['id', 'version'],
+            properties: { id: { type: 'string' }, version: { type: 'string' } },
+          },
+          seriesInstanceUid: { type: 'string' },
+          center: vec3,
+        },
+      },
+    },
+    impression: { type: 'string' },
+    warnings: { type: 'array', items: { type: 'string' } },
+    status: { enum: ['draft', 'signed'] },
+    disclaimer: { type: 'string', minLength: 1 },
+    generatedAt: { type: 'string', format: 'date-time' },
+    generator: {
+      type: 'object',
+      required: ['name', 'version'],
+      properties: { name: { const: 'polyrad' }, version: { type: 'string' } },
+    },
+  },
+} as const;
+
+const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+addFormats.default(ajv);
+const validate = ajv.compile(reportSchema);
+
+/** Problems with a report against the schema, as "path message" lines; empty when valid. */
+export function reportSchemaErrors(report: unknown): string[] {
+  return validate(report) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
+}
+
+export function isValidReport(report: unknown): report is Report {
+  return reportSchemaErrors(report).length === 0;
+}

@@ -1,0 +1,33 @@
+import type { AlgorithmFinding } from '../algorithm/algorithm.types.js';
+
+export const DECISION_SUPPORT_NOTICE =
+  'Decision support only: computer-generated measurements, unverified until a radiologist reviews and signs the report.';
+
+export interface ReportFinding extends AlgorithmFinding {
+  algorithm: { id: string; version: string };
+  seriesInstanceUid: string;
+}
+
+export interface AlgorithmRun {
+  id: string;
+  version: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  reason?: string;
+  durationMs?: number;
+  seriesInstanceUid?: string;
+}
+
+/** report.json: the combined report of one study (DESIGN.md, "Public contracts"). */
+export interface Report {
+  study: { studyInstanceUid: string; patientId: string; studyDate: string; accessionNumber: string };
+  series: Array<{ seriesInstanceUid: string; modality: string; fingerprint: Record<string, unknown> }>;
+  algorithms: AlgorithmRun[];
+  findings: ReportFinding[];
+  impression: string;
+  warnings: string[];
+  /** always "draft" until a radiologist signs */
+  status: 'draft' | 'signed';
+  disclaimer: string;
+  generatedAt: string;
+  generator: { name: 'polyrad'; version: string };
+}
