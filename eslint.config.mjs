@@ -1,0 +1,33 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+// Module boundaries (DESIGN.md): the SDK and plugins stay framework-free so vendors can build
+// them without the platform; only the platform may use NestJS, TypeORM and pg.
+const serverOnly = ['@nestjs/*', 'typeorm', 'pg', '@electric-sql/*'];
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', '**/vite.config.ts'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'scope:sdk', onlyDependOnLibsWithTags: [], bannedExternalImports: serverOnly },
+            { sourceTag: 'scope:plugin', onlyDependOnLibsWithTags: ['scope:sdk'], bannedExternalImports: serverOnly },
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:sdk', 'scope:shared'], bannedExternalImports: serverOnly },
+            { sourceTag: 'scope:ui', onlyDependOnLibsWithTags: ['scope:sdk'], bannedExternalImports: serverOnly },
+            { sourceTag: 'scope:platform', onlyDependOnLibsWithTags: ['scope:sdk', 'scope:shared', 'scope:plugin'] },
+          ],
+        },
+      ],
+    },
+  },
+);
