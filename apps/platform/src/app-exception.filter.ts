@@ -1,0 +1,59 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { isPolyradError } from '@polyrad/sdk';
+import type { Response } from 'express';
+
+/** HTTP status of each known PolyradError code; unknown codes follow the naming conventions below. */
+const STATUS_BY_CODE: Record<string, number> = {
+  INVALID_STUDY_UID: HttpStatus.BAD_REQUEST,
+  REPORT_INVALID: HttpStatus.UNPROCESSABLE_ENTITY,
+  DATABASE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+}
+
+/**
+ * Every error leaves the API as JSON `{ code, message }` with a stable code and no stack trace.
+ * PolyradErrors carry messages meant for users; anything else is a bug, logged here and reported as INTERNAL_ERROR.
+ */
+@Catch()
+export class AppExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const { status, body } = this.toResponse(exception);
+    if (res.headersSent) return;
+    res.status(status).json(body);
+  }
+
+  toResponse(exception: unknown): { status: number; body: ErrorBody } {
+    if (isPolyradError(exception)) {
+      return { status: statusOf(exception.code), body: { code: exception.code, message: exception.message } };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      return { status, body: { code: HttpStatus[status] ?? `HTTP_${status}`, message: httpMessage(exception) } };
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { code: 'INTERNAL_ERROR', message: 'internal server error' } };
+  }
+}
+
+function statusOf(code: string): number {
+  const known = STATUS_BY_CODE[code];
+  if (known !== undefined) return known;
+  if (code.endsWith('_NOT_FOUND')) return HttpStatus.NOT_FOUND;
+  if (code.startsWith('INVALID_') || code.endsWith('_INVALID')) return HttpStatus.BAD_REQUEST;
+  return HttpStatus.INTERNAL_SERVER_ERROR;
+}
+
+function httpMessage(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}

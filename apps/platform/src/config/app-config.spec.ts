@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isPolyradError } from '@polyrad/sdk';
+import { CONFIG_INVALID, loadConfig } from './app-config.js';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    assert.deepEqual(loadConfig({}, '/srv/polyrad'), { port: 3000, dicomPort: 11112, dataDir: '/srv/polyrad/data' });
+  });
+
+  it('reads every variable from the environment', () => {
+    const config = loadConfig(
+      { PORT: '8080', DICOM_PORT: '104', POLYRAD_DATA_DIR: 'var/pr', DATABASE_URL: 'postgresql://u:p@db:5432/polyrad' },
+      '/srv',
+    );
+    assert.deepEqual(config, {
+      port: 8080,
+      dicomPort: 104,
+      dataDir: '/srv/var/pr',
+      databaseUrl: 'postgresql://u:p@db:5432/polyrad',
+    });
+  });
+
+  it('treats empty values as unset and keeps absolute data dirs', () => {
+    assert.deepEqual(loadConfig({ PORT: '', DATABASE_URL: ' ', POLYRAD_DATA_DIR: '/abs/dir' }, '/srv'), {
+      port: 3000,
+      dicomPort: 11112,
+      dataDir: '/abs/dir',
+    });
+  });
+
+  for (const bad of ['abc', '-1', '65536', '80.5', '1e3']) {
+    it(`rejects PORT=${bad} with an error naming PORT`, () => {
+      assert.throws(
+        () => loadConfig({ PORT: bad }),
+        (error: unknown) =>
+          isPolyradError(error) && error.code === CONFIG_INVALID && error.message.includes('PORT') && error.message.includes(bad),
+      );
+    });
+  }
+
+  it('names every invalid variable at once', () => {
+    assert.throws(
+      () => loadConfig({ DICOM_PORT: 'x', DATABASE_URL: 'mysql://db/x' }),
+      (error: unknown) =>
+        isPolyradError(error) && /DICOM_PORT must/.test(error.message) && /DATABASE_URL must/.test(error.message),
+    );
+  });
+});

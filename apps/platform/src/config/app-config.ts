@@ -1,0 +1,65 @@
+import { resolve } from 'node:path';
+import { PolyradError } from '@polyrad/sdk';
+
+/** Everything the server reads from its environment, validated once at start. */
+export interface AppConfig {
+  /** HTTP port (0 picks a free one, used by tests). */
+  port: number;
+  /** DICOM C-STORE SCP port. */
+  dicomPort: number;
+  /** Absolute path of the data directory (embedded database, DICOM files). */
+  dataDir: string;
+  /** A real PostgreSQL server; when absent the embedded PGlite in `${dataDir}/pg` is used. */
+  databaseUrl?: string;
+}
+
+/** Injection token for AppConfig (an interface has no runtime class to inject by). */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export const CONFIG_INVALID = 'CONFIG_INVALID';
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads and validates the server configuration. Every invalid variable is named in one
+ * PolyradError (code CONFIG_INVALID) so a misconfigured start fails with one clear line.
+ */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): AppConfig {
+  const problems: string[] = [];
+  const port = readPort(env, 'PORT', 3000, problems);
+  const dicomPort = readPort(env, 'DICOM_PORT', 11112, problems);
+  const dataDir = resolve(cwd, nonEmpty(env.POLYRAD_DATA_DIR) ?? './data');
+  const databaseUrl = nonEmpty(env.DATABASE_URL);
+  if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@host:5432/polyrad');
+  }
+  if (problems.length > 0) {
+    throw new PolyradError(CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
+  }
+  return { port, dicomPort, dataDir, ...(databaseUrl === undefined ? {} : { databaseUrl }) };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function readPort(env: Env, name: string, fallback: number, problems: string[]): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value > 65535) {
+    problems.push(`${name} must be an integer from 0 to 65535, got ${JSON.stringify(env[name])}`);
+    return fallback;
+  }
+  return value;
+}
+
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'postgres:' || url.protocol === 'postgresql:';
+  } catch {
+    return false;
+  }
+}

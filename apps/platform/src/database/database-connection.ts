@@ -1,0 +1,92 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions.js';
+import { PolyradError } from '@polyrad/sdk';
+import type { AppConfig } from '../config/app-config.js';
+import { ReportEntity } from '../studies/report.entity.js';
+import { SeriesEntity } from '../studies/series.entity.js';
+import { StudyEntity } from '../studies/study.entity.js';
+import { EmbeddedPostgres, type EmbeddedEndpoint } from './embedded-postgres.js';
+import { InitialSchema1700000000000 } from './migrations/1700000000000-initial-schema.js';
+
+export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export const entities = [StudyEntity, SeriesEntity, ReportEntity];
+export const migrations = [InitialSchema1700000000000];
+
+/** An open, migrated database and how to close it (TypeORM first, then the embedded server if any). */
+export interface Database {
+  kind: DatabaseKind;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+/** Injection token for the Database of the running app. */
+export const DATABASE = Symbol('DATABASE');
+
+/** TypeORM options shared by both backends; only the endpoint and the pool differ. */
+export function dataSourceOptions(target: { url: string } | EmbeddedEndpoint): DataSourceOptions {
+  const common: PostgresConnectionOptions = {
+    type: 'postgres',
+    entities,
+    migrations,
+    // Never derive schema from entities: migrations are the only source of DDL, on both backends.
+    synchronize: false,
+    migrationsRun: true,
+    migrationsTransactionMode: 'all',
+    logging: ['error'],
+    connectTimeoutMS: 5000,
+  };
+  if ('url' in target) return { ...common, url: target.url };
+  // PGlite executes one statement stream at a time: one pooled connection, kept open.
+  return {
+    ...common,
+    host: target.host,
+    port: target.port,
+    username: 'postgres',
+    database: 'postgres',
+    poolSize: 1,
+    extra: { idleTimeoutMillis: 0 },
+  };
+}
+
+/**
+ * Opens the database the config selects: DATABASE_URL, or the embedded PGlite in `${dataDir}/pg`,
+ * and brings its schema up to date. Failures become PolyradErrors with one readable line.
+ */
+export async function openDatabase(config: Pick<AppConfig, 'dataDir' | 'databaseUrl'>): Promise<Database> {
+  const embedded = config.databaseUrl ? undefined : await EmbeddedPostgres.start(config.dataDir);
+  const kind: DatabaseKind = embedded ? 'pglite' : 'postgres';
+  const where = embedded ? embedded.pgDir : redact(config.databaseUrl!);
+  const dataSource = new DataSource(dataSourceOptions(embedded ? embedded.endpoint : { url: config.databaseUrl! }));
+  const close = async (): Promise<void> => {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await embedded?.stop();
+  };
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    await close().catch(() => undefined);
+    if (error instanceof PolyradError) throw error;
+    throw new PolyradError(DATABASE_UNAVAILABLE, `cannot open the ${kind} database: ${describe(error)}`, where);
+  }
+  return { kind, dataSource, close };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
+  const message = error instanceof Error ? error.message : String(error);
+  return message || (error as { code?: string }).code || 'unknown error';
+}
+
+/** The URL without its password, for messages and logs. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(invalid DATABASE_URL)';
+  }
+}
