@@ -1,0 +1,250 @@
+import { open, readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { DataSet } from 'dicom-parser';
+import { PolyradError, type Vec3 } from '@polyrad/sdk';
+import type { DicomInstance } from './dicom-instance.types.js';
+import { elementPastEnd, parseDataSet, type ParsedDataSet } from './dicom-dataset.parser.js';
+import { TransferSyntax } from './transfer-syntax.names.js';
+
+export const DICOMDIR_SOP_CLASS_UID = '1.2.840.10008.1.3.10';
+
+export interface ReadDicomHeaderOptions {
+  /** Reject files without Pixel Data (SR, RT plans, DICOMDIR...). Default true. */
+  requirePixelData?: boolean;
+}
+
+// Headers are almost always well inside this; larger ones trigger a second, whole-file read.
+const HEADER_CHUNK_BYTES = 64 * 1024;
+
+function text(ds: DataSet, tag: string): string {
+  // UI values are padded with NUL; everything else with spaces (trimmed by dicom-parser).
+  return (ds.string(tag) ?? '').replace(/\0/g, '').trim();
+}
+
+function numbers(ds: DataSet, tag: string): number[] | undefined {
+  const value = text(ds, tag);
+  if (!value) return undefined;
+  const parsed = value.split('\\').map((v) => (v.trim() === '' ? NaN : Number(v)));
+  return parsed.every(Number.isFinite) ? parsed : undefined;
+}
+
+function number(ds: DataSet, tag: string): number | undefined {
+  return numbers(ds, tag)?.[0];
+}
+
+function fixed(values: number[] | undefined, count: number): number[] | undefined {
+  return values && values.length === count ? values : undefined;
+}
+
+function us(ds: DataSet, tag: string): number | undefined {
+  const element = ds.elements[tag];
+  return element && element.length >= 2 ? ds.uint16(tag) : undefined;
+}
+
+/** US-or-SS attributes (padding values) follow PixelRepresentation; read the 16-bit pattern and interpret it. */
+function usOrSs(ds: DataSet, tag: string, signed: boolean): number | undefined {
+  const raw = us(ds, tag);
+  if (raw === undefined) return undefined;
+  return signed && raw >= 0x8000 ? raw - 0x10000 : raw;
+}
+
+/** The instance record of a parsed dataset. */
+export function instanceFromDataSet(path: string, fileSize: number, parsed: ParsedDataSet): DicomInstance {
+  const ds = parsed.dataSet;
+  const PixelRepresentation = us(ds, 'x00280103') ?? 0;
+  const BitsAllocated = us(ds, 'x00280100') ?? 0;
+  const BitsStored = us(ds, 'x00280101') ?? BitsAllocated;
+  return {
+    path,
+    fileSize,
+    TransferSyntaxUID: parsed.TransferSyntaxUID,
+    MediaStorageSOPClassUID: text(ds, 'x00020002'),
+    SOPClassUID: text(ds, 'x00080016'),
+    SOPInstanceUID: text(ds, 'x00080018'),
+    StudyInstanceUID: text(ds, 'x0020000d'),
+    SeriesInstanceUID: text(ds, 'x0020000e'),
+    FrameOfReferenceUID: text(ds, 'x00200052'),
+    PatientID: text(ds, 'x00100020'),
+    PatientName: text(ds, 'x00100010'),
+    PatientBirthDate: text(ds, 'x00100030'),
+    PatientSex: text(ds, 'x00100040'),
+    PatientAge: text(ds, 'x00101010'),
+    StudyDate: text(ds, 'x00080020'),
+    StudyTime: text(ds, 'x00080030'),
+    SeriesDate: text(ds, 'x00080021'),
+    AccessionNumber: text(ds, 'x00080050'),
+    StudyDescription: text(ds, 'x00081030'),
+    SeriesDescription: text(ds, 'x0008103e'),
+    Modality: text(ds, 'x00080060'),
+    SeriesNumber: number(ds, 'x00200011'),
+    InstanceNumber: number(ds, 'x00200013'),
+    AcquisitionNumber: number(ds, 'x00200012'),
+    BodyPartExamined: text(ds, 'x00180015'),
+    ImageType: text(ds, 'x00080008').split('\\').map((v) => v.trim()).filter(Boolean),
+    ConvolutionKernel: text(ds, 'x00181210'),
+    ContrastBolusAgent: text(ds, 'x00180010'),
+    KVP: number(ds, 'x00180060'),
+    Manufacturer: text(ds, 'x00080070'),
+    ManufacturerModelName: text(ds, 'x00081090'),
+    PatientPosition: text(ds, 'x00185100'),
+    Rows: us(ds, 'x00280010') ?? 0,
+    Columns: us(ds, 'x00280011') ?? 0,
+    BitsAllocated,
+    BitsStored,
+    HighBit: us(ds, 'x00280102') ?? BitsStored - 1,
+    PixelRepresentation,
+    SamplesPerPixel: us(ds, 'x00280002') ?? 1,
+    PhotometricInterpretation: text(ds, 'x00280004'),
+    ImagePositionPatient: fixed(numbers(ds, 'x00200032'), 3) as Vec3 | undefined,
+    ImageOrientationPatient: fixed(numbers(ds, 'x00200037'), 6) as DicomInstance['ImageOrientationPatient'],
+    PixelSpacing: fixed(numbers(ds, 'x00280030'), 2) as [number, number] | undefined,
+    SliceThickness: number(ds, 'x00180050'),
+    SpacingBetweenSlices: number(ds, 'x00180088'),
+    SliceLocation: number(ds, 'x00201041'),
+    RescaleSlope: number(ds, 'x00281053') ?? 1,
+    RescaleIntercept: number(ds, 'x00281052') ?? 0,
+    RescaleType: text(ds, 'x00281054'),
+    PixelPaddingValue: usOrSs(ds, 'x00280120', PixelRepresentation === 1),
+    PixelPaddingRangeLimit: usOrSs(ds, 'x00280121', PixelRepresentation === 1),
+    NumberOfFrames: number(ds, 'x00280008') ?? 1,
+    WindowCenter: number(ds, 'x00281050'),
+    WindowWidth: number(ds, 'x00281051'),
+    hasPixelData: Boolean(parsed.pixelData),
+  };
+}
+
+type FileHandle = Awaited<ReturnType<typeof open>>;
+
+async function openFile(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    throw unreadable(error, path);
+  }
+}
+
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(bytes, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return bytes.subarray(0, done);
+}
+
+/**
+ * Walks the item headers of encapsulated Pixel Data (8 bytes each, no pixel bytes read) so a file
+ * cut inside its compressed frames is caught at scan time, not when a volume is loaded.
+ */
+async function checkEncapsulatedComplete(handle: FileHandle, start: number, fileSize: number, path: string): Promise<void> {
+  let position = start;
+  // Enough for any real multi-frame object; past it, decoding will tell.
+  for (let items = 0; items < 20000; items++) {
+    if (position === fileSize && items > 1) return; // no sequence delimiter, but whole items: tolerated
+    if (position + 8 > fileSize) break;
+    const header = await readAt(handle, position, 8);
+    const view = new DataView(header.buffer, header.byteOffset, 8);
+    const group = view.getUint16(0, true);
+    const element = view.getUint16(2, true);
+    const length = view.getUint32(4, true);
+    if (group === 0xfffe && element === 0xe0dd) return;
+    if (group !== 0xfffe || element !== 0xe000) {
+      throw new PolyradError('DICOM_MALFORMED', `the compressed pixel data is corrupt (unexpected tag (${group.toString(16)},${element.toString(16)}) at byte ${position})`, path);
+    }
+    position += 8 + length;
+    if (position > fileSize) break;
+  }
+  if (position <= fileSize) return;
+  throw new PolyradError('DICOM_TRUNCATED', 'the compressed pixel data is cut short; the file was probably not copied completely, get it again from the source', path);
+}
+
+export function unreadable(error: unknown, path: string): PolyradError {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return new PolyradError('DICOM_FILE_NOT_FOUND', 'no such file or folder', path);
+  if (code === 'EISDIR') return new PolyradError('DICOM_NOT_DICOM', 'is a folder, not a DICOM file', path);
+  if (code === 'EACCES' || code === 'EPERM') return new PolyradError('DICOM_UNREADABLE_FILE', 'permission denied; check the file permissions', path);
+  return new PolyradError('DICOM_UNREADABLE_FILE', `could not be read (${code ?? String(error)})`, path);
+}
+
+/** Reads a whole file; typed errors for missing or unreadable files. */
+export async function readWholeFile(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw unreadable(error, path);
+  }
+}
+
+/**
+ * Parses a file's header, reading only its first 64 KiB when the header fits in them (it usually
+ * does), and checks that the file is complete as far as the header can tell.
+ */
+export async function parseDicomFileHeader(filePath: string): Promise<{ parsed: ParsedDataSet; fileSize: number; path: string }> {
+  const path = resolve(filePath);
+  const handle = await openFile(path);
+  try {
+    let fileSize: number;
+    let bytes: Uint8Array;
+    try {
+      fileSize = (await handle.stat()).size;
+      bytes = await readAt(handle, 0, Math.min(fileSize, HEADER_CHUNK_BYTES));
+    } catch (error) {
+      throw unreadable(error, path);
+    }
+    let parsed: ParsedDataSet | undefined;
+    if (bytes.length < fileSize) {
+      try {
+        parsed = parseDataSet(bytes, path, fileSize);
+        // Stopped at the chunk's end rather than at Pixel Data, or needs the whole file to inflate: read it all.
+        if (!parsed.pixelData || parsed.TransferSyntaxUID === TransferSyntax.DeflatedExplicitVRLittleEndian) parsed = undefined;
+      } catch (error) {
+        if (error instanceof PolyradError && (error.code === 'DICOM_NOT_DICOM' || error.code === 'DICOM_EMPTY_FILE')) throw error;
+        parsed = undefined;
+      }
+      if (!parsed) bytes = await readWholeFile(path);
+    }
+    parsed ??= parseDataSet(bytes, path, fileSize);
+    const complete = bytes.length >= fileSize;
+    const pastEnd = complete ? elementPastEnd(parsed.dataSet, parsed.dataSet.byteArray.length) : undefined;
+    if (pastEnd) {
+      throw new PolyradError('DICOM_TRUNCATED', `the file ends inside attribute (${pastEnd.slice(1, 5)},${pastEnd.slice(5)}); it was probably cut short in a copy or transfer`, path);
+    }
+    const pixel = parsed.pixelData;
+    if (pixel && parsed.TransferSyntaxUID !== TransferSyntax.DeflatedExplicitVRLittleEndian) {
+      if (pixel.hadUndefinedLength) {
+        await checkEncapsulatedComplete(handle, pixel.dataOffset, fileSize, path);
+      } else if (pixel.dataOffset + pixel.length > fileSize) {
+        throw new PolyradError(
+          'DICOM_TRUNCATED',
+          `the pixel data is cut short: ${pixel.length} bytes declared, only ${Math.max(0, fileSize - pixel.dataOffset)} present; the file was probably not copied completely`,
+          path,
+        );
+      }
+    }
+    return { parsed, fileSize, path };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads one DICOM file's header (everything before Pixel Data) into an instance record; pixels are
+ * not decoded. Throws PolyradError (subject = the file) for empty, non-DICOM, truncated or corrupt
+ * files, and for files without pixel data unless `requirePixelData` is false.
+ */
+export async function readDicomHeader(filePath: string, options: ReadDicomHeaderOptions = {}): Promise<DicomInstance> {
+  const { parsed, fileSize, path } = await parseDicomFileHeader(filePath);
+  const instance = instanceFromDataSet(path, fileSize, parsed);
+  if (options.requirePixelData ?? true) {
+    if (instance.MediaStorageSOPClassUID === DICOMDIR_SOP_CLASS_UID) {
+      throw new PolyradError('DICOM_DICOMDIR', 'is a DICOMDIR (an index of other files), not an image; its folder is read instead', path);
+    }
+    if (!instance.hasPixelData) {
+      const what = instance.Modality ? `a ${instance.Modality} object` : 'a DICOM object';
+      throw new PolyradError('DICOM_NO_PIXEL_DATA', `${what} without pixel data (SOPClassUID ${instance.SOPClassUID || 'missing'}); it is not an image`, path);
+    }
+  }
+  return instance;
+}

@@ -1,0 +1,102 @@
+import type { Vec3 } from '@polyrad/sdk';
+
+/**
+ * What one DICOM file holds, read from its header without decoding pixels. Attribute names are
+ * DICOM keywords verbatim; text attributes that are absent read as '' and numbers as undefined,
+ * so a fingerprint can tell "empty" from "not a number" without guessing.
+ */
+export interface DicomInstance {
+  /** Absolute path of the file. */
+  path: string;
+  fileSize: number;
+  TransferSyntaxUID: string;
+  /** (0002,0002); '1.2.840.10008.1.3.10' marks a DICOMDIR. */
+  MediaStorageSOPClassUID: string;
+  SOPClassUID: string;
+  SOPInstanceUID: string;
+  StudyInstanceUID: string;
+  SeriesInstanceUID: string;
+  FrameOfReferenceUID: string;
+  PatientID: string;
+  PatientName: string;
+  PatientBirthDate: string;
+  PatientSex: string;
+  PatientAge: string;
+  StudyDate: string;
+  StudyTime: string;
+  SeriesDate: string;
+  AccessionNumber: string;
+  StudyDescription: string;
+  SeriesDescription: string;
+  Modality: string;
+  SeriesNumber?: number;
+  InstanceNumber?: number;
+  AcquisitionNumber?: number;
+  BodyPartExamined: string;
+  ImageType: string[];
+  ConvolutionKernel: string;
+  ContrastBolusAgent: string;
+  KVP?: number;
+  Manufacturer: string;
+  ManufacturerModelName: string;
+  PatientPosition: string;
+  Rows: number;
+  Columns: number;
+  BitsAllocated: number;
+  BitsStored: number;
+  HighBit: number;
+  /** 0 unsigned, 1 two's complement. */
+  PixelRepresentation: number;
+  SamplesPerPixel: number;
+  PhotometricInterpretation: string;
+  ImagePositionPatient?: Vec3;
+  ImageOrientationPatient?: [number, number, number, number, number, number];
+  /** [row spacing (between rows, along a column), column spacing (between columns, along a row)], mm. */
+  PixelSpacing?: [number, number];
+  SliceThickness?: number;
+  SpacingBetweenSlices?: number;
+  SliceLocation?: number;
+  /** 1 when absent. */
+  RescaleSlope: number;
+  /** 0 when absent. */
+  RescaleIntercept: number;
+  RescaleType: string;
+  /** Interpreted with PixelRepresentation: LIDC's 63536 (0xF830) with signed pixels reads as -2000. */
+  PixelPaddingValue?: number;
+  PixelPaddingRangeLimit?: number;
+  /** 1 when absent. */
+  NumberOfFrames: number;
+  WindowCenter?: number;
+  WindowWidth?: number;
+  hasPixelData: boolean;
+}
+
+/** Instances that belong to one series (same StudyInstanceUID and SeriesInstanceUID). */
+export interface DicomSeries {
+  /** Stable grouping key: "<StudyInstanceUID>|<SeriesInstanceUID>", or "synthetic:<hash>". */
+  key: string;
+  /** The instances' UID, or a stable generated 2.25 UID when the files left it empty (see syntheticUids). */
+  StudyInstanceUID: string;
+  SeriesInstanceUID: string;
+  Modality: string;
+  SeriesNumber?: number;
+  SeriesDescription: string;
+  /** True when the UIDs above were made up because the files' own were empty. */
+  syntheticUids: boolean;
+  /** Sorted by path for a stable order; loadVolume sorts them in space. */
+  instances: DicomInstance[];
+  /** Things a user should know about how the series was put together. */
+  warnings: string[];
+}
+
+/** A file that could not be used, with the reason in a form a user can act on. */
+export interface RejectedInput {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface DicomScanResult {
+  instances: DicomInstance[];
+  rejected: RejectedInput[];
+}

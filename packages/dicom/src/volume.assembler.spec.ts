@@ -1,0 +1,201 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PolyradError, voxelToPatient, type Vec3 } from '@polyrad/sdk';
+import { groupSeries } from './series.grouper.js';
+import { scanDicomInputs } from './dicom-input.scanner.js';
+import { loadVolume } from './volume.assembler.js';
+import { readDicomHeader } from './dicom-file.reader.js';
+import { encodeDataSet, encodePart10, type DicomElementValue } from './explicit-vr-le.encoder.js';
+import { testData } from './test-data.helper.js';
+
+const lidc = testData('ct/lidc-idri-0001/jpeg-lossless-sv1');
+
+test('LIDC-IDRI-0001 (real CT, JPEG Lossless SV1) loads as one sorted 512x512x133 HU volume', { skip: lidc.skip }, async () => {
+  const { instances, rejected } = await scanDicomInputs([lidc.path]);
+  assert.deepEqual(rejected, []);
+  const series = groupSeries(instances);
+  assert.equal(series.length, 1);
+  assert.equal(series[0].instances.length, 133);
+  assert.equal(series[0].syntheticUids, false);
+
+  const started = performance.now();
+  const volume = await loadVolume(series[0]);
+  console.log(`# LIDC-IDRI-0001: loadVolume took ${Math.round(performance.now() - started)} ms`);
+
+  const { dimensions, spacing, origin, direction } = volume.geometry;
+  assert.deepEqual(dimensions, [512, 512, 133]);
+  assert.ok(Math.abs(spacing[0] - 0.703125) < 1e-6 && Math.abs(spacing[1] - 0.703125) < 1e-6, `pixel spacing ${spacing}`);
+  assert.ok(Math.abs(spacing[2] - 2.5) < 1e-3, `slice spacing ${spacing[2]}`);
+  assert.equal(volume.unit, 'HU');
+  assert.ok(volume.voxels instanceof Int16Array);
+  for (const [a, b] of [[0, 1], [0, 2], [1, 2]]) assert.ok(Math.abs(direction[a].reduce((s, v, n) => s + v * direction[b][n], 0)) < 1e-9);
+  for (const axis of direction) assert.ok(Math.abs(Math.hypot(...axis) - 1) < 1e-9);
+
+  // Sorted in space: z rises with k, from the lowest slice in the files to the highest.
+  const zs = instances.map((i) => i.ImagePositionPatient![2]);
+  assert.equal(origin[2], Math.min(...zs));
+  assert.ok(Math.abs(voxelToPatient(volume.geometry, 0, 0, 132)[2] - Math.max(...zs)) < 1e-3);
+
+  // Each file's own pixels are the slice at its ImagePositionPatient (fails if sorted by name or InstanceNumber).
+  const [nx, ny] = dimensions;
+  const slice = nx * ny;
+  for (const name of ['000001.dcm', '000050.dcm', '000133.dcm']) {
+    const header = await readDicomHeader(join(lidc.path, name));
+    const alone = await loadVolume([header]);
+    const k = Math.round((header.ImagePositionPatient![2] - origin[2]) / spacing[2]);
+    assert.deepEqual(volume.voxels.subarray(k * slice, (k + 1) * slice), alone.voxels, `${name} belongs at k=${k}`);
+  }
+
+  // Air in front of the chest, inside the reconstruction circle, reads about -1000 HU.
+  const mid = 66;
+  let sum = 0;
+  let count = 0;
+  for (let j = 20; j < 50; j++) for (let i = 240; i < 272; i++, count++) sum += volume.voxels[i + j * nx + mid * slice];
+  const air = sum / count;
+  assert.ok(air > -1050 && air < -950, `air ${air.toFixed(1)} HU`);
+
+  // Plausible tissue: fat and soft tissue present, contrast-enhanced blood present, no wrapped values.
+  let min = Infinity;
+  let max = -Infinity;
+  let fat = 0;
+  let soft = 0;
+  let blood = 0;
+  for (const v of volume.voxels) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (v >= -150 && v <= -50) fat++;
+    else if (v >= 20 && v <= 80) soft++;
+    else if (v >= 150 && v <= 400) blood++;
+  }
+  const total = volume.voxels.length;
+  assert.ok(fat / total > 0.02, `fat fraction ${fat / total}`);
+  assert.ok(soft / total > 0.02, `soft tissue fraction ${soft / total}`);
+  assert.ok(blood / total > 0.001, `enhanced blood fraction ${blood / total}`);
+  assert.ok(min >= -2048, `minimum ${min} HU`);
+  assert.ok(max < 4000, `maximum ${max} HU (signed pixels read as unsigned would wrap to ~63000)`);
+});
+
+// ---- synthetic files for pixel handling: padding, BitsStored, signedness, rescale ----
+
+interface SliceSpec {
+  Modality: string;
+  pixels: number[]; // raw 16-bit words as stored in the file
+  PixelRepresentation: number;
+  BitsStored: number;
+  slope?: string;
+  intercept?: string;
+  padding?: number; // 16-bit pattern, written as US
+  paddingLimit?: number;
+}
+
+function sliceFile(spec: SliceSpec, z: number): Uint8Array {
+  const text = (tag: number, vr: DicomElementValue['vr'], value: string): DicomElementValue => ({ tag, vr, value });
+  const words = new Uint8Array(spec.pixels.length * 2);
+  spec.pixels.forEach((w, n) => new DataView(words.buffer).setUint16(n * 2, w & 0xffff, true));
+  const elements: DicomElementValue[] = [
+    text(0x00080016, 'UI', '1.2.840.10008.5.1.4.1.1.2'),
+    text(0x00080018, 'UI', `2.25.${1000 + z}`),
+    text(0x00080060, 'CS', spec.Modality),
+    text(0x0020000d, 'UI', '2.25.1'),
+    text(0x0020000e, 'UI', '2.25.2'),
+    text(0x00200032, 'DS', `0\\0\\${z}`),
+    text(0x00200037, 'DS', '1\\0\\0\\0\\1\\0'),
+    { tag: 0x00280002, vr: 'US', value: [1] },
+    text(0x00280004, 'CS', 'MONOCHROME2'),
+    { tag: 0x00280010, vr: 'US', value: [1] },
+    { tag: 0x00280011, vr: 'US', value: [spec.pixels.length] },
+    text(0x00280030, 'DS', '1\\1'),
+    { tag: 0x00280100, vr: 'US', value: [16] },
+    { tag: 0x00280101, vr: 'US', value: [spec.BitsStored] },
+    { tag: 0x00280102, vr: 'US', value: [spec.BitsStored - 1] },
+    { tag: 0x00280103, vr: 'US', value: [spec.PixelRepresentation] },
+    text(0x00281052, 'DS', spec.intercept ?? '0'),
+    text(0x00281053, 'DS', spec.slope ?? '1'),
+    { tag: 0x7fe00010, vr: 'OW', value: words },
+  ];
+  if (spec.padding !== undefined) elements.push({ tag: 0x00280120, vr: 'US', value: [spec.padding] });
+  if (spec.paddingLimit !== undefined) elements.push({ tag: 0x00280121, vr: 'US', value: [spec.paddingLimit] });
+  return encodePart10(
+    [
+      text(0x00020002, 'UI', '1.2.840.10008.5.1.4.1.1.2'),
+      text(0x00020003, 'UI', `2.25.${1000 + z}`),
+      text(0x00020010, 'UI', '1.2.840.10008.1.2.1'),
+    ],
+    encodeDataSet(elements),
+  );
+}
+
+async function loadSlices(specs: SliceSpec[]) {
+  const dir = await mkdtemp(join(tmpdir(), 'polyrad-dicom-px-'));
+  try {
+    // Written in reverse z order so the file names disagree with space.
+    for (const [z, spec] of specs.entries()) await writeFile(join(dir, `s${specs.length - z}.dcm`), sliceFile(spec, z * 2));
+    const { instances, rejected } = await scanDicomInputs([dir]);
+    assert.deepEqual(rejected, []);
+    return await loadVolume(groupSeries(instances)[0]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('CT padding 63536 with signed pixels is compared as its 16-bit pattern (-2000) and becomes -1024 HU air', async () => {
+  const volume = await loadSlices([
+    { Modality: 'CT', pixels: [-2000, 0, 1024, 1064], PixelRepresentation: 1, BitsStored: 16, intercept: '-1024', padding: 63536 },
+    { Modality: 'CT', pixels: [-2000, -2000, 24, 2048], PixelRepresentation: 1, BitsStored: 16, intercept: '-1024', padding: 63536 },
+  ]);
+  assert.ok(volume.voxels instanceof Int16Array);
+  assert.deepEqual([...volume.voxels], [-1024, -1024, 0, 40, -1024, -1024, -1000, 1024]);
+  assert.deepEqual(volume.geometry.spacing, [1, 1, 2]);
+});
+
+test('a padding range (PixelPaddingRangeLimit) maps every value in it to air', async () => {
+  const volume = await loadSlices([
+    { Modality: 'CT', pixels: [0, 5, 10, 11], PixelRepresentation: 0, BitsStored: 16, intercept: '-1024', padding: 0, paddingLimit: 10 },
+  ]);
+  assert.deepEqual([...volume.voxels], [-1024, -1024, -1024, -1013]);
+});
+
+test('BitsStored 12: bits above it are masked off, and signed samples are sign-extended from bit 11', async () => {
+  const signed = await loadSlices([
+    // 0xF000 garbage in the unused bits; 0x0FFB is -5 in 12-bit two's complement.
+    { Modality: 'CT', pixels: [0xf000 | 0x0ffb, 0xa000 | 0x07ff, 0x0800], PixelRepresentation: 1, BitsStored: 12 },
+  ]);
+  assert.deepEqual([...signed.voxels], [-5, 2047, -2048]);
+  const unsigned = await loadSlices([{ Modality: 'CT', pixels: [0xf000 | 100, 0x0fff, 0], PixelRepresentation: 0, BitsStored: 12, intercept: '-1024' }]);
+  assert.deepEqual([...unsigned.voxels], [-924, 3071, -1024]);
+});
+
+test('a non-integral rescale gives Float32 values; non-CT padding becomes the smallest real value', async () => {
+  const ct = await loadSlices([{ Modality: 'CT', pixels: [0, 1, 3], PixelRepresentation: 0, BitsStored: 16, slope: '0.5', intercept: '-1024.25' }]);
+  assert.ok(ct.voxels instanceof Float32Array);
+  assert.deepEqual([...ct.voxels], [-1024.25, -1023.75, -1022.75]);
+  const mr = await loadSlices([{ Modality: 'MR', pixels: [0, 37, 40, 65535], PixelRepresentation: 0, BitsStored: 16, padding: 0 }]);
+  assert.ok(mr.voxels instanceof Uint16Array);
+  assert.deepEqual([...mr.voxels], [37, 37, 40, 65535]);
+  assert.notEqual(mr.unit, 'HU');
+});
+
+test('series that cannot form one regular grid are refused with a typed error naming a file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'polyrad-dicom-grid-'));
+  try {
+    const spec: SliceSpec = { Modality: 'CT', pixels: [1, 2], PixelRepresentation: 0, BitsStored: 16 };
+    for (const z of [0, 2, 4, 8]) await writeFile(join(dir, `z${z}.dcm`), sliceFile(spec, z));
+    const { instances } = await scanDicomInputs([dir]);
+    await assert.rejects(loadVolume(instances), (e: unknown) => {
+      assert.ok(e instanceof PolyradError);
+      assert.equal(e.code, 'DICOM_UNEVEN_SLICE_SPACING');
+      assert.match(e.toLine(), /z8\.dcm: slices are not evenly spaced/);
+      return true;
+    });
+    const twice = [...instances.slice(0, 2), { ...instances[0], path: join(dir, 'z0.dcm') }];
+    await assert.rejects(loadVolume(twice), (e: unknown) => e instanceof PolyradError && e.code === 'DICOM_DUPLICATE_SLICE_POSITION');
+    const tilted = instances.slice(0, 3).map((i, n) => ({ ...i, ImagePositionPatient: [n * 3, 0, n * 2] as Vec3 }));
+    await assert.rejects(loadVolume(tilted), (e: unknown) => e instanceof PolyradError && e.code === 'DICOM_GANTRY_TILT');
+    await assert.rejects(loadVolume([]), (e: unknown) => e instanceof PolyradError && e.code === 'DICOM_EMPTY_SERIES');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
