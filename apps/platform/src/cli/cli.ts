@@ -1,0 +1,114 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { isPolyradError, readManifestFile } from '@polyrad/sdk';
+import { AnalysisService, UnusableInputError, type RejectedInput } from '../analysis/analysis.service.js';
+import { bundledCatalog } from '../dispatch/plugin-catalog.js';
+import { PLATFORM_VERSION } from '../platform-version.js';
+import { formatExplanation } from './explain.formatter.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_UNUSABLE_INPUT = 2;
+
+interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const stdio: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+function printRejected(io: Io, rejected: RejectedInput[]): void {
+  for (const r of rejected) io.err(`polyrad: rejected ${r.path}: ${r.message} [${r.code}]`);
+}
+
+/** Builds the `polyrad` command line; returns the exit code instead of exiting, so tests can call it. */
+export async function runCli(program: Command, argv: string[], io: Io = stdio): Promise<number> {
+  let exitCode = EXIT_OK;
+  const verbose = () => Boolean(program.opts().verbose);
+  const log = (message: string) => {
+    if (verbose()) io.err(`polyrad: ${message}`);
+  };
+  program
+    .name('polyrad')
+    .description('Polyrad: runs every applicable radiology algorithm on a study and merges the results into one report.')
+    .version(PLATFORM_VERSION)
+    .option('-v, --verbose', 'log each step to stderr')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  program
+    .command('analyze')
+    .description('run the whole pipeline on DICOM files or folders and write report.json into --out')
+    .argument('<paths...>', 'DICOM files or folders of one study')
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--prior <path>', 'a prior study of the same patient to compare with (not yet supported)')
+    .action(async (paths: string[], options: { out: string; prior?: string }) => {
+      const service = new AnalysisService(bundledCatalog(), log);
+      try {
+        const { report, rejected } = await service.analyze(paths.map((p) => resolve(p)));
+        printRejected(io, rejected);
+        if (options.prior) report.warnings.push('--prior was given but comparison with priors is not available yet; the prior was not read');
+        const out = resolve(options.out);
+        await mkdir(out, { recursive: true });
+        await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+        const failed = report.algorithms.filter((a) => a.status === 'failed').length;
+        io.out(`polyrad: report for study ${report.study.studyInstanceUid}: ${report.findings.length} findings, ${failed} failed algorithms -> ${join(out, 'report.json')}`);
+      } catch (error) {
+        if (error instanceof UnusableInputError) {
+          printRejected(io, error.rejected);
+          io.err(`polyrad: ${error.message}`);
+          exitCode = EXIT_UNUSABLE_INPUT;
+          return;
+        }
+        throw error;
+      }
+    });
+
+  program
+    .command('explain')
+    .description('per series: its fingerprint and every plugin\'s match decision, with reasons')
+    .argument('<paths...>', 'DICOM files or folders')
+    .option('--json', 'print JSON instead of text')
+    .action(async (paths: string[], options: { json?: boolean }) => {
+      const service = new AnalysisService(bundledCatalog(), log);
+      const explanation = await service.explain(paths.map((p) => resolve(p)));
+      printRejected(io, explanation.rejected);
+      if (explanation.series.length === 0) {
+        io.err('polyrad: no usable DICOM image series in the input');
+        exitCode = EXIT_UNUSABLE_INPUT;
+        return;
+      }
+      io.out(options.json ? JSON.stringify(explanation.series, null, 2) : formatExplanation(explanation.series));
+    });
+
+  const plugin = program.command('plugin').description('tools for plugin vendors');
+  plugin
+    .command('validate')
+    .description('check a plugin package: manifest schema, engines ranges, regexes and output schemas')
+    .argument('<dir>', 'plugin package folder (holding manifest.json)')
+    .action((dir: string) => {
+      try {
+        const manifest = readManifestFile(join(resolve(dir), 'manifest.json'));
+        io.out(`polyrad: ${manifest.id}@${manifest.version} is valid`);
+      } catch (error) {
+        if (!isPolyradError(error)) throw error;
+        io.err(`polyrad: ${error.toLine()}`);
+        exitCode = EXIT_UNUSABLE_INPUT;
+      }
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (isPolyradError(error)) {
+      io.err(`polyrad: ${error.toLine()}`);
+      return EXIT_UNUSABLE_INPUT;
+    }
+    throw error;
+  }
+  return exitCode;
+}
