@@ -18,4 +18,7 @@ test('the SDK and plugins cannot import NestJS, TypeORM or pg; the platform can'
   assert.match((await lint('packages/algorithms/emphysema/src/probe.ts', "import 'typeorm';\n"))[0] ?? '', /not allowed to import "typeorm"/);
   assert.match((await lint('packages/algorithms/emphysema/src/probe.ts', "import 'pg';\n"))[0] ?? '', /not allowed to import "pg"/);
   assert.deepEqual(await lint('apps/platform/src/probe.ts', "import '@nestjs/common';\n"), []);
+  // A shipped plugin may not depend on the phantom; its tests may, for ground truth.
+  assert.equal((await lint('packages/algorithms/emphysema/src/probe.ts', "import '@polyrad/phantom';\n")).length, 1);
+  assert.deepEqual(await lint('packages/algorithms/emphysema/src/probe.spec.ts', "import '@polyrad/phantom';\n"), []);
 });

@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import semver from 'semver';
+import { PolyradError, validateManifest, type AlgorithmFinding, type LabelMask, type Volume, type VolumeGeometry } from '@polyrad/sdk';
+import { generateChestPhantom } from '@polyrad/phantom';
+import segmentation from '@polyrad/algorithm-lung-segmentation';
+import plugin, { emphysemaCategory, quantifyEmphysema } from './index.js';
+
+const geometry: VolumeGeometry = {
+  dimensions: [10, 10, 10],
+  spacing: [1, 1, 2],
+  origin: [0, 0, 0],
+  direction: [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
+};
+
+/** right half (i < 5) label 1 with 30 % of voxels at -980 HU, left half label 2 all at -850 HU */
+function synthetic(labelNames: Record<number, string> = { 1: 'lung.right', 2: 'lung.left' }): { volume: Volume; mask: LabelMask } {
+  const voxels = new Int16Array(1000);
+  const labels = new Uint8Array(1000);
+  for (let p = 0; p < 1000; p++) {
+    const i = p % 10;
+    const j = Math.floor(p / 10) % 10;
+    labels[p] = i < 5 ? 1 : 2;
+    // 30 % of the right lung: 3 of its 5 columns, in half of the rows
+    voxels[p] = i < 3 && j < 5 ? -980 : -850;
+  }
+  const flip = labelNames[1] === 'lung.left';
+  if (flip) labels.forEach((l, p) => (labels[p] = l === 1 ? 2 : 1));
+  return { volume: { geometry, voxels, unit: 'HU' }, mask: { geometry, labels, labelNames } };
+}
+
+const byCode = (findings: AlgorithmFinding[]): Record<string, AlgorithmFinding> => Object.fromEntries(findings.map((f) => [f.code, f]));
+
+test('volumes, LAA-950, Perc15 and categories on a hand-made volume', () => {
+  const { volume, mask } = synthetic();
+  const { measurements, findings } = quantifyEmphysema(volume, mask);
+  assert.deepEqual(measurements.voxelCount, { right: 500, left: 500, total: 1000 });
+  assert.equal(measurements.volumeMl.right, 1); // 500 voxels x 2 mm3
+  assert.equal(measurements.laa950Percent.right, 30);
+  assert.equal(measurements.laa950Percent.left, 0);
+  assert.equal(measurements.laa950Percent.total, 15);
+  assert.equal(measurements.perc15Hu.right, -980);
+  assert.equal(measurements.perc15Hu.left, -850);
+  assert.equal(measurements.perc15Hu.total, -980); // exactly 15 % at -980
+  const f = byCode(findings);
+  assert.equal(f['lung.right.laa950'].category, 'severe');
+  assert.equal(f['lung.left.laa950'].category, 'none');
+  assert.equal(f['lung.laa950'].category, 'moderate');
+  assert.equal(f['lung.right.volume'].unit, 'mL');
+  assert.equal(f['lung.perc15'].value, -980);
+});
+
+test('sides come from the mask label names, not from fixed numbers', () => {
+  const { volume, mask } = synthetic({ 1: 'lung.left', 2: 'lung.right' });
+  const { measurements } = quantifyEmphysema(volume, mask);
+  assert.equal(measurements.laa950Percent.right, 30);
+  assert.equal(measurements.laa950Percent.left, 0);
+  assert.throws(() => quantifyEmphysema(volume, { ...mask, labelNames: { 1: 'lung' } }), (e: unknown) => e instanceof PolyradError && e.code === 'MASK_INVALID');
+});
+
+test('severity bands: <5 none, 5-<10 mild, 10-<20 moderate, >=20 severe', () => {
+  assert.deepEqual([0, 4.99, 5, 9.99, 10, 19.99, 20, 60].map(emphysemaCategory), ['none', 'none', 'mild', 'mild', 'moderate', 'moderate', 'severe', 'severe']);
+});
+
+test('manifest validates, and consumes what the lung segmentation produces', () => {
+  const manifest = validateManifest(JSON.parse(readFileSync(new URL('../manifest.json', import.meta.url), 'utf8')), 'manifest.json');
+  assert.equal(manifest.id, 'polyrad.emphysema');
+  const produced = segmentation.manifest.produces.find((p) => p.type === manifest.consumes[0].type);
+  assert.ok(produced, 'lung segmentation produces the consumed type');
+  assert.ok(semver.satisfies(produced.version, manifest.consumes[0].range), `${produced.version} satisfies ${manifest.consumes[0].range}`);
+  assert.deepEqual(
+    manifest.findings.map((f) => f.code).sort(),
+    ['lung.laa950', 'lung.left.laa950', 'lung.left.volume', 'lung.perc15', 'lung.right.laa950', 'lung.right.volume'],
+  );
+});
+
+test('end to end: phantom -> lung segmentation plugin -> emphysema plugin -> findings near the truth', async () => {
+  const phantom = generateChestPhantom({ seed: 515, feetFirst: true, touchingLungs: true, emphysemaFraction: 0.15 });
+  const series = { seriesInstanceUid: '1.2.3', modality: 'CT', volume: phantom.volume, fingerprint: {} };
+  const context = { log: () => undefined };
+  const segmented = await segmentation.run({ series, artifacts: {}, config: {} }, context);
+  const artifacts = Object.fromEntries((segmented.artifacts ?? []).map((a) => [a.type, a]));
+  const outputs = await plugin.run({ series, artifacts, config: {} }, context);
+  const findings = outputs.findings ?? [];
+  const declared = new Map(plugin.manifest.findings.map((f) => [f.code, f.unit]));
+  assert.equal(findings.length, declared.size);
+  for (const finding of findings) {
+    assert.equal(finding.unit, declared.get(finding.code), finding.code);
+    assert.ok(finding.reference?.text && finding.reference.source, `${finding.code} has a reference with a source`);
+    if (finding.code.endsWith('laa950')) assert.ok(['none', 'mild', 'moderate', 'severe'].includes(finding.category!));
+  }
+  const f = byCode(findings);
+  const { truth } = phantom;
+  for (const side of ['right', 'left'] as const) {
+    const volume = f[`lung.${side}.volume`].value as number;
+    assert.ok(Math.abs(volume - truth.lungVolumeMl[side]) < 0.05 * truth.lungVolumeMl[side], `${side} ${volume} vs ${truth.lungVolumeMl[side]}`);
+    const laa = f[`lung.${side}.laa950`].value as number;
+    assert.ok(Math.abs(laa - truth.laa950Percent[side]) < 1.5, `${side} LAA ${laa} vs ${truth.laa950Percent[side]}`);
+  }
+  assert.ok(Math.abs((f['lung.laa950'].value as number) - truth.laa950Percent.total) < 1.5);
+  assert.equal(f['lung.laa950'].category, emphysemaCategory(truth.laa950Percent.total));
+  assert.ok(Math.abs((f['lung.perc15'].value as number) - truth.perc15Hu) <= 5, `perc15 ${f['lung.perc15'].value} vs ${truth.perc15Hu}`);
+});
+
+test('the plugin refuses to run without the lung mask', () => {
+  const { volume } = synthetic();
+  assert.throws(
+    () => plugin.run({ series: { seriesInstanceUid: '1', modality: 'CT', volume, fingerprint: {} }, artifacts: {}, config: {} }, { log: () => undefined }),
+    (e: unknown) => e instanceof PolyradError && e.code === 'INPUT_MISSING',
+  );
+});

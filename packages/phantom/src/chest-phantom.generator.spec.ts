@@ -1,0 +1,135 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { voxelToPatient } from '@polyrad/sdk';
+import { generateChestPhantom, PHANTOM_LABELS, type ChestPhantom } from './chest-phantom.generator.js';
+
+function centroidX(phantom: ChestPhantom, label: number): number {
+  const [nx, ny] = phantom.labels.geometry.dimensions;
+  let si = 0, sj = 0, sk = 0, count = 0;
+  phantom.labels.labels.forEach((l, p) => {
+    if (l !== label) return;
+    const k = Math.floor(p / (nx * ny));
+    const j = Math.floor((p - k * nx * ny) / nx);
+    si += p - k * nx * ny - j * nx;
+    sj += j;
+    sk += k;
+    count++;
+  });
+  return voxelToPatient(phantom.labels.geometry, si / count, sj / count, sk / count)[0];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+test('the same seed gives the same image; another seed gives another anatomy', () => {
+  const a = generateChestPhantom({ seed: 7 });
+  const b = generateChestPhantom({ seed: 7 });
+  const c = generateChestPhantom({ seed: 8 });
+  assert.deepEqual(a.truth, b.truth);
+  assert.ok(a.volume.voxels.every((v, p) => v === b.volume.voxels[p]));
+  assert.notEqual(a.truth.lungVolumeMl.right, c.truth.lungVolumeMl.right);
+});
+
+test('truth is recounted exactly from the label map and the HU values', () => {
+  const phantom = generateChestPhantom({ seed: 11, emphysemaFraction: 0.1 });
+  const { labels } = phantom.labels;
+  const hu = phantom.volume.voxels;
+  const [sx, sy, sz] = phantom.volume.geometry.spacing;
+  let right = 0, left = 0, rightLow = 0, leftLow = 0;
+  labels.forEach((l, p) => {
+    if (l === PHANTOM_LABELS.lungRight) {
+      right++;
+      if (hu[p] < -950) rightLow++;
+    } else if (l === PHANTOM_LABELS.lungLeft) {
+      left++;
+      if (hu[p] < -950) leftLow++;
+    }
+  });
+  assert.equal(phantom.truth.lungVoxelCount.right, right);
+  assert.equal(phantom.truth.lungVoxelCount.left, left);
+  assert.ok(Math.abs(phantom.truth.lungVolumeMl.left - (left * sx * sy * sz) / 1000) < 1e-6);
+  assert.ok(Math.abs(phantom.truth.laa950Percent.right - (100 * rightLow) / right) < 1e-9);
+  assert.ok(Math.abs(phantom.truth.laa950Percent.left - (100 * leftLow) / left) < 1e-9);
+  // a plausible (if small) adult lung size for the default 320 x 320 x 225 mm field
+  assert.ok(phantom.truth.lungVolumeMl.total > 1200 && phantom.truth.lungVolumeMl.total < 6000, `${phantom.truth.lungVolumeMl.total} mL`);
+});
+
+test('tissues have CT-like attenuation: aerated lung, soft tissue, outside air, bone', () => {
+  const phantom = generateChestPhantom({ seed: 3 });
+  const byLabel = new Map<number, number[]>();
+  phantom.labels.labels.forEach((l, p) => {
+    if (p % 7 !== 0) return; // sample
+    const list = byLabel.get(l) ?? [];
+    list.push(phantom.volume.voxels[p]);
+    byLabel.set(l, list);
+  });
+  const lung = [...byLabel.get(PHANTOM_LABELS.lungRight)!, ...byLabel.get(PHANTOM_LABELS.lungLeft)!];
+  const lungMedian = median(lung);
+  assert.ok(lungMedian > -900 && lungMedian < -820, `lung median ${lungMedian}`);
+  // without emphysema almost no lung is below -950 HU
+  assert.ok(phantom.truth.laa950Percent.total < 0.5, `${phantom.truth.laa950Percent.total}`);
+  assert.ok(Math.abs(median(byLabel.get(0)!) + 1000) < 10);
+  assert.ok(median(byLabel.get(PHANTOM_LABELS.bone)!) > 150);
+  const body = median(byLabel.get(PHANTOM_LABELS.body)!);
+  assert.ok(body > -150 && body < 80, `body median ${body}`);
+});
+
+test('the requested emphysema fraction is realised, unevenly between the lungs', () => {
+  for (const fraction of [0.05, 0.2]) {
+    const phantom = generateChestPhantom({ seed: 21, emphysemaFraction: fraction });
+    const { emphysemaVolumeFraction: realised, laa950Percent: laa } = phantom.truth;
+    assert.ok(Math.abs(realised.total - fraction) < 0.01, `realised ${realised.total} for ${fraction}`);
+    // clusters at -985 HU with 20 HU noise: about 95 % of their voxels fall below -950 HU
+    assert.ok(laa.total > 85 * fraction && laa.total < 102 * fraction, `LAA-950 ${laa.total}% for ${fraction}`);
+    assert.ok(Math.abs(laa.left - laa.right) > 0.05 * laa.total, 'left and right should differ');
+  }
+});
+
+test('patient left is +x and the trachea is superior, whatever the array order', () => {
+  for (const options of [{ seed: 5 }, { seed: 5, feetFirst: true }, { seed: 5, flipX: true }]) {
+    const phantom = generateChestPhantom(options);
+    const { geometry } = phantom.labels;
+    assert.ok(centroidX(phantom, PHANTOM_LABELS.lungLeft) > centroidX(phantom, PHANTOM_LABELS.lungRight) + 50, JSON.stringify(options));
+    const [nx, ny, nz] = geometry.dimensions;
+    // the top slice in patient space holds airway, not lung
+    const topK = geometry.direction[2][2] > 0 ? nz - 1 : 0;
+    const top = phantom.labels.labels.subarray(topK * nx * ny, (topK + 1) * nx * ny);
+    assert.ok(top.includes(PHANTOM_LABELS.airway), JSON.stringify(options));
+    assert.ok(!top.includes(PHANTOM_LABELS.lungLeft) && !top.includes(PHANTOM_LABELS.lungRight));
+  }
+  const feetFirst = generateChestPhantom({ seed: 5, feetFirst: true });
+  assert.deepEqual(feetFirst.volume.geometry.direction[2], [0, 0, -1]);
+  // same anatomy, same truth, only the slice order differs
+  assert.equal(feetFirst.truth.lungVoxelCount.total, generateChestPhantom({ seed: 5 }).truth.lungVoxelCount.total);
+});
+
+test('touching lungs share a face at the anterior junction; separate lungs do not', () => {
+  const touchingFaces = (phantom: ChestPhantom): number => {
+    const [nx] = phantom.labels.geometry.dimensions;
+    const l = phantom.labels.labels;
+    let faces = 0;
+    for (let p = 0; p + nx < l.length; p++) {
+      const a = l[p];
+      if (a !== 1 && a !== 2) continue;
+      const b = l[p + 1];
+      const c = l[p + nx];
+      if ((b === 1 || b === 2) && b !== a) faces++;
+      if ((c === 1 || c === 2) && c !== a) faces++;
+    }
+    return faces;
+  };
+  assert.ok(touchingFaces(generateChestPhantom({ seed: 9, touchingLungs: true })) > 20);
+  assert.equal(touchingFaces(generateChestPhantom({ seed: 9, touchingLungs: false })), 0);
+});
+
+test('a coarse grid still holds the whole body inside the field of view', () => {
+  const phantom = generateChestPhantom({ seed: 4, dimensions: [96, 96, 40], spacing: [3.5, 3.5, 5] });
+  const [nx, ny, nz] = phantom.labels.geometry.dimensions;
+  const l = phantom.labels.labels;
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (const i of [0, nx - 1]) assert.ok(l[k * nx * ny + j * nx + i] === 0 || l[k * nx * ny + j * nx + i] === PHANTOM_LABELS.table);
+  assert.ok(phantom.truth.lungVoxelCount.left > 1000 && phantom.truth.lungVoxelCount.right > 1000);
+});

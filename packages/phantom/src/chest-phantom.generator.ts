@@ -1,0 +1,507 @@
+import { patientToVoxel, type LabelMask, type Vec3, type Volume, type VolumeGeometry } from '@polyrad/sdk';
+import { SeededRandom } from './seeded-random.js';
+
+/**
+ * Synthetic chest CT with exact ground truth, for validating lung algorithms without patient data.
+ *
+ * Anatomy is described analytically in a patient-centred frame (u: patient left, v: posterior,
+ * w: superior, mm) that is rotated and shifted in-plane from the scanner's LPS frame, voxelised once
+ * into a tissue-class map, then converted to HU with Gaussian noise. Every number in `truth` is
+ * counted from the voxelised label map and the final HU values, so it is exact for this image.
+ */
+
+export interface ChestPhantomOptions {
+  seed: number;
+  /** [columns, rows, slices]; default [160, 160, 90] */
+  dimensions?: Vec3;
+  /** mm; default [2, 2, 2.5] */
+  spacing?: Vec3;
+  /** fraction of lung volume replaced by emphysema clusters (~-985 HU), 0..0.6; default 0 */
+  emphysemaFraction?: number;
+  /** slices run superior to inferior (k -> -z), as a feet-first acquisition sorted by instance may */
+  feetFirst?: boolean;
+  /** rows run from patient left to right (i -> -x) */
+  flipX?: boolean;
+  /** lungs meet at an anterior junction line (one air component); default: drawn from the seed */
+  touchingLungs?: boolean;
+  /** SD of the Gaussian image noise, HU; default 20 */
+  noiseSd?: number;
+  /** a patient table (dense shell, foam core) under the body; default true */
+  table?: boolean;
+}
+
+/** Label values of `ChestPhantom.labels`. Lungs include their vessels and emphysema; airways are separate. */
+export const PHANTOM_LABELS = {
+  lungRight: 1,
+  lungLeft: 2,
+  airway: 3,
+  body: 4,
+  bone: 5,
+  table: 6,
+} as const;
+
+export interface SidedNumbers {
+  left: number;
+  right: number;
+  total: number;
+}
+
+export interface ChestPhantomTruth {
+  lungVolumeMl: SidedNumbers;
+  lungVoxelCount: SidedNumbers;
+  /** % of lung-label voxels whose final HU is below -950 */
+  laa950Percent: SidedNumbers;
+  /** 15th percentile of lung-label HU (lowest integer h with at least 15 % of voxels <= h) */
+  perc15Hu: number;
+  /** emphysema-cluster voxels / lung voxels, from the tissue map (what was requested, as realised) */
+  emphysemaVolumeFraction: SidedNumbers;
+  airwayVoxelCount: number;
+  /** LPS centre of the trachea lumen at the carina, mm */
+  carina: Vec3;
+  touchingLungs: boolean;
+  feetFirst: boolean;
+  rotationDeg: number;
+}
+
+export interface ChestPhantom {
+  volume: Volume;
+  labels: LabelMask;
+  truth: ChestPhantomTruth;
+}
+
+// Tissue classes of the intermediate map (internal).
+const AIR = 0;
+const FAT = 1;
+const SOFT = 2;
+const LUNG_R = 3;
+const LUNG_L = 4;
+const CORTICAL = 5;
+const TRABECULAR = 6;
+const AIRWAY_LUMEN = 7;
+const AIRWAY_WALL = 8;
+const VESSEL_R = 9;
+const VESSEL_L = 10;
+const EMPH_R = 11;
+const EMPH_L = 12;
+const TABLE_SHELL = 13;
+const TABLE_CORE = 14;
+
+// Mean HU per class (lung parenchyma gets a gravity-dependent gradient on top).
+const CLASS_HU = new Float32Array([-1000, -100, 40, -865, -865, 700, 200, -1000, 60, 40, 40, -985, -985, 250, -850]);
+const CLASS_LABEL = new Uint8Array([0, 4, 4, 1, 2, 5, 5, 3, 3, 1, 2, 1, 2, 6, 6]);
+
+interface Capsule {
+  a: Vec3;
+  b: Vec3;
+  radius: number;
+}
+
+export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom {
+  const rng = new SeededRandom(options.seed);
+  const dimensions: Vec3 = options.dimensions ?? [160, 160, 90];
+  const spacing: Vec3 = options.spacing ?? [2, 2, 2.5];
+  const emphysemaFraction = Math.min(0.6, Math.max(0, options.emphysemaFraction ?? 0));
+  const feetFirst = options.feetFirst ?? false;
+  const noiseSd = options.noiseSd ?? 20;
+  const withTable = options.table ?? true;
+  const [nx, ny, nz] = dimensions;
+  const [sx, sy, sz] = spacing;
+  const nxy = nx * ny;
+  const n = nxy * nz;
+
+  // Grid centred on the LPS origin; axis-aligned so x depends on i only, y on j, z on k.
+  const dirX = options.flipX ? -1 : 1;
+  const dirZ = feetFirst ? -1 : 1;
+  const halfX = ((nx - 1) * sx) / 2;
+  const halfY = ((ny - 1) * sy) / 2;
+  const halfZ = ((nz - 1) * sz) / 2;
+  const geometry: VolumeGeometry = {
+    dimensions,
+    spacing,
+    origin: [-dirX * halfX, -halfY, -dirZ * halfZ],
+    direction: [
+      [dirX, 0, 0],
+      [0, 1, 0],
+      [0, 0, dirZ],
+    ],
+  };
+  const xOf = (i: number): number => geometry.origin[0] + i * sx * dirX;
+  const yOf = (j: number): number => geometry.origin[1] + j * sy;
+  const zOf = (k: number): number => geometry.origin[2] + k * sz * dirZ;
+
+  // ---- randomised layout (all in mm; in-plane sizes scaled so the body fits the field of view) ----
+  const bodyX0 = rng.uniform(135, 160);
+  const bodyY0 = rng.uniform(100, 120);
+  const scale = Math.min(1, (0.92 * halfX - 10) / bodyX0, (0.92 * halfY - 24) / bodyY0);
+  const bx = bodyX0 * scale;
+  const by = bodyY0 * scale;
+  const ox = rng.uniform(-8, 8) * scale;
+  const oy = rng.uniform(-6, 6) * scale;
+  const rotationDeg = rng.uniform(-6, 6);
+  const cosT = Math.cos((rotationDeg * Math.PI) / 180);
+  const sinT = Math.sin((rotationDeg * Math.PI) / 180);
+  const fat = rng.uniform(8, 18) * scale;
+  const wall = rng.uniform(10, 16) * scale;
+  const cageX = bx - fat - wall;
+  const cageY = by - fat - wall;
+  const touching = options.touchingLungs ?? rng.next() < 0.4;
+
+  const mediastinumHalf = rng.uniform(14, 22) * scale;
+  const lungV = rng.uniform(-0.04, 0.06) * by;
+  const medialEdge = touching ? -rng.uniform(3, 6) * scale : rng.uniform(4, 12) * scale;
+  const lungs = [-1, 1].map((side) => {
+    // side -1: right lung (patient right is -x), +1: left lung
+    const lateral = cageX + 6 * scale + rng.uniform(-4, 4) * scale;
+    const ax = (lateral - medialEdge) / 2;
+    return {
+      side,
+      cu: side * (lateral + medialEdge) / 2,
+      ax,
+      ay: cageY - Math.abs(lungV) + rng.uniform(2, 10) * scale,
+      zApex: 0,
+      zBase: 0,
+      dome: 0,
+      taperStart: rng.uniform(0.5, 0.62),
+    };
+  });
+  const zTop = halfZ;
+  const apex = zTop - rng.uniform(12, 22);
+  const height = rng.uniform(0.72, 0.8) * 2 * halfZ;
+  for (const lung of lungs) {
+    lung.zApex = apex + rng.uniform(-4, 4);
+    // the right hemidiaphragm sits higher (liver)
+    lung.zBase = apex - height + (lung.side < 0 ? rng.uniform(6, 14) : rng.uniform(0, 5));
+    lung.dome = rng.uniform(0.18, 0.26) * (lung.zApex - lung.zBase);
+  }
+  const zBaseMin = Math.min(lungs[0].zBase, lungs[1].zBase);
+  const junction = { z0: zBaseMin + 0.45 * height, z1: zBaseMin + 0.75 * height, length: rng.uniform(8, 14) * scale };
+
+  const spineR = rng.uniform(16, 21) * scale;
+  const spineV = cageY - rng.uniform(22, 30) * scale;
+  const cortical = Math.max(2.5, 1.2 * Math.max(sx, sy));
+  const aorta = { u: rng.uniform(18, 26) * scale, v: spineV - spineR - rng.uniform(2, 8) * scale, r: 12 * scale };
+  const heart = {
+    u: rng.uniform(8, 20) * scale,
+    v: rng.uniform(-0.25, -0.1) * by,
+    w: zBaseMin + rng.uniform(0.2, 0.3) * height,
+    a: rng.uniform(45, 55) * scale,
+    b: rng.uniform(40, 50) * scale,
+    c: rng.uniform(45, 60),
+  };
+  const trachea = {
+    u: rng.uniform(-4, 4) * scale,
+    v: spineV - spineR - rng.uniform(18, 26) * scale,
+    r: rng.uniform(7, 9.5) * scale,
+  };
+  const carinaW = apex - rng.uniform(0.22, 0.32) * height;
+  const aortaTop = carinaW + 10;
+  // a wall at least one voxel step thick cannot be crossed by a 6-connected path, so lumens stay closed
+  const airwayWall = Math.max(2, 1.05 * Math.max(sx, sy, sz));
+
+  // local (u, v, w) -> LPS
+  const toPatient = (u: number, v: number, w: number): Vec3 => [ox + cosT * u - sinT * v, oy + sinT * u + cosT * v, w];
+
+  // ---- per-slice parameters, then the analytic voxelisation (hot loop over a typed array) ----
+  const tissue = new Uint8Array(n);
+  const sliceLung = new Float64Array(4); // ax, ay for right and left at this slice
+  const tableTop = oy + by + 1.5;
+  const tableHalfWidth = Math.min(0.85 * halfX, 225);
+  const tableThickness = 12;
+  const tableShell = Math.max(2.5, 1.2 * sy);
+  for (let k = 0; k < nz; k++) {
+    const w = zOf(k);
+    let anyLung = false;
+    for (let s = 0; s < 2; s++) {
+      const lung = lungs[s];
+      const t = (w - lung.zBase) / (lung.zApex - lung.zBase);
+      let f = 0;
+      if (t >= 0 && t < 1) {
+        f = t <= lung.taperStart ? 1 : Math.sqrt(Math.max(0, 1 - ((t - lung.taperStart) / (1 - lung.taperStart)) ** 2));
+      }
+      sliceLung[2 * s] = lung.ax * f;
+      sliceLung[2 * s + 1] = lung.ay * f;
+      if (f > 0) anyLung = true;
+    }
+    // anterior junction: below vJunction the mediastinal band is absent, so the lungs meet at u = 0
+    let vJunction = -Infinity;
+    if (touching && w > junction.z0 && w < junction.z1) {
+      let tip = -cageY;
+      for (let s = 0; s < 2; s++) {
+        const ax = sliceLung[2 * s];
+        const ay = sliceLung[2 * s + 1];
+        const cu = lungs[s].cu;
+        if (ax > Math.abs(cu)) tip = Math.max(tip, lungV - ay * Math.sqrt(1 - (cu / ax) ** 2));
+      }
+      vJunction = tip + junction.length;
+    }
+    const dwHeart = (w - heart.w) / heart.c;
+    const heartF = Math.abs(dwHeart) < 1 ? Math.sqrt(1 - dwHeart * dwHeart) : 0;
+    const heartA = heart.a * heartF;
+    const heartB = heart.b * heartF;
+    const hasAorta = w < aortaTop;
+    const base = k * nxy;
+    for (let j = 0; j < ny; j++) {
+      const dy = yOf(j) - oy;
+      const row = base + j * nx;
+      for (let i = 0; i < nx; i++) {
+        const x = xOf(i);
+        const dx = x - ox;
+        const u = cosT * dx + sinT * dy;
+        const v = -sinT * dx + cosT * dy;
+        let cls = AIR;
+        const eb = (u / bx) ** 2 + (v / by) ** 2;
+        if (eb > 1) {
+          const y = dy + oy;
+          if (withTable && y > tableTop && y < tableTop + tableThickness && Math.abs(x - ox) < tableHalfWidth) {
+            const edge = Math.min(y - tableTop, tableTop + tableThickness - y, tableHalfWidth - Math.abs(x - ox));
+            cls = edge < tableShell ? TABLE_SHELL : TABLE_CORE;
+          }
+        } else if ((u / (bx - fat)) ** 2 + (v / (by - fat)) ** 2 > 1) {
+          cls = FAT;
+        } else {
+          cls = SOFT;
+          const ds = Math.sqrt(u * u + (v - spineV) ** 2);
+          if (ds < spineR) {
+            cls = ds > spineR - cortical ? CORTICAL : TRABECULAR;
+          } else if (anyLung && (u / cageX) ** 2 + (v / cageY) ** 2 < 1 && ds > spineR + 3) {
+            const s = u < 0 ? 0 : 1;
+            const ax = sliceLung[2 * s];
+            const ay = sliceLung[2 * s + 1];
+            if (ax > 0) {
+              const q = ((u - lungs[s].cu) / ax) ** 2 + ((v - lungV) / ay) ** 2;
+              const inMediastinum = Math.abs(u) < mediastinumHalf && v > vJunction;
+              const inHeart = heartF > 0 && ((u - heart.u) / heartA) ** 2 + ((v - heart.v) / heartB) ** 2 < 1;
+              const inAorta = hasAorta && (u - aorta.u) ** 2 + (v - aorta.v) ** 2 < aorta.r * aorta.r;
+              if (q < 1 && w > lungs[s].zBase + lungs[s].dome * (1 - q) && !inMediastinum && !inHeart && !inAorta) {
+                cls = s === 0 ? LUNG_R : LUNG_L;
+              }
+            }
+          }
+        }
+        tissue[row + i] = cls;
+      }
+    }
+  }
+
+  // ---- airways: trachea from above the field of view to the carina, two main bronchi (capped tubes) ----
+  const carina = toPatient(trachea.u, trachea.v, carinaW);
+  const rightEnd = toPatient(-(mediastinumHalf + rng.uniform(12, 20) * scale), trachea.v + rng.uniform(-4, 8) * scale, carinaW - rng.uniform(16, 24));
+  const leftEnd = toPatient(mediastinumHalf + rng.uniform(14, 24) * scale, trachea.v + rng.uniform(-4, 8) * scale, carinaW - rng.uniform(24, 34));
+  const rightR = rng.uniform(5.5, 7) * scale;
+  const leftR = rng.uniform(5, 6.5) * scale;
+  const airways: Capsule[] = [
+    { a: toPatient(trachea.u, trachea.v, zTop + 20), b: carina, radius: trachea.r },
+    { a: carina, b: rightEnd, radius: rightR },
+    { a: carina, b: leftEnd, radius: leftR },
+  ];
+  for (const c of airways) stampCapsule(tissue, geometry, c.a, c.b, c.radius + airwayWall, WALL_FROM_ANY, AIRWAY_WALL);
+  // the bronchial lumens open into the lung beyond their wall, as real airways do, so the lungs and
+  // the trachea form one air component and a segmenter has to cut the airway off
+  const opening = airwayWall + Math.max(sx, sy, sz);
+  for (const c of airways) {
+    const d = normalise([c.b[0] - c.a[0], c.b[1] - c.a[1], c.b[2] - c.a[2]]);
+    const b: Vec3 = c === airways[0] ? c.b : [c.b[0] + d[0] * opening, c.b[1] + d[1] * opening, c.b[2] + d[2] * opening];
+    stampCapsule(tissue, geometry, c.a, b, c.radius, LUMEN_FROM_ANY, AIRWAY_LUMEN);
+  }
+
+  // ---- vessel trees: branching tubes grown outward from each hilum, drawn only inside lung ----
+  const classAt = (p: Vec3): number => {
+    const [fi, fj, fk] = patientToVoxel(geometry, p);
+    const i = Math.round(fi);
+    const j = Math.round(fj);
+    const k = Math.round(fk);
+    if (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz) return -1;
+    return tissue[i + j * nx + k * nxy];
+  };
+  for (const lung of lungs) {
+    const lungClass = lung.side < 0 ? LUNG_R : LUNG_L;
+    const into = new Uint8Array(16);
+    into[lungClass] = 1;
+    const vesselClass = lung.side < 0 ? VESSEL_R : VESSEL_L;
+    const trees = rng.int(5, 9);
+    for (let t = 0; t < trees; t++) {
+      const root = toPatient(lung.side * (mediastinumHalf + rng.uniform(3, 10) * scale), lungV + rng.uniform(-20, 20) * scale, carinaW - rng.uniform(5, 50));
+      if (classAt(root) !== lungClass) continue;
+      // explicit stack of [x, y, z, dx, dy, dz, length, radius, depth]
+      const stack: number[][] = [];
+      const d0 = normalise([lung.side * 1, rng.uniform(-0.6, 0.6), rng.uniform(-0.7, 0.5)]);
+      stack.push([...root, ...d0, rng.uniform(18, 30) * scale, rng.uniform(3, 4.5) * scale, 0]);
+      while (stack.length > 0) {
+        const [px, py, pz, ddx, ddy, ddz, len, radius, depth] = stack.pop()!;
+        const end: Vec3 = [px + ddx * len, py + ddy * len, pz + ddz * len];
+        stampCapsule(tissue, geometry, [px, py, pz], end, radius, into, vesselClass);
+        if (depth >= 3 || radius < 1.2 || classAt(end) < 0) continue;
+        for (let c = 0; c < 2; c++) {
+          const d = normalise([ddx + rng.uniform(-0.6, 0.6), ddy + rng.uniform(-0.6, 0.6), ddz + rng.uniform(-0.6, 0.6)]);
+          stack.push([...end, ...d, len * 0.85, radius * 0.75, depth + 1]);
+        }
+      }
+    }
+  }
+
+  // ---- emphysema: low-attenuation spheres replacing parenchyma until each lung reaches its share ----
+  const lungCount = [0, 0];
+  for (let p = 0; p < n; p++) {
+    const label = CLASS_LABEL[tissue[p]];
+    if (label === 1) lungCount[0]++;
+    else if (label === 2) lungCount[1]++;
+  }
+  const emphCount = [0, 0];
+  if (emphysemaFraction > 0) {
+    // uneven split between the lungs so a left/right swap shows in per-lung results
+    const a = rng.uniform(-0.4, 0.4);
+    const k = (lungCount[0] + lungCount[1]) / ((1 + a) * lungCount[0] + (1 - a) * lungCount[1]);
+    const fractions = [Math.min(0.9, emphysemaFraction * (1 + a) * k), Math.min(0.9, emphysemaFraction * (1 - a) * k)];
+    const voxelMm3 = sx * sy * sz;
+    const minRadius = 1.2 * Math.max(sx, sy, sz);
+    for (let s = 0; s < 2; s++) {
+      const lungClass = s === 0 ? LUNG_R : LUNG_L;
+      const emphClass = s === 0 ? EMPH_R : EMPH_L;
+      const members = new Int32Array(lungCount[s]);
+      let m = 0;
+      for (let p = 0; p < n; p++) if (tissue[p] === lungClass) members[m++] = p;
+      const target = Math.round(fractions[s] * lungCount[s]);
+      const into = new Uint8Array(16);
+      into[lungClass] = 1;
+      for (let attempt = 0; emphCount[s] < target && attempt < 200000 && m > 0; attempt++) {
+        // upper-zone predominance, as in centrilobular emphysema: keep the more superior of two draws
+        let p = members[rng.int(0, m - 1)];
+        const p2 = members[rng.int(0, m - 1)];
+        if (rng.next() < 0.7 && zOf(Math.floor(p2 / nxy)) > zOf(Math.floor(p / nxy))) p = p2;
+        if (tissue[p] !== lungClass) continue;
+        const remainingMm3 = (target - emphCount[s]) * voxelMm3;
+        const radius = Math.max(minRadius, Math.min(rng.uniform(3, 10) * scale, Math.cbrt((3 * remainingMm3) / (4 * Math.PI))));
+        const k3 = Math.floor(p / nxy);
+        const j3 = Math.floor((p - k3 * nxy) / nx);
+        const centre: Vec3 = [xOf(p - k3 * nxy - j3 * nx), yOf(j3), zOf(k3)];
+        emphCount[s] += stampCapsule(tissue, geometry, centre, centre, radius, into, emphClass);
+      }
+    }
+  }
+
+  // ---- HU: class mean + dependent-lung gradient + Gaussian noise (hot loop) ----
+  const voxels = new Int16Array(n);
+  const labels = new Uint8Array(n);
+  for (let k = 0; k < nz; k++) {
+    for (let j = 0; j < ny; j++) {
+      const dy = yOf(j) - oy;
+      const row = k * nxy + j * nx;
+      for (let i = 0; i < nx; i++) {
+        const p = row + i;
+        const cls = tissue[p];
+        let hu = CLASS_HU[cls];
+        if (cls === LUNG_R || cls === LUNG_L) {
+          const v = -sinT * (xOf(i) - ox) + cosT * dy;
+          hu += 25 * (v / by); // gravity: dependent (posterior) lung is denser
+        }
+        hu += noiseSd * rng.normal();
+        voxels[p] = Math.round(Math.max(-1024, Math.min(3071, hu)));
+        labels[p] = CLASS_LABEL[cls];
+      }
+    }
+  }
+
+  // ---- ground truth, counted from the voxelised result ----
+  const counts = [0, 0];
+  const below = [0, 0];
+  const histogram = new Float64Array(4096);
+  let airwayVoxelCount = 0;
+  for (let p = 0; p < n; p++) {
+    const label = labels[p];
+    if (label === 1 || label === 2) {
+      const hu = voxels[p];
+      counts[label - 1]++;
+      if (hu < -950) below[label - 1]++;
+      histogram[hu + 1024]++;
+    } else if (label === 3) airwayVoxelCount++;
+  }
+  const lungTotal = counts[0] + counts[1];
+  let perc15Hu = -1024;
+  for (let h = 0, cum = 0; h < 4096; h++) {
+    cum += histogram[h];
+    if (cum >= 0.15 * lungTotal) {
+      perc15Hu = h - 1024;
+      break;
+    }
+  }
+  const mlPerVoxel = (sx * sy * sz) / 1000;
+  const pct = (a: number, b: number): number => (b > 0 ? (100 * a) / b : 0);
+  const truth: ChestPhantomTruth = {
+    lungVolumeMl: { right: counts[0] * mlPerVoxel, left: counts[1] * mlPerVoxel, total: lungTotal * mlPerVoxel },
+    lungVoxelCount: { right: counts[0], left: counts[1], total: lungTotal },
+    laa950Percent: { right: pct(below[0], counts[0]), left: pct(below[1], counts[1]), total: pct(below[0] + below[1], lungTotal) },
+    perc15Hu,
+    emphysemaVolumeFraction: {
+      right: counts[0] ? emphCount[0] / counts[0] : 0,
+      left: counts[1] ? emphCount[1] / counts[1] : 0,
+      total: lungTotal ? (emphCount[0] + emphCount[1]) / lungTotal : 0,
+    },
+    airwayVoxelCount,
+    carina,
+    touchingLungs: touching,
+    feetFirst,
+    rotationDeg,
+  };
+  return {
+    volume: { geometry, voxels, unit: 'HU' },
+    labels: {
+      geometry,
+      labels,
+      labelNames: { 1: 'lung.right', 2: 'lung.left', 3: 'airway', 4: 'body', 5: 'bone', 6: 'table' },
+    },
+    truth,
+  };
+}
+
+const WALL_FROM_ANY = new Uint8Array(16).fill(1);
+WALL_FROM_ANY[AIRWAY_LUMEN] = 0; // a wall never overwrites another airway's lumen
+const LUMEN_FROM_ANY = new Uint8Array(16).fill(1);
+
+function normalise(d: Vec3): Vec3 {
+  const l = Math.hypot(d[0], d[1], d[2]) || 1;
+  return [d[0] / l, d[1] / l, d[2] / l];
+}
+
+/**
+ * Sets every voxel whose centre lies within `radius` mm of segment a-b (a capsule; a = b gives a
+ * sphere) and whose current class is allowed by `from` to class `to`; returns how many changed.
+ * Works in index space: the grid is orthonormal, so mm distances are index differences x spacing.
+ */
+function stampCapsule(tissue: Uint8Array, geometry: VolumeGeometry, a: Vec3, b: Vec3, radius: number, from: Uint8Array, to: number): number {
+  const [nx, ny, nz] = geometry.dimensions;
+  const [sx, sy, sz] = geometry.spacing;
+  const va = patientToVoxel(geometry, a);
+  const vb = patientToVoxel(geometry, b);
+  const lo = [0, 1, 2].map((d) => Math.max(0, Math.floor(Math.min(va[d], vb[d]) - radius / geometry.spacing[d])));
+  const hi = [0, 1, 2].map((d) => Math.min(geometry.dimensions[d] - 1, Math.ceil(Math.max(va[d], vb[d]) + radius / geometry.spacing[d])));
+  const ex = (vb[0] - va[0]) * sx;
+  const ey = (vb[1] - va[1]) * sy;
+  const ez = (vb[2] - va[2]) * sz;
+  const len2 = ex * ex + ey * ey + ez * ez;
+  const r2 = radius * radius;
+  let changed = 0;
+  for (let k = lo[2]; k <= hi[2] && k < nz; k++) {
+    const pz = (k - va[2]) * sz;
+    for (let j = lo[1]; j <= hi[1] && j < ny; j++) {
+      const py = (j - va[1]) * sy;
+      const row = k * nx * ny + j * nx;
+      for (let i = lo[0]; i <= hi[0] && i < nx; i++) {
+        const px = (i - va[0]) * sx;
+        let t = len2 > 0 ? (px * ex + py * ey + pz * ez) / len2 : 0;
+        t = t < 0 ? 0 : t > 1 ? 1 : t;
+        const qx = px - t * ex;
+        const qy = py - t * ey;
+        const qz = pz - t * ez;
+        if (qx * qx + qy * qy + qz * qz <= r2) {
+          const p = row + i;
+          const cls = tissue[p];
+          if (from[cls] === 1 && cls !== to) {
+            tissue[p] = to;
+            changed++;
+          }
+        }
+      }
+    }
+  }
+  return changed;
+}
