@@ -16,23 +16,23 @@ export interface ReadDicomHeaderOptions {
 // Headers are almost always well inside this; larger ones trigger a second, whole-file read.
 const HEADER_CHUNK_BYTES = 64 * 1024;
 
-function text(ds: DataSet, tag: string): string {
+export function text(ds: DataSet, tag: string): string {
   // UI values are padded with NUL; everything else with spaces (trimmed by dicom-parser).
   return (ds.string(tag) ?? '').replace(/\0/g, '').trim();
 }
 
-function numbers(ds: DataSet, tag: string): number[] | undefined {
+export function numbers(ds: DataSet, tag: string): number[] | undefined {
   const value = text(ds, tag);
   if (!value) return undefined;
   const parsed = value.split('\\').map((v) => (v.trim() === '' ? NaN : Number(v)));
   return parsed.every(Number.isFinite) ? parsed : undefined;
 }
 
-function number(ds: DataSet, tag: string): number | undefined {
+export function number(ds: DataSet, tag: string): number | undefined {
   return numbers(ds, tag)?.[0];
 }
 
-function fixed(values: number[] | undefined, count: number): number[] | undefined {
+export function fixed(values: number[] | undefined, count: number): number[] | undefined {
   return values && values.length === count ? values : undefined;
 }
 
@@ -95,6 +95,7 @@ export function instanceFromDataSet(path: string, fileSize: number, parsed: Pars
     PixelRepresentation,
     SamplesPerPixel: us(ds, 'x00280002') ?? 1,
     PhotometricInterpretation: text(ds, 'x00280004'),
+    PlanarConfiguration: us(ds, 'x00280006'),
     ImagePositionPatient: fixed(numbers(ds, 'x00200032'), 3) as Vec3 | undefined,
     ImageOrientationPatient: fixed(numbers(ds, 'x00200037'), 6) as DicomInstance['ImageOrientationPatient'],
     PixelSpacing: fixed(numbers(ds, 'x00280030'), 2) as [number, number] | undefined,

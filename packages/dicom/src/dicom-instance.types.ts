@@ -49,6 +49,8 @@ export interface DicomInstance {
   PixelRepresentation: number;
   SamplesPerPixel: number;
   PhotometricInterpretation: string;
+  /** 0 pixel-interleaved (or absent), 1 colour planes one after another; colour images only. */
+  PlanarConfiguration?: number;
   ImagePositionPatient?: Vec3;
   ImageOrientationPatient?: [number, number, number, number, number, number];
   /** [row spacing (between rows, along a column), column spacing (between columns, along a row)], mm. */

@@ -3,10 +3,11 @@ export { TransferSyntax, transferSyntaxName } from './transfer-syntax.names.js';
 export { readDicomHeader, DICOMDIR_SOP_CLASS_UID, type ReadDicomHeaderOptions } from './dicom-file.reader.js';
 export { scanDicomInputs, type ScanDicomInputsOptions } from './dicom-input.scanner.js';
 export { groupSeries } from './series.grouper.js';
-export { loadVolume, CT_AIR_HU } from './volume.assembler.js';
+export { loadVolume, CT_AIR_HU, type LoadedVolume } from './volume.assembler.js';
 export {
   registerPixelDecoder,
   supportedTransferSyntaxes,
+  preparePixelDecoders,
   type PixelDecoder,
   type PixelFrameRequest,
   type StoredSamples,

@@ -2,6 +2,7 @@ import { endianness } from 'node:os';
 import { PolyradError } from '@polyrad/sdk';
 import { registerPixelDecoder, samplesPerFrame, type PixelDecoder, type PixelFrameRequest, type StoredSamples } from './pixel-decoder.registry.js';
 import { TransferSyntax } from './transfer-syntax.names.js';
+import { planarToInterleaved } from './rle-pixel.decoder.js';
 
 const hostLittleEndian = endianness() === 'LE';
 
@@ -28,6 +29,8 @@ function nativeDecoder(name: string, littleEndian: boolean): PixelDecoder {
       if (bytesPerSample > 1 && littleEndian !== hostLittleEndian) {
         for (let n = 0; n < frameBytes; n += bytesPerSample) outBytes.subarray(n, n + bytesPerSample).reverse();
       }
+      // The registry contract is pixel-interleaved colour.
+      if (instance.SamplesPerPixel > 1 && instance.PlanarConfiguration === 1) return planarToInterleaved(out, instance.SamplesPerPixel);
       return out;
     },
   };

@@ -16,7 +16,15 @@ export interface PixelFrameRequest {
 /** Turns one frame of one transfer syntax into stored sample words. */
 export interface PixelDecoder {
   name: string;
+  /**
+   * Colour frames come back pixel-interleaved (R,G,B,R,G,B...) whatever the file's PlanarConfiguration.
+   * Codecs that convert YBR to RGB themselves (JPEG baseline, JPEG 2000) say so here.
+   */
   decodeFrame(request: PixelFrameRequest): StoredSamples;
+  /** True when colour frames come back as RGB even if the file says YBR_*. */
+  convertsToRgb?: boolean;
+  /** Loads the codec (WASM) once, before the first decodeFrame; decoders that need nothing omit it. */
+  prepare?(): Promise<void>;
 }
 
 const decoders = new Map<string, PixelDecoder>();
@@ -24,6 +32,13 @@ const decoders = new Map<string, PixelDecoder>();
 /** Adds (or replaces) the decoder for some transfer syntaxes; codecs slot in here. */
 export function registerPixelDecoder(transferSyntaxUIDs: string[], decoder: PixelDecoder): void {
   for (const uid of transferSyntaxUIDs) decoders.set(uid, decoder);
+}
+
+/** Prepares (loads) every decoder the given transfer syntaxes need; typed errors for unknown ones. */
+export async function preparePixelDecoders(items: { TransferSyntaxUID: string; path: string }[]): Promise<void> {
+  const pending = new Set<PixelDecoder>();
+  for (const item of items) pending.add(pixelDecoderFor(item.TransferSyntaxUID, item.path));
+  for (const decoder of pending) await decoder.prepare?.();
 }
 
 export function supportedTransferSyntaxes(): string[] {

@@ -2,9 +2,31 @@ import { PolyradError, type Vec3, type Volume, type VolumeGeometry, type VoxelAr
 import type { DicomInstance, DicomSeries } from './dicom-instance.types.js';
 import { parseDataSet } from './dicom-dataset.parser.js';
 import { instanceFromDataSet, readWholeFile } from './dicom-file.reader.js';
-import { pixelDecoderFor, type StoredSamples } from './pixel-decoder.registry.js';
+import { pixelDecoderFor, preparePixelDecoders, type StoredSamples } from './pixel-decoder.registry.js';
+import { frameAttributes } from './enhanced-frames.reader.js';
+import { TransferSyntax } from './transfer-syntax.names.js';
+import type { ParsedDataSet } from './dicom-dataset.parser.js';
 import './native-pixel.decoder.js';
 import './jpeg-lossless-pixel.decoder.js';
+import './rle-pixel.decoder.js';
+import './wasm-codec-pixel.decoder.js';
+
+/** A Volume plus what a caller must know to use it right. */
+export interface LoadedVolume extends Volume {
+  /**
+   * 'space': k runs along the slice normal (single-frame series, enhanced multi-frame sorted by
+   * PlanePositionSequence). 'time': one 2D image over time (XA/US cine without per-frame positions);
+   * spacing[2] is then 1 and means "one frame", not millimetres.
+   */
+  frameAxis: 'space' | 'time';
+  /**
+   * MONOCHROME1 (CR/DX): voxels keep the stored/rescaled values, so numbers stay comparable with the
+   * source (and HU stay HU); a display must invert (high value = dark). False for everything else.
+   */
+  displayInverted: boolean;
+  /** Things a user should know about how the volume was built (colour reduced to luminance, cine...). */
+  notes: string[];
+}
 
 /** HU given to padding (outside the reconstruction circle) in CT: air, so thresholds treat it as outside the body. */
 export const CT_AIR_HU = -1024;
@@ -155,11 +177,15 @@ function sliceGeometry(instances: DicomInstance[]): SliceGeometry {
 function checkPixelFormat(instance: DicomInstance, reference: DicomInstance): void {
   const { path } = instance;
   if (!instance.hasPixelData) fail('DICOM_NO_PIXEL_DATA', 'has no pixel data; it is not an image', path);
-  if (instance.NumberOfFrames > 1) {
-    fail('DICOM_UNSUPPORTED_MULTIFRAME', `is a multi-frame image (${instance.NumberOfFrames} frames); multi-frame volumes are not supported yet, export the series as single-frame images`, path);
-  }
-  if (instance.SamplesPerPixel !== 1) {
-    fail('DICOM_UNSUPPORTED_PIXEL_FORMAT', `is a colour image (SamplesPerPixel ${instance.SamplesPerPixel}, ${instance.PhotometricInterpretation}); only greyscale volumes are supported`, path);
+  const pi = instance.PhotometricInterpretation;
+  if (instance.SamplesPerPixel === 3) {
+    if (!COLOUR_TO_LUMINANCE.has(pi)) {
+      fail('DICOM_UNSUPPORTED_PIXEL_FORMAT', `is a colour image in ${pi || '(no PhotometricInterpretation)'}; only RGB, YBR_FULL, YBR_ICT and YBR_RCT colour can be reduced to luminance`, path);
+    }
+  } else if (instance.SamplesPerPixel !== 1) {
+    fail('DICOM_UNSUPPORTED_PIXEL_FORMAT', `has SamplesPerPixel ${instance.SamplesPerPixel} (${pi}); only greyscale or 3-sample colour images are supported`, path);
+  } else if (pi === 'PALETTE COLOR') {
+    fail('DICOM_UNSUPPORTED_PIXEL_FORMAT', 'is a PALETTE COLOR image (indices into a colour table, not intensities); convert it to greyscale or RGB before analysis', path);
   }
   if (![8, 16, 32].includes(instance.BitsAllocated) || instance.BitsStored < 1 || instance.BitsStored > instance.BitsAllocated || instance.HighBit >= instance.BitsAllocated) {
     fail(
@@ -289,6 +315,96 @@ function storeSlice(samples: StoredSamples, out: VoxelArray, offset: number, t: 
   return { min, padded };
 }
 
+// Colour is reduced to luminance (ITU-R BT.601 weights); YBR_* already carries it as the first sample.
+const COLOUR_TO_LUMINANCE = new Set(['RGB', 'YBR_FULL', 'YBR_ICT', 'YBR_RCT']);
+
+/** Luminance of pixel-interleaved 3-sample colour, rounded to the stored sample type. */
+function luminance(samples: StoredSamples, rgb: boolean): StoredSamples {
+  const pixels = samples.length / 3;
+  const out = samples instanceof Uint8Array ? new Uint8Array(pixels) : new Uint16Array(pixels);
+  for (let p = 0; p < pixels; p++) {
+    out[p] = rgb ? Math.round(0.299 * samples[3 * p] + 0.587 * samples[3 * p + 1] + 0.114 * samples[3 * p + 2]) : samples[3 * p];
+  }
+  return out;
+}
+
+const NATIVE_SYNTAXES = new Set<string>([TransferSyntax.ImplicitVRLittleEndian, TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ExplicitVRBigEndian]);
+
+/**
+ * Refuses headers that claim more pixels than the file can hold, before anything is allocated: a
+ * flipped Rows or NumberOfFrames must not make us reserve gigabytes.
+ */
+function checkPixelBudget(instance: DicomInstance): void {
+  const { Rows, Columns, SamplesPerPixel, BitsAllocated, NumberOfFrames, fileSize, path, TransferSyntaxUID } = instance;
+  const frames = Math.max(1, NumberOfFrames);
+  if (!Number.isSafeInteger(frames) || frames > 100000) fail('DICOM_INVALID_ATTRIBUTE', `NumberOfFrames ${NumberOfFrames} is not a plausible frame count`, path);
+  const needed = Rows * Columns * SamplesPerPixel * (BitsAllocated / 8) * frames;
+  if (NATIVE_SYNTAXES.has(TransferSyntaxUID) ? needed > fileSize : TransferSyntaxUID === TransferSyntax.DeflatedExplicitVRLittleEndian ? needed > fileSize * 1032 : frames * 8 > fileSize) {
+    fail(
+      'DICOM_TRUNCATED',
+      `the header claims ${frames} frame(s) of ${Columns}x${Rows}x${SamplesPerPixel} ${BitsAllocated}-bit samples, more than this ${fileSize}-byte file can hold; the header is corrupt or the file incomplete`,
+      path,
+    );
+  }
+}
+
+/** One 2D frame to place in the volume: a file (or one frame of a multi-frame file) with its own geometry. */
+interface FrameSlice {
+  header: DicomInstance;
+  frameIndex: number;
+}
+
+const frameIndexOf = new WeakMap<DicomInstance, number>();
+
+/**
+ * Splits multi-frame files into per-frame pseudo-instances carrying their functional-group geometry
+ * and rescale, so enhanced CT/MR goes through the same sort and spacing checks as classic series.
+ * Returns 'time' for a lone multi-frame image without per-frame positions (cine).
+ */
+async function expandFrames(instances: DicomInstance[], notes: string[]): Promise<{ slices: DicomInstance[]; time?: DicomInstance }> {
+  const slices: DicomInstance[] = [];
+  for (const instance of instances) {
+    if (instance.NumberOfFrames <= 1) {
+      slices.push(instance);
+      continue;
+    }
+    const { path } = instance;
+    const bytes = await readWholeFile(path);
+    const attributes = frameAttributes(parseDataSet(bytes, path, bytes.length).dataSet, instance.NumberOfFrames);
+    if (!attributes || attributes.some((a) => !a.ImagePositionPatient)) {
+      if (instances.length === 1) {
+        notes.push(`${instance.NumberOfFrames} frames without per-frame positions (${instance.Modality || 'unknown modality'} cine): loaded as a 2D+t stack, k is the frame number`);
+        return { slices: [instance], time: instance };
+      }
+      fail('DICOM_UNSUPPORTED_MULTIFRAME', `is a multi-frame image (${instance.NumberOfFrames} frames) without per-frame positions inside a series of ${instances.length} files; load it on its own`, path);
+    }
+    notes.push(`${path}: ${instance.NumberOfFrames} frames placed by their PlanePositionSequence`);
+    for (const [f, a] of attributes.entries()) {
+      const frame: DicomInstance = {
+        ...instance,
+        NumberOfFrames: 1,
+        ImagePositionPatient: a.ImagePositionPatient,
+        ImageOrientationPatient: a.ImageOrientationPatient ?? instance.ImageOrientationPatient,
+        PixelSpacing: a.PixelSpacing ?? instance.PixelSpacing,
+        SliceThickness: a.SliceThickness ?? instance.SliceThickness,
+        SpacingBetweenSlices: a.SpacingBetweenSlices ?? instance.SpacingBetweenSlices,
+        RescaleSlope: a.RescaleSlope ?? instance.RescaleSlope,
+        RescaleIntercept: a.RescaleIntercept ?? instance.RescaleIntercept,
+        RescaleType: a.RescaleType || instance.RescaleType,
+      };
+      frameIndexOf.set(frame, f);
+      slices.push(frame);
+    }
+  }
+  return { slices };
+}
+
+/** A cine stack: the image's own plane (or a unit grid) repeated along k, one step per frame. */
+function timeGeometry(instance: DicomInstance): SliceGeometry {
+  const flat = sliceGeometry([{ ...instance, ImagePositionPatient: instance.ImagePositionPatient, NumberOfFrames: 1 }]).geometry;
+  return { sorted: [instance], geometry: { ...flat, dimensions: [instance.Columns, instance.Rows, instance.NumberOfFrames], spacing: [flat.spacing[0], flat.spacing[1], 1] } };
+}
+
 function instancesOf(series: DicomSeries | DicomInstance[]): DicomInstance[] {
   return Array.isArray(series) ? series : series.instances;
 }
@@ -299,44 +415,75 @@ function instancesOf(series: DicomSeries | DicomInstance[]): DicomInstance[] {
  * otherwise the smallest value in the volume) and the modality rescale applied. CT comes back as
  * Int16Array in HU when the rescale is integral, otherwise Float32Array.
  */
-export async function loadVolume(series: DicomSeries | DicomInstance[]): Promise<Volume> {
+export async function loadVolume(series: DicomSeries | DicomInstance[]): Promise<LoadedVolume> {
   const instances = instancesOf(series);
   if (instances.length === 0) fail('DICOM_EMPTY_SERIES', 'the series has no images');
   const reference = instances[0];
   for (const instance of instances) {
     checkPixelFormat(instance, reference);
-    pixelDecoderFor(instance.TransferSyntaxUID, instance.path);
+    checkPixelBudget(instance);
   }
-  const { geometry, sorted } = sliceGeometry(instances);
+  // Loads each WASM codec the series needs, once; unknown syntaxes fail here with a typed error.
+  await preparePixelDecoders(instances);
+  const notes: string[] = [];
+  const { slices: frames, time } = await expandFrames(instances, notes);
+  const { geometry, sorted } = time ? timeGeometry(time) : sliceGeometry(frames);
+  const plan: FrameSlice[] = time
+    ? Array.from({ length: time.NumberOfFrames }, (_, f) => ({ header: time, frameIndex: f }))
+    : sorted.map((header) => ({ header, frameIndex: frameIndexOf.get(header) ?? 0 }));
   const ct = reference.Modality === 'CT';
-  const kind = outputKind(instances, ct);
+  const colour = reference.SamplesPerPixel === 3;
+  if (colour) notes.push(`colour (${reference.PhotometricInterpretation}) reduced to luminance (0.299 R + 0.587 G + 0.114 B)`);
+  const displayInverted = reference.PhotometricInterpretation === 'MONOCHROME1';
+  if (displayInverted) notes.push('MONOCHROME1: voxels keep the stored values (higher = darker on screen); invert for display only');
+  const kind = colour ? 'uint16' : outputKind(frames, ct);
   const [nx, ny, nz] = geometry.dimensions;
   const sliceSize = nx * ny;
-  const voxels: VoxelArray = kind === 'int16' ? new Int16Array(sliceSize * nz) : kind === 'uint16' ? new Uint16Array(sliceSize * nz) : new Float32Array(sliceSize * nz);
+  // Allocated after the first frame decoded to the size the header claims, so a lying header costs nothing.
+  let voxels: VoxelArray | undefined;
   // CT padding is air; elsewhere padding becomes the smallest real value, known only at the end,
   // so remember where it was (allocated only when a file declares padding).
   let lazyMask: Uint8Array | undefined;
   let min = Infinity;
   let anyPadding = false;
+  let cached: { path: string; parsed: ParsedDataSet; instance: DicomInstance } | undefined;
 
-  for (const [k, header] of sorted.entries()) {
+  for (const [k, { header, frameIndex }] of plan.entries()) {
     const { path } = header;
-    const bytes = await readWholeFile(path);
-    const parsed = parseDataSet(bytes, path, bytes.length);
-    if (!parsed.pixelData) fail('DICOM_NO_PIXEL_DATA', 'has no pixel data; it is not an image', path);
-    // Pixel parameters come from this read of the file, in case it changed since the scan.
-    const instance = instanceFromDataSet(path, bytes.length, parsed);
-    checkPixelFormat(instance, reference);
-    const samples = pixelDecoderFor(parsed.TransferSyntaxUID, path).decodeFrame({ parsed, instance, frameIndex: 0, path });
-    if (samples.length !== sliceSize) fail('DICOM_DECODE_FAILED', `decoded ${samples.length} pixels, expected ${nx}x${ny}`, path);
-    if (!ct && instance.PixelPaddingValue !== undefined && !lazyMask) lazyMask = new Uint8Array(sliceSize * nz);
-    const result = storeSlice(samples, voxels, k * sliceSize, transformFor(instance, kind, ct ? CT_AIR_HU : 0), lazyMask);
-    min = Math.min(min, result.min);
-    anyPadding ||= result.padded;
+    try {
+      if (cached?.path !== path) {
+        const bytes = await readWholeFile(path);
+        const parsed = parseDataSet(bytes, path, bytes.length);
+        if (!parsed.pixelData) fail('DICOM_NO_PIXEL_DATA', 'has no pixel data; it is not an image', path);
+        // Pixel parameters come from this read of the file, in case it changed since the scan.
+        const instance = instanceFromDataSet(path, bytes.length, parsed);
+        checkPixelFormat(instance, reference);
+        checkPixelBudget(instance);
+        if (instance.NumberOfFrames !== header.NumberOfFrames && header.NumberOfFrames > 1) fail('DICOM_INCONSISTENT_SERIES', 'the file changed while it was being loaded', path);
+        cached = { path, parsed, instance };
+      }
+      const { parsed, instance } = cached;
+      const decoder = pixelDecoderFor(parsed.TransferSyntaxUID, path);
+      await decoder.prepare?.();
+      let samples = decoder.decodeFrame({ parsed, instance, frameIndex, path });
+      if (samples.length !== sliceSize * instance.SamplesPerPixel) fail('DICOM_DECODE_FAILED', `decoded ${samples.length} samples, expected ${nx}x${ny}x${instance.SamplesPerPixel}`, path);
+      if (colour) samples = luminance(samples, instance.PhotometricInterpretation === 'RGB' || decoder.convertsToRgb === true);
+      voxels ??= kind === 'int16' ? new Int16Array(sliceSize * nz) : kind === 'uint16' ? new Uint16Array(sliceSize * nz) : new Float32Array(sliceSize * nz);
+      if (!ct && instance.PixelPaddingValue !== undefined && !lazyMask) lazyMask = new Uint8Array(sliceSize * nz);
+      // Rescale is per frame in enhanced objects (functional groups); the rest is the file's.
+      const pixelInstance = colour ? { ...instance, RescaleSlope: 1, RescaleIntercept: 0, PixelPaddingValue: undefined } : { ...instance, RescaleSlope: header.RescaleSlope, RescaleIntercept: header.RescaleIntercept };
+      const result = storeSlice(samples, voxels, k * sliceSize, transformFor(pixelInstance, kind, ct ? CT_AIR_HU : 0), lazyMask);
+      min = Math.min(min, result.min);
+      anyPadding ||= result.padded;
+    } catch (thrown) {
+      if (thrown instanceof PolyradError) throw thrown;
+      // Safety net: codecs and typed arrays throw plain errors on hostile data; callers get a typed one.
+      throw new PolyradError('DICOM_DECODE_FAILED', `frame ${frameIndex + 1} could not be decoded (${thrown instanceof Error ? thrown.message : String(thrown)})`, path);
+    }
   }
   if (lazyMask && anyPadding && Number.isFinite(min)) {
-    for (let n = 0; n < lazyMask.length; n++) if (lazyMask[n]) voxels[n] = min;
+    for (let n = 0; n < lazyMask.length; n++) if (lazyMask[n]) voxels![n] = min;
   }
-  const unit = ct ? 'HU' : reference.RescaleType || 'unspecified';
-  return { geometry, voxels, unit };
+  const unit = colour ? 'luminance' : ct ? 'HU' : reference.RescaleType || 'unspecified';
+  return { geometry, voxels: voxels!, unit, frameAxis: time ? 'time' : 'space', displayInverted, notes };
 }

@@ -1,0 +1,61 @@
+import type { DataSet } from 'dicom-parser';
+import type { Vec3 } from '@polyrad/sdk';
+import type { DicomInstance } from './dicom-instance.types.js';
+import { fixed, number, numbers, text } from './dicom-file.reader.js';
+
+/** What the functional groups (PS3.3 C.7.6.16) say about one frame of a multi-frame image. */
+export interface FrameAttributes {
+  ImagePositionPatient?: Vec3;
+  ImageOrientationPatient?: DicomInstance['ImageOrientationPatient'];
+  PixelSpacing?: [number, number];
+  SliceThickness?: number;
+  SpacingBetweenSlices?: number;
+  RescaleSlope?: number;
+  RescaleIntercept?: number;
+  RescaleType?: string;
+}
+
+const SHARED_GROUPS = 'x52009229';
+const PER_FRAME_GROUPS = 'x52009230';
+const PLANE_POSITION = 'x00209113';
+const PLANE_ORIENTATION = 'x00209116';
+const PIXEL_MEASURES = 'x00289110';
+const PIXEL_VALUE_TRANSFORMATION = 'x00289145';
+
+function firstItem(ds: DataSet | undefined, tag: string): DataSet | undefined {
+  return ds?.elements[tag]?.items?.[0]?.dataSet;
+}
+
+/** A macro's item, from the frame's own group when there, else from the shared group. */
+function macro(frame: DataSet | undefined, shared: DataSet | undefined, tag: string): DataSet | undefined {
+  return firstItem(frame, tag) ?? firstItem(shared, tag);
+}
+
+/**
+ * Per-frame attributes of an enhanced (or any functional-group) multi-frame image, or undefined when
+ * the file has no functional groups (classic multi-frame: XA, US, NM cine).
+ */
+export function frameAttributes(ds: DataSet, frames: number): FrameAttributes[] | undefined {
+  const shared = firstItem(ds, SHARED_GROUPS);
+  const perFrame = ds.elements[PER_FRAME_GROUPS]?.items ?? [];
+  if (!shared && perFrame.length === 0) return undefined;
+  const result: FrameAttributes[] = [];
+  for (let f = 0; f < frames; f++) {
+    const frame = perFrame[f]?.dataSet;
+    const position = macro(frame, shared, PLANE_POSITION);
+    const orientation = macro(frame, shared, PLANE_ORIENTATION);
+    const measures = macro(frame, shared, PIXEL_MEASURES);
+    const transform = macro(frame, shared, PIXEL_VALUE_TRANSFORMATION);
+    result.push({
+      ImagePositionPatient: position && (fixed(numbers(position, 'x00200032'), 3) as Vec3 | undefined),
+      ImageOrientationPatient: orientation && (fixed(numbers(orientation, 'x00200037'), 6) as FrameAttributes['ImageOrientationPatient']),
+      PixelSpacing: measures && (fixed(numbers(measures, 'x00280030'), 2) as [number, number] | undefined),
+      SliceThickness: measures && number(measures, 'x00180050'),
+      SpacingBetweenSlices: measures && number(measures, 'x00180088'),
+      RescaleSlope: transform && number(transform, 'x00281053'),
+      RescaleIntercept: transform && number(transform, 'x00281052'),
+      RescaleType: transform && text(transform, 'x00281054'),
+    });
+  }
+  return result;
+}

