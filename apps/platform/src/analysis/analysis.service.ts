@@ -12,7 +12,8 @@ import { groupSeries, loadVolume, scanDicomInputs, type DicomSeries } from '@pol
 import { planExecution } from '../dispatch/execution-planner.js';
 import { fingerprintSeries, type SeriesFingerprint } from '../dispatch/series-fingerprint.js';
 import type { CatalogEntry } from '../dispatch/plugin-catalog.js';
-import { runPlugin } from '../execution/plugin-runner.js';
+import { LocalProcessExecutor } from '../execution/local-process.executor.js';
+import type { PluginExecutor } from '../execution/plugin-executor.js';
 import { buildReport } from '../reports/report.builder.js';
 import { PLATFORM_VERSION } from '../platform-version.js';
 
@@ -64,6 +65,8 @@ export class AnalysisService {
   constructor(
     private readonly catalog: CatalogEntry[],
     private readonly log: (message: string) => void = () => undefined,
+    /** plugin code runs here, never in this process */
+    private readonly executor: () => PluginExecutor = () => new LocalProcessExecutor(),
   ) {}
 
   private async scan(paths: string[]): Promise<ScannedStudy> {
@@ -125,54 +128,60 @@ export class AnalysisService {
     const volumes = new Map<string, Volume>();
     const failedRuns = new Set<number>();
 
-    for (const [n, run] of plan.runs.entries()) {
-      const { manifest, seriesInstanceUid } = run;
-      const blocked = Object.values(run.inputsFrom).filter((i) => failedRuns.has(i));
-      if (blocked.length) {
-        failedRuns.add(n);
-        algorithms.push({ id: manifest.id, version: manifest.version, status: 'skipped', seriesInstanceUid, reason: `an input plugin failed: ${blocked.map((i) => plan.runs[i].manifest.id).join(', ')}` });
-        continue;
-      }
-      const series = study.series.find((s) => s.SeriesInstanceUID === seriesInstanceUid)!;
-      let volume = volumes.get(seriesInstanceUid);
-      if (!volume) {
-        try {
-          volume = await loadVolume(series);
-        } catch (error) {
+    const executor = this.executor();
+    try {
+      for (const [n, run] of plan.runs.entries()) {
+        const { manifest, seriesInstanceUid } = run;
+        const blocked = Object.values(run.inputsFrom).filter((i) => failedRuns.has(i));
+        if (blocked.length) {
           failedRuns.add(n);
-          const reason = error instanceof PolyradError ? error.toLine() : String(error);
-          algorithms.push({ id: manifest.id, version: manifest.version, status: 'failed', seriesInstanceUid, reason: `series could not be loaded: ${reason}` });
+          algorithms.push({ id: manifest.id, version: manifest.version, status: 'skipped', seriesInstanceUid, reason: `an input plugin failed: ${blocked.map((i) => plan.runs[i].manifest.id).join(', ')}` });
           continue;
         }
-        volumes.set(seriesInstanceUid, volume);
+        const series = study.series.find((s) => s.SeriesInstanceUID === seriesInstanceUid)!;
+        let volume = volumes.get(seriesInstanceUid);
+        if (!volume) {
+          try {
+            volume = await loadVolume(series);
+          } catch (error) {
+            failedRuns.add(n);
+            const reason = error instanceof PolyradError ? error.toLine() : String(error);
+            algorithms.push({ id: manifest.id, version: manifest.version, status: 'failed', seriesInstanceUid, reason: `series could not be loaded: ${reason}` });
+            continue;
+          }
+          volumes.set(seriesInstanceUid, volume);
+        }
+        const artifacts: Record<string, Artifact> = {};
+        for (const [type, from] of Object.entries(run.inputsFrom)) {
+          const artifact = produced[from]?.find((a) => a.type === type);
+          if (artifact) artifacts[type] = artifact;
+        }
+        const entry = this.catalog.find((c) => c.manifest.id === manifest.id)!;
+        this.log(`running ${manifest.id}@${manifest.version} on series ${seriesInstanceUid}`);
+        const fingerprint = study.fingerprints.get(seriesInstanceUid)!;
+        const result = await executor.execute({
+          packageDir: entry.packageDir,
+          manifest,
+          series: { seriesInstanceUid, modality: String(fingerprint.Modality ?? ''), volume, fingerprint },
+          artifacts,
+          config: {},
+          log: this.log,
+        });
+        produced[n] = result.artifacts;
+        if (result.status === 'failed') failedRuns.add(n);
+        warnings.push(...result.warnings);
+        algorithms.push({
+          id: manifest.id,
+          version: manifest.version,
+          status: result.status,
+          seriesInstanceUid,
+          durationMs: result.durationMs,
+          ...(result.reason ? { reason: result.reason } : {}),
+        });
+        findings.push(...result.findings.map((f) => ({ ...f, algorithm: { id: manifest.id, version: manifest.version }, seriesInstanceUid })));
       }
-      const artifacts: Record<string, Artifact> = {};
-      for (const [type, from] of Object.entries(run.inputsFrom)) {
-        const artifact = produced[from]?.find((a) => a.type === type);
-        if (artifact) artifacts[type] = artifact;
-      }
-      const entry = this.catalog.find((c) => c.manifest.id === manifest.id)!;
-      this.log(`running ${manifest.id}@${manifest.version} on series ${seriesInstanceUid}`);
-      const algorithm = await entry.load();
-      const result = await runPlugin(
-        algorithm,
-        { seriesInstanceUid, modality: String(study.fingerprints.get(seriesInstanceUid)!.Modality ?? ''), volume, fingerprint: study.fingerprints.get(seriesInstanceUid)! },
-        artifacts,
-        {},
-        this.log,
-      );
-      produced[n] = result.artifacts;
-      if (result.status === 'failed') failedRuns.add(n);
-      warnings.push(...result.warnings);
-      algorithms.push({
-        id: manifest.id,
-        version: manifest.version,
-        status: result.status,
-        seriesInstanceUid,
-        durationMs: result.durationMs,
-        ...(result.reason ? { reason: result.reason } : {}),
-      });
-      findings.push(...result.findings.map((f) => ({ ...f, algorithm: { id: manifest.id, version: manifest.version }, seriesInstanceUid })));
+    } finally {
+      await executor.close();
     }
 
     const first = study.series[0].instances[0];

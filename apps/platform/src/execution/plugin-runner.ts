@@ -17,8 +17,11 @@ export interface RunResult {
   warnings: string[];
 }
 
-/** Checks outputs against what the manifest declares before anything downstream uses them. */
-export function outputProblems(algorithm: Algorithm, outputs: AlgorithmOutputs, series: SeriesInput): string[] {
+/**
+ * Checks outputs against what the manifest declares before anything downstream uses them. Only the
+ * manifest is read, so the parent process can re-check what a worker sent back without loading plugin code.
+ */
+export function outputProblems(algorithm: Pick<Algorithm, 'manifest'>, outputs: AlgorithmOutputs, series: SeriesInput): string[] {
   const { manifest } = algorithm;
   const problems: string[] = [];
   const codes = new Set(manifest.findings.map((f) => f.code));
@@ -42,8 +45,9 @@ export function outputProblems(algorithm: Algorithm, outputs: AlgorithmOutputs, 
 }
 
 /**
- * Runs one plugin in this process. Isolation in worker processes (timeouts, memory caps) belongs
- * to the execution module's transport; this is the embedded path the CLI uses.
+ * Runs one plugin in the current process and validates its outputs. Only plugin-worker.ts calls this,
+ * inside an isolated child process; the platform itself goes through a PluginExecutor
+ * (LocalProcessExecutor), which adds the process boundary, the timeout and the memory cap.
  */
 export async function runPlugin(
   algorithm: Algorithm,

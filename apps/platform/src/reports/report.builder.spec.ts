@@ -9,11 +9,11 @@ const findings: ReportFinding[] = [
   { ...base, code: 'lung.laa950', value: 14.2, unit: '%', category: 'moderate', reference: { max: 5, text: '< 5 %', source: 'y' } },
 ];
 
-test('the draft impression lists abnormal findings first, with category and reference', () => {
+test('the draft impression lists findings outside their reference first, with category and reference', () => {
   const text = draftImpression(findings, []);
   const lines = text.split('\n');
-  assert.equal(lines[0], 'Abnormal: Emphysema (LAA-950, both lungs) 14.2 % (moderate; reference < 5 %).');
-  assert.match(lines[1], /^Within reference: Right lung volume 2900 mL/);
+  assert.equal(lines[0], 'Outside reference: Emphysema (LAA-950, both lungs) 14.2 % (moderate; reference < 5 %).');
+  assert.equal(lines[1], 'Within reference: Right lung volume 2900 mL (reference 1500-4500 mL).');
   assert.match(text, /Decision support only/);
 });
 

@@ -36,19 +36,28 @@ function formatValue(value: number | string): string {
   return Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(1);
 }
 
+/** The numeric range only; the full reference text and its source stay in report.json. */
+function formatRange(finding: ReportFinding, unit: string): string | undefined {
+  const { min, max } = finding.reference ?? {};
+  if (min !== undefined && max !== undefined) return `reference ${min}-${max}${unit}`;
+  if (max !== undefined) return `reference < ${max}${unit}`;
+  if (min !== undefined) return `reference > ${min}${unit}`;
+  return undefined;
+}
+
 function describe(finding: ReportFinding): string {
   const label = LABELS[finding.code] ?? finding.code;
   const unit = finding.unit && finding.unit !== '1' ? ` ${finding.unit}` : '';
-  const details = [finding.category, finding.reference ? `reference ${finding.reference.text}` : undefined].filter(Boolean);
+  const details = [finding.category, formatRange(finding, unit)].filter(Boolean);
   return `${label} ${formatValue(finding.value)}${unit}${details.length ? ` (${details.join('; ')})` : ''}`;
 }
 
-/** Draft impression: abnormal findings first, then the rest, then failed algorithms. */
+/** Draft impression: findings outside their reference first, then the rest, then failed algorithms. */
 export function draftImpression(findings: ReportFinding[], algorithms: AlgorithmRun[]): string {
   const abnormal = findings.filter(isAbnormal);
   const normal = findings.filter((f) => !isAbnormal(f));
   const lines: string[] = [];
-  if (abnormal.length) lines.push(`Abnormal: ${abnormal.map(describe).join('. ')}.`);
+  if (abnormal.length) lines.push(`Outside reference: ${abnormal.map(describe).join('. ')}.`);
   if (normal.length) lines.push(`Within reference: ${normal.map(describe).join('. ')}.`);
   if (!findings.length) lines.push('No automated measurements were produced.');
   const failed = algorithms.filter((a) => a.status === 'failed');

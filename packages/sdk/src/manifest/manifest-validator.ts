@@ -1,13 +1,20 @@
 import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
 import semver from 'semver';
 import { PolyradError } from '../errors.js';
 import { SDK_VERSION } from '../version.js';
 import { manifestSchema } from './manifest.schema.js';
 import type { AlgorithmManifest } from './manifest.types.js';
 
-const ajv = new Ajv2020.default({ allErrors: true, strict: false });
-const validateShape = ajv.compile(manifestSchema);
+// Compiled on first use: plugin workers import the SDK but rarely validate, and compiling costs ~0.2 s.
+let ajv: Ajv2020.default | undefined;
+let validateShape: ValidateFunction | undefined;
+function validator(): { ajv: Ajv2020.default; validateShape: ValidateFunction } {
+  ajv ??= new Ajv2020.default({ allErrors: true, strict: false });
+  validateShape ??= ajv.compile(manifestSchema);
+  return { ajv, validateShape };
+}
 
 export interface EngineVersions {
   sdk: string;
@@ -25,6 +32,7 @@ export function validateManifest(
   engines: EngineVersions = { sdk: SDK_VERSION },
 ): AlgorithmManifest {
   const problems: string[] = [];
+  const { ajv, validateShape } = validator();
   if (!validateShape(data)) {
     for (const e of validateShape.errors ?? []) {
       problems.push(`${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);

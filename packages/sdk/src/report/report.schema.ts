@@ -1,5 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 import type { Report } from './report.types.js';
 
 const vec3 = { type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 3 } as const;
@@ -85,12 +86,20 @@ export const reportSchema = {
   },
 } as const;
 
-const ajv = new Ajv2020.default({ allErrors: true, strict: false });
-addFormats.default(ajv);
-const validate = ajv.compile(reportSchema);
+// Compiled on first use, so importing the SDK stays cheap for plugin workers.
+let validate: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  if (!validate) {
+    const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    validate = ajv.compile(reportSchema);
+  }
+  return validate;
+}
 
 /** Problems with a report against the schema, as "path message" lines; empty when valid. */
 export function reportSchemaErrors(report: unknown): string[] {
+  const validate = validator();
   return validate(report) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
 }
 

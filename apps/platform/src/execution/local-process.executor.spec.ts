@@ -1,0 +1,174 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Artifact, RuntimeLimits, SeriesInput, VolumeGeometry, VoxelArray } from '@polyrad/sdk';
+import { catalogEntry } from '../dispatch/plugin-catalog.js';
+import { FIXTURE_INPUT_MASK_TYPE, FIXTURE_MASK_TYPE, fixtureManifest } from './fixtures/fixture-manifest.js';
+import { LocalProcessExecutor } from './local-process.executor.js';
+import type { PluginJob } from './plugin-executor.js';
+
+let root: string;
+let workDir: string;
+let executor: LocalProcessExecutor;
+
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'polyrad-exec-spec-'));
+  workDir = join(root, 'work');
+  mkdirSync(workDir);
+  executor = new LocalProcessExecutor({ workDir, concurrency: 2 });
+});
+
+after(async () => {
+  await executor.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** A plugin package as a vendor ships it: package.json, manifest.json and an entry (re-exporting the compiled fixture). */
+function pluginPackage(fixture: string, limits?: RuntimeLimits) {
+  const dir = mkdtempSync(join(root, `${fixture}-`));
+  const module = fileURLToPath(new URL(`./fixtures/${fixture}.plugin.js`, import.meta.url));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `test-${fixture}`, type: 'module' }));
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(fixtureManifest(fixture, limits)));
+  writeFileSync(join(dir, 'index.js'), `export { default } from ${JSON.stringify(pathToFileURL(module).href)};\n`);
+  return catalogEntry(dir);
+}
+
+const geometry: VolumeGeometry = { dimensions: [7, 5, 3], spacing: [0.7, 0.7, 2.5], origin: [-10, 20, -300], direction: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] };
+const count = 7 * 5 * 3;
+
+function seriesOf(voxels: VoxelArray): SeriesInput {
+  return { seriesInstanceUid: '1.2.3.4', modality: 'CT', volume: { geometry, voxels, unit: 'HU' }, fingerprint: { Modality: 'CT' } };
+}
+
+function job(fixture: string, options: { limits?: RuntimeLimits; config?: Record<string, unknown>; voxels?: VoxelArray; artifacts?: Record<string, Artifact>; log?: (m: string) => void } = {}): PluginJob {
+  const entry = pluginPackage(fixture, options.limits);
+  const voxels = options.voxels ?? Int16Array.from({ length: count }, (_, n) => n * 37 - 1500);
+  return { packageDir: entry.packageDir, manifest: entry.manifest, series: seriesOf(voxels), artifacts: options.artifacts ?? {}, config: options.config ?? {}, log: options.log };
+}
+
+function finding(result: { findings: Array<{ code: string; value: unknown }> }, code: string): unknown {
+  return result.findings.find((f) => f.code === code)?.value;
+}
+
+test('a good plugin runs in a child process and its finding and mask come back intact', async () => {
+  const voxels = Int16Array.from({ length: count }, (_, n) => n * 37 - 1500);
+  const inputLabels = Uint8Array.from({ length: count }, (_, n) => (n % 4 === 0 ? 2 : 0));
+  const logs: string[] = [];
+  const result = await executor.execute(
+    job('good', {
+      voxels,
+      artifacts: { [FIXTURE_INPUT_MASK_TYPE]: { kind: 'mask', type: FIXTURE_INPUT_MASK_TYPE, version: '1.0.0', mask: { geometry, labels: inputLabels, labelNames: { 2: 'input' } } } },
+      log: (m) => logs.push(m),
+    }),
+  );
+  assert.equal(result.status, 'succeeded', result.reason);
+  assert.equal(finding(result, 'test.sum'), voxels.reduce((a, b) => a + b, 0));
+  assert.equal(finding(result, 'test.labelled'), Math.ceil(count / 4));
+  assert.equal(finding(result, 'test.dtype'), 'Int16Array');
+  assert.deepEqual(result.warnings, ['test.good: fixture warning']);
+  assert.ok(logs.includes('test.good: read 105 voxels'), logs.join('\n'));
+
+  assert.equal(result.artifacts.length, 1);
+  const [mask] = result.artifacts;
+  assert.equal(mask.kind, 'mask');
+  if (mask.kind !== 'mask') return;
+  assert.equal(mask.type, FIXTURE_MASK_TYPE);
+  assert.equal(mask.version, '1.0.0');
+  assert.deepEqual(mask.meta, { threshold: 0 });
+  assert.deepEqual(mask.mask.geometry, geometry);
+  assert.deepEqual(mask.mask.labelNames, { 1: 'positive' });
+  assert.ok(mask.mask.labels instanceof Uint8Array);
+  assert.deepEqual(mask.mask.labels, Uint8Array.from(voxels, (v) => (v > 0 ? 1 : 0)));
+});
+
+test('a Float32 volume arrives as a Float32Array with the same values', async () => {
+  const voxels = Float32Array.from({ length: count }, (_, n) => n / 8 - 3.25);
+  const result = await executor.execute(job('good', { voxels }));
+  assert.equal(result.status, 'succeeded', result.reason);
+  assert.equal(finding(result, 'test.dtype'), 'Float32Array');
+  assert.equal(finding(result, 'test.sum'), voxels.reduce((a, b) => a + b, 0));
+  assert.equal(finding(result, 'test.labelled'), -1);
+});
+
+test('a plugin that throws gives a failed run with its error message', async () => {
+  const result = await executor.execute(job('throwing'));
+  assert.equal(result.status, 'failed');
+  assert.equal(result.reason, 'threw RangeError: fixture exploded on purpose');
+  assert.deepEqual(result.findings, []);
+});
+
+test('invalid output (undeclared code, wrong version, mask off the grid) gives a failed run naming each problem', async () => {
+  const result = await executor.execute(job('invalid-output'));
+  assert.equal(result.status, 'failed');
+  assert.match(result.reason ?? '', /^invalid output: /);
+  assert.match(result.reason ?? '', /finding code test\.undeclared is not declared/);
+  assert.match(result.reason ?? '', /test\.mask\.positive@2\.0\.0 differs from declared 1\.0\.0/);
+  assert.match(result.reason ?? '', /mask test\.mask\.positive does not match the series grid/);
+  assert.deepEqual(result.artifacts, []);
+});
+
+test('a plugin that hangs is killed at its timeout', async () => {
+  const result = await executor.execute(job('hanging', { limits: { timeoutMs: 1500, memoryMb: 256 } }));
+  assert.equal(result.status, 'failed');
+  assert.equal(result.reason, 'timed out after 1500 ms');
+  assert.ok(result.durationMs >= 1500 && result.durationMs < 4000, `took ${result.durationMs} ms`);
+});
+
+test('a plugin that allocates typed arrays past its memory cap is killed', async () => {
+  const result = await executor.execute(job('memory-hog', { limits: { timeoutMs: 20000, memoryMb: 150 } }));
+  assert.equal(result.status, 'failed');
+  assert.equal(result.reason, 'exceeded its memory limit of 150 MB');
+  assert.ok(result.durationMs < 10000, `took ${result.durationMs} ms`);
+});
+
+test('a plugin that ends its own process gives a failed run with the exit code or signal', async () => {
+  const [exit, sigkill, uncaught] = await Promise.all(
+    ['exit', 'sigkill', 'uncaught'].map((how) => executor.execute(job('self-killing', { config: { how } }))),
+  );
+  assert.equal(exit.status, 'failed');
+  assert.match(exit.reason ?? '', /^worker process exited with code 3 before returning a result/);
+  assert.equal(sigkill.status, 'failed');
+  assert.match(sigkill.reason ?? '', /^worker process was killed by signal SIGKILL before returning a result/);
+  assert.equal(uncaught.status, 'failed');
+  assert.match(uncaught.reason ?? '', /^worker process exited with code 70 before returning a result: uncaught TypeError: stray timer blew up/);
+});
+
+test('workers see neither DATABASE_URL nor NODE_OPTIONS from the platform', async () => {
+  const saved = { DATABASE_URL: process.env.DATABASE_URL, NODE_OPTIONS: process.env.NODE_OPTIONS };
+  process.env.DATABASE_URL = 'postgres://polyrad:secret@localhost/polyrad';
+  process.env.NODE_OPTIONS = '--max-old-space-size=64000';
+  try {
+    const result = await executor.execute(job('env-probe'));
+    assert.equal(result.status, 'succeeded', result.reason);
+    const names = String(finding(result, 'test.env')).split(',');
+    assert.ok(!names.includes('DATABASE_URL'), names.join(','));
+    assert.ok(!names.includes('NODE_OPTIONS'), names.join(','));
+    assert.ok(names.includes('PATH'));
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+});
+
+test('after all the bad runs the platform is alive, a good job still succeeds and no job directory is left', async () => {
+  const result = await executor.execute(job('good'));
+  assert.equal(result.status, 'succeeded', result.reason);
+  assert.deepEqual(readdirSync(workDir), []);
+});
+
+test('closing the executor stops running workers and refuses new jobs', async () => {
+  const own = new LocalProcessExecutor({ workDir });
+  const running = own.execute(job('hanging', { limits: { timeoutMs: 30000, memoryMb: 256 } }));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await own.close();
+  const result = await running;
+  assert.equal(result.status, 'failed');
+  assert.match(result.reason ?? '', /executor was closed/);
+  await assert.rejects(own.execute(job('good')), { code: 'EXECUTOR_CLOSED' });
+  assert.deepEqual(readdirSync(workDir), []);
+});

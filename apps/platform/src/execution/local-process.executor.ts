@@ -1,0 +1,235 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { PolyradError } from '@polyrad/sdk';
+import { OUTPUT_DIR, readArtifacts, writeJob, type ResultDescriptor, type WorkerMessage } from './job-payload.codec.js';
+import type { PluginExecutor, PluginJob } from './plugin-executor.js';
+import { outputProblems, type RunResult } from './plugin-runner.js';
+
+export interface LocalProcessExecutorOptions {
+  /** where per-job directories are created (and removed after each job); default os.tmpdir() */
+  workDir?: string;
+  /** compiled worker entry; default plugin-worker.js beside this module */
+  workerPath?: string;
+  /** jobs run at the same time; further jobs wait; default os.availableParallelism() */
+  concurrency?: number;
+  /** how often the worker's resident memory is checked; default 100 ms */
+  memoryPollMs?: number;
+  /** extra environment for workers; never put secrets here, plugin code can read it */
+  env?: Record<string, string>;
+}
+
+const DEFAULT_WORKER_PATH = fileURLToPath(new URL('./plugin-worker.js', import.meta.url));
+/** How long a worker that has sent its result may take to exit before it is killed. */
+const EXIT_GRACE_MS = 2000;
+/** How long to wait for the last stderr bytes after the worker exited. */
+const STDIO_GRACE_MS = 200;
+const MAX_FORWARDED_LINES = 200;
+const STDERR_TAIL_CHARS = 4096;
+
+type WorkerOutcome = { result: ResultDescriptor } | { failure: string };
+
+/** Resident set size of a process in MB, from /proc (Linux); undefined where unknown or already gone. */
+export function residentMemoryMb(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Workers must not outlive the platform, even when it exits without closing its executor.
+const liveWorkers = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function trackWorker(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => liveWorkers.forEach((c) => c.kill('SIGKILL')));
+  }
+  liveWorkers.add(child);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof PolyradError) return error.toLine();
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Forwards a worker's output lines to the job log (capped) and keeps the end of it for failure reasons. */
+function captureOutput(stream: Readable | null, prefix: string, log: (message: string) => void): () => string {
+  let tail = '';
+  let partial = '';
+  let forwarded = 0;
+  stream?.setEncoding('utf8');
+  stream?.on('data', (chunk: string) => {
+    tail = (tail + chunk).slice(-STDERR_TAIL_CHARS);
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (forwarded < MAX_FORWARDED_LINES && line.trim()) log(`${prefix}: ${line}`);
+      else if (forwarded === MAX_FORWARDED_LINES) log(`${prefix}: (further output not shown)`);
+      forwarded += 1;
+    }
+  });
+  return () => tail;
+}
+
+/**
+ * The embedded PluginExecutor: every job runs in a fresh child process (plugin-worker.js) with the manifest's
+ * timeout and memory cap, a minimal environment (no DATABASE_URL, no NODE_OPTIONS) and its data passed as
+ * files in a per-job directory that is removed afterwards. Nothing a plugin does can fail the caller.
+ */
+export class LocalProcessExecutor implements PluginExecutor {
+  private closed = false;
+  private active = 0;
+  private readonly queue: Array<() => void> = [];
+  private readonly workers = new Map<ChildProcess, (reason: string) => void>();
+  private readonly pending = new Set<Promise<RunResult>>();
+
+  constructor(private readonly options: LocalProcessExecutorOptions = {}) {}
+
+  execute(job: PluginJob): Promise<RunResult> {
+    if (this.closed) return Promise.reject(new PolyradError('EXECUTOR_CLOSED', 'the plugin executor is closed'));
+    const run = this.schedule(job);
+    this.pending.add(run);
+    void run.then(() => this.pending.delete(run));
+    return run;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const kill of this.workers.values()) kill('the plugin executor was closed during the run');
+    this.queue.splice(0).forEach((start) => start());
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private async schedule(job: PluginJob): Promise<RunResult> {
+    const limit = Math.max(1, this.options.concurrency ?? availableParallelism());
+    if (this.active >= limit) await new Promise<void>((start) => this.queue.push(start));
+    this.active += 1;
+    try {
+      return await this.runJob(job);
+    } finally {
+      this.active -= 1;
+      this.queue.shift()?.();
+    }
+  }
+
+  private async runJob(job: PluginJob): Promise<RunResult> {
+    const started = performance.now();
+    const failed = (reason: string, warnings: string[] = []): RunResult => ({
+      status: 'failed',
+      reason,
+      durationMs: Math.round(performance.now() - started),
+      artifacts: [],
+      findings: [],
+      warnings,
+    });
+    if (this.closed) return failed('the plugin executor was closed before the run started');
+    let dir: string | undefined;
+    try {
+      dir = await mkdtemp(join(this.options.workDir ?? tmpdir(), 'polyrad-job-'));
+      await writeJob(dir, job);
+      const outcome = await this.runWorker(dir, job);
+      if ('failure' in outcome) return failed(outcome.failure);
+      const { result } = outcome;
+      const warnings = Array.isArray(result.warnings) ? result.warnings.map(String) : [];
+      if (result.status !== 'succeeded') return failed(String(result.reason ?? 'failed without a reason'), warnings);
+      // The worker already validated, but it shares a process with plugin code: check again what arrived.
+      let outputs;
+      try {
+        outputs = { artifacts: await readArtifacts(join(dir, OUTPUT_DIR), result.artifacts), findings: result.findings, warnings };
+      } catch (error) {
+        return failed(`invalid output: ${describe(error)}`);
+      }
+      const problems = Array.isArray(outputs.findings) ? outputProblems({ manifest: job.manifest }, outputs, job.series) : ['findings must be a list'];
+      if (problems.length) return failed(`invalid output: ${problems.join('; ')}`);
+      return { status: 'succeeded', durationMs: Math.round(performance.now() - started), ...outputs };
+    } catch (error) {
+      return failed(`could not run the plugin: ${describe(error)}`);
+    } finally {
+      if (dir) await rm(dir, { recursive: true, force: true }).catch((error) => job.log?.(`could not remove ${dir}: ${describe(error)}`));
+    }
+  }
+
+  private runWorker(dir: string, job: PluginJob): Promise<WorkerOutcome> {
+    const { id, limits } = job.manifest;
+    const log = job.log ?? (() => undefined);
+    return new Promise((resolve) => {
+      const child = fork(this.options.workerPath ?? DEFAULT_WORKER_PATH, [dir], {
+        cwd: dir,
+        // Built from scratch, so nothing of the platform's environment (DATABASE_URL, NODE_OPTIONS, ...) leaks in.
+        env: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', TMPDIR: dir, ...this.options.env },
+        // Explicit, so the parent's own flags (--inspect, loaders) are not inherited.
+        execArgv: [`--max-old-space-size=${limits.memoryMb}`],
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        serialization: 'json',
+      });
+      trackWorker(child);
+      let result: ResultDescriptor | undefined;
+      let verdict: string | undefined;
+      let settled = false;
+      const kill = (reason?: string) => {
+        verdict ??= reason;
+        child.kill('SIGKILL');
+      };
+      this.workers.set(child, kill);
+      if (this.closed) kill('the plugin executor was closed during the run');
+      captureOutput(child.stdout, `${id} (stdout)`, log);
+      const stderrTail = captureOutput(child.stderr, `${id} (stderr)`, log);
+
+      const timer = setTimeout(() => kill(`timed out after ${limits.timeoutMs} ms`), limits.timeoutMs);
+      // Typed arrays live outside the V8 heap, so --max-old-space-size alone caps nothing big: watch RSS.
+      const poll = setInterval(() => {
+        const rss = child.pid === undefined ? undefined : residentMemoryMb(child.pid);
+        if (rss !== undefined && rss > limits.memoryMb) kill(`exceeded its memory limit of ${limits.memoryMb} MB`);
+      }, this.options.memoryPollMs ?? 100);
+      let graceTimer: NodeJS.Timeout | undefined;
+      let stdioTimer: NodeJS.Timeout | undefined;
+
+      const finish = (outcome: WorkerOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearTimeout(graceTimer);
+        clearTimeout(stdioTimer);
+        clearInterval(poll);
+        this.workers.delete(child);
+        liveWorkers.delete(child);
+        resolve(outcome);
+      };
+      const ended = () => {
+        if (verdict) return finish({ failure: verdict });
+        if (result) return finish({ result });
+        const stderr = stderrTail();
+        if (/heap out of memory|Reached heap limit/i.test(stderr)) {
+          return finish({ failure: `exceeded its memory limit of ${limits.memoryMb} MB (JavaScript heap)` });
+        }
+        const how = child.signalCode ? `was killed by signal ${child.signalCode}` : `exited with code ${child.exitCode}`;
+        const last = stderr.trim().split('\n').pop()?.slice(0, 300);
+        finish({ failure: `worker process ${how} before returning a result${last ? `: ${last}` : ''}` });
+      };
+
+      child.on('message', (message: WorkerMessage) => {
+        if (message?.type === 'log') log(String(message.message));
+        else if (message?.type === 'result' && !result) {
+          result = message.result;
+          clearTimeout(timer);
+          clearInterval(poll);
+          graceTimer = setTimeout(() => kill(), EXIT_GRACE_MS);
+        }
+      });
+      child.once('exit', () => {
+        stdioTimer = setTimeout(ended, STDIO_GRACE_MS);
+      });
+      child.once('close', ended);
+      child.on('error', (error) => {
+        if (child.pid === undefined) finish({ failure: `could not start the worker process: ${error.message}` });
+      });
+    });
+  }
+}
