@@ -1,22 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { voxelToPatient } from '@polyrad/sdk';
+import { labelCentroid } from '@polyrad/sdk';
 import { generateChestPhantom, PHANTOM_LABELS, type ChestPhantom } from './chest-phantom.generator.js';
 
-function centroidX(phantom: ChestPhantom, label: number): number {
-  const [nx, ny] = phantom.labels.geometry.dimensions;
-  let si = 0, sj = 0, sk = 0, count = 0;
-  phantom.labels.labels.forEach((l, p) => {
-    if (l !== label) return;
-    const k = Math.floor(p / (nx * ny));
-    const j = Math.floor((p - k * nx * ny) / nx);
-    si += p - k * nx * ny - j * nx;
-    sj += j;
-    sk += k;
-    count++;
-  });
-  return voxelToPatient(phantom.labels.geometry, si / count, sj / count, sk / count)[0];
-}
+const centroidX = (phantom: ChestPhantom, label: number): number => labelCentroid(phantom.labels, label)![0];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { PolyradError, validateManifest, voxelToPatient, type LabelMask, type Volume } from '@polyrad/sdk';
+import { labelCentroid, PolyradError, validateManifest, voxelToPatient, type LabelMask, type Volume } from '@polyrad/sdk';
 import { generateChestPhantom, PHANTOM_LABELS, type ChestPhantomOptions } from '@polyrad/phantom';
 import plugin, { segmentLungs } from './index.js';
 import { labelConnectedComponents } from './connected-components.js';
@@ -13,20 +13,7 @@ const cases: Array<{ name: string; options: ChestPhantomOptions; touching: boole
   { name: 'mirrored rows, touching, mild emphysema', options: { seed: 404, flipX: true, touchingLungs: true, emphysemaFraction: 0.06 }, touching: true },
 ];
 
-function centroidX(mask: LabelMask, label: number): number {
-  const [nx, ny] = mask.geometry.dimensions;
-  let si = 0, sj = 0, sk = 0, count = 0;
-  for (let p = 0; p < mask.labels.length; p++) {
-    if (mask.labels[p] !== label) continue;
-    const k = Math.floor(p / (nx * ny));
-    const j = Math.floor((p - k * nx * ny) / nx);
-    si += p - k * nx * ny - j * nx;
-    sj += j;
-    sk += k;
-    count++;
-  }
-  return voxelToPatient(mask.geometry, si / count, sj / count, sk / count)[0];
-}
+const centroidX = (mask: LabelMask, label: number): number => labelCentroid(mask, label)![0];
 
 function laa950(volume: Volume, mask: LabelMask, label: number): number {
   let count = 0, low = 0;

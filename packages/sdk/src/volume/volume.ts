@@ -65,3 +65,25 @@ export function patientToVoxel(geometry: VolumeGeometry, point: Vec3): Vec3 {
     (n) => (d[0] * direction[n][0] + d[1] * direction[n][1] + d[2] * direction[n][2]) / spacing[n],
   ) as Vec3;
 }
+
+/** LPS centre of mass (mm) of the voxels carrying `label`, or undefined when there are none. */
+export function labelCentroid(mask: LabelMask, label: number): Vec3 | undefined {
+  const [nx, ny] = mask.geometry.dimensions;
+  const nxy = nx * ny;
+  let si = 0;
+  let sj = 0;
+  let sk = 0;
+  let count = 0;
+  const { labels } = mask;
+  for (let p = 0; p < labels.length; p++) {
+    if (labels[p] !== label) continue;
+    const k = Math.floor(p / nxy);
+    const rest = p - k * nxy;
+    const j = Math.floor(rest / nx);
+    si += rest - j * nx;
+    sj += j;
+    sk += k;
+    count++;
+  }
+  return count === 0 ? undefined : voxelToPatient(mask.geometry, si / count, sj / count, sk / count);
+}
