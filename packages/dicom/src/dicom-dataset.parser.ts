@@ -79,7 +79,7 @@ export function toPolyradError(thrown: unknown, path: string, what: string): Pol
  * retry with the whole file.
  */
 export function parseDataSet(bytes: Uint8Array, path: string, fileSize: number): ParsedDataSet {
-  if (fileSize === 0) throw new PolyradError('DICOM_EMPTY_FILE', 'the file is empty (0 bytes); it was not copied completely', path);
+  if (fileSize === 0) throw new PolyradError('DICOM_EMPTY_FILE', 'the file is empty (0 bytes)', path);
   const part10 = hasDicmPrefix(bytes);
   let rawSyntax: string | undefined;
   if (!part10) {
