@@ -1,5 +1,21 @@
-import { patientToVoxel, type LabelMask, type Vec3, type Volume, type VolumeGeometry } from '@polyrad/sdk';
+import type { LabelMask, Vec3, Volume, VolumeGeometry } from '@polyrad/sdk';
 import { SeededRandom } from './seeded-random.js';
+import {
+  classAtPoint,
+  classFilter,
+  normalise,
+  PHANTOM_LABEL_NAMES,
+  stampCapsule,
+  TissueClasses,
+  type ChestLayout,
+  type PhantomScene,
+} from './phantom-scene.js';
+import { addAorta, type AortaPhantomOptions, type AortaTruth } from './features/aorta.feature.js';
+import { addHeart, type HeartPhantomOptions, type HeartTruth } from './features/heart.feature.js';
+import { addNodules, type NodulePhantomOptions, type NoduleTruth } from './features/nodules.feature.js';
+import { addSpine, type SpinePhantomOptions, type SpineTruth } from './features/spine.feature.js';
+
+export { PHANTOM_LABELS } from './phantom-scene.js';
 
 /**
  * Synthetic chest CT with exact ground truth, for validating lung algorithms without patient data.
@@ -28,17 +44,13 @@ export interface ChestPhantomOptions {
   noiseSd?: number;
   /** a patient table (dense shell, foam core) under the body; default true */
   table?: boolean;
+  /** IV contrast: aorta and heart chambers enhance (~300 HU); default false */
+  contrast?: boolean;
+  aorta?: AortaPhantomOptions;
+  heart?: HeartPhantomOptions;
+  spine?: SpinePhantomOptions;
+  nodules?: NodulePhantomOptions;
 }
-
-/** Label values of `ChestPhantom.labels`. Lungs include their vessels and emphysema; airways are separate. */
-export const PHANTOM_LABELS = {
-  lungRight: 1,
-  lungLeft: 2,
-  airway: 3,
-  body: 4,
-  bone: 5,
-  table: 6,
-} as const;
 
 export interface SidedNumbers {
   left: number;
@@ -61,12 +73,19 @@ export interface ChestPhantomTruth {
   touchingLungs: boolean;
   feetFirst: boolean;
   rotationDeg: number;
+  contrast: boolean;
+  aorta: AortaTruth;
+  heart: HeartTruth;
+  spine: SpineTruth;
+  nodules: NoduleTruth[];
 }
 
 export interface ChestPhantom {
   volume: Volume;
   labels: LabelMask;
   truth: ChestPhantomTruth;
+  /** the random anatomy in its patient-centred frame (u left, v posterior, w superior, mm) */
+  layout: ChestLayout;
 }
 
 // Tissue classes of the intermediate map (internal).
@@ -86,9 +105,29 @@ const EMPH_L = 12;
 const TABLE_SHELL = 13;
 const TABLE_CORE = 14;
 
-// Mean HU per class (lung parenchyma gets a gravity-dependent gradient on top).
-const CLASS_HU = new Float32Array([-1000, -100, 40, -865, -865, 700, 200, -1000, 60, 40, 40, -985, -985, 250, -850]);
-const CLASS_LABEL = new Uint8Array([0, 4, 4, 1, 2, 5, 5, 3, 3, 1, 2, 1, 2, 6, 6]);
+const MEDIASTINUM = 15;
+const HEART = 16;
+
+// Mean HU and label of the core classes, in id order (lung parenchyma gets a gravity gradient on top).
+const CORE_CLASSES: [string, number, number][] = [
+  ['air', -1000, 0],
+  ['fat', -100, 4],
+  ['soft', 40, 4],
+  ['lung.right', -865, 1],
+  ['lung.left', -865, 2],
+  ['bone.cortical', 700, 5],
+  ['bone.trabecular', 200, 5],
+  ['airway.lumen', -1000, 3],
+  ['airway.wall', 60, 3],
+  ['vessel.right', 40, 1],
+  ['vessel.left', 40, 2],
+  ['emphysema.right', -985, 1],
+  ['emphysema.left', -985, 2],
+  ['table.shell', 250, 6],
+  ['table.core', -850, 6],
+  ['mediastinum', -90, 4],
+  ['heart', 40, 7],
+];
 
 interface Capsule {
   a: Vec3;
@@ -98,11 +137,16 @@ interface Capsule {
 
 export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom {
   const rng = new SeededRandom(options.seed);
+  // organs added after the lung model draw from their own stream, so adding one never changes the lungs
+  const organRng = new SeededRandom(options.seed * 7919 + 17);
   const dimensions: Vec3 = options.dimensions ?? [160, 160, 90];
   const spacing: Vec3 = options.spacing ?? [2, 2, 2.5];
   const emphysemaFraction = Math.min(0.6, Math.max(0, options.emphysemaFraction ?? 0));
   const feetFirst = options.feetFirst ?? false;
   const noiseSd = options.noiseSd ?? 20;
+  const contrast = options.contrast ?? false;
+  const classes = new TissueClasses();
+  for (const [name, hu, label] of CORE_CLASSES) classes.define(name, hu, label);
   const withTable = options.table ?? true;
   const [nx, ny, nz] = dimensions;
   const [sx, sy, sz] = spacing;
@@ -179,7 +223,8 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
   const spineR = rng.uniform(16, 21) * scale;
   const spineV = cageY - rng.uniform(22, 30) * scale;
   const cortical = Math.max(2.5, 1.2 * Math.max(sx, sy));
-  const aorta = { u: rng.uniform(18, 26) * scale, v: spineV - spineR - rng.uniform(2, 8) * scale, r: 12 * scale };
+  const descendingRadius = organRng.uniform(11, 13);
+  const aorta = { u: rng.uniform(18, 26) * scale, v: spineV - spineR - descendingRadius - organRng.uniform(1, 4) * scale, r: descendingRadius + 1 };
   const heart = {
     u: rng.uniform(8, 20) * scale,
     v: rng.uniform(-0.25, -0.1) * by,
@@ -194,7 +239,7 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     r: rng.uniform(7, 9.5) * scale,
   };
   const carinaW = apex - rng.uniform(0.22, 0.32) * height;
-  const aortaTop = carinaW + 10;
+  const aortaTop = Math.min(carinaW + organRng.uniform(12, 22), zTop - 30);
   // a wall at least one voxel step thick cannot be crossed by a 6-connected path, so lumens stay closed
   const airwayWall = Math.max(2, 1.05 * Math.max(sx, sy, sz));
 
@@ -263,17 +308,23 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
           const ds = Math.sqrt(u * u + (v - spineV) ** 2);
           if (ds < spineR) {
             cls = ds > spineR - cortical ? CORTICAL : TRABECULAR;
-          } else if (anyLung && (u / cageX) ** 2 + (v / cageY) ** 2 < 1 && ds > spineR + 3) {
-            const s = u < 0 ? 0 : 1;
-            const ax = sliceLung[2 * s];
-            const ay = sliceLung[2 * s + 1];
-            if (ax > 0) {
-              const q = ((u - lungs[s].cu) / ax) ** 2 + ((v - lungV) / ay) ** 2;
-              const inMediastinum = Math.abs(u) < mediastinumHalf && v > vJunction;
-              const inHeart = heartF > 0 && ((u - heart.u) / heartA) ** 2 + ((v - heart.v) / heartB) ** 2 < 1;
-              const inAorta = hasAorta && (u - aorta.u) ** 2 + (v - aorta.v) ** 2 < aorta.r * aorta.r;
-              if (q < 1 && w > lungs[s].zBase + lungs[s].dome * (1 - q) && !inMediastinum && !inHeart && !inAorta) {
-                cls = s === 0 ? LUNG_R : LUNG_L;
+          } else if ((u / cageX) ** 2 + (v / cageY) ** 2 < 1 && ds > spineR + 3) {
+            const inHeart = heartF > 0 && ((u - heart.u) / heartA) ** 2 + ((v - heart.v) / heartB) ** 2 < 1;
+            if (inHeart) {
+              cls = HEART;
+            } else if (anyLung) {
+              // mediastinal fat outlines the heart and great vessels, as on real non-contrast CT
+              if (Math.abs(u) < mediastinumHalf + 20 * scale && w > zBaseMin) cls = MEDIASTINUM;
+              const s = u < 0 ? 0 : 1;
+              const ax = sliceLung[2 * s];
+              const ay = sliceLung[2 * s + 1];
+              if (ax > 0) {
+                const q = ((u - lungs[s].cu) / ax) ** 2 + ((v - lungV) / ay) ** 2;
+                const inMediastinum = Math.abs(u) < mediastinumHalf && v > vJunction;
+                const inAorta = hasAorta && (u - aorta.u) ** 2 + (v - aorta.v) ** 2 < aorta.r * aorta.r;
+                if (q < 1 && w > lungs[s].zBase + lungs[s].dome * (1 - q) && !inMediastinum && !inAorta) {
+                  cls = s === 0 ? LUNG_R : LUNG_L;
+                }
               }
             }
           }
@@ -305,18 +356,10 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
   }
 
   // ---- vessel trees: branching tubes grown outward from each hilum, drawn only inside lung ----
-  const classAt = (p: Vec3): number => {
-    const [fi, fj, fk] = patientToVoxel(geometry, p);
-    const i = Math.round(fi);
-    const j = Math.round(fj);
-    const k = Math.round(fk);
-    if (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz) return -1;
-    return tissue[i + j * nx + k * nxy];
-  };
+  const classAt = (p: Vec3): number => classAtPoint(tissue, geometry, p);
   for (const lung of lungs) {
     const lungClass = lung.side < 0 ? LUNG_R : LUNG_L;
-    const into = new Uint8Array(16);
-    into[lungClass] = 1;
+    const into = classFilter([lungClass]);
     const vesselClass = lung.side < 0 ? VESSEL_R : VESSEL_L;
     const trees = rng.int(5, 9);
     for (let t = 0; t < trees; t++) {
@@ -338,6 +381,46 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
       }
     }
   }
+
+  // ---- organ features: each draws its anatomy and reports its truth from the final image ----
+  const layout: ChestLayout = {
+    scale,
+    body: { halfWidth: bx, halfDepth: by },
+    cage: { halfWidth: cageX, halfDepth: cageY },
+    lungs: {
+      right: { cu: lungs[0].cu, ax: lungs[0].ax, ay: lungs[0].ay, zApex: lungs[0].zApex, zBase: lungs[0].zBase },
+      left: { cu: lungs[1].cu, ax: lungs[1].ax, ay: lungs[1].ay, zApex: lungs[1].zApex, zBase: lungs[1].zBase },
+    },
+    mediastinumHalfWidth: mediastinumHalf,
+    heart: { ...heart },
+    aorta: aortaCenterLine(heart, aorta, aortaTop, zTop - 2 * halfZ, organRng, descendingRadius),
+    spine: { v: spineV, radius: spineR, cortical },
+    trachea: { u: trachea.u, v: trachea.v, radius: trachea.r },
+    carinaW,
+    wTop: zTop,
+    wBottom: zTop - 2 * halfZ,
+  };
+  const scene: PhantomScene = {
+    geometry,
+    tissue,
+    rng: organRng,
+    layout,
+    contrast,
+    toPatient,
+    toLocal: ([x, y, z]) => [cosT * (x - ox) + sinT * (y - oy), -sinT * (x - ox) + cosT * (y - oy), z],
+    defineClass: (name, hu, label) => classes.define(name, hu, label),
+    classId: (name) => classes.id(name),
+    classAt,
+    filter: classFilter,
+    stampCapsule: (a, b, radius, from, to) => stampCapsule(tissue, geometry, a, b, radius, from, to),
+  };
+  const aortaTruth = addAorta(scene, options.aorta);
+  const heartTruth = addHeart(scene, options.heart);
+  const spineTruth = addSpine(scene, options.spine);
+  const noduleTruth = addNodules(scene, options.nodules);
+
+  const CLASS_HU = Float32Array.from(classes.hu);
+  const CLASS_LABEL = Uint8Array.from(classes.label);
 
   // ---- emphysema: low-attenuation spheres replacing parenchyma until each lung reaches its share ----
   const lungCount = [0, 0];
@@ -361,8 +444,7 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
       let m = 0;
       for (let p = 0; p < n; p++) if (tissue[p] === lungClass) members[m++] = p;
       const target = Math.round(fractions[s] * lungCount[s]);
-      const into = new Uint8Array(16);
-      into[lungClass] = 1;
+      const into = classFilter([lungClass]);
       for (let attempt = 0; emphCount[s] < target && attempt < 200000 && m > 0; attempt++) {
         // upper-zone predominance, as in centrilobular emphysema: keep the more superior of two draws
         let p = members[rng.int(0, m - 1)];
@@ -441,67 +523,40 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     touchingLungs: touching,
     feetFirst,
     rotationDeg,
+    contrast,
+    aorta: aortaTruth(),
+    heart: heartTruth(),
+    spine: spineTruth(),
+    nodules: noduleTruth(),
   };
   return {
     volume: { geometry, voxels, unit: 'HU' },
-    labels: {
-      geometry,
-      labels,
-      labelNames: { 1: 'lung.right', 2: 'lung.left', 3: 'airway', 4: 'body', 5: 'bone', 6: 'table' },
-    },
+    labels: { geometry, labels, labelNames: { ...PHANTOM_LABEL_NAMES } },
     truth,
+    layout,
   };
 }
 
-const WALL_FROM_ANY = new Uint8Array(16).fill(1);
-WALL_FROM_ANY[AIRWAY_LUMEN] = 0; // a wall never overwrites another airway's lumen
-const LUMEN_FROM_ANY = new Uint8Array(16).fill(1);
-
-function normalise(d: Vec3): Vec3 {
-  const l = Math.hypot(d[0], d[1], d[2]) || 1;
-  return [d[0] / l, d[1] / l, d[2] / l];
+/** Aortic root at the top of the heart, ascending anterior-right, arch over to the descending aorta beside the spine. */
+function aortaCenterLine(
+  heart: ChestLayout['heart'],
+  descending: { u: number; v: number },
+  archW: number,
+  wBottom: number,
+  rng: SeededRandom,
+  descendingRadius: number,
+): ChestLayout['aorta'] {
+  const root: Vec3 = [heart.u - 0.45 * heart.a, heart.v - 0.15 * heart.b, heart.w + 0.55 * heart.c];
+  const ascendingTop: Vec3 = [root[0] - rng.uniform(2, 8), root[1] - rng.uniform(0, 6), archW];
+  const descendingTop: Vec3 = [descending.u, descending.v, archW];
+  const archTop: Vec3 = [(ascendingTop[0] + descendingTop[0]) / 2, (ascendingTop[1] + descendingTop[1]) / 2, archW + rng.uniform(12, 18)];
+  return {
+    centerLine: [root, ascendingTop, archTop, descendingTop, [descending.u, descending.v, wBottom - 10]],
+    archIndex: 2,
+    ascendingRadius: rng.uniform(14, 17),
+    descendingRadius,
+  };
 }
 
-/**
- * Sets every voxel whose centre lies within `radius` mm of segment a-b (a capsule; a = b gives a
- * sphere) and whose current class is allowed by `from` to class `to`; returns how many changed.
- * Works in index space: the grid is orthonormal, so mm distances are index differences x spacing.
- */
-function stampCapsule(tissue: Uint8Array, geometry: VolumeGeometry, a: Vec3, b: Vec3, radius: number, from: Uint8Array, to: number): number {
-  const [nx, ny, nz] = geometry.dimensions;
-  const [sx, sy, sz] = geometry.spacing;
-  const va = patientToVoxel(geometry, a);
-  const vb = patientToVoxel(geometry, b);
-  const lo = [0, 1, 2].map((d) => Math.max(0, Math.floor(Math.min(va[d], vb[d]) - radius / geometry.spacing[d])));
-  const hi = [0, 1, 2].map((d) => Math.min(geometry.dimensions[d] - 1, Math.ceil(Math.max(va[d], vb[d]) + radius / geometry.spacing[d])));
-  const ex = (vb[0] - va[0]) * sx;
-  const ey = (vb[1] - va[1]) * sy;
-  const ez = (vb[2] - va[2]) * sz;
-  const len2 = ex * ex + ey * ey + ez * ez;
-  const r2 = radius * radius;
-  let changed = 0;
-  for (let k = lo[2]; k <= hi[2] && k < nz; k++) {
-    const pz = (k - va[2]) * sz;
-    for (let j = lo[1]; j <= hi[1] && j < ny; j++) {
-      const py = (j - va[1]) * sy;
-      const row = k * nx * ny + j * nx;
-      for (let i = lo[0]; i <= hi[0] && i < nx; i++) {
-        const px = (i - va[0]) * sx;
-        let t = len2 > 0 ? (px * ex + py * ey + pz * ez) / len2 : 0;
-        t = t < 0 ? 0 : t > 1 ? 1 : t;
-        const qx = px - t * ex;
-        const qy = py - t * ey;
-        const qz = pz - t * ez;
-        if (qx * qx + qy * qy + qz * qz <= r2) {
-          const p = row + i;
-          const cls = tissue[p];
-          if (from[cls] === 1 && cls !== to) {
-            tissue[p] = to;
-            changed++;
-          }
-        }
-      }
-    }
-  }
-  return changed;
-}
+const WALL_FROM_ANY = classFilter([AIRWAY_LUMEN], true); // a wall never overwrites another airway's lumen
+const LUMEN_FROM_ANY = classFilter([], true);

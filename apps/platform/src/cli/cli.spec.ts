@@ -43,10 +43,10 @@ test('analyze on a phantom written as DICOM recovers its lung volumes and LAA-95
     const report = JSON.parse(await readFile(join(dir, 'out/report.json'), 'utf8')) as Report;
     assert.deepEqual(reportSchemaErrors(report), []);
     assert.equal(report.study.patientId, 'PHANTOM-7');
-    assert.deepEqual(report.algorithms.map((a) => [a.id, a.status]), [
-      ['polyrad.lung-segmentation', 'succeeded'],
-      ['polyrad.emphysema', 'succeeded'],
-    ]);
+    const status = Object.fromEntries(report.algorithms.map((a) => [a.id, a.status]));
+    assert.equal(status['polyrad.lung-segmentation'], 'succeeded');
+    assert.equal(status['polyrad.emphysema'], 'succeeded');
+    assert.deepEqual(report.algorithms.filter((a) => a.status === 'failed'), []);
     const { truth } = phantom;
     assert.ok(Math.abs(finding(report, 'lung.left.volume') / truth.lungVolumeMl.left - 1) < 0.05);
     assert.ok(Math.abs(finding(report, 'lung.right.volume') / truth.lungVolumeMl.right - 1) < 0.05);

@@ -11,7 +11,16 @@ export interface CatalogEntry {
 }
 
 /** The first-party plugins shipped in packages/algorithms. */
-export const BUNDLED_PLUGIN_PACKAGES = ['@polyrad/algorithm-lung-segmentation', '@polyrad/algorithm-emphysema'];
+export const BUNDLED_PLUGIN_PACKAGES = [
+  '@polyrad/algorithm-lung-segmentation',
+  '@polyrad/algorithm-emphysema',
+  '@polyrad/algorithm-lung-nodules',
+  '@polyrad/algorithm-heart-segmentation',
+  '@polyrad/algorithm-coronary-calcium',
+  '@polyrad/algorithm-aorta',
+  '@polyrad/algorithm-spine',
+  '@polyrad/algorithm-cardiothoracic-ratio',
+];
 
 const require = createRequire(import.meta.url);
 
