@@ -41,9 +41,16 @@ describe('loadConfig', () => {
 
   it('names every invalid variable at once', () => {
     assert.throws(
-      () => loadConfig({ DICOM_PORT: 'x', DATABASE_URL: 'mysql://db/x' }),
+      () => loadConfig({ DICOM_PORT: 'x', DATABASE_URL: 'mysql://db/x', POLYRAD_URGENT_WEBHOOK: 'ris.local/hook' }),
       (error: unknown) =>
-        isPolyradError(error) && /DICOM_PORT must/.test(error.message) && /DATABASE_URL must/.test(error.message),
+        isPolyradError(error) &&
+        /DICOM_PORT must/.test(error.message) &&
+        /DATABASE_URL must/.test(error.message) &&
+        /POLYRAD_URGENT_WEBHOOK must be an http/.test(error.message),
     );
+  });
+
+  it('reads the urgent webhook URL', () => {
+    assert.equal(loadConfig({ POLYRAD_URGENT_WEBHOOK: 'https://ris.example.org/hooks/urgent' }).urgentWebhookUrl, 'https://ris.example.org/hooks/urgent');
   });
 });

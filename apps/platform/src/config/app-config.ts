@@ -11,6 +11,8 @@ export interface AppConfig {
   dataDir: string;
   /** A real PostgreSQL server; when absent the embedded PGlite in `${dataDir}/pg` is used. */
   databaseUrl?: string;
+  /** POSTed a JSON notice whenever a study's report is urgent (POLYRAD_URGENT_WEBHOOK). */
+  urgentWebhookUrl?: string;
 }
 
 /** Injection token for AppConfig (an interface has no runtime class to inject by). */
@@ -33,10 +35,20 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@host:5432/polyrad');
   }
+  const urgentWebhookUrl = nonEmpty(env.POLYRAD_URGENT_WEBHOOK);
+  if (urgentWebhookUrl !== undefined && !isHttpUrl(urgentWebhookUrl)) {
+    problems.push('POLYRAD_URGENT_WEBHOOK must be an http:// or https:// URL, e.g. https://ris.example.org/hooks/urgent');
+  }
   if (problems.length > 0) {
     throw new PolyradError(CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
   }
-  return { port, dicomPort, dataDir, ...(databaseUrl === undefined ? {} : { databaseUrl }) };
+  return {
+    port,
+    dicomPort,
+    dataDir,
+    ...(databaseUrl === undefined ? {} : { databaseUrl }),
+    ...(urgentWebhookUrl === undefined ? {} : { urgentWebhookUrl }),
+  };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -55,11 +67,13 @@ function readPort(env: Env, name: string, fallback: number, problems: string[]):
   return value;
 }
 
-function isPostgresUrl(value: string): boolean {
+function hasProtocol(value: string, protocols: string[]): boolean {
   try {
-    const url = new URL(value);
-    return url.protocol === 'postgres:' || url.protocol === 'postgresql:';
+    return protocols.includes(new URL(value).protocol);
   } catch {
     return false;
   }
 }
+
+const isPostgresUrl = (value: string): boolean => hasProtocol(value, ['postgres:', 'postgresql:']);
+const isHttpUrl = (value: string): boolean => hasProtocol(value, ['http:', 'https:']);

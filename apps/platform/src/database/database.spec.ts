@@ -10,6 +10,8 @@ import { StudiesService } from '../studies/studies.service.js';
 import { type Database, openDatabase } from './database-connection.js';
 import { DATA_DIR_CORRUPT, DATA_DIR_LOCKED } from './embedded-postgres.js';
 import { createTempPostgres, type TempPostgres } from './test-postgres.js';
+import { loadConfig } from '../config/app-config.js';
+import { UrgentNotifier } from '../studies/urgent.notifier.js';
 
 function hasCode(code: string) {
   return (error: unknown) => isPolyradError(error) && error.code === code;
@@ -23,7 +25,7 @@ function backendSuite(kind: 'pglite' | 'postgres', open: () => Promise<{ db: Dat
 
     before(async () => {
       opened = await open();
-      if (opened) studies = new StudiesService(new ReportsRepository(opened.db.dataSource));
+      if (opened) studies = new StudiesService(new ReportsRepository(opened.db.dataSource), new UrgentNotifier(loadConfig({})));
     });
     after(async () => opened?.cleanup());
 
@@ -141,7 +143,7 @@ describe('embedded data directory', () => {
     const dir = tempDir();
     const db = await openDatabase({ dataDir: dir });
     const report = sampleReport(uniqueUid());
-    await new StudiesService(new ReportsRepository(db.dataSource)).storeReport(report);
+    await new StudiesService(new ReportsRepository(db.dataSource), new UrgentNotifier(loadConfig({}))).storeReport(report);
     try {
       await assert.rejects(openDatabase({ dataDir: dir }), (error: unknown) => {
         return hasCode(DATA_DIR_LOCKED)(error) && /in use by this process/.test((error as Error).message);
@@ -154,7 +156,7 @@ describe('embedded data directory', () => {
     writeFileSync(join(dir, 'pg.lock'), '2147483646\n');
     const reopened = await openDatabase({ dataDir: dir });
     try {
-      const latest = await new StudiesService(new ReportsRepository(reopened.dataSource)).getLatestReport(report.study.studyInstanceUid);
+      const latest = await new StudiesService(new ReportsRepository(reopened.dataSource), new UrgentNotifier(loadConfig({}))).getLatestReport(report.study.studyInstanceUid);
       assert.equal(JSON.stringify(latest), JSON.stringify(report));
     } finally {
       await reopened.close();

@@ -31,3 +31,23 @@ test('failed algorithms are named in the impression and the built report is sche
   assert.equal(report.status, 'draft');
   assert.deepEqual(reportSchemaErrors(report), []);
 });
+
+test('an urgent finding opens the impression and marks the report urgent; a categorical finding judged abnormal comes first', () => {
+  const nodule = { algorithm: { id: 'polyrad.lung-nodules', version: '1.0.0' }, seriesInstanceUid: '1.2.3' };
+  const report = buildReport({
+    version: '0.1.0',
+    study: { studyInstanceUid: '1.2', patientId: 'P', studyDate: '20000101', accessionNumber: '' },
+    series: [{ seriesInstanceUid: '1.2.3', modality: 'CT', fingerprint: {} }],
+    algorithms: [],
+    findings: [
+      findings[0],
+      { ...nodule, code: 'lung.lungrads', value: '4B', unit: '', category: 'very suspicious', abnormal: true, reference: { text: 'Lung-RADS 1-2: routine screening', source: 'ACR Lung-RADS v2022' } },
+    ],
+    warnings: [],
+  });
+  assert.deepEqual(report.priority, { level: 'urgent', reasons: ['Lung-RADS 4B/4X nodule (very suspicious): lung.lungrads 4B'] });
+  const lines = report.impression.split('\n');
+  assert.equal(lines[0], 'URGENT: Lung-RADS 4B/4X nodule (very suspicious): lung.lungrads 4B.');
+  assert.equal(lines[1], 'Outside reference: Lung-RADS 4B (very suspicious).');
+  assert.deepEqual(reportSchemaErrors(report), []);
+});

@@ -3,7 +3,9 @@ import {
   type AlgorithmRun,
   type Report,
   type ReportFinding,
+  type ReportPriority,
 } from '@polyrad/sdk';
+import { classifyUrgency } from './urgency.classifier.js';
 
 /** Human names for the finding codes of DESIGN.md, for the draft impression. */
 const LABELS: Record<string, string> = {
@@ -24,8 +26,9 @@ const LABELS: Record<string, string> = {
   'spine.fracture': 'Vertebral fracture (Genant grade)',
 };
 
-/** Outside its reference range, when it has a numeric one. */
+/** As the plugin judged it, else outside its numeric reference range. */
 export function isAbnormal(finding: ReportFinding): boolean {
+  if (typeof finding.abnormal === 'boolean') return finding.abnormal;
   const { reference, value } = finding;
   if (!reference || typeof value !== 'number') return false;
   return (reference.min !== undefined && value < reference.min) || (reference.max !== undefined && value > reference.max);
@@ -52,11 +55,12 @@ function describe(finding: ReportFinding): string {
   return `${label} ${formatValue(finding.value)}${unit}${details.length ? ` (${details.join('; ')})` : ''}`;
 }
 
-/** Draft impression: findings outside their reference first, then the rest, then failed algorithms. */
-export function draftImpression(findings: ReportFinding[], algorithms: AlgorithmRun[]): string {
+/** Draft impression: urgent reasons, findings outside their reference, then the rest, then failed algorithms. */
+export function draftImpression(findings: ReportFinding[], algorithms: AlgorithmRun[], priority?: ReportPriority): string {
   const abnormal = findings.filter(isAbnormal);
   const normal = findings.filter((f) => !isAbnormal(f));
   const lines: string[] = [];
+  if (priority?.level === 'urgent') lines.push(`URGENT: ${priority.reasons.join('; ')}.`);
   if (abnormal.length) lines.push(`Outside reference: ${abnormal.map(describe).join('. ')}.`);
   if (normal.length) lines.push(`Within reference: ${normal.map(describe).join('. ')}.`);
   if (!findings.length) lines.push('No automated measurements were produced.');
@@ -66,11 +70,13 @@ export function draftImpression(findings: ReportFinding[], algorithms: Algorithm
   return lines.join('\n');
 }
 
-export function buildReport(parts: Omit<Report, 'impression' | 'status' | 'disclaimer' | 'generatedAt' | 'generator'> & { version: string }): Report {
+export function buildReport(parts: Omit<Report, 'impression' | 'status' | 'disclaimer' | 'generatedAt' | 'generator' | 'priority'> & { version: string }): Report {
   const { version, ...rest } = parts;
+  const priority = classifyUrgency(parts.findings);
   return {
     ...rest,
-    impression: draftImpression(parts.findings, parts.algorithms),
+    priority,
+    impression: draftImpression(parts.findings, parts.algorithms, priority),
     status: 'draft',
     disclaimer: DECISION_SUPPORT_NOTICE,
     generatedAt: new Date().toISOString(),

@@ -7,6 +7,17 @@ export interface StoredReport {
   version: number;
 }
 
+export interface WorklistEntry {
+  studyInstanceUid: string;
+  patientId: string;
+  studyDate: string;
+  accessionNumber: string;
+  priority: 'urgent' | 'routine';
+  reasons: string[];
+  reportVersion: number;
+  generatedAt: string;
+}
+
 export interface LatestReport {
   /** false when the study is unknown; true with report null when it exists but has no report yet. */
   studyExists: boolean;
@@ -57,6 +68,31 @@ export class ReportsRepository {
     const row = rows[0];
     if (!row) return { studyExists: false, report: null };
     return { studyExists: true, report: row.report, ...(row.version === null ? {} : { version: row.version }) };
+  }
+
+  /** Studies with their newest report: urgent first, then the newest report first. */
+  async worklist(limit: number): Promise<WorklistEntry[]> {
+    const rows: Array<{ uid: string; patient_id: string; study_date: string; accession_number: string; version: number; report: Report }> =
+      await this.dataSource.query(
+        `SELECT s."study_instance_uid" AS uid, s."patient_id", s."study_date", s."accession_number", r."version", r."report"
+           FROM "studies" s
+           JOIN LATERAL (
+             SELECT "report", "version", "created_at" FROM "reports" WHERE "study_id" = s."id" ORDER BY "version" DESC LIMIT 1
+           ) r ON true
+          ORDER BY (r."report"->'priority'->>'level' = 'urgent') DESC NULLS LAST, r."created_at" DESC, s."id" DESC
+          LIMIT $1`,
+        [limit],
+      );
+    return rows.map((row) => ({
+      studyInstanceUid: row.uid,
+      patientId: row.patient_id,
+      studyDate: row.study_date,
+      accessionNumber: row.accession_number,
+      priority: row.report.priority?.level ?? 'routine',
+      reasons: row.report.priority?.reasons ?? [],
+      reportVersion: row.version,
+      generatedAt: row.report.generatedAt,
+    }));
   }
 
   private async upsertStudy(manager: EntityManager, study: Report['study']): Promise<number> {

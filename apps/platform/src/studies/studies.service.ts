@@ -1,13 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { PolyradError, reportSchemaErrors, type Report } from '@polyrad/sdk';
-import { ReportsRepository, type StoredReport } from './reports.repository.js';
+import { ReportsRepository, type StoredReport, type WorklistEntry } from './reports.repository.js';
+import { UrgentNotifier } from './urgent.notifier.js';
 import { INVALID_STUDY_UID, REPORT_INVALID, REPORT_NOT_FOUND, STUDY_NOT_FOUND } from './studies.errors.js';
 import { isDicomUid } from './study-uid.js';
 
 /** Decides what may be stored and what a lookup means; ReportsRepository does the I/O. */
 @Injectable()
 export class StudiesService {
-  constructor(private readonly reports: ReportsRepository) {}
+  constructor(
+    private readonly reports: ReportsRepository,
+    private readonly notifier: UrgentNotifier,
+  ) {}
 
   /** Stores a report (schema-valid, with usable UIDs) as its study's next version. */
   async storeReport(report: Report): Promise<StoredReport> {
@@ -17,7 +21,14 @@ export class StudiesService {
     }
     assertUid(report.study.studyInstanceUid, 'study.studyInstanceUid');
     report.series.forEach((series, i) => assertUid(series.seriesInstanceUid, `series[${i}].seriesInstanceUid`));
-    return this.reports.save(report);
+    const stored = await this.reports.save(report);
+    this.notifier.notify(report, stored.version);
+    return stored;
+  }
+
+  /** The reading worklist: urgent studies first (DESIGN.md step 2, priority). */
+  worklist(limit = 100): Promise<WorklistEntry[]> {
+    return this.reports.worklist(Math.max(1, Math.min(1000, Math.floor(limit) || 100)));
   }
 
   /** The newest report version of a study. */

@@ -23,6 +23,11 @@ export interface AlgorithmFinding {
   category?: string;
   reference?: ReferenceRange;
   center?: Vec3;
+  /**
+   * The plugin's judgement that the finding is abnormal, for values a numeric range cannot judge
+   * (a Lung-RADS 4A category, a fracture grade); when absent, the value is checked against `reference`.
+   */
+  abnormal?: boolean;
   [extra: string]: unknown;
 }
 

@@ -75,6 +75,11 @@ export const reportSchema = {
     },
     impression: { type: 'string' },
     warnings: { type: 'array', items: { type: 'string' } },
+    priority: {
+      type: 'object',
+      required: ['level', 'reasons'],
+      properties: { level: { enum: ['urgent', 'routine'] }, reasons: { type: 'array', items: { type: 'string' } } },
+    },
     status: { enum: ['draft', 'signed'] },
     disclaimer: { type: 'string', minLength: 1 },
     generatedAt: { type: 'string', format: 'date-time' },

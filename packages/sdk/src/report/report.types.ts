@@ -17,6 +17,11 @@ export interface AlgorithmRun {
   seriesInstanceUid?: string;
 }
 
+export interface ReportPriority {
+  level: 'urgent' | 'routine';
+  reasons: string[];
+}
+
 /** report.json: the combined report of one study (DESIGN.md, "Public contracts"). */
 export interface Report {
   study: { studyInstanceUid: string; patientId: string; studyDate: string; accessionNumber: string };
@@ -25,6 +30,8 @@ export interface Report {
   findings: ReportFinding[];
   impression: string;
   warnings: string[];
+  /** urgent when a finding needs prompt communication (worklist order, notification); reasons say which */
+  priority?: ReportPriority;
   /** always "draft" until a radiologist signs */
   status: 'draft' | 'signed';
   disclaimer: string;
