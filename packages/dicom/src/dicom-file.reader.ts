@@ -13,8 +13,8 @@ export interface ReadDicomHeaderOptions {
   requirePixelData?: boolean;
 }
 
-// Headers are almost always well inside this; larger ones trigger a second, whole-file read.
-const HEADER_CHUNK_BYTES = 64 * 1024;
+// Headers are almost always well inside this; larger ones are read again with a longer prefix.
+const HEADER_FIRST_READ_BYTES = 16 * 1024;
 
 export function text(ds: DataSet, tag: string): string {
   // UI values are padded with NUL; everything else with spaces (trimmed by dicom-parser).
@@ -30,6 +30,11 @@ export function numbers(ds: DataSet, tag: string): number[] | undefined {
 
 export function number(ds: DataSet, tag: string): number | undefined {
   return numbers(ds, tag)?.[0];
+}
+
+/** Two spacings that can be used as distances: finite and positive; anything else reads as absent. */
+function positivePair(values: number[] | undefined): [number, number] | undefined {
+  return values && values.length === 2 && values[0] > 0 && values[1] > 0 ? (values as [number, number]) : undefined;
 }
 
 export function fixed(values: number[] | undefined, count: number): number[] | undefined {
@@ -80,6 +85,7 @@ export function instanceFromDataSet(path: string, fileSize: number, parsed: Pars
     InstanceNumber: number(ds, 'x00200013'),
     AcquisitionNumber: number(ds, 'x00200012'),
     BodyPartExamined: text(ds, 'x00180015'),
+    ViewPosition: text(ds, 'x00185101'),
     ImageType: text(ds, 'x00080008').split('\\').map((v) => v.trim()).filter(Boolean),
     ConvolutionKernel: text(ds, 'x00181210'),
     ContrastBolusAgent: text(ds, 'x00180010'),
@@ -98,7 +104,8 @@ export function instanceFromDataSet(path: string, fileSize: number, parsed: Pars
     PlanarConfiguration: us(ds, 'x00280006'),
     ImagePositionPatient: fixed(numbers(ds, 'x00200032'), 3) as Vec3 | undefined,
     ImageOrientationPatient: fixed(numbers(ds, 'x00200037'), 6) as DicomInstance['ImageOrientationPatient'],
-    PixelSpacing: fixed(numbers(ds, 'x00280030'), 2) as [number, number] | undefined,
+    PixelSpacing: positivePair(numbers(ds, 'x00280030')),
+    ImagerPixelSpacing: positivePair(numbers(ds, 'x00181164')),
     SliceThickness: number(ds, 'x00180050'),
     SpacingBetweenSlices: number(ds, 'x00180088'),
     SliceLocation: number(ds, 'x00201041'),
@@ -111,7 +118,15 @@ export function instanceFromDataSet(path: string, fileSize: number, parsed: Pars
     WindowCenter: number(ds, 'x00281050'),
     WindowWidth: number(ds, 'x00281051'),
     hasPixelData: Boolean(parsed.pixelData),
+    ...pixelDataLocation(parsed),
   };
+}
+
+/** Where the pixel values start in the file, when file offsets mean something (everything but deflate). */
+function pixelDataLocation(parsed: ParsedDataSet): Pick<DicomInstance, 'pixelDataOffset' | 'pixelDataLength'> {
+  const element = parsed.pixelData;
+  if (!element || parsed.TransferSyntaxUID === TransferSyntax.DeflatedExplicitVRLittleEndian) return {};
+  return { pixelDataOffset: element.dataOffset, pixelDataLength: element.hadUndefinedLength ? undefined : element.length };
 }
 
 type FileHandle = Awaited<ReturnType<typeof open>>;
@@ -169,6 +184,18 @@ export function unreadable(error: unknown, path: string): PolyradError {
   return new PolyradError('DICOM_UNREADABLE_FILE', `could not be read (${code ?? String(error)})`, path);
 }
 
+/** Reads the first `length` bytes of a file (a header before Pixel Data); typed errors as readWholeFile. */
+export async function readFilePrefix(path: string, length: number): Promise<Uint8Array> {
+  const handle = await openFile(path);
+  try {
+    return await readAt(handle, 0, length);
+  } catch (error) {
+    throw unreadable(error, path);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Reads a whole file; typed errors for missing or unreadable files. */
 export async function readWholeFile(path: string): Promise<Uint8Array> {
   try {
@@ -179,32 +206,40 @@ export async function readWholeFile(path: string): Promise<Uint8Array> {
 }
 
 /**
- * Parses a file's header, reading only its first 64 KiB when the header fits in them (it usually
- * does), and checks that the file is complete as far as the header can tell.
+ * Parses a file's header from a prefix of the file: first 16 KiB (most headers fit), then 8 times more
+ * until Pixel Data is reached, so a big file is never read whole just to learn what it is. Also
+ * checks that the file is complete as far as the header can tell.
  */
 export async function parseDicomFileHeader(filePath: string): Promise<{ parsed: ParsedDataSet; fileSize: number; path: string }> {
   const path = resolve(filePath);
   const handle = await openFile(path);
   try {
     let fileSize: number;
-    let bytes: Uint8Array;
     try {
       fileSize = (await handle.stat()).size;
-      bytes = await readAt(handle, 0, Math.min(fileSize, HEADER_CHUNK_BYTES));
     } catch (error) {
       throw unreadable(error, path);
     }
+    let bytes: Uint8Array;
     let parsed: ParsedDataSet | undefined;
-    if (bytes.length < fileSize) {
+    for (let size = Math.min(fileSize, HEADER_FIRST_READ_BYTES); ; ) {
+      try {
+        bytes = await readAt(handle, 0, size);
+      } catch (error) {
+        throw unreadable(error, path);
+      }
+      // Whole file read, or it shrank under us: parse what there is (a cut file fails there).
+      if (bytes.length >= fileSize || bytes.length < size) break;
       try {
         parsed = parseDataSet(bytes, path, fileSize);
-        // Stopped at the chunk's end rather than at Pixel Data, or needs the whole file to inflate: read it all.
-        if (!parsed.pixelData || parsed.TransferSyntaxUID === TransferSyntax.DeflatedExplicitVRLittleEndian) parsed = undefined;
+        // Stopped at the prefix's end rather than at Pixel Data, or needs the whole file to inflate: read more.
+        if (parsed.pixelData && parsed.TransferSyntaxUID !== TransferSyntax.DeflatedExplicitVRLittleEndian) break;
+        size = parsed.TransferSyntaxUID === TransferSyntax.DeflatedExplicitVRLittleEndian ? fileSize : Math.min(fileSize, size * 8);
       } catch (error) {
         if (error instanceof PolyradError && (error.code === 'DICOM_NOT_DICOM' || error.code === 'DICOM_EMPTY_FILE')) throw error;
-        parsed = undefined;
+        size = Math.min(fileSize, size * 8);
       }
-      if (!parsed) bytes = await readWholeFile(path);
+      parsed = undefined;
     }
     parsed ??= parseDataSet(bytes, path, fileSize);
     const complete = bytes.length >= fileSize;

@@ -33,6 +33,8 @@ export interface DicomInstance {
   InstanceNumber?: number;
   AcquisitionNumber?: number;
   BodyPartExamined: string;
+  /** projection radiography: AP, PA, LL... (CTR is defined on PA films) */
+  ViewPosition: string;
   ImageType: string[];
   ConvolutionKernel: string;
   ContrastBolusAgent: string;
@@ -55,6 +57,8 @@ export interface DicomInstance {
   ImageOrientationPatient?: [number, number, number, number, number, number];
   /** [row spacing (between rows, along a column), column spacing (between columns, along a row)], mm. */
   PixelSpacing?: [number, number];
+  /** (0018,1164) Spacing at the detector plane (CR/DX), same order as PixelSpacing; used when PixelSpacing is absent. */
+  ImagerPixelSpacing?: [number, number];
   SliceThickness?: number;
   SpacingBetweenSlices?: number;
   SliceLocation?: number;
@@ -71,6 +75,13 @@ export interface DicomInstance {
   WindowCenter?: number;
   WindowWidth?: number;
   hasPixelData: boolean;
+  /**
+   * Byte offset of the Pixel Data value in the file (not for deflated files, whose offsets are in the
+   * inflated stream): lets loading read the header or the pixels alone instead of the whole file.
+   */
+  pixelDataOffset?: number;
+  /** Declared length of native (not encapsulated) Pixel Data, with pixelDataOffset. */
+  pixelDataLength?: number;
 }
 
 /** Instances that belong to one series (same StudyInstanceUID and SeriesInstanceUID). */

@@ -13,6 +13,8 @@ export interface FrameAttributes {
   RescaleSlope?: number;
   RescaleIntercept?: number;
   RescaleType?: string;
+  /** (0020,9056) from the Frame Content macro: frames of one stack share it. */
+  StackID?: string;
 }
 
 const SHARED_GROUPS = 'x52009229';
@@ -21,6 +23,7 @@ const PLANE_POSITION = 'x00209113';
 const PLANE_ORIENTATION = 'x00209116';
 const PIXEL_MEASURES = 'x00289110';
 const PIXEL_VALUE_TRANSFORMATION = 'x00289145';
+const FRAME_CONTENT = 'x00209111';
 
 function firstItem(ds: DataSet | undefined, tag: string): DataSet | undefined {
   return ds?.elements[tag]?.items?.[0]?.dataSet;
@@ -46,6 +49,7 @@ export function frameAttributes(ds: DataSet, frames: number): FrameAttributes[] 
     const orientation = macro(frame, shared, PLANE_ORIENTATION);
     const measures = macro(frame, shared, PIXEL_MEASURES);
     const transform = macro(frame, shared, PIXEL_VALUE_TRANSFORMATION);
+    const content = macro(frame, shared, FRAME_CONTENT);
     result.push({
       ImagePositionPatient: position && (fixed(numbers(position, 'x00200032'), 3) as Vec3 | undefined),
       ImageOrientationPatient: orientation && (fixed(numbers(orientation, 'x00200037'), 6) as FrameAttributes['ImageOrientationPatient']),
@@ -55,6 +59,7 @@ export function frameAttributes(ds: DataSet, frames: number): FrameAttributes[] 
       RescaleSlope: transform && number(transform, 'x00281053'),
       RescaleIntercept: transform && number(transform, 'x00281052'),
       RescaleType: transform && text(transform, 'x00281054'),
+      StackID: (content && text(content, 'x00209056')) || undefined,
     });
   }
   return result;

@@ -1,19 +1,34 @@
 /**
- * A small Explicit VR Little Endian encoder for the few flat datasets Polyrad writes itself
- * (no sequences). Values are given already typed; strings are UTF-8 (SpecificCharacterSet ISO_IR 192).
+ * A small Explicit VR Little Endian encoder for the few datasets Polyrad writes itself (sequences
+ * with explicit lengths only). Values are given already typed; strings are UTF-8 (SpecificCharacterSet ISO_IR 192).
  */
-export type EncodedVr = 'AE' | 'AS' | 'CS' | 'DA' | 'DS' | 'IS' | 'LO' | 'LT' | 'PN' | 'SH' | 'TM' | 'UI' | 'US' | 'UL' | 'OB' | 'OW';
+export type EncodedVr = 'AE' | 'AS' | 'CS' | 'DA' | 'DS' | 'IS' | 'LO' | 'LT' | 'PN' | 'SH' | 'TM' | 'UI' | 'US' | 'UL' | 'OB' | 'OW' | 'SQ';
 
 export interface DicomElementValue {
   /** (group << 16) | element, e.g. 0x00100020 for PatientID */
   tag: number;
   vr: EncodedVr;
-  /** Text for string VRs, numbers for US/UL, bytes for OB/OW. */
-  value: string | number[] | Uint8Array;
+  /** Text for string VRs, numbers for US/UL, bytes for OB/OW, items (each a list of elements) for SQ. */
+  value: string | number[] | Uint8Array | DicomElementValue[][];
 }
 
 // VRs whose length field is 4 bytes after 2 reserved bytes (PS3.5 7.1.2).
-const LONG_VRS = new Set<EncodedVr>(['OB', 'OW']);
+const LONG_VRS = new Set<EncodedVr>(['OB', 'OW', 'SQ']);
+
+/** Sequence items (FFFE,E000) with explicit lengths. */
+function itemBytes(items: DicomElementValue[][]): Uint8Array {
+  return concat(
+    items.map((item) => {
+      const body = encodeDataSet(item);
+      const header = new Uint8Array(8);
+      const view = new DataView(header.buffer);
+      view.setUint16(0, 0xfffe, true);
+      view.setUint16(2, 0xe000, true);
+      view.setUint32(4, body.length, true);
+      return concat([header, body]);
+    }),
+  );
+}
 
 /** DS allows 16 characters; keep as many significant digits as fit. */
 export function formatDecimalString(value: number): string {
@@ -28,12 +43,13 @@ export function formatDecimalString(value: number): string {
 
 function valueBytes(element: DicomElementValue): Uint8Array {
   const { vr, value } = element;
+  if (vr === 'SQ') return itemBytes(value as DicomElementValue[][]);
   if (value instanceof Uint8Array) return value.length % 2 ? concat([value, new Uint8Array(1)]) : value;
   if (Array.isArray(value)) {
     const size = vr === 'UL' ? 4 : 2;
     const bytes = new Uint8Array(value.length * size);
     const view = new DataView(bytes.buffer);
-    value.forEach((v, n) => (size === 4 ? view.setUint32(n * 4, v, true) : view.setUint16(n * 2, v, true)));
+    (value as number[]).forEach((v, n) => (size === 4 ? view.setUint32(n * 4, v, true) : view.setUint16(n * 2, v, true)));
     return bytes;
   }
   const text = Buffer.from(value, 'utf8');

@@ -1,5 +1,4 @@
 import dicomParser from 'dicom-parser';
-import { Decoder } from 'jpeg-lossless-decoder-js';
 import { PolyradError } from '@polyrad/sdk';
 import { locateFragments, parserErrorText, toPolyradError } from './dicom-dataset.parser.js';
 import { registerPixelDecoder, samplesPerFrame, type PixelFrameRequest, type StoredSamples } from './pixel-decoder.registry.js';
@@ -21,10 +20,17 @@ export function encapsulatedFrame({ parsed, instance, frameIndex, path }: PixelF
   }
 }
 
+let Decoder: typeof import('jpeg-lossless-decoder-js').Decoder | undefined;
+
 registerPixelDecoder([TransferSyntax.JPEGLossless, TransferSyntax.JPEGLosslessSV1], {
   name: 'JPEG Lossless (jpeg-lossless-decoder-js)',
+  // Loaded on first use, like the WASM codecs: a series without JPEG Lossless does not pay its memory.
+  async prepare(): Promise<void> {
+    Decoder ??= (await import('jpeg-lossless-decoder-js')).Decoder;
+  },
   decodeFrame(request: PixelFrameRequest): StoredSamples {
     const { instance, frameIndex, path } = request;
+    if (!Decoder) throw new PolyradError('DICOM_CODEC_UNAVAILABLE', 'the JPEG Lossless decoder was used before it was loaded (call prepare first)', path);
     const frame = encapsulatedFrame(request);
     let decoded: Uint8Array | Uint16Array;
     try {

@@ -29,6 +29,10 @@ function nativeDecoder(name: string, littleEndian: boolean): PixelDecoder {
       if (bytesPerSample > 1 && littleEndian !== hostLittleEndian) {
         for (let n = 0; n < frameBytes; n += bytesPerSample) outBytes.subarray(n, n + bytesPerSample).reverse();
       }
+      // 8-bit samples in OW under big endian are byte-swapped in pairs (PS3.5 8.1.1), as DCMTK reads them.
+      if (bytesPerSample === 1 && !littleEndian && element.vr === 'OW' && frameBytes % 2 === 0 && start % 2 === 0) {
+        Buffer.from(outBytes.buffer, outBytes.byteOffset, frameBytes).swap16();
+      }
       // The registry contract is pixel-interleaved colour.
       if (instance.SamplesPerPixel > 1 && instance.PlanarConfiguration === 1) return planarToInterleaved(out, instance.SamplesPerPixel);
       return out;

