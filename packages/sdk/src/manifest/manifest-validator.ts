@@ -79,6 +79,19 @@ export function validateManifest(
   return manifest;
 }
 
+/**
+ * Problems of a value against a JSON Schema such as a manifest's `config` (per-site configuration);
+ * [] when it is valid. Throws when the schema itself does not compile.
+ */
+export function jsonSchemaErrors(schema: Record<string, unknown>, value: unknown): string[] {
+  const { ajv } = validator();
+  const validate = ajv.compile(schema);
+  // Schemas come from the database as new objects each time: drop the compiled copy so the cache cannot grow.
+  ajv.removeSchema(schema);
+  if (validate(value)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
+}
+
 /** Reads and validates a manifest.json file. */
 export function readManifestFile(path: string, engines?: EngineVersions): AlgorithmManifest {
   let text: string;

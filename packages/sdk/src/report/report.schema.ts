@@ -29,7 +29,25 @@ export const reportSchema = {
         type: 'object',
         required: ['seriesInstanceUid', 'modality', 'fingerprint'],
         additionalProperties: false,
-        properties: { seriesInstanceUid: { type: 'string' }, modality: { type: 'string' }, fingerprint: { type: 'object' } },
+        properties: {
+          seriesInstanceUid: { type: 'string' },
+          modality: { type: 'string' },
+          fingerprint: { type: 'object' },
+          decisions: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['pluginId', 'pluginVersion', 'matched', 'score', 'reason'],
+              properties: {
+                pluginId: { type: 'string' },
+                pluginVersion: { type: 'string' },
+                matched: { type: 'boolean' },
+                score: { type: 'number' },
+                reason: { type: 'string' },
+              },
+            },
+          },
+        },
       },
     },
     algorithms: {
@@ -45,6 +63,7 @@ export const reportSchema = {
           reason: { type: 'string' },
           durationMs: { type: 'number', minimum: 0 },
           seriesInstanceUid: { type: 'string' },
+          selection: { type: 'string' },
         },
       },
     },

@@ -15,6 +15,17 @@ export interface AlgorithmRun {
   reason?: string;
   durationMs?: number;
   seriesInstanceUid?: string;
+  /** why this series was chosen when several could be used */
+  selection?: string;
+}
+
+/** Why a plugin did or did not apply to a series (the stored form of a MatchDecision). */
+export interface SeriesDecision {
+  pluginId: string;
+  pluginVersion: string;
+  matched: boolean;
+  score: number;
+  reason: string;
 }
 
 export interface ReportPriority {
@@ -25,7 +36,7 @@ export interface ReportPriority {
 /** report.json: the combined report of one study (DESIGN.md, "Public contracts"). */
 export interface Report {
   study: { studyInstanceUid: string; patientId: string; studyDate: string; accessionNumber: string };
-  series: Array<{ seriesInstanceUid: string; modality: string; fingerprint: Record<string, unknown> }>;
+  series: Array<{ seriesInstanceUid: string; modality: string; fingerprint: Record<string, unknown>; decisions?: SeriesDecision[] }>;
   algorithms: AlgorithmRun[];
   findings: ReportFinding[];
   impression: string;

@@ -1,0 +1,139 @@
+import Ajv2020 from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+import semver from 'semver';
+import { PolyradError } from '../errors.js';
+import { reportSchema } from '../report/report.schema.js';
+import type { Algorithm, AlgorithmFinding, AlgorithmOutputs, Artifact, SeriesInput } from './algorithm.types.js';
+
+export interface RunResult {
+  status: 'succeeded' | 'failed';
+  reason?: string;
+  durationMs: number;
+  artifacts: Artifact[];
+  findings: AlgorithmFinding[];
+  warnings: string[];
+  /** each thing wrong with the outputs, when they were refused (the reason joins them) */
+  problems?: string[];
+}
+
+/**
+ * The rules report.json sets for one finding, without what the platform adds afterwards (algorithm,
+ * seriesInstanceUid): a plugin's finding that breaks them would break the report it lands in.
+ */
+const reportFinding = reportSchema.properties.findings.items;
+export const algorithmFindingSchema = {
+  type: 'object',
+  required: reportFinding.required.filter((key) => key !== 'algorithm' && key !== 'seriesInstanceUid'),
+  properties: Object.fromEntries(Object.entries(reportFinding.properties).filter(([key]) => key !== 'algorithm' && key !== 'seriesInstanceUid')),
+};
+
+// Compiled on first use, so plugin workers that only run code pay nothing at import.
+let ajv: Ajv2020.default | undefined;
+let validateFinding: ValidateFunction | undefined;
+const schemaValidators = new WeakMap<object, ValidateFunction>();
+function compiled(schema: object): ValidateFunction {
+  ajv ??= new Ajv2020.default({ allErrors: true, strict: false });
+  let validate = schemaValidators.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    schemaValidators.set(schema, validate);
+  }
+  return validate;
+}
+
+function schemaProblems(validate: ValidateFunction, value: unknown, what: string): string[] {
+  return validate(value) ? [] : (validate.errors ?? []).map((e) => `${what}${e.instancePath} ${e.message ?? 'is invalid'}`);
+}
+
+
+/**
+ * Checks outputs against what the manifest declares before anything downstream uses them: findings
+ * follow the report's finding rules and use a declared code with its declared unit; artifacts are
+ * declared in `produces` (type, version, kind), their data/meta match the declared schema and masks lie
+ * on the series grid; every declared output is there. Only the manifest is read, so the platform can
+ * re-check what a worker process sent back without loading plugin code.
+ */
+export function outputProblems(algorithm: Pick<Algorithm, 'manifest'>, outputs: AlgorithmOutputs, series: SeriesInput): string[] {
+  const { manifest } = algorithm;
+  const problems: string[] = [];
+  const declaredUnits = new Map(manifest.findings.map((f) => [f.code, f.unit]));
+  validateFinding ??= compiled(algorithmFindingSchema);
+  const findings: unknown = outputs.findings ?? [];
+  const artifacts: unknown = outputs.artifacts ?? [];
+  if (!Array.isArray(findings)) return ['findings must be a list'];
+  if (!Array.isArray(artifacts)) return ['artifacts must be a list'];
+  for (const [n, finding] of (findings as AlgorithmFinding[]).entries()) {
+    const label = `finding ${typeof finding?.code === 'string' ? finding.code : `#${n}`}`;
+    const shape = schemaProblems(validateFinding, finding, `${label} `);
+    if (shape.length) {
+      problems.push(...shape);
+      continue;
+    }
+    const unit = declaredUnits.get(finding.code);
+    if (unit === undefined) problems.push(`finding code ${finding.code} is not declared in the manifest`);
+    else if (unit !== finding.unit) problems.push(`${label} has unit "${finding.unit}" but the manifest declares "${unit}"`);
+    if (typeof finding.value === 'number' && !Number.isFinite(finding.value)) problems.push(`finding ${finding.code} has a non-finite value`);
+  }
+  for (const artifact of artifacts as Artifact[]) {
+    const declared = manifest.produces.find((p) => p.type === artifact?.type);
+    if (!declared) {
+      problems.push(`artifact ${String(artifact?.type)} is not declared in produces`);
+      continue;
+    }
+    if (typeof artifact.version !== 'string' || !semver.valid(artifact.version) || !semver.eq(declared.version, artifact.version)) {
+      problems.push(`artifact ${artifact.type}@${String(artifact.version)} differs from declared ${declared.version}`);
+    }
+    if (declared.kind && artifact.kind !== declared.kind) problems.push(`artifact ${artifact.type} is a ${String(artifact.kind)}, declared as ${declared.kind}`);
+    if (artifact.kind === 'mask') {
+      const [nx, ny, nz] = series.volume.geometry.dimensions;
+      if (artifact.mask?.labels?.length !== nx * ny * nz) problems.push(`mask ${artifact.type} does not match the series grid`);
+    }
+    if (declared.schema) {
+      const payload = artifact.kind === 'json' ? artifact.data : (artifact.meta ?? {});
+      problems.push(...schemaProblems(compiled(declared.schema), payload, `artifact ${artifact.type} ${artifact.kind === 'json' ? 'data' : 'meta'}`));
+    }
+  }
+  for (const produced of manifest.produces) {
+    if (!(artifacts as Artifact[]).some((a) => a?.type === produced.type)) problems.push(`declared output ${produced.type} was not produced`);
+  }
+  return problems;
+}
+
+/**
+ * Runs one plugin in the current process and validates its outputs. The platform calls this only
+ * inside an isolated worker process (which adds the timeout and memory cap); @polyrad/sdk/testing calls
+ * it directly, so a vendor's test checks outputs exactly as the platform will.
+ */
+export async function runPlugin(
+  algorithm: Algorithm,
+  series: SeriesInput,
+  artifacts: Record<string, Artifact>,
+  config: Record<string, unknown> = {},
+  log: (message: string) => void = () => undefined,
+): Promise<RunResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const failed = (reason: string, problems?: string[]): RunResult => ({
+    status: 'failed',
+    reason,
+    durationMs: elapsed(),
+    artifacts: [],
+    findings: [],
+    warnings: [],
+    ...(problems ? { problems } : {}),
+  });
+  try {
+    const outputs = (await algorithm.run({ series, artifacts, config }, { log: (m) => log(`${algorithm.manifest.id}: ${m}`) })) ?? {};
+    const problems = outputProblems(algorithm, outputs, series);
+    if (problems.length) return failed(`invalid output: ${problems.join('; ')}`, problems);
+    return {
+      status: 'succeeded',
+      durationMs: elapsed(),
+      artifacts: outputs.artifacts ?? [],
+      findings: outputs.findings ?? [],
+      warnings: (outputs.warnings ?? []).map((w) => `${algorithm.manifest.id}: ${w}`),
+    };
+  } catch (error) {
+    return failed(error instanceof PolyradError ? error.toLine() : `threw ${(error as Error)?.name ?? 'error'}: ${(error as Error)?.message ?? String(error)}`);
+  }
+}

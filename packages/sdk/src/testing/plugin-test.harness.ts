@@ -1,0 +1,151 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import semver from 'semver';
+import type { Algorithm, AlgorithmFinding, Artifact, SeriesInput } from '../algorithm/algorithm.types.js';
+import { runPlugin } from '../algorithm/plugin-runner.js';
+import type { MatchDecision } from '../criteria/criterion.types.js';
+import { matchCriteria } from '../criteria/criteria-matcher.js';
+import { PolyradError } from '../errors.js';
+import { jsonSchemaErrors, readManifestFile, validateManifest } from '../manifest/manifest-validator.js';
+import type { Volume } from '../volume/volume.js';
+
+/**
+ * A plugin under test: its package folder (holding manifest.json and the built entry), loaded as the
+ * platform loads it, or an Algorithm object (what the entry default-exports).
+ */
+export type PluginUnderTest = string | Algorithm;
+
+export interface PluginTestInput {
+  /**
+   * The series' voxels. The SDK does not read DICOM: for a DICOM folder, load it with
+   * `loadVolume(groupSeries((await scanDicomInputs([dir])).instances)[0])` from @polyrad/dicom.
+   */
+  volume: Volume;
+  /** header facts the series criteria are matched against; default { Modality: modality } */
+  fingerprint?: Record<string, unknown>;
+  /** default 'CT' */
+  modality?: string;
+  seriesInstanceUid?: string;
+  /** artifacts to hand to consumers, as if another plugin had produced them on this series */
+  artifacts?: Artifact[];
+  /** other plugins run first (in order) when what the plugin consumes is not among `artifacts` */
+  plugins?: PluginUnderTest[];
+  /** per-site configuration, validated against the manifest's config schema */
+  config?: Record<string, unknown>;
+}
+
+export interface PluginTestOptions {
+  /** receives context.log messages */
+  log?: (message: string) => void;
+}
+
+export interface PluginTestResult {
+  /** 'skipped': the platform would not run it (series criteria, missing input, a failed input plugin) */
+  status: 'succeeded' | 'failed' | 'skipped';
+  reason?: string;
+  findings: AlgorithmFinding[];
+  artifacts: Artifact[];
+  warnings: string[];
+  /** every reason the platform would refuse this run or its outputs; empty when it would accept them */
+  problems: string[];
+  /** the series-criteria decision the platform would make on `fingerprint` */
+  match: MatchDecision;
+  durationMs: number;
+}
+
+async function loadPlugin(plugin: PluginUnderTest): Promise<Algorithm> {
+  if (typeof plugin !== 'string') {
+    return { manifest: validateManifest(plugin.manifest, plugin.manifest?.id ?? 'plugin'), run: plugin.run };
+  }
+  const dir = resolve(plugin);
+  const manifest = readManifestFile(join(dir, 'manifest.json'));
+  const entry = join(dir, manifest.entry);
+  if (!existsSync(entry)) throw new PolyradError('PACKAGE_FILE_MISSING', `entry ${manifest.entry} is missing; build the plugin first`, dir);
+  const module = (await import(pathToFileURL(entry).href)) as { default?: Partial<Algorithm> };
+  const implementation = module.default;
+  if (!implementation || typeof implementation.run !== 'function') {
+    throw new PolyradError('PLUGIN_ENTRY_INVALID', `entry ${manifest.entry} does not default-export defineAlgorithm(...)`, dir);
+  }
+  // As on the platform: outputs are checked against the package's manifest.json, not what the module claims.
+  return { manifest, run: (inputs, context) => implementation.run!(inputs, context) };
+}
+
+const onGrid = (artifact: Artifact, volume: Volume) => {
+  const [nx, ny, nz] = volume.geometry.dimensions;
+  return artifact.kind !== 'mask' || artifact.mask.labels.length === nx * ny * nz;
+};
+
+/** One plugin on one series, with its consumed inputs resolved the way the platform plans them. */
+async function runResolved(
+  algorithm: Algorithm,
+  series: SeriesInput,
+  available: Artifact[],
+  upstream: Algorithm[],
+  config: Record<string, unknown>,
+  log: (message: string) => void,
+  visiting: Set<string>,
+): Promise<PluginTestResult> {
+  const { manifest } = algorithm;
+  const match = matchCriteria(manifest, manifest.series.criteria, series.fingerprint);
+  const skipped = (reason: string): PluginTestResult => ({ status: 'skipped', reason, findings: [], artifacts: [], warnings: [], problems: [reason], match, durationMs: 0 });
+  if (!match.matched) return skipped(`does not apply to this series: ${match.reason}`);
+
+  const inputs: Record<string, Artifact> = {};
+  for (const consumed of manifest.consumes) {
+    const wanted = `${consumed.type}@${consumed.range}`;
+    const find = () => available.find((a) => a.type === consumed.type && semver.satisfies(a.version, consumed.range));
+    let artifact = find();
+    const producer = upstream.find((p) => p.manifest.id !== manifest.id && p.manifest.produces.some((t) => t.type === consumed.type && semver.satisfies(t.version, consumed.range)));
+    if (!artifact && producer && !visiting.has(producer.manifest.id)) {
+      const produced = await runResolved(producer, series, available, upstream, {}, log, new Set([...visiting, manifest.id]));
+      if (produced.status !== 'succeeded') {
+        if (consumed.optional) continue;
+        return skipped(`needs ${wanted} from ${producer.manifest.id}, which did not succeed: ${produced.reason}`);
+      }
+      available.push(...produced.artifacts);
+      artifact = find();
+    }
+    if (!artifact) {
+      if (consumed.optional) continue;
+      const offered = available.find((a) => a.type === consumed.type);
+      return skipped(offered ? `${consumed.type}@${offered.version} does not satisfy the consumed range ${consumed.range}` : `no plugin or artifact provides ${wanted}`);
+    }
+    if (!onGrid(artifact, series.volume)) return skipped(`input mask ${artifact.type} is not on the series grid`);
+    inputs[consumed.type] = artifact;
+  }
+
+  const badConfig = manifest.config ? jsonSchemaErrors(manifest.config, config).map((p) => `config ${p}`) : [];
+  if (badConfig.length) {
+    return { status: 'failed', reason: `invalid configuration: ${badConfig.join('; ')}`, findings: [], artifacts: [], warnings: [], problems: badConfig, match, durationMs: 0 };
+  }
+
+  const result = await runPlugin(algorithm, series, inputs, config, log);
+  const problems = result.problems ?? (result.reason ? [result.reason] : []);
+  if (result.status === 'succeeded' && result.durationMs > manifest.limits.timeoutMs) {
+    // In-process runs cannot be stopped; the platform's worker would have been killed at the limit.
+    const reason = `took ${result.durationMs} ms, over limits.timeoutMs ${manifest.limits.timeoutMs}: the platform would stop it`;
+    return { ...result, status: 'failed', reason, findings: [], artifacts: [], problems: [reason], match };
+  }
+  return { ...result, problems, match };
+}
+
+/**
+ * Runs a plugin as the platform would, in this process: validates its manifest, matches its series
+ * criteria against the fingerprint, resolves what it consumes by type and semver range (from
+ * `input.artifacts`, or by running `input.plugins` first), runs it, and validates its outputs against
+ * the manifest (declared codes and units, the report's finding rules, produced types, versions, kinds,
+ * schemas, mask grids). Memory limits are only enforced by the platform's worker processes.
+ */
+export async function runPluginForTest(plugin: PluginUnderTest, input: PluginTestInput, options: PluginTestOptions = {}): Promise<PluginTestResult> {
+  const algorithm = await loadPlugin(plugin);
+  const upstream = await Promise.all((input.plugins ?? []).map(loadPlugin));
+  const modality = input.modality ?? String(input.fingerprint?.Modality ?? 'CT');
+  const series: SeriesInput = {
+    seriesInstanceUid: input.seriesInstanceUid ?? '2.25.1',
+    modality,
+    volume: input.volume,
+    fingerprint: input.fingerprint ?? { Modality: modality },
+  };
+  return runResolved(algorithm, series, [...(input.artifacts ?? [])], upstream, input.config ?? {}, options.log ?? (() => undefined), new Set());
+}
