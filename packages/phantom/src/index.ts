@@ -5,3 +5,5 @@ export * from './features/aorta.feature.js';
 export * from './features/heart.feature.js';
 export * from './features/spine.feature.js';
 export * from './features/nodules.feature.js';
+export * from './radiograph-phantom.generator.js';
+export * from './head-phantom.generator.js';

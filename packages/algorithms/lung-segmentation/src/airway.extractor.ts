@@ -1,5 +1,4 @@
-import { voxelToPatient, type Vec3, type Volume } from '@polyrad/sdk';
-import { IndexQueue } from './connected-components.js';
+import { voxelToPatient, type Vec3, type Volume, IndexQueue } from '@polyrad/sdk';
 import { AIR, AIRWAY, AIRWAY_MARGIN, OUTSIDE, TISSUE } from './segmentation-state.js';
 
 /**

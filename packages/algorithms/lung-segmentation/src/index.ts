@@ -2,7 +2,6 @@ import { defineAlgorithm, readPackageManifest, type AlgorithmInputs, type Algori
 import { segmentLungs } from './lung.segmenter.js';
 
 export * from './lung.segmenter.js';
-export * from './connected-components.js';
 export * from './airway.extractor.js';
 export * from './lung.splitter.js';
 export * from './optimal-threshold.js';

@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { labelCentroid, PolyradError, validateManifest, voxelToPatient, type LabelMask, type Volume } from '@polyrad/sdk';
+import { labelCentroid, PolyradError, validateManifest, voxelToPatient, type LabelMask, type Volume, labelConnectedComponents } from '@polyrad/sdk';
 import { generateChestPhantom, PHANTOM_LABELS, type ChestPhantomOptions } from '@polyrad/phantom';
 import plugin, { segmentLungs } from './index.js';
-import { labelConnectedComponents } from './connected-components.js';
 
 const cases: Array<{ name: string; options: ChestPhantomOptions; touching: boolean }> = [
   { name: 'head-first, separate lungs', options: { seed: 101, touchingLungs: false }, touching: false },

@@ -1,6 +1,5 @@
-import { PolyradError, voxelToPatient, type LabelMask, type Vec3, type Volume } from '@polyrad/sdk';
+import { PolyradError, voxelToPatient, type LabelMask, type Vec3, type Volume, labelConnectedComponents, type ComponentStats } from '@polyrad/sdk';
 import { extractAirway, type AirwayExtraction, type AirwayOptions } from './airway.extractor.js';
-import { labelConnectedComponents, type ComponentStats } from './connected-components.js';
 import { splitMergedLungs } from './lung.splitter.js';
 import { optimalThreshold } from './optimal-threshold.js';
 import { AIR, AIRWAY, AIRWAY_MARGIN, OUTSIDE, TISSUE } from './segmentation-state.js';

@@ -1,5 +1,4 @@
-import { voxelToPatient, type VolumeGeometry } from '@polyrad/sdk';
-import { IndexQueue, labelConnectedComponents, type ComponentStats } from './connected-components.js';
+import { voxelToPatient, type VolumeGeometry, IndexQueue, labelConnectedComponents, type ComponentStats } from '@polyrad/sdk';
 
 /**
  * Separates left and right lungs that form one air component (touching at the anterior or posterior

@@ -1,4 +1,4 @@
-import { IndexQueue } from './connected-components.js';
+import { IndexQueue } from '@polyrad/sdk';
 
 /**
  * Fills holes of one label in every axial slice: background regions that the label encloses in the

@@ -1,0 +1,32 @@
+import type { ReferenceRange } from '@polyrad/sdk';
+
+export type AortaSegment = 'ascending' | 'descending';
+export type AortaCategory = 'normal' | 'dilated' | 'aneurysm';
+
+/**
+ * Adult thoracic aortic diameter bands, mm, measured perpendicular to the vessel axis.
+ * Upper limit of normal: ascending < 40 mm, descending < 30 mm (Erbel R et al., 2014 ESC Guidelines on
+ * the diagnosis and treatment of aortic diseases, Eur Heart J 2014;35:2873-2926). Aneurysm: dilatation
+ * to >= 1.5 x the expected normal diameter (Hiratzka LF et al., 2010 ACCF/AHA/AATS/ACR/ASA/SCA/SCAI/SIR/
+ * STS/SVM Guidelines for thoracic aortic disease, Circulation 2010;121:e266-e369), i.e. >= 50 mm for
+ * the ascending and >= 40 mm for the descending thoracic aorta; in between is dilatation (ectasia).
+ */
+export const AORTA_DIAMETER_BANDS: Record<AortaSegment, { dilatedFrom: number; aneurysmFrom: number }> = {
+  ascending: { dilatedFrom: 40, aneurysmFrom: 50 },
+  descending: { dilatedFrom: 30, aneurysmFrom: 40 },
+};
+
+export function aortaCategory(segment: AortaSegment, diameterMm: number): AortaCategory {
+  const band = AORTA_DIAMETER_BANDS[segment];
+  if (diameterMm >= band.aneurysmFrom) return 'aneurysm';
+  return diameterMm >= band.dilatedFrom ? 'dilated' : 'normal';
+}
+
+export function aortaReference(segment: AortaSegment): ReferenceRange {
+  const { dilatedFrom, aneurysmFrom } = AORTA_DIAMETER_BANDS[segment];
+  return {
+    max: dilatedFrom,
+    text: `${segment} thoracic aorta: normal < ${dilatedFrom} mm, dilated ${dilatedFrom}-${aneurysmFrom - 1} mm, aneurysm >= ${aneurysmFrom} mm (maximum diameter perpendicular to the vessel axis)`,
+    source: 'Erbel et al., 2014 ESC aortic diseases guidelines, Eur Heart J 2014;35:2873 (normal limits); Hiratzka et al., 2010 ACCF/AHA thoracic aortic disease guidelines, Circulation 2010;121:e266 (aneurysm >= 1.5 x normal)',
+  };
+}

@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AlgorithmInputs, Volume } from '@polyrad/sdk';
+import { SeededRandom, generateChestRadiograph, type ChestRadiographOptions } from '@polyrad/phantom';
+import { groupSeries, loadVolume, scanDicomInputs } from '@polyrad/dicom';
+import { measureCardiothoracicRatio, run } from './index.js';
+
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const dataRoot = resolve(repoRoot, process.env.POLYRAD_TEST_DATA ?? '../shared/data');
+
+function inputs(volume: Volume, fingerprint: Record<string, unknown>): AlgorithmInputs {
+  return { series: { seriesInstanceUid: '1.2.3', modality: 'DX', volume, fingerprint }, artifacts: {}, config: {} };
+}
+
+// Random geometry (size, position, rotation, heart shape) per seed; CTRs on both sides of 0.50 and both polarities.
+const cases: ChestRadiographOptions[] = [
+  { seed: 11, ctr: 0.42, photometricInterpretation: 'MONOCHROME2' },
+  { seed: 12, ctr: 0.58, photometricInterpretation: 'MONOCHROME1' },
+  { seed: 13, ctr: 0.45, photometricInterpretation: 'MONOCHROME1' },
+  { seed: 14, ctr: 0.63, photometricInterpretation: 'MONOCHROME2' },
+  { seed: 15 },
+  { seed: 16 },
+];
+
+for (const options of cases) {
+  test(`phantom seed ${options.seed}: CTR within 0.04 of the truth and the right category, polarity from header and from the image`, () => {
+    const { volume, truth } = generateChestRadiograph(options);
+    for (const photometric of [truth.photometricInterpretation, undefined]) {
+      const result = measureCardiothoracicRatio(volume, photometric);
+      assert.ok('measurement' in result, `declined: ${'declined' in result ? result.declined : ''}`);
+      const m = result.measurement;
+      assert.ok(Math.abs(m.ctr - truth.ctr) <= 0.04, `CTR ${m.ctr.toFixed(3)} vs truth ${truth.ctr.toFixed(3)} (${photometric ?? 'auto'})`);
+      assert.equal(m.inverted, truth.photometricInterpretation === 'MONOCHROME1');
+      assert.equal(m.polaritySource, photometric ? 'header' : 'image statistics');
+      if (Math.abs(truth.ctr - 0.5) > 0.03) assert.equal(m.ctr > 0.5 ? 'enlarged' : 'normal', truth.category);
+    }
+  });
+}
+
+test('the plugin reports heart.ctr with category, Danzer reference and a warning on an AP film', () => {
+  const { volume, truth } = generateChestRadiograph({ seed: 21, ctr: 0.6, photometricInterpretation: 'MONOCHROME1' });
+  const out = run(inputs(volume, { Modality: 'CR', PhotometricInterpretation: 'MONOCHROME1', ViewPosition: 'AP' }));
+  assert.equal(out.findings?.length, 1);
+  const [finding] = out.findings!;
+  assert.equal(finding.code, 'heart.ctr');
+  assert.equal(finding.unit, '');
+  assert.ok(Math.abs((finding.value as number) - truth.ctr) <= 0.04);
+  assert.equal(finding.category, 'enlarged');
+  assert.equal(finding.reference?.max, 0.5);
+  assert.match(finding.reference!.source, /Danzer/);
+  assert.ok(out.warnings?.some((w) => /AP/.test(w) && /overestimate/.test(w)), String(out.warnings));
+
+  const pa = run(inputs(volume, { Modality: 'CR', PhotometricInterpretation: 'MONOCHROME1', ViewPosition: 'PA' }));
+  assert.deepEqual(pa.warnings, []);
+  const lateral = run(inputs(volume, { Modality: 'CR', ViewPosition: 'LL' }));
+  assert.deepEqual(lateral.findings, []);
+  assert.match(lateral.warnings![0], /frontal/);
+});
+
+test('a non-chest image (uniform noise) gives no CTR but a warning', () => {
+  const rng = new SeededRandom(5);
+  const voxels = new Uint16Array(240 * 260).map(() => rng.int(0, 4095));
+  const volume: Volume = {
+    geometry: { dimensions: [240, 260, 1], spacing: [1, 1, 1], origin: [0, 0, 0], direction: [[1, 0, 0], [0, 0, -1], [0, 1, 0]] },
+    voxels,
+    unit: 'unspecified',
+  };
+  for (const photometric of ['MONOCHROME2', undefined]) {
+    const out = run(inputs(volume, { Modality: 'DX', PhotometricInterpretation: photometric }));
+    assert.deepEqual(out.findings, []);
+    assert.match(out.warnings![0], /no CTR reported: no pair of lung fields/);
+  }
+});
+
+for (const [name, relative] of [
+  ['NIH ChestX-ray14 DX (MONOCHROME2, 8-bit)', 'cxr/nih-chestxray14'],
+  ['NEMA CR chest (MONOCHROME1, JPEG 2000)', 'cxr/nema-cr-chest'],
+] as const) {
+  const path = join(dataRoot, relative);
+  const skip = existsSync(path) ? false : `real radiograph not found at ${path} (set POLYRAD_TEST_DATA)`;
+  if (skip) console.log(`# skipping: ${skip}`);
+  test(`real ${name}: a plausible CTR (0.35-0.60), the same with polarity from the header or the image`, { skip }, async () => {
+    const { instances } = await scanDicomInputs([path]);
+    const [series] = groupSeries(instances);
+    const volume = await loadVolume(series);
+    const photometric = series.instances[0].PhotometricInterpretation;
+    const fromHeader = measureCardiothoracicRatio(volume, photometric);
+    const fromImage = measureCardiothoracicRatio(volume, undefined);
+    assert.ok('measurement' in fromHeader && 'measurement' in fromImage);
+    const m = fromHeader.measurement;
+    console.log(`# ${name}: CTR ${m.ctr.toFixed(3)} (heart ${m.heartWidthPx} px / thorax ${m.thoracicWidthPx} px, MRD ${m.mrdPx} px, MLD ${m.mldPx} px)`);
+    assert.ok(m.ctr >= 0.35 && m.ctr <= 0.6, `CTR ${m.ctr}`);
+    assert.equal(m.inverted, photometric === 'MONOCHROME1');
+    assert.equal(fromImage.measurement.ctr, m.ctr);
+  });
+}

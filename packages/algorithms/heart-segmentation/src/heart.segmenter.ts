@@ -1,0 +1,315 @@
+import { PolyradError, voxelToPatient, type LabelMask, type Vec3, type Volume, squaredDistanceTransform, labelConnectedComponents } from '@polyrad/sdk';
+
+/** Heart tissue and blood pool, with or without IV contrast: above fat (about -100 HU), below cortical bone. */
+export const HEART_HU_RANGE: readonly [number, number] = [-20, 1000];
+/** Erosion radius that finds the heart's core: cuts it from liver, aorta and spine even across thin fat planes. */
+export const HEART_CORE_EROSION_MM = 10;
+/** A deeper erosion that the great vessels (radius up to ~15 mm) do not survive but the chambers do: it bounds the heart's slices. */
+export const HEART_CHAMBER_EROSION_MM = 14;
+/** Radius of the opening that gives the heart its outline (drops vessels and bridges thinner than 2 x 5 mm). */
+export const HEART_EROSION_MM = 5;
+/** Slices whose heart area falls below this share of the largest slice belong to the great vessels or the liver. */
+export const HEART_MIN_AREA_FRACTION = 0.1;
+/** How far below (or above) the lungs' extent the heart is looked for, mm. */
+export const HEART_BELOW_LUNGS_MM = 40;
+
+export interface HeartSegmentation {
+  /** same grid as the volume: 1 = heart (myocardium and blood pool, great vessels cut off at its base) */
+  mask: LabelMask;
+  voxelCount: number;
+  volumeMl: number;
+  /** LPS centre of the heart, mm */
+  center: Vec3;
+  /** 75th percentile HU inside the heart: the blood pool; above ~150 HU it is contrast enhanced */
+  bloodPoolHu: number;
+}
+
+/**
+ * Finds the heart on chest CT from the lung mask: the soft-tissue and blood region (HEART_HU_RANGE) inside
+ * the convex hull of the lungs of each slice (the mediastinum between and in front of them), opened with a
+ * ball of HEART_EROSION_MM so that fat planes of a few mm cut it from chest wall, aorta and spine; the
+ * largest anterior, central component is kept, grown back within the tissue range, and cut above and
+ * below where its slice area drops under HEART_MIN_AREA_FRACTION of the largest (great vessels, liver).
+ * Threshold + morphology + connected components in the spirit of classical thoracic segmentation
+ * (Hu, Hoffman & Reinhardt, IEEE TMI 2001); the heart has no better-defined HU boundary on non-contrast CT.
+ */
+export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentation {
+  const { geometry, voxels } = volume;
+  const [nx, ny, nz] = geometry.dimensions;
+  if (lungs.geometry.dimensions.some((d, a) => d !== geometry.dimensions[a]) || lungs.labels.length !== voxels.length) {
+    throw new PolyradError('MASK_INVALID', 'the lung mask is not on the grid of the series; re-run the lung segmentation on this series');
+  }
+  const nxy = nx * ny;
+  const side = (name: string): number => Number(Object.entries(lungs.labelNames ?? {}).find(([, n]) => n === name)?.[0] ?? 0);
+  const rightLabel = side('lung.right');
+  const leftLabel = side('lung.left');
+
+  // ---- crop to the lungs' bounding box; lung centroids for the choice of component ----
+  const lo = [nx, ny, nz];
+  const hi = [-1, -1, -1];
+  const sums = { right: [0, 0, 0, 0], left: [0, 0, 0, 0] };
+  for (let p = 0; p < voxels.length; p++) {
+    const l = lungs.labels[p];
+    if (!l) continue;
+    const k = Math.floor(p / nxy);
+    const j = Math.floor((p - k * nxy) / nx);
+    const i = p - k * nxy - j * nx;
+    if (i < lo[0]) lo[0] = i;
+    if (i > hi[0]) hi[0] = i;
+    if (j < lo[1]) lo[1] = j;
+    if (j > hi[1]) hi[1] = j;
+    if (k < lo[2]) lo[2] = k;
+    if (k > hi[2]) hi[2] = k;
+    const s = l === rightLabel ? sums.right : l === leftLabel ? sums.left : undefined;
+    if (s) {
+      s[0] += i;
+      s[1] += j;
+      s[2] += k;
+      s[3]++;
+    }
+  }
+  if (sums.right[3] === 0 || sums.left[3] === 0) {
+    throw new PolyradError('LUNGS_MISSING', 'the lung mask lacks a right or a left lung; the heart is found between the lungs, so a chest CT covering both is needed');
+  }
+  const lungCentre = (s: number[]): Vec3 => voxelToPatient(geometry, s[0] / s[3], s[1] / s[3], s[2] / s[3]);
+  const right = lungCentre(sums.right);
+  const left = lungCentre(sums.left);
+  // the heart's inferior wall may reach below the lung bases: look up to HEART_BELOW_LUNGS_MM beyond them
+  const extra = Math.ceil(HEART_BELOW_LUNGS_MM / geometry.spacing[2]);
+  lo[2] = Math.max(0, lo[2] - extra);
+  hi[2] = Math.min(nz - 1, hi[2] + extra);
+  const [cx, cy, cz] = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
+  const cxy = cx * cy;
+  const dims: [number, number, number] = [cx, cy, cz];
+  const global = (c: number): number => {
+    const k = Math.floor(c / cxy);
+    const j = Math.floor((c - k * cxy) / cx);
+    return lo[0] + (c - k * cxy - j * cx) + (lo[1] + j) * nx + (lo[2] + k) * nxy;
+  };
+
+  // ---- the mediastinal region of each slice: convex hull of its lungs (or of the nearest slice with
+  // a sizeable lung cross-section, near apex and bases), then the candidate tissue inside it ----
+  const hulls: [number, number][][] = [];
+  const lungArea = new Float64Array(cz);
+  const rowMin = new Int32Array(cy);
+  const rowMax = new Int32Array(cy);
+  for (let k = 0; k < cz; k++) {
+    rowMin.fill(-1);
+    for (let j = 0; j < cy; j++) {
+      for (let i = 0; i < cx; i++) {
+        if (!lungs.labels[global(i + j * cx + k * cxy)]) continue;
+        if (rowMin[j] < 0) rowMin[j] = i;
+        rowMax[j] = i;
+        lungArea[k]++;
+      }
+    }
+    hulls.push(convexHull(rowMin, rowMax));
+  }
+  const maxLungArea = Math.max(...lungArea);
+  const sizeable = (k: number): boolean => lungArea[k] >= 0.15 * maxLungArea;
+  const tissue = new Uint8Array(cxy * cz);
+  const bothLungs = new Uint8Array(cz); // slices where the heart is expected between two sizeable lungs
+  for (let k = 0; k < cz; k++) {
+    let source = k;
+    for (let d = 1; !sizeable(source) && d < cz; d++) source = k - d >= 0 && sizeable(k - d) ? k - d : k + d < cz && sizeable(k + d) ? k + d : source;
+    bothLungs[k] = sizeable(k) ? 1 : 0;
+    const hull = hulls[source];
+    for (let j = 0; j < cy; j++) {
+      const span = hullSpan(hull, j);
+      if (!span) continue;
+      for (let i = Math.ceil(span[0]); i <= Math.floor(span[1]); i++) {
+        const p = global(i + j * cx + k * cxy);
+        const hu = voxels[p];
+        if (!lungs.labels[p] && hu >= HEART_HU_RANGE[0] && hu <= HEART_HU_RANGE[1]) tissue[i + j * cx + k * cxy] = 1;
+      }
+    }
+  }
+
+  // ---- the heart's core: erode by a large ball so that even thin fat planes (diaphragm, pericardium)
+  // cut the heart from liver, aorta and spine, and keep the central, anterior component ----
+  const depth2 = squaredDistanceTransform(where(tissue.length, (c) => tissue[c] === 0), dims, geometry.spacing);
+  const R = HEART_CORE_EROSION_MM;
+  const core = new Uint8Array(tissue.length);
+  for (let c = 0; c < core.length; c++) core[c] = depth2[c] > R * R ? 1 : 0;
+  const { labels, components } = labelConnectedComponents(core, dims);
+  const midX = (right[0] + left[0]) / 2;
+  const halfBand = 0.35 * Math.abs(left[0] - right[0]);
+  const lungsY = (right[1] + left[1]) / 2;
+  // score: core voxels between the lungs on slices with sizeable lungs (the liver below scores little)
+  const score = new Float64Array(components.length + 1);
+  for (let c = 0; c < core.length; c++) {
+    const id = labels[c];
+    if (!id) continue;
+    const k = Math.floor(c / cxy);
+    if (!bothLungs[k]) continue;
+    const j = Math.floor((c - k * cxy) / cx);
+    const x = voxelToPatient(geometry, lo[0] + c - k * cxy - j * cx, lo[1] + j, lo[2] + k)[0];
+    if (Math.abs(x - midX) < halfBand) score[id]++;
+  }
+  let chosen = 0;
+  for (const comp of components) {
+    const c = voxelToPatient(geometry, lo[0] + comp.sumI / comp.size, lo[1] + comp.sumJ / comp.size, lo[2] + comp.sumK / comp.size);
+    // the heart lies in front of the lungs' centres (y grows posteriorly in LPS)
+    if (c[1] < lungsY && score[comp.id] > score[chosen]) chosen = comp.id;
+  }
+  if (!chosen) throw new PolyradError('HEART_NOT_FOUND', 'no heart-sized soft-tissue region between the lungs; is the heart within the scanned range?');
+
+  // ---- the heart: the tissue opened with a small ball (which keeps its shape), near the core ----
+  const r = HEART_EROSION_MM;
+  const halfVoxel = 0.75 * Math.max(...geometry.spacing);
+  const opened2 = squaredDistanceTransform(where(tissue.length, (c) => depth2[c] > r * r), dims, geometry.spacing);
+  const near2 = squaredDistanceTransform(where(tissue.length, (c) => labels[c] === chosen), dims, geometry.spacing);
+  const reach = R + r;
+  const heart = new Uint8Array(tissue.length);
+  for (let c = 0; c < heart.length; c++) {
+    heart[c] = tissue[c] && opened2[c] <= (r + halfVoxel) ** 2 && near2[c] <= reach * reach ? 1 : 0;
+  }
+
+  // ---- cut the great vessels (above) and liver or IVC (below) by the slice-area profile, then keep
+  // what stays connected to the core ----
+  const area = new Float64Array(cz);
+  for (let c = 0; c < heart.length; c++) area[Math.floor(c / cxy)] += heart[c];
+  const [first, last] = heartSlices(area);
+  const [chamberFirst, chamberLast] = chamberSlices(labels, chosen, depth2, dims, geometry.spacing);
+  const top = Math.min(last, chamberLast);
+  const bottom = Math.max(first, chamberFirst);
+  for (let c = 0; c < heart.length; c++) {
+    const k = Math.floor(c / cxy);
+    if (k < bottom || k > top) heart[c] = 0;
+  }
+  const parts = labelConnectedComponents(heart, dims);
+  const overlap = new Float64Array(parts.components.length + 1);
+  for (let c = 0; c < heart.length; c++) if (parts.labels[c] && labels[c] === chosen) overlap[parts.labels[c]]++;
+  let keep = 1;
+  for (let id = 2; id < overlap.length; id++) if (overlap[id] > overlap[keep]) keep = id;
+  const mask = new Uint8Array(voxels.length);
+  let count = 0;
+  const sum = [0, 0, 0];
+  const histogram = new Float64Array(4096);
+  for (let c = 0; c < heart.length; c++) {
+    if (parts.labels[c] !== keep) continue;
+    const p = global(c);
+    mask[p] = 1;
+    count++;
+    const k = Math.floor(c / cxy);
+    const j = Math.floor((c - k * cxy) / cx);
+    sum[0] += c - k * cxy - j * cx;
+    sum[1] += j;
+    sum[2] += k;
+    histogram[Math.max(0, Math.min(4095, voxels[p] + 1024))]++;
+  }
+  const [sx, sy, sz] = geometry.spacing;
+  return {
+    mask: { geometry, labels: mask, labelNames: { 1: 'heart' } },
+    voxelCount: count,
+    volumeMl: (count * sx * sy * sz) / 1000,
+    center: voxelToPatient(geometry, lo[0] + sum[0] / count, lo[1] + sum[1] / count, lo[2] + sum[2] / count),
+    bloodPoolHu: percentile(histogram, count, 0.75) - 1024,
+  };
+}
+
+/**
+ * Slices within reach of the chambers: the pieces of the heart's core (component `chosen` of `labels`) that
+ * survive the deeper HEART_CHAMBER_EROSION_MM erosion and hold at least a fifth of the largest such piece,
+ * widened by that depth plus the outline opening. The ascending aorta, pulmonary trunk and arch, thinner
+ * than the chambers, lie outside and so fall off the heart, with the descending aorta joined through them.
+ */
+function chamberSlices(labels: Int32Array, chosen: number, depth2: Float32Array, dims: [number, number, number], spacing: readonly [number, number, number]): [number, number] {
+  const D = HEART_CHAMBER_EROSION_MM;
+  const deep = new Uint8Array(labels.length);
+  for (let c = 0; c < labels.length; c++) deep[c] = labels[c] === chosen && depth2[c] > D * D ? 1 : 0;
+  const pieces = labelConnectedComponents(deep, dims);
+  if (pieces.components.length === 0) return [0, dims[2] - 1];
+  const largest = Math.max(...pieces.components.map((p) => p.size));
+  const keep = new Uint8Array(pieces.components.length + 1);
+  for (const piece of pieces.components) keep[piece.id] = piece.size >= 0.2 * largest ? 1 : 0;
+  const cxy = dims[0] * dims[1];
+  let lo = dims[2];
+  let hi = -1;
+  for (let c = 0; c < deep.length; c++) {
+    if (!keep[pieces.labels[c]]) continue;
+    const k = Math.floor(c / cxy);
+    lo = Math.min(lo, k);
+    hi = Math.max(hi, k);
+  }
+  const margin = Math.ceil((D + 3 * HEART_EROSION_MM) / spacing[2]);
+  return [Math.max(0, lo - margin), Math.min(dims[2] - 1, hi + margin)];
+}
+
+/** First and last slice of the heart: walking out from the largest slice, stop where the area falls under
+ * HEART_MIN_AREA_FRACTION of it, or rises again by a third after a waist (another organ joining). */
+export function heartSlices(area: Float64Array): [number, number] {
+  let peak = 0;
+  for (let k = 1; k < area.length; k++) if (area[k] > area[peak]) peak = k;
+  const walk = (step: number): number => {
+    let end = peak;
+    let waist = area[peak];
+    let waistAt = peak;
+    for (let k = peak + step; k >= 0 && k < area.length; k += step) {
+      if (area[k] < HEART_MIN_AREA_FRACTION * area[peak]) break;
+      if (waist < 0.6 * area[peak] && area[k] > (4 / 3) * waist) return waistAt;
+      if (area[k] < waist) {
+        waist = area[k];
+        waistAt = k;
+      }
+      end = k;
+    }
+    return end;
+  };
+  return [walk(-1), walk(1)];
+}
+
+function percentile(histogram: Float64Array, count: number, q: number): number {
+  for (let h = 0, cum = 0; h < histogram.length; h++) {
+    cum += histogram[h];
+    if (cum >= q * count) return h;
+  }
+  return histogram.length - 1;
+}
+
+/** Convex hull (Andrew's monotone chain) of the row extremes of one slice, as [i, j] vertices in order. */
+function convexHull(rowMin: Int32Array, rowMax: Int32Array): [number, number][] {
+  const points: [number, number][] = [];
+  for (let j = 0; j < rowMin.length; j++) {
+    if (rowMin[j] < 0) continue;
+    points.push([rowMin[j], j]);
+    if (rowMax[j] !== rowMin[j]) points.push([rowMax[j], j]);
+  }
+  points.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  if (points.length < 3) return points;
+  const turn = (o: [number, number], a: [number, number], b: [number, number]): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const half = (list: [number, number][]): [number, number][] => {
+    const out: [number, number][] = [];
+    for (const p of list) {
+      while (out.length >= 2 && turn(out[out.length - 2], out[out.length - 1], p) <= 0) out.pop();
+      out.push(p);
+    }
+    out.pop();
+    return out;
+  };
+  return [...half(points), ...half([...points].reverse())];
+}
+
+/** The i-interval where row j crosses the hull polygon, or undefined. */
+function hullSpan(hull: [number, number][], j: number): [number, number] | undefined {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let e = 0; e < hull.length; e++) {
+    const [ai, aj] = hull[e];
+    const [bi, bj] = hull[(e + 1) % hull.length];
+    if ((j < aj && j < bj) || (j > aj && j > bj)) continue;
+    const xs = aj === bj ? [ai, bi] : [ai + ((j - aj) * (bi - ai)) / (bj - aj)];
+    for (const x of xs) {
+      min = Math.min(min, x);
+      max = Math.max(max, x);
+    }
+  }
+  return min <= max ? [min, max] : undefined;
+}
+
+/** A 0/1 mask of the voxels where `test` holds (the distance transform's sources). */
+function where(n: number, test: (p: number) => boolean): Uint8Array {
+  const mask = new Uint8Array(n);
+  for (let p = 0; p < n; p++) if (test(p)) mask[p] = 1;
+  return mask;
+}

@@ -1,0 +1,563 @@
+import { PolyradError, voxelToPatient, type Vec3, type Volume } from '@polyrad/sdk';
+
+/**
+ * Vertebral bodies on axial CT, classical image analysis (no learned model):
+ * 1. a vertebral body is the point around which rays cast in every direction meet its outline
+ *    9.5-32 mm out: dense bone (>= 400 HU, the cortical ring), or, where the cortex is faint, bright
+ *    bone giving way to soft tissue; dense bone 15-45 mm behind it (the posterior arch) tells it from
+ *    a contrast-filled vessel; the spinal canal's ring is smaller, an endplate is dense at the centre;
+ *    the column is the median best such point over a dozen slices searched whole;
+ * 2. per slice, the body centre is the best such point near the column; outliers off the column's
+ *    running median and dips of the central attenuation (discs) become gaps;
+ * 3. runs of body slices between gaps are vertebral bodies; a trabecular ellipse at 70 % of the
+ *    outline on the central slices gives the attenuation, and lines parallel to the fitted column
+ *    axis on the mid-sagittal plane (anterior, middle, posterior) give the heights between the
+ *    endplates, graded only when they are mutually plausible.
+ */
+
+/** cortical bone: above contrast-enhanced blood (~200-400 HU) and trabecular bone */
+export const DENSE_BONE_HU = 400;
+/** a column voxel belongs to the body from this HU (endplate or trabecular bone, not disc) */
+const ENDPLATE_HU = 250;
+/** voxels around a height line: +-3 mm laterally (i), one voxel either side along j */
+const LINE_PATCH = (sx: number, sy: number): { halfI: number; halfJ: number; count: number } => {
+  const halfI = Math.max(1, Math.round(3 / sx));
+  const halfJ = sy < 1.5 ? 1 : 0;
+  return { halfI, halfJ, count: (2 * halfI + 1) * (2 * halfJ + 1) };
+};
+const RAYS = 32;
+/** inner cortical outline of a body lies this far from its centre (canal ring: ~7-8 mm) */
+const MIN_RING_MM = 9.5;
+const MAX_RING_MM = 32;
+/** trabecular bone bright enough to outline a body without a dense cortex, and what lies outside it */
+const BONE_MEAN_HU = 120;
+const OUTSIDE_HU = 60;
+/** the posterior arch lies 15-45 mm behind the body centre; its dense bone tells a body from a bright vessel */
+const ARCH_FROM_MM = 15;
+const ARCH_TO_MM = 45;
+const ARCH_BONUS = 8;
+/** share of rays that must meet the outline for a body slice */
+const RING_SHARE = 0.7;
+
+export interface VertebraMeasurement {
+  /** order from the most superior body in the volume */
+  index: number;
+  /** LPS centre of the trabecular ROI, mm */
+  center: Vec3;
+  /** body and part of both adjacent discs inside the volume */
+  complete: boolean;
+  /** mean HU in the trabecular ROIs (undefined when no central slice had a clean outline) */
+  trabecularHu?: number;
+  roiVoxelCount: number;
+  /** mm, along the column axis, at 75 % of the half-depth in front of / behind the centre and at it */
+  heightsMm: { anterior: number; middle: number; posterior: number };
+  /** 100 x (1 - min(anterior, middle) / posterior) */
+  heightLossPercent: number;
+  /**
+   * the endplates were found in all three columns: a posterior height of 60-250 % of the body's extent
+   * along the slices and 70-140 % of the median posterior height of at least three bodies, anterior and
+   * middle heights >= 40 % of the extent and <= 115 % of the posterior one; otherwise not graded
+   */
+  heightsReliable: boolean;
+}
+
+export interface SpineAnalysis {
+  vertebrae: VertebraMeasurement[];
+  /** per slice: 'body', 'endplate' or 'gap' (disc or no column found) */
+  sliceKinds: SliceKind[];
+}
+
+type SliceKind = 'body' | 'endplate' | 'gap';
+
+interface SliceBody {
+  /** fractional voxel centre (i, j) */
+  ci: number;
+  cj: number;
+  /** inner cortical distances (mm) along -i, +i, anterior, posterior */
+  left: number;
+  right: number;
+  anterior: number;
+  posterior: number;
+  /** outer cortical distance (mm) anterior */
+  anteriorOuter: number;
+}
+
+export function analyzeSpine(volume: Volume): SpineAnalysis {
+  const { geometry, voxels } = volume;
+  const [nx, ny, nz] = geometry.dimensions;
+  const [sx, sy, sz] = geometry.spacing;
+  const [di, dj, dk] = geometry.direction;
+  if (Math.abs(dk[2]) < 0.95 || Math.abs(di[0]) < 0.95 || Math.abs(dj[1]) < 0.95) {
+    throw new PolyradError('UNSUPPORTED_ORIENTATION', 'the spine analysis needs axial slices with rows along x and columns along y; reformat the series to axial');
+  }
+  if (nz < 3) throw new PolyradError('VOLUME_INVALID', `a volume of at least 3 slices is needed, got ${nz}`);
+  const nxy = nx * ny;
+  // +1 when j increases towards the patient's back
+  const posteriorSign = Math.sign(dj[1]);
+
+  const smoothI = Math.round(0.75 / sx);
+  const smoothJ = Math.round(0.75 / sy);
+  const rayStep = Math.max(0.5, Math.min(sx, sy) / 2);
+  const cos = Array.from({ length: RAYS }, (_, a) => Math.cos((2 * Math.PI * a) / RAYS));
+  const sin = Array.from({ length: RAYS }, (_, a) => Math.sin((2 * Math.PI * a) / RAYS));
+  const reachI = Math.ceil(MAX_RING_MM / sx) + 1;
+  const reachJ = Math.ceil(Math.max(MAX_RING_MM, ARCH_TO_MM) / sy) + 1;
+  const dense = new Uint8Array(nxy);
+  const smooth = new Float32Array(nxy);
+  // summed-area table of `dense` over the window, for the posterior-arch box
+  const denseSat = new Float64Array((nx + 1) * (ny + 1));
+  // window of the current dense map
+  let wi0 = 0;
+  let wi1 = -1;
+  let wj0 = 0;
+  let wj1 = -1;
+  /** dense-bone map of slice k around candidate centres [i0, i1] x [j0, j1], on a ~1.5 mm box-smoothed slice so single noisy voxels do not count */
+  const prepare = (k: number, i0: number, i1: number, j0: number, j1: number): void => {
+    wi0 = Math.max(0, i0 - reachI);
+    wi1 = Math.min(nx - 1, i1 + reachI);
+    wj0 = Math.max(0, j0 - reachJ);
+    wj1 = Math.min(ny - 1, j1 + reachJ);
+    const base = k * nxy;
+    // hot loop on the typed arrays
+    for (let j = wj0; j <= wj1; j++) {
+      for (let i = wi0; i <= wi1; i++) {
+        let sum = 0;
+        let n = 0;
+        for (let b = -smoothJ; b <= smoothJ; b++) {
+          const jj = Math.min(ny - 1, Math.max(0, j + b));
+          for (let a = -smoothI; a <= smoothI; a++) {
+            sum += voxels[base + jj * nx + Math.min(nx - 1, Math.max(0, i + a))];
+            n++;
+          }
+        }
+        smooth[i + j * nx] = sum / n;
+        dense[i + j * nx] = sum / n >= DENSE_BONE_HU ? 1 : 0;
+      }
+    }
+    for (let j = wj0; j <= wj1; j++) {
+      let row = 0;
+      for (let i = wi0; i <= wi1; i++) {
+        row += dense[i + j * nx];
+        denseSat[i + 1 + (j + 1) * (nx + 1)] = denseSat[i + 1 + j * (nx + 1)] + row;
+      }
+    }
+  };
+  /** dense voxels in [i0, i1] x [j0, j1], clipped to the window */
+  const denseIn = (i0: number, i1: number, j0: number, j1: number): number => {
+    i0 = Math.max(wi0, i0);
+    j0 = Math.max(wj0, j0);
+    i1 = Math.min(wi1, i1);
+    j1 = Math.min(wj1, j1);
+    if (i1 < i0 || j1 < j0) return 0;
+    const w = nx + 1;
+    return denseSat[i1 + 1 + (j1 + 1) * w] - denseSat[i0 + (j1 + 1) * w] - denseSat[i1 + 1 + j0 * w] + denseSat[i0 + j0 * w];
+  };
+  const archHalfI = Math.round(10 / sx);
+  const archArea = 40 / (sx * sy);
+  /** 0-ARCH_BONUS: dense bone (the posterior arch) 15-45 mm behind a candidate centre */
+  const archBonus = (ci: number, cj: number): number => {
+    const near = cj + (posteriorSign * ARCH_FROM_MM) / sy;
+    const far = cj + (posteriorSign * ARCH_TO_MM) / sy;
+    const count = denseIn(ci - archHalfI, ci + archHalfI, Math.round(Math.min(near, far)), Math.round(Math.max(near, far)));
+    return ARCH_BONUS * Math.min(1, count / archArea);
+  };
+  const isDense = (fi: number, fj: number): boolean => {
+    const i = Math.round(fi);
+    const j = Math.round(fj);
+    return i >= wi0 && i <= wi1 && j >= wj0 && j <= wj1 && dense[i + j * nx] === 1;
+  };
+  /**
+   * Distance (mm) along ray a from (ci, cj) to the body outline: the first dense sample (the inner
+   * side of a cortical ring), or where bright bone (mean >= BONE_MEAN_HU so far) gives way to soft
+   * tissue, fat or air (< OUTSIDE_HU for 1.5 mm) when the cortex is too thin to reach DENSE_BONE_HU.
+   * Infinity when neither happens within MAX_RING_MM.
+   */
+  const firstHit = (ci: number, cj: number, a: number): number => {
+    let sum = 0;
+    let n = 0;
+    let outside = 0;
+    for (let r = 0; r <= MAX_RING_MM; r += rayStep) {
+      const i = Math.round(ci + (r * cos[a]) / sx);
+      const j = Math.round(cj + (r * sin[a]) / sy);
+      if (i < wi0 || i > wi1 || j < wj0 || j > wj1) return Infinity;
+      const p = i + j * nx;
+      if (dense[p] === 1) return r;
+      if (smooth[p] < OUTSIDE_HU) {
+        if (++outside === 3) {
+          const exit = r - 2 * rayStep;
+          if (n > 0 && sum / n >= BONE_MEAN_HU) return exit;
+        }
+      } else {
+        outside = 0;
+      }
+      sum += smooth[p];
+      n++;
+    }
+    return Infinity;
+  };
+  /** median outline distance over ray a and its two neighbours, ignoring rays that find none */
+  const outlineAt = (ci: number, cj: number, a: number): number => {
+    const found = [a - 1, a, a + 1].map((b) => firstHit(ci, cj, (b + RAYS) % RAYS)).filter((r) => r < Infinity);
+    return found.length === 0 ? Infinity : median(found);
+  };
+  /** where the cortex along ray a ends again (first non-dense sample after `from`), mm */
+  const exitAfter = (ci: number, cj: number, a: number, from: number): number => {
+    let r = from;
+    while (r <= MAX_RING_MM + 10 && isDense(ci + (r * cos[a]) / sx, cj + (r * sin[a]) / sy)) r += rayStep;
+    return r;
+  };
+  /** the candidate centre in slice k (soft tissue or trabecular HU, not dense) with the most rays meeting a ring 9.5-32 mm out */
+  const bestCentre = (k: number, i0: number, i1: number, j0: number, j1: number, stepMm: number): { score: number; rays: number; ci: number; cj: number } => {
+    i0 = Math.max(0, i0);
+    j0 = Math.max(0, j0);
+    i1 = Math.min(nx - 1, i1);
+    j1 = Math.min(ny - 1, j1);
+    prepare(k, i0, i1, j0, j1);
+    const best = { score: -RAYS, rays: 0, ci: -1, cj: -1 };
+    const stepI = Math.max(1, Math.round(stepMm / sx));
+    const stepJ = Math.max(1, Math.round(stepMm / sy));
+    for (let cj = j0; cj <= j1; cj += stepJ) {
+      for (let ci = i0; ci <= i1; ci += stepI) {
+        const hu = voxels[k * nxy + cj * nx + ci];
+        if (dense[ci + cj * nx] === 1 || hu < -200) continue;
+        const bonus = archBonus(ci, cj);
+        let rays = 0;
+        for (let a = 0; a < RAYS; a++) {
+          const r = firstHit(ci, cj, a);
+          if (r >= MIN_RING_MM && r < Infinity) rays++;
+          else if (r < MIN_RING_MM) rays -= 0.5;
+          if (rays + bonus + (RAYS - 1 - a) <= best.score) break;
+        }
+        if (rays + bonus > best.score) Object.assign(best, { score: rays + bonus, rays, ci, cj });
+      }
+    }
+    return best;
+  };
+
+  // ---- 1. the column: median best ring centre over a dozen slices searched whole on a 3 mm grid ----
+  const found: { ci: number; cj: number }[] = [];
+  for (let s = 0; s < 12; s++) {
+    const c = bestCentre(Math.round(((s + 0.5) * nz) / 12), 0, nx - 1, 0, ny - 1, 3);
+    if (c.rays >= RING_SHARE * RAYS) found.push(c);
+  }
+  if (found.length < 2) return { vertebrae: [], sliceKinds: new Array<SliceKind>(nz).fill('gap') };
+  const colI = Math.round(median(found.map((c) => c.ci)));
+  const colJ = Math.round(median(found.map((c) => c.cj)));
+
+  // ---- 2. per slice: the body centre around the column (the thoracic kyphosis moves it along j) ----
+  const halfI = Math.round(25 / sx);
+  const halfJ = Math.round(35 / sy);
+  // ray indices along +i, -i, +j, -j
+  const rayPlusI = 0;
+  const rayPlusJ = RAYS / 4;
+  const rayMinusI = RAYS / 2;
+  const rayMinusJ = (3 * RAYS) / 4;
+  const rayAnterior = posteriorSign > 0 ? rayMinusJ : rayPlusJ;
+  const sliceKinds: SliceKind[] = [];
+  const bodies: (SliceBody | undefined)[] = [];
+  for (let k = 0; k < nz; k++) {
+    const { rays: bestScore, ci: bi, cj: bj } = bestCentre(k, colI - halfI, colI + halfI, colJ - halfJ, colJ + halfJ, 1.5);
+    if (bestScore >= RING_SHARE * RAYS) {
+      // recentre on the outline (twice), then record its extent; a side hidden by a rib head or a
+      // vessel pressed against the body mirrors the opposite side
+      let ci = bi;
+      let cj = bj;
+      let hits = [rayMinusI, rayPlusI, rayMinusJ, rayPlusJ].map((a) => outlineAt(ci, cj, a));
+      for (let it = 0; it < 2; it++) {
+        if (hits[0] < Infinity && hits[1] < Infinity) ci += (hits[1] - hits[0]) / 2 / sx;
+        if (hits[2] < Infinity && hits[3] < Infinity) cj += (hits[3] - hits[2]) / 2 / sy;
+        hits = [rayMinusI, rayPlusI, rayMinusJ, rayPlusJ].map((a) => outlineAt(ci, cj, a));
+      }
+      const [minusI, plusI, minusJ, plusJ] = [0, 1, 2, 3].map((d) => (hits[d] < Infinity ? hits[d] : hits[d ^ 1]));
+      if (Math.min(minusI, plusI, minusJ, plusJ) >= MIN_RING_MM * 0.6 && Math.max(minusI, plusI, minusJ, plusJ) < Infinity) {
+        const [anterior, posterior] = posteriorSign > 0 ? [minusJ, plusJ] : [plusJ, minusJ];
+        bodies.push({
+          ci,
+          cj,
+          left: minusI,
+          right: plusI,
+          anterior,
+          posterior,
+          anteriorOuter: exitAfter(ci, cj, rayAnterior, anterior),
+        });
+        sliceKinds.push('body');
+        continue;
+      }
+    }
+    bodies.push(undefined);
+    sliceKinds.push('gap');
+  }
+
+  // body slices whose centre strays from the column's running median are something else (a rib head, the aorta)
+  rejectOutliers(bodies, sliceKinds, sx, sy);
+  splitAtDiscs(volume, bodies, sliceKinds);
+  markEndplates(volume, bodies, sliceKinds);
+
+  // ---- 3. vertebrae: runs of body/endplate slices ----
+  const vertebrae: VertebraMeasurement[] = [];
+  const runs: [number, number][] = [];
+  for (let k = 0; k < nz; ) {
+    if (sliceKinds[k] === 'gap') {
+      k++;
+      continue;
+    }
+    let e = k;
+    while (e + 1 < nz && sliceKinds[e + 1] !== 'gap') e++;
+    const bodySlices = bodies.slice(k, e + 1).filter((b) => b !== undefined).length;
+    if ((e - k + 1) * sz >= 12 && bodySlices * sz >= 6) runs.push([k, e]);
+    k = e + 1;
+  }
+  // a disc: the typical gap between runs; a column's endplate ends at the first 2.5 mm of non-bone after it
+  const gaps = runs.slice(1).map(([k0], r) => k0 - runs[r][1] - 1);
+  const gap = Math.max(1, Math.round(gaps.length > 0 ? median(gaps) : 6 / sz));
+  const stopSlices = Math.max(1, Math.round(2.5 / sz));
+  runs.forEach(([k0, k1], r) => {
+    const complete = k0 > 0 && k1 < nz - 1;
+    const central: SliceBody[] = [];
+    const centralK: number[] = [];
+    const len = k1 - k0 + 1;
+    for (let k = k0; k <= k1; k++) {
+      const b = bodies[k];
+      if (b && k >= k0 + 0.25 * (len - 1) && k <= k0 + 0.75 * (len - 1)) {
+        central.push(b);
+        centralK.push(k);
+      }
+    }
+    const all = bodies.slice(k0, k1 + 1).filter((b): b is SliceBody => b !== undefined);
+    const ref = central.length > 0 ? central : all;
+    const ci = median(ref.map((b) => b.ci));
+    const cj = median(ref.map((b) => b.cj));
+    // trabecular ROI: an ellipse at 70 % of the inner outline, which keeps clear of the cortex
+    let sum = 0;
+    let roi = 0;
+    for (let n = 0; n < central.length; n++) {
+      const b = central[n];
+      const base = centralK[n] * nxy;
+      const a = (0.7 * Math.min(b.left, b.right)) / sx;
+      const c = (0.7 * Math.min(b.anterior, b.posterior)) / sy;
+      for (let j = Math.ceil(b.cj - c); j <= Math.floor(b.cj + c); j++) {
+        for (let i = Math.ceil(b.ci - a); i <= Math.floor(b.ci + a); i++) {
+          if (((i - b.ci) / a) ** 2 + ((j - b.cj) / c) ** 2 > 1 || i < 0 || j < 0 || i >= nx || j >= ny) continue;
+          sum += voxels[base + j * nx + i];
+          roi++;
+        }
+      }
+    }
+    // heights on the mid-sagittal plane, between the mid-points of the adjacent gaps
+    // search no further than the neighbouring bodies' centres (or a disc beyond the volume's last body)
+    const lo = r > 0 ? Math.ceil((runs[r - 1][0] + runs[r - 1][1]) / 2) + 1 : Math.max(0, k0 - gap);
+    const hi = r + 1 < runs.length ? Math.floor((runs[r + 1][0] + runs[r + 1][1]) / 2) - 1 : Math.min(nz - 1, k1 + gap);
+    // the outer anterior wall gives the half-depth (behind the body, pedicles may continue the cortex)
+    const halfDepthJ = median(ref.map((b) => b.anteriorOuter)) / sy;
+    const mid = Math.round((k0 + k1) / 2);
+    // the column's local axis: body centres of the slices searched, fitted linearly against k (the
+    // thoracic kyphosis tilts the bodies); lines parallel to it through the mid-sagittal points
+    const axis = fitAxis(bodies, lo, hi, mid, ci, cj);
+    const stretch = Math.hypot(1, (axis.slopeI * sx) / sz, (axis.slopeJ * sy) / sz);
+    const heightAt = (offsetJ: number): number => lineHeight(volume, axis, offsetJ, mid, lo, hi, stopSlices) * sz * stretch;
+    const heightsMm = {
+      anterior: heightAt(-posteriorSign * 0.75 * halfDepthJ),
+      middle: heightAt(0),
+      posterior: heightAt(posteriorSign * 0.75 * halfDepthJ),
+    };
+    const heightLossPercent = heightsMm.posterior > 0 ? Math.max(0, 100 * (1 - Math.min(heightsMm.anterior, heightsMm.middle) / heightsMm.posterior)) : 0;
+    const extent = (k1 - k0 + 1) * sz;
+    // a crushed body loses slices to its tilted or caved endplates, so its extent may fall well short of its posterior height
+    // and a compression never leaves the front or the middle taller than the back
+    const heightsReliable =
+      heightsMm.posterior >= 0.6 * extent &&
+      heightsMm.posterior <= 2.5 * extent &&
+      Math.min(heightsMm.anterior, heightsMm.middle) >= 0.4 * extent &&
+      Math.max(heightsMm.anterior, heightsMm.middle) <= 1.15 * heightsMm.posterior;
+    vertebrae.push({
+      index: r,
+      center: voxelToPatient(geometry, ci, cj, (k0 + k1) / 2),
+      complete,
+      ...(roi > 0 ? { trabecularHu: sum / roi } : {}),
+      roiVoxelCount: roi,
+      heightsMm,
+      heightLossPercent,
+      heightsReliable,
+    });
+  });
+  // a posterior height far from the column's typical one means the endplates were missed
+  // (the typical height needs at least three bodies)
+  const posteriors = vertebrae.filter((v) => v.heightsReliable).map((v) => v.heightsMm.posterior);
+  const typical = median(posteriors);
+  for (const v of vertebrae) {
+    if (posteriors.length < 3 || v.heightsMm.posterior < 0.7 * typical || v.heightsMm.posterior > 1.4 * typical) v.heightsReliable = false;
+  }
+  // index runs from the most superior body, whichever way the slices are stacked
+  if (dk[2] > 0) vertebrae.reverse().forEach((v, n) => (v.index = n));
+  return { vertebrae, sliceKinds };
+}
+
+/**
+ * Gap slices next to a body slice whose central square (half the inner outline) is mostly dense bone
+ * are endplates: they belong to the body, not to the disc.
+ */
+function markEndplates(volume: Volume, bodies: (SliceBody | undefined)[], kinds: SliceKind[]): void {
+  const { voxels, geometry } = volume;
+  const [nx, ny, nz] = geometry.dimensions;
+  const [sx, sy] = geometry.spacing;
+  for (let k = 0; k < nz; k++) {
+    if (kinds[k] !== 'gap') continue;
+    let near: SliceBody | undefined;
+    for (let d = 1; d <= 4 && !near; d++) near = bodies[k - d] ?? bodies[k + d];
+    if (!near) continue;
+    const halfMm = Math.min(near.left, near.right, near.anterior, near.posterior) / 2;
+    let hits = 0;
+    let n = 0;
+    for (let j = Math.round(near.cj - halfMm / sy); j <= Math.round(near.cj + halfMm / sy); j++) {
+      for (let i = Math.round(near.ci - halfMm / sx); i <= Math.round(near.ci + halfMm / sx); i++) {
+        if (i < 0 || j < 0 || i >= nx || j >= ny) continue;
+        n++;
+        if (voxels[k * nx * ny + j * nx + i] >= DENSE_BONE_HU) hits++;
+      }
+    }
+    if (n > 0 && hits >= 0.5 * n) kinds[k] = 'endplate';
+  }
+}
+
+/**
+ * Where the cortex is too faint to mark the discs (real CT, tilted column), a disc still shows as a
+ * dip of the central attenuation along the column: body slices whose central mean HU is a local
+ * minimum below 75 % of the median of the surrounding +-8 body slices become gaps.
+ */
+function splitAtDiscs(volume: Volume, bodies: (SliceBody | undefined)[], kinds: SliceKind[]): void {
+  const central = bodies.map((b, k) => (b ? centralMeanHu(volume, b, k) : NaN));
+  const dips = central.map((hu, k) => {
+    if (Number.isNaN(hu)) return false;
+    const near = central.slice(Math.max(0, k - 8), k + 9).filter((x) => !Number.isNaN(x));
+    const prev = central[k - 1];
+    const next = central[k + 1];
+    const localMin = !(hu > prev) && !(hu > next);
+    return localMin && hu < 0.75 * median(near);
+  });
+  dips.forEach((dip, k) => {
+    if (dip) {
+      bodies[k] = undefined;
+      kinds[k] = 'gap';
+    }
+  });
+}
+
+/** mean HU of the central square (half the smallest outline distance) of a body slice */
+function centralMeanHu(volume: Volume, b: SliceBody, k: number): number {
+  const { voxels, geometry } = volume;
+  const [nx, ny] = geometry.dimensions;
+  const [sx, sy] = geometry.spacing;
+  const halfMm = Math.min(b.left, b.right, b.anterior, b.posterior) / 2;
+  let sum = 0;
+  let n = 0;
+  for (let j = Math.round(b.cj - halfMm / sy); j <= Math.round(b.cj + halfMm / sy); j++) {
+    for (let i = Math.round(b.ci - halfMm / sx); i <= Math.round(b.ci + halfMm / sx); i++) {
+      if (i < 0 || j < 0 || i >= nx || j >= ny) continue;
+      sum += voxels[k * nx * ny + j * nx + i];
+      n++;
+    }
+  }
+  return n > 0 ? sum / n : NaN;
+}
+
+/** drops body slices more than 10 mm off the median centre of the body slices within +-8 neighbours */
+function rejectOutliers(bodies: (SliceBody | undefined)[], kinds: SliceKind[], sx: number, sy: number): void {
+  const keep = bodies.map((b, k) => {
+    if (!b) return true;
+    const near = bodies.slice(Math.max(0, k - 8), k + 9).filter((x): x is SliceBody => x !== undefined);
+    const mi = median(near.map((x) => x.ci));
+    const mj = median(near.map((x) => x.cj));
+    return Math.hypot((b.ci - mi) * sx, (b.cj - mj) * sy) <= 10;
+  });
+  keep.forEach((ok, k) => {
+    if (!ok) {
+      bodies[k] = undefined;
+      kinds[k] = 'gap';
+    }
+  });
+}
+
+interface ColumnAxis {
+  /** fractional (i, j) of the axis at slice `k`, and its drift per slice */
+  ci: number;
+  cj: number;
+  k: number;
+  slopeI: number;
+  slopeJ: number;
+}
+
+/** least-squares line through the body centres of slices lo..hi, anchored at (ci, cj) on slice k */
+function fitAxis(bodies: (SliceBody | undefined)[], lo: number, hi: number, k: number, ci: number, cj: number): ColumnAxis {
+  let n = 0;
+  let sk = 0;
+  let skk = 0;
+  let si = 0;
+  let sj = 0;
+  let ski = 0;
+  let skj = 0;
+  for (let q = lo; q <= hi; q++) {
+    const b = bodies[q];
+    if (!b) continue;
+    n++;
+    sk += q;
+    skk += q * q;
+    si += b.ci;
+    sj += b.cj;
+    ski += q * b.ci;
+    skj += q * b.cj;
+  }
+  const den = n * skk - sk * sk;
+  if (n < 3 || den === 0) return { ci, cj, k, slopeI: 0, slopeJ: 0 };
+  return { ci, cj, k, slopeI: (n * ski - sk * si) / den, slopeJ: (n * skj - sk * sj) / den };
+}
+
+/**
+ * Bone extent (in slices) of the line parallel to the column axis, `offsetJ` voxels from it along j,
+ * searched outward from slice `mid` within [lo, hi]: on each side, the last bone slice (median over
+ * the LINE_PATCH >= ENDPLATE_HU, in a run of >= 2 mm) before the first run of `stop` non-bone slices
+ * met after such bone, i.e. the endplate before the disc. Fainter trabecular bone may lie in between;
+ * 0 when a side has none.
+ */
+function lineHeight(volume: Volume, axis: ColumnAxis, offsetJ: number, mid: number, lo: number, hi: number, stop: number): number {
+  const { voxels, geometry } = volume;
+  const [nx, ny] = geometry.dimensions;
+  const patch = LINE_PATCH(geometry.spacing[0], geometry.spacing[1]);
+  const bone = (k: number): boolean => {
+    const i = Math.round(axis.ci + axis.slopeI * (k - axis.k));
+    const j = Math.round(axis.cj + axis.slopeJ * (k - axis.k) + offsetJ);
+    if (j - patch.halfJ < 0 || j + patch.halfJ >= ny || i - patch.halfI < 0 || i + patch.halfI >= nx) return false;
+    // the median, not the mean: a few bright neighbours must not extend a caved endplate
+    let above = 0;
+    for (let b = -patch.halfJ; b <= patch.halfJ; b++) {
+      for (let a = -patch.halfI; a <= patch.halfI; a++) if (voxels[k * nx * ny + (j + b) * nx + i + a] >= ENDPLATE_HU) above++;
+    }
+    return 2 * above > patch.count;
+  };
+  // an endplate spans >= 2 mm; a shorter bone run inside the body is noise
+  const minRun = Math.max(1, Math.round(2 / geometry.spacing[2]));
+  const edge = (step: number, end: number): number => {
+    let last = -1;
+    let run = 0;
+    let misses = 0;
+    for (let k = mid; step > 0 ? k <= end : k >= end; k += step) {
+      if (bone(k)) {
+        if (++run >= minRun) last = k;
+        misses = 0;
+      } else {
+        run = 0;
+        if (last >= 0 && ++misses >= stop) break;
+      }
+    }
+    return last;
+  };
+  const top = edge(1, hi);
+  const bottom = edge(-1, lo);
+  return top < 0 || bottom < 0 ? 0 : top - bottom + 1;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
