@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = ['packages', 'apps'];
+const roots = ['packages', 'examples', 'apps'];
 const specs = [];
 function walk(dir, inDist) {
   for (const name of readdirSync(dir)) {

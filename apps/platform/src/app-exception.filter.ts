@@ -1,12 +1,14 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { isPolyradError } from '@polyrad/sdk';
 import type { Response } from 'express';
+import { REGISTRY_HTTP_STATUS, REQUEST_TOO_LARGE, REQUEST_TOO_LARGE_MESSAGE } from './registry/registry.errors.js';
 
 /** HTTP status of each known PolyradError code; unknown codes follow the naming conventions below. */
 const STATUS_BY_CODE: Record<string, number> = {
   INVALID_STUDY_UID: HttpStatus.BAD_REQUEST,
   REPORT_INVALID: HttpStatus.UNPROCESSABLE_ENTITY,
   DATABASE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+  ...REGISTRY_HTTP_STATUS,
 };
 
 export interface ErrorBody {
@@ -35,6 +37,8 @@ export class AppExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      // Only the body parser answers 413; its own text ("request entity too large") names no limit.
+      if (status === HttpStatus.PAYLOAD_TOO_LARGE) return { status, body: { code: REQUEST_TOO_LARGE, message: REQUEST_TOO_LARGE_MESSAGE } };
       return { status, body: { code: HttpStatus[status] ?? `HTTP_${status}`, message: httpMessage(exception) } };
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));

@@ -1,11 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { isPolyradError, readManifestFile } from '@polyrad/sdk';
+import { isPolyradError } from '@polyrad/sdk';
 import { AnalysisService, UnusableInputError, type RejectedInput } from '../analysis/analysis.service.js';
 import { bundledCatalog } from '../dispatch/plugin-catalog.js';
 import { PLATFORM_VERSION } from '../platform-version.js';
-import { formatExplanation } from './explain.formatter.js';
+import { explanationJson, formatExplanation } from './explain.formatter.js';
+import { registerPluginVendorCommands } from './plugin-vendor.command.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -82,24 +83,11 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
         exitCode = EXIT_UNUSABLE_INPUT;
         return;
       }
-      io.out(options.json ? JSON.stringify(explanation.series, null, 2) : formatExplanation(explanation.series));
+      io.out(options.json ? JSON.stringify(explanationJson(explanation), null, 2) : formatExplanation(explanation));
     });
 
   const plugin = program.command('plugin').description('tools for plugin vendors');
-  plugin
-    .command('validate')
-    .description('check a plugin package: manifest schema, engines ranges, regexes and output schemas')
-    .argument('<dir>', 'plugin package folder (holding manifest.json)')
-    .action((dir: string) => {
-      try {
-        const manifest = readManifestFile(join(resolve(dir), 'manifest.json'));
-        io.out(`polyrad: ${manifest.id}@${manifest.version} is valid`);
-      } catch (error) {
-        if (!isPolyradError(error)) throw error;
-        io.err(`polyrad: ${error.toLine()}`);
-        exitCode = EXIT_UNUSABLE_INPUT;
-      }
-    });
+  registerPluginVendorCommands(plugin, io, () => (exitCode = EXIT_FAILURE));
 
   try {
     await program.parseAsync(argv);

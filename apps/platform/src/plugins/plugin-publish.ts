@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { PolyradError } from '@polyrad/sdk';
+import { parsePackageSignature, readPackage, signPackage, type PackageSignature } from './plugin-package.js';
+
+/** Path of the platform endpoint that receives packages, below the platform's base URL. */
+export const PUBLISH_PATH = '/api/plugins/packages';
+
+/** Body of POST /api/plugins/packages. */
+export interface PublishRequest {
+  /** base64 of the .polyrad.tgz bytes */
+  package: string;
+  signature: PackageSignature;
+}
+
+/** The platform's 201 answer. */
+export interface PublishedPackage {
+  id: string;
+  version: string;
+  vendorId: string;
+}
+
+export interface PublishOptions {
+  packagePath: string;
+  /** platform base URL, e.g. http://localhost:3000 */
+  url: string;
+  /** re-sign with this key instead of using the .sig file beside the package */
+  privateKeyPem?: string;
+  timeoutMs?: number;
+}
+
+/** Reads a file or throws <KIND>_MISSING / <KIND>_UNREADABLE naming it. */
+function readBytes(path: string, kind: 'PACKAGE' | 'SIGNATURE'): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new PolyradError(code === 'ENOENT' ? `${kind}_MISSING` : `${kind}_UNREADABLE`, `cannot read the ${kind.toLowerCase()} file: ${code}`, path);
+  }
+}
+
+/**
+ * Uploads a packed plugin to a platform. The package is read and checked here first (a broken one is
+ * refused before any upload); the signature comes from `<package>.sig` or is made anew with the key.
+ * Throws PolyradError: the platform's own { code, message } when it refuses the package,
+ * PLATFORM_UNREACHABLE when nothing answers, PUBLISH_FAILED for any other answer.
+ */
+export async function publishPackage(options: PublishOptions): Promise<PublishedPackage> {
+  const bytes = readBytes(options.packagePath, 'PACKAGE');
+  const { manifest } = readPackage(bytes, undefined, options.packagePath);
+  let signature: PackageSignature;
+  if (options.privateKeyPem) {
+    signature = signPackage(bytes, manifest.vendor.id, options.privateKeyPem);
+  } else {
+    const sigPath = `${options.packagePath}.sig`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readBytes(sigPath, 'SIGNATURE').toString('utf8'));
+    } catch (error) {
+      if (error instanceof PolyradError) throw new PolyradError(error.code, `${error.message}; pack the plugin again or pass --key`, sigPath);
+      throw new PolyradError('SIGNATURE_MALFORMED', 'the signature file is not JSON', sigPath);
+    }
+    signature = parsePackageSignature(parsed);
+  }
+
+  let endpoint: URL;
+  try {
+    const base = new URL(options.url);
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error('not http(s)');
+    // Kept below the base URL's own path, for a platform served under a prefix by a reverse proxy.
+    endpoint = new URL(`${base.pathname.replace(/\/+$/, '')}${PUBLISH_PATH}`, base.origin);
+  } catch {
+    throw new PolyradError('URL_INVALID', `${JSON.stringify(options.url)} is not the http(s) URL of a Polyrad platform`);
+  }
+
+  const body: PublishRequest = { package: bytes.toString('base64'), signature };
+  let response: Response;
+  try {
+    response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new PolyradError('PLATFORM_UNREACHABLE', `cannot reach ${endpoint.origin}: ${why}`);
+  }
+  const text = await response.text();
+  let answer: Record<string, unknown> = {};
+  try {
+    answer = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // answered by something that is not a Polyrad platform (a proxy page, say): reported below with the status
+  }
+  if (response.status === 201 && typeof answer.id === 'string' && typeof answer.version === 'string') {
+    return { id: answer.id, version: answer.version, vendorId: String(answer.vendorId ?? signature.vendorId) };
+  }
+  if (typeof answer.code === 'string' && typeof answer.message === 'string') {
+    throw new PolyradError(answer.code, `the platform refused ${manifest.id}@${manifest.version} (HTTP ${response.status}): ${answer.message}`);
+  }
+  throw new PolyradError('PUBLISH_FAILED', `unexpected answer from ${endpoint.href}: HTTP ${response.status} ${text.slice(0, 120).replace(/\s+/g, ' ')}`);
+}
