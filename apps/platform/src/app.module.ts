@@ -4,6 +4,8 @@ import { ConfigModule } from './config/config.module.js';
 import type { Database } from './database/database-connection.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IngestModule } from './ingest/ingest.module.js';
+import { RegistryModule } from './registry/registry.module.js';
 import { StudiesModule } from './studies/studies.module.js';
 
 /** The HTTP application, built from an already validated config and an already opened database. */
@@ -12,7 +14,7 @@ export class AppModule {
   static forRoot(config: AppConfig, database: Database): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(database), HealthModule, StudiesModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(database), HealthModule, StudiesModule, RegistryModule, IngestModule],
     };
   }
 }

@@ -21,7 +21,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 describe('HTTP server', () => {
   const uiDir = join(root, 'ui');
-  const config = { port: 0, dicomPort: 0, dataDir };
+  const config = { port: 0, dicomPort: 0, quietPeriodMs: 1000, dataDir };
   let running: RunningApp | undefined;
   const report = sampleReport(uniqueUid());
 
@@ -128,7 +128,7 @@ describe('npm start (dist/main.js)', () => {
   it('prints one line with the URL and exits 0 on SIGTERM, releasing the data dir', async () => {
     {
       const child = spawn(process.execPath, [MAIN_JS], {
-        env: { ...process.env, PORT: '0', POLYRAD_DATA_DIR: dataDir, DATABASE_URL: '' },
+        env: { ...process.env, PORT: '0', DICOM_PORT: '0', POLYRAD_DATA_DIR: dataDir, DATABASE_URL: '' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';

@@ -9,6 +9,8 @@ import { AppExceptionFilter } from './app-exception.filter.js';
 import { AppModule } from './app.module.js';
 import { type AppConfig, loadConfig } from './config/app-config.js';
 import { type DatabaseKind, openDatabase } from './database/database-connection.js';
+import { DicomStoreScp, POLYRAD_AE_TITLE } from './ingest/dicom-store.scp.js';
+import { REQUEST_BODY_LIMIT } from './registry/registry.errors.js';
 import { serveUi } from './ui/ui-static.js';
 
 export interface RunningApp {
@@ -16,6 +18,8 @@ export interface RunningApp {
   /** http://localhost:<port> */
   url: string;
   port: number;
+  /** the DICOM C-STORE port actually listened on (AE title POLYRAD) */
+  dicomPort: number;
   database: DatabaseKind;
   /** Stops HTTP, then TypeORM, then the embedded database; safe to call twice. */
   close(): Promise<void>;
@@ -39,6 +43,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     });
     app.useGlobalFilters(new AppExceptionFilter());
     app.disable('x-powered-by');
+    // Plugin packages travel base64 inside JSON (POST /api/plugins/packages); Nest's default is 100 kB.
+    app.useBodyParser('json', { limit: REQUEST_BODY_LIMIT });
     serveUi(app, options.uiDir);
     await app.listen(config.port);
   } catch (error) {
@@ -57,7 +63,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
         await database.close();
       }
     })());
-  return { app: nest, url: `http://localhost:${port}`, port, database: database.kind, close };
+  const dicomPort = nest.get(DicomStoreScp).port;
+  return { app: nest, url: `http://localhost:${port}`, port, dicomPort, database: database.kind, close };
 }
 
 /** `npm start`: one line when listening, clean shutdown on SIGINT/SIGTERM, one line on a startup error. */
@@ -68,7 +75,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     running = await createApp(config);
     console.log(
-      `Polyrad listening on ${running.url} (database: ${running.database}, data: ${config.dataDir}, started in ${Date.now() - started} ms)`,
+      `Polyrad listening on ${running.url} and DICOM port ${running.dicomPort} (AE ${POLYRAD_AE_TITLE}) (database: ${running.database}, data: ${config.dataDir}, started in ${Date.now() - started} ms)`,
     );
   } catch (error) {
     console.error(`polyrad: ${isPolyradError(error) ? error.toLine() : ((error as Error).stack ?? String(error))}`);

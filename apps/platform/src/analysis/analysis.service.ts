@@ -9,7 +9,8 @@ import {
   type Volume,
 } from '@polyrad/sdk';
 import { groupSeries, loadVolume, scanDicomInputs, type DicomSeries } from '@polyrad/dicom';
-import { planExecution } from '../dispatch/execution-planner.js';
+import { detectBodyRegions } from '../dispatch/body-region.detector.js';
+import { planExecution, type ExecutionPlan, type PlannedRun } from '../dispatch/execution-planner.js';
 import { fingerprintSeries, type SeriesFingerprint } from '../dispatch/series-fingerprint.js';
 import type { CatalogEntry } from '../dispatch/plugin-catalog.js';
 import { LocalProcessExecutor } from '../execution/local-process.executor.js';
@@ -30,6 +31,13 @@ export interface SeriesExplanation {
   decisions: MatchDecision[];
 }
 
+export interface StudyExplanation {
+  series: SeriesExplanation[];
+  /** which plugin would run on which series, and why that series */
+  plan: ExecutionPlan;
+  rejected: RejectedInput[];
+}
+
 export interface AnalysisResult {
   report: Report;
   rejected: RejectedInput[];
@@ -48,7 +56,17 @@ export class UnusableInputError extends PolyradError {
 interface ScannedStudy {
   series: DicomSeries[];
   fingerprints: Map<string, SeriesFingerprint>;
+  /** volumes read while fingerprinting, kept for the runs so no series is decoded twice */
+  volumes: Map<string, Volume>;
   rejected: RejectedInput[];
+}
+
+/** What one planned run ended with; plan order is kept when they are merged into the report. */
+interface RunOutcome {
+  run: AlgorithmRun;
+  findings: ReportFinding[];
+  artifacts: Artifact[];
+  warnings: string[];
 }
 
 /** Thin slices and more of them make the better candidate when scores tie. */
@@ -57,9 +75,12 @@ function seriesRank(fingerprint: SeriesFingerprint): number {
   return Number(fingerprint.sliceCount ?? 0) / thickness;
 }
 
+/** CT stacks are judged from their pixels too: body regions, lung coverage, measured contrast. */
+const wantsContent = (fingerprint: SeriesFingerprint): boolean => fingerprint.Modality === 'CT' && Number(fingerprint.sliceCount) >= 10;
+
 /**
  * The whole pipeline on local files: read, fingerprint, match, plan, run, merge into one report.
- * Used by `polyrad analyze` and `polyrad explain`.
+ * Used by `polyrad analyze`, `polyrad explain` and the server's dispatch.
  */
 export class AnalysisService {
   constructor(
@@ -72,8 +93,24 @@ export class AnalysisService {
   private async scan(paths: string[]): Promise<ScannedStudy> {
     const { instances, rejected } = await scanDicomInputs(paths);
     const series = groupSeries(instances);
-    const fingerprints = new Map(series.map((s) => [s.SeriesInstanceUID, fingerprintSeries(s.instances)]));
-    return { series, fingerprints, rejected };
+    const fingerprints = new Map<string, SeriesFingerprint>();
+    const volumes = new Map<string, Volume>();
+    for (const s of series) {
+      const fingerprint = fingerprintSeries(s.instances);
+      if (wantsContent(fingerprint)) {
+        try {
+          const volume = await loadVolume(s);
+          volumes.set(s.SeriesInstanceUID, volume);
+          const content = detectBodyRegions(volume);
+          if (content) Object.assign(fingerprint, content);
+        } catch (error) {
+          fingerprint.contentError = error instanceof PolyradError ? error.toLine() : String(error);
+        }
+      }
+      fingerprint.contrast = fingerprint.contrastInHeader === true || fingerprint.contrastMeasured === true;
+      fingerprints.set(s.SeriesInstanceUID, fingerprint);
+    }
+    return { series, fingerprints, volumes, rejected };
   }
 
   private decide(study: ScannedStudy): Map<string, MatchDecision[]> {
@@ -85,11 +122,12 @@ export class AnalysisService {
     );
   }
 
-  async explain(paths: string[]): Promise<{ series: SeriesExplanation[]; rejected: RejectedInput[] }> {
+  async explain(paths: string[]): Promise<StudyExplanation> {
     const study = await this.scan(paths);
     const decisions = this.decide(study);
     return {
       rejected: study.rejected,
+      plan: this.plan(study, decisions),
       series: study.series.map((s) => ({
         seriesInstanceUid: s.SeriesInstanceUID,
         studyInstanceUid: s.StudyInstanceUID,
@@ -97,6 +135,14 @@ export class AnalysisService {
         decisions: decisions.get(s.SeriesInstanceUID)!,
       })),
     };
+  }
+
+  private plan(study: ScannedStudy, decisions: Map<string, MatchDecision[]>): ExecutionPlan {
+    return planExecution(
+      this.catalog.map((c) => c.manifest),
+      decisions,
+      (uid) => seriesRank(study.fingerprints.get(uid)!),
+    );
   }
 
   async analyze(paths: string[]): Promise<AnalysisResult> {
@@ -109,81 +155,33 @@ export class AnalysisService {
       throw new UnusableInputError(`the input holds ${studies.length} studies (${studies.join(', ')}); analyze one study at a time`, study.rejected);
     }
     const decisions = this.decide(study);
-    const plan = planExecution(
-      this.catalog.map((c) => c.manifest),
-      decisions,
-      (uid) => seriesRank(study.fingerprints.get(uid)!),
-    );
-
-    const algorithms: AlgorithmRun[] = plan.skipped.map(({ manifest, seriesInstanceUid, reason }) => ({
-      id: manifest.id,
-      version: manifest.version,
-      status: 'skipped',
-      reason,
-      ...(seriesInstanceUid ? { seriesInstanceUid } : {}),
-    }));
-    const findings: ReportFinding[] = [];
-    const warnings = study.rejected.map((r) => `skipped input ${r.path}: ${r.message}`);
-    const produced: Array<Artifact[] | undefined> = [];
-    const volumes = new Map<string, Volume>();
-    const failedRuns = new Set<number>();
+    const plan = this.plan(study, decisions);
+    // a series no plugin runs on need not stay in memory
+    const used = new Set(plan.runs.map((r) => r.seriesInstanceUid));
+    for (const uid of [...study.volumes.keys()]) if (!used.has(uid)) study.volumes.delete(uid);
 
     const executor = this.executor();
+    const outcomes: Array<Promise<RunOutcome>> = [];
     try {
-      for (const [n, run] of plan.runs.entries()) {
-        const { manifest, seriesInstanceUid } = run;
-        const blocked = Object.values(run.inputsFrom).filter((i) => failedRuns.has(i));
-        if (blocked.length) {
-          failedRuns.add(n);
-          algorithms.push({ id: manifest.id, version: manifest.version, status: 'skipped', seriesInstanceUid, reason: `an input plugin failed: ${blocked.map((i) => plan.runs[i].manifest.id).join(', ')}` });
-          continue;
-        }
-        const series = study.series.find((s) => s.SeriesInstanceUID === seriesInstanceUid)!;
-        let volume = volumes.get(seriesInstanceUid);
-        if (!volume) {
-          try {
-            volume = await loadVolume(series);
-          } catch (error) {
-            failedRuns.add(n);
-            const reason = error instanceof PolyradError ? error.toLine() : String(error);
-            algorithms.push({ id: manifest.id, version: manifest.version, status: 'failed', seriesInstanceUid, reason: `series could not be loaded: ${reason}` });
-            continue;
-          }
-          volumes.set(seriesInstanceUid, volume);
-        }
-        const artifacts: Record<string, Artifact> = {};
-        for (const [type, from] of Object.entries(run.inputsFrom)) {
-          const artifact = produced[from]?.find((a) => a.type === type);
-          if (artifact) artifacts[type] = artifact;
-        }
-        const entry = this.catalog.find((c) => c.manifest.id === manifest.id)!;
-        this.log(`running ${manifest.id}@${manifest.version} on series ${seriesInstanceUid}`);
-        const fingerprint = study.fingerprints.get(seriesInstanceUid)!;
-        const result = await executor.execute({
-          packageDir: entry.packageDir,
-          manifest,
-          series: { seriesInstanceUid, modality: String(fingerprint.Modality ?? ''), volume, fingerprint },
-          artifacts,
-          config: {},
-          log: this.log,
-        });
-        produced[n] = result.artifacts;
-        if (result.status === 'failed') failedRuns.add(n);
-        warnings.push(...result.warnings);
-        algorithms.push({
-          id: manifest.id,
-          version: manifest.version,
-          status: result.status,
-          seriesInstanceUid,
-          durationMs: result.durationMs,
-          ...(result.reason ? { reason: result.reason } : {}),
-        });
-        findings.push(...result.findings.map((f) => ({ ...f, algorithm: { id: manifest.id, version: manifest.version }, seriesInstanceUid })));
-      }
+      // The plan is topologically ordered, so every input's promise exists before its consumer starts;
+      // independent runs proceed in parallel, up to the executor's worker limit.
+      plan.runs.forEach((_, n) => outcomes.push(this.runPlanned(plan.runs, n, outcomes, study, executor)));
+      await Promise.all(outcomes);
     } finally {
       await executor.close();
     }
+    const done = await Promise.all(outcomes);
 
+    const algorithms: AlgorithmRun[] = [
+      ...plan.skipped.map(({ manifest, seriesInstanceUid, reason }) => ({
+        id: manifest.id,
+        version: manifest.version,
+        status: 'skipped' as const,
+        reason,
+        ...(seriesInstanceUid ? { seriesInstanceUid } : {}),
+      })),
+      ...done.map((o) => o.run),
+    ];
     const first = study.series[0].instances[0];
     const report = buildReport({
       version: PLATFORM_VERSION,
@@ -197,11 +195,69 @@ export class AnalysisService {
         seriesInstanceUid: s.SeriesInstanceUID,
         modality: String(study.fingerprints.get(s.SeriesInstanceUID)!.Modality ?? ''),
         fingerprint: study.fingerprints.get(s.SeriesInstanceUID)!,
+        // stored with the report, so "why did (not) this algorithm run?" has an answer later
+        decisions: decisions.get(s.SeriesInstanceUID)!.map(({ pluginId, pluginVersion, matched, score, reason }) => ({
+          pluginId,
+          pluginVersion,
+          matched,
+          score: Math.round(score * 1000) / 1000,
+          reason,
+        })),
       })),
       algorithms,
-      findings,
-      warnings,
+      findings: done.flatMap((o) => o.findings),
+      warnings: [...study.rejected.map((r) => `skipped input ${r.path}: ${r.message}`), ...done.flatMap((o) => o.warnings)],
     });
     return { report, rejected: study.rejected };
+  }
+
+  private async runPlanned(runs: PlannedRun[], n: number, outcomes: Array<Promise<RunOutcome>>, study: ScannedStudy, executor: PluginExecutor): Promise<RunOutcome> {
+    const { manifest, seriesInstanceUid, inputsFrom, selection } = runs[n];
+    const outcome = (run: Omit<AlgorithmRun, 'id' | 'version' | 'seriesInstanceUid'>, rest: Partial<RunOutcome> = {}): RunOutcome => ({
+      run: { id: manifest.id, version: manifest.version, seriesInstanceUid, ...(selection ? { selection } : {}), ...run },
+      findings: [],
+      artifacts: [],
+      warnings: [],
+      ...rest,
+    });
+    const inputs = await Promise.all(Object.entries(inputsFrom).map(async ([type, from]) => ({ type, from, outcome: await outcomes[from] })));
+    const blocked = inputs.filter((i) => i.outcome.run.status !== 'succeeded');
+    if (blocked.length) {
+      return outcome({ status: 'skipped', reason: `an input plugin failed: ${blocked.map((i) => runs[i.from].manifest.id).join(', ')}` });
+    }
+    let volume = study.volumes.get(seriesInstanceUid);
+    if (!volume) {
+      try {
+        volume = await loadVolume(study.series.find((s) => s.SeriesInstanceUID === seriesInstanceUid)!);
+        study.volumes.set(seriesInstanceUid, volume);
+      } catch (error) {
+        const reason = error instanceof PolyradError ? error.toLine() : String(error);
+        return outcome({ status: 'failed', reason: `series could not be loaded: ${reason}` });
+      }
+    }
+    const artifacts: Record<string, Artifact> = {};
+    for (const input of inputs) {
+      const artifact = input.outcome.artifacts.find((a) => a.type === input.type);
+      if (artifact) artifacts[input.type] = artifact;
+    }
+    const entry = this.catalog.find((c) => c.manifest.id === manifest.id)!;
+    this.log(`running ${manifest.id}@${manifest.version} on series ${seriesInstanceUid}`);
+    const fingerprint = study.fingerprints.get(seriesInstanceUid)!;
+    const result = await executor.execute({
+      packageDir: entry.packageDir,
+      manifest,
+      series: { seriesInstanceUid, modality: String(fingerprint.Modality ?? ''), volume, fingerprint },
+      artifacts,
+      config: entry.config ?? {},
+      log: this.log,
+    });
+    return outcome(
+      { status: result.status, durationMs: result.durationMs, ...(result.reason ? { reason: result.reason } : {}) },
+      {
+        artifacts: result.artifacts,
+        warnings: result.warnings,
+        findings: result.findings.map((f) => ({ ...f, algorithm: { id: manifest.id, version: manifest.version }, seriesInstanceUid })),
+      },
+    );
   }
 }

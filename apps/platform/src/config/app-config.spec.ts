@@ -5,18 +5,19 @@ import { CONFIG_INVALID, loadConfig } from './app-config.js';
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
-    assert.deepEqual(loadConfig({}, '/srv/polyrad'), { port: 3000, dicomPort: 11112, dataDir: '/srv/polyrad/data' });
+    assert.deepEqual(loadConfig({}, '/srv/polyrad'), { port: 3000, dicomPort: 11112, dataDir: '/srv/polyrad/data', quietPeriodMs: 30000 });
   });
 
   it('reads every variable from the environment', () => {
     const config = loadConfig(
-      { PORT: '8080', DICOM_PORT: '104', POLYRAD_DATA_DIR: 'var/pr', DATABASE_URL: 'postgresql://u:p@db:5432/polyrad' },
+      { PORT: '8080', DICOM_PORT: '104', POLYRAD_DATA_DIR: 'var/pr', DATABASE_URL: 'postgresql://u:p@db:5432/polyrad', POLYRAD_QUIET_PERIOD_S: '2.5' },
       '/srv',
     );
     assert.deepEqual(config, {
       port: 8080,
       dicomPort: 104,
       dataDir: '/srv/var/pr',
+      quietPeriodMs: 2500,
       databaseUrl: 'postgresql://u:p@db:5432/polyrad',
     });
   });
@@ -26,6 +27,7 @@ describe('loadConfig', () => {
       port: 3000,
       dicomPort: 11112,
       dataDir: '/abs/dir',
+      quietPeriodMs: 30000,
     });
   });
 
@@ -41,12 +43,13 @@ describe('loadConfig', () => {
 
   it('names every invalid variable at once', () => {
     assert.throws(
-      () => loadConfig({ DICOM_PORT: 'x', DATABASE_URL: 'mysql://db/x', POLYRAD_URGENT_WEBHOOK: 'ris.local/hook' }),
+      () => loadConfig({ DICOM_PORT: 'x', DATABASE_URL: 'mysql://db/x', POLYRAD_URGENT_WEBHOOK: 'ris.local/hook', POLYRAD_QUIET_PERIOD_S: '-3' }),
       (error: unknown) =>
         isPolyradError(error) &&
         /DICOM_PORT must/.test(error.message) &&
         /DATABASE_URL must/.test(error.message) &&
-        /POLYRAD_URGENT_WEBHOOK must be an http/.test(error.message),
+        /POLYRAD_URGENT_WEBHOOK must be an http/.test(error.message) &&
+        /POLYRAD_QUIET_PERIOD_S must be a number from 0/.test(error.message),
     );
   });
 

@@ -11,6 +11,8 @@ export interface AppConfig {
   dataDir: string;
   /** A real PostgreSQL server; when absent the embedded PGlite in `${dataDir}/pg` is used. */
   databaseUrl?: string;
+  /** A received study is analysed once no instance of it has arrived for this long (POLYRAD_QUIET_PERIOD_S). */
+  quietPeriodMs: number;
   /** POSTed a JSON notice whenever a study's report is urgent (POLYRAD_URGENT_WEBHOOK). */
   urgentWebhookUrl?: string;
 }
@@ -35,6 +37,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@host:5432/polyrad');
   }
+  const quietPeriodS = readNumber(env, 'POLYRAD_QUIET_PERIOD_S', 30, 0, 86400, problems);
   const urgentWebhookUrl = nonEmpty(env.POLYRAD_URGENT_WEBHOOK);
   if (urgentWebhookUrl !== undefined && !isHttpUrl(urgentWebhookUrl)) {
     problems.push('POLYRAD_URGENT_WEBHOOK must be an http:// or https:// URL, e.g. https://ris.example.org/hooks/urgent');
@@ -46,6 +49,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     port,
     dicomPort,
     dataDir,
+    quietPeriodMs: Math.round(quietPeriodS * 1000),
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(urgentWebhookUrl === undefined ? {} : { urgentWebhookUrl }),
   };
@@ -62,6 +66,17 @@ function readPort(env: Env, name: string, fallback: number, problems: string[]):
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value > 65535) {
     problems.push(`${name} must be an integer from 0 to 65535, got ${JSON.stringify(env[name])}`);
+    return fallback;
+  }
+  return value;
+}
+
+function readNumber(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    problems.push(`${name} must be a number from ${min} to ${max}, got ${JSON.stringify(env[name])}`);
     return fallback;
   }
   return value;

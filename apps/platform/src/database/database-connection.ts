@@ -7,13 +7,29 @@ import { SeriesEntity } from '../studies/series.entity.js';
 import { StudyEntity } from '../studies/study.entity.js';
 import { EmbeddedPostgres, type EmbeddedEndpoint } from './embedded-postgres.js';
 import { InitialSchema1700000000000 } from './migrations/1700000000000-initial-schema.js';
+import { PluginRegistry1700000100000 } from './migrations/1700000100000-plugin-registry.js';
+import { ReceivedInstances1700000200000 } from './migrations/1700000200000-received-instances.js';
+import { AlgorithmPackageEntity } from '../registry/algorithm-package.entity.js';
+import { AuditEntryEntity } from '../registry/audit-entry.entity.js';
+import { PackageVersionEntity } from '../registry/package-version.entity.js';
+import { SitePluginEntity } from '../registry/site-plugin.entity.js';
+import { VendorEntity } from '../registry/vendor.entity.js';
 
 export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
-export const entities = [StudyEntity, SeriesEntity, ReportEntity];
-export const migrations = [InitialSchema1700000000000];
+export const entities = [
+  StudyEntity,
+  SeriesEntity,
+  ReportEntity,
+  VendorEntity,
+  AlgorithmPackageEntity,
+  PackageVersionEntity,
+  SitePluginEntity,
+  AuditEntryEntity,
+];
+export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000];
 
 /** An open, migrated database and how to close it (TypeORM first, then the embedded server if any). */
 export interface Database {

@@ -7,6 +7,8 @@ export interface PlannedRun {
   seriesInstanceUid: string;
   /** consumed type id -> the run (index into the plan) that produces it */
   inputsFrom: Record<string, number>;
+  /** why this series, when the study offered several the plugin could use */
+  selection?: string;
 }
 
 export interface SkippedPlugin {
@@ -83,9 +85,21 @@ export function planExecution(
       continue;
     }
     const series = candidates[0].series;
-    if (index.has(`${manifest.id}|${series}`)) continue;
+    const selection =
+      candidates.length > 1
+        ? `best of ${candidates.length} matching series: score ${candidates[0].decision!.score.toFixed(2)} here vs ${candidates
+            .slice(1)
+            .map((c) => `${c.decision!.score.toFixed(2)} on ${c.series}`)
+            .join(', ')}${candidates[0].decision!.score === candidates[1].decision!.score ? ' (tie broken by more, thinner slices)' : ''}`
+        : undefined;
+    const existing = index.get(`${manifest.id}|${series}`);
+    if (existing !== undefined) {
+      if (selection) runs[existing].selection = selection;
+      continue;
+    }
     const placed = place(manifest, series, new Set());
     if (typeof placed === 'string') skipped.push({ manifest, seriesInstanceUid: series, reason: placed });
+    else if (selection) runs[placed].selection = selection;
   }
   return { runs, skipped };
 }

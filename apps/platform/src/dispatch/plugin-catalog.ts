@@ -8,6 +8,8 @@ export interface CatalogEntry {
   manifest: AlgorithmManifest;
   packageDir: string;
   load(): Promise<Algorithm>;
+  /** the site's configuration for this plugin (registry); none for the CLI */
+  config?: Record<string, unknown>;
 }
 
 /** The first-party plugins shipped in packages/algorithms. */

@@ -18,6 +18,8 @@ export interface FingerprintHeader {
   ImagePositionPatient?: number[];
   ImageOrientationPatient?: number[];
   NumberOfFrames?: number;
+  PhotometricInterpretation?: string;
+  ViewPosition?: string;
 }
 
 export type SeriesFingerprint = Record<string, unknown>;
@@ -52,6 +54,8 @@ export function fingerprintSeries(headers: FingerprintHeader[]): SeriesFingerpri
     SliceThickness: first.SliceThickness,
     Rows: first.Rows,
     Columns: first.Columns,
+    PhotometricInterpretation: first.PhotometricInterpretation || undefined,
+    ViewPosition: first.ViewPosition || undefined,
     pixelSpacingMm: first.PixelSpacing?.map((v) => round(v, 3)),
     orientation,
     instanceCount: headers.length,

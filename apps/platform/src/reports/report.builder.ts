@@ -22,6 +22,7 @@ const LABELS: Record<string, string> = {
   'heart.cac.agatston': 'Coronary calcium (Agatston)',
   'heart.cac.category': 'CAC-DRS',
   'heart.ctr': 'Cardiothoracic ratio',
+  'heart.volume': 'Heart volume',
   'spine.trabecular_attenuation': 'Vertebral trabecular attenuation',
   'spine.fracture': 'Vertebral fracture (Genant grade)',
 };

@@ -27,7 +27,7 @@ describe('worklist and urgent notification', () => {
   before(async () => {
     await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
     const { port } = webhook.address() as { port: number };
-    running = await createApp({ port: 0, dicomPort: 0, dataDir: join(root, 'data'), urgentWebhookUrl: `http://127.0.0.1:${port}/hooks/urgent` });
+    running = await createApp({ port: 0, dicomPort: 0, quietPeriodMs: 1000, dataDir: join(root, 'data'), urgentWebhookUrl: `http://127.0.0.1:${port}/hooks/urgent` });
   });
   after(async () => {
     await running?.close();
@@ -64,7 +64,7 @@ describe('worklist and urgent notification', () => {
   });
 
   it('stores the report even when the webhook is unreachable', async () => {
-    const notifier = new UrgentNotifier({ port: 0, dicomPort: 0, dataDir: root, urgentWebhookUrl: 'http://127.0.0.1:9/unreachable' });
+    const notifier = new UrgentNotifier({ port: 0, dicomPort: 0, quietPeriodMs: 1000, dataDir: root, urgentWebhookUrl: 'http://127.0.0.1:9/unreachable' });
     const report = sampleReport(uniqueUid());
     report.priority = { level: 'urgent', reasons: ['x'] };
     notifier.notify(report, 1);

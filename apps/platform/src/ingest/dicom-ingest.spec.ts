@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Report } from '@polyrad/sdk';
+import { generateDicomUid, writeCtSeries } from '@polyrad/dicom';
+import { generateChestPhantom } from '@polyrad/phantom';
+import { createApp, type RunningApp } from '../main.js';
+import { DicomStoreScp } from './dicom-store.scp.js';
+
+const storescu = ['/usr/bin/storescu', '/usr/local/bin/storescu'].find(existsSync);
+const skip = storescu ? false : 'DCMTK storescu not installed (apt-get install dcmtk); .ci/run installs it';
+if (skip) console.log(`# skipped: ${skip}`);
+
+/** DCMTK as the modality (asynchronously: the SCP answers from this process); TCP_NODELAY so it measures software, not a TCP timer. */
+function send(port: number, dir: string, calledAe = 'POLYRAD'): Promise<{ status: number | null; output: string }> {
+  const child = spawn(storescu!, ['-aet', 'CT_SCANNER', '-aec', calledAe, '+sd', '+r', '127.0.0.1', String(port), dir], {
+    env: { ...process.env, TCP_NODELAY: '1' },
+    timeout: 120_000,
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, output })));
+}
+
+describe('DICOM C-STORE intake with study completeness', { skip }, () => {
+  let root: string;
+  let running: RunningApp;
+  const StudyInstanceUID = generateDicomUid();
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'polyrad-ingest-'));
+    running = await createApp({ port: 0, dicomPort: 0, quietPeriodMs: 1500, dataDir: join(root, 'data') });
+  });
+  after(async () => {
+    await running?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const idle = () => running.app.get(DicomStoreScp).tracker.idle();
+  const report = async (): Promise<Report> => {
+    const res = await fetch(`${running.url}/api/studies/${StudyInstanceUID}/report`);
+    assert.equal(res.status, 200, await res.clone().text());
+    return (await res.json()) as Report;
+  };
+
+  it('stores what a modality sends, analyses the study once it is quiet, and again when a series arrives later', async () => {
+    const phantom = generateChestPhantom({ seed: 5, dimensions: [96, 96, 40], spacing: [3.4, 3.4, 5] });
+    const meta = { PatientID: 'INGEST-1', StudyDate: '20260301', AccessionNumber: 'ACC-IN', StudyInstanceUID, seed: 1 };
+    await writeCtSeries(phantom.volume, join(root, 'thin'), { ...meta, SeriesDescription: 'chest', SeriesNumber: 2 });
+    const first = await send(running.dicomPort, join(root, 'thin'));
+    assert.equal(first.status, 0, first.output);
+    await idle();
+    const v1 = await report();
+    assert.equal(v1.series.length, 1);
+    assert.equal(v1.study.accessionNumber, 'ACC-IN');
+    assert.ok(v1.findings.some((f) => f.code === 'lung.laa950'), JSON.stringify(v1.algorithms));
+
+    // every instance is on disk, content-addressed, once
+    const shards = await readdir(join(root, 'data', 'dicom'));
+    let files = 0;
+    for (const shard of shards.filter((s) => /^[0-9a-f]{2}$/.test(s))) files += (await readdir(join(root, 'data', 'dicom', shard))).length;
+    assert.equal(files, 40);
+
+    await writeCtSeries(phantom.volume, join(root, 'second'), { ...meta, SeriesDescription: 'chest 2', SeriesNumber: 3, seed: 2 });
+    const second = await send(running.dicomPort, join(root, 'second'));
+    assert.equal(second.status, 0, second.output);
+    await idle();
+    const v2 = await report();
+    assert.equal(v2.series.length, 2, 're-dispatched with both series');
+    const worklist = (await (await fetch(`${running.url}/api/worklist`)).json()) as Array<{ studyInstanceUid: string; reportVersion: number }>;
+    assert.equal(worklist.find((e) => e.studyInstanceUid === StudyInstanceUID)?.reportVersion, 2);
+  });
+
+  it('refuses an association addressed to another AE title', async () => {
+    const wrong = await send(running.dicomPort, join(root, 'thin'), 'NOT_POLYRAD');
+    assert.notEqual(wrong.status, 0);
+    assert.match(wrong.output, /Called AE Title Not Recognized/i);
+  });
+});

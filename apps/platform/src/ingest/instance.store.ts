@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import { readDicomHeader } from '@polyrad/dicom';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+
+export interface StoredInstance {
+  SOPInstanceUID: string;
+  StudyInstanceUID: string;
+  SeriesInstanceUID: string;
+  path: string;
+  sha256: string;
+}
+
+/**
+ * Owns received DICOM files: content-addressed under <dataDir>/dicom/<aa>/<sha256>.dcm and indexed in
+ * the instances table. `store` returns only after the file and its directory are fsynced and the row is
+ * committed, so a C-STORE success means the instance survives a crash.
+ */
+@Injectable()
+export class InstanceStore {
+  private readonly root: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.root = join(config.dataDir, 'dicom');
+  }
+
+  /** A fresh path for an incoming file, on the same file system as the store so the final move is a rename. */
+  async incomingPath(name: string): Promise<string> {
+    const dir = join(this.root, 'incoming');
+    await mkdir(dir, { recursive: true });
+    return join(dir, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}-${name.replace(/[^0-9A-Za-z.]/g, '_')}.part`);
+  }
+
+  /** Validates, fsyncs, moves into place and indexes an incoming file; throws PolyradError for a file that is not a usable image. */
+  async store(incoming: string, callingAe: string): Promise<StoredInstance> {
+    try {
+      const header = await readDicomHeader(incoming);
+      const sha256 = await fileSha256(incoming);
+      const path = join(this.root, sha256.slice(0, 2), `${sha256}.dcm`);
+      await fsync(incoming);
+      await mkdir(dirname(path), { recursive: true });
+      await rename(incoming, path);
+      await fsync(dirname(path));
+      const size = header.fileSize;
+      await this.dataSource.query(
+        `INSERT INTO "instances" ("sop_instance_uid", "study_instance_uid", "series_instance_uid", "sha256", "path", "size", "calling_ae")
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT ("sop_instance_uid") DO UPDATE
+           SET "study_instance_uid" = EXCLUDED."study_instance_uid", "series_instance_uid" = EXCLUDED."series_instance_uid",
+               "sha256" = EXCLUDED."sha256", "path" = EXCLUDED."path", "size" = EXCLUDED."size",
+               "calling_ae" = EXCLUDED."calling_ae", "received_at" = now()`,
+        [header.SOPInstanceUID, header.StudyInstanceUID, header.SeriesInstanceUID, sha256, path, size, callingAe],
+      );
+      return { SOPInstanceUID: header.SOPInstanceUID, StudyInstanceUID: header.StudyInstanceUID, SeriesInstanceUID: header.SeriesInstanceUID, path, sha256 };
+    } finally {
+      await rm(incoming, { force: true });
+    }
+  }
+
+  /** Every stored file of a study. */
+  async studyFiles(studyInstanceUid: string): Promise<string[]> {
+    const rows: Array<{ path: string }> = await this.dataSource.query(
+      `SELECT "path" FROM "instances" WHERE "study_instance_uid" = $1 ORDER BY "series_instance_uid", "sop_instance_uid"`,
+      [studyInstanceUid],
+    );
+    return rows.map((r) => r.path);
+  }
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function fsync(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
