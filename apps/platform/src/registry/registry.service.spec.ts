@@ -183,6 +183,16 @@ describe('plugin registry service (PGlite)', () => {
     assert.ok(history.every((a) => a.actor === 'admin'));
   });
 
+  it('refuses to enable a plugin whose input no plugin enabled at the site produces', async () => {
+    // other-site has nothing enabled: acme.lung-density needs polyrad.mask.lungs
+    await assert.rejects(registry.enable('other-site', ACME_PLUGIN_ID, undefined, 'admin'), (error: unknown) =>
+      hasCode('PLUGIN_DEPENDENCY_UNSATISFIED')(error) && /needs polyrad\.mask\.lungs@\^1, which no plugin enabled at this site produces/.test((error as Error).message),
+    );
+    await registry.enable('other-site', 'polyrad.lung-segmentation', undefined, 'admin');
+    assert.equal((await registry.enable('other-site', ACME_PLUGIN_ID, undefined, 'admin')).enabled, true);
+    await registry.disable('other-site', ACME_PLUGIN_ID, 'admin');
+  });
+
   it('validates site configuration against the config schema of the version the site runs', async () => {
     await assert.rejects(registry.configure('default', ACME_PLUGIN_ID, { threshold: -900 }, 'admin'), hasCode('PLUGIN_CONFIG_INVALID'));
     const schema = { type: 'object', properties: { threshold: { type: 'number', maximum: -500 } }, additionalProperties: false };

@@ -2,6 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import semver from 'semver';
 import { isPolyradError, jsonSchemaErrors, PolyradError, type AlgorithmManifest } from '@polyrad/sdk';
+import { dependencyProblem } from '../dispatch/dependency.checker.js';
 import { catalogEntry, type CatalogEntry } from '../dispatch/plugin-catalog.js';
 import {
   DEFAULT_PACKAGE_LIMITS,
@@ -25,6 +26,7 @@ import {
   PLUGIN_VENDOR_MISMATCH,
   PLUGIN_VERSION_EXISTS,
   PLUGIN_VERSION_NOT_FOUND,
+  PLUGIN_DEPENDENCY_UNSATISFIED,
   REQUEST_INVALID,
   VENDOR_EXISTS,
   VENDOR_INVALID,
@@ -369,6 +371,16 @@ export class RegistryService {
       }
       const target = resolved ?? newest(versions);
       if (target) this.checkConfig(target.manifest, config);
+      if (wanted.enabled && resolved) {
+        // refuse a plan that cannot run: inputs nobody at this site produces, or a cycle
+        const others = (await tx.findEnablements(site)).filter((e) => e.enabled && e.algorithmId !== id);
+        const otherVersions = await tx.listVersions(others.map((e) => e.algorithmId));
+        const manifests = others
+          .map((e) => resolveVersion(otherVersions.filter((v) => v.algorithmId === e.algorithmId), e.versionPin)?.manifest)
+          .filter((m): m is AlgorithmManifest => m !== undefined);
+        const problem = dependencyProblem(resolved.manifest, manifests);
+        if (problem) throw new PolyradError(PLUGIN_DEPENDENCY_UNSATISFIED, problem, id);
+      }
       const row = { siteId: site, algorithmId: id, enabled: wanted.enabled, versionPin: wanted.versionPin, config, updatedBy: actor };
       await tx.upsertEnablement(row);
       const running = (state: Pick<EnablementRow, 'enabled' | 'versionPin'> | undefined) =>
