@@ -117,7 +117,9 @@ export class AnalysisService {
     return new Map(
       study.series.map((s) => [
         s.SeriesInstanceUID,
-        this.catalog.map(({ manifest }) => matchCriteria(manifest, manifest.series.criteria, study.fingerprints.get(s.SeriesInstanceUID)!)),
+        this.catalog.map(({ manifest }) =>
+          matchCriteria(manifest, manifest.series.criteria, study.fingerprints.get(s.SeriesInstanceUID)!, s.instances as unknown as Array<Record<string, unknown>>),
+        ),
       ]),
     );
   }

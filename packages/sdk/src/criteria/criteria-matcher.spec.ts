@@ -32,3 +32,21 @@ test('multi-valued fields pass when any value passes; missing fields fail except
   assert.equal(d.matched, true);
   assert.deepEqual(d.results.map((r) => r.passed), [true, false]);
 });
+
+test('instances: "all" needs every instance to pass, "any" one; the explanation lists the values found', () => {
+  const criteria: Criterion[] = [
+    { field: 'ImageType', op: 'contains', value: 'ORIGINAL', instances: 'all' },
+    { field: 'ImageType', op: 'contains', value: 'LOCALIZER', instances: 'any', required: false },
+  ];
+  const original = { ImageType: ['ORIGINAL', 'PRIMARY', 'AXIAL'] };
+  const derived = { ImageType: ['DERIVED', 'SECONDARY', 'MPR'] };
+  const allOriginal = matchCriteria(plugin, criteria, { ImageType: original.ImageType }, [original, original]);
+  assert.equal(allOriginal.matched, true);
+  assert.equal(allOriginal.score, 0.5, 'no localizer among them');
+  // the fingerprint shows the first instance only; the mixed series fails on its second instance
+  const mixed = matchCriteria(plugin, criteria, { ImageType: original.ImageType }, [original, derived]);
+  assert.equal(mixed.matched, false);
+  assert.match(mixed.reason, /every instance: ImageType contains "ORIGINAL" \(found \[\["ORIGINAL","PRIMARY","AXIAL"\],\["DERIVED","SECONDARY","MPR"\]\]\)/);
+  const withLocalizer = matchCriteria(plugin, criteria, {}, [original, { ImageType: ['ORIGINAL', 'PRIMARY', 'LOCALIZER'] }]);
+  assert.equal(withLocalizer.score, 1);
+});

@@ -32,6 +32,11 @@ function passes(criterion: Criterion, actual: unknown): boolean {
 }
 
 function describe(criterion: Criterion): string {
+  const scope = criterion.instances ? `${criterion.instances === 'all' ? 'every' : 'some'} instance: ` : '';
+  return scope + describeTest(criterion);
+}
+
+function describeTest(criterion: Criterion): string {
   switch (criterion.op) {
     case 'exists':
       return `${criterion.field} present`;
@@ -44,13 +49,25 @@ function describe(criterion: Criterion): string {
   }
 }
 
-/** Scores a plugin's series criteria against one fingerprint and says why, without running plugin code. */
+/**
+ * Scores a plugin's series criteria against one fingerprint and says why, without running plugin code.
+ * `instances` (each instance's header attributes, DICOM keywords) serves criteria with `instances: any|all`;
+ * without it those criteria are judged on the fingerprint.
+ */
 export function matchCriteria(
   plugin: { id: string; version: string },
   criteria: Criterion[],
   fingerprint: Fingerprint,
+  instances?: ReadonlyArray<Readonly<Record<string, unknown>>>,
 ): MatchDecision {
   const results: CriterionResult[] = criteria.map((criterion) => {
+    if (criterion.instances && instances && instances.length > 0) {
+      const values = instances.map((instance) => instance[criterion.field]);
+      const passed = criterion.instances === 'all' ? values.every((v) => passes(criterion, v)) : values.some((v) => passes(criterion, v));
+      // the explanation shows the distinct values found across the series
+      const distinct = [...new Map(values.map((v) => [JSON.stringify(v ?? null), v])).values()];
+      return { criterion, actual: distinct, passed };
+    }
     const actual = fingerprint[criterion.field];
     return { criterion, actual, passed: passes(criterion, actual) };
   });

@@ -18,6 +18,12 @@ export interface CriterionBase {
   weight?: number;
   /** why the plugin asks for this, shown in match explanations */
   description?: string;
+  /**
+   * Judge the header attribute on every instance of the series instead of the series fingerprint:
+   * 'any' passes when one instance passes (a localizer among axial images), 'all' only when each does
+   * (every image ORIGINAL, not DERIVED).
+   */
+  instances?: 'any' | 'all';
 }
 
 export interface CriterionResult {

@@ -15,6 +15,7 @@ const criterion = {
     required: { type: 'boolean' },
     weight: { type: 'number', minimum: 0 },
     description: { type: 'string' },
+    instances: { enum: ['any', 'all'] },
   },
   additionalProperties: false,
   allOf: [
