@@ -82,7 +82,9 @@ export function spineFindings(analysis: SpineAnalysis): AlgorithmFinding[] {
       value: grade,
       unit: '',
       category: FRACTURE_CATEGORIES[grade],
-      reference: { max: 20, text: 'vertebral height loss: < 20 % normal; grade 1 mild 20-25 %, grade 2 moderate 25-40 %, grade 3 severe > 40 %', source: GENANT },
+      // the value is the grade, not the height loss: no numeric range applies, every fracture is abnormal
+      reference: { text: 'vertebral height loss: < 20 % normal; grade 1 mild 20-25 %, grade 2 moderate 25-40 %, grade 3 severe > 40 %', source: GENANT },
+      abnormal: true,
       heightLossPercent: round1(v.heightLossPercent),
       heightsMm: roundHeights(v.heightsMm),
       center: v.center,
