@@ -43,25 +43,38 @@ export function scanRoundStructures(stack: AxialStack, lo: number, hi: number, m
   const min2 = minRadiusMm * minRadiusMm;
   const erosion2 = erosionMm * erosionMm;
 
+  const rowSum = new Float64Array(nxy);
   for (let k = 0; k < nz; k++) {
     const base = k * nxy;
     let bx = 0;
     let by = 0;
     let bn = 0;
-    // 3 x 3 mean first, so image noise does not punch holes into the band
+    // 3 x 3 mean first, so image noise does not punch holes into the band; separable: sums along the
+    // rows, then of three row sums (the same integer sums as the 3 x 3 window)
     for (let j = 0; j < ny; j++) {
+      const row = base + j * nx;
+      for (let i = 0; i < nx; i++) rowSum[j * nx + i] = voxels[row + i] + (i > 0 ? voxels[row + i - 1] : 0) + (i < nx - 1 ? voxels[row + i + 1] : 0);
+    }
+    // the band's bounding box: the distance transform and the peak search need only that and its rim
+    let i0 = nx;
+    let i1 = -1;
+    let j0 = ny;
+    let j1 = -1;
+    for (let j = 0; j < ny; j++) {
+      const nj = 1 + (j > 0 ? 1 : 0) + (j < ny - 1 ? 1 : 0);
       for (let i = 0; i < nx; i++) {
-        let sum = 0;
-        let n = 0;
-        for (let jj = Math.max(0, j - 1); jj <= Math.min(ny - 1, j + 1); jj++) {
-          for (let ii = Math.max(0, i - 1); ii <= Math.min(nx - 1, i + 1); ii++) {
-            sum += voxels[base + jj * nx + ii];
-            n++;
-          }
-        }
-        const hu = sum / n;
-        d2[j * nx + i] = hu >= lo && hu <= hi ? INF : 0;
-        if (hu > -400) {
+        const p = j * nx + i;
+        const sum = rowSum[p] + (j > 0 ? rowSum[p - nx] : 0) + (j < ny - 1 ? rowSum[p + nx] : 0);
+        // mean HU = sum / n, compared as sum against n x threshold (no division per pixel)
+        const n = (1 + (i > 0 ? 1 : 0) + (i < nx - 1 ? 1 : 0)) * nj;
+        if (sum >= lo * n && sum <= hi * n) {
+          d2[p] = INF;
+          if (i < i0) i0 = i;
+          if (i > i1) i1 = i;
+          if (j < j0) j0 = j;
+          if (j > j1) j1 = j;
+        } else d2[p] = 0;
+        if (sum > -400 * n) {
           bx += i;
           by += j;
           bn++;
@@ -69,22 +82,31 @@ export function scanRoundStructures(stack: AxialStack, lo: number, hi: number, m
       }
     }
     bodyCentre.push(bn > 0 ? { x: stack.x0 + (bx / bn) * stack.dx, y: stack.y0 + (by / bn) * stack.dy } : { x: NaN, y: NaN });
-    // squared distance: columns (along j), then rows (along i)
-    for (let i = 0; i < nx; i++) {
-      for (let j = 0; j < ny; j++) f[j] = d2[j * nx + i];
-      distance1d(f, ny, sy, out, v, zb);
-      for (let j = 0; j < ny; j++) d2[j * nx + i] = out[j];
+    if (i1 < 0) {
+      candidates.push([]);
+      continue;
     }
-    for (let j = 0; j < ny; j++) {
+    // outside the box every pixel is out of the band, so its rim holds each band pixel's nearest one
+    i0 = Math.max(0, i0 - 1);
+    i1 = Math.min(nx - 1, i1 + 1);
+    j0 = Math.max(0, j0 - 1);
+    j1 = Math.min(ny - 1, j1 + 1);
+    // squared distance: columns (along j), then rows (along i)
+    for (let i = i0; i <= i1; i++) {
+      for (let j = j0; j <= j1; j++) f[j - j0] = d2[j * nx + i];
+      distance1d(f, j1 - j0 + 1, j0, sy, out, v, zb);
+      for (let j = j0; j <= j1; j++) d2[j * nx + i] = out[j - j0];
+    }
+    for (let j = j0; j <= j1; j++) {
       const row = j * nx;
-      for (let i = 0; i < nx; i++) f[i] = d2[row + i];
-      distance1d(f, nx, sx, out, v, zb);
-      for (let i = 0; i < nx; i++) d2[row + i] = out[i];
+      for (let i = i0; i <= i1; i++) f[i - i0] = d2[row + i];
+      distance1d(f, i1 - i0 + 1, i0, sx, out, v, zb);
+      for (let i = i0; i <= i1; i++) d2[row + i] = out[i - i0];
     }
     const found: RoundCandidate[] = [];
     const peaks: number[] = [];
-    for (let j = 1; j < ny - 1; j++) {
-      for (let i = 1; i < nx - 1; i++) {
+    for (let j = Math.max(1, j0); j <= Math.min(ny - 2, j1); j++) {
+      for (let i = Math.max(1, i0); i <= Math.min(nx - 2, i1); i++) {
         const p = j * nx + i;
         const d = d2[p];
         if (d >= erosion2) core[base + p] = 1;
@@ -109,17 +131,17 @@ export function scanRoundStructures(stack: AxialStack, lo: number, hi: number, m
   return { candidates, bodyCentre, core };
 }
 
-/** 1-D squared distance transform of f sampled every h mm (lower envelope of parabolas). */
-function distance1d(f: Float64Array, n: number, h: number, out: Float64Array, v: Int32Array, z: Float64Array): void {
+/** 1-D squared distance transform of f sampled every h mm from index `first` on (lower envelope of parabolas). */
+function distance1d(f: Float64Array, n: number, first: number, h: number, out: Float64Array, v: Int32Array, z: Float64Array): void {
   let k = 0;
   v[0] = 0;
   z[0] = -INF;
   z[1] = INF;
   for (let q = 1; q < n; q++) {
-    const pq = q * h;
+    const pq = (q + first) * h;
     let s: number;
     for (;;) {
-      const pv = v[k] * h;
+      const pv = (v[k] + first) * h;
       s = (f[q] + pq * pq - (f[v[k]] + pv * pv)) / (2 * (pq - pv));
       if (s <= z[k] && k > 0) k--;
       else break;
@@ -131,9 +153,9 @@ function distance1d(f: Float64Array, n: number, h: number, out: Float64Array, v:
   }
   k = 0;
   for (let q = 0; q < n; q++) {
-    const pq = q * h;
+    const pq = (q + first) * h;
     while (z[k + 1] < pq) k++;
-    const d = pq - v[k] * h;
+    const d = pq - (v[k] + first) * h;
     out[q] = d * d + f[v[k]];
   }
 }

@@ -10,6 +10,8 @@ const manifest = readPackageManifest(import.meta.url);
 const lungMaskType = manifest.consumes[0].type;
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
+/** Lung-RADS 1 and 2 continue annual screening; 3 and above call for earlier follow-up or work-up. */
+const needsFollowUp = (category: string): boolean => category !== '1' && category !== '2';
 
 /** One lung.nodule finding per nodule, one lung.lungrads for the examination (largest solid nodule). */
 export function noduleFindings(nodules: DetectedNodule[]): AlgorithmFinding[] {
@@ -18,6 +20,8 @@ export function noduleFindings(nodules: DetectedNodule[]): AlgorithmFinding[] {
     value: round1(n.longAxisMm),
     unit: 'mm',
     category: classifySolidNodule(n.meanDiameterMm).category,
+    // judged on the mean diameter, as Lung-RADS does, not on the long axis against the 6 mm reference
+    abnormal: needsFollowUp(classifySolidNodule(n.meanDiameterMm).category),
     reference: { max: 6, text: LUNG_RADS_SOLID_BASELINE_TEXT, source: LUNG_RADS_SOURCE },
     center: n.center.map(round1) as [number, number, number],
     shortAxisMm: round1(n.shortAxisMm),
@@ -32,6 +36,7 @@ export function noduleFindings(nodules: DetectedNodule[]): AlgorithmFinding[] {
     value: exam.category,
     unit: '',
     category: exam.descriptor,
+    abnormal: needsFollowUp(exam.category),
     reference: { text: `${exam.management} Category from the largest solid nodule (${LUNG_RADS_SOLID_BASELINE_TEXT}).`, source: LUNG_RADS_SOURCE },
   });
   return findings;

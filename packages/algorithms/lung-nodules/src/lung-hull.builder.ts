@@ -21,31 +21,68 @@ export interface LungHullOptions {
  * the same values (where two hulls overlap, the first lung keeps the voxel).
  */
 export function buildLungHull(labels: Uint8Array, dims: readonly number[], spacing: readonly number[], values: readonly number[], options: LungHullOptions): Uint8Array {
+  const [nx, ny, nz] = dims;
   const hull = new Uint8Array(labels.length);
   const r2 = options.closingRadiusMm * options.closingRadiusMm;
-  const lung = new Uint8Array(labels.length);
   for (const value of values) {
-    for (let p = 0; p < labels.length; p++) lung[p] = labels[p] === value ? 1 : 0;
+    // each lung on its own box: its bounding box plus more than the closing radius, so the box's outer
+    // layer lies outside the dilated lung wherever it is not a face of the grid (distances stay exact)
+    const lo = [Infinity, Infinity, Infinity];
+    const hi = [-1, -1, -1];
+    for (let k = 0, p = 0; k < nz; k++) {
+      for (let j = 0; j < ny; j++) {
+        for (let i = 0; i < nx; i++, p++) {
+          if (labels[p] !== value) continue;
+          if (i < lo[0]) lo[0] = i;
+          if (i > hi[0]) hi[0] = i;
+          if (j < lo[1]) lo[1] = j;
+          if (j > hi[1]) hi[1] = j;
+          if (k < lo[2]) lo[2] = k;
+          if (k > hi[2]) hi[2] = k;
+        }
+      }
+    }
+    if (hi[0] < 0) continue;
+    for (let d = 0; d < 3; d++) {
+      const margin = Math.ceil(options.closingRadiusMm / spacing[d]) + 1;
+      lo[d] = Math.max(0, lo[d] - margin);
+      hi[d] = Math.min(dims[d] - 1, hi[d] + margin);
+    }
+    const box = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
+    const lung = new Uint8Array(box[0] * box[1] * box[2]);
+    /** calls visit(b, p) for each box voxel b and its grid voxel p, in order (hot loop by hand) */
+    const eachVoxel = (visit: (b: number, p: number) => void): void => {
+      for (let k = 0, b = 0; k < box[2]; k++) {
+        for (let j = 0; j < box[1]; j++) {
+          const row = lo[0] + (j + lo[1]) * nx + (k + lo[2]) * nx * ny;
+          for (let i = 0; i < box[0]; i++, b++) visit(b, row + i);
+        }
+      }
+    };
+    eachVoxel((b, p) => (lung[b] = labels[p] === value ? 1 : 0));
     // closing = dilation then erosion by a ball, both from distance maps
-    const toLung = squaredDistanceTransform(lung, dims, spacing);
-    for (let p = 0; p < labels.length; p++) lung[p] = toLung[p] <= r2 ? 0 : 1; // 1 = outside the dilated lung
+    const toLung = squaredDistanceTransform(lung, box, spacing);
+    for (let b = 0; b < lung.length; b++) lung[b] = toLung[b] <= r2 ? 0 : 1; // 1 = outside the dilated lung
     // the grid's faces count as outside too, or the erosion could not reach a lung cut by the field of view
-    markFaces(lung, dims, labels, value);
-    const toOutside = squaredDistanceTransform(lung, dims, spacing);
-    for (let p = 0; p < labels.length; p++) if (toOutside[p] > r2 && hull[p] === 0) hull[p] = value;
+    markFaces(lung, box, lo, dims, labels, value);
+    const toOutside = squaredDistanceTransform(lung, box, spacing);
+    eachVoxel((b, p) => {
+      if (toOutside[b] > r2 && hull[p] === 0) hull[p] = value;
+    });
   }
   fillCavities(hull, dims, options.maxHoleVolumeMm3 / (spacing[0] * spacing[1] * spacing[2]));
   return hull;
 }
 
-/** Sets the voxels on the grid's six faces to 1 where they are not this lung. */
-function markFaces(outside: Uint8Array, dims: readonly number[], labels: Uint8Array, value: number): void {
+/** Sets the voxels of a box (at `lo` in the grid) that lie on the grid's six faces to 1 where they are not this lung. */
+function markFaces(outside: Uint8Array, box: readonly number[], lo: readonly number[], dims: readonly number[], labels: Uint8Array, value: number): void {
   const [nx, ny, nz] = dims;
-  for (let k = 0, p = 0; k < nz; k++) {
-    for (let j = 0; j < ny; j++) {
-      for (let i = 0; i < nx; i++, p++) {
-        const face = i === 0 || j === 0 || k === 0 || i === nx - 1 || j === ny - 1 || k === nz - 1;
-        if (face && labels[p] !== value) outside[p] = 1;
+  for (let k = 0, b = 0; k < box[2]; k++) {
+    for (let j = 0; j < box[1]; j++) {
+      for (let i = 0; i < box[0]; i++, b++) {
+        const [gi, gj, gk] = [i + lo[0], j + lo[1], k + lo[2]];
+        const face = gi === 0 || gj === 0 || gk === 0 || gi === nx - 1 || gj === ny - 1 || gk === nz - 1;
+        if (face && labels[gi + gj * nx + gk * nx * ny] !== value) outside[b] = 1;
       }
     }
   }

@@ -92,6 +92,17 @@ test('phantoms across seeds and orientations: every nodule >= 6 mm found and mea
   assert.ok(missed.length <= 1, `missed: ${missed.join('; ')}`);
 });
 
+test('thin-slice scan (0.625 mm pixels, 1 mm slices): searched in blocks, nodules found and measured at full resolution', () => {
+  // the same field of view as GRID on the pixel size of a routine thin-slice chest CT
+  const phantom = generateChestPhantom({ seed: 12, dimensions: [387, 352, 150], spacing: [0.625, 0.625, 1], feetFirst: true, heart: NO_CALCIUM, nodules: { diametersMm: [5, 7, 10, 14] } });
+  const { nodules } = detectNodules(phantom.volume, lungMaskOf(phantom));
+  const missed: string[] = [];
+  const falsePositives = checkAgainstTruth('thin-slice', phantom.truth.nodules, nodules, missed);
+  assert.deepEqual(missed, []);
+  assert.equal(falsePositives.length, 0);
+  assert.equal(nodules.length, phantom.truth.nodules.length, 'the 5 mm nodule too');
+});
+
 test('end to end with the lung segmentation plugin: nodules on the pleura and at vessels are inside the searched lung', async () => {
   const phantom = phantomWith(21, [7, 11, 18], { feetFirst: true, flipX: true });
   const series = { seriesInstanceUid: '1.2.3', modality: 'CT', volume: phantom.volume, fingerprint: {} };

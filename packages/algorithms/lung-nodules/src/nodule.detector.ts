@@ -24,6 +24,10 @@ import { meanDiameterMm } from './lung-rads.classifier.js';
  *    Aliasing leaves short pieces of vessels about as thick as r; a nodule must be at least a pixel
  *    thicker (inscribed radius, measured from aerated lung only so a pleural nodule is as deep as it is
  *    thick) than r. Accepted components are claimed; coarser scales only see what finer ones left.
+ * Thin-slice scans (pixels finer than `searchVoxelMm`) are searched on a grid of whole blocks of voxels
+ *    about that size (mean HU, majority lung label): nodules from 4 mm still span several voxels, and the
+ *    distance maps, which take nearly all of the time, shrink with the voxel count. Each nodule found there
+ *    is measured on the full-resolution grid: its solid voxels inside the blocks it covers.
  * 5. Measurement (Lung-RADS v2022, Fleischner: Bankier AA et al., Radiology 2017;285:584-600): on the
  *    axial slice where the nodule is largest, long axis = longest extent, short axis = extent at right
  *    angles to it, each between pixel centres plus one pixel spacing; volume = voxel count x voxel
@@ -42,9 +46,11 @@ export interface NoduleDetectionOptions {
   maxElongation?: number;
   minEllipsoidFill?: number;
   minAirContact?: number;
-  /** how much thicker than the opening ball (inscribed radius, in pixels) a nodule must be */
+  /** how much thicker than the opening ball (inscribed radius, in pixels of the scan) a nodule must be */
   depthMarginPixels?: number;
   closingRadiusMm?: number;
+  /** finest voxel edge of the search grid, mm: finer pixels are searched in blocks (measured at full resolution) */
+  searchVoxelMm?: number;
 }
 
 export interface DetectedNodule {
@@ -78,6 +84,7 @@ const DEFAULTS: Required<NoduleDetectionOptions> = {
   minAirContact: 0.5,
   depthMarginPixels: 1,
   closingRadiusMm: 15,
+  searchVoxelMm: 1.25,
 };
 
 export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDetectionOptions = {}): NoduleDetection {
@@ -98,10 +105,12 @@ export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDe
   const [sx, sy, sz] = geometry.spacing;
   const lo = [Infinity, Infinity, Infinity];
   const hi = [-1, -1, -1];
+  const isLung = new Uint8Array(256);
+  for (const value of sideOf.keys()) isLung[value] = 1;
   for (let k = 0, p = 0; k < NZ; k++) {
     for (let j = 0; j < NY; j++) {
       for (let i = 0; i < NX; i++, p++) {
-        if (!sideOf.has(mask.labels[p])) continue;
+        if (!isLung[mask.labels[p]]) continue;
         if (i < lo[0]) lo[0] = i;
         if (i > hi[0]) hi[0] = i;
         if (j < lo[1]) lo[1] = j;
@@ -117,21 +126,26 @@ export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDe
     lo[d] = Math.max(0, lo[d] - margin[d]);
     hi[d] = Math.min(geometry.dimensions[d] - 1, hi[d] + margin[d]);
   }
-  const [nx, ny, nz] = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
-  const nxy = nx * ny;
-  const n = nxy * nz;
-  const spacing = [sx, sy, sz];
-  const labels = new Uint8Array(n);
-  const hu = new Float32Array(n);
-  for (let k = 0, p = 0; k < nz; k++) {
-    for (let j = 0; j < ny; j++) {
+  const cropDims = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
+  const cropLabels = new Uint8Array(cropDims[0] * cropDims[1] * cropDims[2]);
+  const cropHu = new Float32Array(cropLabels.length);
+  for (let k = 0, p = 0; k < cropDims[2]; k++) {
+    for (let j = 0; j < cropDims[1]; j++) {
       const src = (k + lo[2]) * NX * NY + (j + lo[1]) * NX + lo[0];
-      for (let i = 0; i < nx; i++, p++) {
-        labels[p] = mask.labels[src + i];
-        hu[p] = volume.voxels[src + i];
+      for (let i = 0; i < cropDims[0]; i++, p++) {
+        cropLabels[p] = mask.labels[src + i];
+        cropHu[p] = volume.voxels[src + i];
       }
     }
   }
+  const fine = { dims: cropDims, spacing: [sx, sy, sz], labels: cropLabels, hu: cropHu };
+  const block = fine.spacing.map((s) => Math.max(1, Math.floor(o.searchVoxelMm / s + 1e-6)));
+  const search = block.every((b) => b === 1) ? fine : blockAverage(fine, block, [...sideOf.keys()]);
+  const [nx, ny, nz] = search.dims;
+  const nxy = nx * ny;
+  const n = nxy * nz;
+  const { spacing, labels, hu } = search;
+  const [gx, gy, gz] = spacing;
 
   const hull = buildLungHull(labels, [nx, ny, nz], spacing, [...sideOf.keys()], { closingRadiusMm: o.closingRadiusMm, maxHoleVolumeMm3: 40_000 });
   // depth = distance to aerated lung only: a nodule on the pleura is as deep as it is thick, not cut in
@@ -148,20 +162,51 @@ export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDe
   const opened = new Uint8Array(n);
   const seeds = new Uint8Array(n);
   const queue = new Int32Array(n);
-  const voxelMm3 = sx * sy * sz;
-  const pixel = Math.min(sx, sy);
+  const voxelMm3 = gx * gy * gz;
+  const pixel = Math.min(gx, gy);
   const nodules: DetectedNodule[] = [];
   let belowSize = 0;
   for (const r of o.scalesMm) {
     const r2 = r * r;
-    let anySeed = false;
-    for (let p = 0; p < n; p++) {
-      seeds[p] = solid[p] && depth2[p] > r2 ? 1 : 0;
-      if (seeds[p]) anySeed = true;
+    // seeds (the erosion) and their bounding box: the dilation back reaches only r beyond it, so its
+    // distance map is needed on that box alone (exact there: every seed lies inside)
+    const from = [nx, ny, nz];
+    const to = [-1, -1, -1];
+    for (let k = 0, p = 0; k < nz; k++) {
+      for (let j = 0; j < ny; j++) {
+        for (let i = 0; i < nx; i++, p++) {
+          seeds[p] = solid[p] && depth2[p] > r2 ? 1 : 0;
+          if (!seeds[p]) continue;
+          if (i < from[0]) from[0] = i;
+          if (i > to[0]) to[0] = i;
+          if (j < from[1]) from[1] = j;
+          if (j > to[1]) to[1] = j;
+          if (k < from[2]) from[2] = k;
+          if (k > to[2]) to[2] = k;
+        }
+      }
     }
-    if (!anySeed) break;
-    const reach2 = squaredDistanceTransform(seeds, [nx, ny, nz], spacing);
-    for (let p = 0; p < n; p++) opened[p] = solid[p] && reach2[p] <= r2 ? 1 : 0;
+    if (to[0] < 0) break;
+    for (let d = 0; d < 3; d++) {
+      from[d] = Math.max(0, from[d] - Math.ceil(r / spacing[d]));
+      to[d] = Math.min(search.dims[d] - 1, to[d] + Math.ceil(r / spacing[d]));
+    }
+    const box = [to[0] - from[0] + 1, to[1] - from[1] + 1, to[2] - from[2] + 1];
+    const boxSeeds = new Uint8Array(box[0] * box[1] * box[2]);
+    for (let k = 0, b = 0; k < box[2]; k++) {
+      for (let j = 0; j < box[1]; j++) {
+        const row = from[0] + (j + from[1]) * nx + (k + from[2]) * nxy;
+        for (let i = 0; i < box[0]; i++, b++) boxSeeds[b] = seeds[row + i];
+      }
+    }
+    const reach2 = squaredDistanceTransform(boxSeeds, box, spacing);
+    opened.fill(0);
+    for (let k = 0, b = 0; k < box[2]; k++) {
+      for (let j = 0; j < box[1]; j++) {
+        const row = from[0] + (j + from[1]) * nx + (k + from[2]) * nxy;
+        for (let i = 0; i < box[0]; i++, b++) opened[row + i] = solid[row + i] && reach2[b] <= r2 ? 1 : 0;
+      }
+    }
 
     for (let start = 0; start < n; start++) {
       if (!opened[start]) continue;
@@ -196,10 +241,11 @@ export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDe
       const shape = shapeOf(component, nx, nxy, spacing);
       if (shape.elongation > o.maxElongation || shape.fill < o.minEllipsoidFill) continue;
       // a piece of a tube about as wide as the scale is what aliasing leaves of a vessel: a nodule must be
-      // thicker (inscribed radius) than the ball that set it free
+      // thicker (inscribed radius) than the ball that set it free; a pixel of the scan, not of the search
+      // grid, or blocks would drop small nodules that the scan resolves
       let depth2Max = 0;
       for (const p of component) if (depth2[p] > depth2Max) depth2Max = depth2[p];
-      if (Math.sqrt(depth2Max) < r + o.depthMarginPixels * pixel) continue;
+      if (Math.sqrt(depth2Max) < r + o.depthMarginPixels * Math.min(sx, sy)) continue;
       // vessels a little thicker than r can still hang on; opening the component once more at 0.6 of
       // its inscribed radius drops them (a sphere survives any ball up to its own radius), then the
       // opening's shaved rim voxels are taken back
@@ -208,7 +254,9 @@ export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDe
       const nodule = regrow(core, solid, claimed, nx, ny, nz);
       if (airContact(nodule, solid, hull, nx, ny, nz) < o.minAirContact) continue;
       for (const p of nodule) claimed[p] = 1;
-      const measured = measure(nodule, nx, nxy, spacing);
+      const full = search === fine ? nodule : solidVoxelsOfBlocks(nodule, search.dims, fine, block, o.solidThresholdHu);
+      if (full.length === 0) continue;
+      const measured = measure(full, fine.dims[0], fine.dims[0] * fine.dims[1], fine.spacing);
       if (measured.meanDiameterMm < o.minMeanDiameterMm) {
         belowSize++;
         continue;
@@ -222,8 +270,8 @@ export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDe
         longAxisMm: measured.longAxisMm,
         shortAxisMm: measured.shortAxisMm,
         meanDiameterMm: measured.meanDiameterMm,
-        volumeMm3: nodule.length * voxelMm3,
-        voxelCount: nodule.length,
+        volumeMm3: full.length * sx * sy * sz,
+        voxelCount: full.length,
         scaleMm: r,
         elongation: shape.elongation,
       });
@@ -231,6 +279,78 @@ export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDe
   }
   nodules.sort((a, b) => b.meanDiameterMm - a.meanDiameterMm);
   return { nodules, belowSize };
+}
+
+interface CropGrid {
+  dims: number[];
+  spacing: number[];
+  labels: Uint8Array;
+  hu: Float32Array;
+}
+
+/**
+ * The grid coarsened by whole blocks of `block` voxels: mean HU (the partial-volume value a scan with that
+ * voxel size would record) and the lung label covering at least half of the block. Hot loop by hand.
+ */
+function blockAverage(grid: CropGrid, block: number[], lungValues: number[]): CropGrid {
+  const [nx, ny, nz] = grid.dims;
+  const [bx, by, bz] = block;
+  const dims = [Math.ceil(nx / bx), Math.ceil(ny / by), Math.ceil(nz / bz)];
+  const n = dims[0] * dims[1] * dims[2];
+  const sum = new Float64Array(n);
+  const count = new Uint16Array(n);
+  const votes = lungValues.map(() => new Uint16Array(n));
+  // label value -> its vote array, block column of each voxel column: no search or division per voxel
+  const voteOf: (Uint16Array | undefined)[] = new Array(256).fill(undefined);
+  lungValues.forEach((value, v) => (voteOf[value] = votes[v]));
+  const column = Int32Array.from({ length: nx }, (_, i) => Math.floor(i / bx));
+  for (let k = 0, p = 0; k < nz; k++) {
+    const ck = Math.floor(k / bz) * dims[0] * dims[1];
+    for (let j = 0; j < ny; j++) {
+      const cj = ck + Math.floor(j / by) * dims[0];
+      for (let i = 0; i < nx; i++, p++) {
+        const c = cj + column[i];
+        sum[c] += grid.hu[p];
+        count[c]++;
+        const vote = voteOf[grid.labels[p]];
+        if (vote !== undefined) vote[c]++;
+      }
+    }
+  }
+  const labels = new Uint8Array(n);
+  const hu = new Float32Array(n);
+  for (let c = 0; c < n; c++) {
+    hu[c] = sum[c] / count[c];
+    for (let v = 0; v < lungValues.length; v++) {
+      if (2 * votes[v][c] >= count[c]) {
+        labels[c] = lungValues[v];
+        break;
+      }
+    }
+  }
+  return { dims, spacing: grid.spacing.map((s, d) => s * block[d]), labels, hu };
+}
+
+/** Full-resolution voxels at or above the solid threshold inside the given blocks of the search grid. */
+function solidVoxelsOfBlocks(blocks: number[], searchDims: number[], grid: CropGrid, block: number[], thresholdHu: number): number[] {
+  const [cx, cy] = searchDims;
+  const [nx, ny, nz] = grid.dims;
+  const [bx, by, bz] = block;
+  const voxels: number[] = [];
+  for (const c of blocks) {
+    const ci = c % cx;
+    const cj = ((c - ci) / cx) % cy;
+    const ck = (c - ci - cj * cx) / (cx * cy);
+    for (let k = ck * bz; k < Math.min(nz, (ck + 1) * bz); k++) {
+      for (let j = cj * by; j < Math.min(ny, (cj + 1) * by); j++) {
+        for (let i = ci * bx; i < Math.min(nx, (ci + 1) * bx); i++) {
+          const p = i + j * nx + k * nx * ny;
+          if (grid.hu[p] >= thresholdHu) voxels.push(p);
+        }
+      }
+    }
+  }
+  return voxels;
 }
 
 /** Principal-axis shape of a voxel set: elongation sqrt(l1/l3) and volume / equivalent-ellipsoid volume. */

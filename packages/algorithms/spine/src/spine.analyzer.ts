@@ -166,6 +166,17 @@ export function analyzeSpine(volume: Volume): SpineAnalysis {
     const j = Math.round(fj);
     return i >= wi0 && i <= wi1 && j >= wj0 && j <= wj1 && dense[i + j * nx] === 1;
   };
+  // the samples along every ray, in voxels, computed once: the ray search is the hot loop
+  const raySamples: number[] = [];
+  for (let r = 0; r <= MAX_RING_MM; r += rayStep) raySamples.push(r);
+  const rayI = new Float64Array(RAYS * raySamples.length);
+  const rayJ = new Float64Array(RAYS * raySamples.length);
+  for (let a = 0, q = 0; a < RAYS; a++) {
+    for (const r of raySamples) {
+      rayI[q] = (r * cos[a]) / sx;
+      rayJ[q++] = (r * sin[a]) / sy;
+    }
+  }
   /**
    * Distance (mm) along ray a from (ci, cj) to the body outline: the first dense sample (the inner
    * side of a cortical ring), or where bright bone (mean >= BONE_MEAN_HU so far) gives way to soft
@@ -176,9 +187,10 @@ export function analyzeSpine(volume: Volume): SpineAnalysis {
     let sum = 0;
     let n = 0;
     let outside = 0;
-    for (let r = 0; r <= MAX_RING_MM; r += rayStep) {
-      const i = Math.round(ci + (r * cos[a]) / sx);
-      const j = Math.round(cj + (r * sin[a]) / sy);
+    for (let s = 0, q = a * raySamples.length; s < raySamples.length; s++, q++) {
+      const r = raySamples[s];
+      const i = Math.round(ci + rayI[q]);
+      const j = Math.round(cj + rayJ[q]);
       if (i < wi0 || i > wi1 || j < wj0 || j > wj1) return Infinity;
       const p = i + j * nx;
       if (dense[p] === 1) return r;
@@ -206,8 +218,13 @@ export function analyzeSpine(volume: Volume): SpineAnalysis {
     while (r <= MAX_RING_MM + 10 && isDense(ci + (r * cos[a]) / sx, cj + (r * sin[a]) / sy)) r += rayStep;
     return r;
   };
-  /** the candidate centre in slice k (soft tissue or trabecular HU, not dense) with the most rays meeting a ring 9.5-32 mm out */
-  const bestCentre = (k: number, i0: number, i1: number, j0: number, j1: number, stepMm: number): { score: number; rays: number; ci: number; cj: number } => {
+  /**
+   * the candidate centre in slice k (soft tissue or trabecular HU, not dense) with the most rays meeting a
+   * ring 9.5-32 mm out. A `hint` on the same search grid (the previous slice's centre) is scored first:
+   * candidates that can no longer reach its score stop after a few rays. Ties still go to the first
+   * candidate in scan order, so the hint changes the time taken, never the result.
+   */
+  const bestCentre = (k: number, i0: number, i1: number, j0: number, j1: number, stepMm: number, hint?: { ci: number; cj: number }): { score: number; rays: number; ci: number; cj: number } => {
     i0 = Math.max(0, i0);
     j0 = Math.max(0, j0);
     i1 = Math.min(nx - 1, i1);
@@ -216,18 +233,30 @@ export function analyzeSpine(volume: Volume): SpineAnalysis {
     const best = { score: -RAYS, rays: 0, ci: -1, cj: -1 };
     const stepI = Math.max(1, Math.round(stepMm / sx));
     const stepJ = Math.max(1, Math.round(stepMm / sy));
+    const isCandidate = (ci: number, cj: number): boolean => dense[ci + cj * nx] !== 1 && voxels[k * nxy + cj * nx + ci] >= -200;
+    /** rays meeting the ring at (ci, cj); -Infinity once rays + bonus can neither exceed `beat` nor reach `reach` */
+    const raysAt = (ci: number, cj: number, bonus: number, beat: number, reach: number): number => {
+      let rays = 0;
+      for (let a = 0; a < RAYS; a++) {
+        const r = firstHit(ci, cj, a);
+        if (r >= MIN_RING_MM && r < Infinity) rays++;
+        else if (r < MIN_RING_MM) rays -= 0.5;
+        const bound = rays + bonus + (RAYS - 1 - a);
+        // the margin keeps a candidate that ties the hint up to rounding
+        if (bound <= beat || bound < reach - 1e-9) return -Infinity;
+      }
+      return rays;
+    };
+    let reach = -Infinity;
+    if (hint && hint.ci >= i0 && hint.ci <= i1 && hint.cj >= j0 && hint.cj <= j1 && (hint.ci - i0) % stepI === 0 && (hint.cj - j0) % stepJ === 0 && isCandidate(hint.ci, hint.cj)) {
+      const bonus = archBonus(hint.ci, hint.cj);
+      reach = raysAt(hint.ci, hint.cj, bonus, -Infinity, -Infinity) + bonus;
+    }
     for (let cj = j0; cj <= j1; cj += stepJ) {
       for (let ci = i0; ci <= i1; ci += stepI) {
-        const hu = voxels[k * nxy + cj * nx + ci];
-        if (dense[ci + cj * nx] === 1 || hu < -200) continue;
+        if (!isCandidate(ci, cj)) continue;
         const bonus = archBonus(ci, cj);
-        let rays = 0;
-        for (let a = 0; a < RAYS; a++) {
-          const r = firstHit(ci, cj, a);
-          if (r >= MIN_RING_MM && r < Infinity) rays++;
-          else if (r < MIN_RING_MM) rays -= 0.5;
-          if (rays + bonus + (RAYS - 1 - a) <= best.score) break;
-        }
+        const rays = raysAt(ci, cj, bonus, best.score, reach);
         if (rays + bonus > best.score) Object.assign(best, { score: rays + bonus, rays, ci, cj });
       }
     }
@@ -236,9 +265,11 @@ export function analyzeSpine(volume: Volume): SpineAnalysis {
 
   // ---- 1. the column: median best ring centre over a dozen slices searched whole on a 3 mm grid ----
   const found: { ci: number; cj: number }[] = [];
+  let previous: { ci: number; cj: number } | undefined;
   for (let s = 0; s < 12; s++) {
-    const c = bestCentre(Math.round(((s + 0.5) * nz) / 12), 0, nx - 1, 0, ny - 1, 3);
+    const c = bestCentre(Math.round(((s + 0.5) * nz) / 12), 0, nx - 1, 0, ny - 1, 3, previous);
     if (c.rays >= RING_SHARE * RAYS) found.push(c);
+    previous = c;
   }
   if (found.length < 2) return { vertebrae: [], sliceKinds: new Array<SliceKind>(nz).fill('gap') };
   const colI = Math.round(median(found.map((c) => c.ci)));
@@ -255,8 +286,10 @@ export function analyzeSpine(volume: Volume): SpineAnalysis {
   const rayAnterior = posteriorSign > 0 ? rayMinusJ : rayPlusJ;
   const sliceKinds: SliceKind[] = [];
   const bodies: (SliceBody | undefined)[] = [];
+  let hint: { ci: number; cj: number } | undefined;
   for (let k = 0; k < nz; k++) {
-    const { rays: bestScore, ci: bi, cj: bj } = bestCentre(k, colI - halfI, colI + halfI, colJ - halfJ, colJ + halfJ, 1.5);
+    const { rays: bestScore, ci: bi, cj: bj } = bestCentre(k, colI - halfI, colI + halfI, colJ - halfJ, colJ + halfJ, 1.5, hint);
+    hint = { ci: bi, cj: bj };
     if (bestScore >= RING_SHARE * RAYS) {
       // recentre on the outline (twice), then record its extent; a side hidden by a rib head or a
       // vessel pressed against the body mirrors the opposite side
