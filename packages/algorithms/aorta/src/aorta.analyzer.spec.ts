@@ -7,6 +7,7 @@ import { validateManifest, type AlgorithmFinding, type Vec3, type Volume } from 
 import { generateChestPhantom, type ChestPhantomOptions } from '@polyrad/phantom';
 import { groupSeries, loadVolume, scanDicomInputs } from '@polyrad/dicom';
 import plugin, { aortaCategory } from './index.js';
+import { axialStack, coarseStack, pointAt } from './axial-stack.js';
 
 const context = { log: () => undefined };
 const byCode = (findings: AlgorithmFinding[]): Record<string, AlgorithmFinding> => Object.fromEntries(findings.map((f) => [f.code, f]));
@@ -97,6 +98,29 @@ test('a volume without an aorta reports no diameters and says so', async () => {
   assert.deepEqual(findings, {});
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /no thoracic aorta found/);
+});
+
+test('thin-slice fine-pixel series are searched on a 2x2x2 block-mean copy that keeps every voxel where it lies', () => {
+  // rows flipped and feet first, so signed spacings and the block-centre origin are both exercised
+  const [nx, ny, nz] = [9, 8, 8];
+  const geometry = { dimensions: [nx, ny, nz] as Vec3, spacing: [0.7, 0.7, 1.25] as Vec3, origin: [20, -30, 50] as Vec3, direction: [[-1, 0, 0], [0, 1, 0], [0, 0, -1]] as [Vec3, Vec3, Vec3] };
+  const stack = axialStack({ geometry, voxels: new Float32Array(nx * ny * nz), unit: 'HU' });
+  // HU linear in the patient position: a block mean equals the value at the block centre
+  const hu = (p: Vec3): number => p[0] + 2 * p[1] + 3 * p[2];
+  for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) stack.volume.voxels[i + j * nx + k * nx * ny] = hu(pointAt(stack, i, j, k));
+  const coarse = coarseStack(stack);
+  assert.deepEqual([coarse.nx, coarse.ny, coarse.nz], [4, 4, 4]);
+  for (let k = 0; k < coarse.nz; k++) {
+    for (let j = 0; j < coarse.ny; j++) {
+      for (let i = 0; i < coarse.nx; i++) {
+        const value = coarse.volume.voxels[i + j * coarse.nx + k * coarse.nx * coarse.ny];
+        assert.ok(Math.abs(value - hu(pointAt(coarse, i, j, k))) < 1e-3, `block ${i},${j},${k}: ${value}`);
+      }
+    }
+  }
+  // 2 mm pixels and 2.5 mm slices are coarse enough already
+  const plain = axialStack({ geometry: { ...geometry, spacing: [2, 2, 2.5] }, voxels: new Int16Array(nx * ny * nz), unit: 'HU' });
+  assert.equal(coarseStack(plain), plain);
 });
 
 // real data: POLYRAD_TEST_DATA, or ../shared/data from the repository root (dist/ is four levels down)

@@ -1,5 +1,5 @@
 import type { Vec3, Volume } from '@polyrad/sdk';
-import { axialStack, sliceZ, type AxialStack } from './axial-stack.js';
+import { axialStack, coarseStack, sliceZ, type AxialStack } from './axial-stack.js';
 import { centredFan, lumenWindow, measureSection, normalise, type CrossSection, type LumenWindow } from './aorta-section.measurer.js';
 import { scanRoundStructures, type RoundCandidate, type SliceScan } from './round-structure.detector.js';
 import type { AortaSegment } from './aorta-diameter.classifier.js';
@@ -55,17 +55,20 @@ const ARCH_TILT_DEG = 35;
  *    through the eroded lumen (over the arch), tracked downwards until it merges with the heart.
  * 4. Each tracked point is measured in the plane perpendicular to the local centre-line direction
  *    (2010 ACCF/AHA thoracic aortic disease guideline: diameters perpendicular to the axis of flow).
+ * Steps 1-3 run on a coarser copy of thin-slice, fine-pixel series (`coarseStack`), which is ~8x
+ * fewer voxels; the round-lumen checks and the measurement read the full-resolution image.
  */
 export function measureAorta(volume: Volume): AortaMeasurement | undefined {
   const stack = axialStack(volume);
+  const coarse = coarseStack(stack);
   for (const band of BANDS) {
-    const scan = scanRoundStructures(stack, band.lo, band.hi, MIN_RADIUS_MM, CORE_EROSION_MM);
-    const found = findDescending(stack, scan, band);
+    const scan = scanRoundStructures(coarse, band.lo, band.hi, MIN_RADIUS_MM, CORE_EROSION_MM);
+    const found = findDescending(coarse, stack, scan, band);
     if (!found) continue;
     const { chain, window, bloodHu } = found;
-    const descending = measureLimb(stack, 'descending', chain, window);
-    const ascendingChain = findAscending(stack, scan, chain, window);
-    const ascending = ascendingChain ? measureLimb(stack, 'ascending', ascendingChain, window) : undefined;
+    const descending = measureLimb(coarse, stack, 'descending', chain, window);
+    const ascendingChain = findAscending(coarse, stack, scan, chain, window);
+    const ascending = ascendingChain ? measureLimb(coarse, stack, 'ascending', ascendingChain, window) : undefined;
     return { contrast: band.contrast, bloodHu, ...(descending ? { descending } : {}), ...(ascending ? { ascending } : {}) };
   }
   return undefined;
@@ -76,7 +79,8 @@ interface Band {
   hi: number;
 }
 
-function findDescending(stack: AxialStack, scan: SliceScan, band: Band): { chain: RoundCandidate[]; window: LumenWindow; bloodHu: number } | undefined {
+/** `stack` holds the candidates of `scan` (the coarse copy); `full` is the full-resolution stack. */
+function findDescending(stack: AxialStack, full: AxialStack, scan: SliceScan, band: Band): { chain: RoundCandidate[]; window: LumenWindow; bloodHu: number } | undefined {
   const used = new Set<RoundCandidate>();
   let best: { chain: RoundCandidate[]; window: LumenWindow; bloodHu: number; score: number } | undefined;
   const sz = Math.abs(stack.dz);
@@ -93,7 +97,7 @@ function findDescending(stack: AxialStack, scan: SliceScan, band: Band): { chain
       const window = lumenWindow(bloodHu);
       // score: slices along the track where the lumen is a clean disc (every third one is checked)
       let round = 0;
-      for (let n = 0; n < chain.length; n += 3) if (isVesselLike(stack, chain[n], window)) round += 3;
+      for (let n = 0; n < chain.length; n += 3) if (isVesselLike(full, stack, chain[n], window)) round += 3;
       if (round * sz < MIN_DESCENDING_MM || (best && round <= best.score)) continue;
       best = { chain, window, bloodHu, score: round };
     }
@@ -101,7 +105,7 @@ function findDescending(stack: AxialStack, scan: SliceScan, band: Band): { chain
   return best;
 }
 
-function findAscending(stack: AxialStack, scan: SliceScan, descending: RoundCandidate[], window: LumenWindow): RoundCandidate[] | undefined {
+function findAscending(stack: AxialStack, full: AxialStack, scan: SliceScan, descending: RoundCandidate[], window: LumenWindow): RoundCandidate[] | undefined {
   const component = connectedCore(stack, scan.core, descending[Math.floor(descending.length / 2)]);
   const descY = median(descending.map((c) => c.y));
   // look below the arch, where the two limbs are separate round lumens
@@ -119,7 +123,7 @@ function findAscending(stack: AxialStack, scan: SliceScan, descending: RoundCand
       if (c.r < 8 || c.y > descY - 25 || Math.abs(c.x - body.x) > 50) return false;
       const p = pixelOf(stack, c);
       // joined to the descending aorta over the arch, yet a separate lumen on this slice, and round
-      return component[k * nxy + p] === 1 && !inPlane?.has(p) && isVesselLike(stack, c, window);
+      return component[k * nxy + p] === 1 && !inPlane?.has(p) && isVesselLike(full, stack, c, window);
     });
     if (options.length === 0) continue;
     const seed = options.reduce((a, b) => (b.r > a.r ? b : a));
@@ -132,9 +136,10 @@ function findAscending(stack: AxialStack, scan: SliceScan, descending: RoundCand
 /**
  * A vessel cut across is a disc with an edge all round at about the inscribed radius; a lobe of a
  * larger organ leaks in some directions, and a vertebral body is a disc of marrow walled by cortex.
+ * Rays run through `full`; `scanned` is the stack whose slice index `c.k` counts.
  */
-function isVesselLike(stack: AxialStack, c: RoundCandidate, window: LumenWindow): boolean {
-  const centred = centredFan(stack, [c.x, c.y, sliceZ(stack, c.k)], [0, 0, 1], c.r, window);
+function isVesselLike(full: AxialStack, scanned: AxialStack, c: RoundCandidate, window: LumenWindow): boolean {
+  const centred = centredFan(full, [c.x, c.y, sliceZ(scanned, c.k)], [0, 0, 1], c.r, window);
   if (!centred) return false;
   const { fan } = centred;
   const edges = [...fan.radii].filter((r) => !Number.isNaN(r));
@@ -230,10 +235,10 @@ function connectedCore(stack: AxialStack, core: Uint8Array, seed: RoundCandidate
 }
 
 /** Measures every tracked point perpendicular to the local centre line; the limb's diameter is the largest running median of three. */
-function measureLimb(stack: AxialStack, segment: AortaSegment, chain: RoundCandidate[], window: LumenWindow): AortaLimb | undefined {
+function measureLimb(scanned: AxialStack, stack: AxialStack, segment: AortaSegment, chain: RoundCandidate[], window: LumenWindow): AortaLimb | undefined {
   // centre each point on its axial lumen first: distance-map peaks wander over a flat top
   const points: Vec3[] = chain.map((c) => {
-    const point: Vec3 = [c.x, c.y, sliceZ(stack, c.k)];
+    const point: Vec3 = [c.x, c.y, sliceZ(scanned, c.k)];
     return centredFan(stack, point, [0, 0, 1], c.r, window)?.center ?? point;
   });
   const sections: CrossSection[] = [];

@@ -7,7 +7,8 @@ import { PolyradError, voxelToPatient, type Vec3, type Volume } from '@polyrad/s
  *    bone giving way to soft tissue; dense bone 15-45 mm behind it (the posterior arch) tells it from
  *    a contrast-filled vessel; the spinal canal's ring is smaller, an endplate is dense at the centre;
  *    the column is the median best such point over a dozen slices searched whole;
- * 2. per slice, the body centre is the best such point near the column; outliers off the column's
+ * 2. per slice, the body centre is the best such point near the column (near the last body slice's
+ *    centre while that lies within a body's height); outliers off the column's
  *    running median and dips of the central attenuation (discs) become gaps;
  * 3. runs of body slices between gaps are vertebral bodies; a trabecular ellipse at 70 % of the
  *    outline on the central slices gives the attenuation, and lines parallel to the fitted column
@@ -38,6 +39,10 @@ const ARCH_TO_MM = 45;
 const ARCH_BONUS = 8;
 /** share of rays that must meet the outline for a body slice */
 const RING_SHARE = 0.7;
+/** half-width of the box searched around the previous slice's body centre */
+const LOCAL_MM = 6;
+/** about one vertebral body's height: slices without a ring (discs, endplates) this close to a body slice are searched locally */
+const MAX_GAP_MM = 30;
 
 export interface VertebraMeasurement {
   /** order from the most superior body in the volume */
@@ -287,9 +292,36 @@ export function analyzeSpine(volume: Volume): SpineAnalysis {
   const sliceKinds: SliceKind[] = [];
   const bodies: (SliceBody | undefined)[] = [];
   let hint: { ci: number; cj: number } | undefined;
+  // the body centre moves little from one slice to the next: within MAX_GAP_MM of a body slice, only
+  // the grid points within LOCAL_MM of its centre are searched (a slice without a ring there is a disc
+  // or an endplate: points off the body centre but inside the body still meet its ring), and the whole
+  // window when a ring's best point lies on the local box's edge (its centre may lie beyond); this
+  // search is most of the analysis time
+  const areaI0 = Math.max(0, colI - halfI);
+  const areaI1 = Math.min(nx - 1, colI + halfI);
+  const areaJ0 = Math.max(0, colJ - halfJ);
+  const areaJ1 = Math.min(ny - 1, colJ + halfJ);
+  const gridI = Math.max(1, Math.round(1.5 / sx));
+  const gridJ = Math.max(1, Math.round(1.5 / sy));
+  const localI = Math.ceil(LOCAL_MM / sx);
+  const localJ = Math.ceil(LOCAL_MM / sy);
+  let anchor: { k: number; ci: number; cj: number } | undefined;
   for (let k = 0; k < nz; k++) {
-    const { rays: bestScore, ci: bi, cj: bj } = bestCentre(k, colI - halfI, colI + halfI, colJ - halfJ, colJ + halfJ, 1.5, hint);
+    let best: { rays: number; ci: number; cj: number } | undefined;
+    if (anchor && (k - anchor.k) * sz <= MAX_GAP_MM) {
+      // local box on the whole window's grid, so both searches score the same points
+      const i0 = areaI0 + gridI * Math.max(0, Math.ceil((anchor.ci - localI - areaI0) / gridI));
+      const j0 = areaJ0 + gridJ * Math.max(0, Math.ceil((anchor.cj - localJ - areaJ0) / gridJ));
+      const i1 = Math.min(areaI1, anchor.ci + localI);
+      const j1 = Math.min(areaJ1, anchor.cj + localJ);
+      const local = bestCentre(k, i0, i1, j0, j1, 1.5, hint);
+      const onEdge = (local.ci - gridI < i0 && i0 > areaI0) || (local.ci + gridI > i1 && i1 < areaI1) || (local.cj - gridJ < j0 && j0 > areaJ0) || (local.cj + gridJ > j1 && j1 < areaJ1);
+      if (!onEdge || local.rays < RING_SHARE * RAYS) best = local;
+    }
+    best ??= bestCentre(k, areaI0, areaI1, areaJ0, areaJ1, 1.5, hint);
+    const { rays: bestScore, ci: bi, cj: bj } = best;
     hint = { ci: bi, cj: bj };
+    if (bestScore >= RING_SHARE * RAYS) anchor = { k, ci: bi, cj: bj };
     if (bestScore >= RING_SHARE * RAYS) {
       // recentre on the outline (twice), then record its extent; a side hidden by a rib head or a
       // vessel pressed against the body mirrors the opposite side
