@@ -45,6 +45,8 @@ for (const options of [
   // thin-slice grid (1.25 mm pixels, 1 mm slices): noise voxels below the tissue range are dense enough to
   // stop a 10 mm erosion, and the heart reaches below the right lung base (found 62 mL of 385 mL before)
   { seed: 42, dimensions: [256, 256, 150], spacing: [1.25, 1.25, 1], emphysemaFraction: 0.08 },
+  // fine pixels (0.625 mm): the erosions and openings run on the coarser HEART_MORPHOLOGY_GRID_MM grid
+  { seed: 42, dimensions: [512, 512, 90], spacing: [0.625, 0.625, 2.5] },
 ] satisfies ChestPhantomOptions[]) {
   test(`phantom ${JSON.stringify(options)}: heart volume within 8 % of the truth, mask on the heart`, async () => {
     const { finding, mask, truthMl, dice } = await analyse(options);

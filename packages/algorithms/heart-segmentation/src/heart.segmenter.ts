@@ -12,8 +12,11 @@ export const HEART_EROSION_MM = 5;
 export const HEART_MIN_AREA_FRACTION = 0.1;
 /** How far below (or above) the lungs' extent the heart is looked for, mm. */
 export const HEART_BELOW_LUNGS_MM = 40;
-/** Non-tissue pockets of at most this many voxels (6-connected) are image noise inside the heart, not fat. */
+/** Non-tissue pockets of at most this many voxels (6-connected) are image noise inside the heart, not fat
+ * (fillNoisePockets finds pockets of this size locally: change both together). */
 export const HEART_NOISE_POCKET_VOXELS = 2;
+/** Voxel size (mm, per axis at least) of the grid on which the erosions and openings run. */
+export const HEART_MORPHOLOGY_GRID_MM = 1.25;
 
 export interface HeartSegmentation {
   /** same grid as the volume: 1 = heart (myocardium and blood pool, great vessels cut off at its base) */
@@ -50,24 +53,33 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
   const lo = [nx, ny, nz];
   const hi = [-1, -1, -1];
   const sums = { right: [0, 0, 0, 0], left: [0, 0, 0, 0] };
-  for (let p = 0; p < voxels.length; p++) {
-    const l = lungs.labels[p];
-    if (!l) continue;
-    const k = Math.floor(p / nxy);
-    const j = Math.floor((p - k * nxy) / nx);
-    const i = p - k * nxy - j * nx;
-    if (i < lo[0]) lo[0] = i;
-    if (i > hi[0]) hi[0] = i;
-    if (j < lo[1]) lo[1] = j;
-    if (j > hi[1]) hi[1] = j;
-    if (k < lo[2]) lo[2] = k;
-    if (k > hi[2]) hi[2] = k;
-    const s = l === rightLabel ? sums.right : l === leftLabel ? sums.left : undefined;
-    if (s) {
-      s[0] += i;
-      s[1] += j;
-      s[2] += k;
-      s[3]++;
+  // hot loop in raster order; rows without lung (most of them) are skipped four labels at a time
+  const words = lungs.labels.byteOffset % 4 === 0 && nx % 4 === 0 ? new Uint32Array(lungs.labels.buffer, lungs.labels.byteOffset, lungs.labels.length / 4) : undefined;
+  for (let k = 0, p = 0; k < nz; k++) {
+    for (let j = 0; j < ny; j++, p += nx) {
+      if (words) {
+        let w = p / 4;
+        const end = (p + nx) / 4;
+        while (w < end && words[w] === 0) w++;
+        if (w === end) continue;
+      }
+      for (let i = 0; i < nx; i++) {
+        const l = lungs.labels[p + i];
+        if (!l) continue;
+        if (i < lo[0]) lo[0] = i;
+        if (i > hi[0]) hi[0] = i;
+        if (j < lo[1]) lo[1] = j;
+        if (j > hi[1]) hi[1] = j;
+        if (k < lo[2]) lo[2] = k;
+        if (k > hi[2]) hi[2] = k;
+        const s = l === rightLabel ? sums.right : l === leftLabel ? sums.left : undefined;
+        if (s) {
+          s[0] += i;
+          s[1] += j;
+          s[2] += k;
+          s[3]++;
+        }
+      }
     }
   }
   if (sums.right[3] === 0 || sums.left[3] === 0) {
@@ -83,11 +95,8 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
   const [cx, cy, cz] = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
   const cxy = cx * cy;
   const dims: [number, number, number] = [cx, cy, cz];
-  const global = (c: number): number => {
-    const k = Math.floor(c / cxy);
-    const j = Math.floor((c - k * cxy) / cx);
-    return lo[0] + (c - k * cxy - j * cx) + (lo[1] + j) * nx + (lo[2] + k) * nxy;
-  };
+  /** volume index of the crop's voxel (0, j, k) */
+  const rowStart = (j: number, k: number): number => lo[0] + (lo[1] + j) * nx + (lo[2] + k) * nxy;
 
   // ---- the mediastinal region of each slice: convex hull of its lungs (or of the nearest slice where
   // both lungs have a sizeable cross-section, near apex and bases: the heart's inferior wall often lies
@@ -99,8 +108,9 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
   for (let k = 0; k < cz; k++) {
     rowMin.fill(-1);
     for (let j = 0; j < cy; j++) {
+      const row = rowStart(j, k);
       for (let i = 0; i < cx; i++) {
-        const l = lungs.labels[global(i + j * cx + k * cxy)];
+        const l = lungs.labels[row + i];
         if (!l) continue;
         if (rowMin[j] < 0) rowMin[j] = i;
         rowMax[j] = i;
@@ -122,8 +132,9 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
     for (let j = 0; j < cy; j++) {
       const span = hullSpan(hull, j);
       if (!span) continue;
+      const row = rowStart(j, k);
       for (let i = Math.ceil(span[0]); i <= Math.floor(span[1]); i++) {
-        const p = global(i + j * cx + k * cxy);
+        const p = row + i;
         const hu = voxels[p];
         if (!lungs.labels[p] && hu >= HEART_HU_RANGE[0] && hu <= HEART_HU_RANGE[1]) tissue[i + j * cx + k * cxy] = 1;
       }
@@ -132,30 +143,55 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
 
   fillNoisePockets(tissue, dims);
 
+  // ---- the erosions and openings below run on a coarser grid (blocks of about HEART_MORPHOLOGY_GRID_MM,
+  // tissue where at least half of a block is): their radii are 5-14 mm, and on thin-slice, fine-pixel
+  // series the exact distance transforms at full resolution cost several seconds. The outline is still
+  // thresholded voxel by voxel at full resolution. ----
+  const factor = geometry.spacing.map((s) => Math.max(1, Math.floor(HEART_MORPHOLOGY_GRID_MM / s + 1e-6)));
+  const [fx, fy, fz] = factor;
+  const gdims: [number, number, number] = [Math.ceil(cx / fx), Math.ceil(cy / fy), Math.ceil(cz / fz)];
+  const [gx, gy] = gdims;
+  const gxy = gx * gy;
+  const gspacing = geometry.spacing.map((s, a) => s * factor[a]) as [number, number, number];
+  // coarse index of each fine column, row and slice: C(c) = mapI[i] + mapJ[j] + mapK[k]
+  const mapI = Int32Array.from({ length: cx }, (_, i) => Math.floor(i / fx));
+  const mapJ = Int32Array.from({ length: cy }, (_, j) => Math.floor(j / fy) * gx);
+  const mapK = Int32Array.from({ length: cz }, (_, k) => Math.floor(k / fz) * gxy);
+  const gtissue = coarseMajority(tissue, dims, gdims, mapI, mapJ, mapK);
+  // fine position of a coarse voxel centre (crop-relative)
+  const fineOf = (g: number, a: number): number => g * factor[a] + (Math.min(factor[a], dims[a] - g * factor[a]) - 1) / 2;
+
   // ---- the heart's core: erode by a large ball so that even thin fat planes (diaphragm, pericardium)
   // cut the heart from liver, aorta and spine, and keep the central, anterior component ----
-  const depth2 = squaredDistanceTransform(where(tissue.length, (c) => tissue[c] === 0), dims, geometry.spacing);
+  const depth2 = squaredDistanceTransform(where(gtissue.length, (c) => gtissue[c] === 0), gdims, gspacing);
   const R = HEART_CORE_EROSION_MM;
-  const core = new Uint8Array(tissue.length);
+  const core = new Uint8Array(gtissue.length);
   for (let c = 0; c < core.length; c++) core[c] = depth2[c] > R * R ? 1 : 0;
-  const { labels, components } = labelConnectedComponents(core, dims);
+  const { labels, components } = labelConnectedComponents(core, gdims);
   const midX = (right[0] + left[0]) / 2;
   const halfBand = 0.35 * Math.abs(left[0] - right[0]);
   const lungsY = (right[1] + left[1]) / 2;
+  // patient x is affine in the voxel indices
+  const x0 = voxelToPatient(geometry, lo[0], lo[1], lo[2])[0];
+  const dxdi = voxelToPatient(geometry, lo[0] + 1, lo[1], lo[2])[0] - x0;
+  const dxdj = voxelToPatient(geometry, lo[0], lo[1] + 1, lo[2])[0] - x0;
+  const dxdk = voxelToPatient(geometry, lo[0], lo[1], lo[2] + 1)[0] - x0;
   // score: core voxels between the lungs on slices with sizeable lungs (the liver below scores little)
   const score = new Float64Array(components.length + 1);
-  for (let c = 0; c < core.length; c++) {
-    const id = labels[c];
-    if (!id) continue;
-    const k = Math.floor(c / cxy);
-    if (!bothLungs[k]) continue;
-    const j = Math.floor((c - k * cxy) / cx);
-    const x = voxelToPatient(geometry, lo[0] + c - k * cxy - j * cx, lo[1] + j, lo[2] + k)[0];
-    if (Math.abs(x - midX) < halfBand) score[id]++;
+  for (let gk = 0, c = 0; gk < gdims[2]; gk++) {
+    const k = Math.round(fineOf(gk, 2));
+    for (let gj = 0; gj < gy; gj++) {
+      for (let gi = 0; gi < gx; gi++, c++) {
+        const id = labels[c];
+        if (!id || !bothLungs[k]) continue;
+        const x = x0 + dxdi * fineOf(gi, 0) + dxdj * fineOf(gj, 1) + dxdk * k;
+        if (Math.abs(x - midX) < halfBand) score[id]++;
+      }
+    }
   }
   let chosen = 0;
   for (const comp of components) {
-    const c = voxelToPatient(geometry, lo[0] + comp.sumI / comp.size, lo[1] + comp.sumJ / comp.size, lo[2] + comp.sumK / comp.size);
+    const c = voxelToPatient(geometry, lo[0] + fineOf(comp.sumI / comp.size, 0), lo[1] + fineOf(comp.sumJ / comp.size, 1), lo[2] + fineOf(comp.sumK / comp.size, 2));
     // the heart lies in front of the lungs' centres (y grows posteriorly in LPS)
     if (c[1] < lungsY && score[comp.id] > score[chosen]) chosen = comp.id;
   }
@@ -163,47 +199,63 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
 
   // ---- the heart: the tissue opened with a small ball (which keeps its shape), near the core ----
   const r = HEART_EROSION_MM;
-  const halfVoxel = 0.75 * Math.max(...geometry.spacing);
-  const opened2 = squaredDistanceTransform(where(tissue.length, (c) => depth2[c] > r * r), dims, geometry.spacing);
-  const near2 = squaredDistanceTransform(where(tissue.length, (c) => labels[c] === chosen), dims, geometry.spacing);
+  const halfVoxel = 0.75 * Math.max(...gspacing);
+  const opened2 = squaredDistanceTransform(where(gtissue.length, (c) => depth2[c] > r * r), gdims, gspacing);
+  const near2 = squaredDistanceTransform(where(gtissue.length, (c) => labels[c] === chosen), gdims, gspacing);
   const reach = R + r;
+  const inHeart = where(gtissue.length, (g) => opened2[g] <= (r + halfVoxel) ** 2 && near2[g] <= reach * reach);
   const heart = new Uint8Array(tissue.length);
-  for (let c = 0; c < heart.length; c++) {
-    heart[c] = tissue[c] && opened2[c] <= (r + halfVoxel) ** 2 && near2[c] <= reach * reach ? 1 : 0;
+  const area = new Float64Array(cz);
+  // hot loop: fine voxels in raster order with their coarse block
+  for (let k = 0, c = 0; k < cz; k++) {
+    for (let j = 0; j < cy; j++) {
+      const g = mapJ[j] + mapK[k];
+      for (let i = 0; i < cx; i++, c++) {
+        if (tissue[c] && inHeart[g + mapI[i]]) {
+          heart[c] = 1;
+          area[k]++;
+        }
+      }
+    }
   }
 
   // ---- cut the great vessels (above) and liver or IVC (below) by the slice-area profile, then keep
   // what stays connected to the core ----
-  const area = new Float64Array(cz);
-  for (let c = 0; c < heart.length; c++) area[Math.floor(c / cxy)] += heart[c];
   const [first, last] = heartSlices(area);
-  const [chamberFirst, chamberLast] = chamberSlices(labels, chosen, depth2, dims, geometry.spacing);
+  const [chamberFirst, chamberLast] = chamberSlices(labels, chosen, depth2, gdims, gspacing).map((g, e) => (e === 0 ? g * fz : Math.min(cz - 1, g * fz + fz - 1)));
   const top = Math.min(last, chamberLast);
   const bottom = Math.max(first, chamberFirst);
-  for (let c = 0; c < heart.length; c++) {
-    const k = Math.floor(c / cxy);
-    if (k < bottom || k > top) heart[c] = 0;
-  }
-  const parts = labelConnectedComponents(heart, dims);
+  // only the slices from bottom to top can hold the heart: label that slab alone
+  const k0 = Math.max(0, bottom);
+  const k1 = Math.max(k0 - 1, Math.min(cz - 1, top));
+  const parts = labelConnectedComponents(heart.subarray(k0 * cxy, (k1 + 1) * cxy), [cx, cy, k1 - k0 + 1]);
   const overlap = new Float64Array(parts.components.length + 1);
-  for (let c = 0; c < heart.length; c++) if (parts.labels[c] && labels[c] === chosen) overlap[parts.labels[c]]++;
+  for (let k = k0, c = 0; k <= k1; k++) {
+    for (let j = 0; j < cy; j++) {
+      const g = mapJ[j] + mapK[k];
+      for (let i = 0; i < cx; i++, c++) if (parts.labels[c] && labels[g + mapI[i]] === chosen) overlap[parts.labels[c]]++;
+    }
+  }
   let keep = 1;
   for (let id = 2; id < overlap.length; id++) if (overlap[id] > overlap[keep]) keep = id;
   const mask = new Uint8Array(voxels.length);
   let count = 0;
   const sum = [0, 0, 0];
   const histogram = new Float64Array(4096);
-  for (let c = 0; c < heart.length; c++) {
-    if (parts.labels[c] !== keep) continue;
-    const p = global(c);
-    mask[p] = 1;
-    count++;
-    const k = Math.floor(c / cxy);
-    const j = Math.floor((c - k * cxy) / cx);
-    sum[0] += c - k * cxy - j * cx;
-    sum[1] += j;
-    sum[2] += k;
-    histogram[Math.max(0, Math.min(4095, voxels[p] + 1024))]++;
+  for (let k = k0, c = 0; k <= k1; k++) {
+    for (let j = 0; j < cy; j++) {
+      const row = rowStart(j, k);
+      for (let i = 0; i < cx; i++, c++) {
+        if (parts.labels[c] !== keep) continue;
+        const p = row + i;
+        mask[p] = 1;
+        count++;
+        sum[0] += i;
+        sum[1] += j;
+        sum[2] += k;
+        histogram[Math.max(0, Math.min(4095, voxels[p] + 1024))]++;
+      }
+    }
   }
   const [sx, sy, sz] = geometry.spacing;
   return {
@@ -323,10 +375,55 @@ function hullSpan(hull: [number, number][], j: number): [number, number] | undef
  * a few voxels, and filling those let the outline's opening join the aorta to the heart.
  */
 function fillNoisePockets(tissue: Uint8Array, dims: [number, number, number]): void {
-  const pockets = labelConnectedComponents(tissue, dims, 0);
-  const fill = new Uint8Array(pockets.components.length + 1);
-  for (const pocket of pockets.components) fill[pocket.id] = pocket.size <= HEART_NOISE_POCKET_VOXELS ? 1 : 0;
-  for (let c = 0; c < tissue.length; c++) if (fill[pockets.labels[c]]) tissue[c] = 1;
+  // A 6-connected pocket of one or two voxels is found locally, without labelling the whole background:
+  // a voxel with no non-tissue neighbour, or with one whose only non-tissue neighbour is itself.
+  // Filling in place is safe: a filled voxel's only non-tissue neighbour is its own pocket's partner.
+  const [cx, cy, cz] = dims;
+  const cxy = cx * cy;
+  const open = (c: number, i: number, j: number, k: number, skip: number): number => {
+    let n = 0;
+    let last = -1;
+    if (i > 0 && !tissue[c - 1] && c - 1 !== skip) { n++; last = c - 1; }
+    if (i < cx - 1 && !tissue[c + 1] && c + 1 !== skip) { n++; last = c + 1; }
+    if (j > 0 && !tissue[c - cx] && c - cx !== skip) { n++; last = c - cx; }
+    if (j < cy - 1 && !tissue[c + cx] && c + cx !== skip) { n++; last = c + cx; }
+    if (k > 0 && !tissue[c - cxy] && c - cxy !== skip) { n++; last = c - cxy; }
+    if (k < cz - 1 && !tissue[c + cxy] && c + cxy !== skip) { n++; last = c + cxy; }
+    return n === 0 ? -1 : n === 1 ? last : -2; // -1: none, >= 0: the single one, -2: several
+  };
+  // hot loop over the crop in raster order
+  for (let k = 0, c = 0; k < cz; k++) {
+    for (let j = 0; j < cy; j++) {
+      for (let i = 0; i < cx; i++, c++) {
+        if (tissue[c]) continue;
+        const u = open(c, i, j, k, -1);
+        if (u === -2) continue;
+        if (u >= 0) {
+          const uk = Math.floor(u / cxy);
+          const uj = Math.floor((u - uk * cxy) / cx);
+          if (open(u, u - uk * cxy - uj * cx, uj, uk, c) !== -1) continue;
+        }
+        tissue[c] = 1;
+      }
+    }
+  }
+}
+
+/** Block majority of a fine 0/1 mask on the coarse grid (blocks given by the index maps; hot loop). */
+function coarseMajority(fine: Uint8Array, dims: [number, number, number], gdims: [number, number, number], mapI: Int32Array, mapJ: Int32Array, mapK: Int32Array): Uint8Array {
+  const [cx, cy, cz] = dims;
+  const ones = new Uint16Array(gdims[0] * gdims[1] * gdims[2]);
+  const all = new Uint16Array(ones.length);
+  for (let k = 0, c = 0; k < cz; k++) {
+    for (let j = 0; j < cy; j++) {
+      const g = mapJ[j] + mapK[k];
+      for (let i = 0; i < cx; i++, c++) {
+        ones[g + mapI[i]] += fine[c];
+        all[g + mapI[i]]++;
+      }
+    }
+  }
+  return where(ones.length, (g) => 2 * ones[g] >= all[g]);
 }
 
 /** A 0/1 mask of the voxels where `test` holds (the distance transform's sources). */

@@ -1,4 +1,4 @@
-import { PolyradError, voxelToPatient, type LabelMask, type Vec3, type Volume, labelConnectedComponents, type ComponentStats } from '@polyrad/sdk';
+import { PolyradError, IndexQueue, voxelToPatient, type LabelMask, type Vec3, type Volume, labelConnectedComponents, type ComponentStats } from '@polyrad/sdk';
 import { extractAirway, type AirwayExtraction, type AirwayOptions } from './airway.extractor.js';
 import { splitMergedLungs } from './lung.splitter.js';
 import { optimalThreshold } from './optimal-threshold.js';
@@ -69,18 +69,67 @@ export function segmentLungs(volume: Volume, options: LungSegmentationOptions = 
   const mlPerVoxel = (sx * sy * sz) / 1000;
   const warnings: string[] = [];
 
-  // 1. threshold (hot loop)
+  // 1. threshold; 2a. air runs from either end of a row, and the first and last rows, touch the in-plane
+  // border: outside. The air left (the body's enclosed air) is boxed, and everything below works in the box.
   const threshold = options.threshold ?? optimalThreshold(voxels);
-  const state = new Uint8Array(n);
-  for (let p = 0; p < n; p++) state[p] = voxels[p] < threshold ? AIR : TISSUE;
+  const box = { lo: [nx, ny, nz], hi: [-1, -1, -1] };
+  // hot loop over rows
+  const state = voxels instanceof Int16Array ? binarize(voxels, Math.ceil(threshold)) : binarize(voxels, threshold);
+  for (let k = 0, p = 0; k < nz; k++) {
+    for (let j = 0; j < ny; j++, p += nx) {
+      if (j === 0 || j === ny - 1) {
+        for (let i = 0; i < nx; i++) if (state[p + i] === AIR) state[p + i] = OUTSIDE;
+        continue;
+      }
+      let a = 0;
+      while (a < nx && state[p + a] === AIR) state[p + a++] = OUTSIDE;
+      let b = nx - 1;
+      while (b > a && state[p + b] === AIR) state[p + b--] = OUTSIDE;
+      while (a <= b && state[p + a] !== AIR) a++;
+      while (b >= a && state[p + b] !== AIR) b--;
+      if (a > b) continue;
+      box.lo[0] = Math.min(box.lo[0], a);
+      box.hi[0] = Math.max(box.hi[0], b);
+      box.lo[1] = Math.min(box.lo[1], j);
+      box.hi[1] = Math.max(box.hi[1], j);
+      box.lo[2] = Math.min(box.lo[2], k);
+      box.hi[2] = Math.max(box.hi[2], k);
+    }
+  }
+  if (box.hi[0] < 0) throw new PolyradError('NO_LUNGS_FOUND', 'no lung-shaped air region was found in this series');
 
-  // 2. outside air: air components that reach the in-plane border of any slice
-  const labelBuffer = new Int32Array(n);
+  // 2b. the remaining air connected to outside air is outside too: a raster scan marks the air voxels
+  // touching it, a 6-connected flood takes the rest of their components. Together with 2a this marks
+  // exactly the air components that reach the in-plane border of any slice, without labelling them all.
   {
-    const { labels, components } = labelConnectedComponents(state, dims, AIR, labelBuffer);
-    const outside = new Uint8Array(components.length + 1);
-    for (const c of components) if (c.touchesInPlaneBorder) outside[c.id] = 1;
-    for (let p = 0; p < n; p++) if (outside[labels[p]] === 1) state[p] = OUTSIDE;
+    const queue = new IndexQueue(1 << 16);
+    // hot loop over the box
+    for (let k = box.lo[2]; k <= box.hi[2]; k++)
+      for (let j = box.lo[1]; j <= box.hi[1]; j++)
+        for (let i = box.lo[0], p = k * nxy + j * nx + i; i <= box.hi[0]; i++, p++) {
+          if (state[p] !== AIR) continue;
+          if (
+            (i > 0 && state[p - 1] === OUTSIDE) || (i < nx - 1 && state[p + 1] === OUTSIDE) ||
+            (j > 0 && state[p - nx] === OUTSIDE) || (j < ny - 1 && state[p + nx] === OUTSIDE) ||
+            (k > 0 && state[p - nxy] === OUTSIDE) || (k < nz - 1 && state[p + nxy] === OUTSIDE)
+          ) {
+            state[p] = OUTSIDE;
+            queue.push(p);
+          }
+        }
+    while (queue.size > 0) {
+      const p = queue.shift();
+      const k = (p / nxy) | 0;
+      const r = p - k * nxy;
+      const j = (r / nx) | 0;
+      const i = r - j * nx;
+      if (i > 0 && state[p - 1] === AIR) { state[p - 1] = OUTSIDE; queue.push(p - 1); }
+      if (i < nx - 1 && state[p + 1] === AIR) { state[p + 1] = OUTSIDE; queue.push(p + 1); }
+      if (j > 0 && state[p - nx] === AIR) { state[p - nx] = OUTSIDE; queue.push(p - nx); }
+      if (j < ny - 1 && state[p + nx] === AIR) { state[p + nx] = OUTSIDE; queue.push(p + nx); }
+      if (k > 0 && state[p - nxy] === AIR) { state[p - nxy] = OUTSIDE; queue.push(p - nxy); }
+      if (k < nz - 1 && state[p + nxy] === AIR) { state[p + nxy] = OUTSIDE; queue.push(p + nxy); }
+    }
   }
 
   // 3. airways
@@ -88,7 +137,7 @@ export function segmentLungs(volume: Volume, options: LungSegmentationOptions = 
   warnings.push(...airway.warnings);
 
   // 4. lung-like air components
-  const { labels: componentLabels, components } = labelConnectedComponents(state, dims, AIR, labelBuffer);
+  const { labels: componentLabels, components } = labelAirInBox(state, dims, box, new Int32Array(n));
   const candidates: Candidate[] = components.map((stats) => describe(stats));
   function describe(stats: ComponentStats): Candidate {
     const corners: Vec3[] = [];
@@ -124,10 +173,9 @@ export function segmentLungs(volume: Volume, options: LungSegmentationOptions = 
     else side[c.stats.id] = sideOf(c.centroid[0]);
   }
   const out = new Uint8Array(n);
-  for (let p = 0; p < n; p++) {
-    const id = componentLabels[p];
-    if (id !== 0) out[p] = side[id];
-  }
+  for (let k = box.lo[2]; k <= box.hi[2]; k++)
+    for (let j = box.lo[1]; j <= box.hi[1]; j++)
+      for (let i = box.lo[0], p = k * nxy + j * nx + i; i <= box.hi[0]; i++, p++) out[p] = side[componentLabels[p]];
   let separation: LungSegmentation['separation'] = 'separate-components';
   let erosionMm: number | null = null;
   if (mergedComponent) {
@@ -140,21 +188,26 @@ export function segmentLungs(volume: Volume, options: LungSegmentationOptions = 
       warnings.push('left and right lungs could not be separated; the whole air region was given one side');
       const s = sideOf(mergedComponent.centroid[0]);
       const id = mergedComponent.stats.id;
-      for (let p = 0; p < n; p++) if (componentLabels[p] === id) out[p] = s;
+      for (let k = box.lo[2]; k <= box.hi[2]; k++)
+        for (let j = box.lo[1]; j <= box.hi[1]; j++)
+          for (let i = box.lo[0], p = k * nxy + j * nx + i; i <= box.hi[0]; i++, p++) if (componentLabels[p] === id) out[p] = s;
     }
   }
 
   // 6. vessels and airway walls enclosed by lung in a slice belong to the lung volume
   const maxHole = Math.round((options.maxHoleAreaMm2 ?? 1000) / (sx * sy));
-  fillSliceHoles(out, dims, 1, maxHole);
-  fillSliceHoles(out, dims, 2, maxHole);
+  // (the lungs and their slice holes lie in the box)
+  fillSliceHoles(out, dims, 1, maxHole, box);
+  fillSliceHoles(out, dims, 2, maxHole, box);
   // ... but the trachea and bronchi with their wall never do
-  const counts = [0, 0, 0];
-  for (let p = 0; p < n; p++) {
-    const s = state[p];
-    if (s === AIRWAY || s === AIRWAY_MARGIN) out[p] = 0;
-    counts[out[p]]++;
-  }
+  const counts = new Float64Array(3);
+  for (let k = box.lo[2]; k <= box.hi[2]; k++)
+    for (let j = box.lo[1]; j <= box.hi[1]; j++)
+      for (let i = box.lo[0], p = k * nxy + j * nx + i; i <= box.hi[0]; i++, p++) {
+        const s = state[p];
+        if (s === AIRWAY || s === AIRWAY_MARGIN) out[p] = 0;
+        counts[out[p]]++;
+      }
   if (counts[1] === 0) warnings.push('no right lung found');
   if (counts[2] === 0) warnings.push('no left lung found');
   return {
@@ -166,4 +219,43 @@ export function segmentLungs(volume: Volume, options: LungSegmentationOptions = 
     erosionMm,
     warnings,
   };
+}
+
+/** AIR below `cut`, TISSUE elsewhere: one tight loop per voxel type (Int16 CT gets the integer cut: an
+ * integer v is below t exactly when it is below ceil(t)). */
+function binarize(voxels: ArrayLike<number>, cut: number): Uint8Array {
+  const state = new Uint8Array(voxels.length);
+  for (let p = 0; p < voxels.length; p++) state[p] = voxels[p] < cut ? AIR : TISSUE;
+  return state;
+}
+
+interface Box {
+  lo: number[];
+  hi: number[];
+}
+
+/**
+ * 6-connected components of the AIR voxels, all of which lie in `box`: labelled in the box alone, written
+ * into `labels` (volume grid, zero elsewhere in the box), statistics in volume indices.
+ */
+function labelAirInBox(state: Uint8Array, dims: readonly [number, number, number], box: Box, labels: Int32Array): { labels: Int32Array; components: ComponentStats[] } {
+  const [nx, ny] = dims;
+  const size = [0, 1, 2].map((a) => box.hi[a] - box.lo[a] + 1) as [number, number, number];
+  const local = new Uint8Array(size[0] * size[1] * size[2]);
+  const rowStart = (j: number, k: number): number => (k * ny + j) * nx + box.lo[0];
+  for (let k = box.lo[2], q = 0; k <= box.hi[2]; k++)
+    for (let j = box.lo[1]; j <= box.hi[1]; j++, q += size[0]) local.set(state.subarray(rowStart(j, k), rowStart(j, k) + size[0]), q);
+  const result = labelConnectedComponents(local, size, AIR);
+  for (let k = box.lo[2], q = 0; k <= box.hi[2]; k++)
+    for (let j = box.lo[1]; j <= box.hi[1]; j++, q += size[0]) labels.set(result.labels.subarray(q, q + size[0]), rowStart(j, k));
+  const [i0, j0, k0] = box.lo;
+  for (const c of result.components) {
+    c.sumI += c.size * i0;
+    c.sumJ += c.size * j0;
+    c.sumK += c.size * k0;
+    c.min = [c.min[0] + i0, c.min[1] + j0, c.min[2] + k0];
+    c.max = [c.max[0] + i0, c.max[1] + j0, c.max[2] + k0];
+    c.touchesInPlaneBorder = c.min[0] === 0 || c.min[1] === 0 || c.max[0] === nx - 1 || c.max[1] === ny - 1;
+  }
+  return { labels, components: result.components };
 }

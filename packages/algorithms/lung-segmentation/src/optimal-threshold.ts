@@ -9,12 +9,7 @@ import type { VoxelArray } from '@polyrad/sdk';
  * strange histogram cannot produce a nonsensical lung threshold.
  */
 export function optimalThreshold(voxels: VoxelArray, start = -500): number {
-  const histogram = new Float64Array(4096);
-  for (let p = 0; p < voxels.length; p++) {
-    let hu = Math.round(voxels[p]) + 1024;
-    hu = hu < 0 ? 0 : hu > 4095 ? 4095 : hu;
-    histogram[hu]++;
-  }
+  const histogram = voxels instanceof Float32Array ? huHistogram(voxels, true) : huHistogram(voxels, false);
   let threshold = start;
   for (let iteration = 0; iteration < 100; iteration++) {
     const cut = Math.floor(threshold) + 1024;
@@ -38,4 +33,15 @@ export function optimalThreshold(voxels: VoxelArray, start = -500): number {
     threshold = next;
   }
   return Math.max(-700, Math.min(-300, threshold));
+}
+
+/** 1-HU histogram from -1024 to 3071 HU (clamped); integer voxels need no rounding. Hot loop. */
+function huHistogram(voxels: VoxelArray, round: boolean): Float64Array {
+  const histogram = new Float64Array(4096);
+  for (let p = 0; p < voxels.length; p++) {
+    let hu = (round ? Math.round(voxels[p]) : voxels[p]) + 1024;
+    hu = hu < 0 ? 0 : hu > 4095 ? 4095 : hu;
+    histogram[hu]++;
+  }
+  return histogram;
 }

@@ -12,18 +12,22 @@ export function fillSliceHoles(
   dimensions: readonly [number, number, number],
   label: number,
   maxHoleVoxels: number,
+  /** a box known to hold every voxel of the label (volume indices, inclusive); default: the whole volume */
+  box?: { lo: readonly number[]; hi: readonly number[] },
 ): number {
   const [nx, ny, nz] = dimensions;
+  const [bi0, bj0, bk0] = box?.lo ?? [0, 0, 0];
+  const [bi1, bj1, bk1] = box?.hi ?? [nx - 1, ny - 1, nz - 1];
   const nxy = nx * ny;
   const mark = new Uint8Array(nxy); // 0 unvisited, 1 label, 2 reached from the box border, 3 hole checked
   const queue = new IndexQueue(1 << 12);
   const hole: number[] = [];
   let filled = 0;
-  for (let k = 0; k < nz; k++) {
+  for (let k = bk0; k <= bk1; k++) {
     const base = k * nxy;
     let i0 = nx, i1 = -1, j0 = ny, j1 = -1;
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++)
+    for (let j = bj0; j <= bj1; j++)
+      for (let i = bi0; i <= bi1; i++)
         if (labels[base + j * nx + i] === label) {
           if (i < i0) i0 = i;
           if (i > i1) i1 = i;
