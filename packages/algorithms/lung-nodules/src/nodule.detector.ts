@@ -23,7 +23,9 @@ import { meanDiameterMm } from './lung-rads.classifier.js';
  *    aerated lung, so structures in the hilum or the chest wall that the closing let in do not count.
  *    Aliasing leaves short pieces of vessels about as thick as r; a nodule must be at least a pixel
  *    thicker (inscribed radius, measured from aerated lung only so a pleural nodule is as deep as it is
- *    thick) than r. Accepted components are claimed; coarser scales only see what finer ones left.
+ *    thick) than r, unless it is a round, full piece of at least two r-balls that is half a pixel thicker
+ *    than the vessel it joins (a small nodule on a vessel nearly as thick, which comes apart just below
+ *    its own radius). Accepted components are claimed; coarser scales only see what finer ones left.
  * Thin-slice scans (pixels finer than `searchVoxelMm`) are searched on a grid of whole blocks of voxels
  *    about that size (mean HU, majority lung label): nodules from 4 mm still span several voxels, and the
  *    distance maps, which take nearly all of the time, shrink with the voxel count. Each nodule found there
@@ -245,15 +247,18 @@ export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDe
       // grid, or blocks would drop small nodules that the scan resolves
       let depth2Max = 0;
       for (const p of component) if (depth2[p] > depth2Max) depth2Max = depth2[p];
-      if (Math.sqrt(depth2Max) < r + o.depthMarginPixels * Math.min(sx, sy)) continue;
+      const barelyThicker = Math.sqrt(depth2Max) < r + o.depthMarginPixels * Math.min(sx, sy);
+      if (barelyThicker && !isSmallNoduleOnVessel(component, shape, r, depth2Max, solid, depth2, [nx, ny, nz], voxelMm3, Math.min(sx, sy))) continue;
       // vessels a little thicker than r can still hang on; opening the component once more at 0.6 of
       // its inscribed radius drops them (a sphere survives any ball up to its own radius), then the
       // opening's shaved rim voxels are taken back
       const depth = Math.sqrt(depth2Max);
       const core = openComponent(component, air, hull, Math.min(0.6 * depth, r + 3 * pixel), [nx, ny, nz], spacing);
-      const nodule = regrow(core, solid, claimed, nx, ny, nz);
-      if (airContact(nodule, solid, hull, nx, ny, nz) < o.minAirContact) continue;
-      for (const p of nodule) claimed[p] = 1;
+      const grown = regrow(core, solid, claimed, nx, ny, nz);
+      if (airContact(grown, solid, hull, nx, ny, nz) < o.minAirContact) continue;
+      for (const p of grown) claimed[p] = 1;
+      // a nodule barely thicker than r survived the opening whole: the grown rim would be its vessel
+      const nodule = barelyThicker ? Array.from(component) : grown;
       const full = search === fine ? nodule : solidVoxelsOfBlocks(nodule, search.dims, fine, block, o.solidThresholdHu);
       if (full.length === 0) continue;
       const measured = measure(full, fine.dims[0], fine.dims[0] * fine.dims[1], fine.spacing);
@@ -393,6 +398,40 @@ function shapeOf(voxels: Int32Array, nx: number, nxy: number, spacing: number[])
   const [l1, l2, l3] = symmetricEigenvalues(xx / count + (sx * sx) / 12, yy / count + (sy * sy) / 12, zz / count + (sz * sz) / 12, xy / count, xz / count, yz / count);
   const ellipsoid = (4 / 3) * Math.PI * Math.sqrt(125 * l1 * l2 * l3);
   return { elongation: Math.sqrt(l1 / l3), fill: (count * sx * sy * sz) / ellipsoid };
+}
+
+/**
+ * A nodule only a little larger than the vessel it grew on comes apart at a scale just below its own
+ * radius, so it misses the depth margin like an aliased vessel piece; what still tells them apart: the
+ * aliased piece is one thick spot of a tube, about one ball of radius r, while the nodule survives the
+ * opening whole (at least two balls), is round and fills its ellipsoid like a sphere, and is thicker
+ * (inscribed radius) by at least half a pixel than the vessel where it joins it (solid voxels outside the
+ * piece within three voxel steps). Hot loop by hand.
+ */
+function isSmallNoduleOnVessel(component: Int32Array, shape: { elongation: number; fill: number }, r: number, depth2Max: number, solid: Uint8Array, depth2: Float32Array, dims: number[], voxelMm3: number, pixel: number): boolean {
+  if (component.length * voxelMm3 < 2 * (4 / 3) * Math.PI * r ** 3 || shape.elongation > 1.5 || shape.fill < 0.9) return false;
+  const [nx, ny, nz] = dims;
+  const nxy = nx * ny;
+  const seen = new Set<number>(component);
+  let ring: number[] = Array.from(component);
+  let vessel2 = 0;
+  for (let step = 0; step < 3; step++) {
+    const next: number[] = [];
+    for (const p of ring) {
+      const i = p % nx;
+      const j = ((p - i) / nx) % ny;
+      const k = (p - i - j * nx) / nxy;
+      const neighbours = [i > 0 ? p - 1 : -1, i < nx - 1 ? p + 1 : -1, j > 0 ? p - nx : -1, j < ny - 1 ? p + nx : -1, k > 0 ? p - nxy : -1, k < nz - 1 ? p + nxy : -1];
+      for (const q of neighbours) {
+        if (q < 0 || !solid[q] || seen.has(q)) continue;
+        seen.add(q);
+        next.push(q);
+        if (depth2[q] > vessel2) vessel2 = depth2[q];
+      }
+    }
+    ring = next;
+  }
+  return Math.sqrt(depth2Max) >= Math.sqrt(vessel2) + pixel / 2;
 }
 
 /** Eigenvalues of a symmetric 3x3 matrix, largest first (Smith OK, Commun ACM 1961;4:168). */
