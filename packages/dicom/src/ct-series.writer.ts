@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PolyradError, type Vec3, type Volume } from '@polyrad/sdk';
+import { PolyradError } from '@polyrad/sdk/errors';
+import type { Vec3, Volume } from '@polyrad/sdk';
 import { generateDicomUid } from './dicom-uid.generator.js';
 import { encodeDataSet, encodePart10, formatDecimalString, type DicomElementValue } from './explicit-vr-le.encoder.js';
 import { TransferSyntax } from './transfer-syntax.names.js';

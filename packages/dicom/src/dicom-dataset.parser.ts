@@ -1,6 +1,6 @@
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { inflateRawSync } from 'node:zlib';
-import { PolyradError } from '@polyrad/sdk';
+import { PolyradError } from '@polyrad/sdk/errors';
 import { TransferSyntax } from './transfer-syntax.names.js';
 
 export const PIXEL_DATA_TAG = 'x7fe00010';

@@ -1,10 +1,12 @@
 import { open, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { DataSet } from 'dicom-parser';
-import { PolyradError, type Vec3 } from '@polyrad/sdk';
+import { PolyradError } from '@polyrad/sdk/errors';
+import type { Vec3 } from '@polyrad/sdk';
 import type { DicomInstance } from './dicom-instance.types.js';
 import { elementPastEnd, parseDataSet, type ParsedDataSet } from './dicom-dataset.parser.js';
 import { TransferSyntax } from './transfer-syntax.names.js';
+import { unreadable } from './file-error.mapper.js';
 
 export const DICOMDIR_SOP_CLASS_UID = '1.2.840.10008.1.3.10';
 
@@ -174,14 +176,6 @@ async function checkEncapsulatedComplete(handle: FileHandle, start: number, file
   }
   if (position <= fileSize) return;
   throw new PolyradError('DICOM_TRUNCATED', 'the compressed pixel data is cut short; the file was probably not copied completely, get it again from the source', path);
-}
-
-export function unreadable(error: unknown, path: string): PolyradError {
-  const code = (error as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOENT') return new PolyradError('DICOM_FILE_NOT_FOUND', 'no such file or folder', path);
-  if (code === 'EISDIR') return new PolyradError('DICOM_NOT_DICOM', 'is a folder, not a DICOM file', path);
-  if (code === 'EACCES' || code === 'EPERM') return new PolyradError('DICOM_UNREADABLE_FILE', 'permission denied; check the file permissions', path);
-  return new PolyradError('DICOM_UNREADABLE_FILE', `could not be read (${code ?? String(error)})`, path);
 }
 
 /** Reads the first `length` bytes of a file (a header before Pixel Data); typed errors as readWholeFile. */

@@ -1,8 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PolyradError } from '@polyrad/sdk';
+import { PolyradError } from '@polyrad/sdk/errors';
 import type { DicomInstance, DicomScanResult, RejectedInput } from './dicom-instance.types.js';
-import { readDicomHeader, unreadable, type ReadDicomHeaderOptions } from './dicom-file.reader.js';
+import { readDicomHeader, type ReadDicomHeaderOptions } from './dicom-file.reader.js';
+import { unreadable } from './file-error.mapper.js';
 
 export interface ScanDicomInputsOptions extends ReadDicomHeaderOptions {
   /** Files read at the same time; headers are small, so a few in flight hide disk latency. */

@@ -3,7 +3,8 @@ export { TransferSyntax, transferSyntaxName } from './transfer-syntax.names.js';
 export { readDicomHeader, DICOMDIR_SOP_CLASS_UID, type ReadDicomHeaderOptions } from './dicom-file.reader.js';
 export { scanDicomInputs, type ScanDicomInputsOptions } from './dicom-input.scanner.js';
 export { groupSeries } from './series.grouper.js';
-export { loadVolume, CT_AIR_HU, type LoadedVolume } from './volume.assembler.js';
+export { loadVolume, type LoadedVolume } from './volume.assembler.js';
+export { CT_AIR_HU } from './frame-store.js';
 export {
   registerPixelDecoder,
   supportedTransferSyntaxes,

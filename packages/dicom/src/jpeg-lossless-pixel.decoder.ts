@@ -1,5 +1,5 @@
 import dicomParser from 'dicom-parser';
-import { PolyradError } from '@polyrad/sdk';
+import { PolyradError } from '@polyrad/sdk/errors';
 import { locateFragments, parserErrorText, toPolyradError } from './dicom-dataset.parser.js';
 import { registerPixelDecoder, samplesPerFrame, type PixelFrameRequest, type StoredSamples } from './pixel-decoder.registry.js';
 import { TransferSyntax } from './transfer-syntax.names.js';

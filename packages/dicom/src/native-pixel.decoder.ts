@@ -1,5 +1,5 @@
 import { endianness } from 'node:os';
-import { PolyradError } from '@polyrad/sdk';
+import { PolyradError } from '@polyrad/sdk/errors';
 import { registerPixelDecoder, samplesPerFrame, type PixelDecoder, type PixelFrameRequest, type StoredSamples } from './pixel-decoder.registry.js';
 import { TransferSyntax } from './transfer-syntax.names.js';
 import { planarToInterleaved } from './rle-pixel.decoder.js';

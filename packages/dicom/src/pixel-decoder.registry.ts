@@ -1,4 +1,4 @@
-import { PolyradError } from '@polyrad/sdk';
+import { PolyradError } from '@polyrad/sdk/errors';
 import type { DicomInstance } from './dicom-instance.types.js';
 import type { ParsedDataSet } from './dicom-dataset.parser.js';
 import { transferSyntaxName } from './transfer-syntax.names.js';

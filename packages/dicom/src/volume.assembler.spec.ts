@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PolyradError, voxelToPatient, type Vec3 } from '@polyrad/sdk';
@@ -130,13 +130,19 @@ function sliceFile(spec: SliceSpec, z: number): Uint8Array {
   );
 }
 
-async function loadSlices(specs: SliceSpec[]) {
+/**
+ * Writes the slices, scans them, lets `afterScan` change files (as a copy still running would), and
+ * loads the series.
+ */
+async function loadSlices(specs: SliceSpec[], afterScan?: (fileOfSlice: (z: number) => string) => Promise<void>) {
   const dir = await mkdtemp(join(tmpdir(), 'polyrad-dicom-px-'));
   try {
     // Written in reverse z order so the file names disagree with space.
-    for (const [z, spec] of specs.entries()) await writeFile(join(dir, `s${specs.length - z}.dcm`), sliceFile(spec, spec.z ?? z * 2));
+    const fileOfSlice = (z: number) => join(dir, `s${specs.length - z}.dcm`);
+    for (const [z, spec] of specs.entries()) await writeFile(fileOfSlice(z), sliceFile(spec, spec.z ?? z * 2));
     const { instances, rejected } = await scanDicomInputs([dir]);
     assert.deepEqual(rejected, []);
+    await afterScan?.(fileOfSlice);
     return await loadVolume(groupSeries(instances)[0]);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -330,4 +336,44 @@ test('an enhanced file holding several stacks is refused with what it holds; one
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+// 40 slices: enough for the uncompressed files to be read by the reader threads with the main thread.
+const MANY = 40;
+
+test('uncompressed series read by several threads: rescale, clamping, padding and Float32 give the same values as one file alone', async () => {
+  const ct = await loadSlices(
+    Array.from({ length: MANY }, (_, z) =>
+      z % 2
+        ? { Modality: 'CT', pixels: [2048, 1024, 65535, 40000], PixelRepresentation: 0, BitsStored: 16, intercept: '-1024' }
+        : { Modality: 'CT', pixels: [0xf000 | 100, 0x0fff, 0, 0xa000 | 5], PixelRepresentation: 0, BitsStored: 12, intercept: '-1024' },
+    ),
+  );
+  assert.ok(ct.voxels instanceof Int16Array);
+  for (let z = 0; z < MANY; z++) {
+    assert.deepEqual([...ct.voxels.subarray(4 * z, 4 * z + 4)], z % 2 ? [1024, 0, 32767, 32767] : [-924, 3071, -1024, -1019], `slice ${z}`);
+  }
+  const mr = await loadSlices(Array.from({ length: MANY }, (_, z) => ({ Modality: 'MR', pixels: [0, 37 + z, 40, 65535], PixelRepresentation: 0, BitsStored: 16, padding: 0 })));
+  assert.ok(mr.voxels instanceof Uint16Array);
+  // Padding becomes the smallest real value of the whole volume (37, in slice 0), wherever a thread read it.
+  for (let z = 0; z < MANY; z++) assert.deepEqual([...mr.voxels.subarray(4 * z, 4 * z + 4)], [37, 37 + z, 40, 65535], `slice ${z}`);
+  const float = await loadSlices(Array.from({ length: MANY }, () => ({ Modality: 'CT', pixels: [0, 1, 3, 5], PixelRepresentation: 0, BitsStored: 16, slope: '0.5', intercept: '-1024.25' })));
+  assert.ok(float.voxels instanceof Float32Array);
+  assert.deepEqual([...float.voxels.subarray(4 * (MANY - 1))], [-1024.25, -1023.75, -1022.75, -1021.75]);
+});
+
+test('a file whose pixels were cut short after the scan fails the threaded load with DICOM_TRUNCATED naming it; a changed file is read again', async () => {
+  const slices = Array.from({ length: MANY }, (_, z) => ({ Modality: 'CT', pixels: [z, 1, 2, 3], PixelRepresentation: 1, BitsStored: 16 }));
+  await assert.rejects(
+    loadSlices(slices, async (fileOfSlice) => truncate(fileOfSlice(27), (await stat(fileOfSlice(27))).size - 3)),
+    (e: unknown) => {
+      assert.ok(e instanceof PolyradError, String(e));
+      assert.equal(e.code, 'DICOM_TRUNCATED');
+      assert.ok(e.subject!.endsWith('s13.dcm'), e.subject);
+      return true;
+    },
+  );
+  // Rewritten after the scan with a longer header, so its pixels moved: read the slow way, same values.
+  const volume = await loadSlices(slices, (fileOfSlice) => writeFile(fileOfSlice(27), sliceFile({ ...slices[27], x: 0.000001 }, 54)));
+  for (let z = 0; z < MANY; z++) assert.deepEqual([...volume.voxels.subarray(4 * z, 4 * z + 4)], [z, 1, 2, 3], `slice ${z}`);
 });

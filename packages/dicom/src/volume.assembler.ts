@@ -1,10 +1,13 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { PolyradError, type Vec3, type Volume, type VolumeGeometry, type VoxelArray } from '@polyrad/sdk';
+import { PolyradError } from '@polyrad/sdk/errors';
+import type { Vec3, Volume, VolumeGeometry, VoxelArray } from '@polyrad/sdk';
 import type { DicomInstance, DicomSeries } from './dicom-instance.types.js';
 import { parseDataSet } from './dicom-dataset.parser.js';
-import { instanceFromDataSet, readFilePrefix, readWholeFile, unreadable } from './dicom-file.reader.js';
-import { nativeFrameBytes, readNativeFrame, readsNativeFrames } from './native-frame.reader.js';
+import { instanceFromDataSet, readFilePrefix, readWholeFile } from './dicom-file.reader.js';
+import { readNativeFile, readsNativeFrames, type FileTask } from './native-frame.reader.js';
+import { CT_AIR_HU, storeGreyscaleFrame, type FrameTarget, type OutputKind } from './frame-store.js';
+import { READER_FAILED, runNativeReadJobInParallel } from './native-read.pool.js';
+import { nativeReadTask } from './native-read.job.js';
 import { applyPalette, paletteLuminance, type PaletteLuminance } from './palette-color.mapper.js';
 import { planarToInterleaved } from './rle-pixel.decoder.js';
 import { pixelDecoderFor, preparePixelDecoders, type StoredSamples } from './pixel-decoder.registry.js';
@@ -32,9 +35,6 @@ export interface LoadedVolume extends Volume {
   /** Things a user should know about how the volume was built (colour reduced to luminance, cine...). */
   notes: string[];
 }
-
-/** HU given to padding (outside the reconstruction circle) in CT: air, so thresholds treat it as outside the body. */
-export const CT_AIR_HU = -1024;
 
 type Vec6 = [number, number, number, number, number, number];
 
@@ -273,8 +273,6 @@ function checkPixelFormat(instance: DicomInstance, reference: DicomInstance): vo
   }
 }
 
-type OutputKind = 'int16' | 'uint16' | 'float32';
-
 /** Int16 HU for CT with integral rescale (HU beyond the Int16 range do not occur in tissue); else the smallest exact type. */
 function outputKind(instances: DicomInstance[], ct: boolean): OutputKind {
   const integral = instances.every((i) => Number.isInteger(i.RescaleSlope) && Number.isInteger(i.RescaleIntercept));
@@ -293,89 +291,6 @@ function outputKind(instances: DicomInstance[], ct: boolean): OutputKind {
   if (min >= -32768 && max <= 32767) return 'int16';
   if (min >= 0 && max <= 65535) return 'uint16';
   return 'float32';
-}
-
-interface SliceTransform {
-  bitsStored: number;
-  shift: number;
-  signed: boolean;
-  slope: number;
-  intercept: number;
-  padLo: number;
-  padHi: number;
-  /** Output value for padding; NaN while it is still unknown (non-CT: filled in afterwards). */
-  padOut: number;
-  clampLo: number;
-  clampHi: number;
-}
-
-/** Stored value of a 16/8-bit padding pattern, read the same way the pixels are. */
-function storedValue(value: number, bitsStored: number, signed: boolean): number {
-  if (bitsStored >= 32) return signed ? value | 0 : value >>> 0;
-  const range = 2 ** bitsStored;
-  let v = ((value % range) + range) % range;
-  if (signed && v >= range / 2) v -= range;
-  return v;
-}
-
-function transformFor(instance: DicomInstance, kind: OutputKind, padOut: number): SliceTransform {
-  const signed = instance.PixelRepresentation === 1;
-  const { BitsStored } = instance;
-  let padLo = Infinity;
-  let padHi = -Infinity;
-  if (instance.PixelPaddingValue !== undefined) {
-    const a = storedValue(instance.PixelPaddingValue, BitsStored, signed);
-    const b = instance.PixelPaddingRangeLimit === undefined ? a : storedValue(instance.PixelPaddingRangeLimit, BitsStored, signed);
-    padLo = Math.min(a, b);
-    padHi = Math.max(a, b);
-  }
-  const [clampLo, clampHi] = kind === 'int16' ? [-32768, 32767] : kind === 'uint16' ? [0, 65535] : [-Infinity, Infinity];
-  return {
-    bitsStored: BitsStored,
-    shift: instance.HighBit + 1 - BitsStored,
-    signed,
-    slope: instance.RescaleSlope,
-    intercept: instance.RescaleIntercept,
-    padLo,
-    padHi,
-    padOut,
-    clampLo,
-    clampHi,
-  };
-}
-
-/**
- * Writes one slice into the output: shift and mask to BitsStored, sign-extend, map padding, rescale.
- * Returns whether any padding was seen (marked in padMask when given).
- */
-function storeSlice(samples: StoredSamples, out: VoxelArray, offset: number, t: SliceTransform, padMask: Uint8Array | undefined): boolean {
-  const { bitsStored, shift, signed, slope, intercept, padLo, padHi, padOut, clampLo, clampHi } = t;
-  const full = bitsStored >= 32;
-  const mask = full ? 0 : 2 ** bitsStored - 1;
-  const range = 2 ** bitsStored;
-  const half = range / 2;
-  let padded = false;
-  for (let n = 0; n < samples.length; n++) {
-    let v = samples[n];
-    if (full) {
-      v = signed ? v | 0 : v;
-    } else {
-      if (shift) v = v >>> shift;
-      v = (v & mask) >>> 0;
-      if (signed && v >= half) v -= range;
-    }
-    if (v >= padLo && v <= padHi) {
-      out[offset + n] = padOut;
-      padded = true;
-      if (padMask) padMask[offset + n] = 1;
-      continue;
-    }
-    let r = v * slope + intercept;
-    if (r < clampLo) r = clampLo;
-    else if (r > clampHi) r = clampHi;
-    out[offset + n] = r;
-  }
-  return padded;
 }
 
 // Colour is reduced to luminance (ITU-R BT.601 weights); YBR_* already carries it as the first sample.
@@ -497,15 +412,6 @@ function instancesOf(series: DicomSeries | DicomInstance[]): DicomInstance[] {
   return Array.isArray(series) ? series : series.instances;
 }
 
-/** Files read at the same time while loading: enough to overlap disk waits, few enough to bound memory. */
-const LOAD_CONCURRENCY = 4;
-
-/** The frames one file contributes, with the slice k each goes to. */
-interface FileTask {
-  path: string;
-  frames: Array<{ k: number; frameIndex: number; header: DicomInstance }>;
-}
-
 function fileTasks(plan: FrameSlice[]): FileTask[] {
   const byPath = new Map<string, FileTask>();
   for (const [k, { header, frameIndex }] of plan.entries()) {
@@ -517,25 +423,49 @@ function fileTasks(plan: FrameSlice[]): FileTask[] {
 }
 
 /** The output volume while it is filled, one frame at a time. */
-interface VolumeSink {
+interface VolumeSink extends Omit<FrameTarget, 'voxels'> {
   reference: DicomInstance;
-  kind: OutputKind;
-  ct: boolean;
   colour: boolean;
-  sliceSize: number;
   nz: number;
+  /** Allocated in shared memory when reader threads fill it (see native-read.pool.ts). */
+  shared: boolean;
   voxels?: VoxelArray;
-  /** Where non-CT padding was (its value is known only at the end); allocated when a file declares padding. */
-  padMask?: Uint8Array;
   anyPadding: boolean;
-  /** The last stored-word-to-output table (see valueTable). */
-  table?: { key: string; values: VoxelArray };
+}
+
+/**
+ * Node 20's V8 does not count SharedArrayBuffer memory when it decides to collect garbage, so dead
+ * shared volumes piled up (1 GB after ten loads of a 512x512x300 series, all garbage). An ordinary
+ * ArrayBuffer of the same size, never touched (address space, not memory: its pages are never
+ * faulted in), lives exactly as long as the shared buffer and makes the collector weigh it.
+ */
+const collectorHints = new WeakMap<SharedArrayBuffer, ArrayBuffer>();
+
+function sharedBuffer(bytes: number): SharedArrayBuffer {
+  const buffer = new SharedArrayBuffer(bytes);
+  collectorHints.set(buffer, new ArrayBuffer(bytes));
+  return buffer;
 }
 
 function voxelsOf(sink: VolumeSink): VoxelArray {
   const size = sink.sliceSize * sink.nz;
-  sink.voxels ??= sink.kind === 'int16' ? new Int16Array(size) : sink.kind === 'uint16' ? new Uint16Array(size) : new Float32Array(size);
+  if (sink.voxels) return sink.voxels;
+  const bytes = sink.kind === 'float32' ? 4 * size : 2 * size;
+  const buffer = sink.shared ? sharedBuffer(bytes) : new ArrayBuffer(bytes);
+  sink.voxels = sink.kind === 'int16' ? new Int16Array(buffer) : sink.kind === 'uint16' ? new Uint16Array(buffer) : new Float32Array(buffer);
   return sink.voxels;
+}
+
+/** The sink as the frame store's target, its volume allocated (the same object, so its value table is kept between frames). */
+function targetOf(sink: VolumeSink): VolumeSink & FrameTarget {
+  voxelsOf(sink);
+  return sink as VolumeSink & FrameTarget;
+}
+
+function padMaskOf(sink: VolumeSink): Uint8Array {
+  const size = sink.sliceSize * sink.nz;
+  sink.padMask ??= sink.shared ? new Uint8Array(sharedBuffer(size)) : new Uint8Array(size);
+  return sink.padMask;
 }
 
 /** Puts one frame's stored samples at slice k: palette or colour to luminance, padding, rescale. */
@@ -555,128 +485,28 @@ function storeFrame(sink: VolumeSink, samples: StoredSamples, k: number, header:
     // Rescale is per frame in enhanced objects (functional groups); the rest is the file's.
     pixelInstance = { ...instance, RescaleSlope: header.RescaleSlope, RescaleIntercept: header.RescaleIntercept };
   }
-  const voxels = voxelsOf(sink);
-  if (!sink.ct && pixelInstance.PixelPaddingValue !== undefined) sink.padMask ??= new Uint8Array(voxels.length);
-  const transform = transformFor(pixelInstance, sink.kind, sink.ct ? CT_AIR_HU : 0);
-  // Read from disk straight into this slice: the stored words may already be the output values, or
-  // need only an offset (unsigned CT with integral intercept), done two words at a time.
-  if (samples.buffer === voxels.buffer && samples.byteOffset === voxels.byteOffset + k * sliceSize * voxels.BYTES_PER_ELEMENT) {
-    if (isIdentity(transform, sink.kind)) return;
-    if (offsetInPlace(samples as Uint16Array, transform)) return;
-  }
-  // Non-CT padding needs the padding positions: only the per-sample loop marks them.
-  const table = sink.padMask || samples instanceof Uint32Array ? undefined : valueTable(sink, transform, samples);
-  if (table) {
-    storeByTable(samples as Uint8Array | Uint16Array, voxels, k * sliceSize, table);
-    return;
-  }
-  if (storeSlice(samples, voxels, k * sliceSize, transform, sink.padMask)) sink.anyPadding = true;
-}
-
-/** True when 16-bit stored words equal their output values (int16 or uint16, no mask, padding or rescale). */
-function isIdentity(t: SliceTransform, kind: OutputKind): boolean {
-  const sameSign = kind === 'int16' ? t.signed : kind === 'uint16' && !t.signed;
-  return sameSign && t.bitsStored === 16 && t.shift === 0 && t.slope === 1 && t.intercept === 0 && t.padLo > t.padHi;
-}
-
-/** Adds a 16-bit pattern to both 16-bit lanes of each word, modulo 2^16 per lane (no carry across lanes). */
-function addToLanes(words: Int32Array, mask: number, value: number): number {
-  const add = ((value & 0xffff) * 0x10001) | 0;
-  const addLow = add & 0x7fff7fff;
-  const addTop = add & 0x80008000;
-  let any = 0;
-  for (let n = 0; n < words.length; n++) {
-    const w = words[n] & mask;
-    any |= w;
-    words[n] = ((w & 0x7fff7fff) + addLow) ^ ((w & 0x80008000) ^ addTop);
-  }
-  return any;
-}
-
-/**
- * out = (stored & mask) + intercept on 16-bit words in place, two per 32-bit word (SWAR), about
- * 2.5x faster than a table look-up per sample. For unsigned samples, slope 1 and no padding; the
- * lane-wise sum is exact when the slice's largest stored value (bounded by OR-ing every word, in the
- * same pass) plus the intercept fits the output type. When it does not, the addition is undone (the
- * samples keep only their masked bits, which the table path masks to anyway) and false is returned.
- * Hot loops on typed arrays, written by hand.
- */
-function offsetInPlace(samples: Uint16Array, t: SliceTransform): boolean {
-  if (t.signed || t.shift !== 0 || t.slope !== 1 || !Number.isInteger(t.intercept) || t.padLo <= t.padHi || t.bitsStored > 16 || t.intercept < t.clampLo) return false;
-  if (samples.length % 2 !== 0 || samples.byteOffset % 4 !== 0) return false;
-  const words = new Int32Array(samples.buffer, samples.byteOffset, samples.length / 2);
-  const laneMask = 2 ** t.bitsStored - 1;
-  const mask = (laneMask * 0x10001) | 0;
-  const any = addToLanes(words, mask, t.intercept);
-  if (((any & 0xffff) | (any >>> 16)) + t.intercept <= t.clampHi) return true;
-  addToLanes(words, -1, -t.intercept);
-  return false;
-}
-
-/**
- * The output value of every possible 8 or 16-bit stored word under one transform, made by storeSlice
- * itself over a ramp of all words, so both paths give identical values. Kept while consecutive frames
- * share the transform (a whole series usually); built only when a frame has enough samples to pay for it.
- */
-function valueTable(sink: VolumeSink, t: SliceTransform, samples: Uint8Array | Uint16Array): VoxelArray | undefined {
-  const words = samples instanceof Uint8Array ? 256 : 65536;
-  const key = `${words}|${sink.kind}|${t.bitsStored}|${t.shift}|${t.signed}|${t.slope}|${t.intercept}|${t.padLo}|${t.padHi}|${t.padOut}`;
-  if (sink.table?.key === key) return sink.table.values;
-  if (samples.length < words / 2) return undefined;
-  const ramp = words === 256 ? new Uint8Array(words) : new Uint16Array(words);
-  for (let n = 0; n < words; n++) ramp[n] = n;
-  const values = sink.kind === 'int16' ? new Int16Array(words) : sink.kind === 'uint16' ? new Uint16Array(words) : new Float32Array(words);
-  storeSlice(ramp, values, 0, t, undefined);
-  sink.table = { key, values };
-  return values;
-}
-
-/** Hot loop on typed arrays, written by hand: one table look-up per sample (samples may alias out). */
-function storeByTable(samples: Uint8Array | Uint16Array, out: VoxelArray, offset: number, table: VoxelArray): void {
-  for (let n = 0; n < samples.length; n++) out[offset + n] = table[samples[n]];
+  if (!sink.ct && pixelInstance.PixelPaddingValue !== undefined) padMaskOf(sink);
+  if (storeGreyscaleFrame(targetOf(sink), samples, k, pixelInstance)) sink.anyPadding = true;
 }
 
 const hostLittleEndian = endianness() === 'LE';
 
-/** Typed stored samples over a little-endian frame read from disk, colour interleaved. */
-function nativeSamples(bytes: Uint8Array, instance: DicomInstance): StoredSamples {
-  const samples: StoredSamples =
-    instance.BitsAllocated === 8 ? bytes : instance.BitsAllocated === 16 ? new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2) : new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-  return instance.SamplesPerPixel > 1 && instance.PlanarConfiguration === 1 ? planarToInterleaved(samples, instance.SamplesPerPixel) : samples;
-}
-
 /**
- * Uncompressed files: each frame is read from disk straight into its slice of the volume (16-bit
- * samples into a 16-bit volume, then rescaled in place) or into one frame-sized scratch buffer; the
- * file is never held whole. Returns false when the file no longer has the layout the scan saw.
+ * Uncompressed files on the main thread: each frame read from disk straight into its slice of the
+ * volume (16-bit greyscale into a 16-bit volume, then rescaled in place) or into one frame-sized
+ * scratch buffer; the file is never held whole. Returns false when the file no longer has the
+ * layout the scan saw.
  */
-async function loadNativeFile(sink: VolumeSink, task: FileTask): Promise<boolean> {
+function loadNativeFile(sink: VolumeSink, task: FileTask): boolean {
   const instance = task.frames[0].header;
-  const frameBytes = nativeFrameBytes(instance);
-  const inPlace = sink.kind !== 'float32' && !sink.colour && instance.BitsAllocated === 16 && instance.SamplesPerPixel === 1;
   // Frames are little endian on disk; a big-endian host (none that Node supports today) takes the slow path.
   if (!hostLittleEndian) return false;
-  let handle: FileHandle;
-  try {
-    handle = await open(task.path, 'r');
-  } catch (error) {
-    throw unreadable(error, task.path);
-  }
-  try {
-    // The scan's budget check proved the file holds these bytes, so the volume may be sized from its header.
-    const voxels = voxelsOf(sink);
-    let scratch: Uint8Array | undefined;
-    for (const [n, { k, frameIndex, header }] of task.frames.entries()) {
-      const sliceBytes = voxels.byteOffset + k * sink.sliceSize * voxels.BYTES_PER_ELEMENT;
-      const dest = inPlace ? new Uint8Array(voxels.buffer, sliceBytes, frameBytes) : (scratch ??= new Uint8Array(frameBytes));
-      if (!(await readNativeFrame(handle, instance, frameIndex, dest, n === 0))) return false;
-      const samples = inPlace ? new Uint16Array(voxels.buffer, sliceBytes, sink.sliceSize) : nativeSamples(dest, instance);
-      storeFrame(sink, samples, k, header, instance, instance.PhotometricInterpretation === 'RGB');
-    }
-    return true;
-  } finally {
-    await handle.close();
-  }
+  const inPlace = sink.kind !== 'float32' && !sink.colour && instance.BitsAllocated === 16 && instance.SamplesPerPixel === 1;
+  const planar = instance.SamplesPerPixel > 1 && instance.PlanarConfiguration === 1;
+  // The scan's budget check proved the file holds these bytes, so the volume may be sized from its header.
+  return readNativeFile(instance, task.frames, voxelsOf(sink), inPlace, (samples, { k, header }) => {
+    storeFrame(sink, planar ? planarToInterleaved(samples, instance.SamplesPerPixel) : samples, k, header, instance, instance.PhotometricInterpretation === 'RGB');
+  });
 }
 
 /** Any syntax: the file read whole (one at a time per worker), its header parsed again, frames decoded. */
@@ -703,13 +533,58 @@ async function loadDecodedFile(sink: VolumeSink, task: FileTask): Promise<void> 
 async function loadFile(sink: VolumeSink, task: FileTask): Promise<void> {
   const header = task.frames[0].header;
   try {
-    if (readsNativeFrames(header) && header.PhotometricInterpretation !== 'PALETTE COLOR' && (await loadNativeFile(sink, task))) return;
+    if (readsNativeFrames(header) && header.PhotometricInterpretation !== 'PALETTE COLOR' && loadNativeFile(sink, task)) return;
     await loadDecodedFile(sink, task);
   } catch (thrown) {
     if (thrown instanceof PolyradError) throw thrown;
     // Safety net: codecs and typed arrays throw plain errors on hostile data; callers get a typed one.
     throw new PolyradError('DICOM_DECODE_FAILED', `pixel data could not be decoded (${thrown instanceof Error ? thrown.message : String(thrown)})`, task.path);
   }
+}
+
+/** Files read at the same time on the main thread: enough to overlap disk waits with decoding, few enough to bound memory. */
+const LOAD_CONCURRENCY = 4;
+
+/** A few files in flight at a time; the first failure stops the rest. */
+async function loadOnMainThread(sink: VolumeSink, tasks: FileTask[]): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < tasks.length) {
+      try {
+        await loadFile(sink, tasks[next++]);
+      } catch (thrown) {
+        failed = true;
+        throw thrown;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, tasks.length) }, worker));
+}
+
+/** Uncompressed frames below this many stay on the main thread: starting reader threads costs more. */
+const MIN_THREADED_FRAMES = 16;
+
+/**
+ * Uncompressed greyscale files read by the main thread and the reader threads together, straight
+ * into the shared volume. Files that changed since the scan are then read again the slow way.
+ */
+async function loadThreaded(sink: VolumeSink, tasks: FileTask[]): Promise<void> {
+  const { kind, ct, sliceSize } = sink;
+  const padding = !ct && tasks.some((task) => task.frames[0].header.PixelPaddingValue !== undefined);
+  const target = { kind, ct, sliceSize, voxels: voxelsOf(sink), padMask: padding ? padMaskOf(sink) : sink.padMask };
+  let outcomes;
+  try {
+    outcomes = await runNativeReadJobInParallel({ target, tasks: tasks.map(nativeReadTask), control: new Int32Array(new SharedArrayBuffer(8)) });
+  } catch (thrown) {
+    // A reader thread could not start or died: every file is read again here (reading a file into its slices is repeatable).
+    if (thrown instanceof PolyradError && thrown.code === READER_FAILED) return loadOnMainThread(sink, tasks);
+    throw thrown;
+  }
+  const failure = outcomes.flatMap((outcome) => (outcome.failure ? [outcome.failure] : [])).sort((a, b) => a.task - b.task)[0];
+  if (failure) throw new PolyradError(failure.code, failure.message, failure.subject);
+  if (outcomes.some((outcome) => outcome.padded)) sink.anyPadding = true;
+  for (const index of outcomes.flatMap((outcome) => outcome.changed)) await loadFile(sink, tasks[index]);
 }
 
 /**
@@ -810,25 +685,29 @@ export async function loadVolume(series: DicomSeries | DicomInstance[]): Promise
   if (displayInverted) notes.push('MONOCHROME1: voxels keep the stored values (higher = darker on screen); invert for display only');
   const [nx, ny] = geometry.dimensions;
   // One slice per frame read; uneven spacing is resampled to geometry's slices afterwards.
-  const sink: VolumeSink = { reference, kind: colour || palette ? 'uint16' : outputKind(frames, ct), ct, colour, sliceSize: nx * ny, nz: plan.length, anyPadding: false };
 
   const tasks = fileTasks(plan);
-  // The first file alone: a compressed one sizes the volume only once a frame really decoded, so a
-  // lying header costs nothing; then a few files in flight at a time.
-  await loadFile(sink, tasks[0]);
-  let next = 1;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < tasks.length) {
-      try {
-        await loadFile(sink, tasks[next++]);
-      } catch (thrown) {
-        failed = true;
-        throw thrown;
-      }
-    }
+  // Uncompressed greyscale files go to the reader threads when there are enough of them to pay for it.
+  const threaded = hostLittleEndian && !colour && !palette ? tasks.slice(1).filter((task) => readsNativeFrames(task.frames[0].header)) : [];
+  const sink: VolumeSink = {
+    reference,
+    kind: colour || palette ? 'uint16' : outputKind(frames, ct),
+    ct,
+    colour,
+    sliceSize: nx * ny,
+    nz: plan.length,
+    shared: threaded.reduce((sum, task) => sum + task.frames.length, 0) >= MIN_THREADED_FRAMES,
+    anyPadding: false,
   };
-  await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, tasks.length - 1) }, worker));
+  // The first file alone: a compressed one sizes the volume only once a frame really decoded, so a
+  // lying header costs nothing.
+  await loadFile(sink, tasks[0]);
+  if (sink.shared) await loadThreaded(sink, threaded);
+  const inThreads = new Set(sink.shared ? threaded : []);
+  await loadOnMainThread(
+    sink,
+    tasks.slice(1).filter((task) => !inThreads.has(task)),
+  );
   let voxels = voxelsOf(sink);
   if (sink.padMask && sink.anyPadding) {
     const min = smallestValue(voxels, sink.padMask);

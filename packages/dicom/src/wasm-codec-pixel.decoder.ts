@@ -1,5 +1,5 @@
 import type { WasmCodecFactory, WasmCodecModule, WasmImageDecoder } from '@cornerstonejs/codec-shared';
-import { PolyradError } from '@polyrad/sdk';
+import { PolyradError } from '@polyrad/sdk/errors';
 import { parserErrorText } from './dicom-dataset.parser.js';
 import { encapsulatedFrame } from './jpeg-lossless-pixel.decoder.js';
 import { registerPixelDecoder, samplesPerFrame, type PixelDecoder, type PixelFrameRequest, type StoredSamples } from './pixel-decoder.registry.js';
