@@ -131,13 +131,16 @@ test('palette colour: indices go through the red, green and blue tables to lumin
   // Big endian and RLE encodings of the same image map to the same luminance.
   assertSameVoxels(us, await load(join(pd.path, 'OBXXXX1A_expb.dcm')), 'palette big endian');
   assertSameVoxels(us, await load(join(pd.path, 'OBXXXX1A_rle.dcm')), 'palette RLE');
-  // Segmented palettes are not supported: a typed error that says so, naming the file.
-  await assert.rejects(load(join(pd.path, 'gdcm-US-ALOKA-16.dcm')), (e: unknown) => {
-    assert.ok(e instanceof PolyradError && e.code === 'DICOM_UNSUPPORTED_PIXEL_FORMAT', String(e));
-    assert.match(e.message, /segmented/);
-    assert.ok(e.subject!.endsWith('gdcm-US-ALOKA-16.dcm'));
-    return true;
-  });
+  // A segmented palette (16-bit, linear and discrete segments), little and big endian. Reference RGB:
+  // pydicom's apply_color_lut (test_handler_util.py), an implementation independent of ours.
+  const seg = await load(join(pd.path, 'gdcm-US-ALOKA-16.dcm'));
+  assert.deepEqual(seg.geometry.dimensions, [640, 480, 1]);
+  const at = (row: number, column: number) => seg.voxels[column + row * 640];
+  for (const [row, column] of [[0, 0], [0, 320], [0, 639], [479, 0], [479, 639]]) assert.equal(at(row, column), lum(10280, 11565, 16705), `(${row}, ${column})`);
+  assert.equal(at(240, 0), 0);
+  assert.equal(at(240, 320), 257);
+  assert.equal(at(240, 639), 2313);
+  assertSameVoxels(seg, await load(join(pd.path, 'gdcm-US-ALOKA-16_big.dcm')), 'segmented palette big endian');
 });
 
 test('colour planes (PlanarConfiguration 1) and RLE colour give the same luminance as interleaved', { skip: pd.skip }, async () => {
