@@ -1,6 +1,7 @@
 import type { VoxelArray } from '@polyrad/sdk';
 import type { DicomInstance } from './dicom-instance.types.js';
 import type { StoredSamples } from './pixel-decoder.registry.js';
+import { inLaneScratch, LANE_SCRATCH_MAX_BYTES, laneScratch, offsetScratchLanes } from './lane-offset.simd.js';
 
 // Stored samples to output values (mask, sign, padding, modality rescale), with no I/O: the main
 // thread and the reader threads (native-read.worker.ts) run the same code. Imports only types, so a
@@ -21,6 +22,8 @@ export interface FrameTarget {
   padMask?: Uint8Array;
   /** The last stored-word-to-output table (see valueTable). */
   table?: { key: string; values: VoxelArray };
+  /** A frame read from disk, when too large for the SIMD scratch (see frameDestination). */
+  scratch?: Uint8Array;
 }
 
 /** HU given to padding (outside the reconstruction circle) in CT: air, so thresholds treat it as outside the body. */
@@ -115,38 +118,45 @@ function isIdentity(t: SliceTransform, kind: OutputKind): boolean {
   return sameSign && t.bitsStored === 16 && t.shift === 0 && t.slope === 1 && t.intercept === 0 && t.padLo > t.padHi;
 }
 
-/** Adds a 16-bit pattern to both 16-bit lanes of each word, modulo 2^16 per lane (no carry across lanes). */
-function addToLanes(words: Int32Array, mask: number, value: number): number {
-  const add = ((value & 0xffff) * 0x10001) | 0;
-  const addLow = add & 0x7fff7fff;
-  const addTop = add & 0x80008000;
-  let any = 0;
-  for (let n = 0; n < words.length; n++) {
-    const w = words[n] & mask;
-    any |= w;
-    words[n] = ((w & 0x7fff7fff) + addLow) ^ ((w & 0x80008000) ^ addTop);
-  }
-  return any;
+/**
+ * True when the output is the masked stored value plus an integral intercept: unsigned, unshifted,
+ * slope 1, no padding, and no result below the output type's range.
+ */
+function isOffset(t: SliceTransform): boolean {
+  return !t.signed && t.shift === 0 && t.slope === 1 && Number.isInteger(t.intercept) && t.padLo > t.padHi && t.bitsStored <= 16 && t.intercept >= t.clampLo;
 }
 
 /**
- * out = (stored & mask) + intercept on 16-bit words in place, two per 32-bit word (SWAR), about
- * 2.5x faster than a table look-up per sample. For unsigned samples, slope 1 and no padding; the
- * lane-wise sum is exact when the slice's largest stored value (bounded by OR-ing every word, in the
- * same pass) plus the intercept fits the output type. When it does not, the addition is undone (the
+ * out = (stored & mask) + intercept for a frame in this thread's SIMD scratch, copied to slice k.
+ * The SIMD sum wraps at 16 bits, so it stands only when the OR of all stored values (an upper bound
+ * of the largest) plus the intercept fits the output type; otherwise the addition is undone (the
  * samples keep only their masked bits, which the table path masks to anyway) and false is returned.
- * Hot loops on typed arrays, written by hand.
  */
-function offsetInPlace(samples: Uint16Array, t: SliceTransform): boolean {
-  if (t.signed || t.shift !== 0 || t.slope !== 1 || !Number.isInteger(t.intercept) || t.padLo <= t.padHi || t.bitsStored > 16 || t.intercept < t.clampLo) return false;
-  if (samples.length % 2 !== 0 || samples.byteOffset % 4 !== 0) return false;
-  const words = new Int32Array(samples.buffer, samples.byteOffset, samples.length / 2);
-  const laneMask = 2 ** t.bitsStored - 1;
-  const mask = (laneMask * 0x10001) | 0;
-  const any = addToLanes(words, mask, t.intercept);
-  if (((any & 0xffff) | (any >>> 16)) + t.intercept <= t.clampHi) return true;
-  addToLanes(words, -1, -t.intercept);
-  return false;
+function storeOffset(target: FrameTarget, samples: Uint16Array, k: number, t: SliceTransform): boolean {
+  const any = offsetScratchLanes(samples, 2 ** t.bitsStored - 1, t.intercept);
+  if (any + t.intercept > t.clampHi) {
+    offsetScratchLanes(samples, 0xffff, -t.intercept);
+    return false;
+  }
+  const { voxels } = target;
+  const values = voxels instanceof Int16Array ? new Int16Array(samples.buffer, samples.byteOffset, samples.length) : samples;
+  voxels.set(values, k * target.sliceSize);
+  return true;
+}
+
+/**
+ * Where to read a frame from disk: straight into slice k when its stored words already are the
+ * output values (16-bit greyscale, no rescale), else this thread's SIMD scratch frame, or for frames
+ * too large for it a JavaScript one kept on the target.
+ */
+export function frameDestination(target: FrameTarget, pixels: PixelEncoding, bitsAllocated: number, k: number, frameBytes: number): Uint8Array {
+  const { voxels, kind, sliceSize } = target;
+  if (kind !== 'float32' && bitsAllocated === 16 && frameBytes === sliceSize * 2 && isIdentity(transformFor(pixels, kind, target.ct ? CT_AIR_HU : 0), kind)) {
+    return new Uint8Array(voxels.buffer, voxels.byteOffset + k * frameBytes, frameBytes);
+  }
+  if (frameBytes <= LANE_SCRATCH_MAX_BYTES) return laneScratch(frameBytes);
+  if (target.scratch?.length !== frameBytes) target.scratch = new Uint8Array(frameBytes);
+  return target.scratch;
 }
 
 /**
@@ -174,18 +184,15 @@ function storeByTable(samples: Uint8Array | Uint16Array, out: VoxelArray, offset
 
 /**
  * Stores one greyscale frame's samples at slice k under the file's (or, for enhanced objects, the
- * frame's) pixel attributes. Samples read from disk straight into slice k are converted in place.
+ * frame's) pixel attributes, from wherever frameDestination put them.
  * Returns whether any padding was seen.
  */
 export function storeGreyscaleFrame(target: FrameTarget, samples: StoredSamples, k: number, pixels: PixelEncoding): boolean {
   const { voxels, sliceSize, kind } = target;
   const transform = transformFor(pixels, kind, target.ct ? CT_AIR_HU : 0);
-  // Read from disk straight into this slice: the stored words may already be the output values, or
-  // need only an offset (unsigned CT with integral intercept), done two words at a time.
-  if (samples.buffer === voxels.buffer && samples.byteOffset === voxels.byteOffset + k * sliceSize * voxels.BYTES_PER_ELEMENT) {
-    if (isIdentity(transform, kind)) return false;
-    if (offsetInPlace(samples as Uint16Array, transform)) return false;
-  }
+  // Read from disk straight into this slice because the stored words are the output values.
+  if (samples.buffer === voxels.buffer && samples.byteOffset === voxels.byteOffset + k * sliceSize * voxels.BYTES_PER_ELEMENT && isIdentity(transform, kind)) return false;
+  if (samples instanceof Uint16Array && kind !== 'float32' && inLaneScratch(samples) && isOffset(transform) && storeOffset(target, samples, k, transform)) return false;
   // Non-CT padding needs the padding positions: only the per-sample loop marks them.
   const table = target.padMask || samples instanceof Uint32Array ? undefined : valueTable(target, transform, samples);
   if (table) {

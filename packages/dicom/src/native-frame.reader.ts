@@ -1,6 +1,5 @@
 import { closeSync, openSync, readSync, readvSync } from 'node:fs';
 import { PolyradError } from '@polyrad/sdk/errors';
-import type { VoxelArray } from '@polyrad/sdk';
 import type { DicomInstance } from './dicom-instance.types.js';
 import type { StoredSamples } from './pixel-decoder.registry.js';
 import { unreadable } from './file-error.mapper.js';
@@ -101,12 +100,16 @@ function storedSamples(bytes: Uint8Array, bitsAllocated: number): StoredSamples 
 }
 
 /**
- * Reads an uncompressed file's frames and hands each to `store`: with `inPlace` (16-bit samples for a
- * 16-bit volume) straight into its slice of `voxels`, to be converted there; otherwise into one
- * frame-sized scratch buffer. The file is never held whole. Returns false when the file no longer
- * has the layout the scan saw.
+ * Reads an uncompressed file's frames, each into the buffer `destination` gives for it (its slice
+ * of the volume, or a scratch frame), and hands it to `store`. The file is never held whole. Returns
+ * false when the file no longer has the layout the scan saw.
  */
-export function readNativeFile<F extends FramePlace>(layout: NativeLayout, frames: F[], voxels: VoxelArray, inPlace: boolean, store: (samples: StoredSamples, frame: F) => void): boolean {
+export function readNativeFile<F extends FramePlace>(
+  layout: NativeLayout,
+  frames: F[],
+  destination: (frame: F, frameBytes: number) => Uint8Array,
+  store: (samples: StoredSamples, frame: F) => void,
+): boolean {
   const frameBytes = nativeFrameBytes(layout);
   let fd: number;
   try {
@@ -115,9 +118,8 @@ export function readNativeFile<F extends FramePlace>(layout: NativeLayout, frame
     throw unreadable(error, layout.path);
   }
   try {
-    let scratch: Uint8Array | undefined;
     for (const [n, frame] of frames.entries()) {
-      const dest = inPlace ? new Uint8Array(voxels.buffer, voxels.byteOffset + frame.k * frameBytes, frameBytes) : (scratch ??= new Uint8Array(frameBytes));
+      const dest = destination(frame, frameBytes);
       if (!readNativeFrame(fd, layout, frame.frameIndex, dest, n === 0)) return false;
       store(storedSamples(dest, layout.BitsAllocated), frame);
     }

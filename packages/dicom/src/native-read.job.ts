@@ -1,6 +1,6 @@
 import { PolyradError } from '@polyrad/sdk/errors';
 import type { DicomInstance } from './dicom-instance.types.js';
-import { storeGreyscaleFrame, type FrameTarget, type PixelEncoding } from './frame-store.js';
+import { frameDestination, storeGreyscaleFrame, type FrameTarget, type PixelEncoding } from './frame-store.js';
 import { readNativeFile, type FileTask, type FramePlace, type NativeLayout } from './native-frame.reader.js';
 
 /** One uncompressed greyscale file for a reader thread: only the attributes reading it needs, so thousands stay small. */
@@ -41,7 +41,7 @@ export function nativeReadTask(task: FileTask): NativeReadTask {
  * next task to take and [1] is set once any thread has failed, so the others stop early.
  */
 export interface NativeReadJob {
-  target: Omit<FrameTarget, 'table'>;
+  target: Omit<FrameTarget, 'table' | 'scratch'>;
   tasks: NativeReadTask[];
   control: Int32Array;
 }
@@ -60,7 +60,6 @@ export interface NativeReadOutcome {
 export function runNativeReadJob(job: NativeReadJob): NativeReadOutcome {
   const target: FrameTarget = { ...job.target };
   const outcome: NativeReadOutcome = { changed: [], padded: false };
-  const inPlace = target.kind !== 'float32';
   for (;;) {
     if (Atomics.load(job.control, 1) !== 0) break;
     const index = Atomics.add(job.control, 0, 1);
@@ -68,10 +67,13 @@ export function runNativeReadJob(job: NativeReadJob): NativeReadOutcome {
     const task = job.tasks[index];
     try {
       const { file } = task;
-      const same = readNativeFile(file, task.frames, target.voxels, inPlace && file.BitsAllocated === 16, (samples, frame) => {
+      // Rescale is per frame in enhanced objects (functional groups); the rest is the file's.
+      const pixelsOf = (frame: NativeReadTask['frames'][number]): PixelEncoding =>
+        frame.RescaleSlope === file.RescaleSlope && frame.RescaleIntercept === file.RescaleIntercept ? file : { ...file, RescaleSlope: frame.RescaleSlope, RescaleIntercept: frame.RescaleIntercept };
+      const destination = (frame: NativeReadTask['frames'][number], frameBytes: number) => frameDestination(target, pixelsOf(frame), file.BitsAllocated, frame.k, frameBytes);
+      const same = readNativeFile(file, task.frames, destination, (samples, frame) => {
         if (samples.length !== target.sliceSize) throw new PolyradError('DICOM_DECODE_FAILED', `read ${samples.length} samples, expected ${file.Columns}x${file.Rows}`, file.path);
-        const pixels = frame.RescaleSlope === file.RescaleSlope && frame.RescaleIntercept === file.RescaleIntercept ? file : { ...file, RescaleSlope: frame.RescaleSlope, RescaleIntercept: frame.RescaleIntercept };
-        if (storeGreyscaleFrame(target, samples, frame.k, pixels)) outcome.padded = true;
+        if (storeGreyscaleFrame(target, samples, frame.k, pixelsOf(frame))) outcome.padded = true;
       });
       if (!same) outcome.changed.push(index);
     } catch (thrown) {

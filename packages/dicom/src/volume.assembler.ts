@@ -5,7 +5,7 @@ import type { DicomInstance, DicomSeries } from './dicom-instance.types.js';
 import { parseDataSet } from './dicom-dataset.parser.js';
 import { instanceFromDataSet, readFilePrefix, readWholeFile } from './dicom-file.reader.js';
 import { readNativeFile, readsNativeFrames, type FileTask } from './native-frame.reader.js';
-import { CT_AIR_HU, storeGreyscaleFrame, type FrameTarget, type OutputKind } from './frame-store.js';
+import { CT_AIR_HU, frameDestination, storeGreyscaleFrame, type FrameTarget, type OutputKind } from './frame-store.js';
 import { READER_FAILED, runNativeReadJobInParallel } from './native-read.pool.js';
 import { nativeReadTask } from './native-read.job.js';
 import { applyPalette, paletteLuminance, type PaletteLuminance } from './palette-color.mapper.js';
@@ -492,19 +492,19 @@ function storeFrame(sink: VolumeSink, samples: StoredSamples, k: number, header:
 const hostLittleEndian = endianness() === 'LE';
 
 /**
- * Uncompressed files on the main thread: each frame read from disk straight into its slice of the
- * volume (16-bit greyscale into a 16-bit volume, then rescaled in place) or into one frame-sized
- * scratch buffer; the file is never held whole. Returns false when the file no longer has the
- * layout the scan saw.
+ * Uncompressed files on the main thread, one frame at a time (see frameDestination); the file is
+ * never held whole. Returns false when the file no longer has the layout the scan saw.
  */
 function loadNativeFile(sink: VolumeSink, task: FileTask): boolean {
   const instance = task.frames[0].header;
   // Frames are little endian on disk; a big-endian host (none that Node supports today) takes the slow path.
   if (!hostLittleEndian) return false;
-  const inPlace = sink.kind !== 'float32' && !sink.colour && instance.BitsAllocated === 16 && instance.SamplesPerPixel === 1;
   const planar = instance.SamplesPerPixel > 1 && instance.PlanarConfiguration === 1;
   // The scan's budget check proved the file holds these bytes, so the volume may be sized from its header.
-  return readNativeFile(instance, task.frames, voxelsOf(sink), inPlace, (samples, { k, header }) => {
+  const target = targetOf(sink);
+  const destination = ({ k, header }: FileTask['frames'][number], frameBytes: number) =>
+    frameDestination(target, header, instance.BitsAllocated, k, frameBytes);
+  return readNativeFile(instance, task.frames, destination, (samples, { k, header }) => {
     storeFrame(sink, planar ? planarToInterleaved(samples, instance.SamplesPerPixel) : samples, k, header, instance, instance.PhotometricInterpretation === 'RGB');
   });
 }
