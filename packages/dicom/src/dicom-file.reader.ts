@@ -7,6 +7,7 @@ import type { DicomInstance } from './dicom-instance.types.js';
 import { elementPastEnd, parseDataSet, type ParsedDataSet } from './dicom-dataset.parser.js';
 import { TransferSyntax } from './transfer-syntax.names.js';
 import { unreadable } from './file-error.mapper.js';
+import { readModalityLut } from './modality-lut.reader.js';
 
 export const DICOMDIR_SOP_CLASS_UID = '1.2.840.10008.1.3.10';
 
@@ -114,6 +115,7 @@ export function instanceFromDataSet(path: string, fileSize: number, parsed: Pars
     RescaleSlope: number(ds, 'x00281053') ?? 1,
     RescaleIntercept: number(ds, 'x00281052') ?? 0,
     RescaleType: text(ds, 'x00281054'),
+    ModalityLUTSequence: readModalityLut(ds, PixelRepresentation === 1, path),
     PixelPaddingValue: usOrSs(ds, 'x00280120', PixelRepresentation === 1),
     PixelPaddingRangeLimit: usOrSs(ds, 'x00280121', PixelRepresentation === 1),
     NumberOfFrames: number(ds, 'x00280008') ?? 1,

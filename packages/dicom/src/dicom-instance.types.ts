@@ -67,6 +67,8 @@ export interface DicomInstance {
   /** 0 when absent. */
   RescaleIntercept: number;
   RescaleType: string;
+  /** Modality LUT Sequence (0028,3000): when present it replaces the rescale. */
+  ModalityLUTSequence?: ModalityLut;
   /** Interpreted with PixelRepresentation: LIDC's 63536 (0xF830) with signed pixels reads as -2000. */
   PixelPaddingValue?: number;
   PixelPaddingRangeLimit?: number;
@@ -112,4 +114,13 @@ export interface RejectedInput {
 export interface DicomScanResult {
   instances: DicomInstance[];
   rejected: RejectedInput[];
+}
+
+/** The one item of a Modality LUT Sequence (PS3.3 C.11.1), its 16-bit table read out. */
+export interface ModalityLut {
+  /** [entries, first stored value mapped (signed with PixelRepresentation 1), bits per entry]. */
+  LUTDescriptor: [number, number, number];
+  LUTData: Uint16Array;
+  /** What the output means: HU, OD, US (unspecified)... */
+  ModalityLUTType: string;
 }

@@ -10,7 +10,7 @@ import { inLaneScratch, LANE_SCRATCH_MAX_BYTES, laneScratch, offsetScratchLanes 
 export type OutputKind = 'int16' | 'uint16' | 'float32';
 
 /** The attributes that turn stored samples into values (a reader thread is sent only these). */
-export type PixelEncoding = Pick<DicomInstance, 'BitsStored' | 'HighBit' | 'PixelRepresentation' | 'RescaleSlope' | 'RescaleIntercept' | 'PixelPaddingValue' | 'PixelPaddingRangeLimit'>;
+export type PixelEncoding = Pick<DicomInstance, 'BitsStored' | 'HighBit' | 'PixelRepresentation' | 'RescaleSlope' | 'RescaleIntercept' | 'ModalityLUTSequence' | 'PixelPaddingValue' | 'PixelPaddingRangeLimit'>;
 
 /** Where frames are stored: the volume being filled, one slice per frame. */
 export interface FrameTarget {
@@ -41,6 +41,8 @@ export interface SliceTransform {
   padOut: number;
   clampLo: number;
   clampHi: number;
+  /** A Modality LUT: stored value v maps to data[v - first], clamped to the table's ends (PS3.3 C.11.1). */
+  lut?: { first: number; data: Uint16Array };
 }
 
 /** Stored value of a 16/8-bit padding pattern, read the same way the pixels are. */
@@ -75,6 +77,7 @@ export function transformFor(instance: PixelEncoding, kind: OutputKind, padOut: 
     padOut,
     clampLo,
     clampHi,
+    lut: instance.ModalityLUTSequence && { first: instance.ModalityLUTSequence.LUTDescriptor[1], data: instance.ModalityLUTSequence.LUTData },
   };
 }
 
@@ -83,7 +86,8 @@ export function transformFor(instance: PixelEncoding, kind: OutputKind, padOut: 
  * Returns whether any padding was seen (marked in padMask when given).
  */
 export function storeSlice(samples: StoredSamples, out: VoxelArray, offset: number, t: SliceTransform, padMask: Uint8Array | undefined): boolean {
-  const { bitsStored, shift, signed, slope, intercept, padLo, padHi, padOut, clampLo, clampHi } = t;
+  const { bitsStored, shift, signed, slope, intercept, padLo, padHi, padOut, clampLo, clampHi, lut } = t;
+  const last = lut ? lut.data.length - 1 : 0;
   const full = bitsStored >= 32;
   const mask = full ? 0 : 2 ** bitsStored - 1;
   const range = 2 ** bitsStored;
@@ -104,7 +108,13 @@ export function storeSlice(samples: StoredSamples, out: VoxelArray, offset: numb
       if (padMask) padMask[offset + n] = 1;
       continue;
     }
-    let r = v * slope + intercept;
+    let r: number;
+    if (lut) {
+      const index = v - lut.first;
+      r = lut.data[index < 0 ? 0 : index > last ? last : index];
+    } else {
+      r = v * slope + intercept;
+    }
     if (r < clampLo) r = clampLo;
     else if (r > clampHi) r = clampHi;
     out[offset + n] = r;
@@ -115,7 +125,7 @@ export function storeSlice(samples: StoredSamples, out: VoxelArray, offset: numb
 /** True when 16-bit stored words equal their output values (int16 or uint16, no mask, padding or rescale). */
 function isIdentity(t: SliceTransform, kind: OutputKind): boolean {
   const sameSign = kind === 'int16' ? t.signed : kind === 'uint16' && !t.signed;
-  return sameSign && t.bitsStored === 16 && t.shift === 0 && t.slope === 1 && t.intercept === 0 && t.padLo > t.padHi;
+  return sameSign && !t.lut && t.bitsStored === 16 && t.shift === 0 && t.slope === 1 && t.intercept === 0 && t.padLo > t.padHi;
 }
 
 /**
@@ -123,7 +133,7 @@ function isIdentity(t: SliceTransform, kind: OutputKind): boolean {
  * slope 1, no padding, and no result below the output type's range.
  */
 function isOffset(t: SliceTransform): boolean {
-  return !t.signed && t.shift === 0 && t.slope === 1 && Number.isInteger(t.intercept) && t.padLo > t.padHi && t.bitsStored <= 16 && t.intercept >= t.clampLo;
+  return !t.signed && !t.lut && t.shift === 0 && t.slope === 1 && Number.isInteger(t.intercept) && t.padLo > t.padHi && t.bitsStored <= 16 && t.intercept >= t.clampLo;
 }
 
 /**
@@ -159,6 +169,16 @@ export function frameDestination(target: FrameTarget, pixels: PixelEncoding, bit
   return target.scratch;
 }
 
+const lutIds = new WeakMap<Uint16Array, number>();
+let lastLutId = 0;
+
+/** An identity for a Modality LUT's table, so a cached value table is not reused across different LUTs. */
+function lutId(data: Uint16Array): number {
+  let id = lutIds.get(data);
+  if (id === undefined) lutIds.set(data, (id = ++lastLutId));
+  return id;
+}
+
 /**
  * The output value of every possible 8 or 16-bit stored word under one transform, made by storeSlice
  * itself over a ramp of all words, so both paths give identical values. Kept while consecutive frames
@@ -166,7 +186,7 @@ export function frameDestination(target: FrameTarget, pixels: PixelEncoding, bit
  */
 function valueTable(sink: FrameTarget, t: SliceTransform, samples: Uint8Array | Uint16Array): VoxelArray | undefined {
   const words = samples instanceof Uint8Array ? 256 : 65536;
-  const key = `${words}|${sink.kind}|${t.bitsStored}|${t.shift}|${t.signed}|${t.slope}|${t.intercept}|${t.padLo}|${t.padHi}|${t.padOut}`;
+  const key = `${words}|${sink.kind}|${t.bitsStored}|${t.shift}|${t.signed}|${t.slope}|${t.intercept}|${t.padLo}|${t.padHi}|${t.padOut}|${t.lut ? lutId(t.lut.data) : ''}`;
   if (sink.table?.key === key) return sink.table.values;
   if (samples.length < words / 2) return undefined;
   const ramp = words === 256 ? new Uint8Array(words) : new Uint16Array(words);

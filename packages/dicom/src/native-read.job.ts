@@ -30,6 +30,7 @@ export function nativeReadTask(task: FileTask): NativeReadTask {
       RescaleIntercept: i.RescaleIntercept,
       PixelPaddingValue: i.PixelPaddingValue,
       PixelPaddingRangeLimit: i.PixelPaddingRangeLimit,
+      ModalityLUTSequence: i.ModalityLUTSequence,
     },
     frames: task.frames.map(({ k, frameIndex, header }) => ({ k, frameIndex, RescaleSlope: header.RescaleSlope, RescaleIntercept: header.RescaleIntercept })),
   };

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PolyradError } from '@polyrad/sdk';
 import { readDicomHeader } from './dicom-file.reader.js';
@@ -141,6 +143,37 @@ test('palette colour: indices go through the red, green and blue tables to lumin
   assert.equal(at(240, 320), 257);
   assert.equal(at(240, 639), 2313);
   assertSameVoxels(seg, await load(join(pd.path, 'gdcm-US-ALOKA-16_big.dcm')), 'segmented palette big endian');
+});
+
+test('a Modality LUT Sequence maps stored values through its table; one that contradicts its descriptor is refused', { skip: pd.skip }, async () => {
+  const path = join(pd.path, 'mlut_18.dcm');
+  const volume = await load(path);
+  assert.ok(volume.voxels instanceof Uint16Array);
+  assert.ok(volume.notes.some((n) => n.includes('Modality LUT Sequence applied (4096 entries)')));
+  // Reference: pydicom's apply_modality_lut on this file (test_handler_util.py), 12-bit signed stored values.
+  const at = (row: number, column: number) => volume.voxels[column + row * 512];
+  const rowAt = (row: number) => [50, 51, 52, 53, 54].map((column) => at(row, column));
+  assert.deepEqual(rowAt(0), [32759, 32759, 49147, 49147, 32759]);
+  assert.deepEqual(rowAt(50), [65535, 0, 0, 65535, 65535]);
+  assert.deepEqual(rowAt(100), [65535, 0, 0, 0, 65535]);
+  assert.deepEqual([at(185, 340), at(185, 385), at(228, 385), at(291, 385)], [39321, 45867, 52428, 58974]);
+  // The LUT Descriptor rewritten to claim 8192 entries, more than the LUT Data holds.
+  const bytes = readFileSync(path);
+  const descriptor = bytes.indexOf(Buffer.from([0x28, 0x00, 0x02, 0x30, 0x53, 0x53, 0x06, 0x00]));
+  assert.ok(descriptor > 0);
+  bytes.writeUInt16LE(8192, descriptor + 8);
+  const dir = await mkdtemp(join(tmpdir(), 'polyrad-mlut-'));
+  try {
+    await writeFile(join(dir, 'bad-lut.dcm'), bytes);
+    await assert.rejects(load(join(dir, 'bad-lut.dcm')), (e: unknown) => {
+      assert.ok(e instanceof PolyradError && e.code === 'DICOM_INVALID_ATTRIBUTE', String(e));
+      assert.match(e.message, /Modality LUT Sequence \(0028,3000\) LUT Data holds 8192 bytes for 8192 16-bit entries/);
+      assert.ok(e.subject!.endsWith('bad-lut.dcm'));
+      return true;
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('colour planes (PlanarConfiguration 1) and RLE colour give the same luminance as interleaved', { skip: pd.skip }, async () => {

@@ -275,12 +275,20 @@ function checkPixelFormat(instance: DicomInstance, reference: DicomInstance): vo
 
 /** Int16 HU for CT with integral rescale (HU beyond the Int16 range do not occur in tissue); else the smallest exact type. */
 function outputKind(instances: DicomInstance[], ct: boolean): OutputKind {
-  const integral = instances.every((i) => Number.isInteger(i.RescaleSlope) && Number.isInteger(i.RescaleIntercept));
+  // A Modality LUT replaces the rescale: its 16-bit entries are the output values.
+  const integral = instances.every((i) => i.ModalityLUTSequence || (Number.isInteger(i.RescaleSlope) && Number.isInteger(i.RescaleIntercept)));
   if (!integral) return 'float32';
-  if (ct) return 'int16';
+  if (ct && !instances.some((i) => i.ModalityLUTSequence)) return 'int16';
   let min = Infinity;
   let max = -Infinity;
   for (const i of instances) {
+    if (i.ModalityLUTSequence) {
+      for (const v of i.ModalityLUTSequence.LUTData) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      continue;
+    }
     const lo = i.PixelRepresentation === 1 ? -(2 ** (i.BitsStored - 1)) : 0;
     const hi = i.PixelRepresentation === 1 ? 2 ** (i.BitsStored - 1) - 1 : 2 ** i.BitsStored - 1;
     for (const v of [lo * i.RescaleSlope + i.RescaleIntercept, hi * i.RescaleSlope + i.RescaleIntercept]) {
@@ -477,10 +485,10 @@ function storeFrame(sink: VolumeSink, samples: StoredSamples, k: number, header:
   let pixelInstance: DicomInstance;
   if (palette) {
     samples = applyPalette(samples, palette, instance);
-    pixelInstance = { ...instance, BitsStored: 16, HighBit: 15, PixelRepresentation: 0, RescaleSlope: 1, RescaleIntercept: 0, PixelPaddingValue: undefined };
+    pixelInstance = { ...instance, BitsStored: 16, HighBit: 15, PixelRepresentation: 0, RescaleSlope: 1, RescaleIntercept: 0, ModalityLUTSequence: undefined, PixelPaddingValue: undefined };
   } else if (sink.colour) {
     samples = luminance(samples, rgb);
-    pixelInstance = { ...instance, RescaleSlope: 1, RescaleIntercept: 0, PixelPaddingValue: undefined };
+    pixelInstance = { ...instance, RescaleSlope: 1, RescaleIntercept: 0, ModalityLUTSequence: undefined, PixelPaddingValue: undefined };
   } else {
     // Rescale is per frame in enhanced objects (functional groups); the rest is the file's.
     pixelInstance = { ...instance, RescaleSlope: header.RescaleSlope, RescaleIntercept: header.RescaleIntercept };
@@ -722,6 +730,8 @@ export async function loadVolume(series: DicomSeries | DicomInstance[]): Promise
     );
   }
   if (resampleAt) voxels = resampleAlongK(voxels, sink.sliceSize, resampleAt, geometry.spacing[2], geometry.dimensions[2]);
-  const unit = colour || palette ? 'luminance' : ct ? 'HU' : reference.RescaleType || 'unspecified';
+  const lutType = reference.ModalityLUTSequence?.ModalityLUTType;
+  const unit = colour || palette ? 'luminance' : ct ? 'HU' : (lutType === 'US' ? '' : lutType) || reference.RescaleType || 'unspecified';
+  if (reference.ModalityLUTSequence) notes.push(`Modality LUT Sequence applied (${reference.ModalityLUTSequence.LUTDescriptor[0]} entries) instead of a rescale`);
   return { geometry, voxels, unit, frameAxis: time ? 'time' : 'space', displayInverted, notes };
 }
