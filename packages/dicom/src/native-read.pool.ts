@@ -6,10 +6,21 @@ import { runNativeReadJob, type NativeReadJob, type NativeReadOutcome } from './
 // Reading uncompressed files is page faults (the new volume), copies and a conversion per voxel,
 // all on one core when done from the main thread. Reader threads share that work through shared
 // memory. They start on first use (about 30 ms), stay for the next series and stop when idle,
-// so a long-running server does not keep their memory (about 7 MB each).
+// so a long-running server does not keep their memory (about 10 MB each).
 
-/** Threads beside the main one: one fewer than the cores, at most three (disks rarely feed more). */
-const READER_THREADS = Math.max(0, Math.min(availableParallelism(), 4) - 1);
+/** Threads beside the main one at most: one fewer than the cores, at most three (disks rarely feed more). */
+const MAX_READER_THREADS = Math.max(0, Math.min(availableParallelism(), 4) - 1);
+
+/**
+ * Volume bytes per reader thread: a thread costs about 10 MB, so a small volume gets one and only
+ * volumes several times larger get more; loading stays within 1.5x the volume's own memory.
+ */
+const VOLUME_BYTES_PER_READER = 256 * 1024 * 1024;
+
+/** How many reader threads a volume of this size is worth. */
+export function readerThreadsFor(volumeBytes: number): number {
+  return Math.min(MAX_READER_THREADS, Math.max(1, Math.floor(volumeBytes / VOLUME_BYTES_PER_READER)));
+}
 const IDLE_STOP_MS = 10_000;
 
 /** The code a job rejects with when a reader thread is lost; the caller reads the files itself. */
@@ -39,9 +50,9 @@ function failAll(error: Error): void {
   pending.clear();
 }
 
-function startReaders(): Worker[] {
-  if (readers.length === READER_THREADS) return readers;
-  readers = Array.from({ length: READER_THREADS }, () => {
+/** At least `count` reader threads, started as needed; returns the first `count`. */
+function startReaders(count: number): Worker[] {
+  const more = Array.from({ length: Math.max(0, count - readers.length) }, () => {
     const reader = new Worker(new URL('./native-read.worker.js', import.meta.url), {
       // Not the parent's flags (--input-type, --expose-gc ...): they may not apply to a worker file.
       execArgv: [],
@@ -63,7 +74,8 @@ function startReaders(): Worker[] {
     });
     return reader;
   });
-  return readers;
+  readers = [...readers, ...more];
+  return readers.slice(0, count);
 }
 
 /**
@@ -72,7 +84,7 @@ function startReaders(): Worker[] {
  */
 export async function runNativeReadJobInParallel(job: NativeReadJob): Promise<NativeReadOutcome[]> {
   clearTimeout(idleTimer);
-  const threads = startReaders();
+  const threads = startReaders(readerThreadsFor(job.target.voxels.byteLength));
   const id = nextId++;
   const others = new Promise<NativeReadOutcome[]>((resolve, reject) => {
     if (threads.length === 0) return resolve([]);
