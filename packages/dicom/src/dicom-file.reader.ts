@@ -8,6 +8,8 @@ import { elementPastEnd, parseDataSet, type ParsedDataSet } from './dicom-datase
 import { TransferSyntax } from './transfer-syntax.names.js';
 import { unreadable } from './file-error.mapper.js';
 import { readModalityLut } from './modality-lut.reader.js';
+import { fixed, number, numbers, text } from './dicom-values.reader.js';
+import { frameAttributes, frameStacks } from './enhanced-frames.reader.js';
 
 export const DICOMDIR_SOP_CLASS_UID = '1.2.840.10008.1.3.10';
 
@@ -19,30 +21,11 @@ export interface ReadDicomHeaderOptions {
 // Headers are almost always well inside this; larger ones are read again with a longer prefix.
 const HEADER_FIRST_READ_BYTES = 16 * 1024;
 
-export function text(ds: DataSet, tag: string): string {
-  // UI values are padded with NUL; everything else with spaces (trimmed by dicom-parser).
-  return (ds.string(tag) ?? '').replace(/\0/g, '').trim();
-}
-
-export function numbers(ds: DataSet, tag: string): number[] | undefined {
-  const value = text(ds, tag);
-  if (!value) return undefined;
-  const parsed = value.split('\\').map((v) => (v.trim() === '' ? NaN : Number(v)));
-  return parsed.every(Number.isFinite) ? parsed : undefined;
-}
-
-export function number(ds: DataSet, tag: string): number | undefined {
-  return numbers(ds, tag)?.[0];
-}
-
 /** Two spacings that can be used as distances: finite and positive; anything else reads as absent. */
 function positivePair(values: number[] | undefined): [number, number] | undefined {
   return values && values.length === 2 && values[0] > 0 && values[1] > 0 ? (values as [number, number]) : undefined;
 }
 
-export function fixed(values: number[] | undefined, count: number): number[] | undefined {
-  return values && values.length === count ? values : undefined;
-}
 
 function us(ds: DataSet, tag: string): number | undefined {
   const element = ds.elements[tag];
@@ -266,9 +249,26 @@ export async function parseDicomFileHeader(filePath: string): Promise<{ parsed: 
  * not decoded. Throws PolyradError (subject = the file) for empty, non-DICOM, truncated or corrupt
  * files, and for files without pixel data unless `requirePixelData` is false.
  */
+/**
+ * Several stacks in one enhanced file (a three-plane localizer, axial and sagittal MR), noted at scan
+ * time, where the functional groups are parsed anyway, so groupSeries can split them. Only a hint:
+ * groups that cannot be read give none here and a typed error when the file is loaded.
+ */
+function stacksOf(instance: DicomInstance, parsed: ParsedDataSet): DicomInstance['stacks'] {
+  try {
+    const attributes = frameAttributes(parsed.dataSet, instance.NumberOfFrames);
+    const stacks = attributes?.every((a) => a.ImagePositionPatient) ? frameStacks(attributes, instance.ImageOrientationPatient) : [];
+    return stacks.length > 1 ? stacks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function readDicomHeader(filePath: string, options: ReadDicomHeaderOptions = {}): Promise<DicomInstance> {
   const { parsed, fileSize, path } = await parseDicomFileHeader(filePath);
   const instance = instanceFromDataSet(path, fileSize, parsed);
+  const stacks = instance.NumberOfFrames > 1 ? stacksOf(instance, parsed) : undefined;
+  if (stacks) instance.stacks = stacks;
   if (options.requirePixelData ?? true) {
     if (instance.MediaStorageSOPClassUID === DICOMDIR_SOP_CLASS_UID) {
       throw new PolyradError('DICOM_DICOMDIR', 'is a DICOMDIR (an index of other files), not an image; its folder is read instead', path);

@@ -67,6 +67,10 @@ export interface DicomInstance {
   /** 0 when absent. */
   RescaleIntercept: number;
   RescaleType: string;
+  /** Set by the scan on an enhanced multi-frame file that holds several stacks; groupSeries splits it. */
+  stacks?: FrameStack[];
+  /** One stack of such a file, analysed as its own series: its frames, and the series it came from. */
+  stack?: FrameStack & { of: number; sourceSeriesInstanceUID: string };
   /** Modality LUT Sequence (0028,3000): when present it replaces the rescale. */
   ModalityLUTSequence?: ModalityLut;
   /** Interpreted with PixelRepresentation: LIDC's 63536 (0xF830) with signed pixels reads as -2000. */
@@ -96,7 +100,7 @@ export interface DicomSeries {
   Modality: string;
   SeriesNumber?: number;
   SeriesDescription: string;
-  /** True when the UIDs above were made up because the files' own were empty. */
+  /** True when the UIDs above were made up: the files left them empty, or the series is one stack of a multi-stack file. */
   syntheticUids: boolean;
   /** Sorted by path for a stable order; loadVolume sorts them in space. */
   instances: DicomInstance[];
@@ -123,4 +127,10 @@ export interface ModalityLut {
   LUTData: Uint16Array;
   /** What the output means: HU, OD, US (unspecified)... */
   ModalityLUTType: string;
+}
+
+/** One stack of parallel frames in a multi-frame file: what tells it apart, and its frame indices. */
+export interface FrameStack {
+  label: string;
+  frames: number[];
 }

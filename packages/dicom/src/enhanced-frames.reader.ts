@@ -1,7 +1,7 @@
 import type { DataSet } from 'dicom-parser';
 import type { Vec3 } from '@polyrad/sdk';
-import type { DicomInstance } from './dicom-instance.types.js';
-import { fixed, number, numbers, text } from './dicom-file.reader.js';
+import type { DicomInstance, FrameStack } from './dicom-instance.types.js';
+import { fixed, number, numbers, text } from './dicom-values.reader.js';
 
 /** What the functional groups (PS3.3 C.7.6.16) say about one frame of a multi-frame image. */
 export interface FrameAttributes {
@@ -63,4 +63,23 @@ export function frameAttributes(ds: DataSet, frames: number): FrameAttributes[] 
     });
   }
   return result;
+}
+
+/**
+ * The file's frames grouped into stacks of parallel slices: by StackID (0020,9056) and orientation,
+ * e.g. a three-plane localizer or an MR with axial and sagittal stacks. One stack for most files.
+ */
+export function frameStacks(attributes: FrameAttributes[], fileOrientation: DicomInstance['ImageOrientationPatient']): FrameStack[] {
+  const orientationOf = (a: FrameAttributes) => (a.ImageOrientationPatient ?? fileOrientation)?.map((v) => v.toFixed(2)).join('\\') ?? '';
+  const stackIds = new Set(attributes.map((a) => a.StackID ?? ''));
+  const orientations = new Set(attributes.map(orientationOf));
+  const byKey = new Map<string, FrameStack>();
+  for (const [f, a] of attributes.entries()) {
+    const parts = [stackIds.size > 1 ? `StackID ${a.StackID || '(none)'}` : '', orientations.size > 1 ? `orientation ${orientationOf(a) || '(none)'}` : ''];
+    const label = parts.filter(Boolean).join(', ') || 'the only stack';
+    let stack = byKey.get(label);
+    if (!stack) byKey.set(label, (stack = { label, frames: [] }));
+    stack.frames.push(f);
+  }
+  return [...byKey.values()];
 }

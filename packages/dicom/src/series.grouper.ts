@@ -36,13 +36,29 @@ function syntheticStudyText(instance: DicomInstance): string {
 }
 
 /**
+ * An enhanced file holding several stacks becomes one instance per stack, each in a series of its
+ * own (a generated UID, and the stack in its description): one volume is one stack of parallel slices.
+ */
+function splitStacks(instance: DicomInstance): DicomInstance[] {
+  const { stacks } = instance;
+  if (!stacks || stacks.length < 2) return [instance];
+  return stacks.map((stack) => ({
+    ...instance,
+    stacks: undefined,
+    stack: { ...stack, of: stacks.length, sourceSeriesInstanceUID: instance.SeriesInstanceUID },
+    SeriesInstanceUID: uidFromText(`stack:${instance.SeriesInstanceUID || syntheticSeriesText(instance)}|${stack.label}`),
+    SeriesDescription: `${instance.SeriesDescription} [${stack.label}]`.trim(),
+  }));
+}
+
+/**
  * Groups instances into series by StudyInstanceUID + SeriesInstanceUID. When a file leaves those UIDs
  * empty, a stable synthetic UID is made from its folder, patient, study date and series attributes,
  * and the series says so in `warnings`. Duplicate SOPInstanceUIDs keep the first file only.
  */
 export function groupSeries(instances: DicomInstance[]): DicomSeries[] {
   const groups = new Map<string, DicomSeries>();
-  const sorted = [...instances].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const sorted = instances.flatMap(splitStacks).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const instance of sorted) {
     const syntheticStudy = !instance.StudyInstanceUID;
     const syntheticSeries = !instance.SeriesInstanceUID;
@@ -62,6 +78,13 @@ export function groupSeries(instances: DicomInstance[]): DicomSeries[] {
         instances: [],
         warnings: [],
       };
+      if (instance.stack) {
+        const { label, frames, of, sourceSeriesInstanceUID } = instance.stack;
+        group.syntheticUids = true;
+        group.warnings.push(
+          `${instance.path} holds ${of} stacks of frames; ${label} (${frames.length} frames) is analysed as its own series under the generated SeriesInstanceUID ${SeriesInstanceUID} (source series ${sourceSeriesInstanceUID || '(empty)'})`,
+        );
+      }
       if (syntheticStudy || syntheticSeries) {
         const missing = [syntheticStudy ? 'StudyInstanceUID' : '', syntheticSeries ? 'SeriesInstanceUID' : ''].filter(Boolean).join(' and ');
         group.warnings.push(

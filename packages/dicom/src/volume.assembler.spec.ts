@@ -310,7 +310,7 @@ function enhancedFile(frames: Array<{ stack: string; position: string; orientati
   );
 }
 
-test('an enhanced file holding several stacks is refused with what it holds; one stack loads', async () => {
+test('an enhanced file holding several stacks: loaded whole it is refused with what it holds; scanned, each stack is a series', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'polyrad-dicom-stacks-'));
   try {
     const axial = '1\\0\\0\\0\\1\\0';
@@ -333,6 +333,25 @@ test('an enhanced file holding several stacks is refused with what it holds; one
       assert.ok(e.subject!.endsWith('two.dcm'));
       return true;
     });
+
+    // Scanned as polyrad analyze does, the file becomes one series per stack, each loading its own frames.
+    const { instances } = await scanDicomInputs([join(dir, 'two.dcm')]);
+    const series = groupSeries(instances);
+    assert.equal(series.length, 2);
+    const byLabel = new Map(series.map((s) => [s.instances[0].stack!.label, s]));
+    assert.deepEqual([...byLabel.keys()].sort(), ['StackID 1, orientation 1.00\\0.00\\0.00\\0.00\\1.00\\0.00', 'StackID 2, orientation 0.00\\1.00\\0.00\\0.00\\0.00\\-1.00']);
+    assert.notEqual(series[0].SeriesInstanceUID, series[1].SeriesInstanceUID);
+    for (const s of series) {
+      assert.ok(s.syntheticUids);
+      assert.match(s.warnings.join(' '), /holds 2 stacks of frames; StackID \d.* \(2 frames\) is analysed as its own series under the generated SeriesInstanceUID .* \(source series 2\.25\.2\)/);
+      assert.match(s.SeriesDescription, /\[StackID \d/);
+    }
+    const axialStack = await loadVolume(byLabel.get('StackID 1, orientation 1.00\\0.00\\0.00\\0.00\\1.00\\0.00')!);
+    assert.deepEqual(axialStack.geometry.dimensions, [2, 2, 2]);
+    assert.deepEqual([...axialStack.voxels], [8, 10, 12, 14, 0, 2, 4, 6]);
+    const sagittalStack = await loadVolume(byLabel.get('StackID 2, orientation 0.00\\1.00\\0.00\\0.00\\0.00\\-1.00')!);
+    // Frames 2 (x = 0) and 3 (x = 1), sorted along the sagittal normal (-x): frame 3 first.
+    assert.deepEqual([...sagittalStack.voxels], [24, 26, 28, 30, 16, 18, 20, 22]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -360,7 +360,7 @@ function checkOneStack(instance: DicomInstance, attributes: FrameAttributes[]): 
   fail(
     'DICOM_MULTIPLE_STACKS',
     `this enhanced multi-frame file holds ${Math.max(stacks.size, orientations.size)} stacks (${stacks.size > 1 ? list(stacks, 'StackID') : list(orientations, 'orientation')}); ` +
-      'one volume is one stack of parallel slices: export each stack as its own series (e.g. dcm2niix or the scanner console) and load that',
+      'one volume is one stack of parallel slices: scan the file (scanDicomInputs and groupSeries, as polyrad analyze does) to get each stack as a series of its own',
     instance.path,
   );
 }
@@ -388,9 +388,12 @@ async function expandFrames(instances: DicomInstance[], notes: string[]): Promis
       }
       fail('DICOM_UNSUPPORTED_MULTIFRAME', `is a multi-frame image (${instance.NumberOfFrames} frames) without per-frame positions inside a series of ${instances.length} files; load it on its own`, path);
     }
-    checkOneStack(instance, attributes);
-    notes.push(`${path}: ${instance.NumberOfFrames} frames placed by their PlanePositionSequence`);
-    for (const [f, a] of attributes.entries()) {
+    // One stack of a multi-stack file (split by groupSeries): only its frames.
+    const chosen = instance.stack ? new Set(instance.stack.frames) : undefined;
+    const frames = [...attributes.entries()].filter(([f]) => !chosen || chosen.has(f));
+    checkOneStack(instance, frames.map(([, a]) => a));
+    notes.push(`${path}: ${frames.length} of ${instance.NumberOfFrames} frames${instance.stack ? ` (${instance.stack.label})` : ''} placed by their PlanePositionSequence`);
+    for (const [f, a] of frames) {
       const frame: DicomInstance = {
         ...instance,
         NumberOfFrames: 1,

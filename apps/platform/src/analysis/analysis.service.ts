@@ -208,7 +208,12 @@ export class AnalysisService {
       })),
       algorithms,
       findings: done.flatMap((o) => o.findings),
-      warnings: [...study.rejected.map((r) => `skipped input ${r.path}: ${r.message}`), ...done.flatMap((o) => o.warnings)],
+      warnings: [
+        ...study.rejected.map((r) => `skipped input ${r.path}: ${r.message}`),
+        // how a series was put together (generated UIDs, repeated instances, a stack split from a multi-stack file)
+        ...study.series.flatMap((s) => s.warnings.map((w) => `series ${s.SeriesInstanceUID}: ${w}`)),
+        ...done.flatMap((o) => o.warnings),
+      ],
     });
     return { report, rejected: study.rejected };
   }

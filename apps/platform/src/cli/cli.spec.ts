@@ -102,17 +102,20 @@ test('malformed files give exit 2 and one line each naming the file and the reas
   }
 });
 
-test('a usable series next to a broken file still gives a report that lists the rejected file', async () => {
+test('a usable series next to a broken file and a repeated one gives a report that lists both', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'polyrad-mixed-'));
   try {
     const phantom = generateChestPhantom({ seed: 2 });
-    await writeCtSeries(phantom.volume, dir, { PatientID: 'P', StudyDate: '20260101', AccessionNumber: '' });
+    const written = await writeCtSeries(phantom.volume, dir, { PatientID: 'P', StudyDate: '20260101', AccessionNumber: '' });
     await writeFile(join(dir, 'garbage.dcm'), Buffer.from('DICM'.repeat(10)));
+    await writeFile(join(dir, 'zz-copy.dcm'), await readFile(written.files[0]));
     const { code, err } = await cli('analyze', dir, '--out', join(dir, 'out'));
     assert.equal(code, 0);
     assert.equal(err.filter((l) => l.includes('garbage.dcm')).length, 1);
     const report = JSON.parse(await readFile(join(dir, 'out/report.json'), 'utf8')) as Report;
     assert.ok(report.warnings.some((w) => w.includes('garbage.dcm')));
+    // How the series was put together reaches the report too.
+    assert.ok(report.warnings.some((w) => w.startsWith(`series ${written.SeriesInstanceUID}: `) && /zz-copy\.dcm repeats SOPInstanceUID/.test(w)), report.warnings.join('\n'));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
