@@ -10,8 +10,18 @@ import { loadVolume } from './volume.assembler.js';
 import { testData } from './test-data.helper.js';
 
 const pd = testData('transfer-syntaxes/pydicom-data');
-// Small files covering native, RLE, JPEG-LS, JPEG 2000 and multi-frame paths.
-const SEEDS = ['emri_small.dcm', 'emri_small_RLE.dcm', 'emri_small_jpeg_ls_lossless.dcm', 'emri_small_jpeg_2k_lossless.dcm', 'SC_rgb.dcm', 'JLSL_08_07_0_1F.dcm'];
+// Small files covering native, RLE, JPEG-LS, JPEG 2000 and multi-frame paths, and two with lookup tables.
+const SEEDS = [
+  'emri_small.dcm',
+  'emri_small_RLE.dcm',
+  'emri_small_jpeg_ls_lossless.dcm',
+  'emri_small_jpeg_2k_lossless.dcm',
+  'SC_rgb.dcm',
+  'JLSL_08_07_0_1F.dcm',
+  // a segmented palette and a Modality LUT Sequence: tables whose sizes the file declares
+  'gdcm-US-ALOKA-16.dcm',
+  'mlut_18.dcm',
+];
 
 type Mutation =
   | { kind: 'truncate'; at: number }
