@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -171,6 +172,27 @@ test('a Modality LUT Sequence maps stored values through its table; one that con
       assert.ok(e.subject!.endsWith('bad-lut.dcm'));
       return true;
     });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+const lidcSlices = testData('ct/lidc-idri-0001/jpeg-lossless-sv1');
+const noDcmdjpeg = spawnSync('dcmdjpeg', ['--version']).status === 0 ? false : 'DCMTK dcmdjpeg not installed (apt-get install dcmtk)';
+
+test('JPEG Lossless SV1 (LIDC) decodes to the same HU as DCMTK dcmdjpeg, the last pixel included', { skip: lidcSlices.skip || noDcmdjpeg }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'polyrad-dcmdjpeg-'));
+  try {
+    // 000008.dcm lost its last pixel (0 instead of -1024 HU) with the JavaScript decoder used before.
+    for (const name of ['000001.dcm', '000008.dcm', '000039.dcm']) {
+      const decompressed = join(dir, name);
+      const run = spawnSync('dcmdjpeg', [join(lidcSlices.path, name), decompressed], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      const ours = await load(join(lidcSlices.path, name));
+      const dcmtk = await load(decompressed);
+      assert.equal((await readDicomHeader(decompressed)).TransferSyntaxUID, TransferSyntax.ExplicitVRLittleEndian);
+      assertSameVoxels(dcmtk, ours, `${name} against dcmdjpeg`);
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 import { PolyradError } from '@polyrad/sdk/errors';
-import { encapsulatedFrame } from './jpeg-lossless-pixel.decoder.js';
+import { encapsulatedFrame } from './encapsulated-frame.reader.js';
 import { registerPixelDecoder, samplesPerFrame, type PixelFrameRequest, type StoredSamples } from './pixel-decoder.registry.js';
 import { TransferSyntax } from './transfer-syntax.names.js';
 

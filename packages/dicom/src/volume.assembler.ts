@@ -14,10 +14,9 @@ import { pixelDecoderFor, preparePixelDecoders, type StoredSamples } from './pix
 import { frameAttributes, type FrameAttributes } from './enhanced-frames.reader.js';
 import { TransferSyntax } from './transfer-syntax.names.js';
 import './native-pixel.decoder.js';
-import './jpeg-lossless-pixel.decoder.js';
 import './rle-pixel.decoder.js';
 import './wasm-codec-pixel.decoder.js';
-import './jpeg-extended-pixel.decoder.js';
+import './ijg-jpeg-pixel.decoder.js';
 
 /** A Volume plus what a caller must know to use it right. */
 export interface LoadedVolume extends Volume {

@@ -1,7 +1,7 @@
 import type { WasmCodecFactory, WasmCodecModule, WasmImageDecoder } from '@cornerstonejs/codec-shared';
 import { PolyradError } from '@polyrad/sdk/errors';
 import { parserErrorText } from './dicom-dataset.parser.js';
-import { encapsulatedFrame } from './jpeg-lossless-pixel.decoder.js';
+import { encapsulatedFrame } from './encapsulated-frame.reader.js';
 import { registerPixelDecoder, samplesPerFrame, type PixelDecoder, type PixelFrameRequest, type StoredSamples } from './pixel-decoder.registry.js';
 import { TransferSyntax } from './transfer-syntax.names.js';
 import { planarToInterleaved } from './rle-pixel.decoder.js';
@@ -92,7 +92,7 @@ registerPixelDecoder(
 registerPixelDecoder(
   [TransferSyntax.JPEGBaseline8Bit],
   wasmCodecDecoder({
-    // 8-bit only; JPEG Extended (12-bit) is jpeg-extended-pixel.decoder.ts.
+    // 8-bit only; JPEG Extended (12-bit) is ijg-jpeg-pixel.decoder.ts.
     label: 'JPEG baseline (@cornerstonejs/codec-libjpeg-turbo-8bit)',
     load: async () => (await import('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs')).default,
     className: 'JPEGDecoder',

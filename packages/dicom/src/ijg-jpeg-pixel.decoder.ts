@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { PolyradError } from '@polyrad/sdk/errors';
 import { parserErrorText } from './dicom-dataset.parser.js';
-import { encapsulatedFrame } from './jpeg-lossless-pixel.decoder.js';
+import { encapsulatedFrame } from './encapsulated-frame.reader.js';
 import { registerPixelDecoder, samplesPerFrame, type PixelFrameRequest, type StoredSamples } from './pixel-decoder.registry.js';
 import { TransferSyntax } from './transfer-syntax.names.js';
 
@@ -11,11 +11,13 @@ let codecs: DcmjsCodecs | undefined;
 let loading: Promise<void> | undefined;
 
 /**
- * JPEG Extended (process 2 and 4, 8 or 12-bit): libjpeg-turbo's 8-bit build cannot read 12-bit
- * streams, so these go to DCMTK's IJG codecs compiled to WASM (dcmjs-codecs), loaded on first use.
+ * DCMTK's IJG codecs compiled to WASM (dcmjs-codecs), loaded on first use, for JPEG Extended
+ * (process 2 and 4, 8 or 12-bit: libjpeg-turbo's 8-bit build cannot read 12-bit streams) and JPEG
+ * Lossless (process 14 and SV1). For lossless they replaced jpeg-lossless-decoder-js, which was 2-3x
+ * slower and left the last pixel of some LIDC frames 0 where DCMTK's dcmdjpeg reads -1024 HU.
  */
-registerPixelDecoder([TransferSyntax.JPEGExtended12Bit], {
-  name: 'JPEG Extended 8/12-bit (dcmjs-codecs, DCMTK IJG)',
+registerPixelDecoder([TransferSyntax.JPEGExtended12Bit, TransferSyntax.JPEGLossless, TransferSyntax.JPEGLosslessSV1], {
+  name: 'JPEG Extended and Lossless (dcmjs-codecs, DCMTK IJG)',
   convertsToRgb: true,
   prepare(): Promise<void> {
     loading ??= (async () => {
@@ -29,17 +31,17 @@ registerPixelDecoder([TransferSyntax.JPEGExtended12Bit], {
         codecs = module;
       } catch (thrown) {
         loading = undefined;
-        throw new PolyradError('DICOM_CODEC_UNAVAILABLE', `the JPEG Extended codec (dcmjs-codecs) could not be loaded (${parserErrorText(thrown)}); reinstall @polyrad/dicom's dependencies`);
+        throw new PolyradError('DICOM_CODEC_UNAVAILABLE', `the JPEG codec (dcmjs-codecs) could not be loaded (${parserErrorText(thrown)}); reinstall @polyrad/dicom's dependencies`);
       }
     })();
     return loading;
   },
   decodeFrame(request: PixelFrameRequest): StoredSamples {
     const { instance, frameIndex, path } = request;
-    if (!codecs) throw new PolyradError('DICOM_CODEC_UNAVAILABLE', 'the JPEG Extended codec was used before it was loaded (call prepare first)', path);
+    if (!codecs) throw new PolyradError('DICOM_CODEC_UNAVAILABLE', 'the JPEG codec was used before it was loaded (call prepare first)', path);
     const frame = encapsulatedFrame(request);
     const fail = (why: string): never => {
-      throw new PolyradError('DICOM_DECODE_FAILED', `JPEG Extended frame ${frameIndex + 1} could not be decoded (${why}); the compressed data is corrupt or the header does not match it`, path);
+      throw new PolyradError('DICOM_DECODE_FAILED', `JPEG frame ${frameIndex + 1} could not be decoded (${why}); the compressed data is corrupt or the header does not match it`, path);
     };
     let decoded: Uint8Array | undefined;
     try {
