@@ -3,9 +3,9 @@ import type { DicomInstance } from './dicom-instance.types.js';
 import type { StoredSamples } from './pixel-decoder.registry.js';
 import { inLaneScratch, LANE_SCRATCH_MAX_BYTES, laneScratch, offsetScratchLanes } from './lane-offset.simd.js';
 
-// Stored samples to output values (mask, sign, padding, modality rescale), with no I/O: the main
-// thread and the reader threads (native-read.worker.ts) run the same code. Imports only types, so a
-// reader thread stays small.
+// Stored samples to output values (mask, sign, padding, rescale or Modality LUT), with no I/O: the
+// main thread and the reader threads (native-read.worker.ts) run the same code. Beyond types it
+// imports only the SIMD kernel, so a reader thread stays small.
 
 export type OutputKind = 'int16' | 'uint16' | 'float32';
 
