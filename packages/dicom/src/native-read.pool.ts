@@ -18,9 +18,10 @@ const MAX_READER_THREADS = Math.max(0, Math.min(availableParallelism(), 4) - 1);
 const VOLUME_BYTES_PER_READER = 256 * 1024 * 1024;
 
 /** How many reader threads a volume of this size is worth. */
-export function readerThreadsFor(volumeBytes: number): number {
+function readerThreadsFor(volumeBytes: number): number {
   return Math.min(MAX_READER_THREADS, Math.max(1, Math.floor(volumeBytes / VOLUME_BYTES_PER_READER)));
 }
+
 const IDLE_STOP_MS = 10_000;
 
 /** The code a job rejects with when a reader thread is lost; the caller reads the files itself. */
