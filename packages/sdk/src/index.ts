@@ -8,6 +8,7 @@ export * from './criteria/criterion.types.js';
 export * from './criteria/criteria-matcher.js';
 export * from './algorithm/algorithm.types.js';
 export * from './algorithm/define-algorithm.js';
+export * from './algorithm/not-assessed.js';
 export * from './algorithm/plugin-runner.js';
 export * from './report/report.types.js';
 export * from './report/report.schema.js';

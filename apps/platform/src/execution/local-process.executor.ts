@@ -127,6 +127,7 @@ export class LocalProcessExecutor implements PluginExecutor {
       durationMs: Math.round(performance.now() - started),
       artifacts: [],
       findings: [],
+      missing: [],
       warnings,
     });
     if (this.closed) return failed('the plugin executor was closed before the run started');
@@ -142,7 +143,7 @@ export class LocalProcessExecutor implements PluginExecutor {
       // The worker already validated, but it shares a process with plugin code: check again what arrived.
       let outputs;
       try {
-        outputs = { artifacts: await readArtifacts(join(dir, OUTPUT_DIR), result.artifacts), findings: result.findings, warnings };
+        outputs = { artifacts: await readArtifacts(join(dir, OUTPUT_DIR), result.artifacts), findings: result.findings, missing: Array.isArray(result.missing) ? result.missing : [], warnings };
       } catch (error) {
         return failed(`invalid output: ${describe(error)}`);
       }

@@ -45,7 +45,7 @@ async function main(jobDir: string): Promise<void> {
     result = { ...run, artifacts };
   } catch (error) {
     const reason = error instanceof PolyradError ? error.toLine() : `could not load or finish the plugin: ${describe(error)}`;
-    result = { status: 'failed', reason, durationMs: Math.round(performance.now() - started), artifacts: [], findings: [], warnings: [] };
+    result = { status: 'failed', reason, durationMs: Math.round(performance.now() - started), artifacts: [], findings: [], missing: [], warnings: [] };
   }
   await send({ type: 'result', result });
   // Plugins may leave timers or handles behind; the job is over once the result is sent.

@@ -35,7 +35,8 @@ export function isAbnormal(finding: ReportFinding): boolean {
   return (reference.min !== undefined && value < reference.min) || (reference.max !== undefined && value > reference.max);
 }
 
-function formatValue(value: number | string): string {
+function formatValue(value: number | string | null): string {
+  if (value === null) return 'not assessed';
   if (typeof value === 'string') return value;
   return Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(1);
 }

@@ -29,9 +29,9 @@ export function classifyUrgency(findings: AlgorithmFinding[], rules: UrgencyRule
       const codeMatches = typeof rule.code === 'string' ? rule.code === finding.code : rule.code.test(finding.code);
       if (!codeMatches) continue;
       const byCategory = rule.categories?.includes(String(finding.category ?? '')) ?? false;
-      const byValue = rule.values?.includes(finding.value) ?? false;
+      const byValue = finding.value !== null && (rule.values?.includes(finding.value) ?? false);
       if (byCategory || byValue) {
-        const measured = typeof finding.value === 'number' ? `${Math.round(finding.value * 10) / 10}${finding.unit ? ` ${finding.unit}` : ''}` : finding.value;
+        const measured = typeof finding.value === 'number' ? `${Math.round(finding.value * 10) / 10}${finding.unit ? ` ${finding.unit}` : ''}` : String(finding.value);
         reasons.push(`${rule.why}: ${finding.code} ${measured}`);
       }
     }

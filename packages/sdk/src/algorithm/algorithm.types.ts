@@ -15,11 +15,22 @@ export interface ReferenceRange {
   source: string;
 }
 
+/**
+ * Whether a finding is a measurement or an explicit "could not measure" (DESIGN.md, report.json).
+ * A negative or normal statement ("Lung-RADS 1", "CAC 0") is a measured finding, never a default.
+ */
+export type FindingAssessment = 'measured' | 'not-assessed';
+
 /** A measurement a plugin reports; the platform adds algorithm and series before it enters report.json. */
 export interface AlgorithmFinding {
   code: string;
-  value: number | string;
+  /** absent means "measured"; the platform writes it into every report finding */
+  assessment?: FindingAssessment;
+  /** null exactly when not assessed */
+  value: number | string | null;
   unit: string;
+  /** why it was not assessed, in words a radiologist can act on (which check failed, what was seen) */
+  reason?: string;
   category?: string;
   reference?: ReferenceRange;
   center?: Vec3;
@@ -45,8 +56,19 @@ export interface AlgorithmInputs {
   config: Record<string, unknown>;
 }
 
+/**
+ * A declared output the plugin could not make (a heart it could not find), with the reason. Plugins
+ * consuming it are skipped with that reason and their findings reported as not assessed; a declared
+ * output that is neither produced nor listed here makes the run fail as invalid output.
+ */
+export interface MissingOutput {
+  type: string;
+  reason: string;
+}
+
 export interface AlgorithmOutputs {
   artifacts?: Artifact[];
+  missing?: MissingOutput[];
   findings?: AlgorithmFinding[];
   warnings?: string[];
 }

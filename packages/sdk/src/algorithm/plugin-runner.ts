@@ -3,7 +3,7 @@ import type { ValidateFunction } from 'ajv';
 import semver from 'semver';
 import { PolyradError } from '../errors.js';
 import { reportSchema } from '../report/report.schema.js';
-import type { Algorithm, AlgorithmFinding, AlgorithmOutputs, Artifact, SeriesInput } from './algorithm.types.js';
+import type { Algorithm, AlgorithmFinding, AlgorithmOutputs, Artifact, MissingOutput, SeriesInput } from './algorithm.types.js';
 
 export interface RunResult {
   status: 'succeeded' | 'failed';
@@ -11,6 +11,8 @@ export interface RunResult {
   durationMs: number;
   artifacts: Artifact[];
   findings: AlgorithmFinding[];
+  /** declared outputs the plugin could not make, with the reason */
+  missing: MissingOutput[];
   warnings: string[];
   /** each thing wrong with the outputs, when they were refused (the reason joins them) */
   problems?: string[];
@@ -21,9 +23,13 @@ export interface RunResult {
  * seriesInstanceUid): a plugin's finding that breaks them would break the report it lands in.
  */
 const reportFinding = reportSchema.properties.findings.items;
+const addedByPlatform = new Set(['algorithm', 'seriesInstanceUid', 'assessment']);
 export const algorithmFindingSchema = {
   type: 'object',
-  required: reportFinding.required.filter((key) => key !== 'algorithm' && key !== 'seriesInstanceUid'),
+  required: reportFinding.required.filter((key) => !addedByPlatform.has(key)),
+  if: reportFinding.if,
+  then: reportFinding.then,
+  else: reportFinding.else,
   properties: Object.fromEntries(Object.entries(reportFinding.properties).filter(([key]) => key !== 'algorithm' && key !== 'seriesInstanceUid')),
 };
 
@@ -93,8 +99,16 @@ export function outputProblems(algorithm: Pick<Algorithm, 'manifest'>, outputs: 
       problems.push(...schemaProblems(compiled(declared.schema), payload, `artifact ${artifact.type} ${artifact.kind === 'json' ? 'data' : 'meta'}`));
     }
   }
+  const missing: unknown = outputs.missing ?? [];
+  if (!Array.isArray(missing)) return [...problems, 'missing must be a list'];
+  for (const entry of missing as MissingOutput[]) {
+    if (!manifest.produces.some((p) => p.type === entry?.type)) problems.push(`missing output ${String(entry?.type)} is not declared in produces`);
+    else if (typeof entry.reason !== 'string' || !entry.reason.trim()) problems.push(`missing output ${entry.type} needs a reason`);
+    else if ((artifacts as Artifact[]).some((a) => a?.type === entry.type)) problems.push(`output ${entry.type} is both produced and missing`);
+  }
   for (const produced of manifest.produces) {
-    if (!(artifacts as Artifact[]).some((a) => a?.type === produced.type)) problems.push(`declared output ${produced.type} was not produced`);
+    const made = (artifacts as Artifact[]).some((a) => a?.type === produced.type) || (missing as MissingOutput[]).some((m) => m?.type === produced.type);
+    if (!made) problems.push(`declared output ${produced.type} was neither produced nor reported missing with a reason`);
   }
   return problems;
 }
@@ -119,6 +133,7 @@ export async function runPlugin(
     durationMs: elapsed(),
     artifacts: [],
     findings: [],
+    missing: [],
     warnings: [],
     ...(problems ? { problems } : {}),
   });
@@ -131,6 +146,7 @@ export async function runPlugin(
       durationMs: elapsed(),
       artifacts: outputs.artifacts ?? [],
       findings: outputs.findings ?? [],
+      missing: outputs.missing ?? [],
       warnings: (outputs.warnings ?? []).map((w) => `${algorithm.manifest.id}: ${w}`),
     };
   } catch (error) {

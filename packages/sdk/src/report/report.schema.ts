@@ -71,11 +71,17 @@ export const reportSchema = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['code', 'value', 'unit', 'algorithm', 'seriesInstanceUid'],
+        required: ['code', 'assessment', 'value', 'unit', 'algorithm', 'seriesInstanceUid'],
+        // not assessed: no value, no category, no judgement, and a reason; measured: a value
+        if: { properties: { assessment: { const: 'not-assessed' } }, required: ['assessment'] },
+        then: { required: ['reason'], properties: { value: { type: 'null' }, reason: { minLength: 1 } }, not: { anyOf: [{ required: ['category'] }, { required: ['abnormal'] }] } },
+        else: { properties: { value: { type: ['number', 'string'] } } },
         properties: {
           code: { type: 'string', pattern: '^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*$' },
-          value: { type: ['number', 'string'] },
+          assessment: { enum: ['measured', 'not-assessed'] },
+          value: { type: ['number', 'string', 'null'] },
           unit: { type: 'string' },
+          reason: { type: 'string' },
           category: { type: 'string' },
           reference: {
             type: 'object',
