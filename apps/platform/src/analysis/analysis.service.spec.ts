@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportSchemaErrors, type Report, type Volume } from '@polyrad/sdk';
 import { writeCtSeries } from '@polyrad/dicom';
-import { FIXTURE_MASK_TYPE, FIXTURE_MISSING_REASON } from '../execution/fixtures/fixture-manifest.js';
+import { FIXTURE_INPUT_MASK_TYPE, FIXTURE_MASK_TYPE, FIXTURE_MISSING_REASON } from '../execution/fixtures/fixture-manifest.js';
 import { fixturePackage } from '../execution/fixtures/fixture-package.js';
 import { AnalysisService } from './analysis.service.js';
 
@@ -112,4 +112,16 @@ test('applicable but unplannable: not assessed; not applicable to any series: no
   assert.deepEqual(new Set(findingsOf(report, 'test.good').map((f) => f.assessment)), new Set(['measured']));
   assert.match(report.impression, /^Other measurements: test\.sum /m);
   assert.doesNotMatch(report.impression, /Within reference/);
+});
+
+test('an optional input that could not be made does not block its consumer: it runs without it, and the report says so', async () => {
+  const report = await analyze('good', ['throwing', { changes: { produces: [{ type: FIXTURE_INPUT_MASK_TYPE, version: '1.0.0', kind: 'mask' }] } }]);
+  assert.deepEqual(reportSchemaErrors(report), []);
+  assert.equal(run(report, 'test.good')?.status, 'succeeded');
+  // the fixture reports -1 labelled voxels when it got no input mask
+  assert.equal(findingsOf(report, 'test.good').find((f) => f.code === 'test.labelled')?.value, -1);
+  assert.ok(
+    report.warnings.includes(`test.good: ran without its optional input: needs ${FIXTURE_INPUT_MASK_TYPE}: test.throwing failed: threw RangeError: fixture exploded on purpose`),
+    report.warnings.join('\n'),
+  );
 });
