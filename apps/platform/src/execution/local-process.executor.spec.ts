@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Artifact, RuntimeLimits, SeriesInput, VolumeGeometry, VoxelArray } from '@polyrad/sdk';
@@ -39,29 +39,29 @@ function job(fixture: string, options: { limits?: RuntimeLimits; config?: Record
 }
 
 /**
- * A log for the hanging and memory-hog fixtures, which print their pid before they block or grow, and
- * the pid once it arrived: the worker is then running plugin code.
+ * A log for the hanging and memory-hog fixtures, which print their pid (and the hanging one its helper
+ * process's) before they block or grow; the pids arrive once the worker is running plugin code.
  */
-function pidLog(): { log: (m: string) => void; pid: Promise<number> } {
-  let found: (pid: number) => void = () => undefined;
-  const pid = new Promise<number>((resolve) => (found = resolve));
+function pidLog(): { log: (m: string) => void; pids: Promise<number[]> } {
+  let found: (pids: number[]) => void = () => undefined;
+  const pids = new Promise<number[]>((resolve) => (found = resolve));
   const log = (m: string) => {
-    const match = /\(stderr\): pid (\d+)$/.exec(m);
-    if (match) found(Number(match[1]));
+    const match = /\(stderr\): pid (\d+)(?: helper (\d+))?$/.exec(m);
+    if (match) found(match.slice(1).filter(Boolean).map(Number));
   };
-  return { log, pid };
+  return { log, pids };
 }
 
-/** Whether a process with this pid still exists (signal 0 only checks). */
+/** Whether a process with this pid still runs: a zombie (dead, waiting to be reaped by init) does not. */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
   }
 }
+
+const stillRunning = async (pids: Promise<number[]>) => (await pids).filter(alive);
 
 function finding(result: { findings: Array<{ code: string; value: unknown }> }, code: string): unknown {
   return result.findings.find((f) => f.code === code)?.value;
@@ -132,7 +132,7 @@ test('invalid output (undeclared code, wrong version, mask off the grid) gives a
   assert.deepEqual(result.artifacts, []);
 });
 
-test('a plugin that hangs is killed at its timeout: its process is gone and a run beside it is unaffected', async () => {
+test('a plugin that hangs is killed at its timeout: its process tree is gone and a run beside it is unaffected', async () => {
   const hanging = pidLog();
   const [result, beside] = await Promise.all([
     executor.execute(job('hanging', { limits: { timeoutMs: 1000, memoryMb: 256 }, log: hanging.log })),
@@ -141,7 +141,9 @@ test('a plugin that hangs is killed at its timeout: its process is gone and a ru
   assert.equal(result.status, 'failed');
   assert.equal(result.reason, 'timed out after 1000 ms');
   assert.deepEqual(result.findings, []);
-  assert.equal(alive(await hanging.pid), false, 'the killed worker process is gone');
+  const pids = await hanging.pids;
+  assert.equal(pids.length, 2, 'worker and its helper');
+  assert.deepEqual(await stillRunning(hanging.pids), [], 'the worker and the process it started are gone');
   assert.equal(beside.status, 'succeeded', beside.reason);
   assert.equal(finding(beside, 'test.dtype'), 'Int16Array');
 });
@@ -152,7 +154,7 @@ test('a plugin that allocates typed arrays past its memory cap is killed, proces
   const result = await executor.execute(job('memory-hog', { limits: { timeoutMs: 120_000, memoryMb: 150 }, log: hog.log }));
   assert.equal(result.status, 'failed');
   assert.equal(result.reason, 'exceeded its memory limit of 150 MB');
-  assert.equal(alive(await hog.pid), false, 'the killed worker process is gone');
+  assert.deepEqual(await stillRunning(hog.pids), [], 'the killed worker process is gone');
 });
 
 test('a plugin that ends its own process gives a failed run with the exit code or signal', async () => {
@@ -196,12 +198,12 @@ test('closing the executor stops running workers and refuses new jobs', async ()
   const own = new LocalProcessExecutor({ workDir });
   const hanging = pidLog();
   const running = own.execute(job('hanging', { limits: { timeoutMs: 120_000, memoryMb: 256 }, log: hanging.log }));
-  const pid = await hanging.pid;
+  await hanging.pids;
   await own.close();
   const result = await running;
   assert.equal(result.status, 'failed');
   assert.match(result.reason ?? '', /executor was closed/);
-  assert.equal(alive(pid), false, 'the worker process is gone');
+  assert.deepEqual(await stillRunning(hanging.pids), [], 'the worker and the process it started are gone');
   await assert.rejects(own.execute(job('good')), { code: 'EXECUTOR_CLOSED' });
   assert.deepEqual(readdirSync(workDir), []);
 });
