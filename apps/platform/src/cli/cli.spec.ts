@@ -41,7 +41,7 @@ test('analyze on a phantom written as DICOM recovers its lung volumes and LAA-95
     await writeCtSeries(phantom.volume, join(dir, 'in'), { PatientID: 'PHANTOM-7', StudyDate: '20260101', AccessionNumber: 'A7' });
     const { code, out } = await cli('analyze', join(dir, 'in'), '--out', join(dir, 'out'));
     assert.equal(code, 0);
-    assert.match(out.join('\n'), /report\.json/);
+    assert.match(out.join('\n'), /: \d+ findings, \d+ not assessed, 0 failed algorithms -> .*report\.json$/);
     const report = JSON.parse(await readFile(join(dir, 'out/report.json'), 'utf8')) as Report;
     assert.deepEqual(reportSchemaErrors(report), []);
     assert.equal(report.study.patientId, 'PHANTOM-7');
