@@ -68,9 +68,10 @@ test('a producer that reports its mask missing: the consumer is skipped with tha
   );
 
   const lines = report.impression.split('\n');
-  assert.ok(lines.includes(`Not assessed: test.labelled — ${because}.`), report.impression);
+  // one line per reason, naming every finding it blocked
+  assert.ok(lines.includes(`Not assessed: test.sum, test.labelled, test.dtype, test.env — ${because}.`), report.impression);
   assert.ok(lines.includes(`Not assessed: test.labelled — ${FIXTURE_MISSING_REASON}.`), report.impression);
-  assert.equal(lines.filter((l) => l.startsWith('Not assessed: ')).length, 5, report.impression);
+  assert.equal(lines.filter((l) => l.startsWith('Not assessed: ')).length, 2, report.impression);
   assert.doesNotMatch(report.impression, /Within reference|Other measurements|Outside reference/);
   assert.ok(lines.includes('No automated measurements were produced.'), report.impression);
   assert.equal(report.priority?.level, 'routine');
@@ -89,7 +90,7 @@ test('a failed plugin\'s findings are not assessed with its failure, and its con
   assert.equal(run(report, 'test.mask-consumer')?.reason, because);
   assertAllNotAssessed(report, 'test.mask-consumer', because);
 
-  assert.match(report.impression, /^Not assessed: test\.sum — algorithm failed: threw RangeError: fixture exploded on purpose\.$/m);
+  assert.match(report.impression, /^Not assessed: test\.sum, test\.labelled, test\.dtype, test\.env — algorithm failed: threw RangeError: fixture exploded on purpose\.$/m);
   assert.match(report.impression, /^Not assessed \(algorithm failed\): test\.throwing \(threw RangeError: fixture exploded on purpose\); test\.invalid-output/m);
 });
 

@@ -83,9 +83,20 @@ function describe(finding: ReportFinding): string {
   return `${label} ${formatValue(finding.value)}${unit}${details.length ? ` (${details.join('; ')})` : ''}`;
 }
 
-function describeNotAssessed(finding: ReportFinding): string {
-  const reason = (finding.reason ?? 'no reason given').trim().replace(/\.+$/, '');
-  return `Not assessed: ${LABELS[finding.code] ?? finding.code} — ${reason}.`;
+/**
+ * One line per distinct reason, naming every finding it blocked, so a plugin that could not run reads as
+ * one statement rather than six copies of the same reason.
+ */
+function describeNotAssessed(findings: ReportFinding[]): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const finding of findings) {
+    const reason = (finding.reason ?? 'no reason given').trim().replace(/\.+$/, '');
+    const labels = byReason.get(reason) ?? [];
+    const label = LABELS[finding.code] ?? finding.code;
+    if (!labels.includes(label)) labels.push(label);
+    byReason.set(reason, labels);
+  }
+  return [...byReason].map(([reason, labels]) => `Not assessed: ${labels.join(', ')} — ${reason}.`);
 }
 
 /**
@@ -104,7 +115,7 @@ export function draftImpression(findings: ReportFinding[], algorithms: Algorithm
   if (within.length) lines.push(`Within reference: ${within.map(describe).join('. ')}.`);
   if (other.length) lines.push(`Other measurements: ${other.map(describe).join('. ')}.`);
   if (!measured.length) lines.push('No automated measurements were produced.');
-  lines.push(...findings.filter(isNotAssessed).map(describeNotAssessed));
+  lines.push(...describeNotAssessed(findings.filter(isNotAssessed)));
   const failed = algorithms.filter((a) => a.status === 'failed');
   if (failed.length) lines.push(`Not assessed (algorithm failed): ${failed.map((a) => `${a.id} (${a.reason ?? 'unknown reason'})`).join('; ')}.`);
   lines.push(DECISION_SUPPORT_NOTICE);
