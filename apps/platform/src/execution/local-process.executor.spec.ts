@@ -42,14 +42,23 @@ function job(fixture: string, options: { limits?: RuntimeLimits; config?: Record
  * A log for the hanging and memory-hog fixtures, which print their pid (and the hanging one its helper
  * process's) before they block or grow; the pids arrive once the worker is running plugin code.
  */
-function pidLog(): { log: (m: string) => void; pids: Promise<number[]> } {
+/**
+ * Collects the pids a fixture prints. `settled` resolves with what was printed, or [] once the run ended
+ * without printing (a worker killed before it got that far), so a test fails with a message, not a hang.
+ */
+function pidLog(): { log: (m: string) => void; pids: Promise<number[]>; settled: (run: Promise<unknown>) => Promise<number[]> } {
   let found: (pids: number[]) => void = () => undefined;
   const pids = new Promise<number[]>((resolve) => (found = resolve));
   const log = (m: string) => {
     const match = /\(stderr\): pid (\d+)(?: helper (\d+))?$/.exec(m);
     if (match) found(match.slice(1).filter(Boolean).map(Number));
   };
-  return { log, pids };
+  const settled = async (run: Promise<unknown>) => {
+    await run.catch(() => undefined);
+    // the log line travels before the result, so a printed pid list has settled by now
+    return Promise.race([pids, Promise.resolve([])]);
+  };
+  return { log, pids, settled };
 }
 
 /** Whether a process with this pid still runs: a zombie (dead, waiting to be reaped by init) does not. */
@@ -61,7 +70,7 @@ function alive(pid: number): boolean {
   }
 }
 
-const stillRunning = async (pids: Promise<number[]>) => (await pids).filter(alive);
+const stillRunning = (pids: number[]) => pids.filter(alive);
 
 function finding(result: { findings: Array<{ code: string; value: unknown }> }, code: string): unknown {
   return result.findings.find((f) => f.code === code)?.value;
@@ -134,16 +143,15 @@ test('invalid output (undeclared code, wrong version, mask off the grid) gives a
 
 test('a plugin that hangs is killed at its timeout: its process tree is gone and a run beside it is unaffected', async () => {
   const hanging = pidLog();
-  const [result, beside] = await Promise.all([
-    executor.execute(job('hanging', { limits: { timeoutMs: 1000, memoryMb: 256 }, log: hanging.log })),
-    executor.execute(job('good')),
-  ]);
+  // a generous timeout, so a busy machine still starts the worker and its helper before it strikes
+  const run = executor.execute(job('hanging', { limits: { timeoutMs: 5000, memoryMb: 256 }, log: hanging.log }));
+  const [result, beside] = await Promise.all([run, executor.execute(job('good'))]);
   assert.equal(result.status, 'failed');
-  assert.equal(result.reason, 'timed out after 1000 ms');
+  assert.equal(result.reason, 'timed out after 5000 ms');
   assert.deepEqual(result.findings, []);
-  const pids = await hanging.pids;
-  assert.equal(pids.length, 2, 'worker and its helper');
-  assert.deepEqual(await stillRunning(hanging.pids), [], 'the worker and the process it started are gone');
+  const pids = await hanging.settled(run);
+  assert.equal(pids.length, 2, 'worker and its helper printed their pids before the timeout');
+  assert.deepEqual(stillRunning(pids), [], 'the worker and the process it started are gone');
   assert.equal(beside.status, 'succeeded', beside.reason);
   assert.equal(finding(beside, 'test.dtype'), 'Int16Array');
 });
@@ -151,10 +159,13 @@ test('a plugin that hangs is killed at its timeout: its process tree is gone and
 test('a plugin that allocates typed arrays past its memory cap is killed, process and all', async () => {
   const hog = pidLog();
   // the timeout is far beyond what the fixture needs to pass the cap, so only the memory watch can end it
-  const result = await executor.execute(job('memory-hog', { limits: { timeoutMs: 120_000, memoryMb: 150 }, log: hog.log }));
+  const run = executor.execute(job('memory-hog', { limits: { timeoutMs: 120_000, memoryMb: 150 }, log: hog.log }));
+  const result = await run;
   assert.equal(result.status, 'failed');
   assert.equal(result.reason, 'exceeded its memory limit of 150 MB');
-  assert.deepEqual(await stillRunning(hog.pids), [], 'the killed worker process is gone');
+  const pids = await hog.settled(run);
+  assert.equal(pids.length, 1, 'the worker printed its pid');
+  assert.deepEqual(stillRunning(pids), [], 'the killed worker process is gone');
 });
 
 test('a plugin that ends its own process gives a failed run with the exit code or signal', async () => {
@@ -198,12 +209,14 @@ test('closing the executor stops running workers and refuses new jobs', async ()
   const own = new LocalProcessExecutor({ workDir });
   const hanging = pidLog();
   const running = own.execute(job('hanging', { limits: { timeoutMs: 120_000, memoryMb: 256 }, log: hanging.log }));
-  await hanging.pids;
+  // waits for the worker to have started its helper; a run that ends first settles it empty
+  const pids = await Promise.race([hanging.pids, hanging.settled(running)]);
   await own.close();
   const result = await running;
   assert.equal(result.status, 'failed');
   assert.match(result.reason ?? '', /executor was closed/);
-  assert.deepEqual(await stillRunning(hanging.pids), [], 'the worker and the process it started are gone');
+  assert.equal(pids.length, 2, 'worker and its helper printed their pids');
+  assert.deepEqual(stillRunning(pids), [], 'the worker and the process it started are gone');
   await assert.rejects(own.execute(job('good')), { code: 'EXECUTOR_CLOSED' });
   assert.deepEqual(readdirSync(workDir), []);
 });
