@@ -1,4 +1,4 @@
-import { patientToVoxel, type Vec3, type VolumeGeometry } from '@polyrad/sdk';
+import { patientToVoxel, voxelToPatient, type Vec3, type VolumeGeometry } from '@polyrad/sdk';
 import type { SeededRandom } from './seeded-random.js';
 
 /**
@@ -117,6 +117,19 @@ export function drawBloodPools(rng: SeededRandom, contrast: boolean, options: Bl
   const ratio = rng.uniform(0.7, 1.2);
   const arterial = Math.round(options.arterialHu ?? drawn);
   return { arterial, venous: Math.round(options.venousHu ?? (contrast ? arterial * ratio : arterial)) };
+}
+
+/**
+ * Local (u, v, w) of voxel (i, j, k) is o + i di + j dj + k dk: the grid and the local frame are both
+ * affine, so a hot loop over voxels needs no per-voxel transform (and no allocation).
+ */
+export function localGrid(scene: PhantomScene): { o: Vec3; di: Vec3; dj: Vec3; dk: Vec3 } {
+  const o = scene.toLocal(voxelToPatient(scene.geometry, 0, 0, 0));
+  const step = (i: number, j: number, k: number): Vec3 => {
+    const p = scene.toLocal(voxelToPatient(scene.geometry, i, j, k));
+    return [p[0] - o[0], p[1] - o[1], p[2] - o[2]];
+  };
+  return { o, di: step(1, 0, 0), dj: step(0, 1, 0), dk: step(0, 0, 1) };
 }
 
 /** Maximum number of tissue classes (the map is a Uint8Array). */

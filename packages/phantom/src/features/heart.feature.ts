@@ -1,5 +1,5 @@
-import { patientToVoxel, voxelToPatient, type Vec3 } from '@polyrad/sdk';
-import { normalise, PHANTOM_LABELS, type ChestLayout, type PhantomScene } from '../phantom-scene.js';
+import { patientToVoxel, type Vec3 } from '@polyrad/sdk';
+import { localGrid, normalise, PHANTOM_LABELS, type ChestLayout, type PhantomScene } from '../phantom-scene.js';
 import { SeededRandom } from '../seeded-random.js';
 import { mediastinalFat } from './mediastinum.feature.js';
 
@@ -174,7 +174,7 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
   const mediastinum = scene.classId('mediastinum');
   // the pericardium and its fat lie between heart and lung: the fat layer may replace lung parenchyma
   const lung = ['lung.right', 'lung.left', 'vessel.right', 'vessel.left'].map((name) => scene.classId(name));
-  const wrappable = scene.filter([soft, mediastinum, ...texture.ids, ...lung]);
+  const refinable = scene.filter([heartClass, soft, mediastinum, ...texture.ids, ...lung]);
   const myocardiumHu = Math.round(options.myocardiumHu ?? drawn.myocardium);
   const myocardium = scene.defineClass('heart.myocardium', myocardiumHu, PHANTOM_LABELS.heart);
   const bloodLeft = scene.defineClass('heart.blood', scene.blood.arterial, PHANTOM_LABELS.heart);
@@ -231,13 +231,22 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
       hi[d] = Math.min(geometry.dimensions[d] - 1, Math.max(hi[d], Math.ceil(corner[d])));
     }
   }
-  const eachInBox = (visit: (p: number, i: number, j: number, k: number) => void): void => {
-    for (let k = lo[2]; k <= hi[2]; k++) for (let j = lo[1]; j <= hi[1]; j++) for (let i = lo[0]; i <= hi[0]; i++) visit(i + j * nx + k * nx * ny, i, j, k);
+  const grid = localGrid(scene);
+  /** visits the box's voxels whose class passes `only`, with their local (u, v, w) */
+  const eachInBox = (only: Uint8Array, visit: (p: number, u: number, v: number, w: number, i: number, j: number, k: number) => void): void => {
+    const { o, di, dj, dk } = grid;
+    for (let k = lo[2]; k <= hi[2]; k++) {
+      for (let j = lo[1]; j <= hi[1]; j++) {
+        for (let i = lo[0]; i <= hi[0]; i++) {
+          const p = i + j * nx + k * nx * ny;
+          if (only[tissue[p]] !== 1) continue;
+          visit(p, o[0] + i * di[0] + j * dj[0] + k * dk[0], o[1] + i * di[1] + j * dj[1] + k * dk[1], o[2] + i * di[2] + j * dj[2] + k * dk[2], i, j, k);
+        }
+      }
+    }
   };
-  eachInBox((p, i, j, k) => {
+  eachInBox(refinable, (p, u, v, w) => {
     const cls = tissue[p];
-    if (cls !== heartClass && wrappable[cls] !== 1) return;
-    const [u, v, w] = scene.toLocal(voxelToPatient(geometry, i, j, k));
     const e: Vec3 = [(u - h.u) / h.a, (v - h.v) / h.b, (w - h.w) / h.c];
     const q = Math.sqrt(dot(e, e));
     const radial = Math.hypot(u - h.u, v - h.v, w - h.w);
@@ -381,9 +390,7 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
   }
 
   // ---- the epicardial fat takes the mediastinal fat texture ----
-  eachInBox((p, i, j, k) => {
-    if (tissue[p] !== fat) return;
-    const [u, v, w] = scene.toLocal(voxelToPatient(geometry, i, j, k));
+  eachInBox(scene.filter([fat]), (p, u, v, w) => {
     tissue[p] = texture.classAt(u, v, w);
   });
 
@@ -399,8 +406,7 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
     let surfaceVoxels = 0;
     let covered = 0;
     const nxy = nx * ny;
-    eachInBox((p, i, j, k) => {
-      if (!heartLabelled[tissue[p]]) return;
+    eachInBox(heartLabelled, (p, _u, _v, _w, i, j, k) => {
       let outside = false;
       let touchesFat = false;
       for (const [di, dj, dk] of [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]]) {

@@ -1,5 +1,5 @@
 import type { Vec3 } from '@polyrad/sdk';
-import { PHANTOM_LABELS, type PhantomScene } from '../phantom-scene.js';
+import { localGrid, PHANTOM_LABELS, type PhantomScene } from '../phantom-scene.js';
 import { SeededRandom } from '../seeded-random.js';
 
 export interface MediastinumPhantomOptions {
@@ -232,23 +232,23 @@ export function addMediastinum(scene: PhantomScene, options: MediastinumPhantomO
   const lw = liverTop - lc;
   const { geometry, tissue } = scene;
   const [nx, ny, nz] = geometry.dimensions;
-  const [sx, sy, sz] = geometry.spacing;
-  const dirX = geometry.direction[0][0];
-  const dirZ = geometry.direction[2][2];
+  const { o, di, dj, dk } = localGrid(scene);
   let liverZ = -Infinity;
   for (let k = 0; k < nz; k++) {
-    const w = geometry.origin[2] + k * sz * dirZ;
+    const w = o[2] + k * dk[2];
     const belowDome = w < liverTop;
     for (let j = 0; j < ny; j++) {
-      const y = geometry.origin[1] + j * sy;
+      const u0 = o[0] + j * dj[0] + k * dk[0];
+      const v0 = o[1] + j * dj[1] + k * dk[1];
       const row = k * nx * ny + j * nx;
       for (let i = 0; i < nx; i++) {
         const cls = tissue[row + i];
+        if (cls !== mediastinum && (cls !== soft || !belowDome)) continue;
+        const u = u0 + i * di[0];
+        const v = v0 + i * di[1];
         if (cls === mediastinum) {
-          const [u, v] = scene.toLocal([geometry.origin[0] + i * sx * dirX, y, w]);
           tissue[row + i] = fatTexture.classAt(u, v, w);
-        } else if (cls === soft && belowDome) {
-          const [u, v] = scene.toLocal([geometry.origin[0] + i * sx * dirX, y, w]);
+        } else {
           if ((u / cage.halfWidth) ** 2 + (v / cage.halfDepth) ** 2 >= 1) continue;
           // the left lobe lies in front, under the heart; behind it on the left are stomach and spleen
           if ((u < 0 || v < 0) && ((u - lu) / la) ** 2 + ((v - lv) / lb) ** 2 + ((w - lw) / lc) ** 2 < 1) {
