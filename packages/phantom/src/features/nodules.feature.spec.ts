@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { patientToVoxel } from '@polyrad/sdk';
 import { generateChestPhantom, PHANTOM_LABELS } from '../index.js';
 
-const options = { seed: 7, dimensions: [200, 180, 90] as [number, number, number], spacing: [1.2, 1.2, 1.5] as [number, number, number], heart: { coronaryLesions: [], aorticCalcium: false } };
+// one sub-slice per slice, so the truth's voxels are the image's voxels and can be recounted from the labels
+const options = {
+  seed: 7,
+  dimensions: [200, 180, 90] as [number, number, number],
+  spacing: [1.2, 1.2, 1.5] as [number, number, number],
+  zSupersampling: 1,
+  heart: { coronaryLesions: [], aorticCalcium: false },
+};
 
 test('no nodules unless asked for', () => {
   const phantom = generateChestPhantom({ ...options, seed: 8 });

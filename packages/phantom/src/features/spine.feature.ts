@@ -2,13 +2,16 @@ import { patientToVoxel, type Vec3 } from '@polyrad/sdk';
 import { SeededRandom } from '../seeded-random.js';
 import { PHANTOM_LABELS, type PhantomScene } from '../phantom-scene.js';
 
+/** Genant 1993 deformity types: anterior wedge, central (biconcave) endplate collapse, whole-body crush. */
+export type VertebralFractureShape = 'wedge' | 'biconcave' | 'crush';
+
 export interface SpineFracturePhantomOptions {
   /** index of the fractured vertebra (0 = most superior in the field of view); default: drawn among the complete ones */
   vertebra?: number;
   /** height loss, % (anterior height for a wedge, middle height for a biconcave fracture, against the posterior height) */
   heightLossPercent: number;
   /** default 'wedge' */
-  shape?: 'wedge' | 'biconcave';
+  shape?: VertebralFractureShape;
 }
 
 export interface SpinePhantomOptions {
@@ -49,7 +52,7 @@ export interface VertebraTruth {
   heightLossPercent: number;
   /** Genant semiquantitative grade of that height loss (0 = no fracture) */
   genantGrade: 0 | 1 | 2 | 3;
-  fracture?: 'wedge' | 'biconcave';
+  fracture?: VertebralFractureShape;
 }
 
 export interface SpineTruth {
