@@ -102,6 +102,8 @@ export function addNodules(scene: PhantomScene, options: NodulePhantomOptions = 
     { side: 'left' as const, sign: 1, lungClass: scene.classId('lung.left'), vesselClass: scene.classId('vessel.left') },
   ];
   const wall = new Set(['soft', 'fat', 'bone.cortical', 'bone.trabecular'].map((c) => scene.classId(c)));
+  // what no nodule may touch: the other lung (nodules stay on their side), the airways, outside air
+  const forbidden = new Set(['lung.right', 'lung.left', 'vessel.right', 'vessel.left', 'airway.lumen', 'airway.wall', 'air', 'emphysema.right', 'emphysema.left'].map((c) => scene.classId(c)));
   // vessel voxels per side to grow juxtavascular nodules on (few); lung positions are drawn by rejection
   const members = sides.map((s) => ({ vessel: [] as number[], ...s }));
   for (let p = 0; p < tissue.length; p++) {
@@ -185,16 +187,18 @@ export function addNodules(scene: PhantomScene, options: NodulePhantomOptions = 
         }
         if (scene.classAt(centre) !== m.lungClass) continue;
         // what surrounds the nodule (2 mm margin) decides whether this spot gives the attachment asked for
-        const around = classesNear(tissue, geometry, centre, centre, rho + 2);
+        const around = classesNear(tissue, geometry, centre, rho + 2);
         let ok = true;
         for (const c of around.keys()) {
-          if (c === m.lungClass || (c === m.vesselClass && (attachment === 'juxtavascular' || engulfs)) || (wall.has(c) && attachment === 'juxtapleural')) continue;
+          if (c === m.lungClass || (c === m.vesselClass && (attachment === 'juxtavascular' || engulfs))) continue;
+          // a pleural-based nodule may also reach the mediastinal pleura (heart, great vessels, spine)
+          if (attachment === 'juxtapleural' && c >= 0 && !forbidden.has(c)) continue;
           ok = false;
         }
         if (!ok) continue;
         if (attachment === 'juxtavascular' && !engulfs) {
           // the vessel must reach into the nodule, yet fill only a small part of it
-          const inside = classesNear(tissue, geometry, centre, centre, outline.typical);
+          const inside = classesNear(tissue, geometry, centre, outline.typical);
           const vessel = inside.get(m.vesselClass) ?? 0;
           if (vessel === 0 || vessel > 0.4 * (inside.get(m.lungClass) ?? 0)) continue;
         }
@@ -256,7 +260,8 @@ export function addNodules(scene: PhantomScene, options: NodulePhantomOptions = 
 /**
  * The outline of a nodule of nominal diameter d: `typical` is its mean radius, `reach` its largest.
  * Lobulated: a sphere with 3-6 broad bumps; irregular: 12-20 narrow bumps and dents; spiculated: a
- * slightly lobulated core with 6-14 thin strands (0.4-0.9 mm radius) radiating 30-90 % of the core radius.
+ * slightly lobulated core with 6-14 tapering strands (radius 0.8-1.5 mm at the core) reaching 1.8-2.8x the core radius, mostly
+ * in-plane (z damped) so they show on axial slices.
  */
 function nodulePoints(rng: SeededRandom, shape: NoduleShape, d: number): { body: Body; reach: number; typical: number } {
   const r = d / 2;
@@ -291,11 +296,19 @@ function nodulePoints(rng: SeededRandom, shape: NoduleShape, d: number): { body:
     }
     return core * f;
   };
-  const maxBump = bumps.reduce((s, b) => s + Math.max(0, b.a), 0);
-  let reach = core * (1 + maxBump);
+  // the largest radius over a dense Fibonacci set of directions, with a margin for those in between
+  let reach = 0;
+  for (let q = 0; q < 2000; q++) {
+    const z = 1 - (2 * q + 1) / 2000;
+    const rxy = Math.sqrt(1 - z * z);
+    const phi = q * 2.399963229728653;
+    reach = Math.max(reach, radiusAt(rxy * Math.cos(phi), rxy * Math.sin(phi), z, 1));
+  }
+  reach *= 1.03;
   const spicules: Array<{ n: Vec3; length: number; radius: number }> = [];
   if (shape === 'spiculated') {
-    for (let k = rng.int(6, 14); k > 0; k--) spicules.push({ n: normalise([rng.normal(), rng.normal(), rng.normal()]), length: core * rng.uniform(1.3, 1.9), radius: rng.uniform(0.4, 0.9) });
+    // strands 1.6-3 mm thick where they leave the core
+    for (let k = rng.int(6, 14); k > 0; k--) spicules.push({ n: normalise([rng.normal(), rng.normal(), 0.5 * rng.normal()]), length: core * rng.uniform(1.8, 2.8), radius: rng.uniform(0.8, 1.5) });
     reach = Math.max(reach, ...spicules.map((s) => s.length + s.radius));
   }
   return {
@@ -307,7 +320,9 @@ function nodulePoints(rng: SeededRandom, shape: NoduleShape, d: number): { body:
         for (const s of spicules) {
           const t = x * s.n[0] + y * s.n[1] + z * s.n[2];
           if (t < 0 || t > s.length) continue;
-          if (len * len - t * t <= s.radius * s.radius) return true;
+          // full thickness at the core's surface, tapering to 40 % at the tip
+          const radius = t <= core ? s.radius : s.radius * (1 - (0.6 * (t - core)) / (s.length - core));
+          if (len * len - t * t <= radius * radius) return true;
         }
         return false;
       },
@@ -323,13 +338,16 @@ function stampBody(tissue: Uint8Array, geometry: VolumeGeometry, centre: Vec3, b
   const c = patientToVoxel(geometry, centre);
   const lo = [0, 1, 2].map((d) => Math.max(0, Math.floor(c[d] - body.reach / geometry.spacing[d])));
   const hi = [0, 1, 2].map((d) => Math.min(geometry.dimensions[d] - 1, Math.ceil(c[d] + body.reach / geometry.spacing[d])));
+  // offsets in the patient frame: the grid is axis-aligned, possibly flipped along x and z
+  const [sx, sy, sz] = geometry.spacing;
+  const fx = sx * geometry.direction[0][0];
+  const fy = sy * geometry.direction[1][1];
+  const fz = sz * geometry.direction[2][2];
   let changed = 0;
   for (let k = lo[2]; k <= hi[2] && k < nz; k++) {
     for (let j = lo[1]; j <= hi[1] && j < ny; j++) {
       for (let i = lo[0]; i <= hi[0] && i < nx; i++) {
-        // offsets in the patient frame (the grid is axis-aligned, possibly flipped)
-        const q = voxelToPatient(geometry, i, j, k);
-        if (!body.inside(q[0] - centre[0], q[1] - centre[1], q[2] - centre[2])) continue;
+        if (!body.inside((i - c[0]) * fx, (j - c[1]) * fy, (k - c[2]) * fz)) continue;
         const p = i + j * nx + k * nx * ny;
         const cls = tissue[p];
         if (from[cls] === 1 && cls !== to) {
@@ -342,31 +360,28 @@ function stampBody(tissue: Uint8Array, geometry: VolumeGeometry, centre: Vec3, b
   return changed;
 }
 
-/** Tissue classes (with voxel counts) within `radius` mm of segment a-b. */
-function classesNear(tissue: Uint8Array, geometry: VolumeGeometry, a: Vec3, b: Vec3, radius: number): Map<number, number> {
+/** Tissue classes (with voxel counts) within `radius` mm of `centre`; outside the grid counts as class -1. */
+function classesNear(tissue: Uint8Array, geometry: VolumeGeometry, centre: Vec3, radius: number): Map<number, number> {
   const [nx, ny, nz] = geometry.dimensions;
-  const va = patientToVoxel(geometry, a);
-  const vb = patientToVoxel(geometry, b);
-  const pa = voxelToPatient(geometry, ...va);
-  const ab: Vec3 = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
-  const len2 = ab[0] ** 2 + ab[1] ** 2 + ab[2] ** 2;
-  const lo = [0, 1, 2].map((d) => Math.floor(Math.min(va[d], vb[d]) - radius / geometry.spacing[d]));
-  const hi = [0, 1, 2].map((d) => Math.ceil(Math.max(va[d], vb[d]) + radius / geometry.spacing[d]));
-  const found = new Map<number, number>();
+  const [sx, sy, sz] = geometry.spacing;
+  const c = patientToVoxel(geometry, centre);
+  const lo = [0, 1, 2].map((d) => Math.floor(c[d] - radius / geometry.spacing[d]));
+  const hi = [0, 1, 2].map((d) => Math.ceil(c[d] + radius / geometry.spacing[d]));
+  const counts = new Float64Array(257);
+  const r2 = radius * radius;
   for (let k = lo[2]; k <= hi[2]; k++) {
+    const dz2 = ((k - c[2]) * sz) ** 2;
     for (let j = lo[1]; j <= hi[1]; j++) {
+      const dyz2 = dz2 + ((j - c[1]) * sy) ** 2;
       for (let i = lo[0]; i <= hi[0]; i++) {
-        const q = voxelToPatient(geometry, i, j, k);
-        const d: Vec3 = [q[0] - pa[0], q[1] - pa[1], q[2] - pa[2]];
-        let t = len2 > 0 ? (d[0] * ab[0] + d[1] * ab[1] + d[2] * ab[2]) / len2 : 0;
-        t = Math.max(0, Math.min(1, t));
-        if ((d[0] - t * ab[0]) ** 2 + (d[1] - t * ab[1]) ** 2 + (d[2] - t * ab[2]) ** 2 > radius * radius) continue;
+        if (dyz2 + ((i - c[0]) * sx) ** 2 > r2) continue;
         // outside the grid counts as its own class (-1), so a nodule never leaves the image
-        const c = i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz ? -1 : tissue[i + j * nx + k * nx * ny];
-        found.set(c, (found.get(c) ?? 0) + 1);
+        counts[i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz ? 0 : tissue[i + j * nx + k * nx * ny] + 1]++;
       }
     }
   }
+  const found = new Map<number, number>();
+  counts.forEach((n, c1) => n > 0 && found.set(c1 - 1, n));
   return found;
 }
 
