@@ -67,15 +67,16 @@ export interface NoduleTruth {
   isMass: boolean;
   /** expected Lung-RADS v2022 baseline category of this nodule alone, from type and counted size (see lungRadsBaseline) */
   lungRads: LungRadsCategory;
-  /** voxels of the tissue map (which may be finer along z than the image, see ChestPhantomTruth.acquisition) */
+  /** body voxels of the tissue map (finer along z than the image by ChestPhantomTruth.acquisition.zSupersampling; spicules excluded) */
   voxelCount: number;
   volumeMm3: number;
 }
 
-/** A nodule's body: inside(dx, dy, dz) in mm from its centre, within `reach` mm of it. */
+/** A nodule's body: inside(dx, dy, dz) in mm from its centre, within `reach` mm of it; spicules apart. */
 interface Body {
   reach: number;
   inside(dx: number, dy: number, dz: number): boolean;
+  spicule?(dx: number, dy: number, dz: number): boolean;
 }
 
 /**
@@ -89,6 +90,10 @@ interface Body {
  * on the axial slice where the nodule is largest, the long axis is its longest chord and the short axis
  * its largest extent perpendicular to it. On voxels, each extent runs between pixel centres plus one
  * (mean in-plane) pixel spacing, for the half pixel beyond the outermost centres on either side.
+ * Axes, centre and volume are of the nodule's body (with a part-solid one's core); a spiculated nodule's
+ * strands carry the nodule label and density but are left out of its measurements, as a reader measures
+ * the body and not the spicules. The tissue map is the acquisition's sub-slice grid, so sizes are those
+ * of the object, not of its partial-volume-blurred image.
  */
 export function addNodules(scene: PhantomScene, options: NodulePhantomOptions = {}): () => NoduleTruth[] {
   const specs: NoduleSpec[] = [...(options.diametersMm ?? []).map((diameterMm) => ({ diameterMm })), ...(options.specs ?? [])];
@@ -144,6 +149,8 @@ export function addNodules(scene: PhantomScene, options: NodulePhantomOptions = 
     const shape: NoduleShape = spec.shape ?? (wanted === 'isolated' && spec.diameterMm >= 6 && rng.next() < pEllipsoid ? 'ellipsoid' : 'sphere');
     const hu = Math.round(spec.hu ?? (type === 'solid' ? rng.uniform(20, 60) : rng.uniform(-750, -450)));
     const cls = scene.defineClass(`nodule.${index + 1}`, hu, PHANTOM_LABELS.nodule);
+    // spicules: same density and label as the nodule, but not part of its measured body
+    const spiculeCls = shape === 'spiculated' ? scene.defineClass(`nodule.${index + 1}.spicules`, hu, PHANTOM_LABELS.nodule) : undefined;
     const solidCls = type === 'part-solid' ? scene.defineClass(`nodule.${index + 1}.solid`, Math.round(rng.uniform(20, 60)), PHANTOM_LABELS.nodule) : undefined;
     const inLung = scene.filter([m.lungClass, m.vesselClass]);
     // a spec that finds no room in its lung is shrunk step by step (truth reports what was drawn)
@@ -203,7 +210,7 @@ export function addNodules(scene: PhantomScene, options: NodulePhantomOptions = 
           if (vessel === 0 || vessel > 0.4 * (inside.get(m.lungClass) ?? 0)) continue;
         }
         if (attachment === 'juxtapleural' && ![...wall].some((c) => around.has(c))) continue;
-        const count = stampBody(tissue, geometry, centre, outline.body, inLung, cls);
+        const count = stampBody(tissue, geometry, centre, outline.body, inLung, cls, spiculeCls);
         if (count === 0) continue;
         if (solidCls !== undefined) {
           // the solid core: a smaller body of the same kind inside the ground glass, off-centre a little
@@ -316,7 +323,10 @@ function nodulePoints(rng: SeededRandom, shape: NoduleShape, d: number): { body:
       reach,
       inside: (x, y, z) => {
         const len = Math.sqrt(x * x + y * y + z * z);
-        if (len === 0 || len <= radiusAt(x, y, z, len)) return true;
+        return len === 0 || len <= radiusAt(x, y, z, len);
+      },
+      spicule: (x, y, z) => {
+        const len = Math.sqrt(x * x + y * y + z * z);
         for (const s of spicules) {
           const t = x * s.n[0] + y * s.n[1] + z * s.n[2];
           if (t < 0 || t > s.length) continue;
@@ -332,8 +342,8 @@ function nodulePoints(rng: SeededRandom, shape: NoduleShape, d: number): { body:
   };
 }
 
-/** Sets the voxels inside `body` centred at `centre` whose class passes `from` to `to`; returns how many changed. */
-function stampBody(tissue: Uint8Array, geometry: VolumeGeometry, centre: Vec3, body: Body, from: ClassFilter, to: number): number {
+/** Sets the voxels inside `body` centred at `centre` whose class passes `from` to `to` (its spicules to `spiculeTo`); returns how many changed. */
+function stampBody(tissue: Uint8Array, geometry: VolumeGeometry, centre: Vec3, body: Body, from: ClassFilter, to: number, spiculeTo?: number): number {
   const [nx, ny, nz] = geometry.dimensions;
   const c = patientToVoxel(geometry, centre);
   const lo = [0, 1, 2].map((d) => Math.max(0, Math.floor(c[d] - body.reach / geometry.spacing[d])));
@@ -347,11 +357,15 @@ function stampBody(tissue: Uint8Array, geometry: VolumeGeometry, centre: Vec3, b
   for (let k = lo[2]; k <= hi[2] && k < nz; k++) {
     for (let j = lo[1]; j <= hi[1] && j < ny; j++) {
       for (let i = lo[0]; i <= hi[0] && i < nx; i++) {
-        if (!body.inside((i - c[0]) * fx, (j - c[1]) * fy, (k - c[2]) * fz)) continue;
+        const dx = (i - c[0]) * fx;
+        const dy = (j - c[1]) * fy;
+        const dz = (k - c[2]) * fz;
+        const target = body.inside(dx, dy, dz) ? to : spiculeTo !== undefined && body.spicule?.(dx, dy, dz) ? spiculeTo : -1;
+        if (target < 0) continue;
         const p = i + j * nx + k * nx * ny;
         const cls = tissue[p];
-        if (from[cls] === 1 && cls !== to) {
-          tissue[p] = to;
+        if (from[cls] === 1 && cls !== target) {
+          tissue[p] = target;
           changed++;
         }
       }
