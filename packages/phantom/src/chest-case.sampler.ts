@@ -86,7 +86,7 @@ export function sampleChestCase(seed: number): ChestPhantomOptions {
   if (rng.next() < 0.6) {
     const grade = rng.int(1, 3);
     // inside the grade's band with a margin, so the counted loss lands in the same grade
-    const heightLossPercent = round1(grade === 1 ? rng.uniform(21, 24) : grade === 2 ? rng.uniform(28, 37) : rng.uniform(45, 60));
+    const heightLossPercent = round1(grade === 1 ? rng.uniform(21.5, 23.5) : grade === 2 ? rng.uniform(28, 37) : rng.uniform(45, 60));
     fracture = { heightLossPercent, shape: pick(['wedge', 'biconcave', 'crush'] as const) };
   }
 
