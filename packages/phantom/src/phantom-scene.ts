@@ -85,6 +85,8 @@ export interface PhantomScene {
   toLocal(p: Vec3): Vec3;
   /** registers a tissue class with its mean HU and label; returns the class id */
   defineClass(name: string, hu: number, label: number): number;
+  /** mean HU of a class id (0 for an id not defined) */
+  classHu(id: number): number;
   classId(name: string): number;
   /** tissue class at a patient point, -1 outside the grid */
   classAt(p: Vec3): number;
@@ -130,6 +132,16 @@ export function localGrid(scene: PhantomScene): { o: Vec3; di: Vec3; dj: Vec3; d
     return [p[0] - o[0], p[1] - o[1], p[2] - o[2]];
   };
   return { o, di: step(1, 0, 0), dj: step(0, 1, 0), dk: step(0, 0, 1) };
+}
+
+/**
+ * Tissue-map slices per image slice. The generator may draw the map on a grid finer along z than the
+ * image and average each slice's sub-slices (partial volume); the layout's wTop..wBottom span the
+ * centres of the image's first and last slice, so the ratio follows from the map's slice count and step.
+ */
+export function subSlicesPerImageSlice(scene: PhantomScene): number {
+  const [, , nz] = scene.geometry.dimensions;
+  return Math.max(1, Math.round(nz - (scene.layout.wTop - scene.layout.wBottom) / scene.geometry.spacing[2]));
 }
 
 /** Maximum number of tissue classes (the map is a Uint8Array). */

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateChestPhantom, PHANTOM_LABELS, type ChestPhantom, type ChestPhantomOptions } from '../index.js';
-import { agatstonWeight } from './heart.feature.js';
+import { agatstonOfClasses, agatstonWeight } from './heart.feature.js';
 
 const grid: Partial<ChestPhantomOptions> = { dimensions: [180, 180, 90], spacing: [1.8, 1.8, 2.5] };
+// 1 mm slices: each image voxel is one voxel of the drawn anatomy, so a noise-free image holds the class HU exactly
+const thin: Partial<ChestPhantomOptions> = { dimensions: [180, 180, 225], spacing: [1.8, 1.8, 1] };
 
 /** z (LPS) range of the heart label */
 function heartZRange(phantom: ChestPhantom): [number, number] {
@@ -58,10 +60,24 @@ function imageAgatston(phantom: ChestPhantom, labels: number[]): number {
   return (sum * sz) / 3;
 }
 
+test('the truth score is read at the image slice thickness: sub-slices averaged (partial volume), then Agatston 1990', () => {
+  // 4 x 4 pixels of 1 mm2, two image slices of three 1 mm sub-slices; class 0 fat, 1 and 2 calcium
+  const tissue = new Uint8Array(4 * 4 * 6);
+  const at = (i: number, j: number, m: number): number => i + 4 * j + 16 * m;
+  for (const m of [0, 1]) for (const j of [1, 2]) for (const i of [1, 2]) tissue[at(i, j, m)] = 1; // 600 HU in 2 of 3 sub-slices
+  for (const j of [1, 2]) for (const i of [1, 2]) tissue[at(i, j, 4)] = 2; // 300 HU in 1 of 3 sub-slices
+  const classHu = [-100, 600, 300];
+  const counted = [0, 1, 1];
+  // slice 0: mean (600 + 600 - 100) / 3 = 367 HU -> weight 3 over 4 mm2; slice 1: (300 - 200) / 3 = 33 HU, below 130
+  assert.equal(agatstonOfClasses(tissue, [4, 4, 6], [1, 1, 1], classHu, counted, 3), (4 * 3 * 3) / 3);
+  // read at 1 mm (no averaging): 4 mm2 x 4 twice, 4 mm2 x 3 once
+  assert.equal(agatstonOfClasses(tissue, [4, 4, 6], [1, 1, 1], classHu, counted, 1), (16 + 16 + 12) / 3);
+});
+
 test('calcium at heart level that is not coronary (aortic root wall, aortic valve, mitral annulus) is drawn and kept out of the score', () => {
   const phantom = generateChestPhantom({
     seed: 12,
-    ...grid,
+    ...thin,
     noiseSd: 0,
     heart: { coronaryLesions: [], aorticCalcium: true, aorticValveCalcium: true, mitralAnnulusCalcium: true },
   });
@@ -84,7 +100,7 @@ test('calcium at heart level that is not coronary (aortic root wall, aortic valv
 test('coronary calcium in each artery: the truth score is the image score of the coronary lesions alone', () => {
   const phantom = generateChestPhantom({
     seed: 13,
-    ...grid,
+    ...thin,
     noiseSd: 0,
     heart: {
       coronaryLesions: [

@@ -1,5 +1,5 @@
 import { patientToVoxel, type Vec3 } from '@polyrad/sdk';
-import { localGrid, normalise, PHANTOM_LABELS, type ChestLayout, type PhantomScene } from '../phantom-scene.js';
+import { localGrid, normalise, PHANTOM_LABELS, subSlicesPerImageSlice, type ChestLayout, type PhantomScene } from '../phantom-scene.js';
 import { SeededRandom } from '../seeded-random.js';
 import { mediastinalFat } from './mediastinum.feature.js';
 
@@ -303,16 +303,16 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
   }
 
   // ---- calcified plaques: a dense core and, from 1.5 mm radius, a less dense rim ----
-  const calciumHu = new Map<number, number>(); // calcium class -> HU, coronary
-  const otherHu = new Map<number, number>(); // calcium class -> HU, not coronary
-  const stampLesion = (center: Vec3, spec: CalciumLesionSpec, into: Uint8Array, name: string, label: number, hus: Map<number, number>): { voxelCount: number; rimHu?: number } => {
+  const coronaryClasses = new Set<number>();
+  const otherClasses = new Set<number>(); // calcium that is not coronary
+  const stampLesion = (center: Vec3, spec: CalciumLesionSpec, into: Uint8Array, name: string, label: number, classes: Set<number>): { voxelCount: number; rimHu?: number } => {
     const core = scene.defineClass(`${name}.${spec.hu}`, spec.hu, label);
-    hus.set(core, spec.hu);
+    classes.add(core);
     const rimHu = spec.radiusMm >= 1.5 ? clearOfBandEdges(Math.max(155, 0.55 * spec.hu)) : spec.hu;
     let voxelCount = 0;
     if (rimHu < spec.hu) {
       const rim = scene.defineClass(`${name}.${rimHu}`, rimHu, label);
-      hus.set(rim, rimHu);
+      classes.add(rim);
       voxelCount += scene.stampCapsule(center, center, spec.radiusMm, into, rim);
       voxelCount += scene.stampCapsule(center, center, 0.6 * spec.radiusMm, scene.filter([rim]), core);
       return { voxelCount, rimHu };
@@ -337,7 +337,7 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
       const here = scene.classAt(center);
       if (here !== coronary && here !== fat) continue;
       if (!clear(center, spec.radiusMm, lesions)) continue;
-      lesions.push({ ...spec, artery, center, ...stampLesion(center, spec, lesionInto, 'coronary.calcium', PHANTOM_LABELS.calcium, calciumHu) });
+      lesions.push({ ...spec, artery, center, ...stampLesion(center, spec, lesionInto, 'coronary.calcium', PHANTOM_LABELS.calcium, coronaryClasses) });
       return;
     }
   });
@@ -360,7 +360,7 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
       const axis = axisAt(dw);
       const c = scene.toPatient(axis[0] + (rootR - 0.3) * Math.cos(phi), axis[1] + (rootR - 0.3) * Math.sin(phi), axis[2]);
       const spec = { hu, radiusMm };
-      others.push({ ...spec, artery: 'aorta', center: c, ...stampLesion(c, spec, into, 'aorta.calcium', PHANTOM_LABELS.aorta, otherHu) });
+      others.push({ ...spec, artery: 'aorta', center: c, ...stampLesion(c, spec, into, 'aorta.calcium', PHANTOM_LABELS.aorta, otherClasses) });
     }
   }
   // aortic valve: nodules on the cusps, in the lumen just above the annulus
@@ -372,7 +372,7 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
       const axis = axisAt(dw);
       const c = scene.toPatient(axis[0] + rho * rootR * Math.cos(phi), axis[1] + rho * rootR * Math.sin(phi), axis[2]);
       const spec = { hu, radiusMm };
-      others.push({ ...spec, artery: 'aortic-valve', center: c, ...stampLesion(c, spec, into, 'aortic-valve.calcium', PHANTOM_LABELS.aorta, otherHu) });
+      others.push({ ...spec, artery: 'aortic-valve', center: c, ...stampLesion(c, spec, into, 'aortic-valve.calcium', PHANTOM_LABELS.aorta, otherClasses) });
     }
   }
   // mitral annulus: an arc in the posterior annulus, inside the heart's wall under the circumflex artery
@@ -382,7 +382,7 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
     const into = scene.filter([myocardium, bloodLeft, fat, ...texture.ids]);
     const pts = Array.from({ length: 7 }, (_, s) => surface(ring(arc.phi0 + (arc.length * s) / 6), -wallMm / 2)).map(([u, v, w]) => scene.toPatient(u, v, w));
     const cls = scene.defineClass(`mitral.calcium.${arc.hu}`, arc.hu, PHANTOM_LABELS.heart);
-    otherHu.set(cls, arc.hu);
+    otherClasses.add(cls);
     macClasses.push(cls);
     let voxelCount = 0;
     for (let s = 0; s + 1 < pts.length; s++) voxelCount += scene.stampCapsule(pts[s], pts[s + 1], arc.radiusMm, into, cls);
@@ -400,12 +400,14 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
   for (const c of texture.ids) fatClass[c] = 1;
   return () => {
     const [sx, sy, sz] = geometry.spacing;
+    // the image may average several map slices per slice (partial volume); its labels come from the central one
+    const f = subSlicesPerImageSlice(scene);
+    const nxy = nx * ny;
     let count = 0;
-    for (const c of tissue) if (heartLabelled[c]) count++;
+    for (let k = f >> 1; k < nz; k += f) for (let p = k * nxy; p < (k + 1) * nxy; p++) if (heartLabelled[tissue[p]]) count++;
     // fat cover: heart voxels with a face neighbour outside the heart, and how many of those touch fat
     let surfaceVoxels = 0;
     let covered = 0;
-    const nxy = nx * ny;
     eachInBox(heartLabelled, (p, _u, _v, _w, i, j, k) => {
       let outside = false;
       let touchesFat = false;
@@ -422,15 +424,19 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
       if (outside) surfaceVoxels++;
       if (touchesFat) covered++;
     });
-    const coronaryHu = (cls: number): number => calciumHu.get(cls) ?? -Infinity;
-    const score = (hu: (cls: number) => number): number => agatstonOfClasses(tissue, geometry.dimensions, geometry.spacing, hu);
-    const agatston = score(coronaryHu);
-    const withOthers = others.length > 0 ? score((cls) => otherHu.get(cls) ?? coronaryHu(cls)) : agatston;
+    const classHu = Float64Array.from({ length: 256 }, (_, c) => scene.classHu(c));
+    const score = (classes: Iterable<number>): number => {
+      const counted = new Uint8Array(256);
+      for (const c of classes) counted[c] = 1;
+      return agatstonOfClasses(tissue, geometry.dimensions, geometry.spacing, classHu, counted, f);
+    };
+    const agatston = score(coronaryClasses);
+    const withOthers = others.length > 0 ? score([...coronaryClasses, ...otherClasses]) : agatston;
     const wall = others.filter((l) => l.artery === 'aorta');
-    const wallClasses = new Set(wall.flatMap((l) => [`aorta.calcium.${l.hu}`, ...(l.rimHu ? [`aorta.calcium.${l.rimHu}`] : [])].map((name) => scene.classId(name))));
-    const withWall = wall.length > 0 ? score((cls) => (wallClasses.has(cls) ? otherHu.get(cls)! : coronaryHu(cls))) : agatston;
+    const wallClasses = wall.flatMap((l) => [`aorta.calcium.${l.hu}`, ...(l.rimHu ? [`aorta.calcium.${l.rimHu}`] : [])].map((name) => scene.classId(name)));
+    const withWall = wall.length > 0 ? score([...coronaryClasses, ...wallClasses]) : agatston;
     return {
-      volumeMl: (count * sx * sy * sz) / 1000,
+      volumeMl: (count * sx * sy * sz * f) / 1000,
       agatston,
       cacDrs: cacDrsCategory(agatston),
       lesions,
@@ -447,33 +453,59 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
 }
 
 /**
- * Agatston score of a tissue-class map whose calcium classes have a known HU (`huOfClass`, -Infinity or 0
- * for non-calcium): per axial slice, 8-connected components of voxels >= 130 HU, area x weight of the
- * component's peak, summed and multiplied by slice spacing / 3 mm (the 3 mm-normalised convention).
- * Components under 1 mm2 are ignored (Agatston et al., JACC 1990). Hot loop on typed arrays.
+ * Agatston score (Agatston et al., JACC 1990) of the noise-free image of a tissue-class map, at the
+ * image's slice thickness: each image slice is the mean class HU of its `subSlices` map slices (as the
+ * generator reconstructs it, before kernel and noise), the lesion pixels are those with a `counted`
+ * class in any of them and a mean >= 130 HU; per slice, their 8-connected components of at least 1 mm2
+ * score area x the weight of the component's peak; the sum is multiplied by slice thickness / 3 mm
+ * (the 3 mm-normalised convention). With one sub-slice this is the score of the voxelised classes.
  */
-export function agatstonOfClasses(tissue: Uint8Array, dimensions: Vec3, spacing: Vec3, huOfClass: (cls: number) => number): number {
-  const [nx, ny, nz] = dimensions;
-  const hu = new Float64Array(256);
-  for (let c = 0; c < 256; c++) hu[c] = huOfClass(c);
+export function agatstonOfClasses(
+  tissue: Uint8Array,
+  dimensions: Vec3,
+  spacing: Vec3,
+  classHu: ArrayLike<number>,
+  counted: ArrayLike<number>,
+  subSlices = 1,
+): number {
+  const [nx, ny, nzFine] = dimensions;
+  const nxy = nx * ny;
+  const f = subSlices;
+  const nz = Math.floor(nzFine / f);
   const pixelMm2 = spacing[0] * spacing[1];
-  const seen = new Uint8Array(nx * ny);
-  const stack = new Int32Array(nx * ny);
+  const value = new Float64Array(nxy);
+  const lesion = new Uint8Array(nxy);
+  const stack = new Int32Array(nxy);
   let sum = 0;
   for (let k = 0; k < nz; k++) {
-    const base = k * nx * ny;
-    seen.fill(0);
-    for (let p0 = 0; p0 < nx * ny; p0++) {
-      if (seen[p0] || !(hu[tissue[base + p0]] >= 130)) continue;
+    const base = k * f * nxy;
+    // most slices hold no calcium: look before averaging
+    let any = false;
+    for (let p = base; p < base + f * nxy && !any; p++) any = counted[tissue[p]] === 1;
+    if (!any) continue;
+    lesion.fill(0);
+    for (let p = 0; p < nxy; p++) {
+      let hit = false;
+      let total = 0;
+      for (let q = 0; q < f; q++) {
+        const cls = tissue[base + q * nxy + p];
+        total += classHu[cls];
+        if (counted[cls] === 1) hit = true;
+      }
+      value[p] = total / f;
+      if (hit && value[p] >= 130) lesion[p] = 1;
+    }
+    for (let p0 = 0; p0 < nxy; p0++) {
+      if (lesion[p0] !== 1) continue;
       let top = 0;
       let area = 0;
       let peak = -Infinity;
       stack[top++] = p0;
-      seen[p0] = 1;
+      lesion[p0] = 2;
       while (top > 0) {
         const p = stack[--top];
         area++;
-        peak = Math.max(peak, hu[tissue[base + p]]);
+        peak = Math.max(peak, value[p]);
         const i = p % nx;
         const j = (p - i) / nx;
         for (let dj = -1; dj <= 1; dj++) {
@@ -482,8 +514,8 @@ export function agatstonOfClasses(tissue: Uint8Array, dimensions: Vec3, spacing:
             const jj = j + dj;
             if (ii < 0 || jj < 0 || ii >= nx || jj >= ny) continue;
             const q = ii + jj * nx;
-            if (!seen[q] && hu[tissue[base + q]] >= 130) {
-              seen[q] = 1;
+            if (lesion[q] === 1) {
+              lesion[q] = 2;
               stack[top++] = q;
             }
           }
@@ -492,5 +524,5 @@ export function agatstonOfClasses(tissue: Uint8Array, dimensions: Vec3, spacing:
       if (area * pixelMm2 >= 1) sum += area * pixelMm2 * agatstonWeight(peak);
     }
   }
-  return (sum * spacing[2]) / 3;
+  return (sum * spacing[2] * f) / 3;
 }
