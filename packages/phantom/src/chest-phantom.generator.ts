@@ -474,7 +474,7 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     rng: organRng,
     layout,
     contrast,
-    blood: drawBloodPools(new SeededRandom(options.seed * 104729 + 3), contrast, options.blood),
+    blood: drawBloodPools(new SeededRandom(options.seed * 15485863 + 11), contrast, options.blood),
     toPatient,
     toLocal: ([x, y, z]) => [cosT * (x - ox) + sinT * (y - oy), -sinT * (x - ox) + cosT * (y - oy), z],
     defineClass: (name, hu, label) => classes.define(name, hu, label),

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateChestPhantom, PHANTOM_LABELS, type ChestPhantom, type ChestPhantomOptions } from '../index.js';
-import { agatstonWeight } from './heart.feature.js';
+import { acquireCt } from '../ct-acquisition.js';
+import { SeededRandom } from '../seeded-random.js';
+import { agatstonOfImage, agatstonWeight } from './heart.feature.js';
 
 const grid: Partial<ChestPhantomOptions> = { dimensions: [180, 180, 90], spacing: [1.8, 1.8, 2.5] };
 
@@ -58,6 +60,21 @@ function imageAgatston(phantom: ChestPhantom, without: ChestPhantom): number {
   }
   return (sum * sz) / 3;
 }
+
+test('the truth score is read at the image slice thickness: sub-slices averaged (partial volume), then Agatston 1990', () => {
+  // 4 x 4 pixels of 1 mm2, two image slices of three 1 mm sub-slices; class 0 fat, 1 and 2 calcium
+  const tissue = new Uint8Array(4 * 4 * 6);
+  const at = (i: number, j: number, m: number): number => i + 4 * j + 16 * m;
+  for (const m of [0, 1]) for (const j of [1, 2]) for (const i of [1, 2]) tissue[at(i, j, m)] = 1; // 600 HU in 2 of 3 sub-slices
+  for (const j of [1, 2]) for (const i of [1, 2]) tissue[at(i, j, 4)] = 2; // 300 HU in 1 of 3 sub-slices
+  const calcium = Uint8Array.from([0, 1, 1]);
+  const scan = (slices: number, zSupersampling: number) =>
+    acquireCt({ tissue, dimensions: [4, 4, slices], zSupersampling, classHu: [-100, 600, 300], classLabel: [4, 10, 10], noiseSd: 0, kernel: 'standard', rng: new SeededRandom(1) }).image;
+  // slice 0: mean (600 + 600 - 100) / 3 = 367 HU -> weight 3 over 4 mm2; slice 1: (300 - 200) / 3 = 33 HU, below 130
+  assert.equal(agatstonOfImage(scan(2, 3), [1, 1, 3], calcium), (4 * 3 * 3) / 3);
+  // read at 1 mm (no averaging): 4 mm2 x 4 twice, 4 mm2 x 3 once
+  assert.equal(agatstonOfImage(scan(6, 1), [1, 1, 1], calcium), (16 + 16 + 12) / 3);
+});
 
 const noCalcium = { coronaryLesions: [], aorticCalcium: false, aorticValveCalcium: false, mitralAnnulusCalcium: false };
 
