@@ -487,8 +487,9 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
  * (those whose sub-slices hold it, widened by the kernel's reach) that are >= 130 HU in the noise-free
  * image form 8-connected components; a component of >= 1 mm2 adds its area x the weight of its peak HU;
  * the sum is scaled by slice thickness / 3 mm (3 mm normalised). Partial volume over a thick slice lowers
- * peaks and areas and a sharp kernel raises edges, exactly as in the image; noise is left out.
- * `spacing` is the image's [column, row, slice thickness], mm.
+ * peaks and areas and a sharp kernel raises edges, exactly as in the image; noise is left out. On a
+ * contrast scan the enhanced lumen a plaque's pixels share is >= 130 HU too and counts with it (Agatston
+ * scoring is defined on non-contrast CT). `spacing` is the image's [column, row, slice thickness], mm.
  */
 export function agatstonOfImage(image: AcquiredImage, spacing: Vec3, calcium: Uint8Array): number {
   const [nx, ny, nz] = image.dimensions;
