@@ -208,10 +208,20 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
   };
 
   // aortic centre line segments in the local frame, with their radii, for the root's wall and fat plane
-  const segments = aorta.centerLine.slice(0, -1).map((a, s) => ({ a, b: aorta.centerLine[s + 1], r: s < aorta.archIndex ? aorta.ascendingRadius : aorta.descendingRadius }));
+  // (each with a box that holds every point within the largest distance asked about, so far segments cost nothing)
+  const reach = Math.max(rootFat, 2) + 1;
+  const segments = aorta.centerLine.slice(0, -1).map((a, s) => {
+    const b = aorta.centerLine[s + 1];
+    const r = s < aorta.archIndex ? aorta.ascendingRadius : aorta.descendingRadius;
+    const lo = [0, 1, 2].map((d) => Math.min(a[d], b[d]) - r - reach);
+    const hi = [0, 1, 2].map((d) => Math.max(a[d], b[d]) + r + reach);
+    return { a, b, r, lo, hi };
+  });
+  /** distance from a local point to the aortic surface, exact when below `reach`, else at least `reach` */
   const aortaDistance = (p: Vec3): number => {
     let best = Infinity;
-    for (const { a, b, r } of segments) {
+    for (const { a, b, r, lo, hi } of segments) {
+      if (p[0] < lo[0] || p[0] > hi[0] || p[1] < lo[1] || p[1] > hi[1] || p[2] < lo[2] || p[2] > hi[2]) continue;
       const e: Vec3 = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
       const t = Math.max(0, Math.min(1, dot([p[0] - a[0], p[1] - a[1], p[2] - a[2]], e) / dot(e, e)));
       best = Math.min(best, Math.hypot(p[0] - a[0] - t * e[0], p[1] - a[1] - t * e[1], p[2] - a[2] - t * e[2]) - r);
