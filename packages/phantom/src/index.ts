@@ -7,3 +7,4 @@ export * from './features/spine.feature.js';
 export * from './features/nodules.feature.js';
 export * from './radiograph-phantom.generator.js';
 export * from './head-phantom.generator.js';
+export * from './validation/index.js';

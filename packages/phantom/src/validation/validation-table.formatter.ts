@@ -1,0 +1,126 @@
+import type { CaseScore, FindingOutcome, ReferenceNodule, ReportFinding, ValidationReport } from './validation.types.js';
+import { isNotAssessed } from './finding-outcome.js';
+import { noduleSensitivity, summariseFindings } from './validation-statistics.js';
+import { MAX_FALSE_POSITIVES_PER_SCAN } from './validation-tolerance.js';
+
+/** the tolerance each finding code is judged by (issue #11) */
+export const TOLERANCE_TEXT: Record<string, string> = {
+  'lung.right.volume': '±8 %',
+  'lung.left.volume': '±8 %',
+  'lung.laa950': '±2 points',
+  'lung.right.laa950': '±2 points',
+  'lung.left.laa950': '±2 points',
+  'heart.volume': '±15 %',
+  'heart.cac.agatston': '±15 % (±10 below 67) and CAC-DRS class',
+  'heart.cac.category': 'exact',
+  'aorta.ascending.diameter': '±3 mm',
+  'aorta.descending.diameter': '±3 mm',
+  'spine.trabecular_attenuation': '±20 HU',
+  'spine.fracture': 'Genant grade exact, per vertebra',
+  'lung.nodule': 'found (≥ 6 mm), long axis ±20 % (≥ ±2 mm)',
+  'lung.nodule.false-positives': `≤ ${MAX_FALSE_POSITIVES_PER_SCAN} per scan (≥ 6 mm)`,
+  'lung.lungrads': 'exact',
+};
+
+const share = (k: number, n: number): string => (n === 0 ? '–' : `${Math.round((100 * k) / n)} %`);
+const num = (x: number | undefined): string => (x === undefined ? '–' : x >= 100 ? x.toFixed(0) : x.toPrecision(2).replace(/\.0+$/, ''));
+const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+}
+
+/** Per finding code: counts, shares, error percentiles, tolerance and wrong negative statements. */
+export function formatFindingTable(outcomes: FindingOutcome[]): string {
+  return table(
+    ['finding', 'tolerance', 'n', 'measured', 'not assessed', 'missing', 'median error', 'p95 error', 'within tolerance (of measured)', 'wrong negative/normal'],
+    summariseFindings(outcomes).map((s) => [
+      `\`${s.code}\``,
+      TOLERANCE_TEXT[s.code] ?? '',
+      String(s.n),
+      share(s.measured, s.n),
+      share(s.notAssessed, s.n),
+      share(s.missing, s.n),
+      s.medianError === undefined ? '–' : `${num(s.medianError)} ${s.errorUnit ?? ''}`.trim(),
+      s.p95Error === undefined ? '–' : `${num(s.p95Error)} ${s.errorUnit ?? ''}`.trim(),
+      s.measured ? `${share(s.within, s.measured)} (${s.within}/${s.measured})` : '–',
+      String(s.wrongNegatives),
+    ]),
+  );
+}
+
+/** Nodule sensitivity by type and size band, and false positives >= 6 mm per scan. */
+export function formatNoduleTable(cases: CaseScore[]): string {
+  const rows = noduleSensitivity(cases.flatMap((c) => c.nodules));
+  const fp = cases.map((c) => c.falsePositives).filter((x): x is number => x !== null);
+  const fpLine = fp.length
+    ? `False positives ≥ 6 mm per scan: mean ${(fp.reduce((a, b) => a + b, 0) / fp.length).toFixed(2)}, max ${Math.max(...fp)}; scans with more than ${MAX_FALSE_POSITIVES_PER_SCAN}: ${fp.filter((x) => x > MAX_FALSE_POSITIVES_PER_SCAN).length} of ${fp.length}.`
+    : 'False positives: no scan where the nodule plugin measured.';
+  if (rows.length === 0) return `No reference nodules ≥ 6 mm.\n\n${fpLine}`;
+  return `${table(
+    ['type', 'long axis', 'n', 'found', 'missed', 'not assessed', 'sensitivity (of assessed)'],
+    rows.map((r) => [r.type, r.band, String(r.n), String(r.found), String(r.missed), String(r.notAssessed), share(r.found, r.found + r.missed)]),
+  )}\n\n${fpLine}`;
+}
+
+/** Every measured finding out of tolerance and every wrong negative, one line each. */
+export function formatProblems(cases: CaseScore[]): string {
+  const lines = cases.flatMap((c) => [
+    ...c.failures.map((f) => `- ${c.caseId}: algorithm failed: ${f}`),
+    ...c.outcomes
+      .filter((o) => o.wrongNegative || (o.status === 'measured' && o.within === false))
+      .map((o) => `- ${c.caseId}: \`${o.code}\` ${o.wrongNegative ? 'WRONG NEGATIVE' : 'out of tolerance'}: reported ${o.reported ?? '–'}, truth ${o.truth ?? '–'}${o.note ? ` (${o.note})` : ''}`),
+  ]);
+  return lines.length ? lines.join('\n') : 'None.';
+}
+
+function result(f: ReportFinding): string {
+  if (isNotAssessed(f)) return `not assessed: ${f.reason ?? 'no reason given'}`;
+  const value = typeof f.value === 'number' ? String(Math.round(f.value * 10) / 10) : String(f.value);
+  return `${value}${f.unit ? ` ${f.unit}` : ''}${f.category ? ` (${f.category})` : ''}`;
+}
+
+const fmtPoint = (c: readonly number[]): string => `(${c.map((x) => x.toFixed(0)).join(', ')})`;
+
+/**
+ * One real scan: what the readers marked, then every finding as reported (value or "not assessed"
+ * and why) with its verdict where an independent reference exists, and failed algorithms.
+ */
+export function formatRealCase(title: string, report: ValidationReport, score: CaseScore, references: ReferenceNodule[] | undefined, notes: string[]): string {
+  const parts = [`### ${title}`, ''];
+  for (const note of notes) parts.push(`${note}`, '');
+  if (references) {
+    parts.push(
+      references.length
+        ? `Reference lesions: ${references.map((r) => `${r.type} ${r.longAxisMm.toFixed(0)} mm at ${fmtPoint(r.center)} LPS${r.readers ? ` (${r.readers} reader${r.readers > 1 ? 's' : ''})` : ''}`).join('; ')}.`
+        : 'No reference lesions.',
+      '',
+    );
+  }
+  const verdicts = new Map<string, FindingOutcome>();
+  for (const o of score.outcomes) if (o.code === 'lung.lungrads') verdicts.set(o.code, o);
+  const rows: string[][] = [];
+  const nodules = report.findings.filter((f) => f.code === 'lung.nodule' || f.code === 'lung.mass');
+  for (const f of report.findings) {
+    if (nodules.includes(f)) continue;
+    const v = verdicts.get(f.code);
+    rows.push([`\`${f.code}\``, result(f), v ? (v.wrongNegative ? `WRONG NEGATIVE: ${v.note}` : v.within ? `consistent with the readers (≥ ${v.truth})` : `${v.note ?? 'outside'}`) : 'no independent reference']);
+  }
+  for (const n of score.nodules) {
+    const ref = `${n.reference.type} ${n.reference.longAxisMm.toFixed(0)} mm at ${fmtPoint(n.reference.center)}`;
+    if (n.status === 'found') rows.push(['reference lesion', ref, `found ${n.reportedLongAxisMm} mm, ${n.distanceMm!.toFixed(0)} mm from the readers' centre; size ${n.sizeWithin ? 'within' : 'OUTSIDE'} tolerance`]);
+    else rows.push(['reference lesion', ref, n.status === 'missed' ? 'MISSED' : 'not assessed']);
+  }
+  const sizes = nodules.filter((f) => typeof f.value === 'number').map((f) => f.value as number).sort((a, b) => b - a);
+  if (nodules.length) {
+    rows.push([
+      '`lung.nodule` / `lung.mass`',
+      `${nodules.length} reported${sizes.length ? `: ${sizes.slice(0, 8).map((s) => `${s} mm`).join(', ')}${sizes.length > 8 ? ', …' : ''}` : ''}`,
+      score.falsePositives === null ? '' : `${score.falsePositives} unmatched ≥ 6 mm (false positives where the readers marked everything)`,
+    ]);
+  }
+  for (const a of report.algorithms.filter((x) => x.status === 'failed')) rows.push([`${a.id}`, 'failed', a.reason ?? '']);
+  parts.push(table(['finding', 'result', 'verdict'], rows));
+  if (report.warnings?.length) parts.push('', `Warnings: ${report.warnings.map((w) => cell(w)).join('; ')}`);
+  return parts.join('\n');
+}

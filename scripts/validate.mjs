@@ -1,0 +1,283 @@
+// npm run validate: runs the whole bundled suite as a user would (`polyrad analyze`) on phantoms the
+// suite was never tuned on and on every real CT in ../shared/data/ct, and compares every finding with
+// the phantom's truth or the readers' annotations. Prints a Markdown report and a last line
+// "honest: yes|no" (no: a measured finding out of tolerance, or a wrong negative/normal statement).
+// Exit 0 unless the script itself failed. The scoring lives in packages/phantom/src/validation.
+//
+//   node scripts/validate.mjs [--dev | --seeds a-b] [--jobs N] [--json file] [--markdown file]
+//                             [--real-only | --phantoms-only]
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { scanDicomInputs, writeCtSeries } from '@polyrad/dicom';
+import * as phantom from '@polyrad/phantom';
+
+const root = resolve(import.meta.dirname, '..');
+const data = resolve(root, process.env.POLYRAD_TEST_DATA ?? '../shared/data');
+const cli = join(root, 'apps/platform/bin/polyrad.js');
+// development seeds may be looked at while tuning; reporting seeds only ever by this script
+const DEV_SEEDS = [1000, 1039];
+const REPORTING_SEEDS = [9000, 9039];
+const CASE_TIMEOUT_MS = 15 * 60_000;
+
+const { values: args } = parseArgs({
+  options: {
+    dev: { type: 'boolean', default: false },
+    seeds: { type: 'string' },
+    jobs: { type: 'string', default: '1' },
+    json: { type: 'string' },
+    markdown: { type: 'string' },
+    'real-only': { type: 'boolean', default: false },
+    'phantoms-only': { type: 'boolean', default: false },
+  },
+});
+const [seedFrom, seedTo] = args.seeds ? args.seeds.split('-').map(Number) : args.dev ? DEV_SEEDS : REPORTING_SEEDS;
+if (!Number.isInteger(seedFrom) || !Number.isInteger(seedTo ?? seedFrom)) throw new Error(`--seeds ${args.seeds}: expected a-b, e.g. 9000-9039`);
+const seeds = Array.from({ length: (seedTo ?? seedFrom) - seedFrom + 1 }, (_, i) => seedFrom + i);
+const jobs = Math.max(1, Number(args.jobs) || 1);
+const work = mkdtempSync(join(tmpdir(), 'polyrad-validate-'));
+const log = (line) => process.stderr.write(`${line}\n`);
+
+/**
+ * Acquisition and anatomy of one phantom case, drawn from its seed.
+ * Interim sampler until packages/phantom provides sampleChestCase(seed).
+ */
+function caseOptions(seed) {
+  const rng = new phantom.SeededRandom(seed * 104729 + 3);
+  const pick = (xs) => xs[rng.int(0, xs.length - 1)];
+  const n = pick([256, 320, 384]);
+  const fov = rng.uniform(360, 440);
+  const sliceMm = pick([1, 1.25, 2, 2.5, 3, 5]);
+  const lesionHu = [170, 250, 350, 520];
+  return {
+    seed,
+    dimensions: [n, n, Math.round(rng.uniform(260, 320) / sliceMm)],
+    spacing: [fov / n, fov / n, sliceMm],
+    noiseSd: rng.uniform(8, 35),
+    contrast: rng.next() < 0.5,
+    feetFirst: rng.next() < 0.3,
+    flipX: rng.next() < 0.2,
+    emphysemaFraction: rng.next() < 0.4 ? rng.uniform(0.02, 0.25) : 0,
+    aorta: rng.next() < 0.2 ? { aneurysm: { segment: pick(['ascending', 'descending']), maxDiameterMm: rng.uniform(42, 60) } } : {},
+    heart: {
+      coronaryLesions: Array.from({ length: pick([0, 1, 2, 4, 6]) }, () => ({ hu: pick(lesionHu), radiusMm: rng.uniform(1.2, 3) })),
+      aorticCalcium: rng.next() < 0.7,
+    },
+    spine: { fracture: rng.next() < 0.25 ? false : { heightLossPercent: pick([22, 32, 45]), shape: pick(['wedge', 'biconcave']) } },
+    nodules: { diametersMm: Array.from({ length: rng.int(0, 3) }, () => pick([4, 6.5, 7, 9, 12, 16, 22, 28])) },
+  };
+}
+
+/** `polyrad analyze <inputs> --out <dir>`; resolves with the exit code, the output and report.json (when written) */
+function analyze(inputs, out) {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [cli, 'analyze', ...inputs, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), CASE_TIMEOUT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const path = join(out, 'report.json');
+      done({ code: code ?? signal, output: output.trim(), report: existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined });
+    });
+  });
+}
+
+async function phantomCase(seed) {
+  const caseId = `seed ${seed}`;
+  const dir = join(work, `seed-${seed}`);
+  try {
+    const options = caseOptions(seed);
+    const { volume, truth } = phantom.generateChestPhantom(options);
+    await writeCtSeries(volume, join(dir, 'dicom'), {
+      PatientID: `PHANTOM-${seed}`,
+      StudyDate: '20260101',
+      PatientPosition: options.feetFirst ? 'FFS' : 'HFS',
+      ...(options.contrast ? { ContrastBolusAgent: 'IODINE' } : {}),
+      seed,
+    });
+    const started = performance.now();
+    const run = await analyze([join(dir, 'dicom')], join(dir, 'out'));
+    const seconds = (performance.now() - started) / 1000;
+    if (!run.report) throw new Error(`polyrad analyze exited ${run.code} without a report: ${run.output.split('\n').slice(-3).join(' / ')}`);
+    const score = phantom.scorePhantomCase(caseId, run.report, truth);
+    const [d0, , d2] = options.dimensions;
+    const acquisition = `${d0}² x ${d2}, ${options.spacing[0].toFixed(2)} mm pixels, ${options.spacing[2]} mm slices, noise ${options.noiseSd.toFixed(0)} HU${options.contrast ? ', contrast' : ''}`;
+    return { ...score, seed, seconds, acquisition };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** ImagePositionPatient etc. of one instance, as the pure readers take them */
+const sliceGeometry = (instance) => ({
+  position: instance.ImagePositionPatient,
+  rowDirection: instance.ImageOrientationPatient.slice(0, 3),
+  columnDirection: instance.ImageOrientationPatient.slice(3, 6),
+  pixelSpacing: instance.PixelSpacing,
+});
+
+/** the real CTs in ../shared/data/ct and their independent references (see its README) */
+async function realCases() {
+  const ct = join(data, 'ct');
+  const lidc = async (name, xml) => {
+    const dir = join(ct, name, 'jpeg-lossless-sv1');
+    const { instances } = await scanDicomInputs([dir]);
+    const references = phantom.lidcReferenceNodules(readFileSync(join(ct, name, xml), 'utf8'), sliceGeometry(instances[0]), 3);
+    return { title: `${name} (contrast, 2.5 mm)`, inputs: [dir], references, notes: [`Reference: LIDC reader outlines in \`${xml}\`, lesions marked by at least 3 of 4 readers.`] };
+  };
+  const cases = [];
+  if (existsSync(join(ct, 'lidc-idri-0001'))) cases.push(() => lidc('lidc-idri-0001', '069.xml'));
+  if (existsSync(join(ct, 'lidc-idri-0003'))) cases.push(() => lidc('lidc-idri-0003', '072.xml'));
+  const petCt = join(ct, 'lung-pet-ct-dx-a0001');
+  if (existsSync(petCt)) {
+    const series = readdirSync(petCt).filter((d) => /mm/.test(d)).sort();
+    const boxReference = async () => {
+      const { instances } = await scanDicomInputs(series.map((s) => join(petCt, s)));
+      const bySop = new Map(instances.map((i) => [i.SOPInstanceUID, i]));
+      const boxes = readdirSync(join(petCt, 'annotations')).flatMap((file) => {
+        const instance = bySop.get(file.replace(/\.xml$/, ''));
+        const parsed = phantom.parseVocBoxes(readFileSync(join(petCt, 'annotations', file), 'utf8'));
+        return instance ? parsed.map((box) => ({ box, slice: sliceGeometry(instance) })) : [];
+      });
+      return { reference: phantom.vocBoxesReference(boxes, 'solid'), boxes: boxes.length };
+    };
+    for (const s of series) {
+      cases.push(async () => {
+        const { reference, boxes } = await boxReference();
+        return {
+          title: `lung-pet-ct-dx-a0001 ${s} (non-contrast, 5 mm)`,
+          inputs: [join(petCt, s)],
+          references: reference ? [reference] : [],
+          notes: [`Reference: the dataset readers' boxes (${boxes} on the slices of this study, Pascal VOC per SOPInstanceUID), mapped to LPS with each slice's geometry; long axis = the longest box side.`],
+        };
+      });
+    }
+  }
+  const ts = join(ct, 'totalsegmentator');
+  if (existsSync(join(ts, 'example_ct_dicom'))) {
+    cases.push(async () => ({
+      title: 'totalsegmentator example_ct_dicom (20 slices, upper abdomen, contrast, empty UIDs)',
+      inputs: [join(ts, 'example_ct_dicom')],
+      references: undefined,
+      notes: [
+        'No chest, no annotations: recorded to show what the suite does with an abdominal series whose UIDs are empty.',
+        'The TotalSegmentator chest CTA crops (NIfTI, with reference aorta and spine reports) are not validated yet: they would first have to be converted to DICOM.',
+      ],
+    }));
+  }
+  return cases;
+}
+
+async function realCase(describe, index) {
+  const c = await describe();
+  const out = join(work, `real-${index}`);
+  try {
+    const started = performance.now();
+    const run = await analyze(c.inputs, out);
+    const seconds = (performance.now() - started) / 1000;
+    if (!run.report) {
+      const lines = run.output.split('\n').filter(Boolean).slice(-4).join(' / ');
+      return { ...c, seconds, score: { caseId: c.title, outcomes: [], nodules: [], falsePositives: null, failures: [] }, markdown: `### ${c.title}\n\n${c.notes.join('\n\n')}\n\n\`polyrad analyze\` exited ${run.code} without a report: ${lines}` };
+    }
+    const score = phantom.scoreRealCase(c.title, run.report, c.references);
+    return { ...c, seconds, score, markdown: phantom.formatRealCase(c.title, run.report, score, c.references, c.notes) };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** runs the tasks, at most `jobs` at a time, in order of the list */
+async function pool(tasks) {
+  const results = new Array(tasks.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, tasks.length) }, async () => {
+      while (next < tasks.length) {
+        const i = next++;
+        results[i] = await tasks[i]();
+      }
+    }),
+  );
+  return results;
+}
+
+try {
+  const phantomTasks = args['real-only']
+    ? []
+    : seeds.map((seed, i) => async () => {
+        try {
+          const r = await phantomCase(seed);
+          const bad = r.outcomes.filter((o) => o.wrongNegative || (o.status === 'measured' && o.within === false)).length;
+          log(`[${i + 1}/${seeds.length}] seed ${seed}: ${r.seconds.toFixed(0)} s, ${r.acquisition}; ${bad} out of tolerance or wrong negative`);
+          return r;
+        } catch (error) {
+          log(`[${i + 1}/${seeds.length}] seed ${seed}: FAILED ${error.message}`);
+          return { seed, caseId: `seed ${seed}`, error: error.message, outcomes: [], nodules: [], falsePositives: null, failures: [`validate: ${error.message}`] };
+        }
+      });
+  const realTasks = args['phantoms-only'] ? [] : (await realCases()).map((describe, i) => async () => {
+    try {
+      const r = await realCase(describe, i);
+      log(`[real] ${r.title}: ${r.seconds.toFixed(0)} s`);
+      return r;
+    } catch (error) {
+      log(`[real] case ${i + 1}: FAILED ${error.message}`);
+      const failures = [`validate: ${error.message}`];
+      return { title: `real case ${i + 1}`, error: error.message, score: { caseId: `real case ${i + 1}`, outcomes: [], nodules: [], falsePositives: null, failures }, markdown: `### real case ${i + 1}\n\nvalidate failed: ${error.message}` };
+    }
+  });
+  if (!args['phantoms-only'] && realTasks.length === 0) log(`no real CTs found under ${join(data, 'ct')} (set POLYRAD_TEST_DATA)`);
+  const results = await pool([...phantomTasks, ...realTasks]);
+  const phantoms = results.slice(0, phantomTasks.length);
+  const real = results.slice(phantomTasks.length);
+  const scores = [...phantoms, ...real.map((r) => r.score)];
+  const honest = phantom.isHonest(scores) && results.every((r) => !r.error);
+
+  const range = `${seeds[0]}–${seeds[seeds.length - 1]}`;
+  const kind = seeds[0] >= REPORTING_SEEDS[0] ? 'reporting seeds, never used while tuning' : seeds[0] >= DEV_SEEDS[0] && seeds[seeds.length - 1] <= DEV_SEEDS[1] ? 'development seeds' : 'custom seeds';
+  const md = [`# Validation report`, '', `\`npm run validate\` on ${new Date().toISOString().slice(0, 10)}: the whole bundled suite (\`polyrad analyze\`), compared with independent truth.`, ''];
+  if (phantoms.length) {
+    const outcomes = phantoms.flatMap((p) => p.outcomes);
+    md.push(
+      `## Phantoms: ${phantoms.length} cases, seeds ${range} (${kind})`,
+      '',
+      'Errors are absolute, in the unit shown (% = relative to the truth). "not assessed": the plugin declined with a reason; "missing": neither a value nor a reason. "wrong negative/normal": a measured negative or normal statement (Lung-RADS 1/2, CAC 0, normal size, no fracture) that the truth contradicts.',
+      '',
+      phantom.formatFindingTable(outcomes),
+      '',
+      '### Nodules',
+      '',
+      phantom.formatNoduleTable(phantoms),
+      '',
+      '### Acquisitions',
+      '',
+      phantoms.map((p) => `- ${p.caseId}: ${p.acquisition ?? `failed: ${p.error}`}`).join('\n'),
+      '',
+      '### Out of tolerance, wrong negative statements, failures',
+      '',
+      phantom.formatProblems(phantoms),
+      '',
+    );
+  }
+  if (real.length) {
+    md.push('## Real CTs', '', ...real.flatMap((r) => [r.markdown, '']));
+    const problems = phantom.formatProblems(real.map((r) => r.score));
+    md.push('### Real CTs: out of tolerance, wrong negative statements, failures', '', problems, '');
+  }
+  md.push(`honest: ${honest ? 'yes' : 'no'}`);
+  const markdown = md.join('\n');
+  console.log(markdown);
+  if (args.markdown) writeFileSync(args.markdown, `${markdown}\n`);
+  if (args.json) {
+    writeFileSync(
+      args.json,
+      JSON.stringify({ seeds: range, honest, phantoms, real: real.map(({ title, seconds, score, references }) => ({ title, seconds, references, ...score })) }, null, 1),
+    );
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
