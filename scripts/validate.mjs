@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { scanDicomInputs, writeCtSeries } from '@polyrad/dicom';
 import * as phantom from '@polyrad/phantom';
 
@@ -120,6 +121,13 @@ const sliceGeometry = (instance) => ({
   pixelSpacing: instance.PixelSpacing,
 });
 
+/** a NIfTI CT written as a DICOM series (the CLI reads DICOM only); returns the folder */
+async function niftiAsDicom(file, dir, contrast) {
+  const volume = phantom.readNiftiVolume(gunzipSync(readFileSync(file)));
+  await writeCtSeries(volume, dir, { PatientID: 'TOTALSEGMENTATOR', StudyDate: '20260101', ...(contrast ? { ContrastBolusAgent: 'IODINE' } : {}), seed: 1 });
+  return dir;
+}
+
 /** the real CTs in ../shared/data/ct and their independent references (see its README) */
 async function realCases() {
   const ct = join(data, 'ct');
@@ -127,7 +135,7 @@ async function realCases() {
     const dir = join(ct, name, 'jpeg-lossless-sv1');
     const { instances } = await scanDicomInputs([dir]);
     const references = phantom.lidcReferenceNodules(readFileSync(join(ct, name, xml), 'utf8'), sliceGeometry(instances[0]), 3);
-    return { title: `${name} (contrast, 2.5 mm)`, inputs: [dir], references, notes: [`Reference: LIDC reader outlines in \`${xml}\`, lesions marked by at least 3 of 4 readers.`] };
+    return { title: `${name} (contrast, 2.5 mm)`, inputs: [dir], reference: { nodules: references }, notes: [`Reference: LIDC reader outlines in \`${xml}\`, lesions marked by at least 3 of 4 readers.`] };
   };
   const cases = [];
   if (existsSync(join(ct, 'lidc-idri-0001'))) cases.push(() => lidc('lidc-idri-0001', '069.xml'));
@@ -151,7 +159,7 @@ async function realCases() {
         return {
           title: `lung-pet-ct-dx-a0001 ${s} (non-contrast, 5 mm)`,
           inputs: [join(petCt, s)],
-          references: reference ? [reference] : [],
+          reference: { nodules: reference ? [reference] : [] },
           notes: [`Reference: the dataset readers' boxes (${boxes} on the slices of this study, Pascal VOC per SOPInstanceUID), mapped to LPS with each slice's geometry; long axis = the longest box side.`],
         };
       });
@@ -162,20 +170,59 @@ async function realCases() {
     cases.push(async () => ({
       title: 'totalsegmentator example_ct_dicom (20 slices, upper abdomen, contrast, empty UIDs)',
       inputs: [join(ts, 'example_ct_dicom')],
-      references: undefined,
-      notes: [
-        'No chest, no annotations: recorded to show what the suite does with an abdominal series whose UIDs are empty.',
-        'The TotalSegmentator chest CTA crops (NIfTI, with reference aorta and spine reports) are not validated yet: they would first have to be converted to DICOM.',
-      ],
+      reference: {},
+      notes: ['No chest and no annotations: recorded to show what the suite does with an abdominal series whose UIDs are empty.'],
     }));
+  }
+  const aortaCrop = join(ts, 'aorta_report/test_result_models/ct_cropped.nii.gz');
+  const aortaReport = join(ts, 'aorta_report/example_ct_report/aorta_report.json');
+  if (existsSync(aortaCrop) && existsSync(aortaReport)) {
+    cases.push(async (scratch) => {
+      const stats = JSON.parse(readFileSync(aortaReport, 'utf8')).section_stats;
+      const source = (section) => `TotalSegmentator aorta report, ${section} max_diameter ${stats[section].max_diameter} cm`;
+      return {
+        title: 'totalsegmentator aorta crop (CT angiogram, 1.5 mm, NIfTI written as DICOM)',
+        inputs: [await niftiAsDicom(aortaCrop, join(scratch, 'dicom'), true)],
+        reference: {
+          measurements: [
+            { code: 'aorta.ascending.diameter', value: 10 * stats.aorta_ascending.max_diameter, tolerance: phantom.aortaDiameterTolerance, source: source('aorta_ascending') },
+            { code: 'aorta.descending.diameter', value: 10 * stats.aorta_descending.max_diameter, tolerance: phantom.aortaDiameterTolerance, source: source('aorta_descending') },
+          ],
+        },
+        notes: [
+          'A 180 x 189 x 246 mm crop around the aorta of a contrast CT; the reference report shows a false lumen in the descending aorta (dissection). Its diameters are maximal over each segment; the plugin measures maximal axial diameters.',
+        ],
+      };
+    });
+  }
+  const spineCt = join(ts, 'example_ct.nii.gz');
+  const spineReport = join(ts, 'spine_report/example_ct_report/spine_report.json');
+  if (existsSync(spineCt) && existsSync(spineReport)) {
+    cases.push(async (scratch) => {
+      const results = JSON.parse(readFileSync(spineReport, 'utf8')).results;
+      const levels = ['L1', 'L2', 'L3', 'L4', 'L5'].filter((l) => results[`vertebrae_${l}_intensity`] !== undefined);
+      const per = levels.map((l) => {
+        const h = (side) => results[`vertebrae_${l}_height_${side}_mm`];
+        return `${l} ${results[`vertebrae_${l}_intensity`]} HU (median ${results[`vertebrae_${l}_intensity_median`]}), heights a/m/p ${h('anterior')}/${h('middle')}/${h('posterior')} mm`;
+      });
+      return {
+        title: 'totalsegmentator example_ct (3 mm, NIfTI written as DICOM)',
+        inputs: [await niftiAsDicom(spineCt, join(scratch, 'dicom'), false)],
+        reference: {},
+        notes: [
+          `TotalSegmentator spine report (whole vertebral body masks, not a trabecular ROI, so not scored against the ±20 HU tolerance): ${per.join('; ')}.`,
+        ],
+      };
+    });
   }
   return cases;
 }
 
 async function realCase(describe, index) {
-  const c = await describe();
-  const out = join(work, `real-${index}`);
+  const scratch = join(work, `real-${index}`);
   try {
+    const c = await describe(scratch);
+    const out = join(scratch, 'out');
     const started = performance.now();
     const run = await analyze(c.inputs, out);
     const seconds = (performance.now() - started) / 1000;
@@ -183,10 +230,10 @@ async function realCase(describe, index) {
       const lines = run.output.split('\n').filter(Boolean).slice(-4).join(' / ');
       return { ...c, seconds, score: { caseId: c.title, outcomes: [], nodules: [], falsePositives: null, failures: [] }, markdown: `### ${c.title}\n\n${c.notes.join('\n\n')}\n\n\`polyrad analyze\` exited ${run.code} without a report: ${lines}` };
     }
-    const score = phantom.scoreRealCase(c.title, run.report, c.references);
-    return { ...c, seconds, score, markdown: phantom.formatRealCase(c.title, run.report, score, c.references, c.notes) };
+    const score = phantom.scoreRealCase(c.title, run.report, c.reference);
+    return { ...c, seconds, score, markdown: phantom.formatRealCase(c.title, run.report, score, c.reference, c.notes) };
   } finally {
-    rmSync(out, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -275,7 +322,7 @@ try {
   if (args.json) {
     writeFileSync(
       args.json,
-      JSON.stringify({ seeds: range, honest, phantoms, real: real.map(({ title, seconds, score, references }) => ({ title, seconds, references, ...score })) }, null, 1),
+      JSON.stringify({ seeds: range, honest, phantoms, real: real.map(({ title, seconds, score, reference }) => ({ title, seconds, reference, ...score })) }, null, 1),
     );
   }
 } finally {

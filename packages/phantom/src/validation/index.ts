@@ -9,3 +9,4 @@ export * from './real-case.scorer.js';
 export * from './validation-statistics.js';
 export * from './validation-table.formatter.js';
 export * from './annotation.readers.js';
+export * from './nifti-volume.reader.js';

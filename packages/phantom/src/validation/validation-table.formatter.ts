@@ -2,6 +2,7 @@ import type { CaseScore, FindingOutcome, ReferenceNodule, ReportFinding, Validat
 import { isNotAssessed } from './finding-outcome.js';
 import { noduleSensitivity, summariseFindings } from './validation-statistics.js';
 import { MAX_FALSE_POSITIVES_PER_SCAN } from './validation-tolerance.js';
+import type { RealCaseReference } from './real-case.scorer.js';
 
 /** the tolerance each finding code is judged by (issue #11) */
 export const TOLERANCE_TEXT: Record<string, string> = {
@@ -81,45 +82,71 @@ function result(f: ReportFinding): string {
 }
 
 const fmtPoint = (c: readonly number[]): string => `(${c.map((x) => x.toFixed(0)).join(', ')})`;
+// LIDC readers mark nodules under 3 mm with a single point, so they have no outline to measure
+const fmtLesion = (r: ReferenceNodule): string => `${r.type} ${r.longAxisMm < 3 ? '< 3' : r.longAxisMm.toFixed(0)} mm at ${fmtPoint(r.center)}`;
+
+/** the findings a chest CT should give, each either measured or not assessed with a reason */
+export const CHEST_CT_CODES = [
+  'lung.right.volume',
+  'lung.left.volume',
+  'lung.laa950',
+  'lung.lungrads',
+  'heart.volume',
+  'heart.cac.agatston',
+  'heart.cac.category',
+  'aorta.ascending.diameter',
+  'aorta.descending.diameter',
+  'spine.trabecular_attenuation',
+];
+
+function verdict(o: FindingOutcome): string {
+  if (o.wrongNegative) return `WRONG NEGATIVE: ${o.note}`;
+  if (o.status !== 'measured') return `reference ${o.truth}; ${o.status}`;
+  if (o.code === 'lung.lungrads') return o.within ? `consistent with the readers (≥ ${o.truth})` : (o.note ?? 'below the readers');
+  const error = o.error === undefined ? '' : `, error ${num(o.error)} ${o.errorUnit ?? ''}`.trimEnd();
+  return `reference ${o.truth}${error}: ${o.within ? 'within' : 'OUTSIDE'} tolerance`;
+}
 
 /**
  * One real scan: what the readers marked, then every finding as reported (value or "not assessed"
- * and why) with its verdict where an independent reference exists, and failed algorithms.
+ * and why) with its verdict where an independent reference exists, the chest findings that were not
+ * reported at all, and failed algorithms.
  */
-export function formatRealCase(title: string, report: ValidationReport, score: CaseScore, references: ReferenceNodule[] | undefined, notes: string[]): string {
+export function formatRealCase(title: string, report: ValidationReport, score: CaseScore, reference: RealCaseReference, notes: string[]): string {
   const parts = [`### ${title}`, ''];
-  for (const note of notes) parts.push(`${note}`, '');
-  if (references) {
+  for (const note of notes) parts.push(note, '');
+  if (reference.nodules) {
     parts.push(
-      references.length
-        ? `Reference lesions: ${references.map((r) => `${r.type} ${r.longAxisMm.toFixed(0)} mm at ${fmtPoint(r.center)} LPS${r.readers ? ` (${r.readers} reader${r.readers > 1 ? 's' : ''})` : ''}`).join('; ')}.`
+      reference.nodules.length
+        ? `Reference lesions: ${reference.nodules.map((r) => `${fmtLesion(r)} LPS${r.readers ? ` (${r.readers} reader${r.readers > 1 ? 's' : ''})` : ''}`).join('; ')}.`
         : 'No reference lesions.',
       '',
     );
   }
-  const verdicts = new Map<string, FindingOutcome>();
-  for (const o of score.outcomes) if (o.code === 'lung.lungrads') verdicts.set(o.code, o);
+  for (const m of reference.measurements ?? []) parts.push(`Reference \`${m.code}\`: ${m.value} (${m.source}).`, '');
+  const verdicts = new Map(score.outcomes.filter((o) => o.code !== 'lung.nodule' && o.code !== 'lung.nodule.false-positives').map((o) => [o.code, o]));
   const rows: string[][] = [];
   const nodules = report.findings.filter((f) => f.code === 'lung.nodule' || f.code === 'lung.mass');
   for (const f of report.findings) {
     if (nodules.includes(f)) continue;
     const v = verdicts.get(f.code);
-    rows.push([`\`${f.code}\``, result(f), v ? (v.wrongNegative ? `WRONG NEGATIVE: ${v.note}` : v.within ? `consistent with the readers (≥ ${v.truth})` : `${v.note ?? 'outside'}`) : 'no independent reference']);
+    rows.push([`\`${f.code}\``, result(f), v ? verdict(v) : 'no independent reference']);
   }
+  const reported = new Set(report.findings.map((f) => f.code));
+  for (const code of CHEST_CT_CODES.filter((c) => !reported.has(c))) rows.push([`\`${code}\``, 'not reported (neither a value nor a reason)', verdicts.has(code) ? verdict(verdicts.get(code)!) : '']);
   for (const n of score.nodules) {
-    const ref = `${n.reference.type} ${n.reference.longAxisMm.toFixed(0)} mm at ${fmtPoint(n.reference.center)}`;
-    if (n.status === 'found') rows.push(['reference lesion', ref, `found ${n.reportedLongAxisMm} mm, ${n.distanceMm!.toFixed(0)} mm from the readers' centre; size ${n.sizeWithin ? 'within' : 'OUTSIDE'} tolerance`]);
-    else rows.push(['reference lesion', ref, n.status === 'missed' ? 'MISSED' : 'not assessed']);
+    if (n.status === 'found') rows.push(['reference lesion', fmtLesion(n.reference), `found ${n.reportedLongAxisMm} mm, ${n.distanceMm!.toFixed(0)} mm from the readers' centre; size ${n.sizeWithin ? 'within' : 'OUTSIDE'} tolerance`]);
+    else rows.push(['reference lesion', fmtLesion(n.reference), n.status === 'missed' ? 'MISSED' : 'not assessed']);
   }
   const sizes = nodules.filter((f) => typeof f.value === 'number').map((f) => f.value as number).sort((a, b) => b - a);
   if (nodules.length) {
     rows.push([
       '`lung.nodule` / `lung.mass`',
       `${nodules.length} reported${sizes.length ? `: ${sizes.slice(0, 8).map((s) => `${s} mm`).join(', ')}${sizes.length > 8 ? ', …' : ''}` : ''}`,
-      score.falsePositives === null ? '' : `${score.falsePositives} unmatched ≥ 6 mm (false positives where the readers marked everything)`,
+      score.falsePositives === null ? '' : `${score.falsePositives} unmatched ≥ 6 mm (false positives if the readers marked every lesion)`,
     ]);
   }
-  for (const a of report.algorithms.filter((x) => x.status === 'failed')) rows.push([`${a.id}`, 'failed', a.reason ?? '']);
+  for (const a of report.algorithms.filter((x) => x.status === 'failed')) rows.push([a.id, 'failed', a.reason ?? '']);
   parts.push(table(['finding', 'result', 'verdict'], rows));
   if (report.warnings?.length) parts.push('', `Warnings: ${report.warnings.map((w) => cell(w)).join('; ')}`);
   return parts.join('\n');
