@@ -40,6 +40,10 @@ const seeds = Array.from({ length: (seedTo ?? seedFrom) - seedFrom + 1 }, (_, i)
 const jobs = Math.max(1, Number(args.jobs) || 1);
 const work = mkdtempSync(join(tmpdir(), 'polyrad-validate-'));
 const log = (line) => process.stderr.write(`${line}\n`);
+process.on('SIGINT', () => {
+  rmSync(work, { recursive: true, force: true });
+  process.exit(130);
+});
 
 /**
  * Acquisition and anatomy of one phantom case, drawn from its seed.

@@ -61,7 +61,8 @@ export function scoreFractures(caseId: string, findings: ReportFinding[], truth:
     if (nearest && distance(nearest.center, f.center!) <= 20 && nearest.genantGrade > 0 && !assigned.has(nearest.index)) assigned.set(nearest.index, f);
     else outcomes.push({ caseId, code: 'spine.fracture', status: 'measured', reported: f.value ?? '', truth: 0, within: false, note: `false positive: grade ${f.value} where the truth has no fracture` });
   }
-  for (const v of vertebrae.filter((t) => t.complete && t.genantGrade > 0)) {
+  // a fracture of a body cut by the field of view need not be found, but is right when it is
+  for (const v of vertebrae.filter((t) => t.genantGrade > 0 && (t.complete || assigned.has(t.index)))) {
     const base = { caseId, code: 'spine.fracture', truth: v.genantGrade };
     const f = assigned.get(v.index);
     if (f) {
