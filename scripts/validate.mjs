@@ -110,7 +110,17 @@ async function phantomCase(seed) {
     if (!run.report) throw new Error(`polyrad analyze exited ${run.code} without a report: ${run.output.split('\n').slice(-3).join(' / ')}`);
     const score = phantom.scorePhantomCase(caseId, run.report, truth);
     const [d0, , d2] = options.dimensions;
-    const acquisition = `${d0}² x ${d2}, ${options.spacing[0].toFixed(2)} mm pixels, ${options.spacing[2]} mm slices, noise ${options.noiseSd.toFixed(0)} HU${options.contrast ? ', contrast' : ''}`;
+    const acquisition = [
+      `${d0}² x ${d2}, ${options.spacing[0].toFixed(2)} mm pixels, ${options.spacing[2]} mm slices`,
+      options.kernel && `${options.kernel} kernel`,
+      `noise ${options.noiseSd.toFixed(0)} HU`,
+      options.contrast ? 'contrast' : 'non-contrast',
+      options.feetFirst && 'feet-first',
+      options.bodyWidthMm && `body ${options.bodyWidthMm.toFixed(0)} mm`,
+      options.arms === 'down' && 'arms down',
+    ]
+      .filter(Boolean)
+      .join(', ');
     return { ...score, seed, seconds, acquisition };
   } finally {
     rmSync(dir, { recursive: true, force: true });
