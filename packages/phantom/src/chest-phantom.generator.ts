@@ -7,11 +7,15 @@ import {
   PHANTOM_LABEL_NAMES,
   stampCapsule,
   TissueClasses,
+  drawBloodPools,
+  type BloodPoolOptions,
+  type BloodPools,
   type ChestLayout,
   type PhantomScene,
 } from './phantom-scene.js';
 import { addAorta, type AortaPhantomOptions, type AortaTruth } from './features/aorta.feature.js';
-import { addHeart, type HeartPhantomOptions, type HeartTruth } from './features/heart.feature.js';
+import { addHeart, resizeHeart, type HeartPhantomOptions, type HeartTruth } from './features/heart.feature.js';
+import { addMediastinum, type MediastinumPhantomOptions, type MediastinumTruth } from './features/mediastinum.feature.js';
 import { addNodules, type NodulePhantomOptions, type NoduleTruth } from './features/nodules.feature.js';
 import { addSpine, type SpinePhantomOptions, type SpineTruth } from './features/spine.feature.js';
 
@@ -44,8 +48,11 @@ export interface ChestPhantomOptions {
   noiseSd?: number;
   /** a patient table (dense shell, foam core) under the body; default true */
   table?: boolean;
-  /** IV contrast: aorta and heart chambers enhance (~300 HU); default false */
+  /** IV contrast: aorta, heart chambers and pulmonary arteries enhance (see `blood`); default false */
   contrast?: boolean;
+  /** blood-pool HU (arterial and venous); default drawn from the seed, see BloodPoolOptions */
+  blood?: BloodPoolOptions;
+  mediastinum?: MediastinumPhantomOptions;
   aorta?: AortaPhantomOptions;
   heart?: HeartPhantomOptions;
   spine?: SpinePhantomOptions;
@@ -74,6 +81,8 @@ export interface ChestPhantomTruth {
   feetFirst: boolean;
   rotationDeg: number;
   contrast: boolean;
+  bloodHu: BloodPools;
+  mediastinum: MediastinumTruth;
   aorta: AortaTruth;
   heart: HeartTruth;
   spine: SpineTruth;
@@ -233,6 +242,8 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     b: rng.uniform(40, 50) * scale,
     c: rng.uniform(45, 60),
   };
+  // heart size (normal to enlarged) from its own stream, so it never shifts the lungs or the organs
+  resizeHeart(heart, options.heart, new SeededRandom(options.seed * 6133 + 5), { backLimitV: spineV - spineR - 12 * scale });
   const trachea = {
     u: rng.uniform(-4, 4) * scale,
     v: spineV - spineR - rng.uniform(18, 26) * scale,
@@ -406,6 +417,7 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     rng: organRng,
     layout,
     contrast,
+    blood: drawBloodPools(new SeededRandom(options.seed * 104729 + 3), contrast, options.blood),
     toPatient,
     toLocal: ([x, y, z]) => [cosT * (x - ox) + sinT * (y - oy), -sinT * (x - ox) + cosT * (y - oy), z],
     defineClass: (name, hu, label) => classes.define(name, hu, label),
@@ -415,6 +427,7 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     stampCapsule: (a, b, radius, from, to) => stampCapsule(tissue, geometry, a, b, radius, from, to),
   };
   const aortaTruth = addAorta(scene, options.aorta);
+  const mediastinumTruth = addMediastinum(scene, options.mediastinum);
   const heartTruth = addHeart(scene, options.heart);
   const spineTruth = addSpine(scene, options.spine);
   const noduleTruth = addNodules(scene, options.nodules);
@@ -524,6 +537,8 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     feetFirst,
     rotationDeg,
     contrast,
+    bloodHu: scene.blood,
+    mediastinum: mediastinumTruth(),
     aorta: aortaTruth(),
     heart: heartTruth(),
     spine: spineTruth(),
