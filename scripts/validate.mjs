@@ -18,9 +18,9 @@ import * as phantom from '@polyrad/phantom';
 const root = resolve(import.meta.dirname, '..');
 const data = resolve(root, process.env.POLYRAD_TEST_DATA ?? '../shared/data');
 const cli = join(root, 'apps/platform/bin/polyrad.js');
-// development seeds may be looked at while tuning; reporting seeds only ever by this script
-const DEV_SEEDS = [1000, 1039];
-const REPORTING_SEEDS = [9000, 9039];
+// development seeds may be looked at while tuning; reporting seeds only ever by this script (40 by default)
+const DEV_SEEDS = [phantom.DEVELOPMENT_SEEDS[0], phantom.DEVELOPMENT_SEEDS.at(-1)];
+const REPORTING_SEEDS = [phantom.REPORTING_SEEDS[0], phantom.REPORTING_SEEDS[39]];
 const CASE_TIMEOUT_MS = 15 * 60_000;
 
 const { values: args } = parseArgs({
@@ -45,36 +45,6 @@ process.on('SIGINT', () => {
   process.exit(130);
 });
 
-/**
- * Acquisition and anatomy of one phantom case, drawn from its seed.
- * Interim sampler until packages/phantom provides sampleChestCase(seed).
- */
-function caseOptions(seed) {
-  const rng = new phantom.SeededRandom(seed * 104729 + 3);
-  const pick = (xs) => xs[rng.int(0, xs.length - 1)];
-  const n = pick([256, 320, 384]);
-  const fov = rng.uniform(360, 440);
-  const sliceMm = pick([1, 1.25, 2, 2.5, 3, 5]);
-  const lesionHu = [170, 250, 350, 520];
-  return {
-    seed,
-    dimensions: [n, n, Math.round(rng.uniform(260, 320) / sliceMm)],
-    spacing: [fov / n, fov / n, sliceMm],
-    noiseSd: rng.uniform(8, 35),
-    contrast: rng.next() < 0.5,
-    feetFirst: rng.next() < 0.3,
-    flipX: rng.next() < 0.2,
-    emphysemaFraction: rng.next() < 0.4 ? rng.uniform(0.02, 0.25) : 0,
-    aorta: rng.next() < 0.2 ? { aneurysm: { segment: pick(['ascending', 'descending']), maxDiameterMm: rng.uniform(42, 60) } } : {},
-    heart: {
-      coronaryLesions: Array.from({ length: pick([0, 1, 2, 4, 6]) }, () => ({ hu: pick(lesionHu), radiusMm: rng.uniform(1.2, 3) })),
-      aorticCalcium: rng.next() < 0.7,
-    },
-    spine: { fracture: rng.next() < 0.25 ? false : { heightLossPercent: pick([22, 32, 45]), shape: pick(['wedge', 'biconcave']) } },
-    nodules: { diametersMm: Array.from({ length: rng.int(0, 3) }, () => pick([4, 6.5, 7, 9, 12, 16, 22, 28])) },
-  };
-}
-
 /** `polyrad analyze <inputs> --out <dir>`; resolves with the exit code, the output and report.json (when written) */
 function analyze(inputs, out) {
   return new Promise((done) => {
@@ -91,17 +61,23 @@ function analyze(inputs, out) {
   });
 }
 
+// GE's names for soft-tissue, standard and lung (sharp) reconstruction kernels
+const KERNEL_NAMES = { soft: 'SOFT', standard: 'STANDARD', sharp: 'LUNG' };
+const contrastInHeader = (options) => options.contrast && options.seed % 2 === 0;
+
 async function phantomCase(seed) {
   const caseId = `seed ${seed}`;
   const dir = join(work, `seed-${seed}`);
   try {
-    const options = caseOptions(seed);
+    const options = phantom.sampleChestCase(seed);
     const { volume, truth } = phantom.generateChestPhantom(options);
     await writeCtSeries(volume, join(dir, 'dicom'), {
       PatientID: `PHANTOM-${seed}`,
       StudyDate: '20260101',
       PatientPosition: options.feetFirst ? 'FFS' : 'HFS',
-      ...(options.contrast ? { ContrastBolusAgent: 'IODINE' } : {}),
+      ConvolutionKernel: KERNEL_NAMES[options.kernel ?? 'standard'],
+      // half of the contrast cases do not name the agent, as many real headers do not
+      ...(contrastInHeader(options) ? { ContrastBolusAgent: 'IODINE' } : {}),
       seed,
     });
     const started = performance.now();
@@ -114,7 +90,7 @@ async function phantomCase(seed) {
       `${d0}² x ${d2}, ${options.spacing[0].toFixed(2)} mm pixels, ${options.spacing[2]} mm slices`,
       options.kernel && `${options.kernel} kernel`,
       `noise ${options.noiseSd.toFixed(0)} HU`,
-      options.contrast ? 'contrast' : 'non-contrast',
+      options.contrast ? `contrast${contrastInHeader(options) ? '' : ' (not named in the header)'}` : 'non-contrast',
       options.feetFirst && 'feet-first',
       options.bodyWidthMm && `body ${options.bodyWidthMm.toFixed(0)} mm`,
       options.arms === 'down' && 'arms down',

@@ -8,4 +8,8 @@ export * from './features/spine.feature.js';
 export * from './features/nodules.feature.js';
 export * from './radiograph-phantom.generator.js';
 export * from './head-phantom.generator.js';
+export * from './features/arms.feature.js';
+export * from './ct-acquisition.js';
+export * from './chest-case.sampler.js';
+export * from './features/lung-rads.js';
 export * from './validation/index.js';

@@ -1,5 +1,6 @@
 import type { Vec3 } from '@polyrad/sdk';
-import type { NoduleType, ReferenceNodule } from './validation.types.js';
+import type { NoduleType } from '../features/nodules.feature.js';
+import type { ReferenceNodule } from './validation.types.js';
 
 /** Where one DICOM slice lies: its tags ImagePositionPatient, ImageOrientationPatient and PixelSpacing. */
 export interface SliceGeometry {

@@ -1,37 +1,29 @@
-import type { NoduleType, ReferenceNodule } from './validation.types.js';
+import type { NoduleType } from '../features/nodules.feature.js';
+import { lungRadsBaseline } from '../features/lung-rads.js';
+import type { ReferenceNodule } from './validation.types.js';
 
 /** Lung-RADS v2022 categories in increasing order of suspicion. */
 export const LUNG_RADS_ORDER = ['1', '2', '3', '4A', '4B', '4X'] as const;
 
 export const lungRadsRank = (category: string): number => LUNG_RADS_ORDER.indexOf(category as (typeof LUNG_RADS_ORDER)[number]);
 
+/** the highest of several categories; '1' (negative) for none */
+export const highestLungRads = (categories: string[]): string => categories.reduce((a, b) => (lungRadsRank(b) > lungRadsRank(a) ? b : a), '1');
+
 /**
- * The lowest baseline Lung-RADS v2022 category a reference lesion implies (ACR Lung-RADS v2022;
- * Christensen J et al., J Am Coll Radiol 2024;21:473-488), by mean diameter ((long + short) / 2, the
- * long axis when no short axis is known): solid <6 mm 2, 6-<8 3, 8-<15 4A, >=15 4B; part-solid <6 mm 2,
- * otherwise at least 3 (the solid component, which raises it to 4A/4B, is not known from readers'
- * outlines); non-solid <30 mm 2, >=30 mm 3. Features that upgrade to 4X are not assessed, so this is a
- * lower bound: a report below it contradicts the reference.
+ * The lowest baseline Lung-RADS v2022 category a readers' lesion implies (`lungRadsBaseline`), by mean
+ * diameter ((long + short) / 2, the long axis when no short axis is known). Readers' outlines give
+ * neither the solid component of a part-solid lesion (so it counts as < 6 mm: category 3) nor
+ * suspicious features (4X), so a report below this category contradicts the readers.
  */
 export function lungRadsLowerBound(type: NoduleType, longAxisMm: number, shortAxisMm?: number): string {
-  const size = shortAxisMm === undefined ? longAxisMm : (longAxisMm + shortAxisMm) / 2;
-  if (type === 'non-solid') return size < 30 ? '2' : '3';
-  if (type === 'part-solid') return size < 6 ? '2' : '3';
-  if (size < 6) return '2';
-  if (size < 8) return '3';
-  if (size < 15) return '4A';
-  return '4B';
+  const mean = shortAxisMm === undefined ? longAxisMm : (longAxisMm + shortAxisMm) / 2;
+  return lungRadsBaseline({ type, meanDiameterMm: Math.round(mean * 10) / 10 });
 }
 
 /** The examination's category implied by its reference lesions: the highest lesion's, or 1 when there is none. */
 export function examinationLungRadsLowerBound(nodules: ReferenceNodule[]): string {
-  return nodules.reduce(
-    (worst, n) => {
-      const c = lungRadsLowerBound(n.type, n.longAxisMm, n.shortAxisMm);
-      return lungRadsRank(c) > lungRadsRank(worst) ? c : worst;
-    },
-    '1' as string,
-  );
+  return highestLungRads(nodules.map((n) => lungRadsLowerBound(n.type, n.longAxisMm, n.shortAxisMm)));
 }
 
 /**

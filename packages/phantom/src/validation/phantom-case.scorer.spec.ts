@@ -106,7 +106,7 @@ test('Lung-RADS lower bounds (v2022 baseline): solid by mean diameter, ground gl
   assert.equal(contradictsLungRads('2', '2'), false);
   assert.equal(contradictsLungRads('2', '4B'), true);
   assert.equal(contradictsLungRads('4A', '4B'), false, 'under-staging a suspicious nodule is wrong, but not a negative statement');
-  assert.equal(phantomLungRads(truth({ nodules: [{ ...nodule([0, 0, 0], 9), lungrads: '4A' }, { ...nodule([50, 0, 0], 4), lungrads: '2' }] })), '4A');
+  assert.equal(phantomLungRads(truth({ nodules: [{ ...nodule([0, 0, 0], 9), lungRads: '4A' }, { ...nodule([50, 0, 0], 4), lungRads: '2' }] })), '4A');
 });
 
 test('nodules: a missed ground-glass nodule with "Lung-RADS 1" is a miss and a wrong negative', () => {

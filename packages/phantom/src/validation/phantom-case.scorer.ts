@@ -1,9 +1,8 @@
 import type { Vec3 } from '@polyrad/sdk';
 import type { ChestPhantomTruth } from '../chest-phantom.generator.js';
-import type { NoduleTruth } from '../features/nodules.feature.js';
-import type { CaseScore, FindingOutcome, NoduleType, ReferenceNodule, ReportFinding, ValidationReport } from './validation.types.js';
+import type { CaseScore, FindingOutcome, ReferenceNodule, ReportFinding, ValidationReport } from './validation.types.js';
 import { isNotAssessed, numericOutcome } from './finding-outcome.js';
-import { examinationLungRadsLowerBound, LUNG_RADS_ORDER, lungRadsRank } from './lung-rads.reference.js';
+import { highestLungRads } from './lung-rads.reference.js';
 import { scoreNodules } from './nodule.scorer.js';
 import {
   agatstonTolerance,
@@ -14,22 +13,15 @@ import {
   trabecularTolerance,
 } from './validation-tolerance.js';
 
-/** nodule truth with the type and category a phantom may carry */
-type TypedNoduleTruth = NoduleTruth & { type?: NoduleType; lungrads?: string };
-
 const distance = (a: Vec3, b: Vec3): number => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
-/** phantom nodules as reference lesions (solid unless the truth says otherwise) */
+/** phantom nodules and masses as reference lesions */
 export function phantomReferenceNodules(truth: ChestPhantomTruth): ReferenceNodule[] {
-  return (truth.nodules as TypedNoduleTruth[]).map((n) => ({ center: n.center, longAxisMm: n.longAxisMm, shortAxisMm: n.shortAxisMm, type: n.type ?? 'solid' }));
+  return truth.nodules.map((n) => ({ center: n.center, longAxisMm: n.longAxisMm, shortAxisMm: n.shortAxisMm, type: n.type }));
 }
 
-/** the examination's Lung-RADS truth: the highest category the phantom states, else derived from its nodules */
-export function phantomLungRads(truth: ChestPhantomTruth): string {
-  const stated = (truth.nodules as TypedNoduleTruth[]).map((n) => n.lungrads).filter((c): c is string => c !== undefined);
-  if (stated.length === truth.nodules.length && stated.length > 0) return stated.reduce((a, b) => (lungRadsRank(b) > lungRadsRank(a) ? b : a), LUNG_RADS_ORDER[0] as string);
-  return examinationLungRadsLowerBound(phantomReferenceNodules(truth));
-}
+/** the examination's Lung-RADS truth: the highest of the phantom's per-nodule categories, 1 without nodules */
+export const phantomLungRads = (truth: ChestPhantomTruth): string => highestLungRads(truth.nodules.map((n) => n.lungRads));
 
 /**
  * The spine plugin's attenuation is the mean over the fully covered vertebral bodies it did not grade as

@@ -1,4 +1,5 @@
-import type { CaseScore, FindingOutcome, NoduleOutcome, NoduleType } from './validation.types.js';
+import type { NoduleType } from '../features/nodules.feature.js';
+import type { CaseScore, FindingOutcome, NoduleOutcome } from './validation.types.js';
 
 /**
  * The p-th percentile (0..100) by linear interpolation between order statistics (Hyndman & Fan 1996,

@@ -1,4 +1,5 @@
 import type { Vec3 } from '@polyrad/sdk';
+import type { NoduleType } from '../features/nodules.feature.js';
 
 /** The part of a report.json finding that validation reads (see DESIGN.md, report.json). */
 export interface ReportFinding {
@@ -47,8 +48,6 @@ export interface FindingOutcome {
   /** why it was not assessed, missing, or out of tolerance */
   note?: string;
 }
-
-export type NoduleType = 'solid' | 'part-solid' | 'non-solid';
 
 /** A reference lesion: from the phantom's truth or from readers' annotations. */
 export interface ReferenceNodule {
