@@ -25,17 +25,23 @@ export const TOLERANCE_TEXT: Record<string, string> = {
 
 const share = (k: number, n: number): string => (n === 0 ? '–' : `${Math.round((100 * k) / n)} %`);
 const num = (x: number | undefined): string => (x === undefined ? '–' : x >= 100 ? x.toFixed(0) : x.toPrecision(2).replace(/\.0+$/, ''));
+const show = (x: number | string | undefined): string => (x === undefined ? '–' : typeof x === 'number' ? String(Math.round(x * 10) / 10) : x);
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 }
 
+const CODE_ORDER = Object.keys(TOLERANCE_TEXT);
+const order = (code: string): number => (CODE_ORDER.includes(code) ? CODE_ORDER.indexOf(code) : CODE_ORDER.length);
+
 /** Per finding code: counts, shares, error percentiles, tolerance and wrong negative statements. */
 export function formatFindingTable(outcomes: FindingOutcome[]): string {
   return table(
     ['finding', 'tolerance', 'n', 'measured', 'not assessed', 'missing', 'median error', 'p95 error', 'within tolerance (of measured)', 'wrong negative/normal'],
-    summariseFindings(outcomes).map((s) => [
+    summariseFindings(outcomes)
+      .sort((a, b) => order(a.code) - order(b.code))
+      .map((s) => [
       `\`${s.code}\``,
       TOLERANCE_TEXT[s.code] ?? '',
       String(s.n),
@@ -70,7 +76,7 @@ export function formatProblems(cases: CaseScore[]): string {
     ...c.failures.map((f) => `- ${c.caseId}: algorithm failed: ${f}`),
     ...c.outcomes
       .filter((o) => o.wrongNegative || (o.status === 'measured' && o.within === false))
-      .map((o) => `- ${c.caseId}: \`${o.code}\` ${o.wrongNegative ? 'WRONG NEGATIVE' : 'out of tolerance'}: reported ${o.reported ?? '–'}, truth ${o.truth ?? '–'}${o.note ? ` (${o.note})` : ''}`),
+      .map((o) => `- ${c.caseId}: \`${o.code}\` ${o.wrongNegative ? 'WRONG NEGATIVE' : 'out of tolerance'}: reported ${show(o.reported)}, truth ${show(o.truth)}${o.note ? ` (${o.note})` : ''}`),
   ]);
   return lines.length ? lines.join('\n') : 'None.';
 }
@@ -101,10 +107,10 @@ export const CHEST_CT_CODES = [
 
 function verdict(o: FindingOutcome): string {
   if (o.wrongNegative) return `WRONG NEGATIVE: ${o.note}`;
-  if (o.status !== 'measured') return `reference ${o.truth}; ${o.status}`;
+  if (o.status !== 'measured') return `reference ${show(o.truth)}; ${o.status}`;
   if (o.code === 'lung.lungrads') return o.within ? `consistent with the readers (≥ ${o.truth})` : (o.note ?? 'below the readers');
   const error = o.error === undefined ? '' : `, error ${num(o.error)} ${o.errorUnit ?? ''}`.trimEnd();
-  return `reference ${o.truth}${error}: ${o.within ? 'within' : 'OUTSIDE'} tolerance`;
+  return `reference ${show(o.truth)}${error}: ${o.within ? 'within' : 'OUTSIDE'} tolerance`;
 }
 
 /**
