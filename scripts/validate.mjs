@@ -40,7 +40,10 @@ const seeds = Array.from({ length: (seedTo ?? seedFrom) - seedFrom + 1 }, (_, i)
 const jobs = Math.max(1, Number(args.jobs) || 1);
 const work = mkdtempSync(join(tmpdir(), 'polyrad-validate-'));
 const log = (line) => process.stderr.write(`${line}\n`);
+/** process groups of the `polyrad analyze` runs in progress */
+const running = new Set();
 process.on('SIGINT', () => {
+  for (const pid of running) process.kill(-pid, 'SIGKILL');
   rmSync(work, { recursive: true, force: true });
   process.exit(130);
 });
@@ -48,13 +51,16 @@ process.on('SIGINT', () => {
 /** `polyrad analyze <inputs> --out <dir>`; resolves with the exit code, the output and report.json (when written) */
 function analyze(inputs, out) {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [cli, 'analyze', ...inputs, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // its own process group, so a time-out takes the plugin workers with it
+    const child = spawn(process.execPath, [cli, 'analyze', ...inputs, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    running.add(child.pid);
     let output = '';
     child.stdout.on('data', (c) => (output += c));
     child.stderr.on('data', (c) => (output += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), CASE_TIMEOUT_MS);
+    const timer = setTimeout(() => process.kill(-child.pid, 'SIGKILL'), CASE_TIMEOUT_MS);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      running.delete(child.pid);
       const path = join(out, 'report.json');
       done({ code: code ?? signal, output: output.trim(), report: existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined });
     });
