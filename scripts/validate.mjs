@@ -42,11 +42,13 @@ const work = mkdtempSync(join(tmpdir(), 'polyrad-validate-'));
 const log = (line) => process.stderr.write(`${line}\n`);
 /** process groups of the `polyrad analyze` runs in progress */
 const running = new Set();
-process.on('SIGINT', () => {
-  for (const pid of running) process.kill(-pid, 'SIGKILL');
-  rmSync(work, { recursive: true, force: true });
-  process.exit(130);
-});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const pid of running) process.kill(-pid, 'SIGKILL');
+    rmSync(work, { recursive: true, force: true });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
 
 /** `polyrad analyze <inputs> --out <dir>`; resolves with the exit code, the output and report.json (when written) */
 function analyze(inputs, out) {
