@@ -28,8 +28,11 @@ export { PHANTOM_LABELS } from './phantom-scene.js';
  *
  * Anatomy is described analytically in a patient-centred frame (u: patient left, v: posterior,
  * w: superior, mm) that is rotated and shifted in-plane from the scanner's LPS frame, voxelised once
- * into a tissue-class map, then converted to HU with Gaussian noise. Every number in `truth` is
- * counted from the voxelised label map and the final HU values, so it is exact for this image.
+ * into a tissue-class map on sub-slices (finer along z than the image), then "scanned": each slice
+ * averages its sub-slices (partial volume), the kernel shapes edges and noise (see ct-acquisition).
+ * Lung, airway and LAA truth is counted from the image's label map and final HU values, so it is exact
+ * for this image; organ and lesion truth (nodule sizes, vertebral heights, calcium) is counted on the
+ * tissue map, the object the image was made from.
  */
 
 export interface ChestPhantomOptions {

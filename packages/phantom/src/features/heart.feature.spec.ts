@@ -155,6 +155,13 @@ test('contrast: the chambers enhance (left and right as drawn); without contrast
   assert.ok(Math.abs(plain.myocardiumHu - plain.bloodHu.left) <= 8);
 });
 
+test('the same anatomy and truth whatever the array order (feet first, mirrored rows)', () => {
+  const a = generateChestPhantom({ seed: 5 }).truth;
+  const b = generateChestPhantom({ seed: 5, feetFirst: true, flipX: true }).truth;
+  assert.deepEqual([b.heart.volumeMl, b.heart.agatston, b.heart.nonCoronaryCalcium.agatston, b.heart.fatCoveredSurface], [a.heart.volumeMl, a.heart.agatston, a.heart.nonCoronaryCalcium.agatston, a.heart.fatCoveredSurface]);
+  assert.deepEqual([b.mediastinum.fatMeanHu, b.mediastinum.oesophagus.voxelCount], [a.mediastinum.fatMeanHu, a.mediastinum.oesophagus.voxelCount]);
+});
+
 test('drawn from the seed: some seeds have no coronary calcium, others calcium in several arteries, many non-coronary calcium', () => {
   const hearts = Array.from({ length: 12 }, (_, n) => generateChestPhantom({ seed: 300 + n, dimensions: [96, 96, 50], spacing: [3.2, 3.2, 4] }).truth.heart);
   assert.ok(hearts.some((h) => h.lesions.length === 0), 'a seed with CAC 0');
