@@ -6,7 +6,7 @@
 //
 //   node scripts/validate.mjs [--dev | --seeds a-b] [--jobs N] [--json file] [--markdown file]
 //                             [--real-only | --phantoms-only]
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -284,7 +284,8 @@ try {
 
   const range = `${seeds[0]}–${seeds[seeds.length - 1]}`;
   const kind = seeds[0] >= REPORTING_SEEDS[0] ? 'reporting seeds, never used while tuning' : seeds[0] >= DEV_SEEDS[0] && seeds[seeds.length - 1] <= DEV_SEEDS[1] ? 'development seeds' : 'custom seeds';
-  const md = [`# Validation report`, '', `\`npm run validate\` on ${new Date().toISOString().slice(0, 10)}: the whole bundled suite (\`polyrad analyze\`), compared with independent truth.`, ''];
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout?.trim();
+  const md = [`# Validation report`, '', `\`npm run validate\` on ${new Date().toISOString().slice(0, 10)}${commit ? ` at commit ${commit}` : ''}: the whole bundled suite (\`polyrad analyze\`), compared with independent truth.`, ''];
   if (phantoms.length) {
     const outcomes = phantoms.flatMap((p) => p.outcomes);
     md.push(
