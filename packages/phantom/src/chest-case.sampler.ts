@@ -2,7 +2,7 @@ import type { Vec3 } from '@polyrad/sdk';
 import { SeededRandom } from './seeded-random.js';
 import type { ChestPhantomOptions } from './chest-phantom.generator.js';
 import type { ReconstructionKernel } from './ct-acquisition.js';
-import type { CalciumLesionSpec } from './features/heart.feature.js';
+import type { CalciumLesionSpec, CoronaryArtery } from './features/heart.feature.js';
 import type { NoduleAttachment, NoduleShape, NoduleSpec, NoduleType } from './features/nodules.feature.js';
 import type { SpineFracturePhantomOptions } from './features/spine.feature.js';
 
@@ -27,7 +27,8 @@ import type { SpineFracturePhantomOptions } from './features/spine.feature.js';
  *   equally often (Genant 1993 height loss 20-25 / 25-40 / > 40 %), wedge / biconcave / crush, at a level
  *   the spine feature draws among the complete vertebrae
  * - coronary calcium: none on 30 % of seeds, else 1-9 lesions, peak 130-800 HU, radius 0.5-4 mm (the
- *   heart feature's own ranges); aortic-wall calcium in half of the seeds. Heart size, valve and annulus
+ *   heart feature's own ranges), each on LM 10 %, LAD 40 %, LCX 20 %, RCA 30 %; aortic-wall calcium in
+ *   half of the seeds. Heart size, valve and annulus
  *   calcium, epicardial fat and unenhanced blood are left to the heart feature, which draws them per seed
  * - aorta: ascending aneurysm (45-60 mm) or descending aneurysm (38-55 mm) in 15 % of seeds
  */
@@ -94,7 +95,13 @@ export function sampleChestCase(seed: number): ChestPhantomOptions {
   // ---- heart and aorta (hooks the anatomy feature defines) ----
   const coronaryLesions: CalciumLesionSpec[] = [];
   const lesionCount = rng.next() < 0.3 ? 0 : rng.int(1, 9);
-  for (let n = 0; n < lesionCount; n++) coronaryLesions.push({ hu: Math.round(rng.uniform(130, 800)), radiusMm: round1(rng.uniform(0.5, 4)) });
+  // the artery of each lesion from a stream of its own (so the draws above and below stay as they were),
+  // weighted roughly as plaque burden is: LAD most, then RCA, LCX, left main least
+  const arteryRng = new SeededRandom(Math.imul(seed, 40503) ^ 0x27d4eb2f);
+  const arteries: CoronaryArtery[] = ['LM', 'LAD', 'LAD', 'LAD', 'LAD', 'LCX', 'LCX', 'RCA', 'RCA', 'RCA'];
+  for (let n = 0; n < lesionCount; n++) {
+    coronaryLesions.push({ hu: Math.round(rng.uniform(130, 800)), radiusMm: round1(rng.uniform(0.5, 4)), artery: arteries[arteryRng.int(0, arteries.length - 1)] });
+  }
   const aorticCalcium = rng.next() < 0.5;
   const aneurysmDraw = rng.next();
   const aneurysm =
@@ -119,7 +126,8 @@ export function sampleChestCase(seed: number): ChestPhantomOptions {
     nodules: { specs },
     spine: { trabecularHuRange: [trabecularMean - 10, trabecularMean + 10], fracture },
     heart: { coronaryLesions, aorticCalcium },
-    aorta: aneurysm ? { aneurysm } : {},
+    // no aneurysm drawn here means none (the aorta feature's own default would add one on a quarter of seeds)
+    aorta: { aneurysm: aneurysm ?? false },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Vec3 } from '@polyrad/sdk';
 import { localGrid, PHANTOM_LABELS, type PhantomScene } from '../phantom-scene.js';
+import type { AcquiredImage } from '../ct-acquisition.js';
 import { SeededRandom } from '../seeded-random.js';
 
 export interface MediastinumPhantomOptions {
@@ -22,7 +23,7 @@ export interface MediastinumPhantomOptions {
 }
 
 export interface MediastinumTruth {
-  /** centre line (LPS, from the top down to the hiatus and on towards the stomach), outer and air radius, voxels */
+  /** centre line (LPS, from the top down to the hiatus and on towards the stomach), outer and air radius, voxels in the image's label map */
   oesophagus: { centerLine: Vec3[]; radiusMm: number; airRadiusMm: number; voxelCount: number; airVoxelCount: number };
   pulmonaryTrunkDiameterMm: number;
   svcDiameterMm: number;
@@ -30,7 +31,7 @@ export interface MediastinumTruth {
   liverHu: number;
   /** LPS z of the highest liver voxel (top of the dome under the right hemidiaphragm), mm; null if the liver lies below the field of view */
   liverTopZ: number | null;
-  /** voxel-weighted mean class HU of the mediastinal and epicardial fat (before noise) */
+  /** mean class HU of the mediastinal and epicardial fat over its image voxels (label map; before partial volume and noise) */
   fatMeanHu: number;
   /** SD of the fat class HU over its voxels (before noise): the fat is not uniform */
   fatSdHu: number;
@@ -94,7 +95,7 @@ export function mediastinalFat(scene: PhantomScene, meanHu?: number): FatTexture
  * Tubes placed against the aorta, trachea or spine overlap them by a millimetre or two and never
  * overwrite them, so they touch without a fat plane. Runs after the aorta and before the heart.
  */
-export function addMediastinum(scene: PhantomScene, options: MediastinumPhantomOptions = {}): () => MediastinumTruth {
+export function addMediastinum(scene: PhantomScene, options: MediastinumPhantomOptions = {}): (image: AcquiredImage) => MediastinumTruth {
   const rng = new SeededRandom(Math.floor(scene.rng.next() * 4294967296));
   // every value is drawn whatever the options, so an option never shifts the others
   const drawn = {
@@ -272,27 +273,20 @@ export function addMediastinum(scene: PhantomScene, options: MediastinumPhantomO
     }
   }
 
-  return () => {
-    let wall = 0;
-    let air = 0;
+  return (image) => {
+    // counted on the image's label map (each image voxel the class of its slice's central sub-slice)
+    const counts = image.classCounts();
+    const wall = counts[oesophagusWall];
+    const air = counts[oesophagusAir];
     let fatCount = 0;
     let fatSum = 0;
     let fatSq = 0;
-    const fatHu = new Map<number, number>();
-    fatTexture.ids.forEach((c, n) => fatHu.set(c, fatTexture.hu[n]));
-    for (let p = 0; p < tissue.length; p++) {
-      const c = tissue[p];
-      if (c === oesophagusWall) wall++;
-      else if (c === oesophagusAir) air++;
-      else {
-        const hu = fatHu.get(c);
-        if (hu !== undefined) {
-          fatCount++;
-          fatSum += hu;
-          fatSq += hu * hu;
-        }
-      }
-    }
+    fatTexture.ids.forEach((c, n) => {
+      const hu = fatTexture.hu[n];
+      fatCount += counts[c];
+      fatSum += counts[c] * hu;
+      fatSq += counts[c] * hu * hu;
+    });
     const fatMeanHu = fatCount ? fatSum / fatCount : 0;
     return {
       oesophagus: { centerLine: oesophagusLine.map(P), radiusMm: rE, airRadiusMm: Math.max(0, rAir), voxelCount: wall + air, airVoxelCount: air },

@@ -1,6 +1,7 @@
 import { patientToVoxel, type Vec3 } from '@polyrad/sdk';
 import { SeededRandom } from '../seeded-random.js';
 import { PHANTOM_LABELS, type PhantomScene } from '../phantom-scene.js';
+import type { AcquiredImage } from '../ct-acquisition.js';
 
 /** Genant 1993 deformity types: anterior wedge, central (biconcave) endplate collapse, whole-body crush. */
 export type VertebralFractureShape = 'wedge' | 'biconcave' | 'crush';
@@ -48,8 +49,12 @@ export interface VertebraTruth {
   center: Vec3;
   /** the body and part of both adjacent discs lie inside the field of view */
   complete: boolean;
-  /** mean HU of the trabecular class (the image adds zero-mean noise) */
+  /**
+   * mean HU of the trabecular class: the noise-free image's HU inside the body, away from the cortex and
+   * endplates by half a slice (partial volume) and a pixel (kernel); the image adds zero-mean noise
+   */
   trabecularHu: number;
+  /** trabecular voxels of this body in the image's label map */
   trabecularVoxelCount: number;
   /**
    * body heights counted from the tissue map (bone voxels of this body x sub-slice spacing) along the
@@ -61,7 +66,7 @@ export interface VertebraTruth {
    * Genant 1993 height reduction, from the counted heights: 100 x (1 - min(anterior, middle, posterior) /
    * reference), where the reference is the larger of this body's posterior height and the mean posterior
    * height of its complete neighbours (so a crush, which lowers the posterior wall too, is measured
-   * against the adjacent vertebrae); a body cut by the field of view is compared with itself only
+   * against the adjacent vertebrae); 0 for a body cut by the field of view (not graded)
    */
   heightLossPercent: number;
   /** Genant semiquantitative grade of that height loss (0 = no fracture) */
@@ -105,7 +110,7 @@ export function genantGradeOf(heightLossPercent: number): 0 | 1 | 2 | 3 {
  * proportionally lower HU (the same bone per unit area, as a real scanner would blur it); along z the
  * acquisition's sub-slice averaging does that.
  */
-export function addSpine(scene: PhantomScene, options: SpinePhantomOptions = {}): () => SpineTruth {
+export function addSpine(scene: PhantomScene, options: SpinePhantomOptions = {}): (image: AcquiredImage) => SpineTruth {
   // one draw from the shared stream, so options never shift the features drawn after this one
   const rng = new SeededRandom(Math.floor(scene.rng.next() * 4294967296));
   const { geometry, tissue, layout } = scene;
@@ -305,13 +310,10 @@ export function addSpine(scene: PhantomScene, options: SpinePhantomOptions = {})
     }
   }
 
-  return () => {
-    const count = new Float64Array(levels.length);
-    const trabecular = new Map(levels.map((l, n) => [l.cls, n]));
-    for (let p = 0; p < tissue.length; p++) {
-      const n = trabecular.get(tissue[p]);
-      if (n !== undefined) count[n]++;
-    }
+  return (image) => {
+    // counted on the image's label map (each image voxel the class of its slice's central sub-slice)
+    const counts = image.classCounts();
+    const count = levels.map((l) => counts[l.cls]);
     /** bone voxels of body n along the vertical column through local (0, v), x sub-slice spacing */
     const columnHeight = (n: number, v: number): number => {
       const l = levels[n];
@@ -330,11 +332,11 @@ export function addSpine(scene: PhantomScene, options: SpinePhantomOptions = {})
     const heights = levels.map((l, n) => ({ anterior: columnHeight(n, axisV - COLUMN * l.b), middle: columnHeight(n, axisV), posterior: columnHeight(n, axisV + COLUMN * l.b) }));
     const vertebrae = levels.map((l, n): VertebraTruth => {
       const h = heights[n];
-      // a body cut by the field of view is compared with itself only (its counted heights are partial)
       const near = neighbours(n).map((m) => heights[m].posterior);
       const expected = near.length > 0 ? near.reduce((sum, x) => sum + x, 0) / near.length : 0;
       const reference = Math.max(h.posterior, expected);
-      const heightLossPercent = reference > 0 ? 100 * (1 - Math.min(h.anterior, h.middle, h.posterior) / reference) : 0;
+      // a body cut by the field of view is not graded (never fractured here; its counted heights are partial)
+      const heightLossPercent = reference > 0 && isComplete(n) ? 100 * (1 - Math.min(h.anterior, h.middle, h.posterior) / reference) : 0;
       return {
         index: n,
         level: l.name,
