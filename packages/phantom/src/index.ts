@@ -12,3 +12,4 @@ export * from './features/arms.feature.js';
 export * from './ct-acquisition.js';
 export * from './chest-case.sampler.js';
 export * from './features/lung-rads.js';
+export * from './validation/index.js';
