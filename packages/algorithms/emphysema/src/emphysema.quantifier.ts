@@ -191,7 +191,7 @@ function coverageProblem(context: EmphysemaContext): string | undefined {
 
 function volumeFinding(side: 'right' | 'left', m: LungDensitometry, problem: string | undefined): AlgorithmFinding {
   const code = `lung.${side}.volume`;
-  if (problem) return notAssessed(code, 'mL', `${side} lung volume not assessed: ${problem}`, { side });
+  if (problem) return notAssessed(code, 'mL', problem, { side });
   return { code, value: round(m.volumeMl[side], 0), unit: 'mL', side, reference: LUNG_VOLUME_REFERENCE[side] };
 }
 
@@ -199,13 +199,13 @@ function volumeFinding(side: 'right' | 'left', m: LungDensitometry, problem: str
 function densityFindings(m: LungDensitometry, problems: string[]): AlgorithmFinding[] {
   const laa = (code: string, value: number, extra: Record<string, unknown>, own: string[] = []): AlgorithmFinding =>
     problems.length || own.length
-      ? notAssessed(code, '%', `LAA-950 not assessed: ${[...own, ...problems].join('; ')}`, extra)
+      ? notAssessed(code, '%', [...own, ...problems].join('; '), extra)
       : { code, value: round(value, 1), unit: '%', category: emphysemaCategory(value), reference: LAA950_REFERENCE, ...extra };
   return [
     laa('lung.laa950', m.laa950Percent.total, problems.length ? {} : { lungVolumeMl: round(m.volumeMl.total, 0) }),
     ...SIDES.map((side) => laa(`lung.${side}.laa950`, m.laa950Percent[side], { side }, absentSide(m, side) ? [absentSide(m, side)!] : [])),
     problems.length
-      ? notAssessed('lung.perc15', 'HU', `Perc15 not assessed: ${problems.join('; ')}`)
+      ? notAssessed('lung.perc15', 'HU', problems.join('; '))
       : { code: 'lung.perc15', value: m.perc15Hu.total, unit: 'HU', reference: PERC15_REFERENCE },
   ];
 }

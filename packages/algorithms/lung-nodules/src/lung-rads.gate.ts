@@ -91,11 +91,11 @@ export function decideLungRads(input: LungRadsGateInput, limits = LUNG_RADS_GATE
   if (candidates.length > limits.maxCandidates) {
     const largest = candidates.slice(0, 3).map((n) => `${n.meanDiameterMm} mm at ${fmt(n.center)}`).join('; ');
     const why = `${candidates.length} solid candidates of ${limits.candidateMinMeanMm} mm or more (at most ${limits.maxCandidates} expected): likely vessels or fragments, not nodules; largest: ${largest}`;
-    return { nodules: [], masses: solidLarge, unmeasured, candidatesNotTrusted: why, lungRads: { reason: `Lung-RADS not assessed: ${why}` } };
+    return { nodules: [], masses: solidLarge, unmeasured, candidatesNotTrusted: why, lungRads: { reason: why } };
   }
   const nodules = input.nodules.filter((n) => n.longAxisMm <= limits.massMm && !inGroup.has(n));
   if (fragmentMasses.length) {
-    return { nodules, masses: solidLarge, unmeasured, lungRads: { reason: `Lung-RADS not assessed (at least 4B if confirmed): ${fragmentMasses.map((m) => m.reason).join('; ')}` } };
+    return { nodules, masses: solidLarge, unmeasured, lungRads: { reason: `${fragmentMasses.map((m) => m.reason).join('; ')} (Lung-RADS at least 4B if confirmed)` } };
   }
   const assessment = classifyExamination([...nodules, ...solidLarge].map((n) => n.meanDiameterMm));
   const searchProblems = [
@@ -108,7 +108,7 @@ export function decideLungRads(input: LungRadsGateInput, limits = LUNG_RADS_GATE
   ];
   if (searchProblems.length && assessment.category !== '4B') {
     const found = assessment.category === '1' ? 'no solid nodule found' : `largest solid nodule category ${assessment.category}`;
-    return { nodules, masses: solidLarge, unmeasured, lungRads: { reason: `Lung-RADS not assessed (${found}, but the search was incomplete): ${searchProblems.join('; ')}` } };
+    return { nodules, masses: solidLarge, unmeasured, lungRads: { reason: `${found}, but the search was incomplete: ${searchProblems.join('; ')}` } };
   }
   return { nodules, masses: solidLarge, unmeasured, lungRads: { assessment } };
 }

@@ -144,7 +144,7 @@ test('no nodules: Lung-RADS 1 on thin sections with both lungs covered, not asse
   assert.equal(declined.assessment, 'not-assessed');
   assert.equal(declined.value, null);
   assert.equal(declined.category, undefined);
-  assert.match(declined.reason!, /no solid nodule found, but the search was incomplete\): sections are 5 mm thick/);
+  assert.match(declined.reason!, /no solid nodule found, but the search was incomplete: sections are 5 mm thick/);
 });
 
 test('manifest validates, consumes what the lung segmentation produces, and the plugin needs the mask', () => {
