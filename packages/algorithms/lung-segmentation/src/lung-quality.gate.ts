@@ -15,7 +15,8 @@
  *    mediastinum or abdomen.
  * Coverage (the mask is given out, whole-lung statements are not): a lung still present on the first or
  * last slice of the series with at least `endSliceAreaFraction` of its largest slice area runs on beyond
- * the scan, so its apex or base is missing.
+ * the scan, so its apex or base is missing. On such a partial scan the lower volume limits give way to
+ * `minPartialLungMl` per lung.
  */
 
 export interface LungQualityInput {
@@ -47,6 +48,8 @@ export interface LungQuality {
 
 export const LUNG_QUALITY_LIMITS = {
   minLungMl: 500,
+  /** the least of a lung that must be in a scan that does not cover it all */
+  minPartialLungMl: 100,
   totalMl: [1500, 10_000] as const,
   rightLeftRatio: [0.5, 2] as const,
   maxTissueFraction: 0.15,
@@ -56,13 +59,26 @@ export const LUNG_QUALITY_LIMITS = {
 const ml = (x: number): string => `${Math.round(x)} mL`;
 
 export function checkLungQuality(input: LungQualityInput, limits = LUNG_QUALITY_LIMITS): LungQuality {
-  const { right, left } = input.volumesMl;
+  const coverage = coverageOf(input, limits);
+  const covered = coverage.coverage.apices && coverage.coverage.bases;
+  const failures = [...presenceAndVolumeFailures(input.volumesMl, covered, limits), ...leakFailures(input, limits)];
+  return { passed: failures.length === 0, failures, ...coverage };
+}
+
+/**
+ * Both lungs there, total and ratio plausible. On a partial scan the lower volume limits do not apply
+ * (the part in the scan is legitimately small); a lung must still be there and the ratio still holds,
+ * both lungs being cut at the same levels.
+ */
+function presenceAndVolumeFailures(volumesMl: { right: number; left: number }, covered: boolean, limits: typeof LUNG_QUALITY_LIMITS): string[] {
+  const { right, left } = volumesMl;
   const failures: string[] = [];
+  const minLung = covered ? limits.minLungMl : limits.minPartialLungMl;
   for (const [side, volume] of [['right', right], ['left', left]] as const) {
-    if (volume < limits.minLungMl) failures.push(`${side} lung ${volume === 0 ? 'not found' : `only ${ml(volume)}`} (expected at least ${ml(limits.minLungMl)})`);
+    if (volume < minLung) failures.push(`${side} lung ${volume === 0 ? 'not found' : `only ${ml(volume)}`} (expected at least ${ml(minLung)}${covered ? '' : ' of it in this partial scan'})`);
   }
   const total = right + left;
-  if (total < limits.totalMl[0] || total > limits.totalMl[1]) {
+  if ((covered && total < limits.totalMl[0]) || total > limits.totalMl[1]) {
     failures.push(`total lung volume ${ml(total)} outside the adult range ${ml(limits.totalMl[0])}-${ml(limits.totalMl[1])}`);
   }
   if (right > 0 && left > 0) {
@@ -71,9 +87,15 @@ export function checkLungQuality(input: LungQualityInput, limits = LUNG_QUALITY_
       failures.push(`right/left volume ratio ${ratio.toFixed(2)} (${ml(right)} / ${ml(left)}) outside ${limits.rightLeftRatio[0]}-${limits.rightLeftRatio[1]}: a lung cut, merged or mislabelled, or collapse/effusion`);
     }
   }
-  if (input.tissueFraction > limits.maxTissueFraction) {
-    failures.push(`${(100 * input.tissueFraction).toFixed(0)} % of the mask is soft tissue (>= -200 HU; expected at most ${100 * limits.maxTissueFraction} %): the mask leaked into the chest wall, mediastinum or abdomen`);
-  }
+  return failures;
+}
+
+function leakFailures(input: LungQualityInput, limits: typeof LUNG_QUALITY_LIMITS): string[] {
+  if (input.tissueFraction <= limits.maxTissueFraction) return [];
+  return [`${(100 * input.tissueFraction).toFixed(0)} % of the mask is soft tissue (>= -200 HU; expected at most ${100 * limits.maxTissueFraction} %): the mask leaked into the chest wall, mediastinum or abdomen`];
+}
+
+function coverageOf(input: LungQualityInput, limits: typeof LUNG_QUALITY_LIMITS): Pick<LungQuality, 'coverage' | 'coverageNote'> {
   const cut = (end: 'superior' | 'inferior'): string[] =>
     (['right', 'left'] as const).filter((s) => input.maxSliceArea[s] > 0 && input.endSliceArea[end][s] >= limits.endSliceAreaFraction * input.maxSliceArea[s]);
   const apexCut = cut('superior');
@@ -83,8 +105,6 @@ export function checkLungQuality(input: LungQualityInput, limits = LUNG_QUALITY_
     ...(baseCut.length ? [`the ${baseCut.join(' and ')} lung base runs beyond the last slice`] : []),
   ];
   return {
-    passed: failures.length === 0,
-    failures,
     coverage: { apices: apexCut.length === 0, bases: baseCut.length === 0 },
     ...(notes.length ? { coverageNote: `lungs not fully covered: ${notes.join('; ')}` } : {}),
   };
