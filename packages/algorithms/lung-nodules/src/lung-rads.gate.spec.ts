@@ -93,7 +93,7 @@ test('a mass the detector splits into pieces is one not-assessed lung.mass, not 
 });
 
 function candidate(meanMm: number, center: Vec3): DetectedNodule {
-  return { center, side: center[0] > 0 ? 'left' : 'right', longAxisMm: meanMm + 1, shortAxisMm: meanMm - 1, meanDiameterMm: meanMm, volumeMm3: (Math.PI / 6) * meanMm ** 3, voxelCount: 0, scaleMm: 2, elongation: 1.1 };
+  return { center, side: center[0] > 0 ? 'left' : 'right', longAxisMm: meanMm + 1, shortAxisMm: meanMm - 1, meanDiameterMm: meanMm, volumeMm3: (Math.PI / 6) * meanMm ** 3, voxelCount: 0, scaleMm: 2, elongation: 1.1, juxtamediastinal: false };
 }
 const covered = { coverage: { apices: true, bases: true } };
 
@@ -120,4 +120,14 @@ test('gate: on 5 mm sections or with lungs not covered, "1" to "4A" are not stat
   assert.ok('reason' in unknown.lungRads);
   const negative = decideLungRads({ nodules: [], subsolid: [], sliceThicknessMm: 1, ...covered });
   assert.ok('assessment' in negative.lungRads && negative.lungRads.assessment.category === '1');
+});
+
+test('gate: a candidate on the mediastinal surface is listed as not measured (hilar vessel or nodule), and "1" is not stated', () => {
+  const hilar = { ...candidate(18, [45, 12, -111]), juxtamediastinal: true }; // where LIDC-IDRI-0001's left pulmonary artery was taken for a nodule
+  const decision = decideLungRads({ nodules: [hilar], subsolid: [], sliceThicknessMm: 1, ...covered });
+  assert.deepEqual(decision.nodules, []);
+  assert.match(decision.unmeasured.nodules[0].reason, /mediastinal surface of the left lung: may be a hilar vessel/);
+  assert.ok('reason' in decision.lungRads && /no solid nodule found, but the search was incomplete/.test(decision.lungRads.reason));
+  const withNodule = decideLungRads({ nodules: [hilar, candidate(20, [-90, 30, -150])], subsolid: [], sliceThicknessMm: 1, ...covered });
+  assert.ok('assessment' in withNodule.lungRads && withNodule.lungRads.assessment.category === '4B');
 });

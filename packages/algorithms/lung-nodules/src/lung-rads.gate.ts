@@ -15,6 +15,8 @@ import { classifyExamination, type LungRadsAssessment } from './lung-rads.classi
  *    (> 30 mm) into nodules; its pieces are not nodules and their sizes are not its size.
  * A search that could have missed something (a category below 4B is not stated; 4B, the highest size
  * category, stands because nothing missed can lower it):
+ *  - a candidate on the mediastinal surface of a lung (DetectedNodule.juxtamediastinal): a hilar vessel
+ *    or a nodule, listed as not measured;
  *  - a possible subsolid lesion the solid detector does not account for (subsolid.screen.ts);
  *  - sections thicker than `maxSliceThicknessMm` (2.5 mm: the ACR-STR practice parameter for screening
  *    CT asks for <= 2.5 mm reconstructions, Lung-RADS sizes assume them; on 5 mm sections nodules under
@@ -65,9 +67,13 @@ const fmt = (c: Vec3): string => `(${c.map((x) => Math.round(x)).join(', ')}) mm
 const distance = (a: Vec3, b: Vec3): number => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
 export function decideLungRads(input: LungRadsGateInput, limits = LUNG_RADS_GATE_LIMITS): LungRadsDecision {
-  const solidLarge = input.nodules.filter((n) => n.longAxisMm > limits.massMm);
+  // a mass may lie against the mediastinum: its pieces are grouped whatever side they lean on
   const groups = fragmentsOfMass(input.nodules.filter((n) => n.longAxisMm <= limits.massMm), limits);
   const inGroup = new Set(groups.flatMap((g) => g.pieces));
+  const rest = input.nodules.filter((n) => !inGroup.has(n));
+  const mediastinal = rest.filter((n) => n.juxtamediastinal).map(juxtamediastinalLesion);
+  const pulmonary = rest.filter((n) => !n.juxtamediastinal);
+  const solidLarge = pulmonary.filter((n) => n.longAxisMm > limits.massMm);
   const fragmentMasses = groups.map((g) => ({
     center: g.center,
     side: g.pieces[0].side,
@@ -83,8 +89,8 @@ export function decideLungRads(input: LungRadsGateInput, limits = LUNG_RADS_GATE
     reason: `possible ${s.longAxisMm > limits.massMm ? 'subsolid mass or consolidation' : 'subsolid lesion'} at ${fmt(s.center)}, about ${Math.round(s.longAxisMm)} mm, mean ${s.meanHu} HU (ground-glass range); not characterised by the solid-nodule detector`,
   });
   const unmeasured = {
-    masses: [...fragmentMasses, ...subsolid.filter((s) => s.longAxisMm > limits.massMm).map(unmeasuredOf)],
-    nodules: subsolid.filter((s) => s.longAxisMm <= limits.massMm).map(unmeasuredOf),
+    masses: [...fragmentMasses, ...subsolid.filter((s) => s.longAxisMm > limits.massMm).map(unmeasuredOf), ...mediastinal.filter((m) => m.sizeMm > limits.massMm)],
+    nodules: [...subsolid.filter((s) => s.longAxisMm <= limits.massMm).map(unmeasuredOf), ...mediastinal.filter((m) => m.sizeMm <= limits.massMm)],
   };
 
   const candidates = input.nodules.filter((n) => n.meanDiameterMm >= limits.candidateMinMeanMm);
@@ -93,7 +99,7 @@ export function decideLungRads(input: LungRadsGateInput, limits = LUNG_RADS_GATE
     const why = `${candidates.length} solid candidates of ${limits.candidateMinMeanMm} mm or more (at most ${limits.maxCandidates} expected): likely vessels or fragments, not nodules; largest: ${largest}`;
     return { nodules: [], masses: solidLarge, unmeasured, candidatesNotTrusted: why, lungRads: { reason: why } };
   }
-  const nodules = input.nodules.filter((n) => n.longAxisMm <= limits.massMm && !inGroup.has(n));
+  const nodules = pulmonary.filter((n) => n.longAxisMm <= limits.massMm);
   if (fragmentMasses.length) {
     return { nodules, masses: solidLarge, unmeasured, lungRads: { reason: `${fragmentMasses.map((m) => m.reason).join('; ')} (Lung-RADS at least 4B if confirmed)` } };
   }
@@ -111,6 +117,15 @@ export function decideLungRads(input: LungRadsGateInput, limits = LUNG_RADS_GATE
     return { nodules, masses: solidLarge, unmeasured, lungRads: { reason: `${found}, but the search was incomplete: ${searchProblems.join('; ')}` } };
   }
   return { nodules, masses: solidLarge, unmeasured, lungRads: { assessment } };
+}
+
+function juxtamediastinalLesion(n: DetectedNodule): UnmeasuredLesion {
+  return {
+    center: n.center,
+    side: n.side,
+    sizeMm: Math.round(n.longAxisMm),
+    reason: `solid candidate of about ${Math.round(n.longAxisMm)} mm at ${fmt(n.center)} on the mediastinal surface of the ${n.side} lung: may be a hilar vessel or lymph node, which the detector cannot tell from a nodule; not measured`,
+  };
 }
 
 interface FragmentGroup {

@@ -123,6 +123,7 @@ test('end to end with the lung segmentation plugin: nodules on the pleura and at
     voxelCount: 0,
     scaleMm: 0,
     elongation: 0,
+    juxtamediastinal: false,
   }));
   const falsePositives = checkAgainstTruth('segmented', phantom.truth.nodules, found);
   assert.ok(falsePositives.length <= 1, `false positives: ${falsePositives.length}`);
