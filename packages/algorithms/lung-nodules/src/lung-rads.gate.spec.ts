@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { squaredDistanceTransform, voxelToPatient, type AlgorithmFinding, type LabelMask, type Vec3 } from '@polyrad/sdk';
+import { outputProblems, squaredDistanceTransform, voxelToPatient, type AlgorithmFinding, type LabelMask, type Vec3 } from '@polyrad/sdk';
 import { generateChestPhantom, PHANTOM_LABELS, type ChestPhantom } from '@polyrad/phantom';
 import plugin, { decideLungRads, type DetectedNodule } from './index.js';
 
@@ -40,7 +40,10 @@ function draw(phantom: ChestPhantom, centers: Vec3[], radiusMm: number, hu: numb
 async function runOn(phantom: ChestPhantom, fingerprint: Record<string, unknown> = { SliceThickness: 1.5 }): Promise<AlgorithmFinding[]> {
   const series = { seriesInstanceUid: '1.2.3', modality: 'CT', volume: phantom.volume, fingerprint };
   const artifact = { kind: 'mask' as const, type: 'polyrad.mask.lungs', version: '1.0.0', mask: lungMaskOf(phantom), meta: { coverage: { apices: true, bases: true } } };
-  return (await plugin.run({ series, artifacts: { 'polyrad.mask.lungs': artifact }, config: {} }, context)).findings ?? [];
+  const outputs = await plugin.run({ series, artifacts: { 'polyrad.mask.lungs': artifact }, config: {} }, context);
+  // not-assessed findings keep the report contract (value null, a reason, no category)
+  assert.deepEqual(outputProblems(plugin, outputs, series), []);
+  return outputs.findings ?? [];
 }
 
 const lungRadsOf = (findings: AlgorithmFinding[]): AlgorithmFinding => findings.find((f) => f.code === 'lung.lungrads')!;
