@@ -1,6 +1,6 @@
 import { defineAlgorithm, notAssessed, PolyradError, readPackageManifest, type AlgorithmFinding, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
-import { classifySolidNodule, LUNG_RADS_SOLID_BASELINE_TEXT, LUNG_RADS_SOURCE } from './lung-rads.classifier.js';
-import { decideLungRads, type LungRadsDecision, type LungRadsGateInput } from './lung-rads.gate.js';
+import { LUNG_RADS_SOLID_BASELINE_TEXT, LUNG_RADS_SOURCE } from './lung-rads.classifier.js';
+import { decideLungRads, noduleCategory, type LungRadsDecision, type LungRadsGateInput } from './lung-rads.gate.js';
 import { detectNodules, type DetectedNodule } from './nodule.detector.js';
 
 export * from './nodule.detector.js';
@@ -16,9 +16,13 @@ const round1 = (x: number): number => Math.round(x * 10) / 10;
 /** Lung-RADS 1 and 2 continue annual screening; 3 and above call for earlier follow-up or work-up. */
 const needsFollowUp = (category: string): boolean => category !== '1' && category !== '2';
 
-/** A measured solid nodule (code lung.nodule) or mass (lung.mass, long axis > 30 mm) with its own category. */
+/**
+ * A measured nodule (code lung.nodule) or mass (lung.mass, long axis > 30 mm) with its own category; one
+ * with a ground-glass halo is part-solid, measured by its solid component (its total size is not measured).
+ */
 function lesionFinding(code: 'lung.nodule' | 'lung.mass', n: DetectedNodule): AlgorithmFinding {
-  const { category } = classifySolidNodule(n.meanDiameterMm);
+  const { category } = noduleCategory(n);
+  const partSolid = n.haloHu !== undefined;
   return {
     code,
     value: round1(n.longAxisMm),
@@ -32,7 +36,8 @@ function lesionFinding(code: 'lung.nodule' | 'lung.mass', n: DetectedNodule): Al
     meanDiameterMm: n.meanDiameterMm,
     volumeMm3: Math.round(n.volumeMm3),
     side: n.side,
-    type: 'solid',
+    type: partSolid ? 'part-solid' : 'solid',
+    ...(partSolid ? { solidComponentMm: round1(n.longAxisMm), haloHu: n.haloHu } : {}),
   };
 }
 

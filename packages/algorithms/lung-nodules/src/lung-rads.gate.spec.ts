@@ -134,3 +134,11 @@ test('gate: a candidate on the mediastinal surface is listed as not measured (hi
   const withNodule = decideLungRads({ nodules: [hilar, candidate(20, [-90, 30, -150])], subsolid: [], sliceThicknessMm: 1, ...covered });
   assert.ok('assessment' in withNodule.lungRads && withNodule.lungRads.assessment.category === '4B');
 });
+
+test('gate: a nodule with a ground-glass halo is part-solid, classified by its solid part: a 5 mm core is category 3, not 2', () => {
+  const core = { ...candidate(5, [60, 10, -150]), haloHu: -650 };
+  const decision = decideLungRads({ nodules: [core], subsolid: [], sliceThicknessMm: 1, ...covered });
+  assert.ok('assessment' in decision.lungRads && decision.lungRads.assessment.category === '3');
+  const solid = decideLungRads({ nodules: [candidate(5, [60, 10, -150])], subsolid: [], sliceThicknessMm: 1, ...covered });
+  assert.ok('assessment' in solid.lungRads && solid.lungRads.assessment.category === '2');
+});

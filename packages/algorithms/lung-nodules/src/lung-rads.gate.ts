@@ -1,6 +1,6 @@
 import type { Vec3 } from '@polyrad/sdk';
 import type { DetectedNodule, SubsolidCandidate } from './nodule.detector.js';
-import { classifyExamination, type LungRadsAssessment } from './lung-rads.classifier.js';
+import { classifyPartSolidNodule, classifySolidNodule, highestCategory, type LungRadsAssessment } from './lung-rads.classifier.js';
 
 /**
  * When may the examination's Lung-RADS v2022 category be stated? (ACR Lung-RADS v2022; Christensen J et
@@ -103,7 +103,7 @@ export function decideLungRads(input: LungRadsGateInput, limits = LUNG_RADS_GATE
   if (fragmentMasses.length) {
     return { nodules, masses: solidLarge, unmeasured, lungRads: { reason: `${fragmentMasses.map((m) => m.reason).join('; ')} (Lung-RADS at least 4B if confirmed)` } };
   }
-  const assessment = classifyExamination([...nodules, ...solidLarge].map((n) => n.meanDiameterMm));
+  const assessment = highestCategory([...nodules, ...solidLarge].map(noduleCategory));
   const searchProblems = [
     ...[...unmeasured.masses, ...unmeasured.nodules].map((u) => u.reason),
     ...(input.sliceThicknessMm > limits.maxSliceThicknessMm
@@ -117,6 +117,14 @@ export function decideLungRads(input: LungRadsGateInput, limits = LUNG_RADS_GATE
     return { nodules, masses: solidLarge, unmeasured, lungRads: { reason: `${found}, but the search was incomplete: ${searchProblems.join('; ')}` } };
   }
   return { nodules, masses: solidLarge, unmeasured, lungRads: { assessment } };
+}
+
+/**
+ * A nodule's own category: solid by its mean diameter; one with a ground-glass halo is part-solid (the
+ * halo makes it 6 mm or more) and its measured solid part classifies it (Lung-RADS v2022).
+ */
+export function noduleCategory(n: DetectedNodule): LungRadsAssessment {
+  return n.haloHu === undefined ? classifySolidNodule(n.meanDiameterMm) : classifyPartSolidNodule(n.meanDiameterMm);
 }
 
 function juxtamediastinalLesion(n: DetectedNodule): UnmeasuredLesion {

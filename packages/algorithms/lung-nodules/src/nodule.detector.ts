@@ -82,6 +82,11 @@ export interface DetectedNodule {
    * LIDC-IDRI-0001 was reported as an 18 mm nodule; the realistic phantom shows the same)
    */
   juxtamediastinal: boolean;
+  /**
+   * mean HU of the non-solid lung 1.5-3.5 mm around it, when that is ground glass (> -700 HU) rather than
+   * aerated lung: a part-solid lesion whose solid core alone was measured; undefined otherwise
+   */
+  haloHu?: number;
 }
 
 /** A compact hazy (ground-glass range) region the solid detector did not account for. */
@@ -140,6 +145,7 @@ export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDe
   const midlineX = midlineOf(search, sideOf, toPatient);
   const inAeratedLung = (voxels: number[]): number => voxels.filter((p) => search.labels[p] !== 0).length / voxels.length;
   const nodules: DetectedNodule[] = found.accepted.map(({ voxels, full, measured, scaleMm, elongation }) => ({
+    ...groundGlassHalo(voxels, search, region),
     juxtamediastinal:
       inAeratedLung(voxels) < 0.5 && Math.abs(toPatient(measured)[0] - midlineX) < o.mediastinalZoneMm && facesMidline(voxels, region.hull, search, toPatient, midlineX),
     center: toPatient(measured),
@@ -196,6 +202,38 @@ function facesMidline(voxels: number[], hull: Uint8Array, search: CropGrid, toPa
   const dy = to[1] - from[1];
   const towardMidline = Math.sign(midlineX - from[0]) * dx;
   return towardMidline > 0.5 * Math.hypot(dx, dy);
+}
+
+/**
+ * The shell 1.5-3.5 mm around a nodule (search grid, by distance from its voxels on its bounding box plus
+ * the shell), solid voxels (vessels) and what lies beyond the hull left out: its mean HU when that is in
+ * the ground-glass range (> -700 HU; aerated lung next to a solid nodule stays near -800 and below).
+ */
+function groundGlassHalo(voxels: number[], search: CropGrid, region: SearchRegion): { haloHu?: number } {
+  const [nx, ny] = search.dims;
+  const nxy = nx * ny;
+  const reach = voxels.reduce((b, p) => {
+    const c = [p % nx, Math.floor(p / nx) % ny, Math.floor(p / nxy)];
+    return c.map((v, d) => [Math.min(b[d][0], v), Math.max(b[d][1], v)]);
+  }, [[Infinity, -Infinity], [Infinity, -Infinity], [Infinity, -Infinity]]);
+  const lo = reach.map((r, d) => Math.max(0, r[0] - Math.ceil(3.5 / search.spacing[d])));
+  const hi = reach.map((r, d) => Math.min(search.dims[d] - 1, r[1] + Math.ceil(3.5 / search.spacing[d])));
+  const box = [0, 1, 2].map((d) => hi[d] - lo[d] + 1);
+  const member = new Uint8Array(box[0] * box[1] * box[2]);
+  for (const p of voxels) member[(p % nx) - lo[0] + ((Math.floor(p / nx) % ny) - lo[1]) * box[0] + (Math.floor(p / nxy) - lo[2]) * box[0] * box[1]] = 1;
+  const distance2 = squaredDistanceTransform(member, box, search.spacing);
+  let sum = 0;
+  let count = 0;
+  for (let k = 0, b = 0; k < box[2]; k++)
+    for (let j = 0; j < box[1]; j++)
+      for (let i = 0; i < box[0]; i++, b++) {
+        if (distance2[b] <= 1.5 * 1.5 || distance2[b] > 3.5 * 3.5) continue;
+        const p = i + lo[0] + (j + lo[1]) * nx + (k + lo[2]) * nxy;
+        if (region.hull[p] === 0 || search.hu[p] >= -300) continue;
+        sum += search.hu[p];
+        count++;
+      }
+  return count > 0 && sum / count > -700 ? { haloHu: Math.round(sum / count) } : {};
 }
 
 /** Patient x of the midline: half-way between the two lungs' centroids. */
