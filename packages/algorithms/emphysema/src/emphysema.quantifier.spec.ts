@@ -5,7 +5,7 @@ import semver from 'semver';
 import { PolyradError, validateManifest, type AlgorithmFinding, type LabelMask, type Volume, type VolumeGeometry } from '@polyrad/sdk';
 import { generateChestPhantom } from '@polyrad/phantom';
 import segmentation from '@polyrad/algorithm-lung-segmentation';
-import plugin, { emphysemaCategory, quantifyEmphysema } from './index.js';
+import plugin, { emphysemaCategory, isSharpKernel, quantifyEmphysema } from './index.js';
 
 const geometry: VolumeGeometry = {
   dimensions: [10, 10, 10],
@@ -34,7 +34,7 @@ const byCode = (findings: AlgorithmFinding[]): Record<string, AlgorithmFinding> 
 
 test('volumes, LAA-950, Perc15 and categories on a hand-made volume', () => {
   const { volume, mask } = synthetic();
-  const { measurements, findings } = quantifyEmphysema(volume, mask);
+  const { measurements, findings } = quantifyEmphysema(volume, mask, { coverage: { apices: true, bases: true } });
   assert.deepEqual(measurements.voxelCount, { right: 500, left: 500, total: 1000 });
   assert.equal(measurements.volumeMl.right, 1); // 500 voxels x 2 mm3
   assert.equal(measurements.laa950Percent.right, 30);
@@ -109,4 +109,54 @@ test('the plugin refuses to run without the lung mask', () => {
     () => plugin.run({ series: { seriesInstanceUid: '1', modality: 'CT', volume, fingerprint: {} }, artifacts: {}, config: {} }, { log: () => undefined }),
     (e: unknown) => e instanceof PolyradError && e.code === 'INPUT_MISSING',
   );
+});
+
+/** The phantom through both plugins, with the header facts a scanner would give. */
+async function phantomFindings(options: Parameters<typeof generateChestPhantom>[0], fingerprint: Record<string, unknown> = {}): Promise<Record<string, AlgorithmFinding>> {
+  const phantom = generateChestPhantom(options);
+  const series = { seriesInstanceUid: '1.2.3', modality: 'CT', volume: phantom.volume, fingerprint };
+  const context = { log: () => undefined };
+  const segmented = await segmentation.run({ series, artifacts: {}, config: {} }, context);
+  const artifacts = Object.fromEntries((segmented.artifacts ?? []).map((a) => [a.type, a]));
+  return byCode((await plugin.run({ series, artifacts, config: {} }, context)).findings ?? []);
+}
+
+const DENSITY_CODES = ['lung.laa950', 'lung.right.laa950', 'lung.left.laa950', 'lung.perc15'];
+
+test('operating range: noisy images (SD 60 HU, as a sharp kernel gives) leave LAA-950 and Perc15 not assessed', async () => {
+  const quiet = await phantomFindings({ seed: 616, emphysemaFraction: 0.03, noiseSd: 20 });
+  assert.equal(quiet['lung.laa950'].assessment, undefined);
+  assert.equal(typeof quiet['lung.laa950'].value, 'number');
+  const noisy = await phantomFindings({ seed: 616, emphysemaFraction: 0.03, noiseSd: 60 });
+  for (const code of DENSITY_CODES) {
+    assert.equal(noisy[code].assessment, 'not-assessed', code);
+    assert.equal(noisy[code].value, null);
+    assert.equal(noisy[code].category, undefined);
+    assert.match(noisy[code].reason!, /image noise in aerated lung is \d+ HU/);
+  }
+  // noise does not change the volumes
+  assert.equal(typeof noisy['lung.right.volume'].value, 'number');
+});
+
+test('operating range: 5 mm sections and a sharp kernel named in the header are declined, volumes still measured', async () => {
+  const thick = await phantomFindings({ seed: 617 }, { SliceThickness: 5, ConvolutionKernel: 'B30f' });
+  assert.match(thick['lung.laa950'].reason!, /sections are 5 mm thick/);
+  assert.equal(typeof thick['lung.left.volume'].value, 'number');
+  const sharp = await phantomFindings({ seed: 617 }, { SliceThickness: 1, ConvolutionKernel: ['B70f'] });
+  assert.match(sharp['lung.perc15'].reason!, /kernel "B70f" is a sharp/);
+  assert.deepEqual(['LUNG', 'BONEPLUS', 'L', 'B70f', 'Br64', 'I70f', 'FC51', 'FC86'].filter(isSharpKernel).length, 8);
+  assert.deepEqual(['STANDARD', 'SOFT', 'B', 'C', 'B30f', 'B45f', 'Br40', 'I31f', 'FC08', 'FC13'].filter(isSharpKernel), []);
+});
+
+test('a lung mask that does not cover the apices gives not-assessed volumes, with the mask\'s reason', () => {
+  const { volume, mask } = synthetic();
+  const coverage = { apices: false, bases: true };
+  const f = byCode(quantifyEmphysema(volume, mask, { coverage, coverageNote: 'lungs not fully covered: the right lung apex runs beyond the first slice' }).findings);
+  for (const side of ['right', 'left']) {
+    assert.equal(f[`lung.${side}.volume`].value, null);
+    assert.match(f[`lung.${side}.volume`].reason!, /apex runs beyond the first slice/);
+  }
+  assert.equal(f['lung.laa950'].value, 15, 'densitometry of the lung that is there is still measured');
+  const unknown = byCode(quantifyEmphysema(volume, mask).findings);
+  assert.match(unknown['lung.right.volume'].reason!, /does not say whether both lungs lie entirely in the scan/);
 });

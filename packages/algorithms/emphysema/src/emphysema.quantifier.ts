@@ -1,4 +1,5 @@
-import { PolyradError, voxelVolumeMm3, type AlgorithmFinding, type LabelMask, type ReferenceRange, type Volume } from '@polyrad/sdk';
+import { notAssessed, PolyradError, voxelVolumeMm3, type AlgorithmFinding, type LabelMask, type ReferenceRange, type Volume } from '@polyrad/sdk';
+import { densitometryRangeProblems, lungNoiseHu } from './densitometry-range.gate.js';
 
 /**
  * Lung densitometry from a CT volume and a left/right lung mask:
@@ -23,6 +24,8 @@ export interface LungDensitometry {
 
 export interface EmphysemaQuantification {
   measurements: LungDensitometry;
+  /** robust noise of aerated lung, HU (densitometry-range.gate.ts) */
+  noiseHu: number;
   findings: AlgorithmFinding[];
 }
 
@@ -143,40 +146,66 @@ export const PERC15_REFERENCE: ReferenceRange = {
 
 const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** Densitometry plus the report findings (DESIGN.md codes) with reference ranges and categories. */
-export function quantifyEmphysema(volume: Volume, mask: LabelMask): EmphysemaQuantification {
+export interface EmphysemaContext {
+  /** SliceThickness from the header; the slice spacing stands in when absent */
+  sliceThicknessMm?: number;
+  kernel?: string;
+  /** from the lung mask's meta: whether both apices and both bases lie in the scan; unknown when absent */
+  coverage?: { apices: boolean; bases: boolean };
+  coverageNote?: string;
+}
+
+/**
+ * Densitometry plus the report findings (DESIGN.md codes) with reference ranges and categories. Each
+ * finding is measured only inside its operating range: volumes need the whole lungs in the scan;
+ * LAA-950 and Perc15 need thin sections, a soft kernel and low noise (densitometry-range.gate.ts).
+ * Otherwise it is not assessed with the reason, never a number that reads as "no emphysema".
+ */
+export function quantifyEmphysema(volume: Volume, mask: LabelMask, context: EmphysemaContext = {}): EmphysemaQuantification {
   const m = measureLungDensity(volume, mask);
   if (m.voxelCount.total === 0) throw new PolyradError('MASK_EMPTY', 'the lung mask contains no lung voxels');
+  const noiseHu = lungNoiseHu(volume, mask);
+  const rangeProblems = densitometryRangeProblems({
+    sliceThicknessMm: context.sliceThicknessMm ?? volume.geometry.spacing[2],
+    kernel: context.kernel,
+    noiseHu,
+  });
+  const volumeProblem = coverageProblem(context);
   const findings: AlgorithmFinding[] = [
-    { code: 'lung.right.volume', value: round(m.volumeMl.right, 0), unit: 'mL', side: 'right', reference: LUNG_VOLUME_REFERENCE.right },
-    { code: 'lung.left.volume', value: round(m.volumeMl.left, 0), unit: 'mL', side: 'left', reference: LUNG_VOLUME_REFERENCE.left },
-    {
-      code: 'lung.laa950',
-      value: round(m.laa950Percent.total, 1),
-      unit: '%',
-      category: emphysemaCategory(m.laa950Percent.total),
-      reference: LAA950_REFERENCE,
-      lungVolumeMl: round(m.volumeMl.total, 0),
-    },
-    {
-      code: 'lung.right.laa950',
-      value: round(m.laa950Percent.right, 1),
-      unit: '%',
-      side: 'right',
-      category: emphysemaCategory(m.laa950Percent.right),
-      reference: LAA950_REFERENCE,
-    },
-    {
-      code: 'lung.left.laa950',
-      value: round(m.laa950Percent.left, 1),
-      unit: '%',
-      side: 'left',
-      category: emphysemaCategory(m.laa950Percent.left),
-      reference: LAA950_REFERENCE,
-    },
-    { code: 'lung.perc15', value: m.perc15Hu.total, unit: 'HU', reference: PERC15_REFERENCE },
+    ...SIDES.map((side) => volumeFinding(side, m, absentSide(m, side) ?? volumeProblem)),
+    ...densityFindings(m, rangeProblems),
   ];
-  // a side without voxels cannot be graded: drop its findings rather than report 0 mL / NaN %
-  const missing = (['right', 'left'] as const).filter((s) => m.voxelCount[s] === 0);
-  return { measurements: m, findings: findings.filter((f) => !missing.some((s) => f.code.startsWith(`lung.${s}.`))) };
+  return { measurements: m, noiseHu, findings };
+}
+
+const SIDES = ['right', 'left'] as const;
+
+const absentSide = (m: LungDensitometry, side: 'right' | 'left'): string | undefined =>
+  m.voxelCount[side] === 0 ? `the lung mask has no ${side} lung` : undefined;
+
+function coverageProblem(context: EmphysemaContext): string | undefined {
+  if (!context.coverage) return 'the lung mask does not say whether both lungs lie entirely in the scan';
+  if (context.coverage.apices && context.coverage.bases) return undefined;
+  return context.coverageNote ?? 'the lungs are not entirely in the scan';
+}
+
+function volumeFinding(side: 'right' | 'left', m: LungDensitometry, problem: string | undefined): AlgorithmFinding {
+  const code = `lung.${side}.volume`;
+  if (problem) return notAssessed(code, 'mL', problem, { side });
+  return { code, value: round(m.volumeMl[side], 0), unit: 'mL', side, reference: LUNG_VOLUME_REFERENCE[side] };
+}
+
+/** LAA-950 (total and per lung) and Perc15; not assessed, with the reasons, outside the range. */
+function densityFindings(m: LungDensitometry, problems: string[]): AlgorithmFinding[] {
+  const laa = (code: string, value: number, extra: Record<string, unknown>, own: string[] = []): AlgorithmFinding =>
+    problems.length || own.length
+      ? notAssessed(code, '%', [...own, ...problems].join('; '), extra)
+      : { code, value: round(value, 1), unit: '%', category: emphysemaCategory(value), reference: LAA950_REFERENCE, ...extra };
+  return [
+    laa('lung.laa950', m.laa950Percent.total, problems.length ? {} : { lungVolumeMl: round(m.volumeMl.total, 0) }),
+    ...SIDES.map((side) => laa(`lung.${side}.laa950`, m.laa950Percent[side], { side }, absentSide(m, side) ? [absentSide(m, side)!] : [])),
+    problems.length
+      ? notAssessed('lung.perc15', 'HU', problems.join('; '))
+      : { code: 'lung.perc15', value: m.perc15Hu.total, unit: 'HU', reference: PERC15_REFERENCE },
+  ];
 }

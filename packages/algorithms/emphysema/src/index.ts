@@ -1,10 +1,24 @@
 import { defineAlgorithm, PolyradError, readPackageManifest, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
-import { quantifyEmphysema } from './emphysema.quantifier.js';
+import { quantifyEmphysema, type EmphysemaContext } from './emphysema.quantifier.js';
 
 export * from './emphysema.quantifier.js';
+export * from './densitometry-range.gate.js';
 
 const manifest = readPackageManifest(import.meta.url);
 const lungMaskType = manifest.consumes[0].type;
+
+/** What the gates need from the series header and the lung mask's meta. */
+function contextOf(inputs: AlgorithmInputs, meta: Record<string, unknown> | undefined): EmphysemaContext {
+  const { SliceThickness, ConvolutionKernel } = inputs.series.fingerprint;
+  const kernel = Array.isArray(ConvolutionKernel) ? ConvolutionKernel[0] : ConvolutionKernel;
+  const coverage = meta?.coverage as EmphysemaContext['coverage'];
+  return {
+    ...(typeof SliceThickness === 'number' && SliceThickness > 0 ? { sliceThicknessMm: SliceThickness } : {}),
+    ...(typeof kernel === 'string' && kernel.trim() ? { kernel } : {}),
+    ...(coverage && typeof coverage.apices === 'boolean' && typeof coverage.bases === 'boolean' ? { coverage } : {}),
+    ...(typeof meta?.coverageNote === 'string' ? { coverageNote: meta.coverageNote } : {}),
+  };
+}
 
 /** Plugin entry: the series volume and a polyrad.mask.lungs artifact in, densitometry findings out. */
 export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
@@ -12,12 +26,8 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
   if (!artifact || artifact.kind !== 'mask') {
     throw new PolyradError('INPUT_MISSING', `the ${lungMaskType} mask artifact is required`);
   }
-  const { findings, measurements } = quantifyEmphysema(inputs.series.volume, artifact.mask);
-  const warnings: string[] = [];
-  for (const side of ['right', 'left'] as const) {
-    if (measurements.voxelCount[side] === 0) warnings.push(`no ${side} lung in the mask; its volume and LAA-950 are not reported`);
-  }
-  return { findings, warnings };
+  const { findings } = quantifyEmphysema(inputs.series.volume, artifact.mask, contextOf(inputs, artifact.meta));
+  return { findings };
 }
 
 export default defineAlgorithm(manifest, { run });

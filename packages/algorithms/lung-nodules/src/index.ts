@@ -1,10 +1,13 @@
-import { defineAlgorithm, PolyradError, readPackageManifest, type AlgorithmFinding, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
-import { classifyExamination, classifySolidNodule, LUNG_RADS_SOLID_BASELINE_TEXT, LUNG_RADS_SOURCE } from './lung-rads.classifier.js';
+import { defineAlgorithm, notAssessed, PolyradError, readPackageManifest, type AlgorithmFinding, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
+import { LUNG_RADS_SOLID_BASELINE_TEXT, LUNG_RADS_SOURCE } from './lung-rads.classifier.js';
+import { decideLungRads, noduleCategory, type LungRadsDecision, type LungRadsGateInput } from './lung-rads.gate.js';
 import { detectNodules, type DetectedNodule } from './nodule.detector.js';
 
 export * from './nodule.detector.js';
 export * from './lung-rads.classifier.js';
+export * from './lung-rads.gate.js';
 export * from './lung-hull.builder.js';
+export * from './subsolid.screen.js';
 
 const manifest = readPackageManifest(import.meta.url);
 const lungMaskType = manifest.consumes[0].type;
@@ -13,33 +16,69 @@ const round1 = (x: number): number => Math.round(x * 10) / 10;
 /** Lung-RADS 1 and 2 continue annual screening; 3 and above call for earlier follow-up or work-up. */
 const needsFollowUp = (category: string): boolean => category !== '1' && category !== '2';
 
-/** One lung.nodule finding per nodule, one lung.lungrads for the examination (largest solid nodule). */
-export function noduleFindings(nodules: DetectedNodule[]): AlgorithmFinding[] {
-  const findings: AlgorithmFinding[] = nodules.map((n) => ({
-    code: 'lung.nodule',
+/**
+ * A measured nodule (code lung.nodule) or mass (lung.mass, long axis > 30 mm) with its own category; one
+ * with a ground-glass halo is part-solid, measured by its solid component (its total size is not measured).
+ */
+function lesionFinding(code: 'lung.nodule' | 'lung.mass', n: DetectedNodule): AlgorithmFinding {
+  const { category } = noduleCategory(n);
+  const partSolid = n.haloHu !== undefined;
+  return {
+    code,
     value: round1(n.longAxisMm),
     unit: 'mm',
-    category: classifySolidNodule(n.meanDiameterMm).category,
+    category,
     // judged on the mean diameter, as Lung-RADS does, not on the long axis against the 6 mm reference
-    abnormal: needsFollowUp(classifySolidNodule(n.meanDiameterMm).category),
+    abnormal: needsFollowUp(category),
     reference: { max: 6, text: LUNG_RADS_SOLID_BASELINE_TEXT, source: LUNG_RADS_SOURCE },
     center: n.center.map(round1) as [number, number, number],
     shortAxisMm: round1(n.shortAxisMm),
     meanDiameterMm: n.meanDiameterMm,
     volumeMm3: Math.round(n.volumeMm3),
     side: n.side,
-    type: 'solid',
-  }));
-  const exam = classifyExamination(nodules.map((n) => n.meanDiameterMm));
-  findings.push({
-    code: 'lung.lungrads',
-    value: exam.category,
-    unit: '',
-    category: exam.descriptor,
-    abnormal: needsFollowUp(exam.category),
-    reference: { text: `${exam.management} Category from the largest solid nodule (${LUNG_RADS_SOLID_BASELINE_TEXT}).`, source: LUNG_RADS_SOURCE },
-  });
+    type: partSolid ? 'part-solid' : 'solid',
+    ...(partSolid ? { solidComponentMm: round1(n.longAxisMm), haloHu: n.haloHu } : {}),
+  };
+}
+
+/**
+ * The findings of a gated decision: measured nodules and masses; lesions seen but not measured as
+ * not-assessed lung.mass / lung.nodule at their place; the examination's Lung-RADS, measured or not
+ * assessed with the reason (lung-rads.gate.ts).
+ */
+export function noduleFindings(decision: LungRadsDecision): AlgorithmFinding[] {
+  const findings: AlgorithmFinding[] = [
+    ...decision.nodules.map((n) => lesionFinding('lung.nodule', n)),
+    ...decision.masses.map((n) => lesionFinding('lung.mass', n)),
+    ...decision.unmeasured.masses.map((u) => notAssessed('lung.mass', 'mm', u.reason, { center: u.center.map(round1), side: u.side })),
+    ...decision.unmeasured.nodules.map((u) => notAssessed('lung.nodule', 'mm', u.reason, { center: u.center.map(round1), side: u.side })),
+    ...(decision.candidatesNotTrusted ? [notAssessed('lung.nodule', 'mm', decision.candidatesNotTrusted)] : []),
+  ];
+  if ('reason' in decision.lungRads) {
+    findings.push(notAssessed('lung.lungrads', '', decision.lungRads.reason));
+  } else {
+    const exam = decision.lungRads.assessment;
+    findings.push({
+      code: 'lung.lungrads',
+      value: exam.category,
+      unit: '',
+      category: exam.descriptor,
+      abnormal: needsFollowUp(exam.category),
+      reference: { text: `${exam.management} Category from the largest solid nodule (${LUNG_RADS_SOLID_BASELINE_TEXT}).`, source: LUNG_RADS_SOURCE },
+    });
+  }
   return findings;
+}
+
+/** What the gates need from the series header and the lung mask's meta. */
+function gateContext(inputs: AlgorithmInputs, meta: Record<string, unknown> | undefined): Omit<LungRadsGateInput, 'nodules' | 'subsolid'> {
+  const { SliceThickness } = inputs.series.fingerprint;
+  const coverage = meta?.coverage as LungRadsGateInput['coverage'];
+  return {
+    sliceThicknessMm: typeof SliceThickness === 'number' && SliceThickness > 0 ? SliceThickness : inputs.series.volume.geometry.spacing[2],
+    ...(coverage && typeof coverage.apices === 'boolean' && typeof coverage.bases === 'boolean' ? { coverage } : {}),
+    ...(typeof meta?.coverageNote === 'string' ? { coverageNote: meta.coverageNote } : {}),
+  };
 }
 
 /** Plugin entry: the series volume and a polyrad.mask.lungs artifact in, nodules and Lung-RADS out. */
@@ -48,14 +87,11 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
   if (!artifact || artifact.kind !== 'mask') {
     throw new PolyradError('INPUT_MISSING', `the ${lungMaskType} mask artifact is required`);
   }
-  const { nodules } = detectNodules(inputs.series.volume, artifact.mask);
-  const warnings: string[] = [];
-  const { SliceThickness, contrast, contrastInHeader } = inputs.series.fingerprint;
-  if (typeof SliceThickness === 'number' && SliceThickness > 2.5) {
-    warnings.push(`slices are ${SliceThickness} mm thick: Lung-RADS sizes assume <= 2.5 mm, and nodules under 6 mm may be missed`);
-  }
-  if (contrast === true || contrastInHeader === true) warnings.push('Lung-RADS is defined for low-dose non-contrast screening CT; this series has IV contrast');
-  return { findings: noduleFindings(nodules), warnings };
+  const { nodules, subsolid } = detectNodules(inputs.series.volume, artifact.mask);
+  const decision = decideLungRads({ nodules, subsolid, ...gateContext(inputs, artifact.meta) });
+  const { contrast, contrastInHeader } = inputs.series.fingerprint;
+  const warnings = contrast === true || contrastInHeader === true ? ['Lung-RADS is defined for low-dose non-contrast screening CT; this series has IV contrast'] : [];
+  return { findings: noduleFindings(decision), warnings };
 }
 
 export default defineAlgorithm(manifest, { run });

@@ -55,3 +55,20 @@ export function classifySolidNodule(meanDiameter: number): LungRadsAssessment {
 export function classifyExamination(meanDiameters: number[]): LungRadsAssessment {
   return meanDiameters.length === 0 ? ASSESSMENTS['1'] : classifySolidNodule(Math.max(...meanDiameters));
 }
+
+/**
+ * Category of a part-solid nodule at baseline from its solid component's mean diameter, the whole nodule
+ * being 6 mm or more: solid component < 6 mm category 3, 6 to < 8 mm 4A, >= 8 mm 4B (Lung-RADS v2022).
+ */
+export function classifyPartSolidNodule(solidComponentMeanMm: number): LungRadsAssessment {
+  if (solidComponentMeanMm < 6) return ASSESSMENTS['3'];
+  if (solidComponentMeanMm < 8) return ASSESSMENTS['4A'];
+  return ASSESSMENTS['4B'];
+}
+
+const ORDER: LungRadsCategory[] = ['1', '2', '3', '4A', '4B'];
+
+/** The examination's category: the highest of its nodules' categories; none is category 1. */
+export function highestCategory(assessments: LungRadsAssessment[]): LungRadsAssessment {
+  return assessments.reduce((a, b) => (ORDER.indexOf(b.category) > ORDER.indexOf(a.category) ? b : a), ASSESSMENTS['1']);
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { labelCentroid, PolyradError, validateManifest, voxelToPatient, type LabelMask, type Volume, labelConnectedComponents } from '@polyrad/sdk';
 import { generateChestPhantom, PHANTOM_LABELS, type ChestPhantomOptions } from '@polyrad/phantom';
-import plugin, { segmentLungs } from './index.js';
+import plugin, { checkLungQuality, segmentLungs } from './index.js';
 
 const cases: Array<{ name: string; options: ChestPhantomOptions; touching: boolean }> = [
   { name: 'head-first, separate lungs', options: { seed: 101, touchingLungs: false }, touching: false },
@@ -129,4 +129,63 @@ test('manifest.json validates and the plugin returns a polyrad.mask.lungs artifa
   if (artifact.kind !== 'mask') return;
   assert.deepEqual(artifact.mask.labelNames, { 1: 'lung.right', 2: 'lung.left' });
   assert.equal(artifact.mask.labels.length, phantom.volume.voxels.length);
+});
+
+const runPlugin = (volume: Volume) =>
+  plugin.run({ series: { seriesInstanceUid: '1.2.3', modality: 'CT', volume, fingerprint: {} }, artifacts: {}, config: {} }, { log: () => undefined });
+
+test('quality gate: a collapsed left lung gives no mask but a missing output with the reason', async () => {
+  const phantom = generateChestPhantom({ seed: 101 });
+  const voxels = Int16Array.from(phantom.volume.voxels);
+  phantom.labels.labels.forEach((l, p) => {
+    if (l === PHANTOM_LABELS.lungLeft) voxels[p] = 30; // airless lung: as dense as soft tissue
+  });
+  const outputs = await runPlugin({ ...phantom.volume, voxels });
+  assert.equal(outputs.artifacts, undefined);
+  assert.equal(outputs.missing?.length, 1);
+  assert.equal(outputs.missing![0].type, 'polyrad.mask.lungs');
+  assert.match(outputs.missing![0].reason, /left lung not found/);
+});
+
+test('quality gate: a lung mask leaking into the body (fat taken for air) is refused', () => {
+  const phantom = generateChestPhantom({ seed: 101 });
+  // a threshold above fat (-90 HU): mediastinal and subcutaneous fat join the "air"
+  const result = segmentLungs(phantom.volume, { threshold: -50 });
+  assert.equal(result.quality.passed, false, `checks passed with volumes ${JSON.stringify(result.volumesMl)}`);
+  console.log(`# refused: ${result.quality.failures.join('; ')}`);
+});
+
+test('quality gate: a series that stops below the apices gives the mask with coverage flagged', async () => {
+  const phantom = generateChestPhantom({ seed: 101 });
+  const { geometry } = phantom.volume;
+  const [nx, ny, nz] = geometry.dimensions;
+  // keep the inferior 70 % of the slices (superior = high patient z)
+  const superiorAtHighK = geometry.direction[2][2] > 0;
+  const keep = Math.round(0.7 * nz);
+  const k0 = superiorAtHighK ? 0 : nz - keep;
+  const voxels = phantom.volume.voxels.slice(k0 * nx * ny, (k0 + keep) * nx * ny);
+  const origin = voxelToPatient(geometry, 0, 0, k0);
+  const cut: Volume = { ...phantom.volume, voxels, geometry: { ...geometry, dimensions: [nx, ny, keep], origin } };
+  const outputs = await runPlugin(cut);
+  const artifact = outputs.artifacts?.[0];
+  assert.ok(artifact && artifact.kind === 'mask', 'the mask is still given out');
+  assert.deepEqual(artifact.meta?.coverage, { apices: false, bases: true });
+  assert.match(String(artifact.meta?.coverageNote), /apex runs beyond the first slice/);
+  const whole = (await runPlugin(phantom.volume)).artifacts?.[0];
+  assert.ok(whole && whole.kind === 'mask');
+  assert.deepEqual(whole.meta?.coverage, { apices: true, bases: true });
+});
+
+test('quality limits: volume, ratio and soft-tissue checks each fail on their own', () => {
+  const base = {
+    volumesMl: { right: 2800, left: 2400 },
+    tissueFraction: 0.03,
+    endSliceArea: { superior: { right: 0, left: 0 }, inferior: { right: 0, left: 0 } },
+    maxSliceArea: { right: 20000, left: 18000 },
+  };
+  assert.deepEqual(checkLungQuality(base).failures, []);
+  assert.match(checkLungQuality({ ...base, volumesMl: { right: 5600, left: 2400 } }).failures.join(), /ratio 2\.33/);
+  assert.match(checkLungQuality({ ...base, volumesMl: { right: 6000, left: 5000 } }).failures.join(), /total lung volume 11000 mL/);
+  assert.match(checkLungQuality({ ...base, tissueFraction: 0.3 }).failures.join(), /30 % of the mask is soft tissue/);
+  assert.equal(checkLungQuality({ ...base, endSliceArea: { ...base.endSliceArea, inferior: { right: 1000, left: 0 } } }).coverage.bases, false);
 });

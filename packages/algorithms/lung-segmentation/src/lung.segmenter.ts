@@ -4,6 +4,7 @@ import { splitMergedLungs } from './lung.splitter.js';
 import { optimalThreshold } from './optimal-threshold.js';
 import { AIR, AIRWAY, AIRWAY_MARGIN, OUTSIDE, TISSUE } from './segmentation-state.js';
 import { fillSliceHoles } from './slice-hole.filler.js';
+import { checkLungQuality, type LungQuality } from './lung-quality.gate.js';
 
 /**
  * Classical lung segmentation after Hu S, Hoffman EA, Reinhardt JM, "Automatic lung segmentation for
@@ -16,7 +17,8 @@ import { fillSliceHoles } from './slice-hole.filler.js';
  *     table's foam core, small or infra-diaphragmatic gas are not);
  *  5. left and right are separated (eroding a junction if they touch) and named from patient
  *     coordinates: +x is the patient's left in LPS;
- *  6. per-slice hole filling brings vessels into the lung volume.
+ *  6. per-slice hole filling brings vessels into the lung volume;
+ *  7. the result is checked against anatomy (lung-quality.gate.ts).
  */
 
 export const LUNG_LABEL_NAMES: Record<number, string> = { 1: 'lung.right', 2: 'lung.left' };
@@ -40,6 +42,8 @@ export interface LungSegmentation {
   /** how left and right were told apart */
   separation: 'separate-components' | 'eroded-junction' | 'not-separated';
   erosionMm: number | null;
+  /** anatomical checks: a failed one means the mask must not be used */
+  quality: LungQuality;
   warnings: string[];
 }
 
@@ -200,25 +204,55 @@ export function segmentLungs(volume: Volume, options: LungSegmentationOptions = 
   fillSliceHoles(out, dims, 1, maxHole, box);
   fillSliceHoles(out, dims, 2, maxHole, box);
   // ... but the trachea and bronchi with their wall never do
+  const summary = removeAirwaysAndSummarise(out, state, voxels, dims, box);
+  const volumesMl = { right: summary.counts[1] * mlPerVoxel, left: summary.counts[2] * mlPerVoxel };
+  if (summary.counts[1] === 0) warnings.push('no right lung found');
+  if (summary.counts[2] === 0) warnings.push('no left lung found');
+  const [superior, inferior] = superiorAtHighK ? [nz - 1, 0] : [0, nz - 1];
+  const quality = checkLungQuality({
+    volumesMl,
+    tissueFraction: summary.tissue / Math.max(1, summary.counts[1] + summary.counts[2]),
+    endSliceArea: {
+      superior: { right: summary.sliceArea[1][superior], left: summary.sliceArea[2][superior] },
+      inferior: { right: summary.sliceArea[1][inferior], left: summary.sliceArea[2][inferior] },
+    },
+    maxSliceArea: { right: Math.max(...summary.sliceArea[1]), left: Math.max(...summary.sliceArea[2]) },
+  });
+  return {
+    mask: { geometry, labels: out, labelNames: { ...LUNG_LABEL_NAMES } },
+    volumesMl,
+    threshold,
+    airway,
+    separation,
+    erosionMm,
+    quality,
+    warnings,
+  };
+}
+
+/**
+ * Takes the trachea and bronchi with their wall out of the lung labels and counts, in the same pass,
+ * each label's voxels, its area per slice and the mask's soft-tissue voxels (>= -200 HU), which the
+ * quality gate needs. Hot loop over the box.
+ */
+function removeAirwaysAndSummarise(out: Uint8Array, state: Uint8Array, voxels: ArrayLike<number>, dims: readonly [number, number, number], box: Box): { counts: Float64Array; sliceArea: Float64Array[]; tissue: number } {
+  const [nx, ny, nz] = dims;
+  const nxy = nx * ny;
   const counts = new Float64Array(3);
+  const sliceArea = [new Float64Array(nz), new Float64Array(nz), new Float64Array(nz)];
+  let tissue = 0;
   for (let k = box.lo[2]; k <= box.hi[2]; k++)
     for (let j = box.lo[1]; j <= box.hi[1]; j++)
       for (let i = box.lo[0], p = k * nxy + j * nx + i; i <= box.hi[0]; i++, p++) {
         const s = state[p];
         if (s === AIRWAY || s === AIRWAY_MARGIN) out[p] = 0;
-        counts[out[p]]++;
+        const label = out[p];
+        counts[label]++;
+        if (label === 0) continue;
+        sliceArea[label][k]++;
+        if (voxels[p] >= -200) tissue++;
       }
-  if (counts[1] === 0) warnings.push('no right lung found');
-  if (counts[2] === 0) warnings.push('no left lung found');
-  return {
-    mask: { geometry, labels: out, labelNames: { ...LUNG_LABEL_NAMES } },
-    volumesMl: { right: counts[1] * mlPerVoxel, left: counts[2] * mlPerVoxel },
-    threshold,
-    airway,
-    separation,
-    erosionMm,
-    warnings,
-  };
+  return { counts, sliceArea, tissue };
 }
 
 /** AIR below `cut`, TISSUE elsewhere: one tight loop per voxel type (Int16 CT gets the integer cut: an
