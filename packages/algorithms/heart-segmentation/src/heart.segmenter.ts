@@ -45,9 +45,7 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
     throw new PolyradError('MASK_INVALID', 'the lung mask is not on the grid of the series; re-run the lung segmentation on this series');
   }
   const nxy = nx * ny;
-  const side = (name: string): number => Number(Object.entries(lungs.labelNames ?? {}).find(([, n]) => n === name)?.[0] ?? 0);
-  const rightLabel = side('lung.right');
-  const leftLabel = side('lung.left');
+  const { right: rightLabel, left: leftLabel } = lungLabels(lungs);
 
   // ---- crop to the lungs' bounding box; lung centroids for the choice of component ----
   const lo = [nx, ny, nz];
@@ -265,6 +263,12 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
     center: voxelToPatient(geometry, lo[0] + sum[0] / count, lo[1] + sum[1] / count, lo[2] + sum[2] / count),
     bloodPoolHu: percentile(histogram, count, 0.75) - 1024,
   };
+}
+
+/** The label values of the right and left lung in the lung mask (0 where absent). */
+export function lungLabels(lungs: LabelMask): { right: number; left: number } {
+  const side = (name: string): number => Number(Object.entries(lungs.labelNames ?? {}).find(([, n]) => n === name)?.[0] ?? 0);
+  return { right: side('lung.right'), left: side('lung.left') };
 }
 
 /**
