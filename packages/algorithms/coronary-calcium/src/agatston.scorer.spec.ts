@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { validateManifest, type AlgorithmOutputs, type Artifact, type SeriesInput, type Volume, type VolumeGeometry } from '@polyrad/sdk';
+import { validateManifest, type AlgorithmFinding, type AlgorithmOutputs, type Artifact, type LabelMask, type SeriesInput, type Volume, type VolumeGeometry } from '@polyrad/sdk';
 import { generateChestPhantom, type ChestPhantom, type ChestPhantomOptions } from '@polyrad/phantom';
 import { groupSeries, loadVolume, scanDicomInputs } from '@polyrad/dicom';
 import lungSegmentation from '@polyrad/algorithm-lung-segmentation';
-import heartSegmentation from '@polyrad/algorithm-heart-segmentation';
-import plugin, { agatstonWeight, cacDrsCategory, scoreAgatston } from './index.js';
+import heartSegmentation, { segmentHeart } from '@polyrad/algorithm-heart-segmentation';
+import plugin, { agatstonWeight, CAC_MAX_NOISE_HU, cacDrsCategory, scoreAgatston, toAgatstonSlabs } from './index.js';
 
 const context = { log: () => undefined };
 type MaskArtifact = Extract<Artifact, { kind: 'mask' }>;
@@ -22,6 +22,15 @@ async function heartMask(series: SeriesInput): Promise<{ heart: MaskArtifact; vo
 
 async function score(series: SeriesInput, heart: MaskArtifact): Promise<AlgorithmOutputs> {
   return plugin.run({ series, artifacts: { [heart.type]: heart }, config: {} }, context);
+}
+
+/** Both findings not assessed with the reason: no value, no category, no "0", nothing abnormal. */
+function assertNotAssessed(findings: AlgorithmFinding[] | undefined, reason: RegExp): void {
+  assert.deepEqual(findings!.map((f) => [f.code, f.assessment, f.value, f.category, f.abnormal]), [
+    ['heart.cac.agatston', 'not-assessed', null, undefined, undefined],
+    ['heart.cac.category', 'not-assessed', null, undefined, undefined],
+  ]);
+  for (const f of findings!) assert.match(f.reason!, reason);
 }
 
 const phantomSeries = (phantom: ChestPhantom, fingerprint: Record<string, unknown> = {}): SeriesInput => ({ seriesInstanceUid: '1.2.3', modality: 'CT', volume: phantom.volume, fingerprint });
@@ -58,6 +67,39 @@ test('hand-made volume: area x peak weight x slice/3; noise voxels and regions l
   assert.equal(result.excludedRegions, 1);
 });
 
+/** A 40 x 40 x 12 block heart (slices 2-9) of 40 HU on a 0.5 x 0.5 x 1.5 mm grid, for hand-placed calcium. */
+function handMadeHeart(): { volume: Volume; heart: LabelMask; at: (i: number, j: number, k: number) => number } {
+  const geometry: VolumeGeometry = { dimensions: [40, 40, 12], spacing: [0.5, 0.5, 1.5], origin: [0, 0, 0], direction: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] };
+  const voxels = new Int16Array(40 * 40 * 12).fill(40);
+  const labels = new Uint8Array(voxels.length);
+  const at = (i: number, j: number, k: number): number => i + j * 40 + k * 1600;
+  for (let k = 2; k < 10; k++) for (let j = 10; j < 30; j++) for (let i = 10; i < 30; i++) labels[at(i, j, k)] = 1;
+  return { volume: { geometry, voxels, unit: 'HU' }, heart: { geometry, labels, labelNames: { 1: 'heart' } }, at };
+}
+
+test('calcium reaching into the heart (valve, annulus, aortic root) is kept apart as ambiguous, not counted', () => {
+  const { volume, heart, at } = handMadeHeart();
+  // a ring-like plaque from the epicardial fat 5 mm into the heart on slices 5 and 6, peak 450 HU
+  for (const k of [5, 6]) for (let j = 18; j < 21; j++) for (let i = 5; i < 20; i++) volume.voxels[at(i, j, k)] = 450;
+  const result = scoreAgatston(volume, heart);
+  assert.equal(result.score, 0);
+  assert.equal(result.lesions.length, 0);
+  assert.deepEqual(result.ambiguous.lesions.map((l) => [l.areaMm2, l.peakHu, l.weight]), [[11.25, 450, 4], [11.25, 450, 4]]);
+});
+
+test('thin slices are averaged into slabs of at most 3 mm before scoring; 2 and 3 mm slices stay', () => {
+  const { volume, heart } = handMadeHeart();
+  const slabs = toAgatstonSlabs(volume, heart, 1.5);
+  assert.equal(slabs.slicesPerSlab, 2);
+  assert.deepEqual(slabs.volume.geometry.dimensions, [40, 40, 6]);
+  assert.deepEqual(slabs.volume.geometry.spacing, [0.5, 0.5, 3]);
+  assert.deepEqual(slabs.volume.geometry.origin, [0, 0, 0.75], 'a slab sits between its slices');
+  assert.equal(slabs.heart.labels.reduce((a, b) => a + b, 0), 4 * 400, 'heart slices 2-9 -> slabs 1-4');
+  assert.equal(toAgatstonSlabs(volume, heart, 3).slicesPerSlab, 1, 'overlapping 3 mm slices stay');
+  const thin = { ...volume, geometry: { ...volume.geometry, spacing: [0.5, 0.5, 0.6] as [number, number, number] } };
+  assert.equal(toAgatstonSlabs(thin, { ...heart, geometry: thin.geometry }, 0.6).slicesPerSlab, 5);
+});
+
 // Phantom truth is counted from the lesions' voxelised class HU (HeartTruth.agatston), so it holds for the
 // image as long as noise keeps lesion voxels above 130 HU and peaks inside their weight band: noiseSd 8
 // leaves >= 4 SD to every edge (lesion classes 170/250/350/520 HU).
@@ -90,42 +132,82 @@ for (const { name, options, category } of cases) {
   });
 }
 
-test('phantom without coronary plaques: Agatston 0 although the aortic wall is calcified; a contrast header declines', async () => {
+test('calcium-free heart at good quality (3 mm slices, noise SD 20): CAC 0 measured although the aortic wall is calcified; a contrast header: not assessed', async () => {
   const phantom = generateChestPhantom({ seed: 24, heart: { coronaryLesions: [] } });
   assert.ok(phantom.truth.heart.aorticCalcium!.agatston > 50);
-  const series = phantomSeries(phantom);
+  const series = phantomSeries(phantom, { SliceThickness: 2.5 });
   const { heart } = await heartMask(series);
   const outputs = await score(series, heart);
-  assert.deepEqual(outputs.findings!.map((f) => [f.value, f.abnormal]), [[0, false], ['0', false]]);
+  assert.deepEqual(outputs.findings!.map((f) => [f.assessment, f.value, f.abnormal]), [[undefined, 0, false], [undefined, '0', false]]);
   const declined = await score(phantomSeries(phantom, { contrastInHeader: true }), heart);
-  assert.deepEqual(declined.findings, []);
-  assert.match(declined.warnings!.join(' '), /not scored: contrast-enhanced CT, the DICOM header names a contrast agent/);
+  assertNotAssessed(declined.findings, /contrast-enhanced CT, the DICOM header names a contrast agent/);
 });
 
-test('contrast-enhanced phantom (no header flag): declined from the measured blood pool, no findings', async () => {
-  const phantom = generateChestPhantom({ seed: 25, contrast: true });
+test('contrast-enhanced phantom (no header flag): not assessed from the measured blood pool', async () => {
+  const phantom = generateChestPhantom({ seed: 14, contrast: true });
   const series = phantomSeries(phantom);
   const { heart } = await heartMask(series);
-  const outputs = await score(series, heart);
-  assert.deepEqual(outputs.findings, []);
-  assert.match(outputs.warnings!.join(' '), /not scored: contrast-enhanced CT, the blood pool measures \d+ HU/);
+  assertNotAssessed((await score(series, heart)).findings, /contrast-enhanced CT, the blood pool measures \d+ HU/);
+});
+
+test('5 mm slices: not assessed (Agatston is defined at 3 mm), never a score or a CAC 0', async () => {
+  // the same calcium-free heart as above: scored on 5 mm slices it would read "0"
+  const phantom = generateChestPhantom({ seed: 24, spacing: [2, 2, 5], dimensions: [160, 160, 45], heart: { coronaryLesions: [] } });
+  const series = phantomSeries(phantom);
+  const { heart } = await heartMask(series);
+  assertNotAssessed((await score(series, heart)).findings, /slices are 5\.0 mm: the Agatston score is defined at 3 mm/);
+  // the header's slice thickness counts even where the slices are closer together
+  const overlapping = generateChestPhantom({ seed: 24, heart: { coronaryLesions: [] } });
+  const thick = phantomSeries(overlapping, { SliceThickness: 5 });
+  assertNotAssessed((await score(thick, (await heartMask(thick)).heart)).findings, /slices are 5\.0 mm/);
+});
+
+test(`noisy scan (SD 35 HU, limit ${CAC_MAX_NOISE_HU}): not assessed with the measured noise, never a score or a CAC 0`, async () => {
+  const phantom = generateChestPhantom({ seed: 24, noiseSd: 35, heart: { coronaryLesions: [] } });
+  const series = phantomSeries(phantom);
+  const { heart } = await heartMask(series);
+  assertNotAssessed((await score(series, heart)).findings, /image noise in the heart measures SD 3\d HU/);
 });
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-const lidc = resolve(repoRoot, process.env.POLYRAD_TEST_DATA ?? '../shared/data', 'ct/lidc-idri-0001/jpeg-lossless-sv1');
+const ctRoot = resolve(repoRoot, process.env.POLYRAD_TEST_DATA ?? '../shared/data', 'ct');
+
+async function realSeries(path: string): Promise<SeriesInput[]> {
+  const { instances } = await scanDicomInputs([path]);
+  return Promise.all(
+    groupSeries(instances).map(async (dicom) => ({
+      seriesInstanceUid: dicom.SeriesInstanceUID ?? '1',
+      modality: 'CT',
+      volume: await loadVolume(dicom),
+      fingerprint: { SliceThickness: dicom.instances[0].SliceThickness, contrastInHeader: Boolean(dicom.instances[0].ContrastBolusAgent?.trim()) },
+    })),
+  );
+}
+
+const lidc = resolve(ctRoot, 'lidc-idri-0001/jpeg-lossless-sv1');
 const lidcSkip = existsSync(lidc) ? false : `real test data not found at ${lidc} (set POLYRAD_TEST_DATA)`;
 if (lidcSkip) console.log(`# skipping: ${lidcSkip}`);
 
-test('real contrast chest CT (LIDC-IDRI-0001): plausible heart volume, CAC declined', { skip: lidcSkip }, async () => {
-  const { instances } = await scanDicomInputs([lidc]);
-  const [dicom] = groupSeries(instances);
-  const volume = await loadVolume(dicom);
-  const series: SeriesInput = { seriesInstanceUid: dicom.SeriesInstanceUID ?? '1', modality: 'CT', volume, fingerprint: {} };
-  const { heart, volumeMl } = await heartMask(series);
-  const outputs = await score(series, heart);
-  console.log(`# LIDC-IDRI-0001: heart ${volumeMl} mL; ${outputs.warnings!.join(' ')}`);
-  assert.ok(volumeMl > 300 && volumeMl < 1000, `heart ${volumeMl} mL`);
-  // the fingerprint carries no header flag here: the enhanced blood pool alone declines the score
-  assert.deepEqual(outputs.findings, []);
-  assert.match(outputs.warnings!.join(' '), /contrast-enhanced CT, the blood pool measures/);
+test('real contrast chest CT (LIDC-IDRI-0001): CAC not assessed (contrast), from the header and from the blood pool', { skip: lidcSkip }, async () => {
+  const [series] = await realSeries(lidc);
+  const { heart } = await heartMask(series);
+  assertNotAssessed((await score(series, heart)).findings, /contrast-enhanced CT, the DICOM header names a contrast agent/);
+  // without the header flag the enhanced blood pool alone declines the score
+  assertNotAssessed((await score({ ...series, fingerprint: {} }, heart)).findings, /contrast-enhanced CT, the blood pool measures \d+ HU/);
+});
+
+const petCt = resolve(ctRoot, 'lung-pet-ct-dx-a0001');
+const petCtSkip = existsSync(petCt) ? false : `real test data not found at ${petCt} (set POLYRAD_TEST_DATA)`;
+if (petCtSkip) console.log(`# skipping: ${petCtSkip}`);
+
+// Non-contrast, 5 mm. Before the gates: Agatston 3401 (CAC-DRS A3) inside a 58 mL "heart" (the ascending
+// aorta) on kernel L, 462 inside the liver on kernel B.
+test('real non-contrast 5 mm CT (Lung-PET-CT-Dx A0001): CAC not assessed (5 mm) even inside the raw segmentation, never a score or a CAC 0', { skip: petCtSkip }, async () => {
+  for (const series of await realSeries(petCt)) {
+    const raw = segmentHeart(series.volume, ((await lungSegmentation.run({ series, artifacts: {}, config: {} }, context)).artifacts![0] as MaskArtifact).mask);
+    const heart: MaskArtifact = { kind: 'mask', type: 'polyrad.mask.heart', version: '1.0.0', mask: raw.mask };
+    const outputs = await score(series, heart);
+    console.log(`# A0001 ${series.seriesInstanceUid.slice(-8)}: raw heart ${raw.volumeMl.toFixed(0)} mL; ${outputs.findings![0].reason}`);
+    assertNotAssessed(outputs.findings, /slices are 5\.0 mm: the Agatston score is defined at 3 mm/);
+  }
 });
