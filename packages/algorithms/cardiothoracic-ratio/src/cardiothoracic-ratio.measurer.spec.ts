@@ -3,16 +3,23 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AlgorithmInputs, Volume } from '@polyrad/sdk';
+import { outputProblems, type AlgorithmInputs, type AlgorithmOutputs, type Volume } from '@polyrad/sdk';
 import { SeededRandom, generateChestRadiograph, type ChestRadiographOptions } from '@polyrad/phantom';
 import { groupSeries, loadVolume, scanDicomInputs } from '@polyrad/dicom';
-import { ctrQualityProblems, measureCardiothoracicRatio, run } from './index.js';
+import plugin, { ctrQualityProblems, measureCardiothoracicRatio } from './index.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const dataRoot = resolve(repoRoot, process.env.POLYRAD_TEST_DATA ?? '../shared/data');
 
 function inputs(volume: Volume, fingerprint: Record<string, unknown>): AlgorithmInputs {
   return { series: { seriesInstanceUid: '1.2.3', modality: 'DX', volume, fingerprint }, artifacts: {}, config: {} };
+}
+
+/** The plugin entry, with the check the platform makes of its outputs. */
+function run(input: AlgorithmInputs): AlgorithmOutputs {
+  const outputs = plugin.run(input, { log: () => undefined }) as AlgorithmOutputs;
+  assert.deepEqual(outputProblems(plugin, outputs, input.series), [], 'the platform accepts the outputs');
+  return outputs;
 }
 
 // Random geometry (size, position, rotation, heart shape) per seed; CTRs on both sides of 0.50 and both polarities.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { validateManifest, type AlgorithmFinding, type AlgorithmOutputs, type Artifact, type LabelMask, type SeriesInput, type Volume, type VolumeGeometry } from '@polyrad/sdk';
+import { outputProblems, validateManifest, type AlgorithmFinding, type AlgorithmOutputs, type Artifact, type LabelMask, type SeriesInput, type Volume, type VolumeGeometry } from '@polyrad/sdk';
 import { generateChestPhantom, type ChestPhantom, type ChestPhantomOptions } from '@polyrad/phantom';
 import { groupSeries, loadVolume, scanDicomInputs } from '@polyrad/dicom';
 import lungSegmentation from '@polyrad/algorithm-lung-segmentation';
@@ -21,7 +21,9 @@ async function heartMask(series: SeriesInput): Promise<{ heart: MaskArtifact; vo
 }
 
 async function score(series: SeriesInput, heart: MaskArtifact): Promise<AlgorithmOutputs> {
-  return plugin.run({ series, artifacts: { [heart.type]: heart }, config: {} }, context);
+  const outputs = await plugin.run({ series, artifacts: { [heart.type]: heart }, config: {} }, context);
+  assert.deepEqual(outputProblems(plugin, outputs, series), [], 'the platform accepts the outputs');
+  return outputs;
 }
 
 /** Both findings not assessed with the reason: no value, no category, no "0", nothing abnormal. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PolyradError, validateManifest, voxelToPatient, type AlgorithmFinding, type AlgorithmOutputs, type Artifact, type LabelMask, type SeriesInput, type Volume } from '@polyrad/sdk';
+import { outputProblems, PolyradError, validateManifest, voxelToPatient, type AlgorithmFinding, type AlgorithmOutputs, type Artifact, type LabelMask, type SeriesInput, type Volume } from '@polyrad/sdk';
 import { generateChestPhantom, PHANTOM_LABELS, type ChestPhantomOptions } from '@polyrad/phantom';
 import { groupSeries, loadVolume, scanDicomInputs } from '@polyrad/dicom';
 import lungSegmentation from '@polyrad/algorithm-lung-segmentation';
@@ -26,7 +26,9 @@ const context = { log: () => undefined };
 async function runOn(volume: Volume): Promise<AlgorithmOutputs> {
   const series: SeriesInput = { seriesInstanceUid: '1.2.3', modality: 'CT', volume, fingerprint: {} };
   const lungs = (await lungSegmentation.run({ series, artifacts: {}, config: {} }, context)).artifacts![0];
-  return plugin.run({ series, artifacts: { [lungs.type]: lungs }, config: {} }, context);
+  const outputs = await plugin.run({ series, artifacts: { [lungs.type]: lungs }, config: {} }, context);
+  assert.deepEqual(outputProblems(plugin, outputs, series), [], 'the platform accepts the outputs');
+  return outputs;
 }
 
 /** A not-assessed heart volume: no value, no category, the reason; the mask reported missing with it. */
