@@ -1,4 +1,4 @@
-import { squaredDistanceTransform, voxelToPatient, type LabelMask, type Vec3, type VolumeGeometry } from '@polyrad/sdk';
+import { labelConnectedComponents, squaredDistanceTransform, voxelToPatient, type LabelMask, type Vec3, type VolumeGeometry } from '@polyrad/sdk';
 
 /**
  * Plausible adult whole-heart volume (chambers + myocardium), mL. Healthy adults lie at about 400-800 mL
@@ -96,7 +96,11 @@ export function measureHeartAnatomy(heart: LabelMask, lungs: LabelMask, rightLab
   };
 }
 
-/** Share of the heart's voxels deeper than HEART_CORE_DEPTH_MM (exact distance transform of its padded box). */
+/**
+ * Share of the heart's voxels deeper than HEART_CORE_DEPTH_MM below its outer surface (exact distance
+ * transform of its padded box). Enclosed pockets (noise below the tissue range inside the chambers on
+ * thin, noisy slices) are not surface: only the background connected to the box's border is outside.
+ */
 function coreShare(heart: LabelMask, geometry: VolumeGeometry, lo: number[], hi: number[], count: number): number {
   const [nx, ny] = geometry.dimensions;
   const dims = [0, 1, 2].map((a) => hi[a] - lo[a] + 3) as [number, number, number];
@@ -107,6 +111,8 @@ function coreShare(heart: LabelMask, geometry: VolumeGeometry, lo: number[], hi:
       for (let i = lo[0]; i <= hi[0]; i++, c++) if (heart.labels[i + j * nx + k * nx * ny]) outside[c] = 0;
     }
   }
+  const background = labelConnectedComponents(outside, dims).labels;
+  for (let c = 0; c < outside.length; c++) outside[c] = background[c] === background[0] ? 1 : 0; // voxel 0 lies in the padding
   const depth2 = squaredDistanceTransform(outside, dims, geometry.spacing);
   let deep = 0;
   for (let c = 0; c < depth2.length; c++) if (depth2[c] > HEART_CORE_DEPTH_MM ** 2) deep++;
