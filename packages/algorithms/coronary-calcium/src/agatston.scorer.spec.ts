@@ -4,11 +4,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { outputProblems, validateManifest, type AlgorithmFinding, type AlgorithmOutputs, type Artifact, type LabelMask, type SeriesInput, type Volume, type VolumeGeometry } from '@polyrad/sdk';
-import { generateChestPhantom, type ChestPhantom, type ChestPhantomOptions } from '@polyrad/phantom';
+import { generateChestPhantom, PHANTOM_LABELS, type ChestPhantom, type ChestPhantomOptions } from '@polyrad/phantom';
 import { groupSeries, loadVolume, scanDicomInputs } from '@polyrad/dicom';
 import lungSegmentation from '@polyrad/algorithm-lung-segmentation';
 import heartSegmentation, { segmentHeart } from '@polyrad/algorithm-heart-segmentation';
-import plugin, { agatstonWeight, CAC_MAX_NOISE_HU, cacDrsCategory, scoreAgatston, toAgatstonSlabs } from './index.js';
+import plugin, { agatstonWeight, CAC_MAX_NOISE_HU, cacDrsCategory, scoreAgatston } from './index.js';
 
 const context = { log: () => undefined };
 type MaskArtifact = Extract<Artifact, { kind: 'mask' }>;
@@ -89,44 +89,40 @@ test('calcium reaching into the heart (valve, annulus, aortic root) is kept apar
   assert.deepEqual(result.ambiguous.lesions.map((l) => [l.areaMm2, l.peakHu, l.weight]), [[11.25, 450, 4], [11.25, 450, 4]]);
 });
 
-test('thin slices are averaged into slabs of at most 3 mm before scoring; 2 and 3 mm slices stay', () => {
-  const { volume, heart } = handMadeHeart();
-  const slabs = toAgatstonSlabs(volume, heart, 1.5);
-  assert.equal(slabs.slicesPerSlab, 2);
-  assert.deepEqual(slabs.volume.geometry.dimensions, [40, 40, 6]);
-  assert.deepEqual(slabs.volume.geometry.spacing, [0.5, 0.5, 3]);
-  assert.deepEqual(slabs.volume.geometry.origin, [0, 0, 0.75], 'a slab sits between its slices');
-  assert.equal(slabs.heart.labels.reduce((a, b) => a + b, 0), 4 * 400, 'heart slices 2-9 -> slabs 1-4');
-  assert.equal(toAgatstonSlabs(volume, heart, 3).slicesPerSlab, 1, 'overlapping 3 mm slices stay');
-  const thin = { ...volume, geometry: { ...volume.geometry, spacing: [0.5, 0.5, 0.6] as [number, number, number] } };
-  assert.equal(toAgatstonSlabs(thin, { ...heart, geometry: thin.geometry }, 0.6).slicesPerSlab, 5);
-});
+/**
+ * The phantom's own heart label as the mask: these tests judge the scorer and its gates, not the heart
+ * segmentation (which the heart plugin's specs and the validation judge, and which on the realistic
+ * phantom is mostly not assessed yet).
+ */
+function trueHeart(phantom: ChestPhantom): MaskArtifact {
+  const labels = new Uint8Array(phantom.labels.labels.length);
+  for (let p = 0; p < labels.length; p++) labels[p] = phantom.labels.labels[p] === PHANTOM_LABELS.heart ? 1 : 0;
+  return { kind: 'mask', type: 'polyrad.mask.heart', version: '1.0.0', mask: { geometry: phantom.volume.geometry, labels, labelNames: { 1: 'heart' } } };
+}
 
-// Phantom truth is counted from the lesions' voxelised class HU (HeartTruth.agatston), so it holds for the
-// image as long as noise keeps lesion voxels above 130 HU and peaks inside their weight band: noiseSd 8
-// leaves >= 4 SD to every edge (lesion classes 170/250/350/520 HU).
+/** Only coronary calcium: the aortic root wall, valve and annulus calcium drawn off. */
+const coronaryOnly = { aorticCalcium: false, aorticValveCalcium: false, mitralAnnulusCalcium: false };
+
+// Truth (HeartTruth.agatston) is the Agatston score of the image without noise, at its own slice thickness.
 const cases: { name: string; options: ChestPhantomOptions; category: string }[] = [
-  { name: 'one plaque', options: { seed: 21, noiseSd: 8, heart: { coronaryLesions: [{ hu: 250, radiusMm: 2 }] } }, category: '1' },
-  { name: 'default plaques, feet first, mirrored', options: { seed: 22, noiseSd: 8, feetFirst: true, flipX: true }, category: '2' },
+  { name: 'one plaque', options: { seed: 21, noiseSd: 10, heart: { ...coronaryOnly, coronaryLesions: [{ hu: 320, radiusMm: 2.5, artery: 'LAD' }] } }, category: '1' },
+  { name: 'plaques on three arteries, feet first', options: { seed: 22, noiseSd: 12, feetFirst: true, heart: { ...coronaryOnly, coronaryLesions: [{ hu: 450, radiusMm: 3, artery: 'LAD' }, { hu: 600, radiusMm: 3, artery: 'RCA' }, { hu: 250, radiusMm: 2.5, artery: 'LCX' }] } }, category: '2' },
   {
-    name: 'heavy calcification',
-    options: { seed: 23, noiseSd: 8, heart: { coronaryLesions: [{ hu: 170, radiusMm: 2.5 }, { hu: 520, radiusMm: 3 }, { hu: 350, radiusMm: 2 }, { hu: 450, radiusMm: 3 }, { hu: 250, radiusMm: 2.5 }] } },
+    name: 'heavy calcification, 1.25 mm slices',
+    options: { seed: 23, noiseSd: 15, spacing: [1.25, 1.25, 1.25], dimensions: [256, 256, 200], heart: { ...coronaryOnly, coronaryLesions: [{ hu: 700, radiusMm: 4 }, { hu: 520, radiusMm: 3.5 }, { hu: 650, radiusMm: 4 }, { hu: 450, radiusMm: 3.5 }, { hu: 600, radiusMm: 4 }] } },
     category: '3',
   },
 ];
 for (const { name, options, category } of cases) {
-  test(`phantom, ${name}: Agatston within 15 % of the truth, CAC-DRS ${category}, aortic wall plaque not counted`, async () => {
+  test(`realistic phantom, ${name}: Agatston within 15 % of the truth, CAC-DRS ${category}`, async () => {
     const phantom = generateChestPhantom(options);
     const truth = phantom.truth.heart;
     assert.equal(truth.cacDrs, category, 'the phantom has the intended category');
-    const series = phantomSeries(phantom);
-    const { heart } = await heartMask(series);
-    const outputs = await score(series, heart);
+    const outputs = await score(phantomSeries(phantom), trueHeart(phantom));
     const [agatston, drs] = outputs.findings!;
-    console.log(`# CAC ${name}: ${agatston.value} vs truth ${truth.agatston.toFixed(1)} (aortic plaque would add ${truth.aorticCalcium!.agatston.toFixed(1)})`);
+    console.log(`# CAC ${name}: ${agatston.value ?? agatston.reason} vs truth ${truth.agatston.toFixed(1)}`);
     assert.equal(agatston.code, 'heart.cac.agatston');
     assert.ok(Math.abs((agatston.value as number) - truth.agatston) <= 0.15 * truth.agatston, `${agatston.value} vs ${truth.agatston}`);
-    assert.ok(truth.aorticCalcium!.agatston > 0.3 * truth.agatston, 'counting the aortic plaque would break the tolerance');
     assert.deepEqual([drs.code, drs.value], ['heart.cac.category', category]);
     assert.equal(agatston.category, drs.category);
     assert.equal(agatston.abnormal, true, 'any coronary calcium is outside the reference');
@@ -134,41 +130,42 @@ for (const { name, options, category } of cases) {
   });
 }
 
-test('calcium-free heart at good quality (3 mm slices, noise SD 20): CAC 0 measured although the aortic wall is calcified; a contrast header: not assessed', async () => {
-  const phantom = generateChestPhantom({ seed: 24, heart: { coronaryLesions: [] } });
-  assert.ok(phantom.truth.heart.aorticCalcium!.agatston > 50);
-  const series = phantomSeries(phantom, { SliceThickness: 2.5 });
-  const { heart } = await heartMask(series);
-  const outputs = await score(series, heart);
+test('calcium-free heart at good quality (2.5 mm slices, noise SD 12): CAC 0 measured; a contrast header: not assessed', async () => {
+  const phantom = generateChestPhantom({ seed: 24, noiseSd: 12, heart: { ...coronaryOnly, coronaryLesions: [] } });
+  assert.equal(phantom.truth.heart.agatston, 0);
+  const heart = trueHeart(phantom);
+  const outputs = await score(phantomSeries(phantom, { SliceThickness: 2.5 }), heart);
   assert.deepEqual(outputs.findings!.map((f) => [f.assessment, f.value, f.abnormal]), [[undefined, 0, false], [undefined, '0', false]]);
-  const declined = await score(phantomSeries(phantom, { contrastInHeader: true }), heart);
-  assertNotAssessed(declined.findings, /contrast-enhanced CT, the DICOM header names a contrast agent/);
+  assertNotAssessed((await score(phantomSeries(phantom, { contrastInHeader: true }), heart)).findings, /contrast-enhanced CT, the DICOM header names a contrast agent/);
+});
+
+test('calcium in the valves and annulus but none in the coronaries: never a silent CAC 0', async () => {
+  const phantom = generateChestPhantom({ seed: 26, noiseSd: 12, heart: { coronaryLesions: [], aorticCalcium: false, aorticValveCalcium: true, mitralAnnulusCalcium: true } });
+  assert.equal(phantom.truth.heart.agatston, 0);
+  assert.ok(phantom.truth.heart.nonCoronaryCalcium.agatston > 0);
+  const outputs = await score(phantomSeries(phantom), trueHeart(phantom));
+  const [agatston] = outputs.findings!;
+  console.log(`# valve/annulus calcium only: ${agatston.value ?? agatston.reason}`);
+  assert.notEqual(agatston.value, 0, 'a CAC 0 would hide calcium the scorer saw and could not place');
 });
 
 test('contrast-enhanced phantom (no header flag): not assessed from the measured blood pool', async () => {
-  const phantom = generateChestPhantom({ seed: 14, contrast: true });
-  const series = phantomSeries(phantom);
-  const { heart } = await heartMask(series);
-  assertNotAssessed((await score(series, heart)).findings, /contrast-enhanced CT, the blood pool measures \d+ HU/);
+  const phantom = generateChestPhantom({ seed: 25, contrast: true, heart: { coronaryLesions: [] } });
+  assertNotAssessed((await score(phantomSeries(phantom), trueHeart(phantom))).findings, /contrast-enhanced CT, the blood pool measures \d+ HU/);
 });
 
 test('5 mm slices: not assessed (Agatston is defined at 3 mm), never a score or a CAC 0', async () => {
-  // the same calcium-free heart as above: scored on 5 mm slices it would read "0"
-  const phantom = generateChestPhantom({ seed: 24, spacing: [2, 2, 5], dimensions: [160, 160, 45], heart: { coronaryLesions: [] } });
-  const series = phantomSeries(phantom);
-  const { heart } = await heartMask(series);
-  assertNotAssessed((await score(series, heart)).findings, /slices are 5\.0 mm: the Agatston score is defined at 3 mm/);
+  // a calcium-free heart: scored on 5 mm slices it would read "0"
+  const phantom = generateChestPhantom({ seed: 24, noiseSd: 12, spacing: [2, 2, 5], dimensions: [160, 160, 45], heart: { ...coronaryOnly, coronaryLesions: [] } });
+  assertNotAssessed((await score(phantomSeries(phantom), trueHeart(phantom))).findings, /slices are 5\.0 mm: the Agatston score is defined at 3 mm/);
   // the header's slice thickness counts even where the slices are closer together
-  const overlapping = generateChestPhantom({ seed: 24, heart: { coronaryLesions: [] } });
-  const thick = phantomSeries(overlapping, { SliceThickness: 5 });
-  assertNotAssessed((await score(thick, (await heartMask(thick)).heart)).findings, /slices are 5\.0 mm/);
+  const overlapping = generateChestPhantom({ seed: 24, noiseSd: 12, heart: { ...coronaryOnly, coronaryLesions: [] } });
+  assertNotAssessed((await score(phantomSeries(overlapping, { SliceThickness: 5 }), trueHeart(overlapping))).findings, /slices are 5\.0 mm/);
 });
 
-test(`noisy scan (SD 35 HU, limit ${CAC_MAX_NOISE_HU}): not assessed with the measured noise, never a score or a CAC 0`, async () => {
-  const phantom = generateChestPhantom({ seed: 24, noiseSd: 35, heart: { coronaryLesions: [] } });
-  const series = phantomSeries(phantom);
-  const { heart } = await heartMask(series);
-  assertNotAssessed((await score(series, heart)).findings, /image noise in the heart measures SD 3\d HU/);
+test(`noisy scan (SD 30 HU, limit ${CAC_MAX_NOISE_HU}): not assessed with the measured noise, never a score or a CAC 0`, async () => {
+  const phantom = generateChestPhantom({ seed: 24, noiseSd: 30, heart: { ...coronaryOnly, coronaryLesions: [] } });
+  assertNotAssessed((await score(phantomSeries(phantom), trueHeart(phantom))).findings, /image noise in the heart measures SD (2[1-9]|3\d) HU/);
 });
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));

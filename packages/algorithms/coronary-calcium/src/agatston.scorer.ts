@@ -92,7 +92,9 @@ export function scoreAgatston(volume: Volume, heart: LabelMask): AgatstonResult 
   const { regions, verdict, excludedRegions } = classifyCalcium(volume, crop, territory, interior);
   const sliceFactor = geometry.spacing[2] / CAC_REFERENCE_SLICE_MM;
   const score = (kind: number): { score: number; lesions: CalciumLesion[] } => {
-    const lesions = agatstonLesions(volume, crop, Uint8Array.from(regions, (id) => (verdict[id] === kind ? 1 : 0)), sliceFactor);
+    const selected = new Uint8Array(regions.length);
+    for (let c = 0; c < regions.length; c++) selected[c] = verdict[regions[c]] === kind ? 1 : 0;
+    const lesions = agatstonLesions(volume, crop, selected, sliceFactor);
     return { score: lesions.reduce((sum, l) => sum + l.score, 0), lesions };
   };
   return { ...score(REGION_COUNTED), ambiguous: score(REGION_AMBIGUOUS), sliceFactor, excludedRegions, bloodPoolHu: box.bloodPoolHu, noiseHu: interiorNoise(volume, crop, interior) };
@@ -147,7 +149,9 @@ function coronaryTerritory(inHeart: Uint8Array, crop: Crop, spacing: readonly nu
   const cxy = crop.dims[0] * crop.dims[1];
   const grown = dilateBox(inHeart, crop.dims, margin);
   const depth = spacing.map((s) => Math.round(INTRACARDIAC_DEPTH_MM / s)) as [number, number, number];
-  const nearSurface = dilateBox(Uint8Array.from(inHeart, (v) => 1 - v), crop.dims, depth); // heart voxels within the depth of its surface, and all outside
+  const outside = new Uint8Array(n);
+  for (let c = 0; c < n; c++) outside[c] = 1 - inHeart[c];
+  const nearSurface = dilateBox(outside, crop.dims, depth); // heart voxels within the depth of its surface, and all outside
   const territory = new Uint8Array(n);
   const interior = new Uint8Array(n);
   for (let c = 0; c < n; c++) {
