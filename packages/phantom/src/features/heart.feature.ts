@@ -208,10 +208,20 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
   };
 
   // aortic centre line segments in the local frame, with their radii, for the root's wall and fat plane
-  const segments = aorta.centerLine.slice(0, -1).map((a, s) => ({ a, b: aorta.centerLine[s + 1], r: s < aorta.archIndex ? aorta.ascendingRadius : aorta.descendingRadius }));
+  // (each with a box that holds every point within the largest distance asked about, so far segments cost nothing)
+  const reach = Math.max(rootFat, 2) + 1;
+  const segments = aorta.centerLine.slice(0, -1).map((a, s) => {
+    const b = aorta.centerLine[s + 1];
+    const r = s < aorta.archIndex ? aorta.ascendingRadius : aorta.descendingRadius;
+    const lo = [0, 1, 2].map((d) => Math.min(a[d], b[d]) - r - reach);
+    const hi = [0, 1, 2].map((d) => Math.max(a[d], b[d]) + r + reach);
+    return { a, b, r, lo, hi };
+  });
+  /** distance from a local point to the aortic surface, exact when below `reach`, else at least `reach` */
   const aortaDistance = (p: Vec3): number => {
     let best = Infinity;
-    for (const { a, b, r } of segments) {
+    for (const { a, b, r, lo, hi } of segments) {
+      if (p[0] < lo[0] || p[0] > hi[0] || p[1] < lo[1] || p[1] > hi[1] || p[2] < lo[2] || p[2] > hi[2]) continue;
       const e: Vec3 = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
       const t = Math.max(0, Math.min(1, dot([p[0] - a[0], p[1] - a[1], p[2] - a[2]], e) / dot(e, e)));
       best = Math.min(best, Math.hypot(p[0] - a[0] - t * e[0], p[1] - a[1] - t * e[1], p[2] - a[2] - t * e[2]) - r);
@@ -487,8 +497,9 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
  * (those whose sub-slices hold it, widened by the kernel's reach) that are >= 130 HU in the noise-free
  * image form 8-connected components; a component of >= 1 mm2 adds its area x the weight of its peak HU;
  * the sum is scaled by slice thickness / 3 mm (3 mm normalised). Partial volume over a thick slice lowers
- * peaks and areas and a sharp kernel raises edges, exactly as in the image; noise is left out.
- * `spacing` is the image's [column, row, slice thickness], mm.
+ * peaks and areas and a sharp kernel raises edges, exactly as in the image; noise is left out. On a
+ * contrast scan the enhanced lumen a plaque's pixels share is >= 130 HU too and counts with it (Agatston
+ * scoring is defined on non-contrast CT). `spacing` is the image's [column, row, slice thickness], mm.
  */
 export function agatstonOfImage(image: AcquiredImage, spacing: Vec3, calcium: Uint8Array): number {
   const [nx, ny, nz] = image.dimensions;

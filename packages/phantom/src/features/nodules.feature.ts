@@ -162,9 +162,11 @@ export function addNodules(scene: PhantomScene, options: NodulePhantomOptions = 
       const engulfs = diameter > 20;
       const outline = nodulePoints(rng, shape, diameter);
       const rho = outline.reach;
-      for (let attempt = 0; attempt < 400; attempt++) {
+      // each try of a large outline scans many voxels: fewer tries before shrinking it
+      const attempts = rho > 15 ? 100 : 400;
+      for (let attempt = 0; attempt < attempts; attempt++) {
         // a lung without a fitting vessel or wall spot gets a free-standing nodule instead
-        const attachment = attempt < 200 ? wanted : 'isolated';
+        let attachment = attempt < attempts / 2 ? wanted : 'isolated';
         let centre = centreOf(lungVoxel(m.lungClass));
         if (attachment === 'juxtavascular') {
           // next to a vessel's surface voxel, offset into the parenchyma, so the vessel runs into the nodule's edge
@@ -201,11 +203,13 @@ export function addNodules(scene: PhantomScene, options: NodulePhantomOptions = 
         let ok = true;
         for (const c of around.keys()) {
           if (c === m.lungClass || (c === m.vesselClass && (attachment === 'juxtavascular' || engulfs))) continue;
-          // a pleural-based nodule may also reach the mediastinal pleura (heart, great vessels, spine)
-          if (attachment === 'juxtapleural' && c >= 0 && !forbidden.has(c)) continue;
+          // a pleural-based nodule (or any mass) may also reach the mediastinal pleura (heart, great vessels, spine)
+          if ((attachment === 'juxtapleural' || (engulfs && attachment === 'isolated')) && c >= 0 && !forbidden.has(c)) continue;
           ok = false;
         }
         if (!ok) continue;
+        // a mass that reached the pleura is pleural-based, whatever was asked
+        if (attachment === 'isolated' && [...around.keys()].some((c) => c !== m.lungClass && c !== m.vesselClass)) attachment = 'juxtapleural';
         if (attachment === 'juxtavascular' && !engulfs) {
           // the vessel must reach into the nodule, yet fill only a small part of it
           const inside = classesNear(tissue, geometry, centre, outline.typical);

@@ -66,7 +66,7 @@ export interface VertebraTruth {
    * Genant 1993 height reduction, from the counted heights: 100 x (1 - min(anterior, middle, posterior) /
    * reference), where the reference is the larger of this body's posterior height and the mean posterior
    * height of its complete neighbours (so a crush, which lowers the posterior wall too, is measured
-   * against the adjacent vertebrae); a body cut by the field of view is compared with itself only
+   * against the adjacent vertebrae); 0 for a body cut by the field of view (not graded)
    */
   heightLossPercent: number;
   /** Genant semiquantitative grade of that height loss (0 = no fracture) */
@@ -332,11 +332,11 @@ export function addSpine(scene: PhantomScene, options: SpinePhantomOptions = {})
     const heights = levels.map((l, n) => ({ anterior: columnHeight(n, axisV - COLUMN * l.b), middle: columnHeight(n, axisV), posterior: columnHeight(n, axisV + COLUMN * l.b) }));
     const vertebrae = levels.map((l, n): VertebraTruth => {
       const h = heights[n];
-      // a body cut by the field of view is compared with itself only (its counted heights are partial)
       const near = neighbours(n).map((m) => heights[m].posterior);
       const expected = near.length > 0 ? near.reduce((sum, x) => sum + x, 0) / near.length : 0;
       const reference = Math.max(h.posterior, expected);
-      const heightLossPercent = reference > 0 ? 100 * (1 - Math.min(h.anterior, h.middle, h.posterior) / reference) : 0;
+      // a body cut by the field of view is not graded (never fractured here; its counted heights are partial)
+      const heightLossPercent = reference > 0 && isComplete(n) ? 100 * (1 - Math.min(h.anterior, h.middle, h.posterior) / reference) : 0;
       return {
         index: n,
         level: l.name,
