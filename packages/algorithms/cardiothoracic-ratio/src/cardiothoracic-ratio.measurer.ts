@@ -21,6 +21,8 @@ export interface CardiothoracicMeasurement {
   /** true when high values were dark (MONOCHROME1) and the image was inverted */
   inverted: boolean;
   polaritySource: 'header' | 'image statistics';
+  /** where it was measured, input pixels [column, row]: the heart borders, and the thorax's lateral edges and row */
+  landmarksPx: { rightHeartBorder: [number, number]; leftHeartBorder: [number, number]; thorax: [number, number, number] };
 }
 
 export type CardiothoracicResult = { measurement: CardiothoracicMeasurement } | { declined: string };
@@ -34,7 +36,7 @@ interface Image {
   data: Float32Array;
 }
 
-interface Lung {
+export interface Lung {
   area: number;
   minX: number;
   maxX: number;
@@ -365,15 +367,15 @@ function diaphragmDome(lung: Lung, sign: 1 | -1): number {
 /**
  * The heart border: the most lateral point of the medial lung edge between 45% of the lung's height
  * and the diaphragm dome (below the dome the medial lung edge follows the diaphragm, not the heart),
- * as the outward coordinate of the lung edge (-x for the right lung, x for the left); null if no row.
+ * as the outward coordinate of the lung edge (-x for the right lung, x for the left) and its row; null if no row.
  */
-function heartBorder(lung: Lung, sign: 1 | -1): number | null {
+function heartBorder(lung: Lung, sign: 1 | -1): { edge: number; row: number } | null {
   const profile = medialProfile(lung, sign);
   const dome = diaphragmDome(lung, sign);
-  let best: number | null = null;
+  let best: { edge: number; row: number } | null = null;
   for (let r = Math.floor(0.45 * profile.length); r <= dome - lung.minY; r++) {
     const d = profile[r];
-    if (d !== null && (best === null || d > best)) best = d;
+    if (d !== null && (best === null || d > best.edge)) best = { edge: d, row: lung.minY + r };
   }
   return best;
 }
@@ -398,6 +400,33 @@ function lateralEdge({ w, data }: Image, y: number, edge: number, sign: 1 | -1):
   return best;
 }
 
+/** Plausible CTR of a correctly traced adult frontal film; outside it the outlines are wrong, not the heart. */
+export const CTR_PLAUSIBLE: readonly [number, number] = [0.3, 0.8];
+/** The thorax spans at least this share of a frontal chest film's width (collimated to the chest). */
+export const MIN_THORAX_SHARE_OF_IMAGE = 0.45;
+/** MRD / (MRD + MLD): about a third of the heart lies right of the midline; outside this range a border was traced on something else. */
+export const RIGHT_HEART_SHARE: readonly [number, number] = [0.15, 0.55];
+/** Each lung field's width over the thoracic diameter: a lung field narrower or wider was not traced along the lung. */
+export const LUNG_SHARE_OF_THORAX: readonly [number, number] = [0.25, 0.6];
+
+/** The quality gates a traced CTR must pass, each failure as "which check, what was seen". */
+export function ctrQualityProblems(t: { ctr: number; thoracicWidth: number; imageWidth: number; mrd: number; mld: number; lungs: readonly Pick<Lung, 'minX' | 'maxX'>[] }): string[] {
+  const problems: string[] = [];
+  const pct = (v: number): string => `${Math.round(100 * v)} %`;
+  if (!(t.ctr >= CTR_PLAUSIBLE[0] && t.ctr <= CTR_PLAUSIBLE[1])) problems.push(`a ratio of ${t.ctr.toFixed(2)} lies outside the plausible ${CTR_PLAUSIBLE.join('-')}`);
+  const share = t.thoracicWidth / t.imageWidth;
+  if (share < MIN_THORAX_SHARE_OF_IMAGE) problems.push(`the thorax spans ${pct(share)} of the image width (a frontal chest film: at least ${pct(MIN_THORAX_SHARE_OF_IMAGE)})`);
+  const right = t.mrd / (t.mrd + t.mld);
+  if (!(t.mrd > 0 && t.mld > 0 && right >= RIGHT_HEART_SHARE[0] && right <= RIGHT_HEART_SHARE[1])) {
+    problems.push(`the heart borders lie ${Math.round(t.mrd)} and ${Math.round(t.mld)} pixels right and left of the midline (right share ${pct(right)}, expected ${pct(RIGHT_HEART_SHARE[0])}-${pct(RIGHT_HEART_SHARE[1])})`);
+  }
+  t.lungs.forEach((lung, n) => {
+    const width = (lung.maxX - lung.minX + 1) / t.thoracicWidth;
+    if (!(width >= LUNG_SHARE_OF_THORAX[0] && width <= LUNG_SHARE_OF_THORAX[1])) problems.push(`the ${n === 0 ? 'right' : 'left'} lung field is ${pct(width)} of the thoracic width (expected ${pct(LUNG_SHARE_OF_THORAX[0])}-${pct(LUNG_SHARE_OF_THORAX[1])})`);
+  });
+  return problems;
+}
+
 /**
  * Measures the CTR on frame 0 of a frontal chest radiograph. `photometric` is the series'
  * PhotometricInterpretation when the header gave it; otherwise polarity is judged from the image.
@@ -415,38 +444,41 @@ export function measureCardiothoracicRatio(volume: Volume, photometric?: string)
   }
   const [right, left] = lungs;
   // Internal thoracic diameter: widest row between the lateral lung edges, rows holding both lungs.
-  let thoracic = 0;
-  let midline = 0;
+  let thorax = { width: 0, row: 0, right: 0, left: 0 };
   for (let y = Math.max(right.minY, left.minY); y <= Math.min(right.maxY, left.maxY); y++) {
     if (right.rowMin[y - right.minY] < 0 || left.rowMax[y - left.minY] < 0) continue;
     const a = lateralEdge(image, y, right.rowMin[y - right.minY], -1);
     const b = lateralEdge(image, y, left.rowMax[y - left.minY], 1);
-    if (b - a + 1 <= thoracic) continue;
-    thoracic = b - a + 1;
-    midline = (a + b) / 2;
+    if (b - a + 1 > thorax.width) thorax = { width: b - a + 1, row: y, right: a, left: b };
   }
   // The patient's right lung is on the image's left on a PA film; its medial edge is its rightmost pixel.
   const rightBorder = heartBorder(right, -1);
   const leftBorder = heartBorder(left, 1);
-  if (rightBorder === null || leftBorder === null || thoracic === 0) {
+  if (rightBorder === null || leftBorder === null || thorax.width === 0) {
     return { declined: 'the heart borders could not be traced along the medial lung edges' };
   }
-  const rightHeartX = -rightBorder + 1;
-  const leftHeartX = leftBorder - 1;
+  const rightHeartX = -rightBorder.edge + 1;
+  const leftHeartX = leftBorder.edge - 1;
   const heart = leftHeartX - rightHeartX + 1;
-  const ctr = heart / thoracic;
-  if (!(ctr > 0.2 && ctr < 0.9)) {
-    return { declined: `the traced heart and thorax give an implausible ratio (${ctr.toFixed(2)}); the lung fields were probably not found correctly` };
-  }
+  const midline = (thorax.right + thorax.left) / 2;
+  const ctr = heart / thorax.width;
+  const problems = ctrQualityProblems({ ctr, thoracicWidth: thorax.width, imageWidth: image.w, mrd: midline - rightHeartX + 0.5, mld: leftHeartX + 0.5 - midline, lungs });
+  if (problems.length) return { declined: `the traced outlines failed their checks: ${problems.join('; ')}` };
+  const px = (v: number): number => (v + 0.5) * factor;
   return {
     measurement: {
       ctr,
       heartWidthPx: heart * factor,
-      thoracicWidthPx: thoracic * factor,
+      thoracicWidthPx: thorax.width * factor,
       mrdPx: (midline - rightHeartX + 0.5) * factor,
       mldPx: (leftHeartX + 0.5 - midline) * factor,
       inverted,
       polaritySource: fromHeader ? 'header' : 'image statistics',
+      landmarksPx: {
+        rightHeartBorder: [px(rightHeartX - 0.5), px(rightBorder.row)],
+        leftHeartBorder: [px(leftHeartX + 0.5), px(leftBorder.row)],
+        thorax: [px(thorax.right - 0.5), px(thorax.left + 0.5), px(thorax.row)],
+      },
     },
   };
 }

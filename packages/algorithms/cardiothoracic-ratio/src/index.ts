@@ -1,4 +1,4 @@
-import { defineAlgorithm, readPackageManifest, type AlgorithmFinding, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
+import { defineAlgorithm, notAssessed, readPackageManifest, type AlgorithmFinding, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
 import { measureCardiothoracicRatio } from './cardiothoracic-ratio.measurer.js';
 
 export * from './cardiothoracic-ratio.measurer.js';
@@ -19,16 +19,20 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() ? value.trim().toUpperCase() : undefined;
 }
 
-/** Plugin entry: a frontal chest radiograph in, the cardiothoracic ratio (heart.ctr) out, or a warning. */
+/**
+ * Plugin entry: a frontal chest radiograph in, the cardiothoracic ratio (heart.ctr) out; not assessed with
+ * the reason on a lateral view, or when the lung fields and heart borders were not found or failed their
+ * checks (cardiothoracic-ratio.measurer.ts, ctrQualityProblems): never a default normal.
+ */
 export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
   const { volume, fingerprint } = inputs.series;
   const photometric = text(fingerprint.PhotometricInterpretation);
   const view = text(fingerprint.ViewPosition);
   if (view === 'LL' || view === 'RL' || view === 'LATERAL') {
-    return { findings: [], warnings: [`ViewPosition is ${view}: the CTR is defined on a frontal (PA) film only; no CTR is reported`] };
+    return { findings: [notAssessed('heart.ctr', '', `ViewPosition is ${view}: the CTR is defined on a frontal (PA) film only`)] };
   }
   const result = measureCardiothoracicRatio(volume, photometric);
-  if ('declined' in result) return { findings: [], warnings: [`no CTR reported: ${result.declined}`] };
+  if ('declined' in result) return { findings: [notAssessed('heart.ctr', '', result.declined)] };
   const m = result.measurement;
   const warnings: string[] = [];
   if (volume.geometry.dimensions[2] > 1) warnings.push(`the series has ${volume.geometry.dimensions[2]} frames; the CTR was measured on the first`);
@@ -45,6 +49,7 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
     thoracicWidthPx: m.thoracicWidthPx,
     mrdPx: m.mrdPx,
     mldPx: m.mldPx,
+    landmarksPx: m.landmarksPx,
   };
   return { findings: [finding], warnings };
 }

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { validateManifest, type AlgorithmOutputs, type Artifact, type SeriesInput, type Volume, type VolumeGeometry } from '@polyrad/sdk';
-import { generateChestPhantom, type ChestPhantom, type ChestPhantomOptions } from '@polyrad/phantom';
+import { outputProblems, validateManifest, type AlgorithmFinding, type AlgorithmOutputs, type Artifact, type LabelMask, type SeriesInput, type Volume, type VolumeGeometry } from '@polyrad/sdk';
+import { generateChestPhantom, PHANTOM_LABELS, type ChestPhantom, type ChestPhantomOptions } from '@polyrad/phantom';
 import { groupSeries, loadVolume, scanDicomInputs } from '@polyrad/dicom';
 import lungSegmentation from '@polyrad/algorithm-lung-segmentation';
-import heartSegmentation from '@polyrad/algorithm-heart-segmentation';
-import plugin, { agatstonWeight, cacDrsCategory, scoreAgatston } from './index.js';
+import heartSegmentation, { segmentHeart } from '@polyrad/algorithm-heart-segmentation';
+import plugin, { agatstonWeight, CAC_MAX_NOISE_HU, cacDrsCategory, scoreAgatston } from './index.js';
 
 const context = { log: () => undefined };
 type MaskArtifact = Extract<Artifact, { kind: 'mask' }>;
@@ -21,7 +21,18 @@ async function heartMask(series: SeriesInput): Promise<{ heart: MaskArtifact; vo
 }
 
 async function score(series: SeriesInput, heart: MaskArtifact): Promise<AlgorithmOutputs> {
-  return plugin.run({ series, artifacts: { [heart.type]: heart }, config: {} }, context);
+  const outputs = await plugin.run({ series, artifacts: { [heart.type]: heart }, config: {} }, context);
+  assert.deepEqual(outputProblems(plugin, outputs, series), [], 'the platform accepts the outputs');
+  return outputs;
+}
+
+/** Both findings not assessed with the reason: no value, no category, no "0", nothing abnormal. */
+function assertNotAssessed(findings: AlgorithmFinding[] | undefined, reason: RegExp): void {
+  assert.deepEqual(findings!.map((f) => [f.code, f.assessment, f.value, f.category, f.abnormal]), [
+    ['heart.cac.agatston', 'not-assessed', null, undefined, undefined],
+    ['heart.cac.category', 'not-assessed', null, undefined, undefined],
+  ]);
+  for (const f of findings!) assert.match(f.reason!, reason);
 }
 
 const phantomSeries = (phantom: ChestPhantom, fingerprint: Record<string, unknown> = {}): SeriesInput => ({ seriesInstanceUid: '1.2.3', modality: 'CT', volume: phantom.volume, fingerprint });
@@ -58,31 +69,60 @@ test('hand-made volume: area x peak weight x slice/3; noise voxels and regions l
   assert.equal(result.excludedRegions, 1);
 });
 
-// Phantom truth is counted from the lesions' voxelised class HU (HeartTruth.agatston), so it holds for the
-// image as long as noise keeps lesion voxels above 130 HU and peaks inside their weight band: noiseSd 8
-// leaves >= 4 SD to every edge (lesion classes 170/250/350/520 HU).
+/** A 40 x 40 x 12 block heart (slices 2-9) of 40 HU on a 0.5 x 0.5 x 1.5 mm grid, for hand-placed calcium. */
+function handMadeHeart(): { volume: Volume; heart: LabelMask; at: (i: number, j: number, k: number) => number } {
+  const geometry: VolumeGeometry = { dimensions: [40, 40, 12], spacing: [0.5, 0.5, 1.5], origin: [0, 0, 0], direction: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] };
+  const voxels = new Int16Array(40 * 40 * 12).fill(40);
+  const labels = new Uint8Array(voxels.length);
+  const at = (i: number, j: number, k: number): number => i + j * 40 + k * 1600;
+  for (let k = 2; k < 10; k++) for (let j = 10; j < 30; j++) for (let i = 10; i < 30; i++) labels[at(i, j, k)] = 1;
+  return { volume: { geometry, voxels, unit: 'HU' }, heart: { geometry, labels, labelNames: { 1: 'heart' } }, at };
+}
+
+test('calcium reaching into the heart (valve, annulus, aortic root) is kept apart as ambiguous, not counted', () => {
+  const { volume, heart, at } = handMadeHeart();
+  // a ring-like plaque from the epicardial fat 5 mm into the heart on slices 5 and 6, peak 450 HU
+  for (const k of [5, 6]) for (let j = 18; j < 21; j++) for (let i = 5; i < 20; i++) volume.voxels[at(i, j, k)] = 450;
+  const result = scoreAgatston(volume, heart);
+  assert.equal(result.score, 0);
+  assert.equal(result.lesions.length, 0);
+  assert.deepEqual(result.ambiguous.lesions.map((l) => [l.areaMm2, l.peakHu, l.weight]), [[11.25, 450, 4], [11.25, 450, 4]]);
+});
+
+/**
+ * The phantom's own heart label as the mask: these tests judge the scorer and its gates, not the heart
+ * segmentation (which the heart plugin's specs and the validation judge, and which on the realistic
+ * phantom is mostly not assessed yet).
+ */
+function trueHeart(phantom: ChestPhantom): MaskArtifact {
+  const labels = new Uint8Array(phantom.labels.labels.length);
+  for (let p = 0; p < labels.length; p++) labels[p] = phantom.labels.labels[p] === PHANTOM_LABELS.heart ? 1 : 0;
+  return { kind: 'mask', type: 'polyrad.mask.heart', version: '1.0.0', mask: { geometry: phantom.volume.geometry, labels, labelNames: { 1: 'heart' } } };
+}
+
+/** Only coronary calcium: the aortic root wall, valve and annulus calcium drawn off. */
+const coronaryOnly = { aorticCalcium: false, aorticValveCalcium: false, mitralAnnulusCalcium: false };
+
+// Truth (HeartTruth.agatston) is the Agatston score of the image without noise, at its own slice thickness.
 const cases: { name: string; options: ChestPhantomOptions; category: string }[] = [
-  { name: 'one plaque', options: { seed: 21, noiseSd: 8, heart: { coronaryLesions: [{ hu: 250, radiusMm: 2 }] } }, category: '1' },
-  { name: 'default plaques, feet first, mirrored', options: { seed: 22, noiseSd: 8, feetFirst: true, flipX: true }, category: '2' },
+  { name: 'one plaque', options: { seed: 21, noiseSd: 10, heart: { ...coronaryOnly, coronaryLesions: [{ hu: 320, radiusMm: 2.5, artery: 'LAD' }] } }, category: '1' },
+  { name: 'plaques on three arteries, feet first', options: { seed: 22, noiseSd: 12, feetFirst: true, heart: { ...coronaryOnly, coronaryLesions: [{ hu: 450, radiusMm: 3, artery: 'LAD' }, { hu: 600, radiusMm: 3, artery: 'RCA' }, { hu: 250, radiusMm: 2.5, artery: 'LCX' }] } }, category: '2' },
   {
-    name: 'heavy calcification',
-    options: { seed: 23, noiseSd: 8, heart: { coronaryLesions: [{ hu: 170, radiusMm: 2.5 }, { hu: 520, radiusMm: 3 }, { hu: 350, radiusMm: 2 }, { hu: 450, radiusMm: 3 }, { hu: 250, radiusMm: 2.5 }] } },
+    name: 'heavy calcification, 1.25 mm slices',
+    options: { seed: 23, noiseSd: 15, spacing: [1.25, 1.25, 1.25], dimensions: [256, 256, 200], heart: { ...coronaryOnly, coronaryLesions: [{ hu: 700, radiusMm: 4 }, { hu: 520, radiusMm: 3.5 }, { hu: 650, radiusMm: 4 }, { hu: 450, radiusMm: 3.5 }, { hu: 600, radiusMm: 4 }] } },
     category: '3',
   },
 ];
 for (const { name, options, category } of cases) {
-  test(`phantom, ${name}: Agatston within 15 % of the truth, CAC-DRS ${category}, aortic wall plaque not counted`, async () => {
+  test(`realistic phantom, ${name}: Agatston within 15 % of the truth, CAC-DRS ${category}`, async () => {
     const phantom = generateChestPhantom(options);
     const truth = phantom.truth.heart;
     assert.equal(truth.cacDrs, category, 'the phantom has the intended category');
-    const series = phantomSeries(phantom);
-    const { heart } = await heartMask(series);
-    const outputs = await score(series, heart);
+    const outputs = await score(phantomSeries(phantom), trueHeart(phantom));
     const [agatston, drs] = outputs.findings!;
-    console.log(`# CAC ${name}: ${agatston.value} vs truth ${truth.agatston.toFixed(1)} (aortic plaque would add ${truth.aorticCalcium!.agatston.toFixed(1)})`);
+    console.log(`# CAC ${name}: ${agatston.value ?? agatston.reason} vs truth ${truth.agatston.toFixed(1)}`);
     assert.equal(agatston.code, 'heart.cac.agatston');
     assert.ok(Math.abs((agatston.value as number) - truth.agatston) <= 0.15 * truth.agatston, `${agatston.value} vs ${truth.agatston}`);
-    assert.ok(truth.aorticCalcium!.agatston > 0.3 * truth.agatston, 'counting the aortic plaque would break the tolerance');
     assert.deepEqual([drs.code, drs.value], ['heart.cac.category', category]);
     assert.equal(agatston.category, drs.category);
     assert.equal(agatston.abnormal, true, 'any coronary calcium is outside the reference');
@@ -90,42 +130,83 @@ for (const { name, options, category } of cases) {
   });
 }
 
-test('phantom without coronary plaques: Agatston 0 although the aortic wall is calcified; a contrast header declines', async () => {
-  const phantom = generateChestPhantom({ seed: 24, heart: { coronaryLesions: [] } });
-  assert.ok(phantom.truth.heart.aorticCalcium!.agatston > 50);
-  const series = phantomSeries(phantom);
-  const { heart } = await heartMask(series);
-  const outputs = await score(series, heart);
-  assert.deepEqual(outputs.findings!.map((f) => [f.value, f.abnormal]), [[0, false], ['0', false]]);
-  const declined = await score(phantomSeries(phantom, { contrastInHeader: true }), heart);
-  assert.deepEqual(declined.findings, []);
-  assert.match(declined.warnings!.join(' '), /not scored: contrast-enhanced CT, the DICOM header names a contrast agent/);
+test('calcium-free heart at good quality (2.5 mm slices, noise SD 12): CAC 0 measured; a contrast header: not assessed', async () => {
+  const phantom = generateChestPhantom({ seed: 24, noiseSd: 12, heart: { ...coronaryOnly, coronaryLesions: [] } });
+  assert.equal(phantom.truth.heart.agatston, 0);
+  const heart = trueHeart(phantom);
+  const outputs = await score(phantomSeries(phantom, { SliceThickness: 2.5 }), heart);
+  assert.deepEqual(outputs.findings!.map((f) => [f.assessment, f.value, f.abnormal]), [[undefined, 0, false], [undefined, '0', false]]);
+  assertNotAssessed((await score(phantomSeries(phantom, { contrastInHeader: true }), heart)).findings, /contrast-enhanced CT, the DICOM header names a contrast agent/);
 });
 
-test('contrast-enhanced phantom (no header flag): declined from the measured blood pool, no findings', async () => {
-  const phantom = generateChestPhantom({ seed: 25, contrast: true });
-  const series = phantomSeries(phantom);
-  const { heart } = await heartMask(series);
-  const outputs = await score(series, heart);
-  assert.deepEqual(outputs.findings, []);
-  assert.match(outputs.warnings!.join(' '), /not scored: contrast-enhanced CT, the blood pool measures \d+ HU/);
+test('calcium in the valves and annulus but none in the coronaries: never a silent CAC 0', async () => {
+  const phantom = generateChestPhantom({ seed: 26, noiseSd: 12, heart: { coronaryLesions: [], aorticCalcium: false, aorticValveCalcium: true, mitralAnnulusCalcium: true } });
+  assert.equal(phantom.truth.heart.agatston, 0);
+  assert.ok(phantom.truth.heart.nonCoronaryCalcium.agatston > 0);
+  const outputs = await score(phantomSeries(phantom), trueHeart(phantom));
+  const [agatston] = outputs.findings!;
+  console.log(`# valve/annulus calcium only: ${agatston.value ?? agatston.reason}`);
+  assert.notEqual(agatston.value, 0, 'a CAC 0 would hide calcium the scorer saw and could not place');
+});
+
+test('contrast-enhanced phantom (no header flag): not assessed from the measured blood pool', async () => {
+  const phantom = generateChestPhantom({ seed: 25, contrast: true, heart: { coronaryLesions: [] } });
+  assertNotAssessed((await score(phantomSeries(phantom), trueHeart(phantom))).findings, /contrast-enhanced CT, the blood pool measures \d+ HU/);
+});
+
+test('5 mm slices: not assessed (Agatston is defined at 3 mm), never a score or a CAC 0', async () => {
+  // a calcium-free heart: scored on 5 mm slices it would read "0"
+  const phantom = generateChestPhantom({ seed: 24, noiseSd: 12, spacing: [2, 2, 5], dimensions: [160, 160, 45], heart: { ...coronaryOnly, coronaryLesions: [] } });
+  assertNotAssessed((await score(phantomSeries(phantom), trueHeart(phantom))).findings, /slices are 5\.0 mm: the Agatston score is defined at 3 mm/);
+  // the header's slice thickness counts even where the slices are closer together
+  const overlapping = generateChestPhantom({ seed: 24, noiseSd: 12, heart: { ...coronaryOnly, coronaryLesions: [] } });
+  assertNotAssessed((await score(phantomSeries(overlapping, { SliceThickness: 5 }), trueHeart(overlapping))).findings, /slices are 5\.0 mm/);
+});
+
+test(`noisy scan (SD 30 HU, limit ${CAC_MAX_NOISE_HU}): not assessed with the measured noise, never a score or a CAC 0`, async () => {
+  const phantom = generateChestPhantom({ seed: 24, noiseSd: 30, heart: { ...coronaryOnly, coronaryLesions: [] } });
+  assertNotAssessed((await score(phantomSeries(phantom), trueHeart(phantom))).findings, /image noise in the heart measures SD (2[1-9]|3\d) HU/);
 });
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-const lidc = resolve(repoRoot, process.env.POLYRAD_TEST_DATA ?? '../shared/data', 'ct/lidc-idri-0001/jpeg-lossless-sv1');
+const ctRoot = resolve(repoRoot, process.env.POLYRAD_TEST_DATA ?? '../shared/data', 'ct');
+
+async function realSeries(path: string): Promise<SeriesInput[]> {
+  const { instances } = await scanDicomInputs([path]);
+  return Promise.all(
+    groupSeries(instances).map(async (dicom) => ({
+      seriesInstanceUid: dicom.SeriesInstanceUID ?? '1',
+      modality: 'CT',
+      volume: await loadVolume(dicom),
+      fingerprint: { SliceThickness: dicom.instances[0].SliceThickness, contrastInHeader: Boolean(dicom.instances[0].ContrastBolusAgent?.trim()) },
+    })),
+  );
+}
+
+const lidc = resolve(ctRoot, 'lidc-idri-0001/jpeg-lossless-sv1');
 const lidcSkip = existsSync(lidc) ? false : `real test data not found at ${lidc} (set POLYRAD_TEST_DATA)`;
 if (lidcSkip) console.log(`# skipping: ${lidcSkip}`);
 
-test('real contrast chest CT (LIDC-IDRI-0001): plausible heart volume, CAC declined', { skip: lidcSkip }, async () => {
-  const { instances } = await scanDicomInputs([lidc]);
-  const [dicom] = groupSeries(instances);
-  const volume = await loadVolume(dicom);
-  const series: SeriesInput = { seriesInstanceUid: dicom.SeriesInstanceUID ?? '1', modality: 'CT', volume, fingerprint: {} };
-  const { heart, volumeMl } = await heartMask(series);
-  const outputs = await score(series, heart);
-  console.log(`# LIDC-IDRI-0001: heart ${volumeMl} mL; ${outputs.warnings!.join(' ')}`);
-  assert.ok(volumeMl > 300 && volumeMl < 1000, `heart ${volumeMl} mL`);
-  // the fingerprint carries no header flag here: the enhanced blood pool alone declines the score
-  assert.deepEqual(outputs.findings, []);
-  assert.match(outputs.warnings!.join(' '), /contrast-enhanced CT, the blood pool measures/);
+test('real contrast chest CT (LIDC-IDRI-0001): CAC not assessed (contrast), from the header and from the blood pool', { skip: lidcSkip }, async () => {
+  const [series] = await realSeries(lidc);
+  const { heart } = await heartMask(series);
+  assertNotAssessed((await score(series, heart)).findings, /contrast-enhanced CT, the DICOM header names a contrast agent/);
+  // without the header flag the enhanced blood pool alone declines the score
+  assertNotAssessed((await score({ ...series, fingerprint: {} }, heart)).findings, /contrast-enhanced CT, the blood pool measures \d+ HU/);
+});
+
+const petCt = resolve(ctRoot, 'lung-pet-ct-dx-a0001');
+const petCtSkip = existsSync(petCt) ? false : `real test data not found at ${petCt} (set POLYRAD_TEST_DATA)`;
+if (petCtSkip) console.log(`# skipping: ${petCtSkip}`);
+
+// Non-contrast, 5 mm. Before the gates: Agatston 3401 (CAC-DRS A3) inside a 58 mL "heart" (the ascending
+// aorta) on kernel L, 462 inside the liver on kernel B.
+test('real non-contrast 5 mm CT (Lung-PET-CT-Dx A0001): CAC not assessed (5 mm) even inside the raw segmentation, never a score or a CAC 0', { skip: petCtSkip }, async () => {
+  for (const series of await realSeries(petCt)) {
+    const raw = segmentHeart(series.volume, ((await lungSegmentation.run({ series, artifacts: {}, config: {} }, context)).artifacts![0] as MaskArtifact).mask);
+    const heart: MaskArtifact = { kind: 'mask', type: 'polyrad.mask.heart', version: '1.0.0', mask: raw.mask };
+    const outputs = await score(series, heart);
+    console.log(`# A0001 ${series.seriesInstanceUid.slice(-8)}: raw heart ${raw.volumeMl.toFixed(0)} mL; ${outputs.findings![0].reason}`);
+    assertNotAssessed(outputs.findings, /slices are 5\.0 mm: the Agatston score is defined at 3 mm/);
+  }
 });

@@ -32,15 +32,40 @@ export interface CalciumLesion {
 }
 
 export interface AgatstonResult {
+  /** the coronary territory's score */
   score: number;
   lesions: CalciumLesion[];
+  /**
+   * Calcium reaching into the heart where the valves, annuli and aortic root are, which cannot be told
+   * from a coronary plaque beside them by position alone: scored the same way, but not in `score`.
+   */
+  ambiguous: { score: number; lesions: CalciumLesion[] };
   /** the multiplier applied to every lesion: slice increment / 3 mm */
   sliceFactor: number;
   /** calcified regions left out because they continue beyond the coronary territory (bone, aorta) */
   excludedRegions: number;
   /** 75th percentile HU inside the heart mask */
   bloodPoolHu: number;
+  /** image noise in the heart: robust SD (interquartile range / 1.349) of the heart's interior, HU */
+  noiseHu: number;
 }
+
+/** The heart's box on the volume grid and what its voxels measure. */
+interface HeartBox {
+  lo: number[];
+  hi: number[];
+  bloodPoolHu: number;
+}
+
+/** A crop of the volume around the heart: its dimensions and the volume index of each crop voxel. */
+interface Crop {
+  lo: number[];
+  dims: Dimensions;
+  global: (c: number) => number;
+}
+
+const REGION_COUNTED = 1;
+const REGION_AMBIGUOUS = 2;
 
 /**
  * Agatston score of the coronary territory. The territory is the heart mask grown by a box of
@@ -48,127 +73,176 @@ export interface AgatstonResult {
  * deeper than INTRACARDIAC_DEPTH_MM (valve planes, mitral annulus), and limited to the slices the heart
  * occupies (which excludes the ascending aorta above the heart's base). Regions >= 130 HU (6-connected in
  * 3D) that lie mostly outside it continue into the spine, sternum, ribs or aortic wall and are excluded
- * entirely; isolated single voxels are image noise. What remains is scored per slice: 8-connected
- * lesions of >= 1 mm2, area x weight of their peak HU, times slice increment / 3 mm.
+ * entirely; isolated single voxels are image noise. Regions that reach into the heart's interior (valves,
+ * annuli, aortic root) are kept apart as ambiguous. What remains is scored
+ * per slice: 8-connected lesions of >= 1 mm2, area x weight of their peak HU, times slice increment / 3 mm.
  */
 export function scoreAgatston(volume: Volume, heart: LabelMask): AgatstonResult {
   const { geometry, voxels } = volume;
-  const [nx, ny, nz] = geometry.dimensions;
   if (heart.geometry.dimensions.some((d, a) => d !== geometry.dimensions[a]) || heart.labels.length !== voxels.length) {
     throw new PolyradError('MASK_INVALID', 'the heart mask is not on the grid of the series; re-run the heart segmentation on this series');
   }
-  const nxy = nx * ny;
-  const [sx, sy, sz] = geometry.spacing;
-  const margin = [EPICARDIAL_MARGIN_MM / sx, EPICARDIAL_MARGIN_MM / sy, EPICARDIAL_MARGIN_MM / sz].map(Math.ceil);
+  const margin = geometry.spacing.map((s) => Math.ceil(EPICARDIAL_MARGIN_MM / s)) as [number, number, number];
+  const box = heartBox(volume, heart);
   // crop: the heart's bounding box plus the margin and room for regions that leave the territory
+  const crop = cropAround(geometry, box, margin.map((m) => 2 * m));
+  const inHeart = new Uint8Array(crop.dims[0] * crop.dims[1] * crop.dims[2]);
+  for (let c = 0; c < inHeart.length; c++) inHeart[c] = heart.labels[crop.global(c)] === 1 ? 1 : 0;
+  const { territory, interior } = coronaryTerritory(inHeart, crop, geometry.spacing, margin, [box.lo[2], box.hi[2]]);
+  const { regions, verdict, excludedRegions } = classifyCalcium(volume, crop, territory, interior);
+  const sliceFactor = geometry.spacing[2] / CAC_REFERENCE_SLICE_MM;
+  const score = (kind: number): { score: number; lesions: CalciumLesion[] } => {
+    const selected = new Uint8Array(regions.length);
+    for (let c = 0; c < regions.length; c++) selected[c] = verdict[regions[c]] === kind ? 1 : 0;
+    const lesions = agatstonLesions(volume, crop, selected, sliceFactor);
+    return { score: lesions.reduce((sum, l) => sum + l.score, 0), lesions };
+  };
+  return { ...score(REGION_COUNTED), ambiguous: score(REGION_AMBIGUOUS), sliceFactor, excludedRegions, bloodPoolHu: box.bloodPoolHu, noiseHu: interiorNoise(volume, crop, interior) };
+}
+
+/** Bounding box of the heart mask and its blood pool (75th percentile HU). */
+function heartBox(volume: Volume, heart: LabelMask): HeartBox {
+  const [nx, ny, nz] = volume.geometry.dimensions;
+  const nxy = nx * ny;
   const lo = [nx, ny, nz];
   const hi = [-1, -1, -1];
   const histogram = new Float64Array(4096);
-  let heartCount = 0;
-  for (let p = 0; p < voxels.length; p++) {
+  let count = 0;
+  for (let p = 0; p < heart.labels.length; p++) {
     if (heart.labels[p] !== 1) continue;
     const k = Math.floor(p / nxy);
     const j = Math.floor((p - k * nxy) / nx);
-    const i = p - k * nxy - j * nx;
-    const ijk = [i, j, k];
+    const ijk = [p - k * nxy - j * nx, j, k];
     for (let a = 0; a < 3; a++) {
       lo[a] = Math.min(lo[a], ijk[a]);
       hi[a] = Math.max(hi[a], ijk[a]);
     }
-    histogram[Math.max(0, Math.min(4095, voxels[p] + 1024))]++;
-    heartCount++;
+    histogram[Math.max(0, Math.min(4095, volume.voxels[p] + 1024))]++;
+    count++;
   }
-  if (heartCount === 0) throw new PolyradError('MASK_INVALID', 'the heart mask is empty; the coronary territory cannot be defined');
-  const bloodPoolHu = percentile(histogram, heartCount, 0.75) - 1024;
-  const heartSlices = [lo[2], hi[2]];
-  const size = [nx, ny, nz];
-  for (let a = 0; a < 3; a++) {
-    lo[a] = Math.max(0, lo[a] - 2 * margin[a]);
-    hi[a] = Math.min(size[a] - 1, hi[a] + 2 * margin[a]);
-  }
+  if (count === 0) throw new PolyradError('MASK_INVALID', 'the heart mask is empty; the coronary territory cannot be defined');
+  return { lo, hi, bloodPoolHu: percentile(histogram, count, 0.75) - 1024 };
+}
+
+function cropAround(geometry: Volume['geometry'], box: HeartBox, pad: number[]): Crop {
+  const size = geometry.dimensions;
+  const lo = box.lo.map((v, a) => Math.max(0, v - pad[a]));
+  const hi = box.hi.map((v, a) => Math.min(size[a] - 1, v + pad[a]));
   const dims: Dimensions = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
-  const [cx, cy, cz] = dims;
+  const [cx, cy] = dims;
   const cxy = cx * cy;
-  const n = cxy * cz;
+  const [nx, ny] = size;
   const global = (c: number): number => {
     const k = Math.floor(c / cxy);
     const j = Math.floor((c - k * cxy) / cx);
-    return lo[0] + (c - k * cxy - j * cx) + (lo[1] + j) * nx + (lo[2] + k) * nxy;
+    return lo[0] + (c - k * cxy - j * cx) + (lo[1] + j) * nx + (lo[2] + k) * nx * ny;
   };
+  return { lo, dims, global };
+}
 
-  // ---- the coronary territory ----
-  const inHeart = new Uint8Array(n);
-  const outsideHeart = new Uint8Array(n);
-  for (let c = 0; c < n; c++) {
-    inHeart[c] = heart.labels[global(c)] === 1 ? 1 : 0;
-    outsideHeart[c] = 1 - inHeart[c];
-  }
-  const grown = dilateBox(inHeart, dims, margin as [number, number, number]);
-  const depth = [INTRACARDIAC_DEPTH_MM / sx, INTRACARDIAC_DEPTH_MM / sy, INTRACARDIAC_DEPTH_MM / sz].map(Math.round) as [number, number, number];
-  const nearSurface = dilateBox(outsideHeart, dims, depth); // heart voxels within the depth of its surface, and all outside
+/**
+ * The coronary territory (heart grown by the epicardial margin, minus its deep interior, on the heart's
+ * slices) and the interior it leaves out (heart voxels deeper than INTRACARDIAC_DEPTH_MM).
+ */
+function coronaryTerritory(inHeart: Uint8Array, crop: Crop, spacing: readonly number[], margin: [number, number, number], heartSlices: [number, number]): { territory: Uint8Array; interior: Uint8Array } {
+  const n = inHeart.length;
+  const cxy = crop.dims[0] * crop.dims[1];
+  const grown = dilateBox(inHeart, crop.dims, margin);
+  const depth = spacing.map((s) => Math.round(INTRACARDIAC_DEPTH_MM / s)) as [number, number, number];
+  const outside = new Uint8Array(n);
+  for (let c = 0; c < n; c++) outside[c] = 1 - inHeart[c];
+  const nearSurface = dilateBox(outside, crop.dims, depth); // heart voxels within the depth of its surface, and all outside
   const territory = new Uint8Array(n);
+  const interior = new Uint8Array(n);
   for (let c = 0; c < n; c++) {
-    const k = lo[2] + Math.floor(c / cxy);
+    const k = crop.lo[2] + Math.floor(c / cxy);
     territory[c] = grown[c] && nearSurface[c] && k >= heartSlices[0] && k <= heartSlices[1] ? 1 : 0;
+    interior[c] = nearSurface[c] ? 0 : 1;
   }
+  return { territory, interior };
+}
 
-  // ---- calcified regions: keep those that belong to the territory ----
+/**
+ * Calcified regions (>= 130 HU, 6-connected in 3D) and the verdict on each: counted (in the territory),
+ * ambiguous (in the territory but reaching more than INTRACARDIAC_DEPTH_MM into the heart: the aortic
+ * and mitral valves and annuli and the aortic root's wall lie there, and a plaque that touches them cannot
+ * be told from them by position), or left out (noise, or continuing beyond the territory into bone or the
+ * aortic wall).
+ */
+function classifyCalcium(volume: Volume, crop: Crop, territory: Uint8Array, interior: Uint8Array): { regions: Int32Array; verdict: Uint8Array; excludedRegions: number } {
+  const n = territory.length;
   const calcified = new Uint8Array(n);
-  for (let c = 0; c < n; c++) calcified[c] = voxels[global(c)] >= CAC_THRESHOLD_HU ? 1 : 0;
-  const regions = labelRegions(calcified, dims, FACE_NEIGHBOURS);
-  const total = new Int32Array(regions.count + 1);
-  const inside = new Int32Array(regions.count + 1);
+  for (let c = 0; c < n; c++) calcified[c] = volume.voxels[crop.global(c)] >= CAC_THRESHOLD_HU ? 1 : 0;
+  const { labels, count } = labelRegions(calcified, crop.dims, FACE_NEIGHBOURS);
+  const total = new Int32Array(count + 1);
+  const inside = new Int32Array(count + 1);
+  const deep = new Int32Array(count + 1);
   for (let c = 0; c < n; c++) {
-    const id = regions.labels[c];
+    const id = labels[c];
     if (!id) continue;
     total[id]++;
     inside[id] += territory[c];
+    deep[id] += interior[c];
   }
   let excludedRegions = 0;
-  const accepted = new Uint8Array(regions.count + 1);
-  for (let id = 1; id <= regions.count; id++) {
+  const verdict = new Uint8Array(count + 1);
+  for (let id = 1; id <= count; id++) {
     if (inside[id] === 0) continue;
     if (total[id] < 2) continue; // a lone voxel above 130 HU is noise
-    if (inside[id] < MIN_SHARE_IN_TERRITORY * total[id]) excludedRegions++;
-    else accepted[id] = 1;
+    if (inside[id] + deep[id] < MIN_SHARE_IN_TERRITORY * total[id]) excludedRegions++;
+    else verdict[id] = deep[id] ? REGION_AMBIGUOUS : REGION_COUNTED;
   }
-  const coronary = new Uint8Array(n);
-  for (let c = 0; c < n; c++) coronary[c] = accepted[regions.labels[c]];
+  return { regions: labels, verdict, excludedRegions };
+}
 
-  // ---- Agatston: in-plane lesions, area x peak weight, normalised to 3 mm slices ----
-  const lesionLabels = labelRegions(coronary, dims, IN_SLICE_NEIGHBOURS);
+/** Agatston lesions of the selected voxels: in-plane 8-connected regions of >= 1 mm2, area x peak weight x slice factor. */
+function agatstonLesions(volume: Volume, crop: Crop, selected: Uint8Array, sliceFactor: number): CalciumLesion[] {
+  const { geometry, voxels } = volume;
+  const [sx, sy] = geometry.spacing;
+  const [cx, cy] = crop.dims;
+  const cxy = cx * cy;
+  const lesionLabels = labelRegions(selected, crop.dims, IN_SLICE_NEIGHBOURS);
   const count = new Int32Array(lesionLabels.count + 1);
   const peak = new Float64Array(lesionLabels.count + 1).fill(-Infinity);
   const sums = new Float64Array(3 * (lesionLabels.count + 1));
-  for (let c = 0; c < n; c++) {
+  for (let c = 0; c < selected.length; c++) {
     const id = lesionLabels.labels[c];
     if (!id) continue;
     count[id]++;
-    peak[id] = Math.max(peak[id], voxels[global(c)]);
+    peak[id] = Math.max(peak[id], voxels[crop.global(c)]);
     const k = Math.floor(c / cxy);
     const j = Math.floor((c - k * cxy) / cx);
     sums[3 * id] += c - k * cxy - j * cx;
     sums[3 * id + 1] += j;
     sums[3 * id + 2] += k;
   }
-  const sliceFactor = sz / CAC_REFERENCE_SLICE_MM;
   const lesions: CalciumLesion[] = [];
   for (let id = 1; id <= lesionLabels.count; id++) {
     const areaMm2 = count[id] * sx * sy;
     if (areaMm2 < CAC_MIN_AREA_MM2) continue;
     const weight = agatstonWeight(peak[id]);
     const m = count[id];
-    lesions.push({
-      slice: lo[2] + sums[3 * id + 2] / m,
-      areaMm2,
-      peakHu: peak[id],
-      weight,
-      score: areaMm2 * weight * sliceFactor,
-      center: voxelToPatient(geometry, lo[0] + sums[3 * id] / m, lo[1] + sums[3 * id + 1] / m, lo[2] + sums[3 * id + 2] / m),
-    });
+    const [i, j, k] = [0, 1, 2].map((a) => crop.lo[a] + sums[3 * id + a] / m);
+    lesions.push({ slice: k, areaMm2, peakHu: peak[id], weight, score: areaMm2 * weight * sliceFactor, center: voxelToPatient(geometry, i, j, k) });
   }
-  const score = lesions.reduce((s, l) => s + l.score, 0);
-  return { score, lesions, sliceFactor, excludedRegions, bloodPoolHu };
+  return lesions;
+}
+
+/**
+ * Image noise where 130 HU is judged: the robust SD (interquartile range / 1.349, which calcium and the
+ * odd valve leave alone) of the heart's interior, blood and myocardium of nearly one attenuation on
+ * non-contrast CT.
+ */
+function interiorNoise(volume: Volume, crop: Crop, interior: Uint8Array): number {
+  const histogram = new Float64Array(4096);
+  let count = 0;
+  for (let c = 0; c < interior.length; c++) {
+    if (!interior[c]) continue;
+    histogram[Math.max(0, Math.min(4095, volume.voxels[crop.global(c)] + 1024))]++;
+    count++;
+  }
+  if (count === 0) return NaN;
+  return (percentile(histogram, count, 0.75) - percentile(histogram, count, 0.25)) / 1.349;
 }
 
 /** CAC-DRS Agatston category (Hecht HS et al., J Cardiovasc Comput Tomogr 2018;12(3):185-191). */

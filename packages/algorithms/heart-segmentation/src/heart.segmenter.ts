@@ -1,4 +1,4 @@
-import { PolyradError, voxelToPatient, type LabelMask, type Vec3, type Volume, squaredDistanceTransform, labelConnectedComponents } from '@polyrad/sdk';
+import { PolyradError, voxelToPatient, type LabelMask, type Vec3, type Volume, type VolumeGeometry, squaredDistanceTransform, labelConnectedComponents } from '@polyrad/sdk';
 
 /** Heart tissue and blood pool, with or without IV contrast: above fat (about -100 HU), below cortical bone. */
 export const HEART_HU_RANGE: readonly [number, number] = [-20, 1000];
@@ -40,16 +40,53 @@ export interface HeartSegmentation {
  */
 export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentation {
   const { geometry, voxels } = volume;
-  const [nx, ny, nz] = geometry.dimensions;
   if (lungs.geometry.dimensions.some((d, a) => d !== geometry.dimensions[a]) || lungs.labels.length !== voxels.length) {
     throw new PolyradError('MASK_INVALID', 'the lung mask is not on the grid of the series; re-run the lung segmentation on this series');
   }
-  const nxy = nx * ny;
-  const side = (name: string): number => Number(Object.entries(lungs.labelNames ?? {}).find(([, n]) => n === name)?.[0] ?? 0);
-  const rightLabel = side('lung.right');
-  const leftLabel = side('lung.left');
+  const sides = lungLabels(lungs);
+  const frame = lungFrame(geometry, lungs, sides);
+  const { tissue, bothLungs } = mediastinalTissue(volume, lungs, frame.crop, sides);
+  fillNoisePockets(tissue, frame.crop.dims);
+  const grid = coarseGrid(geometry, frame.crop.dims);
+  const gtissue = coarseMajority(tissue, frame.crop.dims, grid.dims, grid.mapI, grid.mapJ, grid.mapK);
+  const core = heartCore(gtissue, grid, geometry, frame, bothLungs);
+  const outline = heartOutline(tissue, core, grid, frame.crop.dims);
+  return cutToHeartSlices(volume, outline, core, grid, frame.crop);
+}
 
-  // ---- crop to the lungs' bounding box; lung centroids for the choice of component ----
+/** A box of the volume: its first voxel, its size, and the volume index of its voxel (0, j, k). */
+interface Crop {
+  lo: number[];
+  dims: [number, number, number];
+  rowStart: (j: number, k: number) => number;
+}
+
+/** The coarse grid the erosions run on: blocks of `factor` fine voxels, and the block of each fine column, row and slice. */
+interface CoarseGrid {
+  factor: number[];
+  dims: [number, number, number];
+  spacing: [number, number, number];
+  /** coarse index of a fine crop voxel: mapI[i] + mapJ[j] + mapK[k] */
+  mapI: Int32Array;
+  mapJ: Int32Array;
+  mapK: Int32Array;
+  /** fine position (crop-relative) of a coarse voxel centre along axis a */
+  fineOf: (g: number, a: number) => number;
+}
+
+/** The heart's core on the coarse grid: the deep tissue's components, the one chosen, and the tissue depth. */
+interface HeartCore {
+  depth2: Float32Array;
+  labels: Int32Array;
+  chosen: number;
+}
+
+/**
+ * The crop to the lungs' bounding box (widened by HEART_BELOW_LUNGS_MM along z: the heart's inferior wall
+ * may reach below the lung bases) and the lungs' centres, which place the heart between them.
+ */
+function lungFrame(geometry: VolumeGeometry, lungs: LabelMask, sides: { right: number; left: number }): { crop: Crop; right: Vec3; left: Vec3 } {
+  const [nx, ny, nz] = geometry.dimensions;
   const lo = [nx, ny, nz];
   const hi = [-1, -1, -1];
   const sums = { right: [0, 0, 0, 0], left: [0, 0, 0, 0] };
@@ -72,7 +109,7 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
         if (j > hi[1]) hi[1] = j;
         if (k < lo[2]) lo[2] = k;
         if (k > hi[2]) hi[2] = k;
-        const s = l === rightLabel ? sums.right : l === leftLabel ? sums.left : undefined;
+        const s = l === sides.right ? sums.right : l === sides.left ? sums.left : undefined;
         if (s) {
           s[0] += i;
           s[1] += j;
@@ -86,21 +123,23 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
     throw new PolyradError('LUNGS_MISSING', 'the lung mask lacks a right or a left lung; the heart is found between the lungs, so a chest CT covering both is needed');
   }
   const lungCentre = (s: number[]): Vec3 => voxelToPatient(geometry, s[0] / s[3], s[1] / s[3], s[2] / s[3]);
-  const right = lungCentre(sums.right);
-  const left = lungCentre(sums.left);
-  // the heart's inferior wall may reach below the lung bases: look up to HEART_BELOW_LUNGS_MM beyond them
   const extra = Math.ceil(HEART_BELOW_LUNGS_MM / geometry.spacing[2]);
   lo[2] = Math.max(0, lo[2] - extra);
   hi[2] = Math.min(nz - 1, hi[2] + extra);
-  const [cx, cy, cz] = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
-  const cxy = cx * cy;
-  const dims: [number, number, number] = [cx, cy, cz];
-  /** volume index of the crop's voxel (0, j, k) */
-  const rowStart = (j: number, k: number): number => lo[0] + (lo[1] + j) * nx + (lo[2] + k) * nxy;
+  const dims: [number, number, number] = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
+  const rowStart = (j: number, k: number): number => lo[0] + (lo[1] + j) * nx + (lo[2] + k) * nx * ny;
+  return { crop: { lo, dims, rowStart }, right: lungCentre(sums.right), left: lungCentre(sums.left) };
+}
 
-  // ---- the mediastinal region of each slice: convex hull of its lungs (or of the nearest slice where
-  // both lungs have a sizeable cross-section, near apex and bases: the heart's inferior wall often lies
-  // below the higher right lung base, beside the left lung only), then the candidate tissue inside it ----
+/**
+ * The candidate tissue (HEART_HU_RANGE, not lung) inside the mediastinal region of each slice: the convex
+ * hull of its lungs, or of the nearest slice where both lungs have a sizeable cross-section (near apex and
+ * bases: the heart's inferior wall often lies below the higher right lung base, beside the left lung only);
+ * and which slices have both lungs sizeable.
+ */
+function mediastinalTissue(volume: Volume, lungs: LabelMask, crop: Crop, sides: { right: number; left: number }): { tissue: Uint8Array; bothLungs: Uint8Array } {
+  const [cx, cy, cz] = crop.dims;
+  const cxy = cx * cy;
   const hulls: [number, number][][] = [];
   const lungArea = [new Float64Array(cz), new Float64Array(cz)]; // right, left
   const rowMin = new Int32Array(cy);
@@ -108,14 +147,14 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
   for (let k = 0; k < cz; k++) {
     rowMin.fill(-1);
     for (let j = 0; j < cy; j++) {
-      const row = rowStart(j, k);
+      const row = crop.rowStart(j, k);
       for (let i = 0; i < cx; i++) {
         const l = lungs.labels[row + i];
         if (!l) continue;
         if (rowMin[j] < 0) rowMin[j] = i;
         rowMax[j] = i;
-        if (l === rightLabel) lungArea[0][k]++;
-        else if (l === leftLabel) lungArea[1][k]++;
+        if (l === sides.right) lungArea[0][k]++;
+        else if (l === sides.left) lungArea[1][k]++;
       }
     }
     hulls.push(convexHull(rowMin, rowMax));
@@ -132,42 +171,53 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
     for (let j = 0; j < cy; j++) {
       const span = hullSpan(hull, j);
       if (!span) continue;
-      const row = rowStart(j, k);
+      const row = crop.rowStart(j, k);
       for (let i = Math.ceil(span[0]); i <= Math.floor(span[1]); i++) {
         const p = row + i;
-        const hu = voxels[p];
+        const hu = volume.voxels[p];
         if (!lungs.labels[p] && hu >= HEART_HU_RANGE[0] && hu <= HEART_HU_RANGE[1]) tissue[i + j * cx + k * cxy] = 1;
       }
     }
   }
+  return { tissue, bothLungs };
+}
 
-  fillNoisePockets(tissue, dims);
-
-  // ---- the erosions and openings below run on a coarser grid (blocks of about HEART_MORPHOLOGY_GRID_MM,
-  // tissue where at least half of a block is): their radii are 5-14 mm, and on thin-slice, fine-pixel
-  // series the exact distance transforms at full resolution cost several seconds. The outline is still
-  // thresholded voxel by voxel at full resolution. ----
+/**
+ * The coarser grid the erosions and openings run on (blocks of about HEART_MORPHOLOGY_GRID_MM): their radii
+ * are 5-14 mm, and on thin-slice, fine-pixel series the exact distance transforms at full resolution cost
+ * several seconds. The outline is still thresholded voxel by voxel at full resolution.
+ */
+function coarseGrid(geometry: VolumeGeometry, dims: [number, number, number]): CoarseGrid {
   const factor = geometry.spacing.map((s) => Math.max(1, Math.floor(HEART_MORPHOLOGY_GRID_MM / s + 1e-6)));
   const [fx, fy, fz] = factor;
-  const gdims: [number, number, number] = [Math.ceil(cx / fx), Math.ceil(cy / fy), Math.ceil(cz / fz)];
-  const [gx, gy] = gdims;
-  const gxy = gx * gy;
-  const gspacing = geometry.spacing.map((s, a) => s * factor[a]) as [number, number, number];
-  // coarse index of each fine column, row and slice: C(c) = mapI[i] + mapJ[j] + mapK[k]
-  const mapI = Int32Array.from({ length: cx }, (_, i) => Math.floor(i / fx));
-  const mapJ = Int32Array.from({ length: cy }, (_, j) => Math.floor(j / fy) * gx);
-  const mapK = Int32Array.from({ length: cz }, (_, k) => Math.floor(k / fz) * gxy);
-  const gtissue = coarseMajority(tissue, dims, gdims, mapI, mapJ, mapK);
-  // fine position of a coarse voxel centre (crop-relative)
-  const fineOf = (g: number, a: number): number => g * factor[a] + (Math.min(factor[a], dims[a] - g * factor[a]) - 1) / 2;
+  const gdims: [number, number, number] = [Math.ceil(dims[0] / fx), Math.ceil(dims[1] / fy), Math.ceil(dims[2] / fz)];
+  const gxy = gdims[0] * gdims[1];
+  return {
+    factor,
+    dims: gdims,
+    spacing: geometry.spacing.map((s, a) => s * factor[a]) as [number, number, number],
+    mapI: Int32Array.from({ length: dims[0] }, (_, i) => Math.floor(i / fx)),
+    mapJ: Int32Array.from({ length: dims[1] }, (_, j) => Math.floor(j / fy) * gdims[0]),
+    mapK: Int32Array.from({ length: dims[2] }, (_, k) => Math.floor(k / fz) * gxy),
+    fineOf: (g, a) => g * factor[a] + (Math.min(factor[a], dims[a] - g * factor[a]) - 1) / 2,
+  };
+}
 
-  // ---- the heart's core: erode by a large ball so that even thin fat planes (diaphragm, pericardium)
-  // cut the heart from liver, aorta and spine, and keep the central, anterior component ----
-  const depth2 = squaredDistanceTransform(where(gtissue.length, (c) => gtissue[c] === 0), gdims, gspacing);
+/**
+ * The heart's core: the tissue eroded by a ball of HEART_CORE_EROSION_MM, so that even thin fat planes
+ * (diaphragm, pericardium) cut the heart from liver, aorta and spine; of its components the one in front
+ * of the lungs' centres with the most voxels between the lungs on slices with sizeable lungs (the liver
+ * below scores little).
+ */
+function heartCore(gtissue: Uint8Array, grid: CoarseGrid, geometry: VolumeGeometry, frame: { crop: Crop; right: Vec3; left: Vec3 }, bothLungs: Uint8Array): HeartCore {
+  const { lo } = frame.crop;
+  const [gx, gy, gz] = grid.dims;
+  const depth2 = squaredDistanceTransform(where(gtissue.length, (c) => gtissue[c] === 0), grid.dims, grid.spacing);
   const R = HEART_CORE_EROSION_MM;
   const core = new Uint8Array(gtissue.length);
   for (let c = 0; c < core.length; c++) core[c] = depth2[c] > R * R ? 1 : 0;
-  const { labels, components } = labelConnectedComponents(core, gdims);
+  const { labels, components } = labelConnectedComponents(core, grid.dims);
+  const { right, left } = frame;
   const midX = (right[0] + left[0]) / 2;
   const halfBand = 0.35 * Math.abs(left[0] - right[0]);
   const lungsY = (right[1] + left[1]) / 2;
@@ -176,64 +226,75 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
   const dxdi = voxelToPatient(geometry, lo[0] + 1, lo[1], lo[2])[0] - x0;
   const dxdj = voxelToPatient(geometry, lo[0], lo[1] + 1, lo[2])[0] - x0;
   const dxdk = voxelToPatient(geometry, lo[0], lo[1], lo[2] + 1)[0] - x0;
-  // score: core voxels between the lungs on slices with sizeable lungs (the liver below scores little)
   const score = new Float64Array(components.length + 1);
-  for (let gk = 0, c = 0; gk < gdims[2]; gk++) {
-    const k = Math.round(fineOf(gk, 2));
+  for (let gk = 0, c = 0; gk < gz; gk++) {
+    const k = Math.round(grid.fineOf(gk, 2));
     for (let gj = 0; gj < gy; gj++) {
       for (let gi = 0; gi < gx; gi++, c++) {
         const id = labels[c];
         if (!id || !bothLungs[k]) continue;
-        const x = x0 + dxdi * fineOf(gi, 0) + dxdj * fineOf(gj, 1) + dxdk * k;
+        const x = x0 + dxdi * grid.fineOf(gi, 0) + dxdj * grid.fineOf(gj, 1) + dxdk * k;
         if (Math.abs(x - midX) < halfBand) score[id]++;
       }
     }
   }
   let chosen = 0;
   for (const comp of components) {
-    const c = voxelToPatient(geometry, lo[0] + fineOf(comp.sumI / comp.size, 0), lo[1] + fineOf(comp.sumJ / comp.size, 1), lo[2] + fineOf(comp.sumK / comp.size, 2));
+    const c = voxelToPatient(geometry, lo[0] + grid.fineOf(comp.sumI / comp.size, 0), lo[1] + grid.fineOf(comp.sumJ / comp.size, 1), lo[2] + grid.fineOf(comp.sumK / comp.size, 2));
     // the heart lies in front of the lungs' centres (y grows posteriorly in LPS)
     if (c[1] < lungsY && score[comp.id] > score[chosen]) chosen = comp.id;
   }
   if (!chosen) throw new PolyradError('HEART_NOT_FOUND', 'no heart-sized soft-tissue region between the lungs; is the heart within the scanned range?');
+  return { depth2, labels, chosen };
+}
 
-  // ---- the heart: the tissue opened with a small ball (which keeps its shape), near the core ----
+/** The heart's outline at full resolution: the tissue opened with a ball of HEART_EROSION_MM (which keeps its shape) near the core, and its area per slice. */
+function heartOutline(tissue: Uint8Array, core: HeartCore, grid: CoarseGrid, dims: [number, number, number]): { heart: Uint8Array; area: Float64Array } {
   const r = HEART_EROSION_MM;
-  const halfVoxel = 0.75 * Math.max(...gspacing);
-  const opened2 = squaredDistanceTransform(where(gtissue.length, (c) => depth2[c] > r * r), gdims, gspacing);
-  const near2 = squaredDistanceTransform(where(gtissue.length, (c) => labels[c] === chosen), gdims, gspacing);
-  const reach = R + r;
-  const inHeart = where(gtissue.length, (g) => opened2[g] <= (r + halfVoxel) ** 2 && near2[g] <= reach * reach);
+  const halfVoxel = 0.75 * Math.max(...grid.spacing);
+  const n = core.depth2.length;
+  const opened2 = squaredDistanceTransform(where(n, (c) => core.depth2[c] > r * r), grid.dims, grid.spacing);
+  const near2 = squaredDistanceTransform(where(n, (c) => core.labels[c] === core.chosen), grid.dims, grid.spacing);
+  const reach = HEART_CORE_EROSION_MM + r;
+  const inHeart = where(n, (g) => opened2[g] <= (r + halfVoxel) ** 2 && near2[g] <= reach * reach);
+  const [cx, cy, cz] = dims;
   const heart = new Uint8Array(tissue.length);
   const area = new Float64Array(cz);
   // hot loop: fine voxels in raster order with their coarse block
   for (let k = 0, c = 0; k < cz; k++) {
     for (let j = 0; j < cy; j++) {
-      const g = mapJ[j] + mapK[k];
+      const g = grid.mapJ[j] + grid.mapK[k];
       for (let i = 0; i < cx; i++, c++) {
-        if (tissue[c] && inHeart[g + mapI[i]]) {
+        if (tissue[c] && inHeart[g + grid.mapI[i]]) {
           heart[c] = 1;
           area[k]++;
         }
       }
     }
   }
+  return { heart, area };
+}
 
-  // ---- cut the great vessels (above) and liver or IVC (below) by the slice-area profile, then keep
-  // what stays connected to the core ----
-  const [first, last] = heartSlices(area);
-  const [chamberFirst, chamberLast] = chamberSlices(labels, chosen, depth2, gdims, gspacing).map((g, e) => (e === 0 ? g * fz : Math.min(cz - 1, g * fz + fz - 1)));
-  const top = Math.min(last, chamberLast);
-  const bottom = Math.max(first, chamberFirst);
+/**
+ * The great vessels (above) and liver or IVC (below) cut off by the slice-area profile and the chambers'
+ * reach; of the outline within those slices, the part that overlaps the core most, on the volume grid.
+ */
+function cutToHeartSlices(volume: Volume, outline: { heart: Uint8Array; area: Float64Array }, core: HeartCore, grid: CoarseGrid, crop: Crop): HeartSegmentation {
+  const { geometry, voxels } = volume;
+  const [cx, cy, cz] = crop.dims;
+  const cxy = cx * cy;
+  const fz = grid.factor[2];
+  const [first, last] = heartSlices(outline.area);
+  const [chamberFirst, chamberLast] = chamberSlices(core.labels, core.chosen, core.depth2, grid.dims, grid.spacing).map((g, e) => (e === 0 ? g * fz : Math.min(cz - 1, g * fz + fz - 1)));
   // only the slices from bottom to top can hold the heart: label that slab alone
-  const k0 = Math.max(0, bottom);
-  const k1 = Math.max(k0 - 1, Math.min(cz - 1, top));
-  const parts = labelConnectedComponents(heart.subarray(k0 * cxy, (k1 + 1) * cxy), [cx, cy, k1 - k0 + 1]);
+  const k0 = Math.max(0, Math.max(first, chamberFirst));
+  const k1 = Math.max(k0 - 1, Math.min(cz - 1, Math.min(last, chamberLast)));
+  const parts = labelConnectedComponents(outline.heart.subarray(k0 * cxy, (k1 + 1) * cxy), [cx, cy, k1 - k0 + 1]);
   const overlap = new Float64Array(parts.components.length + 1);
   for (let k = k0, c = 0; k <= k1; k++) {
     for (let j = 0; j < cy; j++) {
-      const g = mapJ[j] + mapK[k];
-      for (let i = 0; i < cx; i++, c++) if (parts.labels[c] && labels[g + mapI[i]] === chosen) overlap[parts.labels[c]]++;
+      const g = grid.mapJ[j] + grid.mapK[k];
+      for (let i = 0; i < cx; i++, c++) if (parts.labels[c] && core.labels[g + grid.mapI[i]] === core.chosen) overlap[parts.labels[c]]++;
     }
   }
   let keep = 1;
@@ -244,7 +305,7 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
   const histogram = new Float64Array(4096);
   for (let k = k0, c = 0; k <= k1; k++) {
     for (let j = 0; j < cy; j++) {
-      const row = rowStart(j, k);
+      const row = crop.rowStart(j, k);
       for (let i = 0; i < cx; i++, c++) {
         if (parts.labels[c] !== keep) continue;
         const p = row + i;
@@ -258,6 +319,7 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
     }
   }
   const [sx, sy, sz] = geometry.spacing;
+  const { lo } = crop;
   return {
     mask: { geometry, labels: mask, labelNames: { 1: 'heart' } },
     voxelCount: count,
@@ -265,6 +327,12 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
     center: voxelToPatient(geometry, lo[0] + sum[0] / count, lo[1] + sum[1] / count, lo[2] + sum[2] / count),
     bloodPoolHu: percentile(histogram, count, 0.75) - 1024,
   };
+}
+
+/** The label values of the right and left lung in the lung mask (0 where absent). */
+export function lungLabels(lungs: LabelMask): { right: number; left: number } {
+  const side = (name: string): number => Number(Object.entries(lungs.labelNames ?? {}).find(([, n]) => n === name)?.[0] ?? 0);
+  return { right: side('lung.right'), left: side('lung.left') };
 }
 
 /**
