@@ -38,6 +38,8 @@ export interface VertebraMeasurement {
   center: Vec3;
   /** body and part of both adjacent discs inside the volume */
   complete: boolean;
+  /** extent of the body's run of slices along the column, mm */
+  extentMm: number;
   /** mean HU in the trabecular ROIs (undefined when no central slice had a clean outline) */
   trabecularHu?: number;
   roiVoxelCount: number;
@@ -242,6 +244,7 @@ function measureVertebra(volume: Volume, bodies: (SliceBody | undefined)[], runs
     index: r,
     center: voxelToPatient(geometry, ci, cj, (k0 + k1) / 2),
     complete: k0 > 0 && k1 < nz - 1,
+    extentMm: (k1 - k0 + 1) * geometry.spacing[2],
     ...(roi.count > 0 ? { trabecularHu: roi.sum / roi.count } : {}),
     roiVoxelCount: roi.count,
     roiAreaMm2: central.length > 0 ? (roi.count * geometry.spacing[0] * geometry.spacing[1]) / central.length : 0,

@@ -1,0 +1,72 @@
+import type { VertebraMeasurement } from './spine.analyzer.js';
+
+/**
+ * Checks of the vertebral measurements against anatomy before they are reported. Each returns the
+ * reason (which check, what was seen) a body or the whole column is left out; a left-out finding is
+ * "not assessed", never a default.
+ */
+
+/**
+ * Adult vertebral bodies are about 15-30 mm tall from T1 to L5; with the endplates and part of both
+ * discs a run of body slices longer than 40 mm holds two or more bodies whose disc was not resolved,
+ * and its central slices may lie on that disc.
+ */
+export const MAX_BODY_EXTENT_MM = 40;
+/** a trabecular ROI of at least ~1 cm2 per slice averages CT noise (SD up to 40 HU) to a few HU */
+export const MIN_ROI_AREA_MM2 = 100;
+/** more than this share of cortical-density voxels (>= 400 HU) means the ROI touched the cortex or an endplate */
+export const MAX_ROI_DENSE_SHARE = 0.1;
+/**
+ * Plausible trabecular attenuation: below -50 HU is fat or air (a marrow-replaced or mis-segmented
+ * body), above 500 HU is cortical or sclerotic bone, not trabecular bone.
+ */
+export const TRABECULAR_HU_RANGE = { min: -50, max: 500 } as const;
+/** bodies that must pass for a mean attenuation: one body may be a lesion, a hemangioma or a mis-segmentation */
+export const MIN_DENSITY_BODIES = 2;
+/**
+ * Genant grade 1 is a 20-25 % height loss, ~5 mm of a 25 mm body: endplates located only to the slice
+ * spacing cannot be graded beyond 3 mm slices (Genant HK et al., J Bone Miner Res 1993;8:1137-1148).
+ */
+export const MAX_GRADING_SLICE_MM = 3;
+/** "no fracture" needs the heights of at least this many fully covered bodies, with no level missed between them */
+export const MIN_GRADED_BODIES = 3;
+/** consecutive body centres further apart than this multiple of the median spacing have a body missed between them */
+export const MISSED_LEVEL_SPACING = 1.5;
+
+/** Why a body's trabecular attenuation is left out of the mean, or undefined when it counts. */
+export function densityExclusion(v: VertebraMeasurement): string | undefined {
+  if (!v.complete) return 'partly outside the volume';
+  if (v.trabecularHu === undefined) return 'no clean outline on its central slices';
+  if (v.extentMm > MAX_BODY_EXTENT_MM) return `discs not resolved (a run of ${v.extentMm.toFixed(0)} mm holds more than one body)`;
+  if (v.roiAreaMm2 < MIN_ROI_AREA_MM2) return `trabecular ROI of ${v.roiAreaMm2.toFixed(0)} mm2, below ${MIN_ROI_AREA_MM2} mm2`;
+  if (v.roiDenseShare > MAX_ROI_DENSE_SHARE) return `${Math.round(100 * v.roiDenseShare)} % of the ROI at cortical density (it touched the cortex or an endplate)`;
+  if (v.trabecularHu < TRABECULAR_HU_RANGE.min || v.trabecularHu > TRABECULAR_HU_RANGE.max) {
+    return `${v.trabecularHu.toFixed(0)} HU, outside the plausible trabecular range ${TRABECULAR_HU_RANGE.min} to ${TRABECULAR_HU_RANGE.max} HU`;
+  }
+  return undefined;
+}
+
+/** Why a fully covered body's heights cannot be graded, or undefined when they can. */
+export function gradingExclusion(v: VertebraMeasurement): string | undefined {
+  if (v.extentMm > MAX_BODY_EXTENT_MM) return 'discs not resolved';
+  if (!v.heightsReliable) return 'endplates not resolved on the mid-sagittal columns';
+  return undefined;
+}
+
+/** Why the series lies outside the range fractures are graded in, or undefined. */
+export function gradingRangeFailure(sliceSpacingMm: number): string | undefined {
+  if (sliceSpacingMm <= MAX_GRADING_SLICE_MM) return undefined;
+  return `slices ${sliceSpacingMm.toFixed(1)} mm apart: the endplates cannot be located to the ~5 mm a grade 1 height loss (20-25 %) needs; grading needs slices <= ${MAX_GRADING_SLICE_MM} mm`;
+}
+
+/**
+ * Midpoints (z, mm) of gaps between consecutive found bodies wide enough to hold a body that was not
+ * found: a fracture there would otherwise go unreported.
+ */
+export function missedLevels(vertebrae: VertebraMeasurement[]): number[] {
+  const zs = vertebrae.map((v) => v.center[2]).sort((a, b) => a - b);
+  const spacings = zs.slice(1).map((z, n) => z - zs[n]);
+  if (spacings.length < 2) return [];
+  const typical = [...spacings].sort((a, b) => a - b)[spacings.length >> 1];
+  return spacings.flatMap((s, n) => (s > MISSED_LEVEL_SPACING * typical ? [(zs[n] + zs[n + 1]) / 2] : []));
+}
