@@ -9,7 +9,6 @@ import { groupSeries, loadVolume, scanDicomInputs } from '@polyrad/dicom';
 import { runPluginForTest } from '@polyrad/sdk/testing';
 import plugin, { boneDensityCategory, densityExclusion, genantGrade, gradingRangeFailure, missedLevels, type VertebraMeasurement } from './index.js';
 
-const context = { log: () => undefined };
 
 /** a phantom over ~150 mm of spine, 1.25 mm slices by default (heights to ~5 %), run as the platform would */
 async function analyse(options: Partial<ChestPhantomOptions> & { seed: number }, sliceMm = 1.25): Promise<{ findings: AlgorithmFinding[]; truth: SpineTruth }> {
