@@ -1,6 +1,7 @@
-import { defineAlgorithm, readPackageManifest, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
+import { defineAlgorithm, notAssessed, readPackageManifest, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
 import { analyzeSpine } from './spine.analyzer.js';
 import { spineFindings } from './spine.classifier.js';
+import { operatingRangeFailure } from './spine-quality.gate.js';
 
 export * from './spine.analyzer.js';
 export * from './spine.classifier.js';
@@ -14,6 +15,10 @@ const manifest = readPackageManifest(import.meta.url);
  */
 export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
   const { volume, fingerprint } = inputs.series;
+  const outOfRange = operatingRangeFailure(volume.geometry);
+  if (outOfRange) {
+    return { findings: [notAssessed('spine.trabecular_attenuation', 'HU', `trabecular attenuation not assessed: ${outOfRange}`), notAssessed('spine.fracture', '', `fracture screening not assessed: ${outOfRange}`)] };
+  }
   const analysis = analyzeSpine(volume);
   const contrast = fingerprint.contrast === true || fingerprint.contrastInHeader === true;
   // overlapping reconstructions: the endplates are blurred over the slice thickness, not the spacing

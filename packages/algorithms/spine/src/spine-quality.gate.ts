@@ -1,3 +1,4 @@
+import type { VolumeGeometry } from '@polyrad/sdk';
 import type { VertebraMeasurement } from './spine.analyzer.js';
 
 /**
@@ -32,6 +33,15 @@ export const MAX_GRADING_SLICE_MM = 3;
 export const MIN_GRADED_BODIES = 3;
 /** consecutive body centres further apart than this multiple of the median spacing have a body missed between them */
 export const MISSED_LEVEL_SPACING = 1.5;
+
+/** the body outline is searched 9.5-32 mm from its centre: coarser pixels do not resolve the cortical ring */
+export const MAX_PIXEL_MM = 2;
+
+/** Why the series lies outside the range vertebral bodies are found in, or undefined. */
+export function operatingRangeFailure(geometry: VolumeGeometry): string | undefined {
+  const pixel = Math.max(geometry.spacing[0], geometry.spacing[1]);
+  return pixel > MAX_PIXEL_MM ? `pixels of ${pixel.toFixed(2)} mm, coarser than the ${MAX_PIXEL_MM} mm the vertebral outline is found on` : undefined;
+}
 
 /** Why a body's trabecular attenuation is left out of the mean, or undefined when it counts. */
 export function densityExclusion(v: VertebraMeasurement): string | undefined {

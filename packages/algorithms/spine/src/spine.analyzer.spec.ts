@@ -150,6 +150,15 @@ test('density gates: a body counts only with a resolved disc, a large trabecular
   assert.match(densityExclusion(vertebra(0, { trabecularHu: 620 }))!, /620 HU, outside/);
 });
 
+test('pixels coarser than 2 mm lie outside the operating range: both findings not assessed, with the pixel size', async () => {
+  const phantom = generateChestPhantom({ seed: 21, dimensions: [100, 100, 60], spacing: [3, 3, 2.5] });
+  const result = await runPluginForTest(plugin, { volume: phantom.volume, fingerprint: { Modality: 'CT', bodyRegions: ['thorax'], sliceCount: 60 } });
+  assert.equal(result.status, 'succeeded');
+  assert.deepEqual(result.problems, []);
+  assert.deepEqual(result.findings.map((f) => [f.code, f.assessment]), [['spine.trabecular_attenuation', 'not-assessed'], ['spine.fracture', 'not-assessed']]);
+  for (const f of result.findings) assert.match(f.reason!, /pixels of 3\.00 mm, coarser than the 2 mm/);
+});
+
 test('fracture gates: grading needs slices <= 3 mm, and a gap between found bodies is a missed level', () => {
   assert.equal(gradingRangeFailure(3), undefined);
   assert.match(gradingRangeFailure(5)!, /slices 5\.0 mm apart/);
