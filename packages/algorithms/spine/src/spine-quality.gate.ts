@@ -56,11 +56,32 @@ export function densityExclusion(v: VertebraMeasurement): string | undefined {
   return undefined;
 }
 
-/** Why a fully covered body's heights cannot be graded, or undefined when they can. */
-export function gradingExclusion(v: VertebraMeasurement): string | undefined {
+/**
+ * Uncertainty of a body's height loss, percentage points: each endplate is located to about half a
+ * slice, so a height is uncertain by about one slice; relative to the posterior height, half of that is
+ * taken as the margin (1.25 mm slices on a 25 mm body: +-2.5 %, 3 mm slices: +-6 %).
+ */
+export function heightLossMarginPercent(v: VertebraMeasurement, sliceSpacingMm: number): number {
+  return (50 * sliceSpacingMm) / Math.max(1, v.heightsMm.posterior);
+}
+
+/**
+ * Why a fully covered body cannot be graded, or undefined when it can: discs or endplates not resolved,
+ * or a height loss so close to the 20 % fracture threshold that the slices cannot tell grade 0 from 1.
+ */
+export function gradingExclusion(v: VertebraMeasurement, sliceSpacingMm: number): string | undefined {
   if (v.extentMm > MAX_BODY_EXTENT_MM) return 'discs not resolved';
   if (!v.heightsReliable) return 'endplates not resolved on the mid-sagittal columns';
+  const margin = heightLossMarginPercent(v, sliceSpacingMm);
+  if (Math.abs(v.heightLossPercent - 20) < margin) {
+    return `height loss ${v.heightLossPercent.toFixed(0)} % +- ${margin.toFixed(0)} % at ${Number(sliceSpacingMm.toFixed(2))} mm slices, too close to the 20 % threshold to tell grade 0 from grade 1`;
+  }
   return undefined;
+}
+
+/** A fracture cannot be ruled out: the height loss, plus what the slices leave uncertain, reaches 20 %. */
+export function mayBeFractured(v: VertebraMeasurement, sliceSpacingMm: number): boolean {
+  return v.complete && v.heightsReliable && v.heightLossPercent + heightLossMarginPercent(v, sliceSpacingMm) >= 20;
 }
 
 /** Why the series lies outside the range fractures are graded in, or undefined. */

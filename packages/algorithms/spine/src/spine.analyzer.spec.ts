@@ -7,7 +7,7 @@ import { validateManifest, type AlgorithmFinding } from '@polyrad/sdk';
 import { generateChestPhantom, type ChestPhantomOptions, type SpineTruth } from '@polyrad/phantom';
 import { groupSeries, loadVolume, scanDicomInputs } from '@polyrad/dicom';
 import { runPluginForTest } from '@polyrad/sdk/testing';
-import plugin, { boneDensityCategory, densityExclusion, genantGrade, gradingRangeFailure, missedLevels, type VertebraMeasurement } from './index.js';
+import plugin, { boneDensityCategory, densityExclusion, genantGrade, gradingExclusion, gradingRangeFailure, missedLevels, type VertebraMeasurement } from './index.js';
 
 
 /** a phantom over ~150 mm of spine, 1.25 mm slices by default (heights to ~5 %), run as the platform would */
@@ -164,6 +164,12 @@ test('fracture gates: grading needs slices <= 3 mm, and a gap between found bodi
   assert.match(gradingRangeFailure(5)!, /slices 5\.0 mm apart/);
   assert.deepEqual(missedLevels([0, -30, -60, -90].map((z) => vertebra(z))), []);
   assert.deepEqual(missedLevels([0, -30, -90, -120].map((z) => vertebra(z))), [-60]);
+  // a height loss near 20 %: +-2.5 % at 1.25 mm slices on a 25 mm body, +-6 % at 3 mm
+  const near = vertebra(0, { heightsMm: { anterior: 20.75, middle: 25, posterior: 25 }, heightLossPercent: 17 });
+  assert.equal(gradingExclusion(near, 1.25), undefined);
+  assert.match(gradingExclusion(near, 3)!, /height loss 17 % \+- 6 % at 3 mm slices, too close to the 20 % threshold/);
+  assert.match(gradingExclusion(vertebra(0, { heightsReliable: false }), 1.25)!, /endplates not resolved/);
+  assert.match(gradingExclusion(vertebra(0, { extentMm: 60 }), 1.25)!, /discs not resolved/);
 });
 
 // dist/ sits four levels below the repository root (packages/algorithms/spine/dist)

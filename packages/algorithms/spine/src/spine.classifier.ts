@@ -1,6 +1,6 @@
 import { notAssessed, type AlgorithmFinding } from '@polyrad/sdk';
 import type { SpineAnalysis, VertebraMeasurement } from './spine.analyzer.js';
-import { MIN_DENSITY_BODIES, MIN_GRADED_BODIES, densityExclusion, gradingExclusion, gradingRangeFailure, missedLevels } from './spine-quality.gate.js';
+import { MIN_DENSITY_BODIES, MIN_GRADED_BODIES, densityExclusion, gradingExclusion, gradingRangeFailure, heightLossMarginPercent, mayBeFractured, missedLevels } from './spine-quality.gate.js';
 
 export type BoneDensityCategory = 'normal' | 'osteopenia' | 'osteoporosis';
 
@@ -47,14 +47,19 @@ export interface SpineFindingContext {
   contrast: boolean;
 }
 
-/** vertebrae whose trabecular attenuation counts: they pass the ROI checks and are not fractured */
+/** vertebrae whose trabecular attenuation counts: they pass the ROI checks and are not (possibly) fractured */
 export function densityVertebrae(analysis: SpineAnalysis, sliceSpacingMm: number): VertebraMeasurement[] {
-  return analysis.vertebrae.filter((v) => densityExclusion(v) === undefined && !isFractured(v, sliceSpacingMm));
+  return analysis.vertebrae.filter((v) => densityExclusion(v) === undefined && !mayBeFractured(v, sliceSpacingMm));
+}
+
+/** can be graded: fully covered, thin enough slices, and the body passes the grading checks */
+function isGraded(v: VertebraMeasurement, sliceSpacingMm: number): boolean {
+  return v.complete && gradingRangeFailure(sliceSpacingMm) === undefined && gradingExclusion(v, sliceSpacingMm) === undefined;
 }
 
 /** graded with a height loss of grade 1 or more (a fracture compacts bone and raises its attenuation) */
 export function isFractured(v: VertebraMeasurement, sliceSpacingMm: number): boolean {
-  return v.complete && gradingRangeFailure(sliceSpacingMm) === undefined && gradingExclusion(v) === undefined && genantGrade(v.heightLossPercent) > 0;
+  return isGraded(v, sliceSpacingMm) && genantGrade(v.heightLossPercent) > 0;
 }
 
 /**
@@ -76,11 +81,11 @@ function attenuationFinding(analysis: SpineAnalysis, context: SpineFindingContex
     complete: v.complete,
     trabecularHu: v.trabecularHu === undefined ? null : round1(v.trabecularHu),
     heightsMm: v.heightsReliable ? roundHeights(v.heightsMm) : null,
-    excluded: densityExclusion(v) ?? (isFractured(v, context.sliceSpacingMm) ? 'fractured' : null),
+    excluded: densityExclusion(v) ?? (mayBeFractured(v, context.sliceSpacingMm) ? 'fractured or possibly fractured' : null),
   }));
   const phase = context.contrast ? 'contrast-enhanced series: reads higher than unenhanced (about +10 HU in the portal phase, more in the arterial phase)' : 'unenhanced series';
   if (measured.length < MIN_DENSITY_BODIES) {
-    const excluded = analysis.vertebrae.map((v) => `z ${v.center[2].toFixed(0)}: ${densityExclusion(v) ?? 'fractured'}`);
+    const excluded = analysis.vertebrae.map((v) => `z ${v.center[2].toFixed(0)}: ${densityExclusion(v) ?? 'fractured or possibly fractured'}`);
     const seen = analysis.vertebrae.length === 0 ? 'no vertebral body found (the spine may be outside the field of view)' : `${measured.length} of ${analysis.vertebrae.length} vertebral bodies passed the ROI checks (${excluded.join('; ')})`;
     return notAssessed('spine.trabecular_attenuation', 'HU', `trabecular attenuation not assessed: at least ${MIN_DENSITY_BODIES} bodies needed, ${seen}`, { vertebrae });
   }
@@ -106,21 +111,22 @@ function fractureFindings(analysis: SpineAnalysis, context: SpineFindingContext)
   const complete = analysis.vertebrae.filter((v) => v.complete);
   const outOfRange = gradingRangeFailure(context.sliceSpacingMm);
   if (outOfRange) return [notAssessed('spine.fracture', '', `fracture screening not assessed: ${outOfRange}`, { vertebraeGraded: 0 })];
-  const fractures = complete.filter((v) => isFractured(v, context.sliceSpacingMm)).map(fractureFinding);
-  const graded = complete.filter((v) => gradingExclusion(v) === undefined);
-  const ungraded = complete.filter((v) => gradingExclusion(v) !== undefined);
+  const slice = context.sliceSpacingMm;
+  const fractures = complete.filter((v) => isFractured(v, slice)).map((v) => fractureFinding(v, slice));
+  const graded = complete.filter((v) => isGraded(v, slice));
+  const ungraded = complete.filter((v) => !isGraded(v, slice));
   const missed = missedLevels(analysis.vertebrae);
   const gaps: string[] = [];
   if (complete.length === 0) gaps.push(analysis.vertebrae.length === 0 ? 'no vertebral body found' : 'no vertebral body fully inside the volume');
-  for (const why of new Set(ungraded.map((v) => gradingExclusion(v)!))) {
-    const these = ungraded.filter((v) => gradingExclusion(v) === why);
+  for (const why of new Set(ungraded.map((v) => gradingExclusion(v, slice)!))) {
+    const these = ungraded.filter((v) => gradingExclusion(v, slice) === why);
     gaps.push(`${these.length} of ${complete.length} fully covered bodies not graded, ${why} (z ${levels(these)} mm)`);
   }
   if (missed.length > 0) gaps.push(`${missed.length} level(s) between the bodies found were not found (near z ${missed.map((z) => z.toFixed(0)).join(', ')} mm)`);
   if (gaps.length === 0 && graded.length < MIN_GRADED_BODIES) gaps.push(`only ${graded.length} bodies graded, at least ${MIN_GRADED_BODIES} needed to trust their heights`);
   if (gaps.length > 0) {
     const normal = graded.length - fractures.length;
-    const seen = normal > 0 ? `; ${normal} graded bodies showed no height loss of 20 % or more (z ${levels(graded.filter((v) => !isFractured(v, context.sliceSpacingMm)))} mm)` : '';
+    const seen = normal > 0 ? `; ${normal} graded bodies showed no height loss of 20 % or more (z ${levels(graded.filter((v) => !isFractured(v, slice)))} mm)` : '';
     return [...fractures, notAssessed('spine.fracture', '', `fracture screening not assessed: ${gaps.join('; ')}${seen}`, { vertebraeGraded: graded.length })];
   }
   if (fractures.length > 0) return fractures;
@@ -140,7 +146,7 @@ function fractureFindings(analysis: SpineAnalysis, context: SpineFindingContext)
   ];
 }
 
-function fractureFinding(v: VertebraMeasurement): AlgorithmFinding {
+function fractureFinding(v: VertebraMeasurement, sliceSpacingMm: number): AlgorithmFinding {
   const grade = genantGrade(v.heightLossPercent);
   return {
     code: 'spine.fracture',
@@ -152,6 +158,7 @@ function fractureFinding(v: VertebraMeasurement): AlgorithmFinding {
     reference: { text: GENANT_TEXT, source: GENANT },
     abnormal: true,
     heightLossPercent: round1(v.heightLossPercent),
+    heightLossMarginPercent: round1(heightLossMarginPercent(v, sliceSpacingMm)),
     heightsMm: roundHeights(v.heightsMm),
     center: v.center,
     vertebraIndex: v.index,
