@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { labelCentroid } from '@polyrad/sdk';
 import { generateChestPhantom, PHANTOM_LABELS, type ChestPhantom } from './chest-phantom.generator.js';
+import { sampleChestCase } from './chest-case.sampler.js';
 
 const centroidX = (phantom: ChestPhantom, label: number): number => labelCentroid(phantom.labels, label)![0];
 
@@ -119,4 +120,42 @@ test('a coarse grid still holds the whole body inside the field of view', () => 
     for (let j = 0; j < ny; j++)
       for (const i of [0, nx - 1]) assert.ok(l[k * nx * ny + j * nx + i] === 0 || l[k * nx * ny + j * nx + i] === PHANTOM_LABELS.table);
   assert.ok(phantom.truth.lungVoxelCount.left > 1000 && phantom.truth.lungVoxelCount.right > 1000);
+});
+
+test('arms down add soft tissue and a humerus beside the chest; a wider patient is wider', () => {
+  const base = { seed: 6, dimensions: [200, 160, 24] as [number, number, number], spacing: [3, 3, 5] as [number, number, number] };
+  const boneLateralTo = (phantom: ChestPhantom): number => {
+    const [nx, ny, nz] = phantom.labels.geometry.dimensions;
+    const halfWidth = phantom.layout.body.halfWidth;
+    let count = 0;
+    for (let k = 0; k < nz; k++)
+      for (let j = 0; j < ny; j++)
+        for (let i = 0; i < nx; i++) {
+          const x = phantom.labels.geometry.origin[0] + i * 3;
+          if (Math.abs(x) > halfWidth + 10 && phantom.labels.labels[i + j * nx + k * nx * ny] === PHANTOM_LABELS.bone) count++;
+        }
+    return count;
+  };
+  const down = generateChestPhantom({ ...base, arms: 'down', bodyWidthMm: 300 });
+  const up = generateChestPhantom({ ...base, arms: 'up', bodyWidthMm: 300 });
+  assert.ok(boneLateralTo(down) > 100, 'a humerus on either side');
+  assert.equal(boneLateralTo(up), 0);
+  assert.equal(down.truth.acquisition.arms, 'down');
+  const large = generateChestPhantom({ ...base, bodyWidthMm: 420, dimensions: [240, 200, 24] });
+  const small = generateChestPhantom({ ...base, bodyWidthMm: 260 });
+  assert.ok(Math.abs(large.truth.acquisition.bodyWidthMm - 420) < 1e-9 && Math.abs(small.truth.acquisition.bodyWidthMm - 260) < 1e-9);
+  assert.ok(large.truth.lungVolumeMl.total > small.truth.lungVolumeMl.total);
+});
+
+test('a sampled validation case generates deterministically and reports its acquisition', () => {
+  const options = sampleChestCase(1014); // 256 x 256 x 62 at 5 mm, small enough for a unit test
+  const a = generateChestPhantom(options);
+  const b = generateChestPhantom(options);
+  assert.deepEqual(a.truth, b.truth);
+  assert.ok(a.volume.voxels.every((v, p) => v === b.volume.voxels[p]));
+  assert.deepEqual(a.volume.geometry.dimensions, options.dimensions);
+  assert.equal(a.truth.acquisition.sliceThicknessMm, options.spacing![2]);
+  assert.equal(a.truth.acquisition.zSupersampling, 5);
+  assert.equal(a.truth.acquisition.kernel, options.kernel);
+  assert.equal(a.truth.nodules.length, options.nodules!.specs!.length);
 });

@@ -7,13 +7,19 @@ import {
   PHANTOM_LABEL_NAMES,
   stampCapsule,
   TissueClasses,
+  drawBloodPools,
+  type BloodPoolOptions,
+  type BloodPools,
   type ChestLayout,
   type PhantomScene,
 } from './phantom-scene.js';
 import { addAorta, type AortaPhantomOptions, type AortaTruth } from './features/aorta.feature.js';
-import { addHeart, type HeartPhantomOptions, type HeartTruth } from './features/heart.feature.js';
+import { addHeart, resizeHeart, type HeartPhantomOptions, type HeartTruth } from './features/heart.feature.js';
+import { addMediastinum, type MediastinumPhantomOptions, type MediastinumTruth } from './features/mediastinum.feature.js';
 import { addNodules, type NodulePhantomOptions, type NoduleTruth } from './features/nodules.feature.js';
 import { addSpine, type SpinePhantomOptions, type SpineTruth } from './features/spine.feature.js';
+import { addArms, type ArmPosition } from './features/arms.feature.js';
+import { acquireCt, zSupersamplingFor, type ReconstructionKernel } from './ct-acquisition.js';
 
 export { PHANTOM_LABELS } from './phantom-scene.js';
 
@@ -30,8 +36,19 @@ export interface ChestPhantomOptions {
   seed: number;
   /** [columns, rows, slices]; default [160, 160, 90] */
   dimensions?: Vec3;
-  /** mm; default [2, 2, 2.5] */
+  /** mm; default [2, 2, 2.5]; the z spacing is also the slice thickness (contiguous slices) */
   spacing?: Vec3;
+  /**
+   * sub-slices per slice the anatomy is drawn at and averaged over (partial volume, see ct-acquisition);
+   * default one per mm of slice thickness (`zSupersamplingFor`)
+   */
+  zSupersampling?: number;
+  /** reconstruction kernel: edge rendition and noise texture; default 'standard' (white noise, no overshoot) */
+  kernel?: ReconstructionKernel;
+  /** body width (left-right, skin to skin), mm, 260-420 covers small to large adults; default drawn 270-320 */
+  bodyWidthMm?: number;
+  /** 'down': both arms beside the chest (soft tissue around a humerus) in the field; 'up': out of it; default 'up' */
+  arms?: ArmPosition;
   /** fraction of lung volume replaced by emphysema clusters (~-985 HU), 0..0.6; default 0 */
   emphysemaFraction?: number;
   /** slices run superior to inferior (k -> -z), as a feet-first acquisition sorted by instance may */
@@ -44,8 +61,11 @@ export interface ChestPhantomOptions {
   noiseSd?: number;
   /** a patient table (dense shell, foam core) under the body; default true */
   table?: boolean;
-  /** IV contrast: aorta and heart chambers enhance (~300 HU); default false */
+  /** IV contrast: aorta, heart chambers and pulmonary arteries enhance (see `blood`); default false */
   contrast?: boolean;
+  /** blood-pool HU (arterial and venous); default drawn from the seed, see BloodPoolOptions */
+  blood?: BloodPoolOptions;
+  mediastinum?: MediastinumPhantomOptions;
   aorta?: AortaPhantomOptions;
   heart?: HeartPhantomOptions;
   spine?: SpinePhantomOptions;
@@ -74,10 +94,28 @@ export interface ChestPhantomTruth {
   feetFirst: boolean;
   rotationDeg: number;
   contrast: boolean;
+  bloodHu: BloodPools;
+  mediastinum: MediastinumTruth;
+  /** how the image was made (what an algorithm's operating range is about) */
+  acquisition: AcquisitionTruth;
   aorta: AortaTruth;
   heart: HeartTruth;
   spine: SpineTruth;
   nodules: NoduleTruth[];
+}
+
+export interface AcquisitionTruth {
+  sliceThicknessMm: number;
+  pixelSpacingMm: number;
+  /** columns x rows */
+  matrix: [number, number];
+  /** in-plane field of view (columns x pixel spacing), mm */
+  fieldOfViewMm: number;
+  zSupersampling: number;
+  kernel: ReconstructionKernel;
+  noiseSd: number;
+  bodyWidthMm: number;
+  arms: ArmPosition;
 }
 
 export interface ChestPhantom {
@@ -148,8 +186,13 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
   const classes = new TissueClasses();
   for (const [name, hu, label] of CORE_CLASSES) classes.define(name, hu, label);
   const withTable = options.table ?? true;
-  const [nx, ny, nz] = dimensions;
-  const [sx, sy, sz] = spacing;
+  // the tissue map is drawn on a grid zSupersampling times finer along z than the image (partial volume)
+  const zSupersampling = Math.max(1, Math.round(options.zSupersampling ?? zSupersamplingFor(spacing[2])));
+  const kernel = options.kernel ?? 'standard';
+  const [nx, ny] = dimensions;
+  const nz = dimensions[2] * zSupersampling;
+  const [sx, sy] = spacing;
+  const sz = spacing[2] / zSupersampling;
   const nxy = nx * ny;
   const n = nxy * nz;
 
@@ -158,8 +201,8 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
   const dirZ = feetFirst ? -1 : 1;
   const halfX = ((nx - 1) * sx) / 2;
   const halfY = ((ny - 1) * sy) / 2;
-  const halfZ = ((nz - 1) * sz) / 2;
-  const geometry: VolumeGeometry = {
+  const halfZ = ((dimensions[2] - 1) * spacing[2]) / 2;
+  const imageGeometry: VolumeGeometry = {
     dimensions,
     spacing,
     origin: [-dirX * halfX, -halfY, -dirZ * halfZ],
@@ -169,13 +212,25 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
       [0, 0, dirZ],
     ],
   };
+  // fine grid: image slice k covers fine slices k*zSupersampling .. (k+1)*zSupersampling - 1, centred on it
+  const geometry: VolumeGeometry = {
+    ...imageGeometry,
+    dimensions: [nx, ny, nz],
+    spacing: [sx, sy, sz],
+    origin: [imageGeometry.origin[0], imageGeometry.origin[1], imageGeometry.origin[2] - (dirZ * (zSupersampling - 1) * sz) / 2],
+  };
   const xOf = (i: number): number => geometry.origin[0] + i * sx * dirX;
   const yOf = (j: number): number => geometry.origin[1] + j * sy;
   const zOf = (k: number): number => geometry.origin[2] + k * sz * dirZ;
 
   // ---- randomised layout (all in mm; in-plane sizes scaled so the body fits the field of view) ----
-  const bodyX0 = rng.uniform(135, 160);
-  const bodyY0 = rng.uniform(100, 120);
+  // a requested body width replaces the drawn one (the draws stay, so the rest of the anatomy does too);
+  // depth follows width, and a larger patient carries most of the extra width as subcutaneous fat
+  const drawnX0 = rng.uniform(135, 160);
+  const drawnY0 = rng.uniform(100, 120);
+  const bodyX0 = options.bodyWidthMm !== undefined ? options.bodyWidthMm / 2 : drawnX0;
+  const bodyY0 = options.bodyWidthMm !== undefined ? (drawnY0 * bodyX0) / 147.5 : drawnY0;
+  const habitusFat = options.bodyWidthMm !== undefined ? Math.max(0, (bodyX0 - 150) * 0.45) : 0;
   const scale = Math.min(1, (0.92 * halfX - 10) / bodyX0, (0.92 * halfY - 24) / bodyY0);
   const bx = bodyX0 * scale;
   const by = bodyY0 * scale;
@@ -184,7 +239,7 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
   const rotationDeg = rng.uniform(-6, 6);
   const cosT = Math.cos((rotationDeg * Math.PI) / 180);
   const sinT = Math.sin((rotationDeg * Math.PI) / 180);
-  const fat = rng.uniform(8, 18) * scale;
+  const fat = (rng.uniform(8, 18) + habitusFat) * scale;
   const wall = rng.uniform(10, 16) * scale;
   const cageX = bx - fat - wall;
   const cageY = by - fat - wall;
@@ -233,6 +288,8 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     b: rng.uniform(40, 50) * scale,
     c: rng.uniform(45, 60),
   };
+  // heart size (normal to enlarged) from its own stream, so it never shifts the lungs or the organs
+  resizeHeart(heart, options.heart, new SeededRandom(options.seed * 6133 + 5), { backLimitV: spineV - spineR - 12 * scale });
   const trachea = {
     u: rng.uniform(-4, 4) * scale,
     v: spineV - spineR - rng.uniform(18, 26) * scale,
@@ -241,7 +298,7 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
   const carinaW = apex - rng.uniform(0.22, 0.32) * height;
   const aortaTop = Math.min(carinaW + organRng.uniform(12, 22), zTop - 30);
   // a wall at least one voxel step thick cannot be crossed by a 6-connected path, so lumens stay closed
-  const airwayWall = Math.max(2, 1.05 * Math.max(sx, sy, sz));
+  const airwayWall = Math.max(2, 1.05 * Math.max(sx, sy, spacing[2]));
 
   // local (u, v, w) -> LPS
   const toPatient = (u: number, v: number, w: number): Vec3 => [ox + cosT * u - sinT * v, oy + sinT * u + cosT * v, w];
@@ -406,6 +463,7 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     rng: organRng,
     layout,
     contrast,
+    blood: drawBloodPools(new SeededRandom(options.seed * 104729 + 3), contrast, options.blood),
     toPatient,
     toLocal: ([x, y, z]) => [cosT * (x - ox) + sinT * (y - oy), -sinT * (x - ox) + cosT * (y - oy), z],
     defineClass: (name, hu, label) => classes.define(name, hu, label),
@@ -415,9 +473,12 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     stampCapsule: (a, b, radius, from, to) => stampCapsule(tissue, geometry, a, b, radius, from, to),
   };
   const aortaTruth = addAorta(scene, options.aorta);
+  const mediastinumTruth = addMediastinum(scene, options.mediastinum);
   const heartTruth = addHeart(scene, options.heart);
   const spineTruth = addSpine(scene, options.spine);
   const noduleTruth = addNodules(scene, options.nodules);
+  const arms = options.arms ?? 'up';
+  if (arms === 'down') addArms(scene, new SeededRandom(options.seed * 104729 + 3));
 
   const CLASS_HU = Float32Array.from(classes.hu);
   const CLASS_LABEL = Uint8Array.from(classes.label);
@@ -436,7 +497,7 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     const k = (lungCount[0] + lungCount[1]) / ((1 + a) * lungCount[0] + (1 - a) * lungCount[1]);
     const fractions = [Math.min(0.9, emphysemaFraction * (1 + a) * k), Math.min(0.9, emphysemaFraction * (1 - a) * k)];
     const voxelMm3 = sx * sy * sz;
-    const minRadius = 1.2 * Math.max(sx, sy, sz);
+    const minRadius = 1.2 * Math.max(sx, sy, spacing[2]);
     for (let s = 0; s < 2; s++) {
       const lungClass = s === 0 ? LUNG_R : LUNG_L;
       const emphClass = s === 0 ? EMPH_R : EMPH_L;
@@ -461,34 +522,32 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     }
   }
 
-  // ---- HU: class mean + dependent-lung gradient + Gaussian noise (hot loop) ----
-  const voxels = new Int16Array(n);
-  const labels = new Uint8Array(n);
-  for (let k = 0; k < nz; k++) {
-    for (let j = 0; j < ny; j++) {
-      const dy = yOf(j) - oy;
-      const row = k * nxy + j * nx;
-      for (let i = 0; i < nx; i++) {
-        const p = row + i;
-        const cls = tissue[p];
-        let hu = CLASS_HU[cls];
-        if (cls === LUNG_R || cls === LUNG_L) {
-          const v = -sinT * (xOf(i) - ox) + cosT * dy;
-          hu += 25 * (v / by); // gravity: dependent (posterior) lung is denser
-        }
-        hu += noiseSd * rng.normal();
-        voxels[p] = Math.round(Math.max(-1024, Math.min(3071, hu)));
-        labels[p] = CLASS_LABEL[cls];
-      }
-    }
+  // ---- HU: class mean (+ dependent-lung gradient) averaged over each slice's sub-slices, kernel, noise ----
+  const gradient = new Float64Array(nxy);
+  for (let j = 0; j < ny; j++) {
+    const dy = yOf(j) - oy;
+    // gravity: dependent (posterior) lung is denser
+    for (let i = 0; i < nx; i++) gradient[j * nx + i] = 25 * ((-sinT * (xOf(i) - ox) + cosT * dy) / by);
   }
+  const { voxels, labels } = acquireCt({
+    tissue,
+    dimensions,
+    zSupersampling,
+    classHu: CLASS_HU,
+    classLabel: CLASS_LABEL,
+    offset: { classes: classFilter([LUNG_R, LUNG_L]), hu: gradient },
+    noiseSd,
+    kernel,
+    rng,
+  });
+  const nImage = voxels.length;
 
   // ---- ground truth, counted from the voxelised result ----
   const counts = [0, 0];
   const below = [0, 0];
   const histogram = new Float64Array(4096);
   let airwayVoxelCount = 0;
-  for (let p = 0; p < n; p++) {
+  for (let p = 0; p < nImage; p++) {
     const label = labels[p];
     if (label === 1 || label === 2) {
       const hu = voxels[p];
@@ -506,7 +565,7 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
       break;
     }
   }
-  const mlPerVoxel = (sx * sy * sz) / 1000;
+  const mlPerVoxel = (sx * sy * spacing[2]) / 1000;
   const pct = (a: number, b: number): number => (b > 0 ? (100 * a) / b : 0);
   const truth: ChestPhantomTruth = {
     lungVolumeMl: { right: counts[0] * mlPerVoxel, left: counts[1] * mlPerVoxel, total: lungTotal * mlPerVoxel },
@@ -514,9 +573,9 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     laa950Percent: { right: pct(below[0], counts[0]), left: pct(below[1], counts[1]), total: pct(below[0] + below[1], lungTotal) },
     perc15Hu,
     emphysemaVolumeFraction: {
-      right: counts[0] ? emphCount[0] / counts[0] : 0,
-      left: counts[1] ? emphCount[1] / counts[1] : 0,
-      total: lungTotal ? (emphCount[0] + emphCount[1]) / lungTotal : 0,
+      right: lungCount[0] ? emphCount[0] / lungCount[0] : 0,
+      left: lungCount[1] ? emphCount[1] / lungCount[1] : 0,
+      total: lungCount[0] + lungCount[1] ? (emphCount[0] + emphCount[1]) / (lungCount[0] + lungCount[1]) : 0,
     },
     airwayVoxelCount,
     carina,
@@ -524,14 +583,27 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     feetFirst,
     rotationDeg,
     contrast,
+    bloodHu: scene.blood,
+    mediastinum: mediastinumTruth(),
+    acquisition: {
+      sliceThicknessMm: spacing[2],
+      pixelSpacingMm: sx,
+      matrix: [nx, ny],
+      fieldOfViewMm: nx * sx,
+      zSupersampling,
+      kernel,
+      noiseSd,
+      bodyWidthMm: 2 * bx,
+      arms,
+    },
     aorta: aortaTruth(),
     heart: heartTruth(),
     spine: spineTruth(),
     nodules: noduleTruth(),
   };
   return {
-    volume: { geometry, voxels, unit: 'HU' },
-    labels: { geometry, labels, labelNames: { ...PHANTOM_LABEL_NAMES } },
+    volume: { geometry: imageGeometry, voxels, unit: 'HU' },
+    labels: { geometry: imageGeometry, labels, labelNames: { ...PHANTOM_LABEL_NAMES } },
     truth,
     layout,
   };

@@ -1,4 +1,4 @@
-import { patientToVoxel, type Vec3, type VolumeGeometry } from '@polyrad/sdk';
+import { patientToVoxel, voxelToPatient, type Vec3, type VolumeGeometry } from '@polyrad/sdk';
 import type { SeededRandom } from './seeded-random.js';
 
 /**
@@ -77,6 +77,8 @@ export interface PhantomScene {
   layout: ChestLayout;
   /** IV contrast: blood pools (aorta, heart chambers) enhance */
   contrast: boolean;
+  /** blood-pool attenuation of this scan */
+  blood: BloodPools;
   /** local (u, v, w) -> LPS patient mm */
   toPatient(u: number, v: number, w: number): Vec3;
   /** LPS patient mm -> local (u, v, w) */
@@ -90,6 +92,44 @@ export interface PhantomScene {
   filter(classes: number[], except?: boolean): ClassFilter;
   /** sets voxels within `radius` of segment a-b (LPS mm) whose class passes `from` to `to`; returns the count */
   stampCapsule(a: Vec3, b: Vec3, radius: number, from: ClassFilter, to: number): number;
+}
+
+/**
+ * Blood-pool attenuation, HU. With IV contrast the left heart and aorta (arterial) and the right heart,
+ * pulmonary arteries and systemic veins (venous) enhance by different amounts; without contrast both are
+ * unenhanced blood, which has the attenuation of myocardium.
+ */
+export interface BloodPools {
+  arterial: number;
+  venous: number;
+}
+
+export interface BloodPoolOptions {
+  /** left heart, aorta and coronaries, HU; default drawn: contrast 200-450, non-contrast 35-50 */
+  arterialHu?: number;
+  /** right heart, pulmonary arteries, SVC, HU; default drawn: contrast 0.7-1.2 x arterial, non-contrast = arterial */
+  venousHu?: number;
+}
+
+/** Draws the blood-pool HU of a scan; every value is drawn whatever the options, so options never shift the stream. */
+export function drawBloodPools(rng: SeededRandom, contrast: boolean, options: BloodPoolOptions = {}): BloodPools {
+  const drawn = contrast ? rng.uniform(200, 450) : rng.uniform(35, 50);
+  const ratio = rng.uniform(0.7, 1.2);
+  const arterial = Math.round(options.arterialHu ?? drawn);
+  return { arterial, venous: Math.round(options.venousHu ?? (contrast ? arterial * ratio : arterial)) };
+}
+
+/**
+ * Local (u, v, w) of voxel (i, j, k) is o + i di + j dj + k dk: the grid and the local frame are both
+ * affine, so a hot loop over voxels needs no per-voxel transform (and no allocation).
+ */
+export function localGrid(scene: PhantomScene): { o: Vec3; di: Vec3; dj: Vec3; dk: Vec3 } {
+  const o = scene.toLocal(voxelToPatient(scene.geometry, 0, 0, 0));
+  const step = (i: number, j: number, k: number): Vec3 => {
+    const p = scene.toLocal(voxelToPatient(scene.geometry, i, j, k));
+    return [p[0] - o[0], p[1] - o[1], p[2] - o[2]];
+  };
+  return { o, di: step(1, 0, 0), dj: step(0, 1, 0), dk: step(0, 0, 1) };
 }
 
 /** Maximum number of tissue classes (the map is a Uint8Array). */

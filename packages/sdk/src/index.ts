@@ -12,6 +12,7 @@ export * from './algorithm/not-assessed.js';
 export * from './algorithm/plugin-runner.js';
 export * from './report/report.types.js';
 export * from './report/report.schema.js';
+export * from './report/not-assessed.findings.js';
 export * from './image/distance.transform.js';
 export * from './image/connected-components.js';
 export * from './image/voxel-regions.js';

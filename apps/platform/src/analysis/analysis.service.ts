@@ -1,9 +1,13 @@
 import {
   matchCriteria,
+  notAssessedFindings,
   PolyradError,
+  unavailableInputReason,
+  type AlgorithmManifest,
   type AlgorithmRun,
   type Artifact,
   type MatchDecision,
+  type MissingOutput,
   type Report,
   type ReportFinding,
   type Volume,
@@ -66,7 +70,14 @@ interface RunOutcome {
   run: AlgorithmRun;
   findings: ReportFinding[];
   artifacts: Artifact[];
+  /** declared outputs the run could not make, with the reason */
+  missing: MissingOutput[];
   warnings: string[];
+}
+
+/** The findings of a plugin that applies to the series but did not run: each declared code, not assessed. */
+function notAssessedHere(manifest: AlgorithmManifest, seriesInstanceUid: string, reason: string): ReportFinding[] {
+  return notAssessedFindings(manifest, reason).map((f) => ({ ...f, algorithm: { id: manifest.id, version: manifest.version }, seriesInstanceUid }));
 }
 
 /** Thin slices and more of them make the better candidate when scores tie. */
@@ -207,7 +218,13 @@ export class AnalysisService {
         })),
       })),
       algorithms,
-      findings: done.flatMap((o) => o.findings),
+      findings: [
+        // Skipped at planning on the series the plugin's own criteria chose (an input nobody can make
+        // there): it applies, so what it would have measured is not assessed. A plugin that matched no
+        // series does not apply and has no findings.
+        ...plan.skipped.flatMap(({ manifest, seriesInstanceUid, reason }) => (seriesInstanceUid ? notAssessedHere(manifest, seriesInstanceUid, reason) : [])),
+        ...done.flatMap((o) => o.findings),
+      ],
       warnings: [
         ...study.rejected.map((r) => `skipped input ${r.path}: ${r.message}`),
         // how a series was put together (generated UIDs, repeated instances, a stack split from a multi-stack file)
@@ -222,16 +239,24 @@ export class AnalysisService {
     const { manifest, seriesInstanceUid, inputsFrom, selection } = runs[n];
     const outcome = (run: Omit<AlgorithmRun, 'id' | 'version' | 'seriesInstanceUid'>, rest: Partial<RunOutcome> = {}): RunOutcome => ({
       run: { id: manifest.id, version: manifest.version, seriesInstanceUid, ...(selection ? { selection } : {}), ...run },
-      findings: [],
+      // a run that did not succeed measured nothing it declares
+      findings: run.status === 'succeeded' ? [] : notAssessedHere(manifest, seriesInstanceUid, run.status === 'failed' ? `algorithm failed: ${run.reason ?? 'no reason given'}` : (run.reason ?? 'skipped')),
       artifacts: [],
+      missing: [],
       warnings: [],
       ...rest,
     });
-    const inputs = await Promise.all(Object.entries(inputsFrom).map(async ([type, from]) => ({ type, from, outcome: await outcomes[from] })));
-    const blocked = inputs.filter((i) => i.outcome.run.status !== 'succeeded');
-    if (blocked.length) {
-      return outcome({ status: 'skipped', reason: `an input plugin failed: ${blocked.map((i) => runs[i.from].manifest.id).join(', ')}` });
-    }
+    const inputs = await Promise.all(
+      Object.entries(inputsFrom).map(async ([type, from]) => {
+        const { run, artifacts, missing } = await outcomes[from];
+        const unavailable = unavailableInputReason(type, run.id, { ...run, missing, produced: artifacts.map((a) => a.type) });
+        return { type, artifact: artifacts.find((a) => a.type === type), unavailable };
+      }),
+    );
+    const optional = new Set(manifest.consumes.filter((c) => c.optional).map((c) => c.type));
+    const blocked = inputs.filter((i) => i.unavailable && !optional.has(i.type));
+    if (blocked.length) return outcome({ status: 'skipped', reason: blocked.map((i) => i.unavailable).join('; ') });
+    const warnings = inputs.filter((i) => i.unavailable).map((i) => `${manifest.id}: ran without its optional input: ${i.unavailable}`);
     let volume = study.volumes.get(seriesInstanceUid);
     if (!volume) {
       try {
@@ -243,10 +268,7 @@ export class AnalysisService {
       }
     }
     const artifacts: Record<string, Artifact> = {};
-    for (const input of inputs) {
-      const artifact = input.outcome.artifacts.find((a) => a.type === input.type);
-      if (artifact) artifacts[input.type] = artifact;
-    }
+    for (const { type, artifact, unavailable } of inputs) if (artifact && !unavailable) artifacts[type] = artifact;
     const entry = this.catalog.find((c) => c.manifest.id === manifest.id)!;
     this.log(`running ${manifest.id}@${manifest.version} on series ${seriesInstanceUid}`);
     const fingerprint = study.fingerprints.get(seriesInstanceUid)!;
@@ -260,11 +282,14 @@ export class AnalysisService {
     });
     return outcome(
       { status: result.status, durationMs: result.durationMs, ...(result.reason ? { reason: result.reason } : {}) },
-      {
-        artifacts: result.artifacts,
-        warnings: result.warnings,
-        findings: result.findings.map((f) => ({ ...f, algorithm: { id: manifest.id, version: manifest.version }, seriesInstanceUid })),
-      },
+      result.status === 'succeeded'
+        ? {
+            artifacts: result.artifacts,
+            missing: result.missing,
+            warnings: [...warnings, ...result.warnings],
+            findings: result.findings.map((f) => ({ ...f, algorithm: { id: manifest.id, version: manifest.version }, seriesInstanceUid })),
+          }
+        : { warnings: [...warnings, ...result.warnings] },
     );
   }
 }

@@ -26,9 +26,11 @@ async function cli(...args: string[]): Promise<{ code: number; out: string[]; er
   return { code, out, err };
 }
 
+/** The measured value of a finding; a finding not assessed fails here with its reason. */
 function finding(report: Report, code: string): number {
   const f = report.findings.find((x) => x.code === code);
   assert.ok(f, `finding ${code} missing; algorithms: ${JSON.stringify(report.algorithms)}`);
+  assert.equal(f.assessment, 'measured', `${code} not assessed: ${f.reason}`);
   return Number(f.value);
 }
 
@@ -39,7 +41,7 @@ test('analyze on a phantom written as DICOM recovers its lung volumes and LAA-95
     await writeCtSeries(phantom.volume, join(dir, 'in'), { PatientID: 'PHANTOM-7', StudyDate: '20260101', AccessionNumber: 'A7' });
     const { code, out } = await cli('analyze', join(dir, 'in'), '--out', join(dir, 'out'));
     assert.equal(code, 0);
-    assert.match(out.join('\n'), /report\.json/);
+    assert.match(out.join('\n'), /: \d+ findings, \d+ not assessed, 0 failed algorithms -> .*report\.json$/);
     const report = JSON.parse(await readFile(join(dir, 'out/report.json'), 'utf8')) as Report;
     assert.deepEqual(reportSchemaErrors(report), []);
     assert.equal(report.study.patientId, 'PHANTOM-7');
@@ -121,7 +123,7 @@ test('a usable series next to a broken file and a repeated one gives a report th
   }
 });
 
-test('analyze on the real LIDC-IDRI chest CT gives plausible lung volumes and LAA-950', { skip: noLidc }, async () => {
+test('analyze on the real LIDC-IDRI chest CT gives plausible lung volumes and LAA-950, and no Lung-RADS the readers contradict', { skip: noLidc }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'polyrad-lidc-'));
   try {
     const { code } = await cli('analyze', lidc, '--out', dir);
@@ -136,6 +138,14 @@ test('analyze on the real LIDC-IDRI chest CT gives plausible lung volumes and LA
     assert.ok(right > left * 0.9, `right ${right} vs left ${left}`);
     const laa = finding(report, 'lung.laa950');
     assert.ok(laa >= 0 && laa < 20, `LAA-950 ${laa} %`);
+
+    // All four LIDC readers outlined a nodule of about 33 x 26 mm (069.xml): Lung-RADS v2022 4B (solid
+    // >= 15 mm) or 4X. "Lung-RADS 1, negative" would contradict them; not assessed, with a reason, would not.
+    const lungRads = report.findings.find((f) => f.code === 'lung.lungrads');
+    assert.ok(lungRads, `no Lung-RADS statement at all; algorithms: ${JSON.stringify(report.algorithms)}`);
+    if (lungRads.assessment === 'not-assessed') assert.ok(lungRads.reason?.trim(), 'not assessed needs a reason');
+    else assert.ok(['4B', '4X'].includes(String(lungRads.value)), `Lung-RADS ${lungRads.value} (${lungRads.category}) on a scan with a reader-confirmed ~33 mm nodule`);
+    assert.doesNotMatch(report.impression, /Lung-RADS [12]\b/, report.impression);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { isPolyradError } from '@polyrad/sdk';
+import { isNotAssessed, isPolyradError } from '@polyrad/sdk';
 import { AnalysisService, UnusableInputError, type RejectedInput } from '../analysis/analysis.service.js';
 import { bundledCatalog } from '../dispatch/plugin-catalog.js';
 import { PLATFORM_VERSION } from '../platform-version.js';
@@ -57,7 +57,8 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
         await mkdir(out, { recursive: true });
         await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
         const failed = report.algorithms.filter((a) => a.status === 'failed').length;
-        io.out(`polyrad: report for study ${report.study.studyInstanceUid}: ${report.findings.length} findings, ${failed} failed algorithms -> ${join(out, 'report.json')}`);
+        const notAssessed = report.findings.filter(isNotAssessed).length;
+        io.out(`polyrad: report for study ${report.study.studyInstanceUid}: ${report.findings.length - notAssessed} findings, ${notAssessed} not assessed, ${failed} failed algorithms -> ${join(out, 'report.json')}`);
       } catch (error) {
         if (error instanceof UnusableInputError) {
           printRejected(io, error.rejected);

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
+import { loadConfig } from '../config/app-config.js';
+import { createApp, type RunningApp } from '../main.js';
 import { readPackage, verifyPackageSignature } from '../plugins/plugin-package.js';
+import type { PluginView } from '../registry/registry.types.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const bin = join(root, 'apps/platform/bin/polyrad.js');
@@ -91,73 +94,79 @@ test('validate and pack refuse engines this platform does not satisfy and models
   assert.match(pack.stderr, /^polyrad: .*model manifest\.json has sha256 [0-9a-f]{64}, the manifest says f{64} \[MODEL_DIGEST_MISMATCH\]\n$/);
 });
 
-interface Recorded {
-  method?: string;
-  url?: string;
-  contentType?: string;
-  body: Record<string, unknown>;
-}
-
-/** A stand-in platform that records one request and answers `status` with `answer`. */
-async function stubPlatform(status: number, answer: unknown): Promise<{ url: string; recorded: Recorded[]; close: () => Promise<void> }> {
-  const recorded: Recorded[] = [];
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    let text = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (text += chunk));
-    request.on('end', () => {
-      recorded.push({ method: request.method, url: request.url, contentType: request.headers['content-type'], body: JSON.parse(text) as Record<string, unknown> });
-      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
-    });
-  });
+/** A port nothing listens on: bound by the system, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, recorded, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
-test('publish posts the package and its signature as the platform expects, and prints what was published', async () => {
-  await polyrad('plugin', 'pack', example, '--key', join(keys, 'acme.key.pem'), '--out', out);
-  const platform = await stubPlatform(201, { id: 'acme.lung-density', version: '1.0.0', vendorId: 'acme' });
-  try {
+describe('publish against a running platform (embedded PGlite, fresh data folder)', () => {
+  let platform: RunningApp;
+  const get = async <T>(path: string): Promise<T> => (await fetch(`${platform.url}${path}`)).json() as Promise<T>;
+
+  before(async () => {
+    const uiDir = join(work, 'ui');
+    mkdirSync(uiDir);
+    platform = await createApp(loadConfig({ PORT: '0', DICOM_PORT: '0', POLYRAD_DATA_DIR: join(work, 'data') }), { uiDir });
+    // the vendor's public key, as the vendor hands it to the platform
+    const vendor = await fetch(`${platform.url}/api/vendors`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'acme', name: 'ACME Imaging', publicKeyPem: readFileSync(join(keys, 'acme.pub.pem'), 'utf8') }),
+    });
+    assert.equal(vendor.status, 201, await vendor.text());
+  });
+  after(async () => platform?.close());
+
+  it('publish uploads the signed package: the platform lists the version with the digest of the file that was packed', async () => {
+    const pack = await polyrad('plugin', 'pack', example, '--key', join(keys, 'acme.key.pem'), '--out', out);
+    assert.equal(pack.status, 0, pack.stderr);
     const publish = await polyrad('plugin', 'publish', packagePath, '--url', `${platform.url}/`);
     assert.equal(publish.status, 0, publish.stderr);
-    assert.match(publish.stdout, /^polyrad: published acme\.lung-density@1\.0\.0 \(vendor acme\) to /);
-    const [request] = platform.recorded;
-    assert.equal(request.method, 'POST');
-    assert.equal(request.url, '/api/plugins/packages');
-    assert.equal(request.contentType, 'application/json');
-    assert.deepEqual(Buffer.from(String(request.body.package), 'base64'), readFileSync(packagePath));
-    assert.deepEqual(request.body.signature, JSON.parse(readFileSync(`${packagePath}.sig`, 'utf8')));
+    assert.equal(publish.stdout, `polyrad: published acme.lung-density@1.0.0 (vendor acme) to ${platform.url}/\n`);
 
-    // --key signs again: a different key gives a signature the platform can check against that key.
-    const other = join(work, 'other-keys');
-    await polyrad('plugin', 'keygen', '--out', other);
-    const resigned = await polyrad('plugin', 'publish', packagePath, '--url', platform.url, '--key', join(other, 'private.pem'));
-    assert.equal(resigned.status, 0, resigned.stderr);
-    assert.equal(verifyPackageSignature(readFileSync(packagePath), platform.recorded[1].body.signature, readFileSync(join(other, 'public.pem'), 'utf8')), true);
-  } finally {
-    await platform.close();
-  }
-});
+    const plugin = await get<PluginView>('/api/plugins/acme.lung-density');
+    assert.deepEqual(plugin.vendor, { id: 'acme', name: 'ACME Imaging', firstParty: false });
+    assert.deepEqual(plugin.versions.map((v) => [v.version, v.signed, v.manifest.findings[0].code]), [['1.0.0', true, 'acme.lung.mean_density']]);
+    const sha256 = createHash('sha256').update(readFileSync(packagePath)).digest('hex');
+    assert.match(String(plugin.versions[0].digest), new RegExp(sha256));
+  });
 
-test('publish reports a refusal, an unreachable platform and a missing signature in one line with exit 1', async () => {
-  await polyrad('plugin', 'pack', example, '--key', join(keys, 'acme.key.pem'), '--out', out);
-  const platform = await stubPlatform(400, { code: 'SIGNATURE_INVALID', message: 'the signature does not match vendor acme' });
-  try {
-    const refused = await polyrad('plugin', 'publish', packagePath, '--url', platform.url);
-    assert.equal(refused.status, 1);
-    assert.equal(refused.stderr, 'polyrad: the platform refused acme.lung-density@1.0.0 (HTTP 400): the signature does not match vendor acme [SIGNATURE_INVALID]\n');
-  } finally {
-    await platform.close();
-  }
-  // The stub's port is closed now: nothing listens there.
-  const unreachable = await polyrad('plugin', 'publish', packagePath, '--url', platform.url);
-  assert.equal(unreachable.status, 1);
-  assert.match(unreachable.stderr, /^polyrad: cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED \[PLATFORM_UNREACHABLE\]\n$/);
+  it('--key signs anew: accepted with the vendor\'s key when no .sig is beside the package, refused with a stranger\'s key', async () => {
+    const patch = exampleCopy('patch', (m) => (m.version = '1.0.1'));
+    const packed = await polyrad('plugin', 'pack', patch, '--key', join(keys, 'acme.key.pem'), '--out', join(work, 'out-patch'));
+    assert.equal(packed.status, 0, packed.stderr);
+    const patchPath = join(work, 'out-patch', 'acme.lung-density-1.0.1.polyrad.tgz');
+    rmSync(`${patchPath}.sig`);
+    const signed = await polyrad('plugin', 'publish', patchPath, '--url', platform.url, '--key', join(keys, 'acme.key.pem'));
+    assert.equal(signed.status, 0, signed.stderr);
+    assert.deepEqual((await get<PluginView>('/api/plugins/acme.lung-density')).versions.map((v) => v.version), ['1.0.1', '1.0.0']);
 
-  const unsigned = join(work, 'unsigned.polyrad.tgz');
-  cpSync(packagePath, unsigned);
-  const missing = await polyrad('plugin', 'publish', unsigned, '--url', platform.url);
-  assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /unsigned\.polyrad\.tgz\.sig: cannot read the signature file: ENOENT; pack the plugin again or pass --key \[SIGNATURE_MISSING\]\n$/);
+    const stranger = join(work, 'stranger-keys');
+    assert.equal((await polyrad('plugin', 'keygen', '--out', stranger)).status, 0);
+    const forged = await polyrad('plugin', 'publish', patchPath, '--url', platform.url, '--key', join(stranger, 'private.pem'));
+    assert.equal(forged.status, 1);
+    assert.match(forged.stderr, /^polyrad: the platform refused acme\.lung-density@1\.0\.1 \(HTTP 400\): .+ \[PLUGIN_SIGNATURE_INVALID\]\n$/);
+  });
+
+  it('a refusal by the platform, an unreachable platform and a missing signature: one line each, exit 1', async () => {
+    // 1.0.0 is published above: the platform refuses the same version again
+    const again = await polyrad('plugin', 'publish', packagePath, '--url', platform.url);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /^polyrad: the platform refused acme\.lung-density@1\.0\.0 \(HTTP 409\): .+ \[PLUGIN_VERSION_EXISTS\]\n$/);
+    assert.deepEqual((await get<PluginView>('/api/plugins/acme.lung-density')).versions.map((v) => v.version), ['1.0.1', '1.0.0'], 'nothing changed');
+
+    const unreachable = await polyrad('plugin', 'publish', packagePath, '--url', `http://127.0.0.1:${await closedPort()}`);
+    assert.equal(unreachable.status, 1);
+    assert.match(unreachable.stderr, /^polyrad: cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED \[PLATFORM_UNREACHABLE\]\n$/);
+
+    const unsigned = join(work, 'unsigned.polyrad.tgz');
+    cpSync(packagePath, unsigned);
+    const missing = await polyrad('plugin', 'publish', unsigned, '--url', platform.url);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /unsigned\.polyrad\.tgz\.sig: cannot read the signature file: ENOENT; pack the plugin again or pass --key \[SIGNATURE_MISSING\]\n$/);
+  });
 });

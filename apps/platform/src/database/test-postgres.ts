@@ -11,14 +11,17 @@ export interface TempPostgres {
 
 /**
  * Creates a uniquely named, empty database on the test server, or returns undefined (after printing
- * why) when no server answers, so the PGlite half of a suite still runs.
+ * why) when no server answers, so the PGlite half of a suite still runs. With POLYRAD_TEST_REQUIRE_PG=1
+ * (set by .ci/run) an unreachable server fails the test instead of skipping half of it.
  */
 export async function createTempPostgres(): Promise<TempPostgres | undefined> {
   const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
   try {
     await admin.connect();
   } catch (error) {
-    console.log(`# notice: PostgreSQL at ${ADMIN_URL} unreachable (${(error as Error).message}); skipping the PostgreSQL half`);
+    const why = `PostgreSQL at ${ADMIN_URL} unreachable (${(error as Error).message})`;
+    if (process.env.POLYRAD_TEST_REQUIRE_PG === '1') throw new Error(`${why}; POLYRAD_TEST_REQUIRE_PG=1 forbids skipping the PostgreSQL half`);
+    console.log(`# notice: ${why}; skipping the PostgreSQL half`);
     return undefined;
   }
   const name = `polyrad_test_${Date.now()}_${randomBytes(3).toString('hex')}`;

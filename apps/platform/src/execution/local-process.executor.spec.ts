@@ -1,12 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Artifact, RuntimeLimits, SeriesInput, VolumeGeometry, VoxelArray } from '@polyrad/sdk';
-import { catalogEntry } from '../dispatch/plugin-catalog.js';
-import { FIXTURE_INPUT_MASK_TYPE, FIXTURE_MASK_TYPE, fixtureManifest } from './fixtures/fixture-manifest.js';
+import { FIXTURE_INPUT_MASK_TYPE, FIXTURE_MASK_TYPE, FIXTURE_MISSING_REASON } from './fixtures/fixture-manifest.js';
+import { fixturePackage } from './fixtures/fixture-package.js';
 import { LocalProcessExecutor } from './local-process.executor.js';
 import type { PluginJob } from './plugin-executor.js';
 
@@ -26,16 +25,6 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** A plugin package as a vendor ships it: package.json, manifest.json and an entry (re-exporting the compiled fixture). */
-function pluginPackage(fixture: string, limits?: RuntimeLimits) {
-  const dir = mkdtempSync(join(root, `${fixture}-`));
-  const module = fileURLToPath(new URL(`./fixtures/${fixture}.plugin.js`, import.meta.url));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `test-${fixture}`, type: 'module' }));
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(fixtureManifest(fixture, limits)));
-  writeFileSync(join(dir, 'index.js'), `export { default } from ${JSON.stringify(pathToFileURL(module).href)};\n`);
-  return catalogEntry(dir);
-}
-
 const geometry: VolumeGeometry = { dimensions: [7, 5, 3], spacing: [0.7, 0.7, 2.5], origin: [-10, 20, -300], direction: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] };
 const count = 7 * 5 * 3;
 
@@ -44,10 +33,35 @@ function seriesOf(voxels: VoxelArray): SeriesInput {
 }
 
 function job(fixture: string, options: { limits?: RuntimeLimits; config?: Record<string, unknown>; voxels?: VoxelArray; artifacts?: Record<string, Artifact>; log?: (m: string) => void } = {}): PluginJob {
-  const entry = pluginPackage(fixture, options.limits);
+  const entry = fixturePackage(root, fixture, { limits: options.limits });
   const voxels = options.voxels ?? Int16Array.from({ length: count }, (_, n) => n * 37 - 1500);
   return { packageDir: entry.packageDir, manifest: entry.manifest, series: seriesOf(voxels), artifacts: options.artifacts ?? {}, config: options.config ?? {}, log: options.log };
 }
+
+/**
+ * A log for the hanging and memory-hog fixtures, which print their pid (and the hanging one its helper
+ * process's) before they block or grow; the pids arrive once the worker is running plugin code.
+ */
+function pidLog(): { log: (m: string) => void; pids: Promise<number[]> } {
+  let found: (pids: number[]) => void = () => undefined;
+  const pids = new Promise<number[]>((resolve) => (found = resolve));
+  const log = (m: string) => {
+    const match = /\(stderr\): pid (\d+)(?: helper (\d+))?$/.exec(m);
+    if (match) found(match.slice(1).filter(Boolean).map(Number));
+  };
+  return { log, pids };
+}
+
+/** Whether a process with this pid still runs: a zombie (dead, waiting to be reaped by init) does not. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+const stillRunning = async (pids: Promise<number[]>) => (await pids).filter(alive);
 
 function finding(result: { findings: Array<{ code: string; value: unknown }> }, code: string): unknown {
   return result.findings.find((f) => f.code === code)?.value;
@@ -93,6 +107,14 @@ test('a Float32 volume arrives as a Float32Array with the same values', async ()
   assert.equal(finding(result, 'test.labelled'), -1);
 });
 
+test('a plugin that cannot make its declared mask succeeds, and the missing output with its reason comes back intact', async () => {
+  const result = await executor.execute(job('missing-mask'));
+  assert.equal(result.status, 'succeeded', result.reason);
+  assert.deepEqual(result.missing, [{ type: FIXTURE_MASK_TYPE, reason: FIXTURE_MISSING_REASON }]);
+  assert.deepEqual(result.artifacts, []);
+  assert.deepEqual(result.findings, [{ code: 'test.labelled', assessment: 'not-assessed', value: null, unit: 'voxels', reason: FIXTURE_MISSING_REASON }]);
+});
+
 test('a plugin that throws gives a failed run with its error message', async () => {
   const result = await executor.execute(job('throwing'));
   assert.equal(result.status, 'failed');
@@ -110,18 +132,29 @@ test('invalid output (undeclared code, wrong version, mask off the grid) gives a
   assert.deepEqual(result.artifacts, []);
 });
 
-test('a plugin that hangs is killed at its timeout', async () => {
-  const result = await executor.execute(job('hanging', { limits: { timeoutMs: 1500, memoryMb: 256 } }));
+test('a plugin that hangs is killed at its timeout: its process tree is gone and a run beside it is unaffected', async () => {
+  const hanging = pidLog();
+  const [result, beside] = await Promise.all([
+    executor.execute(job('hanging', { limits: { timeoutMs: 1000, memoryMb: 256 }, log: hanging.log })),
+    executor.execute(job('good')),
+  ]);
   assert.equal(result.status, 'failed');
-  assert.equal(result.reason, 'timed out after 1500 ms');
-  assert.ok(result.durationMs >= 1500 && result.durationMs < 4000, `took ${result.durationMs} ms`);
+  assert.equal(result.reason, 'timed out after 1000 ms');
+  assert.deepEqual(result.findings, []);
+  const pids = await hanging.pids;
+  assert.equal(pids.length, 2, 'worker and its helper');
+  assert.deepEqual(await stillRunning(hanging.pids), [], 'the worker and the process it started are gone');
+  assert.equal(beside.status, 'succeeded', beside.reason);
+  assert.equal(finding(beside, 'test.dtype'), 'Int16Array');
 });
 
-test('a plugin that allocates typed arrays past its memory cap is killed', async () => {
-  const result = await executor.execute(job('memory-hog', { limits: { timeoutMs: 20000, memoryMb: 150 } }));
+test('a plugin that allocates typed arrays past its memory cap is killed, process and all', async () => {
+  const hog = pidLog();
+  // the timeout is far beyond what the fixture needs to pass the cap, so only the memory watch can end it
+  const result = await executor.execute(job('memory-hog', { limits: { timeoutMs: 120_000, memoryMb: 150 }, log: hog.log }));
   assert.equal(result.status, 'failed');
   assert.equal(result.reason, 'exceeded its memory limit of 150 MB');
-  assert.ok(result.durationMs < 10000, `took ${result.durationMs} ms`);
+  assert.deepEqual(await stillRunning(hog.pids), [], 'the killed worker process is gone');
 });
 
 test('a plugin that ends its own process gives a failed run with the exit code or signal', async () => {
@@ -163,12 +196,14 @@ test('after all the bad runs the platform is alive, a good job still succeeds an
 
 test('closing the executor stops running workers and refuses new jobs', async () => {
   const own = new LocalProcessExecutor({ workDir });
-  const running = own.execute(job('hanging', { limits: { timeoutMs: 30000, memoryMb: 256 } }));
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  const hanging = pidLog();
+  const running = own.execute(job('hanging', { limits: { timeoutMs: 120_000, memoryMb: 256 }, log: hanging.log }));
+  await hanging.pids;
   await own.close();
   const result = await running;
   assert.equal(result.status, 'failed');
   assert.match(result.reason ?? '', /executor was closed/);
+  assert.deepEqual(await stillRunning(hanging.pids), [], 'the worker and the process it started are gone');
   await assert.rejects(own.execute(job('good')), { code: 'EXECUTOR_CLOSED' });
   assert.deepEqual(readdirSync(workDir), []);
 });

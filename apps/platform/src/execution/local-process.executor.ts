@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,13 +43,67 @@ export function residentMemoryMb(pid: number): number | undefined {
   }
 }
 
+/** Each process's children, from the parent pid in /proc/<pid>/stat (Linux); empty where /proc is not there. */
+function childrenByParent(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return children;
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, the fields after the last ')' do not
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+  }
+  return children;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * SIGKILLs a worker and every process it started (a plugin may spawn helpers), so nothing of a stopped
+ * job keeps running. Each generation is stopped (SIGSTOP) before its children are looked up, so none can
+ * fork a new one out of reach meanwhile; then all are killed. Without /proc only the worker itself.
+ */
+export function killProcessTree(pid: number): void {
+  const tree: number[] = [];
+  let generation = [pid];
+  while (generation.length) {
+    for (const p of generation) signal(p, 'SIGSTOP');
+    tree.push(...generation);
+    const children = childrenByParent();
+    generation = generation.flatMap((p) => children.get(p) ?? []).filter((c) => !tree.includes(c));
+  }
+  for (const p of tree) signal(p, 'SIGKILL');
+}
+
+function killWorker(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) child.kill('SIGKILL');
+  else killProcessTree(child.pid);
+}
+
 // Workers must not outlive the platform, even when it exits without closing its executor.
 const liveWorkers = new Set<ChildProcess>();
 let exitHookInstalled = false;
 function trackWorker(child: ChildProcess): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.once('exit', () => liveWorkers.forEach((c) => c.kill('SIGKILL')));
+    process.once('exit', () => liveWorkers.forEach(killWorker));
   }
   liveWorkers.add(child);
 }
@@ -176,7 +230,7 @@ export class LocalProcessExecutor implements PluginExecutor {
       let settled = false;
       const kill = (reason?: string) => {
         verdict ??= reason;
-        child.kill('SIGKILL');
+        killWorker(child);
       };
       this.workers.set(child, kill);
       if (this.closed) kill('the plugin executor was closed during the run');

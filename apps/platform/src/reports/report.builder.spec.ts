@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { reportSchemaErrors, type ReportFinding } from '@polyrad/sdk';
+import { notAssessed, reportSchemaErrors, type Report, type ReportFinding } from '@polyrad/sdk';
 import { buildReport, draftImpression } from './report.builder.js';
 
 const base = { algorithm: { id: 'polyrad.emphysema', version: '1.0.0' }, seriesInstanceUid: '1.2.3' };
@@ -15,6 +15,54 @@ test('the draft impression lists findings outside their reference first, with ca
   assert.equal(lines[0], 'Outside reference: Emphysema (LAA-950, both lungs) 14.2 % (moderate; reference < 5 %).');
   assert.equal(lines[1], 'Within reference: Right lung volume 2900 mL (reference 1500-4500 mL).');
   assert.match(text, /Decision support only/);
+});
+
+const nodules = { algorithm: { id: 'polyrad.lung-nodules', version: '1.0.0' }, seriesInstanceUid: '1.2.3' };
+const study = { studyInstanceUid: '1.2', patientId: 'P', studyDate: '20000101', accessionNumber: '' };
+const reportOf = (parts: Pick<Report, 'findings' | 'algorithms'>) =>
+  buildReport({ version: '0.1.0', study, series: [{ seriesInstanceUid: '1.2.3', modality: 'CT', fingerprint: {} }], warnings: [], ...parts });
+
+test('within reference only when the value lies inside the numeric reference it shows', () => {
+  const lines = draftImpression(
+    [
+      // the plugin did not call it abnormal, but 6.6 mm lies outside "< 6 mm": the reader sees that reference
+      { ...nodules, code: 'lung.nodule', value: 6.6, unit: 'mm', abnormal: false, reference: { max: 6, text: '< 6 mm', source: 'ACR Lung-RADS v2022' } },
+      { ...nodules, code: 'lung.nodule', value: 4.2, unit: 'mm', abnormal: false, reference: { max: 6, text: '< 6 mm', source: 'ACR Lung-RADS v2022' } },
+      // a category with a text-only reference, and a third-party number without any: no basis for "within"
+      { ...nodules, code: 'lung.lungrads', value: '1', unit: '', category: 'negative', reference: { text: 'Lung-RADS 1-2: routine screening', source: 'ACR Lung-RADS v2022' } },
+      { ...base, algorithm: { id: 'acme.lung-density', version: '1.0.0' }, code: 'acme.lung.mean_density', value: -842.3, unit: 'HU' },
+    ],
+    [],
+  ).split('\n');
+  assert.deepEqual(lines.slice(0, 3), [
+    'Outside reference: Lung nodule 6.6 mm (reference < 6 mm).',
+    'Within reference: Lung nodule 4.2 mm (reference < 6 mm).',
+    'Other measurements: Lung-RADS 1 (negative). acme.lung.mean_density -842 HU.',
+  ]);
+});
+
+test('a finding not assessed is listed with its reason, apart from every measured line, and the report stays schema-valid', () => {
+  const report = reportOf({
+    algorithms: [{ id: 'polyrad.heart-segmentation', version: '1.0.0', status: 'succeeded', seriesInstanceUid: '1.2.3' }],
+    findings: [
+      findings[0],
+      { ...notAssessed('heart.volume', 'mL', 'heart mask of 58 mL lies below the plausible 300-1500 mL.'), algorithm: { id: 'polyrad.heart-segmentation', version: '1.0.0' }, seriesInstanceUid: '1.2.3' },
+    ],
+  });
+  assert.deepEqual(reportSchemaErrors(report), []);
+  assert.deepEqual(report.findings.map((f) => f.assessment), ['measured', 'not-assessed']);
+  assert.deepEqual(report.impression.split('\n').slice(0, 2), [
+    'Within reference: Right lung volume 2900 mL (reference 1500-4500 mL).',
+    'Not assessed: Heart volume — heart mask of 58 mL lies below the plausible 300-1500 mL.',
+  ]);
+  assert.equal(report.priority?.level, 'routine');
+  assert.match(report.impression, /Decision support only/);
+});
+
+test('only not-assessed findings: no measurement is claimed', () => {
+  const report = reportOf({ algorithms: [], findings: [{ ...notAssessed('lung.lungrads', '', 'lungs not segmented'), ...nodules }] });
+  assert.deepEqual(report.impression.split('\n').slice(0, 2), ['No automated measurements were produced.', 'Not assessed: Lung-RADS — lungs not segmented.']);
+  assert.deepEqual(reportSchemaErrors(report), []);
 });
 
 test('failed algorithms are named in the impression and the built report is schema-valid', () => {

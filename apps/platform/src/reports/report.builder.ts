@@ -1,5 +1,6 @@
 import {
   DECISION_SUPPORT_NOTICE,
+  isNotAssessed,
   type AlgorithmRun,
   type Report,
   type ReportFinding,
@@ -16,6 +17,7 @@ const LABELS: Record<string, string> = {
   'lung.right.laa950': 'Emphysema (LAA-950, right lung)',
   'lung.perc15': 'Lung density 15th percentile',
   'lung.nodule': 'Lung nodule',
+  'lung.mass': 'Lung mass',
   'lung.lungrads': 'Lung-RADS',
   'aorta.ascending.diameter': 'Ascending aorta diameter',
   'aorta.descending.diameter': 'Descending aorta diameter',
@@ -27,12 +29,36 @@ const LABELS: Record<string, string> = {
   'spine.fracture': 'Vertebral fracture (Genant grade)',
 };
 
-/** As the plugin judged it, else outside its numeric reference range. */
-export function isAbnormal(finding: ReportFinding): boolean {
-  if (typeof finding.abnormal === 'boolean') return finding.abnormal;
-  const { reference, value } = finding;
-  if (!reference || typeof value !== 'number') return false;
-  return (reference.min !== undefined && value < reference.min) || (reference.max !== undefined && value > reference.max);
+/** The numeric bounds a finding shows, when it shows any. */
+function numericRange(finding: ReportFinding): { min?: number; max?: number } | undefined {
+  const { min, max } = finding.reference ?? {};
+  return min !== undefined || max !== undefined ? { min, max } : undefined;
+}
+
+function liesOutside(value: number, { min, max }: { min?: number; max?: number }): boolean {
+  return (min !== undefined && value < min) || (max !== undefined && value > max);
+}
+
+/**
+ * Measured and judged abnormal by its plugin, or measured with a value outside the numeric reference it
+ * shows (whatever the plugin judged: the reader sees that reference beside the value).
+ */
+export function isOutsideReference(finding: ReportFinding): boolean {
+  if (isNotAssessed(finding)) return false;
+  if (finding.abnormal === true) return true;
+  const range = numericRange(finding);
+  return range !== undefined && typeof finding.value === 'number' && liesOutside(finding.value, range);
+}
+
+/**
+ * Only a measured number inside a numeric reference it shows is "within reference". A finding without
+ * such a reference (third-party codes, categories such as "Lung-RADS 1") is never called that: the
+ * impression has no basis for it.
+ */
+export function isWithinReference(finding: ReportFinding): boolean {
+  if (isNotAssessed(finding) || finding.abnormal === true) return false;
+  const range = numericRange(finding);
+  return range !== undefined && typeof finding.value === 'number' && !liesOutside(finding.value, range);
 }
 
 function formatValue(value: number | string | null): string {
@@ -57,28 +83,59 @@ function describe(finding: ReportFinding): string {
   return `${label} ${formatValue(finding.value)}${unit}${details.length ? ` (${details.join('; ')})` : ''}`;
 }
 
-/** Draft impression: urgent reasons, findings outside their reference, then the rest, then failed algorithms. */
+/**
+ * One line per distinct reason, naming every finding it blocked, so a plugin that could not run reads as
+ * one statement rather than six copies of the same reason.
+ */
+function describeNotAssessed(findings: ReportFinding[]): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const finding of findings) {
+    const reason = (finding.reason ?? 'no reason given').trim().replace(/\.+$/, '');
+    const labels = byReason.get(reason) ?? [];
+    const label = LABELS[finding.code] ?? finding.code;
+    if (!labels.includes(label)) labels.push(label);
+    byReason.set(reason, labels);
+  }
+  return [...byReason].map(([reason, labels]) => `Not assessed: ${labels.join(', ')} — ${reason}.`);
+}
+
+/**
+ * Draft impression: urgent reasons; findings outside their reference; findings inside the reference they
+ * show; other measurements (no numeric reference, judged by category only); each finding not assessed with
+ * its reason; failed algorithms. Negative and not assessed never share a line.
+ */
 export function draftImpression(findings: ReportFinding[], algorithms: AlgorithmRun[], priority?: ReportPriority): string {
-  const abnormal = findings.filter(isAbnormal);
-  const normal = findings.filter((f) => !isAbnormal(f));
+  const measured = findings.filter((f) => !isNotAssessed(f));
+  const outside = measured.filter(isOutsideReference);
+  const within = measured.filter(isWithinReference);
+  const other = measured.filter((f) => !isOutsideReference(f) && !isWithinReference(f));
   const lines: string[] = [];
   if (priority?.level === 'urgent') lines.push(`URGENT: ${priority.reasons.join('; ')}.`);
-  if (abnormal.length) lines.push(`Outside reference: ${abnormal.map(describe).join('. ')}.`);
-  if (normal.length) lines.push(`Within reference: ${normal.map(describe).join('. ')}.`);
-  if (!findings.length) lines.push('No automated measurements were produced.');
+  if (outside.length) lines.push(`Outside reference: ${outside.map(describe).join('. ')}.`);
+  if (within.length) lines.push(`Within reference: ${within.map(describe).join('. ')}.`);
+  if (other.length) lines.push(`Other measurements: ${other.map(describe).join('. ')}.`);
+  if (!measured.length) lines.push('No automated measurements were produced.');
+  lines.push(...describeNotAssessed(findings.filter(isNotAssessed)));
   const failed = algorithms.filter((a) => a.status === 'failed');
   if (failed.length) lines.push(`Not assessed (algorithm failed): ${failed.map((a) => `${a.id} (${a.reason ?? 'unknown reason'})`).join('; ')}.`);
   lines.push(DECISION_SUPPORT_NOTICE);
   return lines.join('\n');
 }
 
+/** Every report finding states its assessment; a plugin that did not say so measured it. */
+function withAssessment({ code, assessment, ...rest }: ReportFinding): ReportFinding {
+  return { code, assessment: assessment ?? 'measured', ...rest };
+}
+
 export function buildReport(parts: Omit<Report, 'impression' | 'status' | 'disclaimer' | 'generatedAt' | 'generator' | 'priority'> & { version: string }): Report {
   const { version, ...rest } = parts;
-  const priority = classifyUrgency(parts.findings);
+  const findings = parts.findings.map(withAssessment);
+  const priority = classifyUrgency(findings);
   return {
     ...rest,
+    findings,
     priority,
-    impression: draftImpression(parts.findings, parts.algorithms, priority),
+    impression: draftImpression(findings, parts.algorithms, priority),
     status: 'draft',
     disclaimer: DECISION_SUPPORT_NOTICE,
     generatedAt: new Date().toISOString(),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AlgorithmFinding } from '@polyrad/sdk';
+import { notAssessed, type AlgorithmFinding } from '@polyrad/sdk';
 import { classifyUrgency } from './urgency.classifier.js';
 
 const finding = (code: string, value: number | string, category?: string): AlgorithmFinding => ({ code, value, unit: typeof value === 'number' ? 'mm' : '', ...(category ? { category } : {}) });
@@ -17,4 +17,9 @@ test('an aortic aneurysm or a Lung-RADS 4B nodule makes the study urgent, with t
 test('dilated aorta, Lung-RADS 4A and normal findings stay routine', () => {
   const routine = classifyUrgency([finding('aorta.ascending.diameter', 44, 'dilated'), finding('lung.lungrads', '4A'), finding('heart.cac.category', '3')]);
   assert.deepEqual(routine, { level: 'routine', reasons: [] });
+});
+
+test('a finding not assessed never makes a study urgent, even one carrying a stale category', () => {
+  const stale = { ...notAssessed('aorta.ascending.diameter', 'mm', 'aortic lumen not continuous over 3 slices'), category: 'aneurysm' };
+  assert.deepEqual(classifyUrgency([stale, notAssessed('lung.lungrads', '', 'lungs not segmented')]), { level: 'routine', reasons: [] });
 });

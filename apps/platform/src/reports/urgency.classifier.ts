@@ -1,4 +1,4 @@
-import type { AlgorithmFinding, ReportPriority } from '@polyrad/sdk';
+import { isNotAssessed, type AlgorithmFinding, type ReportPriority } from '@polyrad/sdk';
 
 /** A finding that makes a study urgent: its code (exact or pattern) and the categories or values that do. */
 export interface UrgencyRule {
@@ -25,6 +25,8 @@ export const DEFAULT_URGENCY_RULES: UrgencyRule[] = [
 export function classifyUrgency(findings: AlgorithmFinding[], rules: UrgencyRule[] = DEFAULT_URGENCY_RULES): ReportPriority {
   const reasons: string[] = [];
   for (const finding of findings) {
+    // nothing was measured, so nothing can be urgent about it
+    if (isNotAssessed(finding)) continue;
     for (const rule of rules) {
       const codeMatches = typeof rule.code === 'string' ? rule.code === finding.code : rule.code.test(finding.code);
       if (!codeMatches) continue;

@@ -10,6 +10,7 @@ export function sampleReport(studyInstanceUid: string, impression = 'No acute fi
     findings: [
       {
         code: 'lung.laa950',
+        assessment: 'measured',
         value: 7.25,
         unit: '%',
         category: 'mild',

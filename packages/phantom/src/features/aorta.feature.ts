@@ -1,13 +1,24 @@
 import type { Vec3 } from '@polyrad/sdk';
 import { PHANTOM_LABELS, type PhantomScene } from '../phantom-scene.js';
+import { SeededRandom } from '../seeded-random.js';
 
 export interface AortaPhantomOptions {
   /** ascending aorta diameter, mm; default drawn from the seed (28-34) */
   ascendingDiameterMm?: number;
   /** descending thoracic aorta diameter, mm; default drawn from the seed (22-26) */
   descendingDiameterMm?: number;
-  /** a fusiform aneurysm: a smooth bulge centred on the middle of the ascending or descending limb */
-  aneurysm?: AortaAneurysmOptions;
+  /**
+   * a fusiform aneurysm, or false for none; default drawn: ascending (40-60 mm) on 15 % of seeds,
+   * descending (35-55 mm) on 12 %, none on the rest
+   */
+  aneurysm?: AortaAneurysmOptions | false;
+  /**
+   * lung or soft tissue between the descending aorta and the vertebral column, mm (0: the aorta lies on
+   * the vertebral body, as in most adults); default 0 on 80 % of seeds, else drawn from 1-4
+   */
+  spineGapMm?: number;
+  /** position of the descending aorta around the vertebral body, degrees from straight anterior towards the patient's left; default drawn from 45-75 */
+  descendingAngleDeg?: number;
 }
 
 export interface AortaAneurysmOptions {
@@ -16,6 +27,8 @@ export interface AortaAneurysmOptions {
   maxDiameterMm: number;
   /** length of the bulge along the centre line, mm; default 40 */
   lengthMm?: number;
+  /** where the widest point lies along the limb (ascending: root 0 to arch 1; descending: arch 0 to the lowest slice 1); default 0.5 */
+  position?: number;
 }
 
 export interface AortaTruth {
@@ -25,35 +38,57 @@ export interface AortaTruth {
   descendingDiameterMm: number;
   /** LPS centre-line point of the aneurysm's widest cross-section, when one was drawn */
   aneurysmCenter?: Vec3;
+  /** the aneurysm as drawn, when one was drawn */
+  aneurysm?: { segment: 'ascending' | 'descending'; maxDiameterMm: number; lengthMm: number };
   /** LPS centre line, root over the arch to the lowest slice (about 2 mm apart) */
   centerLine: Vec3[];
+  /** gap between the descending aorta and the vertebral body cylinder, mm (0: they touch) */
+  spineGapMm: number;
+  /** class HU of the lumen (unenhanced blood on a non-contrast scan) */
+  bloodHu: number;
 }
 
 const STEP_MM = 2;
 
 /**
  * Draws the thoracic aorta as a tube of spheres swept along a smooth centre line: straight ascending
- * limb, a cubic arch that leaves and joins the limbs tangentially, straight descending limb. Radii are
- * constant per limb (blended over the arch) except for an optional cosine-shaped aneurysm, so the
- * maximum diameter perpendicular to the centre line is exactly twice the largest drawn radius.
+ * limb, a cubic arch that leaves and joins the limbs tangentially, straight descending limb lying on the
+ * left anterolateral face of the vertebral body. Radii are constant per limb (blended over the arch)
+ * except for an optional cosine-shaped aneurysm, so the maximum diameter perpendicular to the centre
+ * line is exactly twice the largest drawn radius. A descending aneurysm grows away from the spine (its
+ * centre line moves out by the added radius), so the tube keeps touching the bone and stays round.
  */
 export function addAorta(scene: PhantomScene, options: AortaPhantomOptions = {}): () => AortaTruth {
+  // one draw from the shared stream, and every value drawn whatever the options, so options never shift other features
+  const rng = new SeededRandom(Math.floor(scene.rng.next() * 4294967296));
+  const drawnGap = rng.next() < 0.8 ? 0 : rng.uniform(1, 4);
+  const drawnAngle = rng.uniform(45, 75);
+  const aneurysmDraw = rng.next();
+  const drawnAneurysm: AortaAneurysmOptions = {
+    segment: aneurysmDraw < 0.15 ? 'ascending' : 'descending',
+    maxDiameterMm: aneurysmDraw < 0.15 ? rng.uniform(40, 60) : rng.uniform(35, 55),
+    lengthMm: rng.uniform(30, 60),
+    position: rng.uniform(0.3, 0.7),
+  };
   const { aorta } = scene.layout;
   const ascending = options.ascendingDiameterMm ?? 2 * aorta.ascendingRadius;
   const descending = options.descendingDiameterMm ?? 2 * aorta.descendingRadius;
-  const blood = scene.defineClass('aorta.blood', scene.contrast ? 300 : 40, PHANTOM_LABELS.aorta);
+  const bloodHu = scene.blood.arterial;
+  const blood = scene.defineClass('aorta.blood', bloodHu, PHANTOM_LABELS.aorta);
 
   // local frame: root, top of the ascending limb, arch apex, top of the descending limb, lowest point
   const [root, ascTop, apex, layoutDescTop, layoutBottom] = aorta.centerLine;
   // The layout puts the descending aorta straight in front of the spine, where the trachea and the left
   // main bronchus cut through it; move it to the left anterolateral face of the vertebral body, where it
-  // runs in real chests (fixed angle, no random draw, so the other organs' streams stay the same).
+  // runs in real chests, lying on the bone unless a gap is asked for.
   const { spine } = scene.layout;
-  // the core layout keeps 3 mm of soft tissue around the bone; a further 3 mm of lung parts it from the aorta
-  const reach = spine.radius + descending / 2 + 6;
-  const angle = (62 * Math.PI) / 180; // from straight anterior towards the patient's left
-  const descU = reach * Math.sin(angle);
-  const descV = spine.v - reach * Math.cos(angle);
+  const spineGap = Math.max(0, options.spineGapMm ?? drawnGap);
+  // 0.5 mm overlap with the bone cylinder (the tube never overwrites bone): the voxels touch at any spacing
+  const reach = spine.radius + descending / 2 + (spineGap > 0 ? spineGap : -0.5);
+  const angle = ((options.descendingAngleDeg ?? drawnAngle) * Math.PI) / 180;
+  const outward: Vec3 = [Math.sin(angle), -Math.cos(angle), 0]; // from the spine axis towards the aorta
+  const descU = reach * outward[0];
+  const descV = spine.v + reach * outward[1];
   const descTop: Vec3 = [descU, descV, layoutDescTop[2]];
   const bottom: Vec3 = [descU, descV, layoutBottom[2]];
   const ascLimb = sampleLine(root, ascTop);
@@ -70,17 +105,28 @@ export function addAorta(scene: PhantomScene, options: AortaPhantomOptions = {})
     return (ascending + (descending - ascending) * t) / 2;
   });
   let aneurysmCenter: Vec3 | undefined;
-  const bulge = options.aneurysm;
+  const bulge = options.aneurysm === undefined ? (aneurysmDraw < 0.27 ? drawnAneurysm : undefined) : options.aneurysm || undefined;
+  const bulgeLength = bulge ? bulge.lengthMm ?? 40 : 0;
   if (bulge) {
-    const [from, to] = bulge.segment === 'ascending' ? [0, ascEnd] : [descStart, descStart + Math.round(70 / STEP_MM)];
-    const mid = Math.round((from + Math.min(to, local.length - 1)) / 2);
-    const half = (bulge.lengthMm ?? 40) / 2;
+    const half = bulgeLength / 2;
+    // the widest point stays half a bulge inside its limb (and, descending, inside the field of view)
+    const [from, to] = bulge.segment === 'ascending' ? [0, ascEnd] : [descStart, local.length - 1 - Math.round(10 / STEP_MM)];
+    const margin = bulge.segment === 'ascending' ? 0 : Math.round(half / STEP_MM);
+    const lo = Math.min(to, from + margin);
+    const hi = Math.max(lo, to - margin);
+    const mid = Math.round(lo + (hi - lo) * Math.max(0, Math.min(1, bulge.position ?? 0.5)));
     for (let s = 0; s < local.length; s++) {
       const d = Math.abs(s - mid) * STEP_MM;
       if (d >= half) continue;
       // raised cosine: flat top at mid, so the widest cross-section is perpendicular to the centre line
       const r = radii[s] + (bulge.maxDiameterMm / 2 - radii[s]) * 0.5 * (1 + Math.cos((Math.PI * d) / half));
-      radii[s] = Math.max(radii[s], r);
+      if (r <= radii[s]) continue;
+      if (s >= descStart) {
+        // a descending bulge pushes away from the vertebral body instead of into it
+        const grow = r - radii[s];
+        local[s] = [local[s][0] + grow * outward[0], local[s][1] + grow * outward[1], local[s][2]];
+      }
+      radii[s] = r;
     }
     aneurysmCenter = scene.toPatient(...local[mid]);
   }
@@ -95,8 +141,9 @@ export function addAorta(scene: PhantomScene, options: AortaPhantomOptions = {})
     descendingRadius: descending / 2,
   };
   const centerLine = local.map(([u, v, w]) => scene.toPatient(u, v, w));
-  // the arch passes beside the trachea: it displaces, never cuts, the airway
-  const any = scene.filter([scene.classId('airway.lumen'), scene.classId('airway.wall')], true);
+  // the arch passes beside the trachea: it displaces, never cuts, the airway; the bone stays whole
+  const keep = ['airway.lumen', 'airway.wall', 'bone.cortical', 'bone.trabecular'].map((name) => scene.classId(name));
+  const any = scene.filter(keep, true);
   for (let s = 0; s + 1 < centerLine.length; s++) {
     // each capsule takes the larger end radius, so a bulge peaks exactly at its sampled maximum
     scene.stampCapsule(centerLine[s], centerLine[s + 1], Math.max(radii[s], radii[s + 1]), any, blood);
@@ -105,8 +152,10 @@ export function addAorta(scene: PhantomScene, options: AortaPhantomOptions = {})
   return () => ({
     ascendingDiameterMm: maxOf(0, ascEnd + 1),
     descendingDiameterMm: maxOf(descStart, radii.length),
-    ...(aneurysmCenter ? { aneurysmCenter } : {}),
+    ...(aneurysmCenter && bulge ? { aneurysmCenter, aneurysm: { segment: bulge.segment, maxDiameterMm: bulge.maxDiameterMm, lengthMm: bulgeLength } } : {}),
     centerLine,
+    spineGapMm: spineGap,
+    bloodHu,
   });
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineAlgorithm, type AlgorithmManifest, type AlgorithmOutputs, type Volume } from '../index.js';
+import { defineAlgorithm, notAssessed, type AlgorithmManifest, type AlgorithmOutputs, type Volume } from '../index.js';
 import { runPluginForTest } from './index.js';
 
 const volume: Volume = {
@@ -56,6 +56,41 @@ test('a consumer gets its input from a plugin run first, matched by type and sem
   const tooNew = await runPluginForTest(consumer, { volume, plugins: [producer('2.0.0')] });
   assert.equal(tooNew.status, 'skipped');
   assert.equal(tooNew.reason, 'no plugin or artifact provides test.mask.positive@^1');
+});
+
+test('a producer that reports its mask missing: the consumer is skipped with the reason and its findings are not assessed', async () => {
+  const why = 'no voxel above 500 HU: nothing to label';
+  const gated = plugin(manifest('test.gated', { produces: [{ type: 'test.mask.positive', version: '1.0.0', kind: 'mask' }], findings: [] }), () => ({
+    missing: [{ type: 'test.mask.positive', reason: why }],
+  }));
+  const alone = await runPluginForTest(gated, { volume });
+  assert.equal(alone.status, 'succeeded', alone.reason);
+  assert.deepEqual(alone.missing, [{ type: 'test.mask.positive', reason: why }]);
+  assert.deepEqual(alone.problems, []);
+
+  const result = await runPluginForTest(consumer, { volume, plugins: [gated] });
+  const because = `needs test.mask.positive: test.gated could not make it: ${why}`;
+  assert.equal(result.status, 'skipped');
+  assert.equal(result.reason, because);
+  assert.deepEqual(result.findings, [notAssessed('test.value', 'HU', because)]);
+
+  // an input it can do without: it runs, without the mask
+  const optional = plugin(manifest('test.optional', { consumes: [{ type: 'test.mask.positive', range: '^1', optional: true }] }), ({ artifacts }) => ({
+    findings: [{ code: 'test.value', value: artifacts['test.mask.positive'] ? 1 : 0, unit: 'HU' }],
+  }));
+  const without = await runPluginForTest(optional, { volume, plugins: [gated] });
+  assert.equal(without.status, 'succeeded', without.reason);
+  assert.deepEqual(without.findings, [{ code: 'test.value', value: 0, unit: 'HU' }]);
+});
+
+test('a producer that fails: the consumer is skipped naming it and its reason', async () => {
+  const broken = plugin(manifest('test.broken', { produces: [{ type: 'test.mask.positive', version: '1.0.0', kind: 'mask' }], findings: [] }), () => {
+    throw new Error('segmentation diverged');
+  });
+  const result = await runPluginForTest(consumer, { volume, plugins: [broken] });
+  assert.equal(result.status, 'skipped');
+  assert.equal(result.reason, 'needs test.mask.positive: test.broken failed: threw Error: segmentation diverged');
+  assert.deepEqual(result.findings.map((f) => [f.code, f.assessment, f.value]), [['test.value', 'not-assessed', null]]);
 });
 
 test('outputs the platform would refuse are reported as problems, one per fault', async () => {

@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import semver from 'semver';
-import type { Algorithm, AlgorithmFinding, Artifact, SeriesInput } from '../algorithm/algorithm.types.js';
+import type { Algorithm, AlgorithmFinding, Artifact, MissingOutput, SeriesInput } from '../algorithm/algorithm.types.js';
 import { runPlugin } from '../algorithm/plugin-runner.js';
 import type { MatchDecision } from '../criteria/criterion.types.js';
 import { matchCriteria } from '../criteria/criteria-matcher.js';
 import { PolyradError } from '../errors.js';
+import { notAssessedFindings, unavailableInputReason } from '../report/not-assessed.findings.js';
 import { jsonSchemaErrors, readManifestFile, validateManifest } from '../manifest/manifest-validator.js';
 import type { Volume } from '../volume/volume.js';
 
@@ -44,8 +45,14 @@ export interface PluginTestResult {
   /** 'skipped': the platform would not run it (series criteria, missing input, a failed input plugin) */
   status: 'succeeded' | 'failed' | 'skipped';
   reason?: string;
+  /**
+   * What it reported; when it applies to the series but was skipped for an input, each declared code not
+   * assessed with the reason, as in the platform's report
+   */
   findings: AlgorithmFinding[];
   artifacts: Artifact[];
+  /** declared outputs it reported it could not make, with the reason (its consumers are skipped for them) */
+  missing: MissingOutput[];
   warnings: string[];
   /** every reason the platform would refuse this run or its outputs; empty when it would accept them */
   problems: string[];
@@ -88,8 +95,10 @@ async function runResolved(
 ): Promise<PluginTestResult> {
   const { manifest } = algorithm;
   const match = matchCriteria(manifest, manifest.series.criteria, series.fingerprint);
-  const skipped = (reason: string): PluginTestResult => ({ status: 'skipped', reason, findings: [], artifacts: [], warnings: [], problems: [reason], match, durationMs: 0 });
+  const skipped = (reason: string, findings: AlgorithmFinding[] = []): PluginTestResult => ({ status: 'skipped', reason, findings, artifacts: [], missing: [], warnings: [], problems: [reason], match, durationMs: 0 });
   if (!match.matched) return skipped(`does not apply to this series: ${match.reason}`);
+  // From here on it applies to the series: what it could not run for is not assessed, as on the platform.
+  const blocked = (reason: string) => skipped(reason, notAssessedFindings(manifest, reason));
 
   const inputs: Record<string, Artifact> = {};
   for (const consumed of manifest.consumes) {
@@ -99,9 +108,10 @@ async function runResolved(
     const producer = upstream.find((p) => p.manifest.id !== manifest.id && p.manifest.produces.some((t) => t.type === consumed.type && semver.satisfies(t.version, consumed.range)));
     if (!artifact && producer && !visiting.has(producer.manifest.id)) {
       const produced = await runResolved(producer, series, available, upstream, {}, log, new Set([...visiting, manifest.id]));
-      if (produced.status !== 'succeeded') {
+      const unavailable = unavailableInputReason(consumed.type, producer.manifest.id, { ...produced, produced: produced.artifacts.map((a) => a.type) });
+      if (unavailable) {
         if (consumed.optional) continue;
-        return skipped(`needs ${wanted} from ${producer.manifest.id}, which did not succeed: ${produced.reason}`);
+        return blocked(unavailable);
       }
       available.push(...produced.artifacts);
       artifact = find();
@@ -109,15 +119,15 @@ async function runResolved(
     if (!artifact) {
       if (consumed.optional) continue;
       const offered = available.find((a) => a.type === consumed.type);
-      return skipped(offered ? `${consumed.type}@${offered.version} does not satisfy the consumed range ${consumed.range}` : `no plugin or artifact provides ${wanted}`);
+      return blocked(offered ? `${consumed.type}@${offered.version} does not satisfy the consumed range ${consumed.range}` : `no plugin or artifact provides ${wanted}`);
     }
-    if (!onGrid(artifact, series.volume)) return skipped(`input mask ${artifact.type} is not on the series grid`);
+    if (!onGrid(artifact, series.volume)) return blocked(`input mask ${artifact.type} is not on the series grid`);
     inputs[consumed.type] = artifact;
   }
 
   const badConfig = manifest.config ? jsonSchemaErrors(manifest.config, config).map((p) => `config ${p}`) : [];
   if (badConfig.length) {
-    return { status: 'failed', reason: `invalid configuration: ${badConfig.join('; ')}`, findings: [], artifacts: [], warnings: [], problems: badConfig, match, durationMs: 0 };
+    return { status: 'failed', reason: `invalid configuration: ${badConfig.join('; ')}`, findings: [], artifacts: [], missing: [], warnings: [], problems: badConfig, match, durationMs: 0 };
   }
 
   const result = await runPlugin(algorithm, series, inputs, config, log);
@@ -125,7 +135,7 @@ async function runResolved(
   if (result.status === 'succeeded' && result.durationMs > manifest.limits.timeoutMs) {
     // In-process runs cannot be stopped; the platform's worker would have been killed at the limit.
     const reason = `took ${result.durationMs} ms, over limits.timeoutMs ${manifest.limits.timeoutMs}: the platform would stop it`;
-    return { ...result, status: 'failed', reason, findings: [], artifacts: [], problems: [reason], match };
+    return { ...result, status: 'failed', reason, findings: [], artifacts: [], missing: [], problems: [reason], match };
   }
   return { ...result, problems, match };
 }
