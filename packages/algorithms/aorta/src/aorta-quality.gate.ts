@@ -46,7 +46,7 @@ export function operatingRangeFailure(geometry: VolumeGeometry): string | undefi
 }
 
 /** The first quality check a limb fails, as a reason, or undefined when it passes them all. */
-export function limbGateFailure(limb: AortaLimb, sliceSpacingMm: number): string | undefined {
+export function limbGateFailure(limb: AortaLimb, sliceSpacingMm: number, contrast: boolean): string | undefined {
   const { segment, sections, at } = limb;
   const zs = sections.map((s) => s.center[2]);
   const length = Math.max(...zs) - Math.min(...zs);
@@ -67,7 +67,10 @@ export function limbGateFailure(limb: AortaLimb, sliceSpacingMm: number): string
     return `the widest ${segment} aortic cross-section is not round (smallest / largest diameter ${roundness.toFixed(2)}, at least ${MIN_ROUNDNESS} expected perpendicular to the vessel): a neighbour merged with the lumen or the plane is oblique`;
   }
   if (at.edgeFraction < MIN_EDGE_FRACTION) {
-    return `the lumen edge of the widest ${segment} aortic cross-section was found on only ${Math.round(100 * at.edgeFraction)} % of its diameters (at least ${Math.round(100 * MIN_EDGE_FRACTION)} % needed); without contrast the wall fades where the aorta touches the oesophagus, the pulmonary artery or the spine`;
+    const why = contrast
+      ? 'the wall is lost where the aorta touches bone, a calcified wall or another enhanced vessel'
+      : 'without contrast the wall fades where the aorta touches the oesophagus, the pulmonary artery or the spine';
+    return `the lumen edge of the widest ${segment} aortic cross-section was found on only ${Math.round(100 * at.edgeFraction)} % of its diameters (at least ${Math.round(100 * MIN_EDGE_FRACTION)} % needed); ${why}`;
   }
   return undefined;
 }

@@ -59,7 +59,7 @@ function gateFailures(measurement: AortaMeasurement, sliceSpacingMm: number): Pa
   const failures: Partial<Record<AortaSegment, string>> = {};
   for (const s of SEGMENTS) {
     const limb = measurement[s];
-    const failure = limb ? limbGateFailure(limb, sliceSpacingMm) : (measurement.notFound[s] ?? `the ${s} aorta was not found`);
+    const failure = limb ? limbGateFailure(limb, sliceSpacingMm, measurement.contrast === true) : (measurement.notFound[s] ?? `the ${s} aorta was not found`);
     if (failure !== undefined) failures[s] = failure;
   }
   // the ascending limb is found from the descending one over the arch, and must lie in front of it
