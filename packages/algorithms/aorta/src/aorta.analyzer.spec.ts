@@ -180,7 +180,8 @@ function limb(segment: 'ascending' | 'descending', options: { diameter?: number;
     edgeFraction: 1,
   }));
   const at = sections[count >> 1];
-  return { segment, diameterMm: diameter, center: at.center, meanDiameterMm: diameter, at, centerLine: sections.map((s) => s.center), sections, attempted: count };
+  const widest = sections.slice((count >> 1) - 1, (count >> 1) + 2);
+  return { segment, diameterMm: diameter, center: at.center, meanDiameterMm: diameter, at, widest, centerLine: sections.map((s) => s.center), sections, attempted: count };
 }
 
 test('quality gates: a clean limb passes; each failed check is named with what was seen', () => {
@@ -198,8 +199,8 @@ test('quality gates: a clean limb passes; each failed check is named with what w
   assert.match(limbGateFailure(limb('ascending', { diameter: 75 }), 2.5, false)!, /75\.0 mm lies outside/);
   // an oval cross-section: a neighbour merged with the lumen
   const oval = limb('ascending');
-  oval.at = { ...oval.at, minDiameterMm: 20 };
-  assert.match(limbGateFailure(oval, 2.5, false)!, /not round \(smallest \/ largest diameter 0\.67/);
+  oval.widest = oval.widest.map((s, n) => ({ ...s, minDiameterMm: [20, 25, 30][n] }));
+  assert.match(limbGateFailure(oval, 2.5, false)!, /not round \(smallest \/ largest diameter 0\.83/);
   // edge seen on too few rays (an unenhanced aorta against the oesophagus)
   const faint = limb('descending');
   faint.at = { ...faint.at, edgeFraction: 0.62 };

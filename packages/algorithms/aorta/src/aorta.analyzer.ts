@@ -14,6 +14,8 @@ export interface AortaLimb {
   meanDiameterMm: number;
   /** the cross-section with that diameter (its roundness and edge coverage are checked before it is reported) */
   at: CrossSection;
+  /** the three neighbouring cross-sections whose median diameter is `diameterMm` (`at` in the middle) */
+  widest: CrossSection[];
   /** tracked centre line, inferior to superior (LPS mm) */
   centerLine: Vec3[];
   /** cross-sections that passed the lumen checks */
@@ -312,7 +314,8 @@ function measureLimb(scanned: AxialStack, stack: AxialStack, segment: AortaSegme
     }
   }
   const at = sections[bestAt];
-  return { segment, diameterMm: best, center: at.center, meanDiameterMm: at.meanDiameterMm, at, centerLine: points, sections, attempted };
+  const widest = sections.slice(bestAt - 1, bestAt + 2);
+  return { segment, diameterMm: best, center: at.center, meanDiameterMm: at.meanDiameterMm, at, widest, centerLine: points, sections, attempted };
 }
 
 /** Unit direction of the centre line at each point: least-squares slopes of x and y over z, +-3 points. */
