@@ -50,13 +50,21 @@ export function operatingRangeFailure(geometry: VolumeGeometry): string | undefi
   return undefined;
 }
 
-/** The first quality check a limb fails, as a reason, or undefined when it passes them all. */
+/**
+ * The first quality check a limb fails, as a reason, or undefined when it passes them all. The
+ * descending limb must also have been followed up into the arch: a track that ends in a straight
+ * stretch lost the vessel there, and the part above it (an aneurysm stops the tracker) is unmeasured.
+ */
 export function limbGateFailure(limb: AortaLimb, sliceSpacingMm: number, contrast: boolean): string | undefined {
   const { segment, sections, at } = limb;
   const zs = sections.map((s) => s.center[2]);
   const length = Math.max(...zs) - Math.min(...zs);
   if (length < MIN_MEASURED_LENGTH_MM) {
     return `${segment} aorta measured over only ${length.toFixed(0)} mm of its course (at least ${MIN_MEASURED_LENGTH_MM} mm needed to tell a tube from a blob)`;
+  }
+  if (segment === 'descending' && !limb.reachesArch) {
+    const top = Math.max(...limb.centerLine.map((p) => p[2]));
+    return `the descending aorta was followed up to z ${top.toFixed(0)} mm only, where the track ended without bending into the arch: an aneurysm, a kink or a neighbour above may have stopped it, and that stretch is not measured`;
   }
   const jump = largestStep(limb, sliceSpacingMm);
   if (jump) return `${segment} aorta centre line jumps ${jump.stepMm.toFixed(1)} mm between neighbouring slices at z ${jump.z.toFixed(0)} mm (at most ${jump.limitMm.toFixed(1)} mm expected): the track left the vessel`;

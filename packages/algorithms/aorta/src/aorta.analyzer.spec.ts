@@ -115,6 +115,16 @@ for (const { name, options, todo } of cases) {
   });
 }
 
+test('a 52 mm descending aneurysm that stops the tracker: descending not assessed, never "normal" from the stretch below it', async () => {
+  // unenhanced: the track follows the normal calibre up to the bulge and ends there, 26.7 mm "normal" without the arch check
+  const phantom = generateChestPhantom({ seed: 5, aorta: { aneurysm: { segment: 'descending', maxDiameterMm: 52 } } });
+  const { findings } = await analyse(phantom.volume);
+  const desc = findings['aorta.descending.diameter'];
+  assertHonestAorta(findings, phantom.truth.aorta, 'seed 5 descending aneurysm');
+  assert.equal(desc.assessment, 'not-assessed');
+  assert.match(desc.reason!, /without bending into the arch: an aneurysm/);
+});
+
 test('the gates leave measurements on the plain phantoms (they do not decline everything)', async () => {
   let measured = 0;
   for (const { options } of cases.slice(0, 2)) {
@@ -181,13 +191,15 @@ function limb(segment: 'ascending' | 'descending', options: { diameter?: number;
   }));
   const at = sections[count >> 1];
   const widest = sections.slice((count >> 1) - 1, (count >> 1) + 2);
-  return { segment, diameterMm: diameter, center: at.center, meanDiameterMm: diameter, at, widest, centerLine: sections.map((s) => s.center), sections, attempted: count };
+  return { segment, diameterMm: diameter, center: at.center, meanDiameterMm: diameter, at, widest, centerLine: sections.map((s) => s.center), sections, attempted: count, reachesArch: true };
 }
 
 test('quality gates: a clean limb passes; each failed check is named with what was seen', () => {
   assert.equal(limbGateFailure(limb('descending'), 2.5, false), undefined);
   // too short to be a tube
   assert.match(limbGateFailure(limb('descending', { count: 4 }), 2.5, false)!, /measured over only 8 mm/);
+  // a descending track that ends in a straight stretch (an aneurysm above stopped it)
+  assert.match(limbGateFailure({ ...limb('descending'), reachesArch: false }, 2.5, false)!, /followed up to z 48 mm only, .*without bending into the arch/);
   // centre line jumps 10 mm sideways between two 2.5 mm slices
   const jumpy = limb('descending');
   jumpy.centerLine = jumpy.centerLine.map((p, n): Vec3 => (n >= 10 ? [p[0] + 10, p[1], p[2]] : p));

@@ -22,6 +22,8 @@ export interface AortaLimb {
   sections: CrossSection[];
   /** tracked points below the arch whose cross-section was tried (measured or rejected) */
   attempted: number;
+  /** the track, going up, leans into the arch: it was followed to the top of the limb, not lost on the way */
+  reachesArch: boolean;
 }
 
 export interface AortaMeasurement {
@@ -315,7 +317,7 @@ function measureLimb(scanned: AxialStack, stack: AxialStack, segment: AortaSegme
   }
   const at = sections[bestAt];
   const widest = sections.slice(bestAt - 1, bestAt + 2);
-  return { segment, diameterMm: best, center: at.center, meanDiameterMm: at.meanDiameterMm, at, widest, centerLine: points, sections, attempted };
+  return { segment, diameterMm: best, center: at.center, meanDiameterMm: at.meanDiameterMm, at, widest, centerLine: points, sections, attempted, reachesArch: archAt < points.length };
 }
 
 /** Unit direction of the centre line at each point: least-squares slopes of x and y over z, +-3 points. */
