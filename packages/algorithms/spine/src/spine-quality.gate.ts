@@ -13,6 +13,13 @@ import type { VertebraMeasurement } from './spine.analyzer.js';
  * and its central slices may lie on that disc.
  */
 export const MAX_BODY_EXTENT_MM = 40;
+/**
+ * A vertebral body is walled by cortex: at least this share of its outline rays has a rim brighter than
+ * its inside. A contrast-filled descending aorta beside an osteoporotic spine is round, bright and has
+ * bone behind it, but no cortex (0 % on dev seed 1012, where it was read as 260 HU 'normal' bone, and on
+ * one 'body' of LIDC-IDRI-0003; 22-77 % on the vertebrae of LIDC-IDRI-0001/0003 and Lung-PET-CT-Dx A0001).
+ */
+export const MIN_CORTICAL_SHARE = 0.1;
 /** a trabecular ROI of at least ~1 cm2 per slice averages CT noise (SD up to 40 HU) to a few HU */
 export const MIN_ROI_AREA_MM2 = 100;
 /** more than this share of cortical-density voxels (>= 400 HU) means the ROI touched the cortex or an endplate */
@@ -43,9 +50,12 @@ export function operatingRangeFailure(geometry: VolumeGeometry): string | undefi
   return pixel > MAX_PIXEL_MM ? `pixels of ${pixel.toFixed(2)} mm, coarser than the ${MAX_PIXEL_MM} mm the vertebral outline is found on` : undefined;
 }
 
+const NO_CORTEX = 'no cortical bone around it (a round bright structure such as a contrast-filled vessel, not a vertebral body)';
+
 /** Why a body's trabecular attenuation is left out of the mean, or undefined when it counts. */
 export function densityExclusion(v: VertebraMeasurement): string | undefined {
   if (!v.complete) return 'partly outside the volume';
+  if (v.corticalShare < MIN_CORTICAL_SHARE) return NO_CORTEX;
   if (v.trabecularHu === undefined) return 'no clean outline on its central slices';
   if (v.extentMm > MAX_BODY_EXTENT_MM) return `discs not resolved (a run of ${v.extentMm.toFixed(0)} mm holds more than one body)`;
   if (v.roiAreaMm2 < MIN_ROI_AREA_MM2) return `trabecular ROI of ${v.roiAreaMm2.toFixed(0)} mm2, below ${MIN_ROI_AREA_MM2} mm2`;
@@ -70,6 +80,7 @@ export function heightLossMarginPercent(v: VertebraMeasurement, sliceSpacingMm: 
  * or a height loss so close to the 20 % fracture threshold that the slices cannot tell grade 0 from 1.
  */
 export function gradingExclusion(v: VertebraMeasurement, sliceSpacingMm: number): string | undefined {
+  if (v.corticalShare < MIN_CORTICAL_SHARE) return NO_CORTEX;
   if (v.extentMm > MAX_BODY_EXTENT_MM) return 'discs not resolved';
   if (!v.heightsReliable) return 'endplates not resolved on the mid-sagittal columns';
   const margin = heightLossMarginPercent(v, sliceSpacingMm);

@@ -131,6 +131,7 @@ function vertebra(z: number, overrides: Partial<VertebraMeasurement> = {}): Vert
     roiVoxelCount: 500,
     roiAreaMm2: 300,
     roiDenseShare: 0,
+    corticalShare: 0.3,
     heightsMm: { anterior: 25, middle: 25, posterior: 25 },
     heightLossPercent: 0,
     heightsReliable: true,
@@ -141,6 +142,7 @@ function vertebra(z: number, overrides: Partial<VertebraMeasurement> = {}): Vert
 test('density gates: a body counts only with a resolved disc, a large trabecular ROI clear of the cortex and a plausible HU', () => {
   assert.equal(densityExclusion(vertebra(0)), undefined);
   assert.match(densityExclusion(vertebra(0, { complete: false }))!, /partly outside/);
+  assert.match(densityExclusion(vertebra(0, { corticalShare: 0 }))!, /no cortical bone around it/);
   assert.match(densityExclusion(vertebra(0, { extentMm: 75 }))!, /discs not resolved \(a run of 75 mm/);
   assert.match(densityExclusion(vertebra(0, { roiAreaMm2: 60 }))!, /ROI of 60 mm2, below 100/);
   assert.match(densityExclusion(vertebra(0, { roiDenseShare: 0.25 }))!, /25 % of the ROI at cortical density/);

@@ -47,6 +47,8 @@ export interface VertebraMeasurement {
   roiAreaMm2: number;
   /** share of the ROI voxels at cortical density (>= DENSE_BONE_HU): the ROI touched the cortex or an endplate */
   roiDenseShare: number;
+  /** median over the central slices of the share of outline rays with a cortical rim (a vessel lumen has none) */
+  corticalShare: number;
   /** mm, along the column axis, at 75 % of the half-depth in front of / behind the centre and at it */
   heightsMm: { anterior: number; middle: number; posterior: number };
   /** 100 x (1 - min(anterior, middle) / posterior) */
@@ -97,7 +99,7 @@ export function analyzeSpine(volume: Volume): SpineAnalysis {
   splitAtDiscs(volume, bodies, sliceKinds);
   markEndplates(volume, bodies, sliceKinds);
   const runs = vertebralRuns(bodies, sliceKinds, geometry.spacing[2]);
-  const vertebrae = runs.map((_, r) => measureVertebra(volume, bodies, runs, r));
+  const vertebrae = runs.map((_, r) => measureVertebra(volume, search, bodies, runs, r));
   rejectAtypicalHeights(vertebrae);
   // index runs from the most superior body, whichever way the slices are stacked
   if (dk[2] > 0) vertebrae.reverse().forEach((v, n) => (v.index = n));
@@ -220,7 +222,7 @@ function vertebralRuns(bodies: (SliceBody | undefined)[], sliceKinds: SliceKind[
 }
 
 /** Attenuation and heights of the body of run r (slices k0..k1). */
-function measureVertebra(volume: Volume, bodies: (SliceBody | undefined)[], runs: [number, number][], r: number): VertebraMeasurement {
+function measureVertebra(volume: Volume, search: RingSearch, bodies: (SliceBody | undefined)[], runs: [number, number][], r: number): VertebraMeasurement {
   const { geometry } = volume;
   const nz = geometry.dimensions[2];
   const [k0, k1] = runs[r];
@@ -249,6 +251,7 @@ function measureVertebra(volume: Volume, bodies: (SliceBody | undefined)[], runs
     roiVoxelCount: roi.count,
     roiAreaMm2: central.length > 0 ? (roi.count * geometry.spacing[0] * geometry.spacing[1]) / central.length : 0,
     roiDenseShare: roi.count > 0 ? roi.dense / roi.count : 0,
+    corticalShare: median(central.map((b, n) => search.corticalShare(centralK[n], b.ci, b.cj))),
     ...heights,
   };
 }
