@@ -44,7 +44,10 @@ test('the development seeds draw the hard cases', () => {
   const emphysema = cases.map((c) => c.emphysemaFraction ?? 0);
   assert.ok(emphysema.includes(0) && Math.max(...emphysema) > 0.3 && Math.max(...emphysema) <= 0.4);
   assert.ok(cases.some((c) => c.heart?.coronaryLesions?.length === 0) && cases.some((c) => (c.heart?.coronaryLesions?.length ?? 0) >= 4), 'CAC 0 and heavy calcium');
-  assert.ok(cases.some((c) => c.aorta?.aneurysm !== undefined), 'an aneurysm');
+  const lesions = cases.flatMap((c) => c.heart?.coronaryLesions ?? []);
+  assert.deepEqual(new Set(lesions.map((l) => l.artery)), new Set(['LM', 'LAD', 'LCX', 'RCA']), 'calcium in every coronary artery');
+  const aneurysms = cases.filter((c) => c.aorta?.aneurysm).length;
+  assert.ok(aneurysms >= 2 && aneurysms <= 12, `${aneurysms} aneurysms in ${cases.length} cases`);
 });
 
 test('reporting seeds are a separate range that samples', () => {

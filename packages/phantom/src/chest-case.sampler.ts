@@ -2,7 +2,7 @@ import type { Vec3 } from '@polyrad/sdk';
 import { SeededRandom } from './seeded-random.js';
 import type { ChestPhantomOptions } from './chest-phantom.generator.js';
 import type { ReconstructionKernel } from './ct-acquisition.js';
-import type { CalciumLesionSpec } from './features/heart.feature.js';
+import type { CalciumLesionSpec, CoronaryArtery } from './features/heart.feature.js';
 import type { NoduleAttachment, NoduleShape, NoduleSpec, NoduleType } from './features/nodules.feature.js';
 import type { SpineFracturePhantomOptions } from './features/spine.feature.js';
 
@@ -26,8 +26,10 @@ import type { SpineFracturePhantomOptions } from './features/spine.feature.js';
  * - spine: trabecular bone 80-250 HU (osteoporotic to normal); a fracture in 60 % of seeds, grade 1/2/3
  *   equally often (Genant 1993 height loss 20-25 / 25-40 / > 40 %), wedge / biconcave / crush, at a level
  *   the spine feature draws among the complete vertebrae
- * - coronary calcium: 0-6 lesions, 140-900 HU, radius 0.8-3 mm (Agatston 0 on about a fifth of seeds);
- *   aortic-wall calcium in half of the seeds
+ * - coronary calcium: none on 30 % of seeds, else 1-9 lesions, peak 130-800 HU, radius 0.5-4 mm (the
+ *   heart feature's own ranges), each on LM 10 %, LAD 40 %, LCX 20 %, RCA 30 %; aortic-wall calcium in
+ *   half of the seeds. Heart size, valve and annulus
+ *   calcium, epicardial fat and unenhanced blood are left to the heart feature, which draws them per seed
  * - aorta: ascending aneurysm (45-60 mm) or descending aneurysm (38-55 mm) in 15 % of seeds
  */
 export const DEVELOPMENT_SEEDS: readonly number[] = Array.from({ length: 40 }, (_, i) => 1000 + i);
@@ -86,14 +88,20 @@ export function sampleChestCase(seed: number): ChestPhantomOptions {
   if (rng.next() < 0.6) {
     const grade = rng.int(1, 3);
     // inside the grade's band with a margin, so the counted loss lands in the same grade
-    const heightLossPercent = round1(grade === 1 ? rng.uniform(21, 24) : grade === 2 ? rng.uniform(28, 37) : rng.uniform(45, 60));
+    const heightLossPercent = round1(grade === 1 ? rng.uniform(21.5, 23.5) : grade === 2 ? rng.uniform(28, 37) : rng.uniform(45, 60));
     fracture = { heightLossPercent, shape: pick(['wedge', 'biconcave', 'crush'] as const) };
   }
 
   // ---- heart and aorta (hooks the anatomy feature defines) ----
   const coronaryLesions: CalciumLesionSpec[] = [];
-  const lesionCount = rng.next() < 0.2 ? 0 : rng.int(1, 6);
-  for (let n = 0; n < lesionCount; n++) coronaryLesions.push({ hu: Math.round(rng.uniform(140, 900)), radiusMm: round1(rng.uniform(0.8, 3)) });
+  const lesionCount = rng.next() < 0.3 ? 0 : rng.int(1, 9);
+  // the artery of each lesion from a stream of its own (so the draws above and below stay as they were),
+  // weighted roughly as plaque burden is: LAD most, then RCA, LCX, left main least
+  const arteryRng = new SeededRandom(Math.imul(seed, 40503) ^ 0x27d4eb2f);
+  const arteries: CoronaryArtery[] = ['LM', 'LAD', 'LAD', 'LAD', 'LAD', 'LCX', 'LCX', 'RCA', 'RCA', 'RCA'];
+  for (let n = 0; n < lesionCount; n++) {
+    coronaryLesions.push({ hu: Math.round(rng.uniform(130, 800)), radiusMm: round1(rng.uniform(0.5, 4)), artery: arteries[arteryRng.int(0, arteries.length - 1)] });
+  }
   const aorticCalcium = rng.next() < 0.5;
   const aneurysmDraw = rng.next();
   const aneurysm =
@@ -118,7 +126,8 @@ export function sampleChestCase(seed: number): ChestPhantomOptions {
     nodules: { specs },
     spine: { trabecularHuRange: [trabecularMean - 10, trabecularMean + 10], fracture },
     heart: { coronaryLesions, aorticCalcium },
-    aorta: aneurysm ? { aneurysm } : {},
+    // no aneurysm drawn here means none (the aorta feature's own default would add one on a quarter of seeds)
+    aorta: { aneurysm: aneurysm ?? false },
   };
 }
 

@@ -44,6 +44,18 @@ test('truth is recounted exactly from the label map and the HU values', () => {
   assert.ok(phantom.truth.lungVolumeMl.total > 1200 && phantom.truth.lungVolumeMl.total < 6000, `${phantom.truth.lungVolumeMl.total} mL`);
 });
 
+test('at thick slices every volume is that of the label map the image comes with (partial volume in the HU only)', () => {
+  const phantom = generateChestPhantom({ seed: 11, dimensions: [160, 160, 45], spacing: [2, 2, 5], nodules: { diametersMm: [8, 14] } });
+  const { truth } = phantom;
+  assert.equal(truth.acquisition.zSupersampling, 5);
+  const count = (label: number): number => phantom.labels.labels.reduce((n, l) => n + (l === label ? 1 : 0), 0);
+  const [sx, sy, sz] = phantom.volume.geometry.spacing;
+  assert.ok(Math.abs(truth.heart.volumeMl - (count(PHANTOM_LABELS.heart) * sx * sy * sz) / 1000) < 1e-6, `heart ${truth.heart.volumeMl} mL`);
+  assert.equal(truth.nodules.reduce((n, t) => n + t.voxelCount, 0), count(PHANTOM_LABELS.nodule));
+  for (const t of truth.nodules) assert.equal(t.volumeMm3, t.voxelCount * sx * sy * sz);
+  assert.equal(truth.airwayVoxelCount, count(PHANTOM_LABELS.airway));
+});
+
 test('tissues have CT-like attenuation: aerated lung, soft tissue, outside air, bone', () => {
   const phantom = generateChestPhantom({ seed: 3 });
   const byLabel = new Map<number, number[]>();

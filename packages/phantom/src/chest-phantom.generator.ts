@@ -19,7 +19,7 @@ import { addMediastinum, type MediastinumPhantomOptions, type MediastinumTruth }
 import { addNodules, type NodulePhantomOptions, type NoduleTruth } from './features/nodules.feature.js';
 import { addSpine, type SpinePhantomOptions, type SpineTruth } from './features/spine.feature.js';
 import { addArms, type ArmPosition } from './features/arms.feature.js';
-import { acquireCt, zSupersamplingFor, type ReconstructionKernel } from './ct-acquisition.js';
+import { acquireCt, oddSupersampling, zSupersamplingFor, type ReconstructionKernel } from './ct-acquisition.js';
 
 export { PHANTOM_LABELS } from './phantom-scene.js';
 
@@ -28,8 +28,19 @@ export { PHANTOM_LABELS } from './phantom-scene.js';
  *
  * Anatomy is described analytically in a patient-centred frame (u: patient left, v: posterior,
  * w: superior, mm) that is rotated and shifted in-plane from the scanner's LPS frame, voxelised once
- * into a tissue-class map, then converted to HU with Gaussian noise. Every number in `truth` is
- * counted from the voxelised label map and the final HU values, so it is exact for this image.
+ * into a tissue-class map on sub-slices (finer along z than the image), then "scanned": each slice
+ * averages its sub-slices (partial volume), the kernel shapes edges and noise (see ct-acquisition).
+ * Truth is defined on the image that is output (see AcquiredImage in ct-acquisition):
+ * - every volume and voxel count (lungs, airways, heart, nodules, vertebrae, oesophagus) is counted on
+ *   the image's label map, whose voxels take the class at their slice's centre: recounting `labels`
+ *   gives it back;
+ * - LAA-950 and the 15th percentile are counted from the final HU (partial volume, kernel and noise:
+ *   what an ideal lung segmentation of this image gives); Agatston scores (coronary, and what the
+ *   non-coronary calcium would add) from the noise-free image: partial volume over the slice and the
+ *   kernel's edge response, noise left out (see agatstonOfImage);
+ * - geometric truth is of the drawn object: nodule axes on the sub-slice tissue map, vertebral heights
+ *   as sub-slice columns, aortic and vessel diameters as drawn; class HU (trabecular bone, blood, fat)
+ *   as drawn, which the image shows inside each structure away from its edges.
  */
 
 export interface ChestPhantomOptions {
@@ -40,7 +51,7 @@ export interface ChestPhantomOptions {
   spacing?: Vec3;
   /**
    * sub-slices per slice the anatomy is drawn at and averaged over (partial volume, see ct-acquisition);
-   * default one per mm of slice thickness (`zSupersamplingFor`)
+   * default one per mm of slice thickness (`zSupersamplingFor`); an even count is raised to the next odd one
    */
   zSupersampling?: number;
   /** reconstruction kernel: edge rendition and noise texture; default 'standard' (white noise, no overshoot) */
@@ -81,11 +92,11 @@ export interface SidedNumbers {
 export interface ChestPhantomTruth {
   lungVolumeMl: SidedNumbers;
   lungVoxelCount: SidedNumbers;
-  /** % of lung-label voxels whose final HU is below -950 */
+  /** % of lung-label voxels whose final HU (partial volume, kernel and noise) is below -950 (Gevenois 1996) */
   laa950Percent: SidedNumbers;
   /** 15th percentile of lung-label HU (lowest integer h with at least 15 % of voxels <= h) */
   perc15Hu: number;
-  /** emphysema-cluster voxels / lung voxels, from the tissue map (what was requested, as realised) */
+  /** emphysema-cluster voxels / lung voxels, from the sub-slice tissue map (what was requested, as drawn) */
   emphysemaVolumeFraction: SidedNumbers;
   airwayVoxelCount: number;
   /** LPS centre of the trachea lumen at the carina, mm */
@@ -187,7 +198,7 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
   for (const [name, hu, label] of CORE_CLASSES) classes.define(name, hu, label);
   const withTable = options.table ?? true;
   // the tissue map is drawn on a grid zSupersampling times finer along z than the image (partial volume)
-  const zSupersampling = Math.max(1, Math.round(options.zSupersampling ?? zSupersamplingFor(spacing[2])));
+  const zSupersampling = oddSupersampling(options.zSupersampling ?? zSupersamplingFor(spacing[2]));
   const kernel = options.kernel ?? 'standard';
   const [nx, ny] = dimensions;
   const nz = dimensions[2] * zSupersampling;
@@ -463,7 +474,7 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     rng: organRng,
     layout,
     contrast,
-    blood: drawBloodPools(new SeededRandom(options.seed * 104729 + 3), contrast, options.blood),
+    blood: drawBloodPools(new SeededRandom(options.seed * 15485863 + 11), contrast, options.blood),
     toPatient,
     toLocal: ([x, y, z]) => [cosT * (x - ox) + sinT * (y - oy), -sinT * (x - ox) + cosT * (y - oy), z],
     defineClass: (name, hu, label) => classes.define(name, hu, label),
@@ -529,7 +540,7 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     // gravity: dependent (posterior) lung is denser
     for (let i = 0; i < nx; i++) gradient[j * nx + i] = 25 * ((-sinT * (xOf(i) - ox) + cosT * dy) / by);
   }
-  const { voxels, labels } = acquireCt({
+  const { voxels, labels, image } = acquireCt({
     tissue,
     dimensions,
     zSupersampling,
@@ -584,7 +595,7 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
     rotationDeg,
     contrast,
     bloodHu: scene.blood,
-    mediastinum: mediastinumTruth(),
+    mediastinum: mediastinumTruth(image),
     acquisition: {
       sliceThicknessMm: spacing[2],
       pixelSpacingMm: sx,
@@ -597,9 +608,9 @@ export function generateChestPhantom(options: ChestPhantomOptions): ChestPhantom
       arms,
     },
     aorta: aortaTruth(),
-    heart: heartTruth(),
-    spine: spineTruth(),
-    nodules: noduleTruth(),
+    heart: heartTruth(image),
+    spine: spineTruth(image),
+    nodules: noduleTruth(image),
   };
   return {
     volume: { geometry: imageGeometry, voxels, unit: 'HU' },

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateChestPhantom, PHANTOM_LABELS, type ChestPhantom, type ChestPhantomOptions } from '../index.js';
-import { agatstonWeight } from './heart.feature.js';
+import { acquireCt } from '../ct-acquisition.js';
+import { SeededRandom } from '../seeded-random.js';
+import { agatstonOfImage, agatstonWeight } from './heart.feature.js';
 
 const grid: Partial<ChestPhantomOptions> = { dimensions: [180, 180, 90], spacing: [1.8, 1.8, 2.5] };
 
@@ -18,15 +20,16 @@ function heartZRange(phantom: ChestPhantom): [number, number] {
 }
 
 /**
- * Agatston score recounted from a noise-free image (Agatston 1990, 3 mm normalised like the truth):
- * per slice, 8-connected components of voxels >= 130 HU whose label is in `labels`.
+ * Agatston score recounted from a noise-free image (Agatston 1990, 3 mm normalised like the truth): per
+ * slice, 8-connected components of voxels >= 130 HU among those that differ from `without`, the same
+ * case generated without the calcium in question (options never shift the rest of the anatomy).
  */
-function imageAgatston(phantom: ChestPhantom, labels: number[]): number {
+function imageAgatston(phantom: ChestPhantom, without: ChestPhantom): number {
   const { geometry } = phantom.volume;
   const [nx, ny, nz] = geometry.dimensions;
   const [sx, sy, sz] = geometry.spacing;
   const hu = phantom.volume.voxels;
-  const inSet = (p: number): boolean => hu[p] >= 130 && labels.includes(phantom.labels.labels[p]);
+  const inSet = (p: number): boolean => hu[p] >= 130 && hu[p] !== without.volume.voxels[p];
   let sum = 0;
   const seen = new Uint8Array(nx * ny * nz);
   for (let p0 = 0; p0 < hu.length; p0++) {
@@ -58,13 +61,26 @@ function imageAgatston(phantom: ChestPhantom, labels: number[]): number {
   return (sum * sz) / 3;
 }
 
+test('the truth score is read at the image slice thickness: sub-slices averaged (partial volume), then Agatston 1990', () => {
+  // 4 x 4 pixels of 1 mm2, two image slices of three 1 mm sub-slices; class 0 fat, 1 and 2 calcium
+  const tissue = new Uint8Array(4 * 4 * 6);
+  const at = (i: number, j: number, m: number): number => i + 4 * j + 16 * m;
+  for (const m of [0, 1]) for (const j of [1, 2]) for (const i of [1, 2]) tissue[at(i, j, m)] = 1; // 600 HU in 2 of 3 sub-slices
+  for (const j of [1, 2]) for (const i of [1, 2]) tissue[at(i, j, 4)] = 2; // 300 HU in 1 of 3 sub-slices
+  const calcium = Uint8Array.from([0, 1, 1]);
+  const scan = (slices: number, zSupersampling: number) =>
+    acquireCt({ tissue, dimensions: [4, 4, slices], zSupersampling, classHu: [-100, 600, 300], classLabel: [4, 10, 10], noiseSd: 0, kernel: 'standard', rng: new SeededRandom(1) }).image;
+  // slice 0: mean (600 + 600 - 100) / 3 = 367 HU -> weight 3 over 4 mm2; slice 1: (300 - 200) / 3 = 33 HU, below 130
+  assert.equal(agatstonOfImage(scan(2, 3), [1, 1, 3], calcium), (4 * 3 * 3) / 3);
+  // read at 1 mm (no averaging): 4 mm2 x 4 twice, 4 mm2 x 3 once
+  assert.equal(agatstonOfImage(scan(6, 1), [1, 1, 1], calcium), (16 + 16 + 12) / 3);
+});
+
+const noCalcium = { coronaryLesions: [], aorticCalcium: false, aorticValveCalcium: false, mitralAnnulusCalcium: false };
+
 test('calcium at heart level that is not coronary (aortic root wall, aortic valve, mitral annulus) is drawn and kept out of the score', () => {
-  const phantom = generateChestPhantom({
-    seed: 12,
-    ...grid,
-    noiseSd: 0,
-    heart: { coronaryLesions: [], aorticCalcium: true, aorticValveCalcium: true, mitralAnnulusCalcium: true },
-  });
+  const options: ChestPhantomOptions = { seed: 12, ...grid, noiseSd: 0 };
+  const phantom = generateChestPhantom({ ...options, heart: { coronaryLesions: [], aorticCalcium: true, aorticValveCalcium: true, mitralAnnulusCalcium: true } });
   const { heart } = phantom.truth;
   assert.equal(heart.agatston, 0);
   assert.equal(heart.cacDrs, '0');
@@ -75,27 +91,26 @@ test('calcium at heart level that is not coronary (aortic root wall, aortic valv
   }
   assert.ok(heart.nonCoronaryCalcium.agatston > 20, `would add ${heart.nonCoronaryCalcium.agatston}`);
   assert.ok(heart.aorticCalcium && heart.aorticCalcium.agatston > 0 && heart.aorticCalcium.agatston <= heart.nonCoronaryCalcium.agatston);
-  // the image agrees: nothing to score in the coronary label, the would-be score in the aorta and heart labels
-  assert.equal(imageAgatston(phantom, [PHANTOM_LABELS.calcium]), 0);
-  const all = imageAgatston(phantom, [PHANTOM_LABELS.calcium, PHANTOM_LABELS.aorta, PHANTOM_LABELS.heart]);
+  // the image agrees: nothing in the coronary label, the would-be score where the non-coronary calcium changed the image
+  assert.ok(!phantom.labels.labels.includes(PHANTOM_LABELS.calcium));
+  const all = imageAgatston(phantom, generateChestPhantom({ ...options, heart: noCalcium }));
   assert.ok(Math.abs(all - heart.nonCoronaryCalcium.agatston) < 1e-6, `image ${all} vs truth ${heart.nonCoronaryCalcium.agatston}`);
 });
 
-test('coronary calcium in each artery: the truth score is the image score of the coronary lesions alone', () => {
+test('coronary calcium in each artery: the truth score is the image score of the coronary lesions alone, sharp kernel included', () => {
+  // a sharp kernel raises the calcium's edges and spreads it a pixel: the truth is what the image shows
+  const options: ChestPhantomOptions = { seed: 13, ...grid, noiseSd: 0, kernel: 'sharp' };
+  const others = { aorticCalcium: true, aorticValveCalcium: false, mitralAnnulusCalcium: true, coronaryOffsetMm: 5 };
   const phantom = generateChestPhantom({
-    seed: 13,
-    ...grid,
-    noiseSd: 0,
+    ...options,
     heart: {
+      ...others,
       coronaryLesions: [
         { artery: 'LM', hu: 450, radiusMm: 2.5 },
         { artery: 'LAD', hu: 160, radiusMm: 3.5 },
         { artery: 'LCX', hu: 700, radiusMm: 1.8 },
         { artery: 'RCA', hu: 260, radiusMm: 3 },
       ],
-      aorticCalcium: true,
-      mitralAnnulusCalcium: true,
-      coronaryOffsetMm: 5,
     },
   });
   const { heart } = phantom.truth;
@@ -103,10 +118,10 @@ test('coronary calcium in each artery: the truth score is the image score of the
   assert.ok(heart.lesions.every((l) => l.voxelCount > 0));
   // lesions from 1.5 mm radius have a less dense rim around their peak
   assert.ok(heart.lesions.filter((l) => l.rimHu !== undefined).every((l) => l.rimHu! < l.hu && l.rimHu! >= 155));
-  const coronary = imageAgatston(phantom, [PHANTOM_LABELS.calcium]);
+  const coronary = imageAgatston(phantom, generateChestPhantom({ ...options, heart: { ...others, coronaryLesions: [] } }));
   assert.ok(heart.agatston > 0 && Math.abs(coronary - heart.agatston) < 1e-6, `image ${coronary} vs truth ${heart.agatston}`);
-  const all = imageAgatston(phantom, [PHANTOM_LABELS.calcium, PHANTOM_LABELS.aorta, PHANTOM_LABELS.heart]);
-  assert.ok(Math.abs(all - heart.agatston - heart.nonCoronaryCalcium.agatston) < 1e-6);
+  const all = imageAgatston(phantom, generateChestPhantom({ ...options, heart: { ...noCalcium, coronaryOffsetMm: 5 } }));
+  assert.ok(Math.abs(all - heart.agatston - heart.nonCoronaryCalcium.agatston) < 1e-6, `image ${all} vs truth ${heart.agatston} + ${heart.nonCoronaryCalcium.agatston}`);
 });
 
 test('the epicardial fat is patchy: much of the heart surface touches lung or other tissue directly', () => {
@@ -127,7 +142,7 @@ test('the epicardial fat is patchy: much of the heart surface touches lung or ot
   assert.ok(none.fatCoveredSurface < heart.fatCoveredSurface, 'without epicardial fat only the coronary grooves hold fat');
 });
 
-test('heart size from normal to enlarged: the volume is counted from the voxels, near the size asked for', () => {
+test('heart size from normal to enlarged: the volume is that of the image label map, near the size asked for', () => {
   const volumes = [500, 1200].map((volumeMl) => {
     const phantom = generateChestPhantom({ seed: 15, ...grid, heart: { volumeMl } });
     const [sx, sy, sz] = phantom.volume.geometry.spacing;
@@ -153,6 +168,13 @@ test('contrast: the chambers enhance (left and right as drawn); without contrast
   const plain = generateChestPhantom({ seed: 16, ...grid, noiseSd: 0 }).truth.heart;
   assert.equal(plain.bloodHu.left, plain.bloodHu.right);
   assert.ok(Math.abs(plain.myocardiumHu - plain.bloodHu.left) <= 8);
+});
+
+test('the same anatomy and truth whatever the array order (feet first, mirrored rows)', () => {
+  const a = generateChestPhantom({ seed: 5 }).truth;
+  const b = generateChestPhantom({ seed: 5, feetFirst: true, flipX: true }).truth;
+  assert.deepEqual([b.heart.volumeMl, b.heart.agatston, b.heart.nonCoronaryCalcium.agatston, b.heart.fatCoveredSurface], [a.heart.volumeMl, a.heart.agatston, a.heart.nonCoronaryCalcium.agatston, a.heart.fatCoveredSurface]);
+  assert.deepEqual([b.mediastinum.fatMeanHu, b.mediastinum.oesophagus.voxelCount], [a.mediastinum.fatMeanHu, a.mediastinum.oesophagus.voxelCount]);
 });
 
 test('drawn from the seed: some seeds have no coronary calcium, others calcium in several arteries, many non-coronary calcium', () => {

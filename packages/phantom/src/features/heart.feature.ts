@@ -1,5 +1,6 @@
 import { patientToVoxel, type Vec3 } from '@polyrad/sdk';
 import { localGrid, normalise, PHANTOM_LABELS, type ChestLayout, type PhantomScene } from '../phantom-scene.js';
+import type { AcquiredImage } from '../ct-acquisition.js';
 import { SeededRandom } from '../seeded-random.js';
 import { mediastinalFat } from './mediastinum.feature.js';
 
@@ -47,27 +48,27 @@ export interface CalciumLesionTruth extends Omit<CalciumLesionSpec, 'artery'> {
   artery: CoronaryArtery | NonCoronaryCalciumSite;
   /** LPS centre, mm */
   center: Vec3;
-  /** voxels of this lesion in the image (core and rim) */
+  /** voxels of this lesion (core and rim) in the image's label map (see AcquiredImage) */
   voxelCount: number;
   /** class HU of the rim (outer 40 % of the radius), when drawn */
   rimHu?: number;
 }
 
 export interface HeartTruth {
-  /** volume of the heart label (myocardium + blood pool + mitral annular calcium), mL */
+  /** volume of the heart label (myocardium + blood pool + mitral annular calcium) in the image's label map: voxels x voxel volume, mL */
   volumeMl: number;
   /**
-   * Agatston score of the coronary lesions only (3 mm normalised, see `agatstonOfClasses`), counted from
-   * the voxelised lesions with their class HU: exact for the image up to noise that pushes a lesion voxel
-   * across 130 HU or a peak across a weight band (lesion densities keep >= 25 HU from every band edge)
+   * Agatston score of the coronary lesions only, as an ideal scorer reads it from this image at its slice
+   * thickness, 3 mm normalised (see `agatstonOfImage`): partial volume and the kernel's edge response
+   * included, noise not (noise may still push a voxel across 130 HU or a peak across a weight band)
    */
   agatston: number;
   /** CAC-DRS category of `agatston` (Hecht et al., JCCT 2018): "0", "1" (1-99), "2" (100-299), "3" (>=300) */
   cacDrs: '0' | '1' | '2' | '3';
   lesions: CalciumLesionTruth[];
-  /** the aortic root wall plaques (first one's geometry) and the Agatston score they would add if (wrongly) counted */
+  /** the aortic root wall plaques (first one's geometry) and the Agatston score they would add to this image's if (wrongly) counted */
   aorticCalcium?: CalciumLesionTruth & { agatston: number };
-  /** every non-coronary calcification at heart level and the Agatston score all of them would add if (wrongly) counted */
+  /** every non-coronary calcification at heart level and the Agatston score all of them would add to this image's if (wrongly) counted */
   nonCoronaryCalcium: { lesions: CalciumLesionTruth[]; agatston: number };
   /** chambers enhance (IV contrast) */
   contrast: boolean;
@@ -77,7 +78,7 @@ export interface HeartTruth {
   /** greatest epicardial fat thickness drawn, mm (the fat is patchy: most of the surface has less or none) */
   epicardialFatMm: number;
   aorticRootFatMm: number;
-  /** share of the heart's surface voxels (face neighbours of a non-heart voxel) that touch fat */
+  /** share of the heart's surface voxels (face neighbours of a non-heart voxel) that touch fat, on the tissue map (sub-slices) */
   fatCoveredSurface: number;
 }
 
@@ -146,7 +147,7 @@ function drawCoronaryLesions(rng: SeededRandom): CalciumLesionSpec[] {
  * epicardial fat at a varying distance from the surface with calcified plaques of known density on them;
  * and, at the same level, calcium that is not coronary: aortic root wall, aortic valve, mitral annulus.
  */
-export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {}): () => HeartTruth {
+export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {}): (image: AcquiredImage) => HeartTruth {
   const rng = new SeededRandom(Math.floor(scene.rng.next() * 4294967296));
   // every value is drawn whatever the options, so an option never shifts the others
   const drawn = {
@@ -207,10 +208,20 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
   };
 
   // aortic centre line segments in the local frame, with their radii, for the root's wall and fat plane
-  const segments = aorta.centerLine.slice(0, -1).map((a, s) => ({ a, b: aorta.centerLine[s + 1], r: s < aorta.archIndex ? aorta.ascendingRadius : aorta.descendingRadius }));
+  // (each with a box that holds every point within the largest distance asked about, so far segments cost nothing)
+  const reach = Math.max(rootFat, 2) + 1;
+  const segments = aorta.centerLine.slice(0, -1).map((a, s) => {
+    const b = aorta.centerLine[s + 1];
+    const r = s < aorta.archIndex ? aorta.ascendingRadius : aorta.descendingRadius;
+    const lo = [0, 1, 2].map((d) => Math.min(a[d], b[d]) - r - reach);
+    const hi = [0, 1, 2].map((d) => Math.max(a[d], b[d]) + r + reach);
+    return { a, b, r, lo, hi };
+  });
+  /** distance from a local point to the aortic surface, exact when below `reach`, else at least `reach` */
   const aortaDistance = (p: Vec3): number => {
     let best = Infinity;
-    for (const { a, b, r } of segments) {
+    for (const { a, b, r, lo, hi } of segments) {
+      if (p[0] < lo[0] || p[0] > hi[0] || p[1] < lo[1] || p[1] > hi[1] || p[2] < lo[2] || p[2] > hi[2]) continue;
       const e: Vec3 = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
       const t = Math.max(0, Math.min(1, dot([p[0] - a[0], p[1] - a[1], p[2] - a[2]], e) / dot(e, e)));
       best = Math.min(best, Math.hypot(p[0] - a[0] - t * e[0], p[1] - a[1] - t * e[1], p[2] - a[2] - t * e[2]) - r);
@@ -305,19 +316,27 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
   // ---- calcified plaques: a dense core and, from 1.5 mm radius, a less dense rim ----
   const calciumHu = new Map<number, number>(); // calcium class -> HU, coronary
   const otherHu = new Map<number, number>(); // calcium class -> HU, not coronary
-  const stampLesion = (center: Vec3, spec: CalciumLesionSpec, into: Uint8Array, name: string, label: number, hus: Map<number, number>): { voxelCount: number; rimHu?: number } => {
+  /** the classes each lesion was drawn with and how far from its centre they reach (its image voxels are counted in the truth) */
+  const lesionClasses = new Map<CalciumLesionTruth, { classes: number[]; reach: number }>();
+  const stampLesion = (center: Vec3, spec: Pick<CalciumLesionSpec, 'hu' | 'radiusMm'>, into: Uint8Array, name: string, label: number, hus: Map<number, number>): { classes: number[]; rimHu?: number } => {
     const core = scene.defineClass(`${name}.${spec.hu}`, spec.hu, label);
     hus.set(core, spec.hu);
     const rimHu = spec.radiusMm >= 1.5 ? clearOfBandEdges(Math.max(155, 0.55 * spec.hu)) : spec.hu;
-    let voxelCount = 0;
     if (rimHu < spec.hu) {
       const rim = scene.defineClass(`${name}.${rimHu}`, rimHu, label);
       hus.set(rim, rimHu);
-      voxelCount += scene.stampCapsule(center, center, spec.radiusMm, into, rim);
-      voxelCount += scene.stampCapsule(center, center, 0.6 * spec.radiusMm, scene.filter([rim]), core);
-      return { voxelCount, rimHu };
+      scene.stampCapsule(center, center, spec.radiusMm, into, rim);
+      scene.stampCapsule(center, center, 0.6 * spec.radiusMm, scene.filter([rim]), core);
+      return { classes: [core, rim], rimHu };
     }
-    return { voxelCount: scene.stampCapsule(center, center, spec.radiusMm, into, core) };
+    scene.stampCapsule(center, center, spec.radiusMm, into, core);
+    return { classes: [core] };
+  };
+  const drawLesion = (truth: Omit<CalciumLesionTruth, 'voxelCount' | 'rimHu'>, into: Uint8Array, name: string, label: number, hus: Map<number, number>): CalciumLesionTruth => {
+    const { classes, rimHu } = stampLesion(truth.center, truth, into, name, label, hus);
+    const lesion: CalciumLesionTruth = { ...truth, voxelCount: 0, ...(rimHu !== undefined ? { rimHu } : {}) };
+    lesionClasses.set(lesion, { classes, reach: truth.radiusMm });
+    return lesion;
   };
   const lesionInto = scene.filter([coronary, fat, soft, mediastinum, ...texture.ids]);
   const order: CoronaryArtery[] = ['LAD', 'LCX', 'RCA', 'LAD', 'LM', 'RCA', 'LCX'];
@@ -337,7 +356,7 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
       const here = scene.classAt(center);
       if (here !== coronary && here !== fat) continue;
       if (!clear(center, spec.radiusMm, lesions)) continue;
-      lesions.push({ ...spec, artery, center, ...stampLesion(center, spec, lesionInto, 'coronary.calcium', PHANTOM_LABELS.calcium, calciumHu) });
+      lesions.push(drawLesion({ ...spec, artery, center }, lesionInto, 'coronary.calcium', PHANTOM_LABELS.calcium, calciumHu));
       return;
     }
   });
@@ -360,7 +379,7 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
       const axis = axisAt(dw);
       const c = scene.toPatient(axis[0] + (rootR - 0.3) * Math.cos(phi), axis[1] + (rootR - 0.3) * Math.sin(phi), axis[2]);
       const spec = { hu, radiusMm };
-      others.push({ ...spec, artery: 'aorta', center: c, ...stampLesion(c, spec, into, 'aorta.calcium', PHANTOM_LABELS.aorta, otherHu) });
+      others.push(drawLesion({ ...spec, artery: 'aorta', center: c }, into, 'aorta.calcium', PHANTOM_LABELS.aorta, otherHu));
     }
   }
   // aortic valve: nodules on the cusps, in the lumen just above the annulus
@@ -372,7 +391,7 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
       const axis = axisAt(dw);
       const c = scene.toPatient(axis[0] + rho * rootR * Math.cos(phi), axis[1] + rho * rootR * Math.sin(phi), axis[2]);
       const spec = { hu, radiusMm };
-      others.push({ ...spec, artery: 'aortic-valve', center: c, ...stampLesion(c, spec, into, 'aortic-valve.calcium', PHANTOM_LABELS.aorta, otherHu) });
+      others.push(drawLesion({ ...spec, artery: 'aortic-valve', center: c }, into, 'aortic-valve.calcium', PHANTOM_LABELS.aorta, otherHu));
     }
   }
   // mitral annulus: an arc in the posterior annulus, inside the heart's wall under the circumflex artery
@@ -384,9 +403,10 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
     const cls = scene.defineClass(`mitral.calcium.${arc.hu}`, arc.hu, PHANTOM_LABELS.heart);
     otherHu.set(cls, arc.hu);
     macClasses.push(cls);
-    let voxelCount = 0;
-    for (let s = 0; s + 1 < pts.length; s++) voxelCount += scene.stampCapsule(pts[s], pts[s + 1], arc.radiusMm, into, cls);
-    others.push({ hu: arc.hu, radiusMm: arc.radiusMm, artery: 'mitral-annulus', center: pts[3], voxelCount });
+    for (let s = 0; s + 1 < pts.length; s++) scene.stampCapsule(pts[s], pts[s + 1], arc.radiusMm, into, cls);
+    const mac: CalciumLesionTruth = { hu: arc.hu, radiusMm: arc.radiusMm, artery: 'mitral-annulus', center: pts[3], voxelCount: 0 };
+    lesionClasses.set(mac, { classes: [cls], reach: arc.radiusMm + Math.max(...pts.map((q) => Math.hypot(q[0] - pts[3][0], q[1] - pts[3][1], q[2] - pts[3][2]))) });
+    others.push(mac);
   }
 
   // ---- the epicardial fat takes the mediastinal fat texture ----
@@ -398,14 +418,36 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
   for (const c of [myocardium, bloodLeft, bloodRight, heartClass, ...macClasses]) heartLabelled[c] = 1;
   const fatClass = new Uint8Array(256);
   for (const c of texture.ids) fatClass[c] = 1;
-  return () => {
-    const [sx, sy, sz] = geometry.spacing;
+  return (image) => {
+    const [sx, sy] = geometry.spacing;
+    const f = image.zSupersampling;
+    const centre = (f - 1) / 2;
+    const nxy = nx * ny;
+    // volume on the image's label map: each image voxel is the class of its slice's central sub-slice
+    const counts = image.classCounts();
     let count = 0;
-    for (const c of tissue) if (heartLabelled[c]) count++;
+    heartLabelled.forEach((flag, c) => (count += flag * counts[c]));
+    /** image voxels (label map) of a lesion's classes within its reach of its centre (lesions of one HU share a class) */
+    const imageVoxelsOf = (lesion: CalciumLesionTruth): number => {
+      const { classes, reach } = lesionClasses.get(lesion)!;
+      const c = patientToVoxel(geometry, lesion.center);
+      const r = [reach / sx, reach / sy, reach / geometry.spacing[2]];
+      let n = 0;
+      for (let k = Math.max(0, Math.floor(c[2] - r[2])); k <= Math.min(nz - 1, Math.ceil(c[2] + r[2])); k++) {
+        if (k % f !== centre) continue;
+        for (let j = Math.max(0, Math.floor(c[1] - r[1])); j <= Math.min(ny - 1, Math.ceil(c[1] + r[1])); j++) {
+          for (let i = Math.max(0, Math.floor(c[0] - r[0])); i <= Math.min(nx - 1, Math.ceil(c[0] + r[0])); i++) {
+            const d2 = ((i - c[0]) * sx) ** 2 + ((j - c[1]) * sy) ** 2 + ((k - c[2]) * geometry.spacing[2]) ** 2;
+            if (d2 <= reach * reach && classes.includes(tissue[i + j * nx + k * nxy])) n++;
+          }
+        }
+      }
+      return n;
+    };
+    for (const lesion of [...lesions, ...others]) lesion.voxelCount = imageVoxelsOf(lesion);
     // fat cover: heart voxels with a face neighbour outside the heart, and how many of those touch fat
     let surfaceVoxels = 0;
     let covered = 0;
-    const nxy = nx * ny;
     eachInBox(heartLabelled, (p, _u, _v, _w, i, j, k) => {
       let outside = false;
       let touchesFat = false;
@@ -422,15 +464,18 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
       if (outside) surfaceVoxels++;
       if (touchesFat) covered++;
     });
-    const coronaryHu = (cls: number): number => calciumHu.get(cls) ?? -Infinity;
-    const score = (hu: (cls: number) => number): number => agatstonOfClasses(tissue, geometry.dimensions, geometry.spacing, hu);
-    const agatston = score(coronaryHu);
-    const withOthers = others.length > 0 ? score((cls) => otherHu.get(cls) ?? coronaryHu(cls)) : agatston;
+    const imageSpacing: Vec3 = [sx, sy, geometry.spacing[2] * f];
+    const score = (...groups: CalciumLesionTruth[][]): number => {
+      const calcium = new Uint8Array(256);
+      for (const lesion of groups.flat()) for (const c of lesionClasses.get(lesion)!.classes) calcium[c] = 1;
+      return agatstonOfImage(image, imageSpacing, calcium);
+    };
     const wall = others.filter((l) => l.artery === 'aorta');
-    const wallClasses = new Set(wall.flatMap((l) => [`aorta.calcium.${l.hu}`, ...(l.rimHu ? [`aorta.calcium.${l.rimHu}`] : [])].map((name) => scene.classId(name))));
-    const withWall = wall.length > 0 ? score((cls) => (wallClasses.has(cls) ? otherHu.get(cls)! : coronaryHu(cls))) : agatston;
+    const agatston = score(lesions);
+    const withOthers = others.length > 0 ? score(lesions, others) : agatston;
+    const withWall = wall.length > 0 ? score(lesions, wall) : agatston;
     return {
-      volumeMl: (count * sx * sy * sz) / 1000,
+      volumeMl: (count * imageSpacing[0] * imageSpacing[1] * imageSpacing[2]) / 1000,
       agatston,
       cacDrs: cacDrsCategory(agatston),
       lesions,
@@ -447,24 +492,54 @@ export function addHeart(scene: PhantomScene, options: HeartPhantomOptions = {})
 }
 
 /**
- * Agatston score of a tissue-class map whose calcium classes have a known HU (`huOfClass`, -Infinity or 0
- * for non-calcium): per axial slice, 8-connected components of voxels >= 130 HU, area x weight of the
- * component's peak, summed and multiplied by slice spacing / 3 mm (the 3 mm-normalised convention).
- * Components under 1 mm2 are ignored (Agatston et al., JACC 1990). Hot loop on typed arrays.
+ * Agatston score of the calcium drawn as the tissue classes flagged in `calcium`, as an ideal scorer reads
+ * it from this image (Agatston et al., JACC 1990): on each image slice, the pixels the calcium reaches
+ * (those whose sub-slices hold it, widened by the kernel's reach) that are >= 130 HU in the noise-free
+ * image form 8-connected components; a component of >= 1 mm2 adds its area x the weight of its peak HU;
+ * the sum is scaled by slice thickness / 3 mm (3 mm normalised). Partial volume over a thick slice lowers
+ * peaks and areas and a sharp kernel raises edges, exactly as in the image; noise is left out. On a
+ * contrast scan the enhanced lumen a plaque's pixels share is >= 130 HU too and counts with it (Agatston
+ * scoring is defined on non-contrast CT). `spacing` is the image's [column, row, slice thickness], mm.
  */
-export function agatstonOfClasses(tissue: Uint8Array, dimensions: Vec3, spacing: Vec3, huOfClass: (cls: number) => number): number {
-  const [nx, ny, nz] = dimensions;
-  const hu = new Float64Array(256);
-  for (let c = 0; c < 256; c++) hu[c] = huOfClass(c);
+export function agatstonOfImage(image: AcquiredImage, spacing: Vec3, calcium: Uint8Array): number {
+  const [nx, ny, nz] = image.dimensions;
+  const f = image.zSupersampling;
+  const nxy = nx * ny;
+  const { tissue } = image;
+  const reach = image.kernelReachPx;
   const pixelMm2 = spacing[0] * spacing[1];
-  const seen = new Uint8Array(nx * ny);
-  const stack = new Int32Array(nx * ny);
+  const footprint = new Uint8Array(nxy);
+  const region = new Uint8Array(nxy);
+  const hu = new Float64Array(nxy);
+  const seen = new Uint8Array(nxy);
+  const stack = new Int32Array(nxy);
   let sum = 0;
   for (let k = 0; k < nz; k++) {
-    const base = k * nx * ny;
+    footprint.fill(0);
+    let any = false;
+    for (let q = 0; q < f; q++) {
+      const base = (k * f + q) * nxy;
+      for (let p = 0; p < nxy; p++) {
+        if (calcium[tissue[base + p]] === 1) {
+          footprint[p] = 1;
+          any = true;
+        }
+      }
+    }
+    if (!any) continue;
+    region.fill(0);
+    for (let p = 0; p < nxy; p++) {
+      if (footprint[p] === 0) continue;
+      const i = p % nx;
+      const j = (p - i) / nx;
+      for (let jj = Math.max(0, j - reach); jj <= Math.min(ny - 1, j + reach); jj++) {
+        for (let ii = Math.max(0, i - reach); ii <= Math.min(nx - 1, i + reach); ii++) region[ii + jj * nx] = 1;
+      }
+    }
+    image.noiseFreeSlice(k, hu);
     seen.fill(0);
-    for (let p0 = 0; p0 < nx * ny; p0++) {
-      if (seen[p0] || !(hu[tissue[base + p0]] >= 130)) continue;
+    for (let p0 = 0; p0 < nxy; p0++) {
+      if (seen[p0] || region[p0] === 0 || hu[p0] < 130) continue;
       let top = 0;
       let area = 0;
       let peak = -Infinity;
@@ -473,7 +548,7 @@ export function agatstonOfClasses(tissue: Uint8Array, dimensions: Vec3, spacing:
       while (top > 0) {
         const p = stack[--top];
         area++;
-        peak = Math.max(peak, hu[tissue[base + p]]);
+        peak = Math.max(peak, hu[p]);
         const i = p % nx;
         const j = (p - i) / nx;
         for (let dj = -1; dj <= 1; dj++) {
@@ -482,7 +557,7 @@ export function agatstonOfClasses(tissue: Uint8Array, dimensions: Vec3, spacing:
             const jj = j + dj;
             if (ii < 0 || jj < 0 || ii >= nx || jj >= ny) continue;
             const q = ii + jj * nx;
-            if (!seen[q] && hu[tissue[base + q]] >= 130) {
+            if (!seen[q] && region[q] === 1 && hu[q] >= 130) {
               seen[q] = 1;
               stack[top++] = q;
             }

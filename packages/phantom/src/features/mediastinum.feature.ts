@@ -1,5 +1,6 @@
 import type { Vec3 } from '@polyrad/sdk';
 import { localGrid, PHANTOM_LABELS, type PhantomScene } from '../phantom-scene.js';
+import type { AcquiredImage } from '../ct-acquisition.js';
 import { SeededRandom } from '../seeded-random.js';
 
 export interface MediastinumPhantomOptions {
@@ -11,6 +12,8 @@ export interface MediastinumPhantomOptions {
   pulmonaryTrunkDiameterMm?: number;
   /** superior vena cava diameter, mm; default drawn from 15-22 */
   svcDiameterMm?: number;
+  /** inferior vena cava diameter, mm (from the liver into the right atrium); default drawn from 18-26 */
+  ivcDiameterMm?: number;
   /** liver attenuation, HU; default drawn: non-contrast 45-65, contrast 75-115 */
   liverHu?: number;
   /** mean attenuation of the mediastinal fat, HU (it varies in smooth patches, SD about 18 HU, around this); default drawn from -110..-90 */
@@ -20,14 +23,15 @@ export interface MediastinumPhantomOptions {
 }
 
 export interface MediastinumTruth {
-  /** centre line (LPS, from the top down to the hiatus and on towards the stomach), outer and air radius, voxels */
+  /** centre line (LPS, from the top down to the hiatus and on towards the stomach), outer and air radius, voxels in the image's label map */
   oesophagus: { centerLine: Vec3[]; radiusMm: number; airRadiusMm: number; voxelCount: number; airVoxelCount: number };
   pulmonaryTrunkDiameterMm: number;
   svcDiameterMm: number;
+  ivcDiameterMm: number;
   liverHu: number;
   /** LPS z of the highest liver voxel (top of the dome under the right hemidiaphragm), mm; null if the liver lies below the field of view */
   liverTopZ: number | null;
-  /** voxel-weighted mean class HU of the mediastinal and epicardial fat (before noise) */
+  /** mean class HU of the mediastinal and epicardial fat over its image voxels (label map; before partial volume and noise) */
   fatMeanHu: number;
   /** SD of the fat class HU over its voxels (before noise): the fat is not uniform */
   fatSdHu: number;
@@ -87,11 +91,11 @@ export function mediastinalFat(scene: PhantomScene, meanHu?: number): FatTexture
  * (above the carina), the left atrium (below it) and the spine, lying on the descending aorta; the
  * pulmonary trunk against the ascending aorta, dividing under the arch into the right and left
  * pulmonary arteries; the superior vena cava on the right of the ascending aorta with the azygos arch
- * entering it; lymph nodes; the liver dome under the right hemidiaphragm; and fat of patchy attenuation.
+ * entering it; the inferior vena cava through the liver into the right atrium; lymph nodes; the liver dome under the right hemidiaphragm; and fat of patchy attenuation.
  * Tubes placed against the aorta, trachea or spine overlap them by a millimetre or two and never
  * overwrite them, so they touch without a fat plane. Runs after the aorta and before the heart.
  */
-export function addMediastinum(scene: PhantomScene, options: MediastinumPhantomOptions = {}): () => MediastinumTruth {
+export function addMediastinum(scene: PhantomScene, options: MediastinumPhantomOptions = {}): (image: AcquiredImage) => MediastinumTruth {
   const rng = new SeededRandom(Math.floor(scene.rng.next() * 4294967296));
   // every value is drawn whatever the options, so an option never shifts the others
   const drawn = {
@@ -105,6 +109,7 @@ export function addMediastinum(scene: PhantomScene, options: MediastinumPhantomO
     bifurcationW: rng.uniform(-6, 4),
     svcBack: rng.uniform(0, 6),
     liverTop: rng.uniform(0.9, 1.05),
+    ivc: rng.uniform(18, 26),
   };
   const fatTexture = mediastinalFat(scene, options.fatHu);
   const { layout, contrast, blood } = scene;
@@ -201,6 +206,14 @@ export function addMediastinum(scene: PhantomScene, options: MediastinumPhantomO
   const azygosClass = scene.defineClass('vena.azygos', contrast ? Math.round((blood.venous + blood.arterial) / 4) : blood.arterial, PHANTOM_LABELS.body);
   stampPath(azygos, rAz, scene.filter([soft, mediastinum, ...lungs]), azygosClass);
 
+  // ---- inferior vena cava: up through the liver into the right atrium's floor (stops at the heart) ----
+  const rI = (options.ivcDiameterMm ?? drawn.ivc) / 2;
+  const h = layout.heart;
+  const ivcTop: Vec3 = [h.u - 0.5 * h.a, h.v + 0.35 * h.b, h.w - 0.45 * h.c];
+  // mixed with unenhanced blood from the legs in the arterial phase
+  const ivcClass = scene.defineClass('vena.cava.inferior', contrast ? Math.round((blood.venous + blood.arterial) / 4 + 30) : blood.arterial, PHANTOM_LABELS.body);
+  stampPath([ivcTop, [ivcTop[0] + 4, ivcTop[1] + 6, wBottom - 10]], rI, scene.filter([soft, mediastinum, ...lungs]), ivcClass);
+
   // ---- lymph nodes: pretracheal, subcarinal, aortopulmonary window, right paratracheal ----
   const nodeCount = Math.max(0, Math.min(4, options.lymphNodes ?? drawn.nodes));
   const nodeClass = scene.defineClass('lymph.node', contrast ? 70 : 40, PHANTOM_LABELS.body);
@@ -224,12 +237,13 @@ export function addMediastinum(scene: PhantomScene, options: MediastinumPhantomO
   // the liver fills the soft tissue under the right lung's dome (at most 26 % of its height) and across the midline
   const liverTop = right.zBase + drawn.liverTop * 0.27 * (right.zApex - right.zBase);
   const cage = layout.cage;
-  const lu = -0.3 * cage.halfWidth;
-  const la = 0.85 * cage.halfWidth;
-  const lv = 0.05 * cage.halfDepth;
-  const lb = 0.9 * cage.halfDepth;
-  const lc = 130;
-  const lw = liverTop - lc;
+  // right lobe: a dome filling the right side front to back; left lobe: a lower, flatter dome in front, under the heart
+  const lobes = [
+    { u: -0.3 * cage.halfWidth, a: 0.8 * cage.halfWidth, v: 0.05 * cage.halfDepth, b: 0.9 * cage.halfDepth, c: 130, top: liverTop },
+    { u: 0.1 * cage.halfWidth, a: 0.5 * cage.halfWidth, v: -0.45 * cage.halfDepth, b: 0.55 * cage.halfDepth, c: 90, top: liverTop - 8 },
+  ];
+  const inLiver = (u: number, v: number, w: number): boolean =>
+    lobes.some((l) => ((u - l.u) / l.a) ** 2 + ((v - l.v) / l.b) ** 2 + ((w - l.top + l.c) / l.c) ** 2 < 1);
   const { geometry, tissue } = scene;
   const [nx, ny, nz] = geometry.dimensions;
   const { o, di, dj, dk } = localGrid(scene);
@@ -250,8 +264,7 @@ export function addMediastinum(scene: PhantomScene, options: MediastinumPhantomO
           tissue[row + i] = fatTexture.classAt(u, v, w);
         } else {
           if ((u / cage.halfWidth) ** 2 + (v / cage.halfDepth) ** 2 >= 1) continue;
-          // the left lobe lies in front, under the heart; behind it on the left are stomach and spleen
-          if ((u < 0 || v < 0) && ((u - lu) / la) ** 2 + ((v - lv) / lb) ** 2 + ((w - lw) / lc) ** 2 < 1) {
+          if (inLiver(u, v, w)) {
             tissue[row + i] = liver;
             if (w > liverZ) liverZ = w;
           }
@@ -260,32 +273,26 @@ export function addMediastinum(scene: PhantomScene, options: MediastinumPhantomO
     }
   }
 
-  return () => {
-    let wall = 0;
-    let air = 0;
+  return (image) => {
+    // counted on the image's label map (each image voxel the class of its slice's central sub-slice)
+    const counts = image.classCounts();
+    const wall = counts[oesophagusWall];
+    const air = counts[oesophagusAir];
     let fatCount = 0;
     let fatSum = 0;
     let fatSq = 0;
-    const fatHu = new Map<number, number>();
-    fatTexture.ids.forEach((c, n) => fatHu.set(c, fatTexture.hu[n]));
-    for (let p = 0; p < tissue.length; p++) {
-      const c = tissue[p];
-      if (c === oesophagusWall) wall++;
-      else if (c === oesophagusAir) air++;
-      else {
-        const hu = fatHu.get(c);
-        if (hu !== undefined) {
-          fatCount++;
-          fatSum += hu;
-          fatSq += hu * hu;
-        }
-      }
-    }
+    fatTexture.ids.forEach((c, n) => {
+      const hu = fatTexture.hu[n];
+      fatCount += counts[c];
+      fatSum += counts[c] * hu;
+      fatSq += counts[c] * hu * hu;
+    });
     const fatMeanHu = fatCount ? fatSum / fatCount : 0;
     return {
       oesophagus: { centerLine: oesophagusLine.map(P), radiusMm: rE, airRadiusMm: Math.max(0, rAir), voxelCount: wall + air, airVoxelCount: air },
       pulmonaryTrunkDiameterMm: 2 * rT,
       svcDiameterMm: svcCount > 0 ? 2 * rS : 0,
+      ivcDiameterMm: 2 * rI,
       liverHu,
       liverTopZ: Number.isFinite(liverZ) ? liverZ : null,
       fatMeanHu,

@@ -1,6 +1,7 @@
 import { patientToVoxel, voxelToPatient, type Vec3, type VolumeGeometry } from '@polyrad/sdk';
 import { normalise, PHANTOM_LABELS, type ClassFilter, type PhantomScene } from '../phantom-scene.js';
 import type { SeededRandom } from '../seeded-random.js';
+import type { AcquiredImage } from '../ct-acquisition.js';
 import { lungRadsBaseline, type LungRadsCategory } from './lung-rads.js';
 
 export type NoduleAttachment = 'isolated' | 'juxtavascular' | 'juxtapleural';
@@ -67,8 +68,9 @@ export interface NoduleTruth {
   isMass: boolean;
   /** expected Lung-RADS v2022 baseline category of this nodule alone, from type and counted size (see lungRadsBaseline) */
   lungRads: LungRadsCategory;
-  /** body voxels of the tissue map (finer along z than the image by ChestPhantomTruth.acquisition.zSupersampling; spicules excluded) */
+  /** body voxels (spicules excluded) in the image's label map, each image voxel the class of its slice's central sub-slice */
   voxelCount: number;
+  /** voxelCount x image voxel volume */
   volumeMm3: number;
 }
 
@@ -92,10 +94,11 @@ interface Body {
  * (mean in-plane) pixel spacing, for the half pixel beyond the outermost centres on either side.
  * Axes, centre and volume are of the nodule's body (with a part-solid one's core); a spiculated nodule's
  * strands carry the nodule label and density but are left out of its measurements, as a reader measures
- * the body and not the spicules. The tissue map is the acquisition's sub-slice grid, so sizes are those
- * of the object, not of its partial-volume-blurred image.
+ * the body and not the spicules. Axes and centre are measured on the tissue map, the acquisition's
+ * sub-slice grid, so sizes are those of the object, not of its partial-volume-blurred image; the voxel
+ * count and volume are those of the image's label map, as for every volume of the phantom.
  */
-export function addNodules(scene: PhantomScene, options: NodulePhantomOptions = {}): () => NoduleTruth[] {
+export function addNodules(scene: PhantomScene, options: NodulePhantomOptions = {}): (image: AcquiredImage) => NoduleTruth[] {
   const specs: NoduleSpec[] = [...(options.diametersMm ?? []).map((diameterMm) => ({ diameterMm })), ...(options.specs ?? [])];
   if (specs.length === 0) return () => [];
   const pVascular = options.juxtavascularFraction ?? 1 / 3;
@@ -159,9 +162,11 @@ export function addNodules(scene: PhantomScene, options: NodulePhantomOptions = 
       const engulfs = diameter > 20;
       const outline = nodulePoints(rng, shape, diameter);
       const rho = outline.reach;
-      for (let attempt = 0; attempt < 400; attempt++) {
+      // each try of a large outline scans many voxels: fewer tries before shrinking it
+      const attempts = rho > 15 ? 100 : 400;
+      for (let attempt = 0; attempt < attempts; attempt++) {
         // a lung without a fitting vessel or wall spot gets a free-standing nodule instead
-        const attachment = attempt < 200 ? wanted : 'isolated';
+        let attachment = attempt < attempts / 2 ? wanted : 'isolated';
         let centre = centreOf(lungVoxel(m.lungClass));
         if (attachment === 'juxtavascular') {
           // next to a vessel's surface voxel, offset into the parenchyma, so the vessel runs into the nodule's edge
@@ -198,11 +203,13 @@ export function addNodules(scene: PhantomScene, options: NodulePhantomOptions = 
         let ok = true;
         for (const c of around.keys()) {
           if (c === m.lungClass || (c === m.vesselClass && (attachment === 'juxtavascular' || engulfs))) continue;
-          // a pleural-based nodule may also reach the mediastinal pleura (heart, great vessels, spine)
-          if (attachment === 'juxtapleural' && c >= 0 && !forbidden.has(c)) continue;
+          // a pleural-based nodule (or any mass) may also reach the mediastinal pleura (heart, great vessels, spine)
+          if ((attachment === 'juxtapleural' || (engulfs && attachment === 'isolated')) && c >= 0 && !forbidden.has(c)) continue;
           ok = false;
         }
         if (!ok) continue;
+        // a mass that reached the pleura is pleural-based, whatever was asked
+        if (attachment === 'isolated' && [...around.keys()].some((c) => c !== m.lungClass && c !== m.vesselClass)) attachment = 'juxtapleural';
         if (attachment === 'juxtavascular' && !engulfs) {
           // the vessel must reach into the nodule, yet fill only a small part of it
           const inside = classesNear(tissue, geometry, centre, outline.typical);
@@ -226,23 +233,28 @@ export function addNodules(scene: PhantomScene, options: NodulePhantomOptions = 
     throw new Error(`phantom: no room for a ${spec.diameterMm} mm nodule in the ${m.side} lung`);
   });
 
-  return () => {
-    const byClass = new Map<number, number>();
+  return (image) => {
+    // nodule index of each tissue class (-1: none), a lookup table for the pass over the map
+    const byClass = new Int16Array(256).fill(-1);
     placed.forEach((n, index) => {
-      byClass.set(n.cls, index);
-      if (n.solidCls !== undefined) byClass.set(n.solidCls, index);
+      byClass[n.cls] = index;
+      if (n.solidCls !== undefined) byClass[n.solidCls] = index;
     });
     const voxels: number[][] = placed.map(() => []);
     const solid: number[][] = placed.map(() => []);
     for (let p = 0; p < tissue.length; p++) {
       const c = tissue[p];
-      const index = byClass.get(c);
-      if (index === undefined) continue;
+      const index = byClass[c];
+      if (index < 0) continue;
       voxels[index].push(p);
       if (c === placed[index].solidCls) solid[index].push(p);
     }
+    // volume on the image's label map (each image voxel the class of its slice's central sub-slice)
+    const counts = image.classCounts();
+    const [sx, sy, sz] = geometry.spacing;
     return placed.map((n, index) => {
-      const size = measureVoxels(geometry, voxels[index]);
+      const imageVoxels = counts[n.cls] + (n.solidCls !== undefined ? counts[n.solidCls] : 0);
+      const size = { ...measureVoxels(geometry, voxels[index]), voxelCount: imageVoxels, volumeMm3: imageVoxels * sx * sy * sz * image.zSupersampling };
       const core = n.solidCls !== undefined && solid[index].length > 0 ? measureVoxels(geometry, solid[index]) : undefined;
       // a part-solid nodule whose core did not voxelise is, in the image, non-solid
       const type: NoduleType = n.type === 'part-solid' && core === undefined ? 'non-solid' : n.type;

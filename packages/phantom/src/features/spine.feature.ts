@@ -1,6 +1,7 @@
 import { patientToVoxel, type Vec3 } from '@polyrad/sdk';
 import { SeededRandom } from '../seeded-random.js';
 import { PHANTOM_LABELS, type PhantomScene } from '../phantom-scene.js';
+import type { AcquiredImage } from '../ct-acquisition.js';
 
 /** Genant 1993 deformity types: anterior wedge, central (biconcave) endplate collapse, whole-body crush. */
 export type VertebralFractureShape = 'wedge' | 'biconcave' | 'crush';
@@ -48,8 +49,12 @@ export interface VertebraTruth {
   center: Vec3;
   /** the body and part of both adjacent discs lie inside the field of view */
   complete: boolean;
-  /** mean HU of the trabecular class (the image adds zero-mean noise) */
+  /**
+   * mean HU of the trabecular class: the noise-free image's HU inside the body, away from the cortex and
+   * endplates by half a slice (partial volume) and a pixel (kernel); the image adds zero-mean noise
+   */
   trabecularHu: number;
+  /** trabecular voxels of this body in the image's label map */
   trabecularVoxelCount: number;
   /**
    * body heights counted from the tissue map (bone voxels of this body x sub-slice spacing) along the
@@ -61,7 +66,7 @@ export interface VertebraTruth {
    * Genant 1993 height reduction, from the counted heights: 100 x (1 - min(anterior, middle, posterior) /
    * reference), where the reference is the larger of this body's posterior height and the mean posterior
    * height of its complete neighbours (so a crush, which lowers the posterior wall too, is measured
-   * against the adjacent vertebrae); a body cut by the field of view is compared with itself only
+   * against the adjacent vertebrae); 0 for a body cut by the field of view (not graded)
    */
   heightLossPercent: number;
   /** Genant semiquantitative grade of that height loss (0 = no fracture) */
@@ -105,7 +110,7 @@ export function genantGradeOf(heightLossPercent: number): 0 | 1 | 2 | 3 {
  * proportionally lower HU (the same bone per unit area, as a real scanner would blur it); along z the
  * acquisition's sub-slice averaging does that.
  */
-export function addSpine(scene: PhantomScene, options: SpinePhantomOptions = {}): () => SpineTruth {
+export function addSpine(scene: PhantomScene, options: SpinePhantomOptions = {}): (image: AcquiredImage) => SpineTruth {
   // one draw from the shared stream, so options never shift the features drawn after this one
   const rng = new SeededRandom(Math.floor(scene.rng.next() * 4294967296));
   const { geometry, tissue, layout } = scene;
@@ -150,12 +155,17 @@ export function addSpine(scene: PhantomScene, options: SpinePhantomOptions = {})
   }
   const levels: Level[] = [];
   const growth = (level: number): number => Math.min(1, (level - 1) / 11); // 0 at T1, 1 at T12
-  let top = wTop + rng.uniform(0, 25);
+  // endplates lie on sub-slice boundaries and heights are whole sub-slices, so the counted heights are
+  // the drawn ones and a requested height loss is realised to within half a sub-slice
+  const w0 = geometry.origin[2];
+  const snap = (w: number): number => w0 + (Math.round((w - w0) / sz - 0.5) + 0.5) * sz;
+  const whole = (mm: number): number => Math.max(1, Math.round(mm / sz)) * sz;
+  let top = snap(wTop + rng.uniform(0, 25));
   for (let n = 0; top > wBottom - 30; n++) {
     const level = startLevel + n;
     const t = growth(level);
-    const height = options.bodyHeightMm ?? 18 + 8 * t + rng.uniform(-0.6, 0.6);
-    const discMm = options.discHeightMm ?? 3.5 + 2.5 * t + rng.uniform(-0.4, 0.4);
+    const height = whole(options.bodyHeightMm ?? 18 + 8 * t + rng.uniform(-0.6, 0.6));
+    const discMm = whole(options.discHeightMm ?? 3.5 + 2.5 * t + rng.uniform(-0.4, 0.4));
     const given = options.trabecularHu;
     const hu = Math.round(
       typeof given === 'number' ? given : Array.isArray(given) ? given[Math.min(n, given.length - 1)] : patientHu + rng.uniform(-10, 10),
@@ -174,12 +184,26 @@ export function addSpine(scene: PhantomScene, options: SpinePhantomOptions = {})
   }
   const discAbove = (n: number): number => (n > 0 ? levels[n - 1].disc : levels[n].disc);
   const isComplete = (n: number): boolean => levels[n].top + discAbove(n) / 2 <= wTop && levels[n].top - levels[n].height - levels[n].disc / 2 >= wBottom;
-  const completeIdx = levels.map((_, n) => (isComplete(n) ? n : -1)).filter((n) => n >= 0);
+  /** complete neighbours of body n: the reference a crush is measured against */
+  const neighbours = (n: number): number[] => (isComplete(n) ? [n - 1, n + 1].filter((m) => m >= 0 && m < levels.length && isComplete(m)) : []);
+  // a fracture is drawn on a complete body with at least one complete neighbour
+  const candidates = levels.map((_, n) => n).filter((n) => neighbours(n).length > 0);
   const fractureOpt = options.fracture === undefined ? { heightLossPercent: 32 } : options.fracture;
-  const pick = rng.int(0, Math.max(0, completeIdx.length - 1));
-  const fractured = fractureOpt === false ? undefined : fractureOpt.vertebra ?? (completeIdx.length > 0 ? completeIdx[pick] : undefined);
+  const pick = rng.int(0, Math.max(0, candidates.length - 1));
+  const fractured = fractureOpt === false ? undefined : fractureOpt.vertebra ?? (candidates.length > 0 ? candidates[pick] : undefined);
   const loss = fractureOpt === false ? 0 : fractureOpt.heightLossPercent / 100;
   const shape = fractureOpt === false ? undefined : fractureOpt.shape ?? 'wedge';
+  // bone removed at the lowest column, whole sub-slices: the lowest height is (1 - loss) x the reference
+  // the truth will count (the larger of the posterior height and the neighbours' mean height)
+  let removal = 0;
+  if (fractured !== undefined) {
+    const l = levels[fractured];
+    const near = neighbours(fractured);
+    const neighbourMean = near.length > 0 ? near.reduce((sum, m) => sum + levels[m].height, 0) / near.length : l.height;
+    const reference = shape === 'crush' ? neighbourMean : Math.max(l.height, neighbourMean);
+    removal = Math.max(0, l.height - Math.round(((1 - loss) * reference) / sz) * sz);
+  }
+  const removalUp = Math.round(removal / 2 / sz) * sz;
 
   /** body outline at in-plane offset (u, dv) from the axis, shrunk by `inset` mm: ellipse minus the canal's concavity */
   const inBean = (l: Level, u: number, dv: number, inset: number): boolean => {
@@ -194,23 +218,27 @@ export function addSpine(scene: PhantomScene, options: SpinePhantomOptions = {})
   /** superior and inferior endplate w of body n at in-plane offset (u, dv), with the normal concavity and any fracture */
   const endplates = (n: number, u: number, dv: number): [number, number] => {
     const l = levels[n];
-    const r2 = Math.min(1, (u / l.a) ** 2 + (dv / l.b) ** 2);
-    let upper = l.top - endplateDepth * (1 - r2);
-    let lower = l.top - l.height + endplateDepth * (1 - r2);
+    // the normal concavity is central (the anterior and posterior columns see flat endplates); a fractured
+    // body's endplates have lost it: the fracture alone sets its heights
+    const r2 = (u / l.a) ** 2 + (dv / l.b) ** 2;
+    const concavity = n === fractured ? 0 : endplateDepth * Math.max(0, 1 - r2 / 0.3);
+    let upper = l.top - concavity;
+    let lower = l.top - l.height + concavity;
     if (n === fractured) {
       if (shape === 'wedge') {
-        // superior endplate tilted: full height at the posterior wall, loss x height at the anterior one
-        upper -= loss * l.height * Math.max(0, Math.min(1, (COLUMN * l.b - dv) / (2 * COLUMN * l.b)));
+        // superior endplate tilted: full height behind 0.5b, the whole removal in front of -0.5b (the
+        // measuring columns sit at +-0.65b, on the flat parts)
+        upper -= removal * Math.max(0, Math.min(1, (0.5 * l.b - dv) / l.b));
       } else if (shape === 'biconcave') {
-        // both endplates cave in centrally; the anterior and posterior walls keep their height
+        // both endplates cave in centrally (flat-bottomed); the anterior and posterior walls keep their height
         const c2 = (u * u) / (0.6 * l.a) ** 2 + (dv * dv) / (0.6 * l.b) ** 2;
-        const depth = c2 < 1 ? (loss * l.height * (1 - c2)) / 2 : 0;
-        upper -= depth;
-        lower += depth;
+        const f = c2 < 0.15 ? 1 : Math.max(0, (1 - c2) / 0.85);
+        upper -= removalUp * f;
+        lower += (removal - removalUp) * f;
       } else {
         // crush: the whole body loses height, both endplates move towards its middle
-        upper -= (loss * l.height) / 2;
-        lower += (loss * l.height) / 2;
+        upper -= removalUp;
+        lower += removal - removalUp;
       }
     }
     return [upper, lower];
@@ -282,13 +310,10 @@ export function addSpine(scene: PhantomScene, options: SpinePhantomOptions = {})
     }
   }
 
-  return () => {
-    const count = new Float64Array(levels.length);
-    const trabecular = new Map(levels.map((l, n) => [l.cls, n]));
-    for (let p = 0; p < tissue.length; p++) {
-      const n = trabecular.get(tissue[p]);
-      if (n !== undefined) count[n]++;
-    }
+  return (image) => {
+    // counted on the image's label map (each image voxel the class of its slice's central sub-slice)
+    const counts = image.classCounts();
+    const count = levels.map((l) => counts[l.cls]);
     /** bone voxels of body n along the vertical column through local (0, v), x sub-slice spacing */
     const columnHeight = (n: number, v: number): number => {
       const l = levels[n];
@@ -307,11 +332,11 @@ export function addSpine(scene: PhantomScene, options: SpinePhantomOptions = {})
     const heights = levels.map((l, n) => ({ anterior: columnHeight(n, axisV - COLUMN * l.b), middle: columnHeight(n, axisV), posterior: columnHeight(n, axisV + COLUMN * l.b) }));
     const vertebrae = levels.map((l, n): VertebraTruth => {
       const h = heights[n];
-      // a body cut by the field of view is compared with itself only (its counted heights are partial)
-      const neighbours = isComplete(n) ? [n - 1, n + 1].filter((m) => m >= 0 && m < levels.length && isComplete(m)).map((m) => heights[m].posterior) : [];
-      const expected = neighbours.length > 0 ? neighbours.reduce((s, x) => s + x, 0) / neighbours.length : 0;
+      const near = neighbours(n).map((m) => heights[m].posterior);
+      const expected = near.length > 0 ? near.reduce((sum, x) => sum + x, 0) / near.length : 0;
       const reference = Math.max(h.posterior, expected);
-      const heightLossPercent = reference > 0 ? 100 * (1 - Math.min(h.anterior, h.middle, h.posterior) / reference) : 0;
+      // a body cut by the field of view is not graded (never fractured here; its counted heights are partial)
+      const heightLossPercent = reference > 0 && isComplete(n) ? 100 * (1 - Math.min(h.anterior, h.middle, h.posterior) / reference) : 0;
       return {
         index: n,
         level: l.name,
