@@ -222,8 +222,9 @@ export function createRingSearch(volume: Volume): RingSearch {
     return best;
   };
   // a ray's outline is cortex when the rim within 2 mm of it is brighter than the body's inside by this much
-  // (a 1 mm cortex of 400-900 HU still stands out over trabecular bone after the 1.5 mm smoothing)
-  const RIM_CONTRAST_HU = 100;
+  // (a 1 mm cortex of 400-900 HU still stands out over trabecular bone after partial volume and the 1.5 mm
+  // smoothing; a vessel's rim is its own blood, within the smoothed noise of its inside)
+  const RIM_CONTRAST_HU = 50;
   const corticalShare = (k: number, ci: number, cj: number): number => {
     const i0 = Math.round(ci);
     const j0 = Math.round(cj);
