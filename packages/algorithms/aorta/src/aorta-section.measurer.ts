@@ -20,6 +20,10 @@ export interface CrossSection {
   maxDiameterMm: number;
   /** mean diameter in the plane, mm */
   meanDiameterMm: number;
+  /** smallest diameter of the fitted ellipse, mm (max / min: the section's roundness) */
+  minDiameterMm: number;
+  /** share of the opposite-ray diameters whose both edges lay near the median radius (the wall was seen there) */
+  edgeFraction: number;
 }
 
 export interface RayFan {
@@ -138,8 +142,8 @@ export function measureSection(stack: AxialStack, center: Vec3, axis: Vec3, radi
     }
   }
   const [m, p, q] = solve3(n, rhs);
-  const max = m + Math.hypot(p, q);
-  return { center: c, axis, maxDiameterMm: max, meanDiameterMm: sum / count };
+  const amplitude = Math.hypot(p, q);
+  return { center: c, axis, maxDiameterMm: m + amplitude, meanDiameterMm: sum / count, minDiameterMm: m - amplitude, edgeFraction: count / half };
 }
 
 /**

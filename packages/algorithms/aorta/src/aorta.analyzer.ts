@@ -12,19 +12,29 @@ export interface AortaLimb {
   center: Vec3;
   /** mean diameter of that cross-section, mm */
   meanDiameterMm: number;
+  /** the cross-section with that diameter (its roundness and edge coverage are checked before it is reported) */
+  at: CrossSection;
+  /** the three neighbouring cross-sections whose median diameter is `diameterMm` (`at` in the middle) */
+  widest: CrossSection[];
   /** tracked centre line, inferior to superior (LPS mm) */
   centerLine: Vec3[];
   /** cross-sections that passed the lumen checks */
   sections: CrossSection[];
+  /** tracked points below the arch whose cross-section was tried (measured or rejected) */
+  attempted: number;
+  /** the track, going up, leans into the arch: it was followed to the top of the limb, not lost on the way */
+  reachesArch: boolean;
 }
 
 export interface AortaMeasurement {
-  /** the lumen was found in the iodinated-blood HU band */
-  contrast: boolean;
+  /** the lumen was found in the iodinated-blood HU band (undefined when no aorta was found) */
+  contrast?: boolean;
   /** median blood attenuation of the descending aorta, HU */
-  bloodHu: number;
+  bloodHu?: number;
   descending?: AortaLimb;
   ascending?: AortaLimb;
+  /** for each limb not found or not measurable: what the search saw, in words */
+  notFound: Partial<Record<AortaSegment, string>>;
 }
 
 /** Blood HU bands tried in turn: enhanced blood first, so bone never poses as an unenhanced aorta. */
@@ -57,21 +67,44 @@ const ARCH_TILT_DEG = 35;
  *    (2010 ACCF/AHA thoracic aortic disease guideline: diameters perpendicular to the axis of flow).
  * Steps 1-3 run on a coarser copy of thin-slice, fine-pixel series (`coarseStack`), which is ~8x
  * fewer voxels; the round-lumen checks and the measurement read the full-resolution image.
+ * A limb not found or not measurable is absent, with what the search saw in `notFound`.
  */
-export function measureAorta(volume: Volume): AortaMeasurement | undefined {
+export function measureAorta(volume: Volume): AortaMeasurement {
   const stack = axialStack(volume);
   const coarse = coarseStack(stack);
+  const seen: DescendingSearch = { trackedMm: 0, roundMm: 0 };
   for (const band of BANDS) {
     const scan = scanRoundStructures(coarse, band.lo, band.hi, MIN_RADIUS_MM, CORE_EROSION_MM);
-    const found = findDescending(coarse, stack, scan, band);
+    const found = findDescending(coarse, stack, scan, band, seen);
     if (!found) continue;
     const { chain, window, bloodHu } = found;
+    const notFound: AortaMeasurement['notFound'] = {};
     const descending = measureLimb(coarse, stack, 'descending', chain, window);
+    if (typeof descending === 'string') notFound.descending = descending;
     const ascendingChain = findAscending(coarse, stack, scan, chain, window);
-    const ascending = ascendingChain ? measureLimb(coarse, stack, 'ascending', ascendingChain, window) : undefined;
-    return { contrast: band.contrast, bloodHu, ...(descending ? { descending } : {}), ...(ascending ? { ascending } : {}) };
+    const ascending = ascendingChain ? measureLimb(coarse, stack, 'ascending', ascendingChain, window) : NO_ASCENDING;
+    if (typeof ascending === 'string') notFound.ascending = ascending;
+    return {
+      contrast: band.contrast,
+      bloodHu,
+      ...(typeof descending === 'object' ? { descending } : {}),
+      ...(typeof ascending === 'object' ? { ascending } : {}),
+      notFound,
+    };
   }
-  return undefined;
+  const reason =
+    `no descending aorta found: no round lumen of blood attenuation (enhanced ${BANDS[0].lo}-${BANDS[0].hi} HU or unenhanced ${BANDS[1].lo}-${BANDS[1].hi} HU) ` +
+    `left of and behind the body's centre could be followed over ${MIN_DESCENDING_MM} mm with a clear edge all round ` +
+    `(longest candidate followed over ${Math.round(seen.trackedMm)} mm, with a clear edge over ${Math.round(seen.roundMm)} mm)`;
+  return { notFound: { descending: reason, ascending: 'not searched: the ascending aorta is traced from the descending aorta over the arch, and no descending aorta was found' } };
+}
+
+const NO_ASCENDING = 'no ascending aorta found: no round lumen of blood attenuation anterior to the descending aorta, joined to it over the arch and with a clear edge all round';
+
+/** the best descending-aorta candidate seen in any band, for the reason when none qualifies */
+interface DescendingSearch {
+  trackedMm: number;
+  roundMm: number;
 }
 
 interface Band {
@@ -80,7 +113,7 @@ interface Band {
 }
 
 /** `stack` holds the candidates of `scan` (the coarse copy); `full` is the full-resolution stack. */
-function findDescending(stack: AxialStack, full: AxialStack, scan: SliceScan, band: Band): { chain: RoundCandidate[]; window: LumenWindow; bloodHu: number } | undefined {
+function findDescending(stack: AxialStack, full: AxialStack, scan: SliceScan, band: Band, seen: DescendingSearch): { chain: RoundCandidate[]; window: LumenWindow; bloodHu: number } | undefined {
   const used = new Set<RoundCandidate>();
   let best: { chain: RoundCandidate[]; window: LumenWindow; bloodHu: number; score: number } | undefined;
   const sz = Math.abs(stack.dz);
@@ -91,6 +124,7 @@ function findDescending(stack: AxialStack, full: AxialStack, scan: SliceScan, ba
       if (!(seed.x > body.x + 5 && seed.y > body.y + 5)) continue;
       const chain = track(stack, scan, seed);
       for (const c of chain) used.add(c);
+      seen.trackedMm = Math.max(seen.trackedMm, chain.length * sz);
       if (chain.length * sz < MIN_DESCENDING_MM || (best && chain.length <= best.score)) continue;
       const bloodHu = median(chain.map((c) => discMedian(stack, c)));
       if (bloodHu < band.lo || bloodHu > band.hi) continue;
@@ -98,6 +132,7 @@ function findDescending(stack: AxialStack, full: AxialStack, scan: SliceScan, ba
       // score: slices along the track where the lumen is a clean disc (every third one is checked)
       let round = 0;
       for (let n = 0; n < chain.length; n += 3) if (isVesselLike(full, stack, chain[n], window)) round += 3;
+      seen.roundMm = Math.max(seen.roundMm, Math.min(round, chain.length) * sz);
       if (round * sz < MIN_DESCENDING_MM || (best && round <= best.score)) continue;
       best = { chain, window, bloodHu, score: round };
     }
@@ -234,8 +269,11 @@ function connectedCore(stack: AxialStack, core: Uint8Array, seed: RoundCandidate
   return inside;
 }
 
-/** Measures every tracked point perpendicular to the local centre line; the limb's diameter is the largest running median of three. */
-function measureLimb(scanned: AxialStack, stack: AxialStack, segment: AortaSegment, chain: RoundCandidate[], window: LumenWindow): AortaLimb | undefined {
+/**
+ * Measures every tracked point perpendicular to the local centre line; the limb's diameter is the
+ * largest running median of three. A string says why the limb could not be measured.
+ */
+function measureLimb(scanned: AxialStack, stack: AxialStack, segment: AortaSegment, chain: RoundCandidate[], window: LumenWindow): AortaLimb | string {
   // centre each point on its axial lumen first: distance-map peaks wander over a flat top
   const points: Vec3[] = chain.map((c) => {
     const point: Vec3 = [c.x, c.y, sliceZ(scanned, c.k)];
@@ -253,13 +291,21 @@ function measureLimb(scanned: AxialStack, stack: AxialStack, segment: AortaSegme
   // ascending track starts where the limbs part, under the arch's inner curve (leave out one radius)
   archFrom = Math.min(archFrom, points[points.length - 1][2] - (segment === 'descending' ? 4 : 1) * radius);
   const cosMaxTilt = Math.cos((MAX_TILT_DEG * Math.PI) / 180);
+  let attempted = 0;
   for (let n = 0; n < points.length; n++) {
     const axis = axes[n];
     if (points[n][2] > archFrom || Math.abs(axis[2]) < cosMaxTilt) continue;
+    attempted++;
     const section = measureSection(stack, points[n], axis, chain[n].r, window);
     if (section) sections.push(section);
   }
-  if (sections.length < 3) return undefined;
+  if (sections.length < 3) {
+    const zs = points.map((p) => p[2]);
+    return (
+      `the ${segment} aorta was followed from z ${Math.round(Math.min(...zs))} to ${Math.round(Math.max(...zs))} mm, but only ${sections.length} of ${attempted} ` +
+      'cross-sections below the arch showed the lumen edge on enough rays to be measured (3 needed)'
+    );
+  }
   let bestAt = -1;
   let best = 0;
   for (let n = 1; n + 1 < sections.length; n++) {
@@ -270,7 +316,8 @@ function measureLimb(scanned: AxialStack, stack: AxialStack, segment: AortaSegme
     }
   }
   const at = sections[bestAt];
-  return { segment, diameterMm: best, center: at.center, meanDiameterMm: at.meanDiameterMm, centerLine: points, sections };
+  const widest = sections.slice(bestAt - 1, bestAt + 2);
+  return { segment, diameterMm: best, center: at.center, meanDiameterMm: at.meanDiameterMm, at, widest, centerLine: points, sections, attempted, reachesArch: archAt < points.length };
 }
 
 /** Unit direction of the centre line at each point: least-squares slopes of x and y over z, +-3 points. */

@@ -1,53 +1,81 @@
-import { defineAlgorithm, readPackageManifest, type AlgorithmFinding, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
-import { aortaCategory, aortaReference } from './aorta-diameter.classifier.js';
-import { measureAorta, type AortaLimb } from './aorta.analyzer.js';
+import { defineAlgorithm, notAssessed, readPackageManifest, type AlgorithmFinding, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
+import { aortaCategory, aortaReference, type AortaSegment } from './aorta-diameter.classifier.js';
+import { measureAorta, type AortaLimb, type AortaMeasurement } from './aorta.analyzer.js';
+import { limbGateFailure, limbsPositionFailure, operatingRangeFailure } from './aorta-quality.gate.js';
 
 export * from './aorta-diameter.classifier.js';
 export * from './aorta.analyzer.js';
+export * from './aorta-quality.gate.js';
 
 const manifest = readPackageManifest(import.meta.url);
 const centerLineArtifact = manifest.produces[0];
+const SEGMENTS: AortaSegment[] = ['ascending', 'descending'];
 
-/** Plugin entry: an axial chest CT in, maximum ascending and descending aortic diameters out. */
+/**
+ * Plugin entry: an axial chest CT in, maximum ascending and descending aortic diameters out. A limb
+ * that was not found, or failed a quality check, is reported as not assessed with the reason; the run
+ * still succeeds, and the centre line is listed as missing when neither limb passed.
+ */
 export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
-  const measurement = measureAorta(inputs.series.volume);
-  const warnings: string[] = [];
-  const findings: AlgorithmFinding[] = [];
-  for (const limb of [measurement?.ascending, measurement?.descending]) {
-    if (limb) findings.push(limbFinding(limb));
+  const { volume } = inputs.series;
+  const outOfRange = operatingRangeFailure(volume.geometry);
+  if (outOfRange) {
+    const reason = `aorta not measured: ${outOfRange}`;
+    return { findings: SEGMENTS.map((s) => notAssessed(`aorta.${s}.diameter`, 'mm', reason)), missing: [{ type: centerLineArtifact.type, reason }] };
   }
-  if (!measurement) warnings.push('no thoracic aorta found (neither an enhanced nor an unenhanced descending aorta beside the spine); no aortic diameters are reported');
-  else {
-    for (const segment of ['ascending', 'descending'] as const) {
-      if (!measurement[segment]) warnings.push(`the ${segment} aorta was not found or could not be measured; its diameter is not reported`);
-    }
-  }
-  const artifacts: AlgorithmOutputs['artifacts'] = measurement
-    ? [
-        {
-          kind: 'json',
-          type: centerLineArtifact.type,
-          version: centerLineArtifact.version,
-          data: {
-            contrast: measurement.contrast,
-            bloodHu: measurement.bloodHu,
-            ...Object.fromEntries(
-              (['ascending', 'descending'] as const).flatMap((s) => {
-                const limb = measurement[s];
-                return limb ? [[s, { centerLine: limb.centerLine, diameters: limb.sections.map((c) => ({ center: c.center, maxMm: round1(c.maxDiameterMm), meanMm: round1(c.meanDiameterMm) })) }]] : [];
-              }),
-            ),
-          },
+  const measurement = measureAorta(volume);
+  const failures = gateFailures(measurement, volume.geometry.spacing[2]);
+  const passed = SEGMENTS.flatMap((s) => (failures[s] === undefined && measurement[s] ? [measurement[s]] : []));
+  const findings = SEGMENTS.map((s): AlgorithmFinding => {
+    const limb = measurement[s];
+    const failure = failures[s];
+    if (failure === undefined && limb) return limbFinding(limb);
+    return notAssessed(`aorta.${s}.diameter`, 'mm', failure ?? `the ${s} aorta was not measured`, limb ? { center: limb.center } : {});
+  });
+  const outputs: AlgorithmOutputs = { findings };
+  if (passed.length === 0) {
+    outputs.missing = [{ type: centerLineArtifact.type, reason: `no aortic limb passed its checks (${SEGMENTS.map((s) => `${s}: ${failures[s]}`).join('; ')})` }];
+  } else {
+    outputs.artifacts = [
+      {
+        kind: 'json',
+        type: centerLineArtifact.type,
+        version: centerLineArtifact.version,
+        data: {
+          contrast: measurement.contrast,
+          bloodHu: measurement.bloodHu,
+          ...Object.fromEntries(
+            passed.map((limb) => [limb.segment, { centerLine: limb.centerLine, diameters: limb.sections.map((c) => ({ center: c.center, maxMm: round1(c.maxDiameterMm), meanMm: round1(c.meanDiameterMm) })) }]),
+          ),
         },
-      ]
-    : [];
-  return { findings, artifacts, warnings };
+      },
+    ];
+  }
+  return outputs;
+}
+
+/** Per limb: why it is not reported (not found, or the first quality check it failed); absent when it passed. */
+function gateFailures(measurement: AortaMeasurement, sliceSpacingMm: number): Partial<Record<AortaSegment, string>> {
+  const failures: Partial<Record<AortaSegment, string>> = {};
+  for (const s of SEGMENTS) {
+    const limb = measurement[s];
+    const failure = limb ? limbGateFailure(limb, sliceSpacingMm, measurement.contrast === true) : (measurement.notFound[s] ?? `the ${s} aorta was not found`);
+    if (failure !== undefined) failures[s] = failure;
+  }
+  // the ascending limb is found from the descending one over the arch, and must lie in front of it
+  const { ascending, descending } = measurement;
+  if (ascending && failures.ascending === undefined) {
+    const misplaced = descending ? limbsPositionFailure(ascending, descending) : `the descending aorta it was traced from could not be measured (${failures.descending})`;
+    if (misplaced !== undefined) failures.ascending = misplaced;
+  }
+  return failures;
 }
 
 function limbFinding(limb: AortaLimb): AlgorithmFinding {
   const value = round1(limb.diameterMm);
   return {
     code: `aorta.${limb.segment}.diameter`,
+    assessment: 'measured',
     value,
     unit: 'mm',
     category: aortaCategory(limb.segment, value),

@@ -1,23 +1,21 @@
 import { PolyradError, voxelToPatient, type Vec3, type Volume } from '@polyrad/sdk';
+import { DENSE_BONE_HU, MIN_RING_MM, RAYS, createRingSearch, type RingSearch } from './vertebral-ring.search.js';
 
 /**
  * Vertebral bodies on axial CT, classical image analysis (no learned model):
  * 1. a vertebral body is the point around which rays cast in every direction meet its outline
- *    9.5-32 mm out: dense bone (>= 400 HU, the cortical ring), or, where the cortex is faint, bright
- *    bone giving way to soft tissue; dense bone 15-45 mm behind it (the posterior arch) tells it from
- *    a contrast-filled vessel; the spinal canal's ring is smaller, an endplate is dense at the centre;
- *    the column is the median best such point over a dozen slices searched whole;
+ *    9.5-32 mm out (`createRingSearch`); the column is the median best such point over a dozen slices
+ *    searched whole (`findColumn`);
  * 2. per slice, the body centre is the best such point near the column (near the last body slice's
- *    centre while that lies within a body's height); outliers off the column's
- *    running median and dips of the central attenuation (discs) become gaps;
- * 3. runs of body slices between gaps are vertebral bodies; a trabecular ellipse at 70 % of the
- *    outline on the central slices gives the attenuation, and lines parallel to the fitted column
- *    axis on the mid-sagittal plane (anterior, middle, posterior) give the heights between the
- *    endplates, graded only when they are mutually plausible.
+ *    centre while that lies within a body's height); outliers off the column's running median and
+ *    dips of the central attenuation (discs) become gaps (`traceBodySlices`);
+ * 3. runs of body slices between gaps are vertebral bodies (`vertebralRuns`); a trabecular ellipse at
+ *    70 % of the outline on the central slices gives the attenuation (`trabecularRoi`), and lines
+ *    parallel to the fitted column axis on the mid-sagittal plane (anterior, middle, posterior) give
+ *    the heights between the endplates (`vertebralHeights`), graded only when they are mutually plausible.
  */
 
-/** cortical bone: above contrast-enhanced blood (~200-400 HU) and trabecular bone */
-export const DENSE_BONE_HU = 400;
+export { DENSE_BONE_HU } from './vertebral-ring.search.js';
 /** a column voxel belongs to the body from this HU (endplate or trabecular bone, not disc) */
 const ENDPLATE_HU = 250;
 /** voxels around a height line: +-3 mm laterally (i), one voxel either side along j */
@@ -26,17 +24,6 @@ const LINE_PATCH = (sx: number, sy: number): { halfI: number; halfJ: number; cou
   const halfJ = sy < 1.5 ? 1 : 0;
   return { halfI, halfJ, count: (2 * halfI + 1) * (2 * halfJ + 1) };
 };
-const RAYS = 32;
-/** inner cortical outline of a body lies this far from its centre (canal ring: ~7-8 mm) */
-const MIN_RING_MM = 9.5;
-const MAX_RING_MM = 32;
-/** trabecular bone bright enough to outline a body without a dense cortex, and what lies outside it */
-const BONE_MEAN_HU = 120;
-const OUTSIDE_HU = 60;
-/** the posterior arch lies 15-45 mm behind the body centre; its dense bone tells a body from a bright vessel */
-const ARCH_FROM_MM = 15;
-const ARCH_TO_MM = 45;
-const ARCH_BONUS = 8;
 /** share of rays that must meet the outline for a body slice */
 const RING_SHARE = 0.7;
 /** half-width of the box searched around the previous slice's body centre */
@@ -51,9 +38,17 @@ export interface VertebraMeasurement {
   center: Vec3;
   /** body and part of both adjacent discs inside the volume */
   complete: boolean;
+  /** extent of the body's run of slices along the column, mm */
+  extentMm: number;
   /** mean HU in the trabecular ROIs (undefined when no central slice had a clean outline) */
   trabecularHu?: number;
   roiVoxelCount: number;
+  /** mean area of the trabecular ROI on the central slices, mm2 */
+  roiAreaMm2: number;
+  /** share of the ROI voxels at cortical density (>= DENSE_BONE_HU): the ROI touched the cortex or an endplate */
+  roiDenseShare: number;
+  /** median over the central slices of the share of outline rays with a cortical rim (a vessel lumen has none) */
+  corticalShare: number;
   /** mm, along the column axis, at 75 % of the half-depth in front of / behind the centre and at it */
   heightsMm: { anterior: number; middle: number; posterior: number };
   /** 100 x (1 - min(anterior, middle) / posterior) */
@@ -88,199 +83,52 @@ interface SliceBody {
 }
 
 export function analyzeSpine(volume: Volume): SpineAnalysis {
-  const { geometry, voxels } = volume;
-  const [nx, ny, nz] = geometry.dimensions;
-  const [sx, sy, sz] = geometry.spacing;
+  const { geometry } = volume;
+  const nz = geometry.dimensions[2];
   const [di, dj, dk] = geometry.direction;
   if (Math.abs(dk[2]) < 0.95 || Math.abs(di[0]) < 0.95 || Math.abs(dj[1]) < 0.95) {
     throw new PolyradError('UNSUPPORTED_ORIENTATION', 'the spine analysis needs axial slices with rows along x and columns along y; reformat the series to axial');
   }
   if (nz < 3) throw new PolyradError('VOLUME_INVALID', `a volume of at least 3 slices is needed, got ${nz}`);
-  const nxy = nx * ny;
-  // +1 when j increases towards the patient's back
-  const posteriorSign = Math.sign(dj[1]);
+  const search = createRingSearch(volume);
+  const column = findColumn(volume, search);
+  if (!column) return { vertebrae: [], sliceKinds: new Array<SliceKind>(nz).fill('gap') };
+  const { bodies, sliceKinds } = traceBodySlices(volume, search, column);
+  // body slices whose centre strays from the column's running median are something else (a rib head, the aorta)
+  rejectOutliers(bodies, sliceKinds, geometry.spacing[0], geometry.spacing[1]);
+  splitAtDiscs(volume, bodies, sliceKinds);
+  markEndplates(volume, bodies, sliceKinds);
+  const runs = vertebralRuns(bodies, sliceKinds, geometry.spacing[2]);
+  const vertebrae = runs.map((_, r) => measureVertebra(volume, search, bodies, runs, r));
+  rejectAtypicalHeights(vertebrae);
+  // index runs from the most superior body, whichever way the slices are stacked
+  if (dk[2] > 0) vertebrae.reverse().forEach((v, n) => (v.index = n));
+  return { vertebrae, sliceKinds };
+}
 
-  const smoothI = Math.round(0.75 / sx);
-  const smoothJ = Math.round(0.75 / sy);
-  const rayStep = Math.max(0.5, Math.min(sx, sy) / 2);
-  const cos = Array.from({ length: RAYS }, (_, a) => Math.cos((2 * Math.PI * a) / RAYS));
-  const sin = Array.from({ length: RAYS }, (_, a) => Math.sin((2 * Math.PI * a) / RAYS));
-  const reachI = Math.ceil(MAX_RING_MM / sx) + 1;
-  const reachJ = Math.ceil(Math.max(MAX_RING_MM, ARCH_TO_MM) / sy) + 1;
-  const dense = new Uint8Array(nxy);
-  const smooth = new Float32Array(nxy);
-  // summed-area table of `dense` over the window, for the posterior-arch box
-  const denseSat = new Float64Array((nx + 1) * (ny + 1));
-  // window of the current dense map
-  let wi0 = 0;
-  let wi1 = -1;
-  let wj0 = 0;
-  let wj1 = -1;
-  /** dense-bone map of slice k around candidate centres [i0, i1] x [j0, j1], on a ~1.5 mm box-smoothed slice so single noisy voxels do not count */
-  const prepare = (k: number, i0: number, i1: number, j0: number, j1: number): void => {
-    wi0 = Math.max(0, i0 - reachI);
-    wi1 = Math.min(nx - 1, i1 + reachI);
-    wj0 = Math.max(0, j0 - reachJ);
-    wj1 = Math.min(ny - 1, j1 + reachJ);
-    const base = k * nxy;
-    // hot loop on the typed arrays
-    for (let j = wj0; j <= wj1; j++) {
-      for (let i = wi0; i <= wi1; i++) {
-        let sum = 0;
-        let n = 0;
-        for (let b = -smoothJ; b <= smoothJ; b++) {
-          const jj = Math.min(ny - 1, Math.max(0, j + b));
-          for (let a = -smoothI; a <= smoothI; a++) {
-            sum += voxels[base + jj * nx + Math.min(nx - 1, Math.max(0, i + a))];
-            n++;
-          }
-        }
-        smooth[i + j * nx] = sum / n;
-        dense[i + j * nx] = sum / n >= DENSE_BONE_HU ? 1 : 0;
-      }
-    }
-    for (let j = wj0; j <= wj1; j++) {
-      let row = 0;
-      for (let i = wi0; i <= wi1; i++) {
-        row += dense[i + j * nx];
-        denseSat[i + 1 + (j + 1) * (nx + 1)] = denseSat[i + 1 + j * (nx + 1)] + row;
-      }
-    }
-  };
-  /** dense voxels in [i0, i1] x [j0, j1], clipped to the window */
-  const denseIn = (i0: number, i1: number, j0: number, j1: number): number => {
-    i0 = Math.max(wi0, i0);
-    j0 = Math.max(wj0, j0);
-    i1 = Math.min(wi1, i1);
-    j1 = Math.min(wj1, j1);
-    if (i1 < i0 || j1 < j0) return 0;
-    const w = nx + 1;
-    return denseSat[i1 + 1 + (j1 + 1) * w] - denseSat[i0 + (j1 + 1) * w] - denseSat[i1 + 1 + j0 * w] + denseSat[i0 + j0 * w];
-  };
-  const archHalfI = Math.round(10 / sx);
-  const archArea = 40 / (sx * sy);
-  /** 0-ARCH_BONUS: dense bone (the posterior arch) 15-45 mm behind a candidate centre */
-  const archBonus = (ci: number, cj: number): number => {
-    const near = cj + (posteriorSign * ARCH_FROM_MM) / sy;
-    const far = cj + (posteriorSign * ARCH_TO_MM) / sy;
-    const count = denseIn(ci - archHalfI, ci + archHalfI, Math.round(Math.min(near, far)), Math.round(Math.max(near, far)));
-    return ARCH_BONUS * Math.min(1, count / archArea);
-  };
-  const isDense = (fi: number, fj: number): boolean => {
-    const i = Math.round(fi);
-    const j = Math.round(fj);
-    return i >= wi0 && i <= wi1 && j >= wj0 && j <= wj1 && dense[i + j * nx] === 1;
-  };
-  // the samples along every ray, in voxels, computed once: the ray search is the hot loop
-  const raySamples: number[] = [];
-  for (let r = 0; r <= MAX_RING_MM; r += rayStep) raySamples.push(r);
-  const rayI = new Float64Array(RAYS * raySamples.length);
-  const rayJ = new Float64Array(RAYS * raySamples.length);
-  for (let a = 0, q = 0; a < RAYS; a++) {
-    for (const r of raySamples) {
-      rayI[q] = (r * cos[a]) / sx;
-      rayJ[q++] = (r * sin[a]) / sy;
-    }
-  }
-  /**
-   * Distance (mm) along ray a from (ci, cj) to the body outline: the first dense sample (the inner
-   * side of a cortical ring), or where bright bone (mean >= BONE_MEAN_HU so far) gives way to soft
-   * tissue, fat or air (< OUTSIDE_HU for 1.5 mm) when the cortex is too thin to reach DENSE_BONE_HU.
-   * Infinity when neither happens within MAX_RING_MM.
-   */
-  const firstHit = (ci: number, cj: number, a: number): number => {
-    let sum = 0;
-    let n = 0;
-    let outside = 0;
-    for (let s = 0, q = a * raySamples.length; s < raySamples.length; s++, q++) {
-      const r = raySamples[s];
-      const i = Math.round(ci + rayI[q]);
-      const j = Math.round(cj + rayJ[q]);
-      if (i < wi0 || i > wi1 || j < wj0 || j > wj1) return Infinity;
-      const p = i + j * nx;
-      if (dense[p] === 1) return r;
-      if (smooth[p] < OUTSIDE_HU) {
-        if (++outside === 3) {
-          const exit = r - 2 * rayStep;
-          if (n > 0 && sum / n >= BONE_MEAN_HU) return exit;
-        }
-      } else {
-        outside = 0;
-      }
-      sum += smooth[p];
-      n++;
-    }
-    return Infinity;
-  };
-  /** median outline distance over ray a and its two neighbours, ignoring rays that find none */
-  const outlineAt = (ci: number, cj: number, a: number): number => {
-    const found = [a - 1, a, a + 1].map((b) => firstHit(ci, cj, (b + RAYS) % RAYS)).filter((r) => r < Infinity);
-    return found.length === 0 ? Infinity : median(found);
-  };
-  /** where the cortex along ray a ends again (first non-dense sample after `from`), mm */
-  const exitAfter = (ci: number, cj: number, a: number, from: number): number => {
-    let r = from;
-    while (r <= MAX_RING_MM + 10 && isDense(ci + (r * cos[a]) / sx, cj + (r * sin[a]) / sy)) r += rayStep;
-    return r;
-  };
-  /**
-   * the candidate centre in slice k (soft tissue or trabecular HU, not dense) with the most rays meeting a
-   * ring 9.5-32 mm out. A `hint` on the same search grid (the previous slice's centre) is scored first:
-   * candidates that can no longer reach its score stop after a few rays. Ties still go to the first
-   * candidate in scan order, so the hint changes the time taken, never the result.
-   */
-  const bestCentre = (k: number, i0: number, i1: number, j0: number, j1: number, stepMm: number, hint?: { ci: number; cj: number }): { score: number; rays: number; ci: number; cj: number } => {
-    i0 = Math.max(0, i0);
-    j0 = Math.max(0, j0);
-    i1 = Math.min(nx - 1, i1);
-    j1 = Math.min(ny - 1, j1);
-    prepare(k, i0, i1, j0, j1);
-    const best = { score: -RAYS, rays: 0, ci: -1, cj: -1 };
-    const stepI = Math.max(1, Math.round(stepMm / sx));
-    const stepJ = Math.max(1, Math.round(stepMm / sy));
-    const isCandidate = (ci: number, cj: number): boolean => dense[ci + cj * nx] !== 1 && voxels[k * nxy + cj * nx + ci] >= -200;
-    /** rays meeting the ring at (ci, cj); -Infinity once rays + bonus can neither exceed `beat` nor reach `reach` */
-    const raysAt = (ci: number, cj: number, bonus: number, beat: number, reach: number): number => {
-      let rays = 0;
-      for (let a = 0; a < RAYS; a++) {
-        const r = firstHit(ci, cj, a);
-        if (r >= MIN_RING_MM && r < Infinity) rays++;
-        else if (r < MIN_RING_MM) rays -= 0.5;
-        const bound = rays + bonus + (RAYS - 1 - a);
-        // the margin keeps a candidate that ties the hint up to rounding
-        if (bound <= beat || bound < reach - 1e-9) return -Infinity;
-      }
-      return rays;
-    };
-    let reach = -Infinity;
-    if (hint && hint.ci >= i0 && hint.ci <= i1 && hint.cj >= j0 && hint.cj <= j1 && (hint.ci - i0) % stepI === 0 && (hint.cj - j0) % stepJ === 0 && isCandidate(hint.ci, hint.cj)) {
-      const bonus = archBonus(hint.ci, hint.cj);
-      reach = raysAt(hint.ci, hint.cj, bonus, -Infinity, -Infinity) + bonus;
-    }
-    for (let cj = j0; cj <= j1; cj += stepJ) {
-      for (let ci = i0; ci <= i1; ci += stepI) {
-        if (!isCandidate(ci, cj)) continue;
-        const bonus = archBonus(ci, cj);
-        const rays = raysAt(ci, cj, bonus, best.score, reach);
-        if (rays + bonus > best.score) Object.assign(best, { score: rays + bonus, rays, ci, cj });
-      }
-    }
-    return best;
-  };
-
-  // ---- 1. the column: median best ring centre over a dozen slices searched whole on a 3 mm grid ----
+/** Step 1: the column, as the median best ring centre over a dozen slices searched whole on a 3 mm grid. */
+function findColumn(volume: Volume, search: RingSearch): { ci: number; cj: number } | undefined {
+  const [nx, ny, nz] = volume.geometry.dimensions;
   const found: { ci: number; cj: number }[] = [];
   let previous: { ci: number; cj: number } | undefined;
   for (let s = 0; s < 12; s++) {
-    const c = bestCentre(Math.round(((s + 0.5) * nz) / 12), 0, nx - 1, 0, ny - 1, 3, previous);
+    const c = search.bestCentre(Math.round(((s + 0.5) * nz) / 12), 0, nx - 1, 0, ny - 1, 3, previous);
     if (c.rays >= RING_SHARE * RAYS) found.push(c);
     previous = c;
   }
-  if (found.length < 2) return { vertebrae: [], sliceKinds: new Array<SliceKind>(nz).fill('gap') };
-  const colI = Math.round(median(found.map((c) => c.ci)));
-  const colJ = Math.round(median(found.map((c) => c.cj)));
+  if (found.length < 2) return undefined;
+  return { ci: Math.round(median(found.map((c) => c.ci))), cj: Math.round(median(found.map((c) => c.cj))) };
+}
 
-  // ---- 2. per slice: the body centre around the column (the thoracic kyphosis moves it along j) ----
+/** Step 2: per slice, the body centre around the column (the thoracic kyphosis moves it along j) and the body's outline. */
+function traceBodySlices(volume: Volume, search: RingSearch, column: { ci: number; cj: number }): { bodies: (SliceBody | undefined)[]; sliceKinds: SliceKind[] } {
+  const { geometry } = volume;
+  const [nx, ny, nz] = geometry.dimensions;
+  const [sx, sy, sz] = geometry.spacing;
+  const posteriorSign = Math.sign(geometry.direction[1][1]);
+  const { outlineAt, exitAfter } = search;
+  const colI = column.ci;
+  const colJ = column.cj;
   const halfI = Math.round(25 / sx);
   const halfJ = Math.round(35 / sy);
   // ray indices along +i, -i, +j, -j
@@ -314,11 +162,11 @@ export function analyzeSpine(volume: Volume): SpineAnalysis {
       const j0 = areaJ0 + gridJ * Math.max(0, Math.ceil((anchor.cj - localJ - areaJ0) / gridJ));
       const i1 = Math.min(areaI1, anchor.ci + localI);
       const j1 = Math.min(areaJ1, anchor.cj + localJ);
-      const local = bestCentre(k, i0, i1, j0, j1, 1.5, hint);
+      const local = search.bestCentre(k, i0, i1, j0, j1, 1.5, hint);
       const onEdge = (local.ci - gridI < i0 && i0 > areaI0) || (local.ci + gridI > i1 && i1 < areaI1) || (local.cj - gridJ < j0 && j0 > areaJ0) || (local.cj + gridJ > j1 && j1 < areaJ1);
       if (!onEdge || local.rays < RING_SHARE * RAYS) best = local;
     }
-    best ??= bestCentre(k, areaI0, areaI1, areaJ0, areaJ1, 1.5, hint);
+    best ??= search.bestCentre(k, areaI0, areaI1, areaJ0, areaJ1, 1.5, hint);
     const { rays: bestScore, ci: bi, cj: bj } = best;
     hint = { ci: bi, cj: bj };
     if (bestScore >= RING_SHARE * RAYS) anchor = { k, ci: bi, cj: bj };
@@ -352,14 +200,12 @@ export function analyzeSpine(volume: Volume): SpineAnalysis {
     bodies.push(undefined);
     sliceKinds.push('gap');
   }
+  return { bodies, sliceKinds };
+}
 
-  // body slices whose centre strays from the column's running median are something else (a rib head, the aorta)
-  rejectOutliers(bodies, sliceKinds, sx, sy);
-  splitAtDiscs(volume, bodies, sliceKinds);
-  markEndplates(volume, bodies, sliceKinds);
-
-  // ---- 3. vertebrae: runs of body/endplate slices ----
-  const vertebrae: VertebraMeasurement[] = [];
+/** Step 3: runs of body/endplate slices of at least 12 mm (6 mm of them body slices) are vertebral bodies. */
+function vertebralRuns(bodies: (SliceBody | undefined)[], sliceKinds: SliceKind[], sz: number): [number, number][] {
+  const nz = sliceKinds.length;
   const runs: [number, number][] = [];
   for (let k = 0; k < nz; ) {
     if (sliceKinds[k] === 'gap') {
@@ -372,89 +218,126 @@ export function analyzeSpine(volume: Volume): SpineAnalysis {
     if ((e - k + 1) * sz >= 12 && bodySlices * sz >= 6) runs.push([k, e]);
     k = e + 1;
   }
+  return runs;
+}
+
+/** Attenuation and heights of the body of run r (slices k0..k1). */
+function measureVertebra(volume: Volume, search: RingSearch, bodies: (SliceBody | undefined)[], runs: [number, number][], r: number): VertebraMeasurement {
+  const { geometry } = volume;
+  const nz = geometry.dimensions[2];
+  const [k0, k1] = runs[r];
+  const central: SliceBody[] = [];
+  const centralK: number[] = [];
+  const len = k1 - k0 + 1;
+  for (let k = k0; k <= k1; k++) {
+    const b = bodies[k];
+    if (b && k >= k0 + 0.25 * (len - 1) && k <= k0 + 0.75 * (len - 1)) {
+      central.push(b);
+      centralK.push(k);
+    }
+  }
+  const all = bodies.slice(k0, k1 + 1).filter((b): b is SliceBody => b !== undefined);
+  const ref = central.length > 0 ? central : all;
+  const ci = median(ref.map((b) => b.ci));
+  const cj = median(ref.map((b) => b.cj));
+  const roi = trabecularRoi(volume, central, centralK);
+  const heights = vertebralHeights(volume, bodies, runs, r, ref, ci, cj);
+  return {
+    index: r,
+    center: voxelToPatient(geometry, ci, cj, (k0 + k1) / 2),
+    complete: k0 > 0 && k1 < nz - 1,
+    extentMm: (k1 - k0 + 1) * geometry.spacing[2],
+    ...(roi.count > 0 ? { trabecularHu: roi.sum / roi.count } : {}),
+    roiVoxelCount: roi.count,
+    roiAreaMm2: central.length > 0 ? (roi.count * geometry.spacing[0] * geometry.spacing[1]) / central.length : 0,
+    roiDenseShare: roi.count > 0 ? roi.dense / roi.count : 0,
+    corticalShare: median(central.map((b, n) => search.corticalShare(centralK[n], b.ci, b.cj))),
+    ...heights,
+  };
+}
+
+/** Trabecular ROI: an ellipse at 70 % of the inner outline on each central slice, which keeps clear of the cortex. */
+function trabecularRoi(volume: Volume, central: SliceBody[], centralK: number[]): { sum: number; count: number; dense: number } {
+  const { voxels, geometry } = volume;
+  const [nx, ny] = geometry.dimensions;
+  const [sx, sy] = geometry.spacing;
+  let sum = 0;
+  let count = 0;
+  let dense = 0;
+  for (let n = 0; n < central.length; n++) {
+    const b = central[n];
+    const base = centralK[n] * nx * ny;
+    const a = (0.7 * Math.min(b.left, b.right)) / sx;
+    const c = (0.7 * Math.min(b.anterior, b.posterior)) / sy;
+    for (let j = Math.ceil(b.cj - c); j <= Math.floor(b.cj + c); j++) {
+      for (let i = Math.ceil(b.ci - a); i <= Math.floor(b.ci + a); i++) {
+        if (((i - b.ci) / a) ** 2 + ((j - b.cj) / c) ** 2 > 1 || i < 0 || j < 0 || i >= nx || j >= ny) continue;
+        const hu = voxels[base + j * nx + i];
+        sum += hu;
+        count++;
+        if (hu >= DENSE_BONE_HU) dense++;
+      }
+    }
+  }
+  return { sum, count, dense };
+}
+
+/**
+ * Heights on the mid-sagittal plane of run r, between the mid-points of the adjacent gaps, along lines
+ * parallel to the column's local axis (the thoracic kyphosis tilts the bodies), and whether they are
+ * mutually plausible enough to grade.
+ */
+function vertebralHeights(
+  volume: Volume,
+  bodies: (SliceBody | undefined)[],
+  runs: [number, number][],
+  r: number,
+  ref: SliceBody[],
+  ci: number,
+  cj: number,
+): Pick<VertebraMeasurement, 'heightsMm' | 'heightLossPercent' | 'heightsReliable'> {
+  const { geometry } = volume;
+  const nz = geometry.dimensions[2];
+  const [sx, sy, sz] = geometry.spacing;
+  const posteriorSign = Math.sign(geometry.direction[1][1]);
+  const [k0, k1] = runs[r];
   // a disc: the typical gap between runs; a column's endplate ends at the first 2.5 mm of non-bone after it
-  const gaps = runs.slice(1).map(([k0], r) => k0 - runs[r][1] - 1);
+  const gaps = runs.slice(1).map(([g0], q) => g0 - runs[q][1] - 1);
   const gap = Math.max(1, Math.round(gaps.length > 0 ? median(gaps) : 6 / sz));
   const stopSlices = Math.max(1, Math.round(2.5 / sz));
-  runs.forEach(([k0, k1], r) => {
-    const complete = k0 > 0 && k1 < nz - 1;
-    const central: SliceBody[] = [];
-    const centralK: number[] = [];
-    const len = k1 - k0 + 1;
-    for (let k = k0; k <= k1; k++) {
-      const b = bodies[k];
-      if (b && k >= k0 + 0.25 * (len - 1) && k <= k0 + 0.75 * (len - 1)) {
-        central.push(b);
-        centralK.push(k);
-      }
-    }
-    const all = bodies.slice(k0, k1 + 1).filter((b): b is SliceBody => b !== undefined);
-    const ref = central.length > 0 ? central : all;
-    const ci = median(ref.map((b) => b.ci));
-    const cj = median(ref.map((b) => b.cj));
-    // trabecular ROI: an ellipse at 70 % of the inner outline, which keeps clear of the cortex
-    let sum = 0;
-    let roi = 0;
-    for (let n = 0; n < central.length; n++) {
-      const b = central[n];
-      const base = centralK[n] * nxy;
-      const a = (0.7 * Math.min(b.left, b.right)) / sx;
-      const c = (0.7 * Math.min(b.anterior, b.posterior)) / sy;
-      for (let j = Math.ceil(b.cj - c); j <= Math.floor(b.cj + c); j++) {
-        for (let i = Math.ceil(b.ci - a); i <= Math.floor(b.ci + a); i++) {
-          if (((i - b.ci) / a) ** 2 + ((j - b.cj) / c) ** 2 > 1 || i < 0 || j < 0 || i >= nx || j >= ny) continue;
-          sum += voxels[base + j * nx + i];
-          roi++;
-        }
-      }
-    }
-    // heights on the mid-sagittal plane, between the mid-points of the adjacent gaps
-    // search no further than the neighbouring bodies' centres (or a disc beyond the volume's last body)
-    const lo = r > 0 ? Math.ceil((runs[r - 1][0] + runs[r - 1][1]) / 2) + 1 : Math.max(0, k0 - gap);
-    const hi = r + 1 < runs.length ? Math.floor((runs[r + 1][0] + runs[r + 1][1]) / 2) - 1 : Math.min(nz - 1, k1 + gap);
-    // the outer anterior wall gives the half-depth (behind the body, pedicles may continue the cortex)
-    const halfDepthJ = median(ref.map((b) => b.anteriorOuter)) / sy;
-    const mid = Math.round((k0 + k1) / 2);
-    // the column's local axis: body centres of the slices searched, fitted linearly against k (the
-    // thoracic kyphosis tilts the bodies); lines parallel to it through the mid-sagittal points
-    const axis = fitAxis(bodies, lo, hi, mid, ci, cj);
-    const stretch = Math.hypot(1, (axis.slopeI * sx) / sz, (axis.slopeJ * sy) / sz);
-    const heightAt = (offsetJ: number): number => lineHeight(volume, axis, offsetJ, mid, lo, hi, stopSlices) * sz * stretch;
-    const heightsMm = {
-      anterior: heightAt(-posteriorSign * 0.75 * halfDepthJ),
-      middle: heightAt(0),
-      posterior: heightAt(posteriorSign * 0.75 * halfDepthJ),
-    };
-    const heightLossPercent = heightsMm.posterior > 0 ? Math.max(0, 100 * (1 - Math.min(heightsMm.anterior, heightsMm.middle) / heightsMm.posterior)) : 0;
-    const extent = (k1 - k0 + 1) * sz;
-    // a crushed body loses slices to its tilted or caved endplates, so its extent may fall well short of its posterior height
-    // and a compression never leaves the front or the middle taller than the back
-    const heightsReliable =
-      heightsMm.posterior >= 0.6 * extent &&
-      heightsMm.posterior <= 2.5 * extent &&
-      Math.min(heightsMm.anterior, heightsMm.middle) >= 0.4 * extent &&
-      Math.max(heightsMm.anterior, heightsMm.middle) <= 1.15 * heightsMm.posterior;
-    vertebrae.push({
-      index: r,
-      center: voxelToPatient(geometry, ci, cj, (k0 + k1) / 2),
-      complete,
-      ...(roi > 0 ? { trabecularHu: sum / roi } : {}),
-      roiVoxelCount: roi,
-      heightsMm,
-      heightLossPercent,
-      heightsReliable,
-    });
-  });
-  // a posterior height far from the column's typical one means the endplates were missed
-  // (the typical height needs at least three bodies)
+  // search no further than the neighbouring bodies' centres (or a disc beyond the volume's last body)
+  const lo = r > 0 ? Math.ceil((runs[r - 1][0] + runs[r - 1][1]) / 2) + 1 : Math.max(0, k0 - gap);
+  const hi = r + 1 < runs.length ? Math.floor((runs[r + 1][0] + runs[r + 1][1]) / 2) - 1 : Math.min(nz - 1, k1 + gap);
+  // the outer anterior wall gives the half-depth (behind the body, pedicles may continue the cortex)
+  const halfDepthJ = median(ref.map((b) => b.anteriorOuter)) / sy;
+  const mid = Math.round((k0 + k1) / 2);
+  const axis = fitAxis(bodies, lo, hi, mid, ci, cj);
+  const stretch = Math.hypot(1, (axis.slopeI * sx) / sz, (axis.slopeJ * sy) / sz);
+  const heightAt = (offsetJ: number): number => lineHeight(volume, axis, offsetJ, mid, lo, hi, stopSlices) * sz * stretch;
+  const heightsMm = {
+    anterior: heightAt(-posteriorSign * 0.75 * halfDepthJ),
+    middle: heightAt(0),
+    posterior: heightAt(posteriorSign * 0.75 * halfDepthJ),
+  };
+  const heightLossPercent = heightsMm.posterior > 0 ? Math.max(0, 100 * (1 - Math.min(heightsMm.anterior, heightsMm.middle) / heightsMm.posterior)) : 0;
+  const extent = (k1 - k0 + 1) * sz;
+  // a crushed body loses slices to its tilted or caved endplates, so its extent may fall well short of its posterior height
+  // and a compression never leaves the front or the middle taller than the back
+  const heightsReliable =
+    heightsMm.posterior >= 0.6 * extent &&
+    heightsMm.posterior <= 2.5 * extent &&
+    Math.min(heightsMm.anterior, heightsMm.middle) >= 0.4 * extent &&
+    Math.max(heightsMm.anterior, heightsMm.middle) <= 1.15 * heightsMm.posterior;
+  return { heightsMm, heightLossPercent, heightsReliable };
+}
+
+/** A posterior height far from the column's typical one means the endplates were missed (the typical height needs at least three bodies). */
+function rejectAtypicalHeights(vertebrae: VertebraMeasurement[]): void {
   const posteriors = vertebrae.filter((v) => v.heightsReliable).map((v) => v.heightsMm.posterior);
   const typical = median(posteriors);
   for (const v of vertebrae) {
     if (posteriors.length < 3 || v.heightsMm.posterior < 0.7 * typical || v.heightsMm.posterior > 1.4 * typical) v.heightsReliable = false;
   }
-  // index runs from the most superior body, whichever way the slices are stacked
-  if (dk[2] > 0) vertebrae.reverse().forEach((v, n) => (v.index = n));
-  return { vertebrae, sliceKinds };
 }
 
 /**

@@ -1,5 +1,6 @@
-import type { AlgorithmFinding } from '@polyrad/sdk';
+import { notAssessed, type AlgorithmFinding } from '@polyrad/sdk';
 import type { SpineAnalysis, VertebraMeasurement } from './spine.analyzer.js';
+import { MIN_DENSITY_BODIES, MIN_GRADED_BODIES, densityExclusion, gradingExclusion, gradingRangeFailure, heightLossMarginPercent, mayBeFractured, missedLevels } from './spine-quality.gate.js';
 
 export type BoneDensityCategory = 'normal' | 'osteopenia' | 'osteoporosis';
 
@@ -14,7 +15,8 @@ export function boneDensityCategory(hu: number): BoneDensityCategory {
   return 'normal';
 }
 
-export const FRACTURE_CATEGORIES = ['', 'mild', 'moderate', 'severe'] as const;
+/** Genant categories by grade; grade 0 (no height loss of 20 % or more) is stated only when measured */
+export const FRACTURE_CATEGORIES = ['none', 'mild', 'moderate', 'severe'] as const;
 
 /**
  * Genant semiquantitative grade of a vertebral height loss: 1 mild 20-25 %, 2 moderate 25-40 %,
@@ -29,67 +31,136 @@ export function genantGrade(heightLossPercent: number): 0 | 1 | 2 | 3 {
 
 const PICKHARDT = 'Pickhardt PJ et al., Ann Intern Med 2013;158:588-595';
 const GENANT = 'Genant HK et al., J Bone Miner Res 1993;8:1137-1148';
+const GENANT_TEXT = 'vertebral height loss: < 20 % normal (grade 0); grade 1 mild 20-25 %, grade 2 moderate 25-40 %, grade 3 severe > 40 %';
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const roundHeights = (h: VertebraMeasurement['heightsMm']): VertebraMeasurement['heightsMm'] => ({
   anterior: round1(h.anterior),
   middle: round1(h.middle),
   posterior: round1(h.posterior),
 });
+const levels = (vs: VertebraMeasurement[]): string => vs.map((v) => v.center[2].toFixed(0)).join(', ');
 
-/** vertebrae whose trabecular attenuation counts: fully covered, measured, not fractured */
-export function densityVertebrae(analysis: SpineAnalysis): VertebraMeasurement[] {
-  return analysis.vertebrae.filter((v) => v.complete && v.trabecularHu !== undefined && !isFractured(v));
+/** What the findings depend on beyond the analysis: the series' slice spacing and contrast phase. */
+export interface SpineFindingContext {
+  sliceSpacingMm: number;
+  /** IV contrast in the header or measured (raises trabecular attenuation, Pickhardt 2016: ~10 HU in the portal phase) */
+  contrast: boolean;
 }
 
-export function isFractured(v: VertebraMeasurement): boolean {
-  return v.complete && v.heightsReliable && genantGrade(v.heightLossPercent) > 0;
+/** vertebrae whose trabecular attenuation counts: they pass the ROI checks and are not (possibly) fractured */
+export function densityVertebrae(analysis: SpineAnalysis, sliceSpacingMm: number): VertebraMeasurement[] {
+  return analysis.vertebrae.filter((v) => densityExclusion(v) === undefined && !mayBeFractured(v, sliceSpacingMm));
+}
+
+/** can be graded: fully covered, thin enough slices, and the body passes the grading checks */
+function isGraded(v: VertebraMeasurement, sliceSpacingMm: number): boolean {
+  return v.complete && gradingRangeFailure(sliceSpacingMm) === undefined && gradingExclusion(v, sliceSpacingMm) === undefined;
+}
+
+/** graded with a height loss of grade 1 or more (a fracture compacts bone and raises its attenuation) */
+export function isFractured(v: VertebraMeasurement, sliceSpacingMm: number): boolean {
+  return isGraded(v, sliceSpacingMm) && genantGrade(v.heightLossPercent) > 0;
 }
 
 /**
- * spine.trabecular_attenuation: the mean over the fully covered, non-fractured vertebral bodies (a
- * chest CT rarely shows L1, and the levels are not numbered; a fracture compacts bone and raises its
- * attenuation); spine.fracture: one per fully covered body graded >= 1.
+ * spine.trabecular_attenuation: the mean over the bodies that pass the ROI checks and are not
+ * fractured (a chest CT rarely shows L1, and the levels are not numbered), or not assessed when fewer
+ * than MIN_DENSITY_BODIES pass. spine.fracture: one per fully covered body graded >= 1; then either
+ * one measured "grade 0" finding when every fully covered body was graded without a level missed
+ * between them, or one not-assessed finding saying which bodies were not graded and why.
  */
-export function spineFindings(analysis: SpineAnalysis): AlgorithmFinding[] {
-  const findings: AlgorithmFinding[] = [];
-  const measured = densityVertebrae(analysis);
-  if (measured.length > 0) {
-    const hu = measured.reduce((s, v) => s + v.trabecularHu!, 0) / measured.length;
-    findings.push({
-      code: 'spine.trabecular_attenuation',
-      value: round1(hu),
-      unit: 'HU',
-      category: boneDensityCategory(hu),
-      reference: {
-        min: 160,
-        text: 'trabecular attenuation (validated at L1): > 160 HU normal, 110-160 HU osteopenia, <= 110 HU osteoporosis likely',
-        source: PICKHARDT,
-      },
-      method: `mean of ${measured.length} fully covered, non-fractured vertebral bodies (elliptical trabecular ROI on the central slices)`,
-      vertebrae: analysis.vertebrae.map((v) => ({
-        index: v.index,
-        center: v.center,
-        complete: v.complete,
-        trabecularHu: v.trabecularHu === undefined ? null : round1(v.trabecularHu),
-        heightsMm: v.heightsReliable ? roundHeights(v.heightsMm) : null,
-      })),
-    });
+export function spineFindings(analysis: SpineAnalysis, context: SpineFindingContext): AlgorithmFinding[] {
+  return [attenuationFinding(analysis, context), ...fractureFindings(analysis, context)];
+}
+
+function attenuationFinding(analysis: SpineAnalysis, context: SpineFindingContext): AlgorithmFinding {
+  const measured = densityVertebrae(analysis, context.sliceSpacingMm);
+  const vertebrae = analysis.vertebrae.map((v) => ({
+    index: v.index,
+    center: v.center,
+    complete: v.complete,
+    trabecularHu: v.trabecularHu === undefined ? null : round1(v.trabecularHu),
+    heightsMm: v.heightsReliable ? roundHeights(v.heightsMm) : null,
+    excluded: densityExclusion(v) ?? (mayBeFractured(v, context.sliceSpacingMm) ? 'fractured or possibly fractured' : null),
+  }));
+  const phase = context.contrast ? 'contrast-enhanced series: reads higher than unenhanced (about +10 HU in the portal phase, more in the arterial phase)' : 'unenhanced series';
+  if (measured.length < MIN_DENSITY_BODIES) {
+    const excluded = analysis.vertebrae.map((v) => `z ${v.center[2].toFixed(0)}: ${densityExclusion(v) ?? 'fractured or possibly fractured'}`);
+    const seen = analysis.vertebrae.length === 0 ? 'no vertebral body found (the spine may be outside the field of view)' : `${measured.length} of ${analysis.vertebrae.length} vertebral bodies passed the ROI checks (${excluded.join('; ')})`;
+    return notAssessed('spine.trabecular_attenuation', 'HU', `trabecular attenuation not assessed: at least ${MIN_DENSITY_BODIES} bodies needed, ${seen}`, { vertebrae });
   }
-  for (const v of analysis.vertebrae.filter(isFractured)) {
-    const grade = genantGrade(v.heightLossPercent);
-    findings.push({
+  const hu = measured.reduce((s, v) => s + v.trabecularHu!, 0) / measured.length;
+  return {
+    code: 'spine.trabecular_attenuation',
+    assessment: 'measured',
+    value: round1(hu),
+    unit: 'HU',
+    category: boneDensityCategory(hu),
+    reference: {
+      min: 160,
+      text: 'trabecular attenuation (validated at L1): > 160 HU normal, 110-160 HU osteopenia, <= 110 HU osteoporosis likely',
+      source: PICKHARDT,
+    },
+    method: `mean of ${measured.length} fully covered, non-fractured vertebral bodies (elliptical trabecular ROI on the central slices); ${phase}`,
+    contrast: context.contrast,
+    vertebrae,
+  };
+}
+
+function fractureFindings(analysis: SpineAnalysis, context: SpineFindingContext): AlgorithmFinding[] {
+  const complete = analysis.vertebrae.filter((v) => v.complete);
+  const outOfRange = gradingRangeFailure(context.sliceSpacingMm);
+  if (outOfRange) return [notAssessed('spine.fracture', '', `fracture screening not assessed: ${outOfRange}`, { vertebraeGraded: 0 })];
+  const slice = context.sliceSpacingMm;
+  const fractures = complete.filter((v) => isFractured(v, slice)).map((v) => fractureFinding(v, slice));
+  const graded = complete.filter((v) => isGraded(v, slice));
+  const ungraded = complete.filter((v) => !isGraded(v, slice));
+  const missed = missedLevels(analysis.vertebrae);
+  const gaps: string[] = [];
+  if (complete.length === 0) gaps.push(analysis.vertebrae.length === 0 ? 'no vertebral body found' : 'no vertebral body fully inside the volume');
+  for (const why of new Set(ungraded.map((v) => gradingExclusion(v, slice)!))) {
+    const these = ungraded.filter((v) => gradingExclusion(v, slice) === why);
+    gaps.push(`${these.length} of ${complete.length} fully covered bodies not graded, ${why} (z ${levels(these)} mm)`);
+  }
+  if (missed.length > 0) gaps.push(`${missed.length} level(s) between the bodies found were not found (near z ${missed.map((z) => z.toFixed(0)).join(', ')} mm)`);
+  if (gaps.length === 0 && graded.length < MIN_GRADED_BODIES) gaps.push(`only ${graded.length} bodies graded, at least ${MIN_GRADED_BODIES} needed to trust their heights`);
+  if (gaps.length > 0) {
+    const normal = graded.length - fractures.length;
+    const seen = normal > 0 ? `; ${normal} graded bodies showed no height loss of 20 % or more (z ${levels(graded.filter((v) => !isFractured(v, slice)))} mm)` : '';
+    return [...fractures, notAssessed('spine.fracture', '', `fracture screening not assessed: ${gaps.join('; ')}${seen}`, { vertebraeGraded: graded.length })];
+  }
+  if (fractures.length > 0) return fractures;
+  // every fully covered body graded, none with a height loss of 20 % or more: Genant grade 0, stated as measured
+  return [
+    {
       code: 'spine.fracture',
-      value: grade,
+      assessment: 'measured',
+      value: 0,
       unit: '',
-      category: FRACTURE_CATEGORIES[grade],
-      // the value is the grade, not the height loss: no numeric range applies, every fracture is abnormal
-      reference: { text: 'vertebral height loss: < 20 % normal; grade 1 mild 20-25 %, grade 2 moderate 25-40 %, grade 3 severe > 40 %', source: GENANT },
-      abnormal: true,
-      heightLossPercent: round1(v.heightLossPercent),
-      heightsMm: roundHeights(v.heightsMm),
-      center: v.center,
-      vertebraIndex: v.index,
-    });
-  }
-  return findings;
+      category: FRACTURE_CATEGORIES[0],
+      abnormal: false,
+      reference: { text: GENANT_TEXT, source: GENANT },
+      method: `anterior, middle and posterior heights of ${graded.length} fully covered vertebral bodies (z ${levels(graded)} mm), no level missed between them`,
+      vertebraeGraded: graded.length,
+    },
+  ];
+}
+
+function fractureFinding(v: VertebraMeasurement, sliceSpacingMm: number): AlgorithmFinding {
+  const grade = genantGrade(v.heightLossPercent);
+  return {
+    code: 'spine.fracture',
+    assessment: 'measured',
+    value: grade,
+    unit: '',
+    category: FRACTURE_CATEGORIES[grade],
+    // the value is the grade, not the height loss: no numeric range applies, every fracture is abnormal
+    reference: { text: GENANT_TEXT, source: GENANT },
+    abnormal: true,
+    heightLossPercent: round1(v.heightLossPercent),
+    heightLossMarginPercent: round1(heightLossMarginPercent(v, sliceSpacingMm)),
+    heightsMm: roundHeights(v.heightsMm),
+    center: v.center,
+    vertebraIndex: v.index,
+  };
 }

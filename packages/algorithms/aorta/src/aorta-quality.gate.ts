@@ -1,0 +1,125 @@
+import type { VolumeGeometry } from '@polyrad/sdk';
+import type { AortaLimb } from './aorta.analyzer.js';
+
+/**
+ * Checks a tracked limb against aortic anatomy before its diameter is reported. Each check returns
+ * the reason (which check, what was seen) when it fails; a failed check makes the diameter "not
+ * assessed", never a number or a category.
+ */
+
+/** Operating range: thicker slices blur the perpendicular planes, coarser pixels the lumen edge. */
+export const MAX_SLICE_SPACING_MM = 5;
+export const MAX_PIXEL_MM = 2;
+
+/**
+ * Plausible adult thoracic aortic diameters, mm. The normal ascending aorta is < 40 mm and the
+ * descending < 30 mm (Erbel R et al., 2014 ESC aortic diseases guidelines, Eur Heart J 2014;35:2873);
+ * surgery is advised from 55 mm (Isselbacher EM et al., 2022 ACC/AHA aortic disease guideline,
+ * Circulation 2022;146:e334), so 70 mm is beyond any aorta a chest CT would be read for here, and
+ * below 15 mm an adult thoracic aorta is a vessel branch or a partial-volume sliver.
+ */
+export const DIAMETER_RANGE_MM = { min: 15, max: 70 } as const;
+/** the limb must be measured over at least this length of centre line (a tube, not a blob) */
+export const MIN_MEASURED_LENGTH_MM = 15;
+/** a centre line may move in-plane by this much between neighbouring points, plus its lean (tan 50 deg x slice gap) */
+export const MAX_STEP_MM = 3;
+const TAN_MAX_TILT = Math.tan((50 * Math.PI) / 180);
+/**
+ * A section cut perpendicular to the aorta is near-circular (guidelines measure in that plane because an
+ * oblique cut is an ellipse that overstates the diameter): smallest over largest diameter of the widest
+ * stretch (median of its three sections). Below 0.9, on the development phantoms, the lumen had merged
+ * with a neighbour touching it without a fat plane (+3 to +6 mm), as on the unenhanced Lung-PET-CT-Dx A0001.
+ */
+export const MIN_ROUNDNESS = 0.9;
+/**
+ * The lumen edge must be found at the expected radius on this share of the rays of the reported
+ * section. Without contrast the edge is weak where the aorta touches the oesophagus, the pulmonary
+ * artery or the spine; a diameter resting on few rays is a guess.
+ */
+export const MIN_EDGE_FRACTION = 0.7;
+/** share of the tried cross-sections that must be measurable, or the maximum may lie in the gaps */
+export const MIN_MEASURED_SHARE = 0.5;
+/** the ascending aorta lies at least this far anterior to the descending aorta (and to its right) */
+export const MIN_ANTERIOR_OFFSET_MM = 20;
+
+/** Why the series lies outside the measurement's operating range, or undefined. */
+export function operatingRangeFailure(geometry: VolumeGeometry): string | undefined {
+  const [sx, sy, sz] = geometry.spacing;
+  if (sz > MAX_SLICE_SPACING_MM) return `slices ${sz.toFixed(1)} mm apart, beyond the ${MAX_SLICE_SPACING_MM} mm the perpendicular diameter is measured on`;
+  if (Math.max(sx, sy) > MAX_PIXEL_MM) return `pixels of ${Math.max(sx, sy).toFixed(2)} mm, coarser than the ${MAX_PIXEL_MM} mm the lumen edge is measured on`;
+  return undefined;
+}
+
+/**
+ * The first quality check a limb fails, as a reason, or undefined when it passes them all. The
+ * descending limb must also have been followed up into the arch: a track that ends in a straight
+ * stretch lost the vessel there, and the part above it (an aneurysm stops the tracker) is unmeasured.
+ */
+export function limbGateFailure(limb: AortaLimb, sliceSpacingMm: number, contrast: boolean): string | undefined {
+  const { segment, sections, at } = limb;
+  const zs = sections.map((s) => s.center[2]);
+  const length = Math.max(...zs) - Math.min(...zs);
+  if (length < MIN_MEASURED_LENGTH_MM) {
+    return `${segment} aorta measured over only ${length.toFixed(0)} mm of its course (at least ${MIN_MEASURED_LENGTH_MM} mm needed to tell a tube from a blob)`;
+  }
+  if (segment === 'descending' && !limb.reachesArch) {
+    const top = Math.max(...limb.centerLine.map((p) => p[2]));
+    return `the descending aorta was followed up to z ${top.toFixed(0)} mm only, where the track ended without bending into the arch: an aneurysm, a kink or a neighbour above may have stopped it, and that stretch is not measured`;
+  }
+  const jump = largestStep(limb, sliceSpacingMm);
+  if (jump) return `${segment} aorta centre line jumps ${jump.stepMm.toFixed(1)} mm between neighbouring slices at z ${jump.z.toFixed(0)} mm (at most ${jump.limitMm.toFixed(1)} mm expected): the track left the vessel`;
+  if (sections.length < MIN_MEASURED_SHARE * limb.attempted) {
+    return `only ${sections.length} of ${limb.attempted} ${segment} aortic cross-sections had a lumen edge clear enough to measure; the maximum may lie where it was not seen`;
+  }
+  const d = limb.diameterMm;
+  if (d < DIAMETER_RANGE_MM.min || d > DIAMETER_RANGE_MM.max) {
+    return `${segment} aortic diameter of ${d.toFixed(1)} mm lies outside the plausible adult range of ${DIAMETER_RANGE_MM.min}-${DIAMETER_RANGE_MM.max} mm: the wrong structure or edge was measured`;
+  }
+  const roundness = median(limb.widest.map((s) => s.minDiameterMm / s.maxDiameterMm));
+  if (!(roundness >= MIN_ROUNDNESS)) {
+    return `the widest ${segment} aortic cross-sections are not round (smallest / largest diameter ${roundness.toFixed(2)}, at least ${MIN_ROUNDNESS} expected perpendicular to the vessel): a neighbour merged with the lumen or the plane is oblique`;
+  }
+  if (at.edgeFraction < MIN_EDGE_FRACTION) {
+    const why = contrast
+      ? 'the wall is lost where the aorta touches bone, a calcified wall or another enhanced vessel'
+      : 'without contrast the wall fades where the aorta touches the oesophagus, the pulmonary artery or the spine';
+    return `the lumen edge of the widest ${segment} aortic cross-section was found on only ${Math.round(100 * at.edgeFraction)} % of its diameters (at least ${Math.round(100 * MIN_EDGE_FRACTION)} % needed); ${why}`;
+  }
+  return undefined;
+}
+
+/** Why the ascending limb is not where an ascending aorta lies relative to the descending one, or undefined. */
+export function limbsPositionFailure(ascending: AortaLimb, descending: AortaLimb): string | undefined {
+  const [ax, ay] = middle(ascending);
+  const [dx, dy] = middle(descending);
+  // LPS: anterior is -y, the patient's right is -x
+  if (ay > dy - MIN_ANTERIOR_OFFSET_MM || ax >= dx) {
+    return `the structure taken for the ascending aorta lies ${(dy - ay).toFixed(0)} mm anterior and ${(dx - ax).toFixed(0)} mm to the right of the descending aorta; the ascending aorta lies anterior (by at least ${MIN_ANTERIOR_OFFSET_MM} mm) and to the right`;
+  }
+  return undefined;
+}
+
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[values.length >> 1];
+}
+
+/** median in-plane centre of the measured sections */
+function middle(limb: AortaLimb): [number, number] {
+  return [median(limb.sections.map((s) => s.center[0])), median(limb.sections.map((s) => s.center[1]))];
+}
+
+/** the first in-plane step of the centre line within the measured stretch that exceeds what its slice gap allows */
+function largestStep(limb: AortaLimb, sliceSpacingMm: number): { stepMm: number; limitMm: number; z: number } | undefined {
+  const zs = limb.sections.map((s) => s.center[2]);
+  const lo = Math.min(...zs) - sliceSpacingMm;
+  const hi = Math.max(...zs) + sliceSpacingMm;
+  const line = limb.centerLine.filter((p) => p[2] >= lo && p[2] <= hi);
+  let worst: { stepMm: number; limitMm: number; z: number } | undefined;
+  for (let n = 1; n < line.length; n++) {
+    const [a, b] = [line[n - 1], line[n]];
+    const stepMm = Math.hypot(b[0] - a[0], b[1] - a[1]);
+    const limitMm = MAX_STEP_MM + TAN_MAX_TILT * Math.abs(b[2] - a[2]);
+    if (stepMm > limitMm && (!worst || stepMm - limitMm > worst.stepMm - worst.limitMm)) worst = { stepMm, limitMm, z: (a[2] + b[2]) / 2 };
+  }
+  return worst;
+}

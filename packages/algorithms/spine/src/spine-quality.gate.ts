@@ -1,0 +1,115 @@
+import type { VolumeGeometry } from '@polyrad/sdk';
+import type { VertebraMeasurement } from './spine.analyzer.js';
+
+/**
+ * Checks of the vertebral measurements against anatomy before they are reported. Each returns the
+ * reason (which check, what was seen) a body or the whole column is left out; a left-out finding is
+ * "not assessed", never a default.
+ */
+
+/**
+ * Adult vertebral bodies are about 15-30 mm tall from T1 to L5; with the endplates and part of both
+ * discs a run of body slices longer than 40 mm holds two or more bodies whose disc was not resolved,
+ * and its central slices may lie on that disc.
+ */
+export const MAX_BODY_EXTENT_MM = 40;
+/**
+ * A vertebral body is walled by cortex: at least this share of its outline rays has a rim 50 HU brighter
+ * than its inside. A contrast-filled descending aorta beside an osteoporotic spine is round, bright and
+ * has bone behind it, but no cortex (0 % on dev seed 1012, where it was read as 260 HU 'normal' bone, and
+ * on one 'body' of LIDC-IDRI-0003; 31-89 % on the vertebrae of LIDC-IDRI-0001/0003 and Lung-PET-CT-Dx
+ * A0001; a soft-kernel 1.4 mm phantom's thin cortex goes down to 2-3 % at the ends of the column).
+ */
+export const MIN_CORTICAL_SHARE = 0.05;
+/** a trabecular ROI of at least ~1 cm2 per slice averages CT noise (SD up to 40 HU) to a few HU */
+export const MIN_ROI_AREA_MM2 = 100;
+/** more than this share of cortical-density voxels (>= 400 HU) means the ROI touched the cortex or an endplate */
+export const MAX_ROI_DENSE_SHARE = 0.1;
+/**
+ * Plausible trabecular attenuation: below -50 HU is fat or air (a marrow-replaced or mis-segmented
+ * body), above 500 HU is cortical or sclerotic bone, not trabecular bone.
+ */
+export const TRABECULAR_HU_RANGE = { min: -50, max: 500 } as const;
+/** bodies that must pass for a mean attenuation: one body may be a lesion, a hemangioma or a mis-segmentation */
+export const MIN_DENSITY_BODIES = 2;
+/**
+ * Genant grade 1 is a 20-25 % height loss, ~5 mm of a 25 mm body: endplates located only to the slice
+ * spacing cannot be graded beyond 3 mm slices (Genant HK et al., J Bone Miner Res 1993;8:1137-1148).
+ */
+export const MAX_GRADING_SLICE_MM = 3;
+/** "no fracture" needs the heights of at least this many fully covered bodies, with no level missed between them */
+export const MIN_GRADED_BODIES = 3;
+/** consecutive body centres further apart than this multiple of the median spacing have a body missed between them */
+export const MISSED_LEVEL_SPACING = 1.5;
+
+/** the body outline is searched 9.5-32 mm from its centre: coarser pixels do not resolve the cortical ring */
+export const MAX_PIXEL_MM = 2;
+
+/** Why the series lies outside the range vertebral bodies are found in, or undefined. */
+export function operatingRangeFailure(geometry: VolumeGeometry): string | undefined {
+  const pixel = Math.max(geometry.spacing[0], geometry.spacing[1]);
+  return pixel > MAX_PIXEL_MM ? `pixels of ${pixel.toFixed(2)} mm, coarser than the ${MAX_PIXEL_MM} mm the vertebral outline is found on` : undefined;
+}
+
+const NO_CORTEX = 'no cortical bone around it (a round bright structure such as a contrast-filled vessel, not a vertebral body)';
+
+/** Why a body's trabecular attenuation is left out of the mean, or undefined when it counts. */
+export function densityExclusion(v: VertebraMeasurement): string | undefined {
+  if (!v.complete) return 'partly outside the volume';
+  if (v.corticalShare < MIN_CORTICAL_SHARE) return NO_CORTEX;
+  if (v.trabecularHu === undefined) return 'no clean outline on its central slices';
+  if (v.extentMm > MAX_BODY_EXTENT_MM) return `discs not resolved (a run of ${v.extentMm.toFixed(0)} mm holds more than one body)`;
+  if (v.roiAreaMm2 < MIN_ROI_AREA_MM2) return `trabecular ROI of ${v.roiAreaMm2.toFixed(0)} mm2, below ${MIN_ROI_AREA_MM2} mm2`;
+  if (v.roiDenseShare > MAX_ROI_DENSE_SHARE) return `${Math.round(100 * v.roiDenseShare)} % of the ROI at cortical density (it touched the cortex or an endplate)`;
+  if (v.trabecularHu < TRABECULAR_HU_RANGE.min || v.trabecularHu > TRABECULAR_HU_RANGE.max) {
+    return `${v.trabecularHu.toFixed(0)} HU, outside the plausible trabecular range ${TRABECULAR_HU_RANGE.min} to ${TRABECULAR_HU_RANGE.max} HU`;
+  }
+  return undefined;
+}
+
+/**
+ * Uncertainty of a body's height loss, percentage points: each endplate is located to about half a
+ * slice, so a height is uncertain by about one slice; relative to the posterior height, half of that is
+ * taken as the margin (1.25 mm slices on a 25 mm body: +-2.5 %, 3 mm slices: +-6 %).
+ */
+export function heightLossMarginPercent(v: VertebraMeasurement, sliceSpacingMm: number): number {
+  return (50 * sliceSpacingMm) / Math.max(1, v.heightsMm.posterior);
+}
+
+/**
+ * Why a fully covered body cannot be graded, or undefined when it can: discs or endplates not resolved,
+ * or a height loss so close to the 20 % fracture threshold that the slices cannot tell grade 0 from 1.
+ */
+export function gradingExclusion(v: VertebraMeasurement, sliceSpacingMm: number): string | undefined {
+  if (v.corticalShare < MIN_CORTICAL_SHARE) return NO_CORTEX;
+  if (v.extentMm > MAX_BODY_EXTENT_MM) return 'discs not resolved';
+  if (!v.heightsReliable) return 'endplates not resolved on the mid-sagittal columns';
+  const margin = heightLossMarginPercent(v, sliceSpacingMm);
+  if (Math.abs(v.heightLossPercent - 20) < margin) {
+    return `height loss ${v.heightLossPercent.toFixed(0)} % +- ${margin.toFixed(0)} % at ${Number(sliceSpacingMm.toFixed(2))} mm slices, too close to the 20 % threshold to tell grade 0 from grade 1`;
+  }
+  return undefined;
+}
+
+/** A fracture cannot be ruled out: the height loss, plus what the slices leave uncertain, reaches 20 %. */
+export function mayBeFractured(v: VertebraMeasurement, sliceSpacingMm: number): boolean {
+  return v.complete && v.heightsReliable && v.heightLossPercent + heightLossMarginPercent(v, sliceSpacingMm) >= 20;
+}
+
+/** Why the series lies outside the range fractures are graded in, or undefined. */
+export function gradingRangeFailure(sliceSpacingMm: number): string | undefined {
+  if (sliceSpacingMm <= MAX_GRADING_SLICE_MM) return undefined;
+  return `slices ${sliceSpacingMm.toFixed(1)} mm apart: the endplates cannot be located to the ~5 mm a grade 1 height loss (20-25 %) needs; grading needs slices <= ${MAX_GRADING_SLICE_MM} mm`;
+}
+
+/**
+ * Midpoints (z, mm) of gaps between consecutive found bodies wide enough to hold a body that was not
+ * found: a fracture there would otherwise go unreported.
+ */
+export function missedLevels(vertebrae: VertebraMeasurement[]): number[] {
+  const zs = vertebrae.map((v) => v.center[2]).sort((a, b) => a - b);
+  const spacings = zs.slice(1).map((z, n) => z - zs[n]);
+  if (spacings.length < 2) return [];
+  const typical = [...spacings].sort((a, b) => a - b)[spacings.length >> 1];
+  return spacings.flatMap((s, n) => (s > MISSED_LEVEL_SPACING * typical ? [(zs[n] + zs[n + 1]) / 2] : []));
+}
