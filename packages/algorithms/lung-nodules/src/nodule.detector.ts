@@ -2,7 +2,7 @@ import { PolyradError, voxelToPatient, type LabelMask, type Vec3, type Volume, s
 import { buildLungHull } from './lung-hull.builder.js';
 import { measure, shapeOf } from './nodule-shape.js';
 import { screenSubsolid } from './subsolid.screen.js';
-import { openWithBall, takeComponent } from './voxel-morphology.js';
+import { openWithBall, takeComponent, visitShellFaces } from './voxel-morphology.js';
 
 /**
  * Solid lung nodule detection by multiscale morphological opening and 3D shape.
@@ -524,21 +524,12 @@ function isSmallNoduleOnVessel(component: Int32Array, shape: { elongation: numbe
 
 /** Share of the component's 6-neighbour shell that is aerated lung (in the hull, not solid). */
 function airContact(voxels: ArrayLike<number>, solid: Uint8Array, hull: Uint8Array, nx: number, ny: number, nz: number): number {
-  const nxy = nx * ny;
-  const inside = new Set<number>(Array.from(voxels));
   let air = 0;
   let total = 0;
-  for (const p of inside) {
-    const i = p % nx;
-    const j = ((p - i) / nx) % ny;
-    const k = (p - i - j * nx) / nxy;
-    const neighbours = [i > 0 ? p - 1 : -1, i < nx - 1 ? p + 1 : -1, j > 0 ? p - nx : -1, j < ny - 1 ? p + nx : -1, k > 0 ? p - nxy : -1, k < nz - 1 ? p + nxy : -1];
-    for (const q of neighbours) {
-      if (q < 0 || inside.has(q)) continue;
-      total++;
-      if (hull[q] !== 0 && !solid[q]) air++;
-    }
-  }
+  visitShellFaces(Array.from(voxels), [nx, ny, nz], (q) => {
+    total++;
+    if (hull[q] !== 0 && !solid[q]) air++;
+  });
   return total === 0 ? 0 : air / total;
 }
 

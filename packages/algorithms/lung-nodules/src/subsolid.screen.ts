@@ -1,7 +1,7 @@
 import { squaredDistanceTransform } from '@polyrad/sdk';
 import type { CropGrid } from './nodule.detector.js';
 import { measure, shapeOf } from './nodule-shape.js';
-import { openWithBall, takeComponent } from './voxel-morphology.js';
+import { openWithBall, takeComponent, visitShellFaces } from './voxel-morphology.js';
 
 /**
  * Screen for subsolid (ground-glass and part-solid) lesions, which the solid detector cannot see: its
@@ -87,23 +87,13 @@ export function screenSubsolid(search: CropGrid, hull: Uint8Array, owner: Int32A
 
 /** The 6-neighbour shell of a voxel set: its size, how much of it is soft tissue not of a found nodule, which nodules it touches. */
 function surroundings(voxels: number[], hull: Uint8Array, hu: Float32Array, owner: Int32Array, dims: number[], solidHu: number): { total: number; solid: number; owners: Set<number> } {
-  const [nx, ny, nz] = dims;
-  const nxy = nx * ny;
-  const inside = new Set(voxels);
   const owners = new Set<number>();
   let total = 0;
   let solid = 0;
-  for (const p of voxels) {
-    const i = p % nx;
-    const j = ((p - i) / nx) % ny;
-    const k = (p - i - j * nx) / nxy;
-    const neighbours = [i > 0 ? p - 1 : -1, i < nx - 1 ? p + 1 : -1, j > 0 ? p - nx : -1, j < ny - 1 ? p + nx : -1, k > 0 ? p - nxy : -1, k < nz - 1 ? p + nxy : -1];
-    for (const q of neighbours) {
-      if (q < 0 || inside.has(q)) continue;
-      total++;
-      if (owner[q] !== 0) owners.add(owner[q]);
-      else if (hull[q] === 0 || hu[q] >= solidHu) solid++;
-    }
-  }
+  visitShellFaces(voxels, dims, (q) => {
+    total++;
+    if (owner[q] !== 0) owners.add(owner[q]);
+    else if (hull[q] === 0 || hu[q] >= solidHu) solid++;
+  });
   return { total, solid, owners };
 }

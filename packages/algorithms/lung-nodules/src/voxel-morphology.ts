@@ -75,3 +75,20 @@ export function takeComponent(set: Uint8Array, start: number, dims: number[], qu
   }
   return tail;
 }
+
+/**
+ * Calls `visit` once per face of a voxel set's 6-neighbour shell (a voxel outside the set next to one
+ * inside, counted once per face it shares), for contact measures of a region with what surrounds it.
+ */
+export function visitShellFaces(voxels: Iterable<number>, dims: number[], visit: (q: number) => void): void {
+  const [nx, ny, nz] = dims;
+  const nxy = nx * ny;
+  const inside = new Set(voxels);
+  for (const p of inside) {
+    const i = p % nx;
+    const j = ((p - i) / nx) % ny;
+    const k = (p - i - j * nx) / nxy;
+    const neighbours = [i > 0 ? p - 1 : -1, i < nx - 1 ? p + 1 : -1, j > 0 ? p - nx : -1, j < ny - 1 ? p + nx : -1, k > 0 ? p - nxy : -1, k < nz - 1 ? p + nxy : -1];
+    for (const q of neighbours) if (q >= 0 && !inside.has(q)) visit(q);
+  }
+}
