@@ -96,13 +96,18 @@ function column(overrides: Partial<VertebraMeasurement>[] = []): SpineAnalysis {
   return { vertebrae: [0, 1, 2, 3, 4].map((n) => vertebra(-25 * n, { index: n, ...overrides[n] })), sliceKinds: [] };
 }
 
-test('fracture statements: a graded column gives the fractures, or a measured grade 0; an ungraded body turns grade 0 into not assessed', () => {
+test('fracture statements: a graded column gives the fractures, or a measured grade 0; an ungraded body or a possible crush turns grade 0 into not assessed', () => {
   const context = { sliceSpacingMm: 1.25, contrast: false };
   const wedge = { heightsMm: { anterior: 16.75, middle: 25, posterior: 25 }, heightLossPercent: 33 };
   const crushed = spineFindings(column([{}, {}, wedge]), context).filter((f) => f.code === 'spine.fracture');
   assert.deepEqual(crushed.map((f) => [f.assessment, f.value, f.category, f.center![2]]), [['measured', 2, 'moderate', -50]]);
   const none = spineFindings(column(), context).filter((f) => f.code === 'spine.fracture');
   assert.deepEqual(none.map((f) => [f.assessment, f.value, f.category, f.abnormal, f.vertebraeGraded]), [['measured', 0, 'none', false, 5]]);
+  // a crush: the body is uniformly 24 % lower than its neighbours, so its own heights show no loss
+  const crush = { heightsMm: { anterior: 19, middle: 19, posterior: 19 }, heightLossPercent: 0 };
+  const uniform = spineFindings(column([{}, {}, crush]), context).filter((f) => f.code === 'spine.fracture');
+  assert.deepEqual(uniform.map((f) => [f.assessment, f.value]), [['not-assessed', null]]);
+  assert.match(uniform[0].reason!, /possible crush deformity.*z -50 mm, posterior height 19 mm against 25 mm/);
   const unresolved = spineFindings(column([{}, { heightsReliable: false }]), context).filter((f) => f.code === 'spine.fracture');
   assert.equal(unresolved.length, 1);
   assert.equal(unresolved[0].assessment, 'not-assessed');
