@@ -1,7 +1,7 @@
 export * from './dicom-instance.types.js';
 export { TransferSyntax, transferSyntaxName } from './transfer-syntax.names.js';
 export { readDicomHeader, DICOMDIR_SOP_CLASS_UID, type ReadDicomHeaderOptions } from './dicom-file.reader.js';
-export { scanDicomInputs, type ScanDicomInputsOptions } from './dicom-input.scanner.js';
+export { isWithin, scanDicomInputs, type ScanDicomInputsOptions } from './dicom-input.scanner.js';
 export { groupSeries } from './series.grouper.js';
 export { loadVolume, type LoadedVolume } from './volume.assembler.js';
 export { CT_AIR_HU } from './frame-store.js';

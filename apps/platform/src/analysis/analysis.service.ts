@@ -12,7 +12,7 @@ import {
   type ReportFinding,
   type Volume,
 } from '@polyrad/sdk';
-import { groupSeries, loadVolume, scanDicomInputs, type DicomSeries } from '@polyrad/dicom';
+import { groupSeries, loadVolume, scanDicomInputs, type DicomSeries, type ScanDicomInputsOptions } from '@polyrad/dicom';
 import { detectBodyRegions } from '../dispatch/body-region.detector.js';
 import { planExecution, type ExecutionPlan, type PlannedRun } from '../dispatch/execution-planner.js';
 import { fingerprintSeries, type SeriesFingerprint } from '../dispatch/series-fingerprint.js';
@@ -101,8 +101,8 @@ export class AnalysisService {
     private readonly executor: () => PluginExecutor = () => new LocalProcessExecutor(),
   ) {}
 
-  private async scan(paths: string[]): Promise<ScannedStudy> {
-    const { instances, rejected } = await scanDicomInputs(paths);
+  private async scan(paths: string[], options?: ScanDicomInputsOptions): Promise<ScannedStudy> {
+    const { instances, rejected } = await scanDicomInputs(paths, options);
     const series = groupSeries(instances);
     const fingerprints = new Map<string, SeriesFingerprint>();
     const volumes = new Map<string, Volume>();
@@ -158,8 +158,9 @@ export class AnalysisService {
     );
   }
 
-  async analyze(paths: string[]): Promise<AnalysisResult> {
-    const study = await this.scan(paths);
+  /** `scan.roots` confines the walk to those real folders (paths a client sent to the server). */
+  async analyze(paths: string[], scan?: ScanDicomInputsOptions): Promise<AnalysisResult> {
+    const study = await this.scan(paths, scan);
     if (study.series.length === 0) {
       throw new UnusableInputError('no usable DICOM image series in the input', study.rejected);
     }

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isPolyradError } from '@polyrad/sdk';
 import { CONFIG_INVALID, loadConfig } from './app-config.js';
@@ -40,6 +43,20 @@ describe('loadConfig', () => {
       );
     });
   }
+
+  it('keeps import roots as real folders and names a root that is not one', () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'polyrad-roots-')));
+    try {
+      symlinkSync(dir, join(dir, 'link'));
+      assert.deepEqual(loadConfig({ POLYRAD_IMPORT_ROOTS: `${join(dir, 'link')}:${dir}` }).importRoots, [dir, dir]);
+      assert.throws(
+        () => loadConfig({ POLYRAD_IMPORT_ROOTS: `${dir}:${join(dir, 'missing')}` }),
+        (error: unknown) => isPolyradError(error) && error.message.includes(`POLYRAD_IMPORT_ROOTS: ${join(dir, 'missing')} is not an existing folder`),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('names every invalid variable at once', () => {
     assert.throws(

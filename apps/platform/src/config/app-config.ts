@@ -1,3 +1,4 @@
+import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PolyradError } from '@polyrad/sdk';
 
@@ -15,6 +16,11 @@ export interface AppConfig {
   quietPeriodMs: number;
   /** POSTed a JSON notice whenever a study's report is urgent (POLYRAD_URGENT_WEBHOOK). */
   urgentWebhookUrl?: string;
+  /**
+   * Real paths of the server folders `POST /api/studies/analyze` may read (POLYRAD_IMPORT_ROOTS, separated
+   * by ':'); absent turns analyse-from-path off.
+   */
+  importRoots?: string[];
 }
 
 /** Injection token for AppConfig (an interface has no runtime class to inject by). */
@@ -42,6 +48,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (urgentWebhookUrl !== undefined && !isHttpUrl(urgentWebhookUrl)) {
     problems.push('POLYRAD_URGENT_WEBHOOK must be an http:// or https:// URL, e.g. https://ris.example.org/hooks/urgent');
   }
+  const importRoots = readImportRoots(env, cwd, problems);
   if (problems.length > 0) {
     throw new PolyradError(CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
   }
@@ -50,9 +57,25 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dicomPort,
     dataDir,
     quietPeriodMs: Math.round(quietPeriodS * 1000),
+    ...(importRoots.length === 0 ? {} : { importRoots }),
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(urgentWebhookUrl === undefined ? {} : { urgentWebhookUrl }),
   };
+}
+
+/** Each root must exist as a folder; it is kept as its real path so links cannot widen it later. */
+function readImportRoots(env: Env, cwd: string, problems: string[]): string[] {
+  const roots: string[] = [];
+  for (const entry of (nonEmpty(env.POLYRAD_IMPORT_ROOTS) ?? '').split(':').filter((p) => p.trim() !== '')) {
+    try {
+      const real = realpathSync(resolve(cwd, entry.trim()));
+      if (!statSync(real).isDirectory()) throw new Error('not a folder');
+      roots.push(real);
+    } catch {
+      problems.push(`POLYRAD_IMPORT_ROOTS: ${entry.trim()} is not an existing folder`);
+    }
+  }
+  return roots;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,6 +19,9 @@ import type { AuditEntry, PluginView, SiteEnablementView } from './registry.type
  */
 const root = mkdtempSync(join(tmpdir(), 'polyrad-registry-e2e-'));
 after(() => rmSync(root, { recursive: true, force: true }));
+// the one server folder clients may analyse; the data dir and everything else on the server are outside it
+const importRoot = join(root, 'import');
+mkdirSync(importRoot);
 
 const SITE = 'default';
 const ACME = `/api/sites/${SITE}/plugins/${ACME_PLUGIN_ID}`;
@@ -54,10 +57,10 @@ describe('plugin lifecycle against a running platform', () => {
   before(async () => {
     const uiDir = join(root, 'ui');
     mkdirSync(uiDir);
-    running = await createApp(loadConfig({ PORT: '0', DICOM_PORT: '0', POLYRAD_DATA_DIR: join(root, 'data') }), { uiDir });
+    running = await createApp(loadConfig({ PORT: '0', DICOM_PORT: '0', POLYRAD_DATA_DIR: join(root, 'data'), POLYRAD_IMPORT_ROOTS: importRoot }), { uiDir });
     // A small chest: enough slices for lung segmentation, cheap to run four times.
     const phantom = generateChestPhantom({ seed: 11, dimensions: [48, 48, 32], spacing: [6.5, 6.5, 8] });
-    studyDir = join(root, 'study');
+    studyDir = join(importRoot, 'study');
     await writeCtSeries(phantom.volume, studyDir, { PatientID: 'REG-E2E', StudyDate: '20260301', AccessionNumber: 'E2E1' });
     [v100, v110] = await Promise.all([packExample(join(root, 'work'), '1.0.0', keys.privateKeyPem), packExample(join(root, 'work'), '1.1.0', keys.privateKeyPem)]);
   });
@@ -158,17 +161,37 @@ describe('plugin lifecycle against a running platform', () => {
   });
 
   it('analyze refuses bad input with 4xx and the reason', async () => {
-    const missing = await api<{ code: string; message: string }>('POST', '/api/studies/analyze', { paths: [join(root, 'nope')] });
-    assert.deepEqual([missing.status, missing.body.code], [400, 'ANALYSIS_INPUT_INVALID']);
-    assert.match(missing.body.message, /cannot be read on the server \(ENOENT\)/);
     const relative = await api<{ code: string }>('POST', '/api/studies/analyze', { paths: ['study'] });
     assert.deepEqual([relative.status, relative.body.code], [400, 'ANALYSIS_INPUT_INVALID']);
     const shape = await api<{ code: string }>('POST', '/api/studies/analyze', { paths: 'x' });
     assert.deepEqual([shape.status, shape.body.code], [400, 'ANALYSIS_INPUT_INVALID']);
-    const empty = mkdtempSync(join(root, 'empty-'));
+    const empty = mkdtempSync(join(importRoot, 'empty-'));
     const unusable = await api<{ code: string }>('POST', '/api/studies/analyze', { paths: [empty] });
     assert.deepEqual([unusable.status, unusable.body.code], [422, 'INPUT_UNUSABLE']);
     const site = await api<{ code: string }>('POST', '/api/studies/analyze', { paths: [studyDir], site: '../x' });
     assert.deepEqual([site.status, site.body.code], [400, 'INVALID_SITE_ID']);
+  });
+
+  it('analyze opens nothing outside the import folders, and a missing path looks the same as a forbidden one', async () => {
+    const refused = async (path: string) => {
+      const { status, body } = await api<{ code: string; message: string }>('POST', '/api/studies/analyze', { paths: [path] });
+      return [status, body.code, body.message.replace(path, '<path>')];
+    };
+    const expected = [404, 'ANALYSIS_PATH_REFUSED', '<path> is not a readable file or folder under the import folders'];
+    // a real DICOM folder outside the root (the study written there), a system file, a missing path, ../ out of the root
+    const outside = join(root, 'outside');
+    await writeCtSeries(generateChestPhantom({ seed: 12, dimensions: [24, 24, 12], spacing: [12, 12, 20] }).volume, outside, { PatientID: 'OTHER', StudyDate: '20260302', AccessionNumber: 'E2E2' });
+    for (const path of [outside, '/etc/passwd', join(importRoot, 'nope'), join(importRoot, '..', 'outside'), join(root, 'data')]) {
+      assert.deepEqual(await refused(path), expected, path);
+    }
+    // a link inside the root that leads out of it is refused as a whole path, and skipped inside a folder
+    symlinkSync(outside, join(importRoot, 'link-out'));
+    assert.deepEqual(await refused(join(importRoot, 'link-out')), expected);
+    const mixed = join(importRoot, 'mixed');
+    mkdirSync(mixed);
+    symlinkSync(outside, join(mixed, 'link-out'));
+    symlinkSync(mixed, join(mixed, 'loop'));
+    const walked = await api<{ code: string; message: string }>('POST', '/api/studies/analyze', { paths: [mixed] });
+    assert.deepEqual([walked.status, walked.body.code], [422, 'INPUT_UNUSABLE'], 'the loop ends and nothing behind the escaping link was analysed');
   });
 });

@@ -17,6 +17,8 @@ export const PLUGIN_CONFIG_INVALID = 'PLUGIN_CONFIG_INVALID';
 export const PLUGIN_ROLLBACK_UNAVAILABLE = 'PLUGIN_ROLLBACK_UNAVAILABLE';
 export const PLUGIN_DEPENDENCY_UNSATISFIED = 'PLUGIN_DEPENDENCY_UNSATISFIED';
 export const ANALYSIS_INPUT_INVALID = 'ANALYSIS_INPUT_INVALID';
+export const ANALYSIS_PATH_REFUSED = 'ANALYSIS_PATH_REFUSED';
+export const ANALYSIS_IMPORT_OFF = 'ANALYSIS_IMPORT_OFF';
 export const REQUEST_TOO_LARGE = 'REQUEST_TOO_LARGE';
 
 export const REGISTRY_HTTP_STATUS: Record<string, number> = {
@@ -42,6 +44,9 @@ export const REGISTRY_HTTP_STATUS: Record<string, number> = {
   MODEL_DIGEST_MISMATCH: 400,
   PACKAGE_TOO_LARGE: 413,
   PACKAGE_TOO_MANY_ENTRIES: 413,
+  // Missing and forbidden paths answer alike (study-analysis.service.ts).
+  [ANALYSIS_PATH_REFUSED]: 404,
+  [ANALYSIS_IMPORT_OFF]: 403,
   // Thrown by AnalysisService when none of the given files is a usable DICOM series.
   INPUT_UNUSABLE: 422,
 };

@@ -1,10 +1,12 @@
-import { stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isWithin } from '@polyrad/dicom';
 import { PolyradError, type Report } from '@polyrad/sdk';
 import { AnalysisService } from '../analysis/analysis.service.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { StudiesService } from '../studies/studies.service.js';
-import { ANALYSIS_INPUT_INVALID } from './registry.errors.js';
+import { ANALYSIS_IMPORT_OFF, ANALYSIS_INPUT_INVALID, ANALYSIS_PATH_REFUSED } from './registry.errors.js';
 import { DEFAULT_SITE, RegistryService } from './registry.service.js';
 
 const MAX_PATHS = 64;
@@ -16,7 +18,8 @@ export interface AnalyzeRequest {
 
 /**
  * Runs the pipeline on server-side folders with the plugin versions the site has enabled and stores the
- * report. An import-from-folder stand-in until studies arrive by DICOMweb or C-STORE.
+ * report. Only folders under the configured import roots are read (POLYRAD_IMPORT_ROOTS), links included,
+ * so a client cannot make the server open or reveal anything else.
  */
 @Injectable()
 export class StudyAnalysisService {
@@ -25,31 +28,41 @@ export class StudyAnalysisService {
   constructor(
     private readonly registry: RegistryService,
     private readonly studies: StudiesService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async analyze(request: AnalyzeRequest): Promise<Report> {
-    const paths = await checkPaths(request.paths);
+    const roots = this.config.importRoots ?? [];
+    if (roots.length === 0) {
+      throw new PolyradError(ANALYSIS_IMPORT_OFF, 'analysing server folders is off on this platform; an administrator can allow folders with POLYRAD_IMPORT_ROOTS');
+    }
+    const paths = await checkPaths(request.paths, roots);
     const site = request.site ?? DEFAULT_SITE;
     if (typeof site !== 'string') throw new PolyradError(ANALYSIS_INPUT_INVALID, 'site must be a string');
     const { entries, warnings } = await this.registry.resolveSite(site);
-    const { report } = await new AnalysisService(entries, (message) => this.logger.log(message)).analyze(paths);
+    const { report } = await new AnalysisService(entries, (message) => this.logger.log(message)).analyze(paths, { roots });
     report.warnings.push(...warnings);
     await this.studies.storeReport(report);
     return report;
   }
 }
 
-async function checkPaths(value: unknown): Promise<string[]> {
+/**
+ * The real paths of the requested files or folders. Missing and outside the roots give the same answer,
+ * so the endpoint reveals nothing about the rest of the server's file system.
+ */
+async function checkPaths(value: unknown, roots: string[]): Promise<string[]> {
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_PATHS || !value.every((p) => typeof p === 'string' && p !== '')) {
     throw new PolyradError(ANALYSIS_INPUT_INVALID, `paths must be a list of 1 to ${MAX_PATHS} server-side DICOM files or folders`);
   }
+  const real: string[] = [];
   for (const path of value as string[]) {
     if (!isAbsolute(path) || path.includes('\0')) throw new PolyradError(ANALYSIS_INPUT_INVALID, `${path} is not an absolute path on the server`, path);
-    try {
-      await stat(path);
-    } catch (error) {
-      throw new PolyradError(ANALYSIS_INPUT_INVALID, `${path} cannot be read on the server (${(error as NodeJS.ErrnoException).code ?? 'error'})`, path);
+    const resolved = await realpath(path).catch(() => undefined);
+    if (resolved === undefined || !roots.some((root) => isWithin(resolved, root))) {
+      throw new PolyradError(ANALYSIS_PATH_REFUSED, `${path} is not a readable file or folder under the import folders`, path);
     }
+    real.push(resolved);
   }
-  return value as string[];
+  return real;
 }
