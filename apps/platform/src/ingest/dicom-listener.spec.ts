@@ -215,6 +215,37 @@ describe('DICOM listener: allow-list, limits and quarantine', () => {
     assert.deepEqual(await readdir(incoming), []);
   });
 
+  it('aborts a C-STORE whose dataset grows past the instance limit and keeps no partial file', async () => {
+    const peer = await open();
+    const { accepted } = await peer.associate('RAWPEER', [CT]);
+    assert.ok(accepted.has(CT.id));
+    await peer.send(pData(CT.id, true, true, cStoreRq(1, CT_IMAGE_STORAGE, generateDicomUid())));
+    const fragment = Buffer.alloc(60_000);
+    for (let sent = 0; sent <= LIMITS.maxInstanceBytes && !peer.closed; sent += fragment.length) await peer.send(pData(CT.id, false, false, fragment));
+    const answer = await peer.next();
+    assert.ok(answer === undefined || answer.type === A_ABORT, `got PDU type ${answer?.type}`);
+    assert.ok(await peer.closedByListener());
+    await assertStillServes();
+    const incoming = join(root, 'data', 'dicom', 'incoming');
+    const deadline = Date.now() + 30_000;
+    while ((await readdir(incoming)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await readdir(incoming), []);
+  });
+
+  it('survives A-ASSOCIATE-RQ bodies of random bytes', async () => {
+    // a fixed-seed generator: the same bytes on every run
+    let seed = 12345;
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256;
+    for (let n = 0; n < 20; n++) {
+      const peer = await open();
+      await peer.send(pdu(0x01, Buffer.from(Array.from({ length: 80 + n * 37 }, random))));
+      const answer = await peer.next();
+      assert.ok(answer === undefined || [A_ASSOCIATE_RJ, A_ABORT].includes(answer.type), `got PDU type ${answer?.type}`);
+      peer.close();
+    }
+    await assertStillServes();
+  });
+
   it('serves at most the configured number of associations at once and rejects the rest as a local limit', async () => {
     const peers = await Promise.all(Array.from({ length: 10 }, () => open()));
     try {

@@ -71,7 +71,7 @@ class StoreScp extends Scp {
     this.on('close', () => {
       for (const file of this.incoming.values()) {
         file.stream.destroy();
-        void rm(file.path, { force: true });
+        rm(file.path, { force: true }).catch(() => undefined);
       }
       this.incoming.clear();
     });
@@ -168,7 +168,7 @@ class StoreScp extends Scp {
         this.listener.log(`C-STORE from ${sender.callingAe}@${sender.remoteAddress} failed: ${(error as Error).message}`);
         response.setStatus(STATUS_OUT_OF_RESOURCES);
       }
-      await rm(file.path, { force: true });
+      await rm(file.path, { force: true }).catch(() => undefined);
     }
     callback(response);
   }
