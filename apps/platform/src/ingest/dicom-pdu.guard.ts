@@ -135,7 +135,8 @@ export class DicomPduGuard extends EventEmitter {
       if (this.held < 6 + length) return;
       const all = this.merge();
       const pdu = all.subarray(0, 6 + length);
-      this.chunks = all.length > pdu.length ? [all.subarray(pdu.length)] : [];
+      // copy what follows, so the forwarded PDU's memory is not kept alive by it
+      this.chunks = all.length > pdu.length ? [Buffer.from(all.subarray(pdu.length))] : [];
       this.held -= pdu.length;
       this.track(-pdu.length);
       const refused = this.inspect(type, pdu.subarray(6));
@@ -202,6 +203,8 @@ export class DicomPduGuard extends EventEmitter {
     this.log(`DICOM association from ${this.socket.remoteAddress ?? 'unknown address'} closed: ${reason}`);
     if (this.deadline) clearTimeout(this.deadline);
     this.socket.end(pdu, () => this.socket.destroy());
+    // a peer that does not read would keep the socket half-open forever
+    setTimeout(() => this.socket.destroy(), this.limits.timeoutMs).unref();
   }
 
   private restartDeadline(): void {

@@ -164,6 +164,7 @@ class StoreScp extends Scp {
       if (error instanceof PolyradError) {
         this.listener.log(`C-STORE from ${sender.callingAe}@${sender.remoteAddress} refused: ${error.message}`);
         response.setStatus(STATUS_CANNOT_UNDERSTAND);
+        response.setErrorComment(error.code);
       } else {
         this.listener.log(`C-STORE from ${sender.callingAe}@${sender.remoteAddress} failed: ${(error as Error).message}`);
         response.setStatus(STATUS_OUT_OF_RESOURCES);
