@@ -9,7 +9,7 @@ export interface DicomIntakeLimits {
   maxInstanceBytes: number;
   /** Associations served at once (POLYRAD_DICOM_MAX_ASSOCIATIONS); more are rejected as a local limit. */
   maxAssociations: number;
-  /** A peer must complete each PDU (the first one included) within this time (POLYRAD_DICOM_TIMEOUT_S). */
+  /** A peer must complete each PDU (the first one included) within this time of the previous one or of the last answer (POLYRAD_DICOM_TIMEOUT_S). */
   timeoutMs: number;
 }
 
@@ -75,6 +75,8 @@ export class DicomPduGuard extends EventEmitter {
   /** bytes of the C-STORE dataset in progress; undefined when no dataset is expected */
   private datasetBytes: number | undefined;
   private deadline: ReturnType<typeof setTimeout> | undefined;
+  /** a whole request is with the platform: the peer owes nothing until it is answered */
+  private answering = false;
 
   constructor(
     private readonly socket: Socket,
@@ -104,9 +106,10 @@ export class DicomPduGuard extends EventEmitter {
     return this.socket.remoteAddress;
   }
 
-  /** Used by the library to answer; a reply also restarts the deadline, as the peer may now send. */
+  /** Used by the library to answer; the peer's deadline runs again from here. */
   write(data: Buffer): boolean {
     if (this.closed || this.socket.destroyed) return false;
+    this.answering = false;
     this.restartDeadline();
     return this.socket.write(data);
   }
@@ -141,7 +144,9 @@ export class DicomPduGuard extends EventEmitter {
       this.track(-pdu.length);
       const refused = this.inspect(type, pdu.subarray(6));
       if (refused) return this.abort(refused.reason, refused.code);
-      this.restartDeadline();
+      // while a request is being stored the peer is silent by rule; the deadline resumes with the answer
+      if (this.answering) clearTimeout(this.deadline);
+      else this.restartDeadline();
       this.emit('data', pdu);
     }
   }
@@ -180,13 +185,17 @@ export class DicomPduGuard extends EventEmitter {
         }
         if (check.hasDataset !== (check.field === COMMAND.cStoreRq)) return { reason: 'dataset presence does not match the command', code: ABORT.unexpectedPdu };
         this.datasetBytes = check.hasDataset ? 0 : undefined;
+        this.answering = !check.hasDataset;
       } else {
         if (this.datasetBytes === undefined) return { reason: 'dataset fragment without a C-STORE command', code: ABORT.unexpectedPdu };
         this.datasetBytes += value.length;
         if (this.datasetBytes > this.limits.maxInstanceBytes) {
           return { reason: `instance over the ${this.limits.maxInstanceBytes}-byte limit`, code: ABORT.notSpecified };
         }
-        if (last) this.datasetBytes = undefined;
+        if (last) {
+          this.datasetBytes = undefined;
+          this.answering = true;
+        }
       }
     }
     return undefined;
