@@ -45,6 +45,7 @@ const LIMITS = { maxPduBytes: 64 * 1024, maxInstanceBytes: 8 * 1024 * 1024, maxA
 // the guard may hold one PDU up to the limit plus one socket read (64 KiB) while it looks at a header
 const BUFFER_BOUND = LIMITS.maxPduBytes + 6 + 64 * 1024;
 const FOUR_GB = 0xfffffff0;
+const DEFLATED_LE = '1.2.840.10008.1.2.1.99';
 const A_ASSOCIATE_AC = 0x02;
 const A_ASSOCIATE_RJ = 0x03;
 const A_ABORT = 0x07;
@@ -165,8 +166,10 @@ describe('DICOM listener: allow-list, limits and quarantine', () => {
       implicitElement(0x7fe0, 0x0010, Buffer.alloc(1024), FOUR_GB),
     ]);
     const peer = await open();
-    const { accepted } = await peer.associate('RAWPEER', [ECHO, CT]);
+    // deflate is refused (a small message could inflate to gigabytes); the uncompressed syntax is chosen
+    const { accepted } = await peer.associate('RAWPEER', [ECHO, CT, { id: 5, abstractSyntax: CT_IMAGE_STORAGE, transferSyntaxes: [DEFLATED_LE] }]);
     assert.equal(accepted.get(CT.id), IMPLICIT_LE);
+    assert.equal(accepted.has(5), false);
     const answer = await peer.request(CT.id, cStoreRq(7, CT_IMAGE_STORAGE, SOPInstanceUID), dataset);
     assert.deepEqual(answer, { status: STATUS_CANNOT_UNDERSTAND, errorComment: 'DICOM_TRUNCATED' });
     assert.equal(await peer.echo(ECHO.id), STATUS_SUCCESS, 'the same association still serves');

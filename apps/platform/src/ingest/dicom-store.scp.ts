@@ -22,8 +22,12 @@ const { PresentationContextResult, RejectReason, RejectResult, RejectSource, Sop
 /** The AE title the platform answers to (DESIGN.md, "Server"). */
 export const POLYRAD_AE_TITLE = 'POLYRAD';
 
-/** Every transfer syntax @polyrad/dicom decodes, so any image a modality sends is kept as sent. */
-const ACCEPTED_SYNTAXES = new Set<string>(Object.values(TransferSyntax));
+/**
+ * Every transfer syntax @polyrad/dicom decodes, so any image a modality sends is kept as sent; except
+ * deflate, which is inflated whole in memory (a few MB sent could inflate to gigabytes). A peer that
+ * proposes it also proposes an uncompressed syntax, which is chosen instead.
+ */
+const ACCEPTED_SYNTAXES = new Set<string>(Object.values(TransferSyntax).filter((uid) => uid !== TransferSyntax.DeflatedExplicitVRLittleEndian));
 const STORAGE_CLASSES = new Set<string>(Object.values(StorageClass));
 // DICOM PS3.7 C.4.2.1.4: "Cannot understand" (0xC000 range) for content we cannot use or will not merge
 const STATUS_CANNOT_UNDERSTAND = 0xc000;
