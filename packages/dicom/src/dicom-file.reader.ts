@@ -58,6 +58,7 @@ export function instanceFromDataSet(path: string, fileSize: number, parsed: Pars
     PatientID: text(ds, 'x00100020'),
     PatientName: text(ds, 'x00100010'),
     PatientBirthDate: text(ds, 'x00100030'),
+    IssuerOfPatientID: text(ds, 'x00100021'),
     PatientSex: text(ds, 'x00100040'),
     PatientAge: text(ds, 'x00101010'),
     StudyDate: text(ds, 'x00080020'),

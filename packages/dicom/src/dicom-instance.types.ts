@@ -20,6 +20,8 @@ export interface DicomInstance {
   PatientID: string;
   PatientName: string;
   PatientBirthDate: string;
+  /** (0010,0021); '' when absent */
+  IssuerOfPatientID?: string;
   PatientSex: string;
   PatientAge: string;
   StudyDate: string;

@@ -15,3 +15,4 @@ export {
 } from './pixel-decoder.registry.js';
 export { writeCtSeries, CT_IMAGE_STORAGE, type CtSeriesMeta, type WrittenCtSeries } from './ct-series.writer.js';
 export { generateDicomUid } from './dicom-uid.generator.js';
+export { encodePart10 } from './explicit-vr-le.encoder.js';

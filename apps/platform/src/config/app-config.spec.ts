@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isPolyradError } from '@polyrad/sdk';
-import { CONFIG_INVALID, loadConfig } from './app-config.js';
+import { CONFIG_INVALID, DEFAULT_DICOM_INTAKE, loadConfig } from './app-config.js';
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
-    assert.deepEqual(loadConfig({}, '/srv/polyrad'), { port: 3000, dicomPort: 11112, dataDir: '/srv/polyrad/data', quietPeriodMs: 30000 });
+    assert.deepEqual(loadConfig({}, '/srv/polyrad'), { port: 3000, dicomPort: 11112, dataDir: '/srv/polyrad/data', quietPeriodMs: 30000, dicomIntake: DEFAULT_DICOM_INTAKE });
   });
 
   it('reads every variable from the environment', () => {
@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       dicomPort: 104,
       dataDir: '/srv/var/pr',
       quietPeriodMs: 2500,
+      dicomIntake: DEFAULT_DICOM_INTAKE,
       databaseUrl: 'postgresql://u:p@db:5432/polyrad',
     });
   });
@@ -31,6 +32,7 @@ describe('loadConfig', () => {
       dicomPort: 11112,
       dataDir: '/abs/dir',
       quietPeriodMs: 30000,
+      dicomIntake: DEFAULT_DICOM_INTAKE,
     });
   });
 
@@ -67,6 +69,30 @@ describe('loadConfig', () => {
         /DATABASE_URL must/.test(error.message) &&
         /POLYRAD_URGENT_WEBHOOK must be an http/.test(error.message) &&
         /POLYRAD_QUIET_PERIOD_S must be a number from 0/.test(error.message),
+    );
+  });
+
+  it('reads the DICOM listener settings, loopback-only peers by default', () => {
+    assert.deepEqual(loadConfig({}).dicomIntake, { ...DEFAULT_DICOM_INTAKE, maxPduBytes: 1048576, maxInstanceBytes: 2048 * 1048576, maxAssociations: 16, timeoutMs: 60000 });
+    const config = loadConfig({
+      POLYRAD_DICOM_PEERS: 'CT1@10.0.0.5, PACS@10.0.0.0/24',
+      POLYRAD_DICOM_MAX_PDU_KB: '256',
+      POLYRAD_DICOM_MAX_INSTANCE_MB: '100',
+      POLYRAD_DICOM_MAX_ASSOCIATIONS: '4',
+      POLYRAD_DICOM_TIMEOUT_S: '30',
+    }).dicomIntake!;
+    assert.deepEqual(
+      { ...config, peers: undefined },
+      { peers: undefined, maxPduBytes: 256 * 1024, maxInstanceBytes: 100 * 1048576, maxAssociations: 4, timeoutMs: 30000 },
+    );
+    assert.equal(config.peers.open, false);
+  });
+
+  it('refuses a peers list mixing the open mode with entries, and limits out of range, naming the variables', () => {
+    assert.throws(
+      () => loadConfig({ POLYRAD_DICOM_PEERS: '*,CT1', POLYRAD_DICOM_MAX_PDU_KB: '1' }),
+      (error: unknown) =>
+        isPolyradError(error) && /POLYRAD_DICOM_PEERS "\*": "\*" opens the listener/.test(error.message) && /POLYRAD_DICOM_MAX_PDU_KB must be a number from 64/.test(error.message),
     );
   });
 

@@ -1,6 +1,8 @@
 import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PolyradError } from '@polyrad/sdk';
+import type { DicomIntakeLimits } from '../ingest/dicom-pdu.guard.js';
+import { DEFAULT_DICOM_PEERS, parseDicomPeers, type DicomPeers } from '../ingest/dicom-peer.allowlist.js';
 
 /** Everything the server reads from its environment, validated once at start. */
 export interface AppConfig {
@@ -21,7 +23,21 @@ export interface AppConfig {
    * by ':'); absent turns analyse-from-path off.
    */
   importRoots?: string[];
+  /** Who may send DICOM and the listener's limits (POLYRAD_DICOM_*); absent in hand-built configs, where DEFAULT_DICOM_INTAKE applies. */
+  dicomIntake?: DicomIntakeConfig;
 }
+
+export interface DicomIntakeConfig extends DicomIntakeLimits {
+  peers: DicomPeers;
+}
+
+export const DEFAULT_DICOM_INTAKE: DicomIntakeConfig = {
+  peers: parseDicomPeers(DEFAULT_DICOM_PEERS).peers,
+  maxPduBytes: 1024 * 1024,
+  maxInstanceBytes: 2048 * 1024 * 1024,
+  maxAssociations: 16,
+  timeoutMs: 60_000,
+};
 
 /** Injection token for AppConfig (an interface has no runtime class to inject by). */
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -49,6 +65,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     problems.push('POLYRAD_URGENT_WEBHOOK must be an http:// or https:// URL, e.g. https://ris.example.org/hooks/urgent');
   }
   const importRoots = readImportRoots(env, cwd, problems);
+  const dicomIntake = readDicomIntake(env, problems);
   if (problems.length > 0) {
     throw new PolyradError(CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
   }
@@ -58,6 +75,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dataDir,
     quietPeriodMs: Math.round(quietPeriodS * 1000),
     ...(importRoots.length === 0 ? {} : { importRoots }),
+    dicomIntake,
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(urgentWebhookUrl === undefined ? {} : { urgentWebhookUrl }),
   };
@@ -76,6 +94,19 @@ function readImportRoots(env: Env, cwd: string, problems: string[]): string[] {
     }
   }
   return roots;
+}
+
+function readDicomIntake(env: Env, problems: string[]): DicomIntakeConfig {
+  const peers = parseDicomPeers(nonEmpty(env.POLYRAD_DICOM_PEERS) ?? DEFAULT_DICOM_PEERS);
+  problems.push(...peers.problems.map((problem) => `POLYRAD_DICOM_PEERS ${problem}`));
+  const d = DEFAULT_DICOM_INTAKE;
+  return {
+    peers: peers.peers,
+    maxPduBytes: Math.round(readNumber(env, 'POLYRAD_DICOM_MAX_PDU_KB', d.maxPduBytes / 1024, 64, 16384, problems) * 1024),
+    maxInstanceBytes: Math.round(readNumber(env, 'POLYRAD_DICOM_MAX_INSTANCE_MB', d.maxInstanceBytes / 1024 ** 2, 1, 65536, problems) * 1024 ** 2),
+    maxAssociations: Math.round(readNumber(env, 'POLYRAD_DICOM_MAX_ASSOCIATIONS', d.maxAssociations, 1, 1000, problems)),
+    timeoutMs: Math.round(readNumber(env, 'POLYRAD_DICOM_TIMEOUT_S', d.timeoutMs / 1000, 1, 3600, problems) * 1000),
+  };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

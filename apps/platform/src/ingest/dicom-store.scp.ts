@@ -1,48 +1,101 @@
-import type { AddressInfo } from 'node:net';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { AddressInfo, Socket } from 'node:net';
+import { finished } from 'node:stream/promises';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { TransferSyntax } from '@polyrad/dicom';
+import { encodePart10, TransferSyntax } from '@polyrad/dicom';
 import { PolyradError } from '@polyrad/sdk';
 import dimse from 'dcmjs-dimse';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG, DEFAULT_DICOM_INTAKE, type AppConfig, type DicomIntakeConfig } from '../config/app-config.js';
+import { DicomPduGuard, type DicomGuardStats } from './dicom-pdu.guard.js';
+import { peerAllowed } from './dicom-peer.allowlist.js';
+import { InstanceIntakeService, type InstanceSender, type IntakeResult } from './instance-intake.service.js';
 import { InstanceStore } from './instance.store.js';
 import { StudyCompletenessTracker } from './study-completeness.tracker.js';
 import { StudyDispatchService } from './study-dispatch.service.js';
 
-const { Scp, Server, constants, log, responses } = dimse;
-// the library logs every association at info level; the platform logs what matters itself
-log.setLevel('warn');
+const { Dataset, Scp, Server, constants, log, responses } = dimse;
+// the library logs every association and error itself; the platform logs one line per event that matters
+log.setLevel('silent');
 const { PresentationContextResult, RejectReason, RejectResult, RejectSource, SopClass, Status, StorageClass } = constants;
 
 /** The AE title the platform answers to (DESIGN.md, "Server"). */
 export const POLYRAD_AE_TITLE = 'POLYRAD';
 
-/** Every transfer syntax @polyrad/dicom decodes, so any image a modality sends is kept as sent. */
-const ACCEPTED_SYNTAXES = new Set<string>(Object.values(TransferSyntax));
+/**
+ * Every transfer syntax @polyrad/dicom decodes, so any image a modality sends is kept as sent; except
+ * deflate, which is inflated whole in memory (a few MB sent could inflate to gigabytes). A peer that
+ * proposes it also proposes an uncompressed syntax, which is chosen instead.
+ */
+const ACCEPTED_SYNTAXES = new Set<string>(Object.values(TransferSyntax).filter((uid) => uid !== TransferSyntax.DeflatedExplicitVRLittleEndian));
 const STORAGE_CLASSES = new Set<string>(Object.values(StorageClass));
-// DICOM PS3.7 C.4.2.1.4: "Cannot understand" (0xC000 range) for content we cannot use
+// DICOM PS3.7 C.4.2.1.4: "Cannot understand" (0xC000 range) for content we cannot use or will not merge
 const STATUS_CANNOT_UNDERSTAND = 0xc000;
 const STATUS_OUT_OF_RESOURCES = 0xa700;
 
-interface ScpHandlers {
-  receive(dataset: InstanceType<typeof dimse.Dataset>, callingAe: string): Promise<number>;
+type ScpSocket = ConstructorParameters<typeof Scp>[0];
+type ScpOptions = ConstructorParameters<typeof Scp>[1];
+type StoreRequest = Parameters<InstanceType<typeof Scp>['cStoreRequest']>[0];
+type PresentationContext = Parameters<InstanceType<typeof Scp>['createStoreWritableStream']>[0];
+
+/** What every association of one listener shares (passed through the library as customOptions). */
+interface ListenerContext {
+  intake: DicomIntakeConfig;
+  stats: DicomGuardStats;
+  store: InstanceStore;
+  log(line: string): void;
+  receive(incoming: IncomingFile, sender: InstanceSender): Promise<IntakeResult>;
 }
 
-/** One association: accepts verification and storage, stores each instance before answering success. */
+/** A C-STORE dataset being written to disk as a Part 10 file, exactly as sent. */
+interface IncomingFile {
+  path: string;
+  stream: WriteStream;
+  written: Promise<void>;
+}
+
+const contextOf = (opts: ScpOptions): ListenerContext => (opts?.customOptions as { listener: ListenerContext }).listener;
+
+/**
+ * One association behind a DicomPduGuard: accepts verification and storage from allowed peers and
+ * writes each C-STORE dataset straight to a file (the library never parses a received dataset, so a
+ * declared length can allocate nothing); the instance is answered only once stored or quarantined.
+ */
 class StoreScp extends Scp {
   private callingAe = '';
-  private readonly handlers: ScpHandlers;
+  private readonly remoteAddress: string;
+  private readonly listener: ListenerContext;
+  private readonly incoming = new Map<StoreRequest, IncomingFile>();
 
-  constructor(socket: ConstructorParameters<typeof Scp>[0], opts: ConstructorParameters<typeof Scp>[1]) {
-    super(socket, opts);
-    this.handlers = (opts?.customOptions as { handlers: ScpHandlers }).handlers;
+  constructor(socket: ScpSocket, opts: ScpOptions) {
+    super(new DicomPduGuard(socket as Socket, contextOf(opts).intake, contextOf(opts).stats, contextOf(opts).log) as unknown as ScpSocket, opts);
+    this.listener = contextOf(opts);
+    this.remoteAddress = (socket as Socket).remoteAddress ?? 'unknown address';
+    // an association that ends mid-instance leaves no partial file behind
+    this.on('close', () => {
+      for (const file of this.incoming.values()) {
+        file.stream.destroy();
+        rm(file.path, { force: true }).catch(() => undefined);
+      }
+      this.incoming.clear();
+    });
   }
 
   override associationRequested(association: Parameters<InstanceType<typeof Scp>['associationRequested']>[0]): void {
+    const callingAe = association.getCallingAeTitle().trim();
     if (association.getCalledAeTitle().trim() !== POLYRAD_AE_TITLE) {
       this.sendAssociationReject(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CalledAeNotRecognized);
       return;
     }
-    this.callingAe = association.getCallingAeTitle().trim();
+    if (!peerAllowed(this.listener.intake.peers, callingAe, this.remoteAddress)) {
+      this.listener.log(`DICOM association from ${callingAe}@${this.remoteAddress} rejected: calling AE not in POLYRAD_DICOM_PEERS`);
+      this.sendAssociationReject(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CallingAeNotRecognized);
+      return;
+    }
+    this.callingAe = callingAe;
+    // announce the guard's limit (the library sends the smaller of this and the requestor's; 0 means unlimited)
+    const requested = association.getMaxPduLength();
+    association.setMaxPduLength(requested === 0 ? this.listener.intake.maxPduBytes : Math.min(requested, this.listener.intake.maxPduBytes));
     for (const { id } of association.getPresentationContexts()) {
       const context = association.getPresentationContext(id);
       const abstract = context.getAbstractSyntaxUid();
@@ -63,12 +116,66 @@ class StoreScp extends Scp {
     callback(response);
   }
 
-  override cStoreRequest(request: Parameters<InstanceType<typeof Scp>['cStoreRequest']>[0], callback: Parameters<InstanceType<typeof Scp>['cStoreRequest']>[1]): void {
+  override createStoreWritableStream(context: PresentationContext, request: StoreRequest): WriteStream {
+    const path = this.listener.store.incomingPath(request.getAffectedSopInstanceUid() || 'instance');
+    const stream = createWriteStream(path);
+    const written = finished(stream);
+    written.catch(() => undefined); // awaited when the request is answered; a failure there is that instance's
+    stream.write(
+      encodePart10(
+        [
+          { tag: 0x00020001, vr: 'OB', value: Uint8Array.of(0, 1) },
+          { tag: 0x00020002, vr: 'UI', value: request.getAffectedSopClassUid() },
+          { tag: 0x00020003, vr: 'UI', value: request.getAffectedSopInstanceUid() },
+          { tag: 0x00020010, vr: 'UI', value: context.getAcceptedTransferSyntaxUid() ?? '' },
+          { tag: 0x00020016, vr: 'AE', value: this.callingAe },
+        ],
+        new Uint8Array(0),
+      ),
+    );
+    this.incoming.set(request, { path, stream, written });
+    return stream;
+  }
+
+  /** The file is the instance; the library gets an empty placeholder instead of parsing what was sent. */
+  override createDatasetFromStoreWritableStream(_stream: unknown, _context: PresentationContext, callback: (dataset: InstanceType<typeof Dataset>) => void): void {
+    callback(new Dataset());
+  }
+
+  override cStoreRequest(request: StoreRequest, callback: Parameters<InstanceType<typeof Scp>['cStoreRequest']>[1]): void {
     const response = responses.CStoreResponse.fromRequest(request);
-    this.handlers.receive(request.getDataset()!, this.callingAe).then((status) => {
-      response.setStatus(status);
+    const file = this.incoming.get(request);
+    this.incoming.delete(request);
+    if (!file) {
+      response.setStatus(STATUS_CANNOT_UNDERSTAND);
       callback(response);
-    });
+      return;
+    }
+    void this.answer(file, response, callback);
+  }
+
+  private async answer(file: IncomingFile, response: InstanceType<typeof responses.CStoreResponse>, callback: Parameters<InstanceType<typeof Scp>['cStoreRequest']>[1]): Promise<void> {
+    const sender = { callingAe: this.callingAe, remoteAddress: this.remoteAddress };
+    try {
+      const result = await this.listener.receive(file, sender);
+      if (result.status === 'stored') response.setStatus(Status.Success);
+      else {
+        response.setStatus(STATUS_CANNOT_UNDERSTAND);
+        // ErrorComment is LO: 64 characters at most
+        response.setErrorComment('quarantined: patient identity conflicts with the study');
+      }
+    } catch (error) {
+      if (error instanceof PolyradError) {
+        this.listener.log(`C-STORE from ${sender.callingAe}@${sender.remoteAddress} refused: ${error.message}`);
+        response.setStatus(STATUS_CANNOT_UNDERSTAND);
+        response.setErrorComment(error.code);
+      } else {
+        this.listener.log(`C-STORE from ${sender.callingAe}@${sender.remoteAddress} failed: ${(error as Error).message}`);
+        response.setStatus(STATUS_OUT_OF_RESOURCES);
+      }
+      await rm(file.path, { force: true }).catch(() => undefined);
+    }
+    callback(response);
   }
 
   override associationReleaseRequested(): void {
@@ -77,37 +184,55 @@ class StoreScp extends Scp {
 }
 
 /**
- * DICOM C-STORE SCP on DICOM_PORT (AE title POLYRAD): modalities and PACS send studies here. Each
- * instance is answered with success only once it is on disk and indexed; each study is analysed when
- * it has been quiet for POLYRAD_QUIET_PERIOD_S, and again if more of it arrives later.
+ * DICOM C-STORE SCP on DICOM_PORT (AE title POLYRAD): modalities and PACS send studies here. Only peers
+ * in POLYRAD_DICOM_PEERS may associate, and every association is bounded (PDU size, instance size,
+ * associations at once, time to complete a PDU) before the network library buffers anything. Each
+ * instance is answered with success only once it is on disk and indexed; an instance whose patient
+ * identity conflicts with its study is quarantined instead. Each study is analysed when it has been
+ * quiet for POLYRAD_QUIET_PERIOD_S, and again if more of it arrives later.
  */
 @Injectable()
 export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DicomStoreScp.name);
   private server: InstanceType<typeof Server> | undefined;
+  private readonly intake: DicomIntakeConfig;
   readonly tracker: StudyCompletenessTracker;
+  /** What the guards of all associations hold now and held at most (bytes), and how many they closed. */
+  readonly guardStats: DicomGuardStats = { associations: 0, bufferedBytes: 0, peakBufferedBytes: 0, aborted: 0 };
   /** the port actually listened on (config.dicomPort 0 picks a free one) */
   port = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: InstanceStore,
+    private readonly instances: InstanceIntakeService,
     dispatcher: StudyDispatchService,
   ) {
+    this.intake = config.dicomIntake ?? DEFAULT_DICOM_INTAKE;
     this.tracker = new StudyCompletenessTracker(config.quietPeriodMs, (uid) => dispatcher.dispatch(uid));
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.store.prepare();
     const server = new Server(StoreScp);
-    const handlers: ScpHandlers = { receive: (dataset, callingAe) => this.receive(dataset, callingAe) };
+    const listener: ListenerContext = {
+      intake: this.intake,
+      stats: this.guardStats,
+      store: this.store,
+      log: (line) => this.logger.warn(line),
+      receive: (file, sender) => this.receive(file, sender),
+    };
     await new Promise<void>((resolve, reject) => {
       server.once('listening', () => resolve());
       server.once('networkError', (error: Error) => reject(new PolyradError('DICOM_PORT_UNAVAILABLE', `cannot listen for DICOM on port ${this.config.dicomPort}: ${error.message}`)));
-      server.listen(this.config.dicomPort, { customOptions: { handlers } });
+      // the guard's per-PDU deadline is the one that matters; the library's own watch stays behind it
+      const libraryTimeout = this.intake.timeoutMs * 2;
+      server.listen(this.config.dicomPort, { associationTimeout: libraryTimeout, pduTimeout: libraryTimeout, customOptions: { listener } });
     });
     server.on('networkError', (error: Error) => this.logger.warn(`DICOM network error: ${error.message}`));
     this.server = server;
     this.port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+    if (this.intake.peers.open) this.logger.warn('DICOM listener open to any AE title from any host (POLYRAD_DICOM_PEERS=*)');
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -115,21 +240,10 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
     await this.tracker.close();
   }
 
-  private async receive(dataset: InstanceType<typeof dimse.Dataset>, callingAe: string): Promise<number> {
-    let incoming: string | undefined;
-    try {
-      incoming = await this.store.incomingPath(String(dataset.getElement('SOPInstanceUID') ?? 'instance'));
-      await new Promise<void>((resolve, reject) => dataset.toFile(incoming!, (error) => (error ? reject(error) : resolve())));
-      const stored = await this.store.store(incoming, callingAe);
-      this.tracker.arrived(stored.StudyInstanceUID);
-      return Status.Success;
-    } catch (error) {
-      if (error instanceof PolyradError) {
-        this.logger.warn(`C-STORE from ${callingAe || 'unknown AE'} refused: ${error.message}`);
-        return STATUS_CANNOT_UNDERSTAND;
-      }
-      this.logger.error(`C-STORE from ${callingAe || 'unknown AE'} failed: ${(error as Error).message}`);
-      return STATUS_OUT_OF_RESOURCES;
-    }
+  private async receive(file: IncomingFile, sender: InstanceSender): Promise<IntakeResult> {
+    await file.written;
+    const result = await this.instances.accept(file.path, sender);
+    if (result.status === 'stored') this.tracker.arrived(result.instance.StudyInstanceUID);
+    return result;
   }
 }

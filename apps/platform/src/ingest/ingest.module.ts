@@ -2,13 +2,15 @@ import { Module } from '@nestjs/common';
 import { RegistryModule } from '../registry/registry.module.js';
 import { StudiesModule } from '../studies/studies.module.js';
 import { DicomStoreScp } from './dicom-store.scp.js';
+import { InstanceIntakeService } from './instance-intake.service.js';
 import { InstanceStore } from './instance.store.js';
+import { QuarantineRepository } from './quarantine.repository.js';
 import { StudyDispatchService } from './study-dispatch.service.js';
 
-/** Study intake: the C-STORE SCP, the content-addressed instance store and completeness-driven dispatch. */
+/** Study intake: the guarded C-STORE SCP, the content-addressed instance store, quarantine and completeness-driven dispatch. */
 @Module({
   imports: [StudiesModule, RegistryModule],
-  providers: [InstanceStore, StudyDispatchService, DicomStoreScp],
-  exports: [DicomStoreScp, InstanceStore],
+  providers: [InstanceStore, QuarantineRepository, InstanceIntakeService, StudyDispatchService, DicomStoreScp],
+  exports: [DicomStoreScp, InstanceStore, InstanceIntakeService],
 })
 export class IngestModule {}

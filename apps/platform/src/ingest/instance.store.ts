@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
-import { readDicomHeader } from '@polyrad/dicom';
+import type { DicomInstance } from '@polyrad/dicom';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
@@ -18,7 +18,8 @@ export interface StoredInstance {
 /**
  * Owns received DICOM files: content-addressed under <dataDir>/dicom/<aa>/<sha256>.dcm and indexed in
  * the instances table. `store` returns only after the file and its directory are fsynced and the row is
- * committed, so a C-STORE success means the instance survives a crash.
+ * committed, so a C-STORE success means the instance survives a crash. Quarantined files lie under
+ * <dataDir>/dicom/quarantine/<aa>/<sha256>.dcm, outside the index.
  */
 @Injectable()
 export class InstanceStore {
@@ -31,37 +32,44 @@ export class InstanceStore {
     this.root = join(config.dataDir, 'dicom');
   }
 
-  /** A fresh path for an incoming file, on the same file system as the store so the final move is a rename. */
-  async incomingPath(name: string): Promise<string> {
-    const dir = join(this.root, 'incoming');
-    await mkdir(dir, { recursive: true });
-    return join(dir, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}-${name.replace(/[^0-9A-Za-z.]/g, '_')}.part`);
+  /** Creates the folder incoming files are written to; called once before the listener starts. */
+  async prepare(): Promise<void> {
+    await mkdir(join(this.root, 'incoming'), { recursive: true });
   }
 
-  /** Validates, fsyncs, moves into place and indexes an incoming file; throws PolyradError for a file that is not a usable image. */
-  async store(incoming: string, callingAe: string): Promise<StoredInstance> {
-    try {
-      const header = await readDicomHeader(incoming);
-      const sha256 = await fileSha256(incoming);
-      const path = join(this.root, sha256.slice(0, 2), `${sha256}.dcm`);
-      await fsync(incoming);
-      await mkdir(dirname(path), { recursive: true });
-      await rename(incoming, path);
-      await fsync(dirname(path));
-      const size = header.fileSize;
-      await this.dataSource.query(
-        `INSERT INTO "instances" ("sop_instance_uid", "study_instance_uid", "series_instance_uid", "sha256", "path", "size", "calling_ae")
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT ("sop_instance_uid") DO UPDATE
-           SET "study_instance_uid" = EXCLUDED."study_instance_uid", "series_instance_uid" = EXCLUDED."series_instance_uid",
-               "sha256" = EXCLUDED."sha256", "path" = EXCLUDED."path", "size" = EXCLUDED."size",
-               "calling_ae" = EXCLUDED."calling_ae", "received_at" = now()`,
-        [header.SOPInstanceUID, header.StudyInstanceUID, header.SeriesInstanceUID, sha256, path, size, callingAe],
-      );
-      return { SOPInstanceUID: header.SOPInstanceUID, StudyInstanceUID: header.StudyInstanceUID, SeriesInstanceUID: header.SeriesInstanceUID, path, sha256 };
-    } finally {
-      await rm(incoming, { force: true });
-    }
+  /** A fresh path for an incoming file, on the same file system as the store so the final move is a rename. */
+  incomingPath(name: string): string {
+    return join(this.root, 'incoming', `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}-${name.replace(/[^0-9A-Za-z.]/g, '_').slice(0, 64)}.part`);
+  }
+
+  /** Fsyncs, moves into place and indexes an incoming file whose header has been read. */
+  async store(incoming: string, header: DicomInstance, callingAe: string): Promise<StoredInstance> {
+    const { path, sha256 } = await this.moveContentAddressed(incoming, this.root);
+    await this.dataSource.query(
+      `INSERT INTO "instances" ("sop_instance_uid", "study_instance_uid", "series_instance_uid", "sha256", "path", "size", "calling_ae")
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT ("sop_instance_uid") DO UPDATE
+         SET "study_instance_uid" = EXCLUDED."study_instance_uid", "series_instance_uid" = EXCLUDED."series_instance_uid",
+             "sha256" = EXCLUDED."sha256", "path" = EXCLUDED."path", "size" = EXCLUDED."size",
+             "calling_ae" = EXCLUDED."calling_ae", "received_at" = now()`,
+      [header.SOPInstanceUID, header.StudyInstanceUID, header.SeriesInstanceUID, sha256, path, header.fileSize, callingAe],
+    );
+    return { SOPInstanceUID: header.SOPInstanceUID, StudyInstanceUID: header.StudyInstanceUID, SeriesInstanceUID: header.SeriesInstanceUID, path, sha256 };
+  }
+
+  /** Keeps an incoming file under <dataDir>/dicom/quarantine, apart from every study and never indexed. */
+  keepApart(incoming: string): Promise<{ path: string; sha256: string }> {
+    return this.moveContentAddressed(incoming, join(this.root, 'quarantine'));
+  }
+
+  private async moveContentAddressed(incoming: string, root: string): Promise<{ path: string; sha256: string }> {
+    const sha256 = await fileSha256(incoming);
+    const path = join(root, sha256.slice(0, 2), `${sha256}.dcm`);
+    await fsync(incoming);
+    await mkdir(dirname(path), { recursive: true });
+    await rename(incoming, path);
+    await fsync(dirname(path));
+    return { path, sha256 };
   }
 
   /** Every stored file of a study. */
