@@ -57,6 +57,9 @@ function isOutOfBytes(text: string): boolean {
 }
 
 /** Maps whatever dicom-parser threw to a typed error naming the file. */
+/** Largest inflated dataset of a deflated file (far above any real image's header and pixels). */
+export const MAX_INFLATED_BYTES = 512 * 1024 ** 2;
+
 export function toPolyradError(thrown: unknown, path: string, what: string): PolyradError {
   if (thrown instanceof PolyradError) return thrown;
   const text = parserErrorText(thrown);
@@ -101,7 +104,14 @@ export function parseDataSet(bytes: Uint8Array, path: string, fileSize: number):
       ...(rawSyntax ? { TransferSyntaxUID: rawSyntax } : {}),
       // Deflated datasets: inflate with node's zlib rather than relying on the library finding it.
       inflater: (array: Uint8Array, position: number) => {
-        const inflated = inflateRawSync(array.subarray(position));
+        let inflated: Buffer;
+        try {
+          // a few MB of deflate can expand a thousandfold: the output is capped before it is allocated
+          inflated = inflateRawSync(array.subarray(position), { maxOutputLength: MAX_INFLATED_BYTES });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw error;
+          throw new PolyradError('DICOM_DEFLATE_TOO_LARGE', `the deflated dataset expands past ${MAX_INFLATED_BYTES / 1024 ** 2} MiB; refused as a decompression bomb`, path);
+        }
         const whole = new Uint8Array(position + inflated.length);
         whole.set(array.subarray(0, position), 0);
         whole.set(inflated, position);

@@ -2,8 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createDeflateRaw } from 'node:zlib';
 import { join } from 'node:path';
 import { PolyradError } from '@polyrad/sdk';
+import { MAX_INFLATED_BYTES } from './dicom-dataset.parser.js';
 import { readDicomHeader } from './dicom-file.reader.js';
 import { scanDicomInputs } from './dicom-input.scanner.js';
 import { groupSeries } from './series.grouper.js';
@@ -91,6 +93,36 @@ test('malformed files from pydicom are refused with typed errors', { skip: pydic
   const plan = await readDicomHeader(join(pydicom.path, 'rtplan.dcm'), { requirePixelData: false });
   assert.equal(plan.Modality, 'RTPLAN');
   assert.equal(plan.hasPixelData, false);
+});
+
+test('a deflated file that inflates past the cap is refused as a decompression bomb, not allocated', { skip: pydicom.skip }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'polyrad-deflate-bomb-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  // pydicom's deflated image supplies the file meta; its dataset is replaced by one OB element of zeros
+  // larger than the cap, deflated in chunks so the test never holds it whole
+  const original = await readFile(join(pydicom.path, 'image_dfl.dcm'));
+  const metaEnd = 132 + 12 + original.readUInt32LE(140);
+  const zeros = MAX_INFLATED_BYTES + 1024 ** 2;
+  const header = Buffer.alloc(12);
+  header.writeUInt16LE(0x0009, 0); // a private group: read through, so only the inflater can stop it
+  header.writeUInt16LE(0x1010, 2);
+  header.write('OB', 4, 'latin1');
+  header.writeUInt32LE(zeros, 8);
+  const deflate = createDeflateRaw();
+  const chunks: Buffer[] = [];
+  deflate.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise((resolve) => deflate.on('end', resolve));
+  deflate.write(header);
+  const block = Buffer.alloc(16 * 1024 ** 2);
+  for (let left = zeros; left > 0; left -= block.length) {
+    if (!deflate.write(left >= block.length ? block : block.subarray(0, left))) await new Promise((r) => deflate.once('drain', r));
+  }
+  deflate.end();
+  await done;
+  const path = join(dir, 'bomb.dcm');
+  await writeFile(path, Buffer.concat([original.subarray(0, metaEnd), ...chunks]));
+  const error = await assertTyped(readDicomHeader(path), 'DICOM_DEFLATE_TOO_LARGE', path);
+  assert.match(error.message, /expands past 512 MiB/);
 });
 
 test('one MR image in every supported transfer syntax decodes to the same pixels; an undecodable syntax is named', { skip: qaTs.skip }, async () => {
