@@ -93,6 +93,16 @@ describe('every route but /health and sign-in needs a token', () => {
     }
     assert.equal((await fetch(`${running.url}/health`)).status, 200);
   });
+
+  it('refuses a large body from an unknown caller before reading it (401, not the parser\'s 413)', async () => {
+    const huge = `{"package":"${'A'.repeat(51 * 1024 * 1024)}"}`;
+    for (const headers of [{}, { authorization: 'Bearer not.a.token' }] as Array<Record<string, string>>) {
+      const res = await fetch(`${running.url}/api/plugins/packages`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: huge });
+      assert.deepEqual([res.status, ((await res.json()) as ErrorBody).code], [401, 'UNAUTHENTICATED']);
+    }
+    const signedIn = await acme.request<ErrorBody>('POST', '/api/plugins/packages', huge);
+    assert.deepEqual([signedIn.status, signedIn.body.code], [413, 'REQUEST_TOO_LARGE']);
+  });
 });
 
 describe('registry routes', () => {

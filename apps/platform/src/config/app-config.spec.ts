@@ -14,6 +14,7 @@ const DEFAULT_AUTH = {
   hsts: false,
   headersTimeoutMs: 20000,
   requestTimeoutMs: 300000,
+  trustProxy: false,
   passwordHash: OWASP_ARGON2ID,
 };
 
@@ -93,17 +94,20 @@ describe('loadConfig', () => {
     assert.deepEqual([auth.loginPerMinutePerUser, auth.apiPerMinute], [5, 100]);
     assert.equal(loadConfig({ POLYRAD_PUBLIC_URL: 'http://polyrad.local' }).auth.hsts, false);
     assert.equal(loadConfig({ POLYRAD_HSTS: '1' }).auth.hsts, true);
+    assert.equal(loadConfig({ POLYRAD_TRUST_PROXY: '1' }).auth.trustProxy, 1);
+    assert.equal(loadConfig({ POLYRAD_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).auth.trustProxy, 'loopback,10.0.0.0/8');
   });
 
-  it('refuses a short admin password, a short JWT secret and CORS entries that are not origins, naming each', () => {
+  it('refuses a short admin password, a short JWT secret, CORS entries that are not origins and an unknown proxy setting, naming each', () => {
     assert.throws(
-      () => loadConfig({ POLYRAD_ADMIN_PASSWORD: 'short', POLYRAD_JWT_SECRET: 'x', POLYRAD_CORS_ORIGINS: '*,https://a.org/path' }),
+      () => loadConfig({ POLYRAD_ADMIN_PASSWORD: 'short', POLYRAD_JWT_SECRET: 'x', POLYRAD_CORS_ORIGINS: '*,https://a.org/path', POLYRAD_TRUST_PROXY: 'yes' }),
       (error: unknown) =>
         isPolyradError(error) &&
         /POLYRAD_ADMIN_PASSWORD must be 12 to 256/.test(error.message) &&
         /POLYRAD_JWT_SECRET must be at least 32/.test(error.message) &&
         /POLYRAD_CORS_ORIGINS must list origins .* got "\*"/.test(error.message) &&
-        /got "https:\/\/a\.org\/path"/.test(error.message),
+        /got "https:\/\/a\.org\/path"/.test(error.message) &&
+        /POLYRAD_TRUST_PROXY must be a hop count/.test(error.message),
     );
   });
 });

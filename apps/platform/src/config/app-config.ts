@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { PolyradError } from '@polyrad/sdk';
 
@@ -47,6 +48,8 @@ export interface AuthConfig {
   /** Slow clients: the whole request head, and the whole request, must arrive within these (POLYRAD_HTTP_*_TIMEOUT_S). */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Express `trust proxy` (POLYRAD_TRUST_PROXY: hop count or addresses), so rate limits see clients, not the proxy. */
+  trustProxy: false | number | string;
   passwordHash: PasswordHashParams;
 }
 
@@ -128,6 +131,8 @@ function hasProtocol(value: string, protocols: string[]): boolean {
 const isPostgresUrl = (value: string): boolean => hasProtocol(value, ['postgres:', 'postgresql:']);
 const isHttpUrl = (value: string): boolean => hasProtocol(value, ['http:', 'https:']);
 
+const PROXY_KEYWORDS = ['loopback', 'linklocal', 'uniquelocal'];
+
 function readAuthConfig(env: Env, problems: string[]): AuthConfig {
   const adminPassword = env.POLYRAD_ADMIN_PASSWORD === undefined || env.POLYRAD_ADMIN_PASSWORD === '' ? undefined : env.POLYRAD_ADMIN_PASSWORD;
   if (adminPassword !== undefined && (adminPassword.length < 12 || adminPassword.length > 256)) {
@@ -149,6 +154,11 @@ function readAuthConfig(env: Env, problems: string[]): AuthConfig {
   const headersTimeoutS = readNumber(env, 'POLYRAD_HTTP_HEADERS_TIMEOUT_S', 20, 1, 600, problems);
   const requestTimeoutS = readNumber(env, 'POLYRAD_HTTP_REQUEST_TIMEOUT_S', 300, 1, 3600, problems);
   if (headersTimeoutS > requestTimeoutS) problems.push('POLYRAD_HTTP_HEADERS_TIMEOUT_S must not exceed POLYRAD_HTTP_REQUEST_TIMEOUT_S');
+  const proxy = nonEmpty(env.POLYRAD_TRUST_PROXY);
+  const proxyEntries = proxy?.split(',').map((entry) => entry.trim()) ?? [];
+  if (proxy !== undefined && !/^\d{1,2}$/.test(proxy) && !proxyEntries.every((e) => PROXY_KEYWORDS.includes(e) || isIP(e.replace(/\/\d{1,3}$/, '')) !== 0)) {
+    problems.push(`POLYRAD_TRUST_PROXY must be a hop count (1) or addresses/subnets of the proxies (loopback, 10.0.0.0/8, ...), got ${JSON.stringify(proxy)}`);
+  }
   return {
     ...(adminPassword === undefined ? {} : { adminPassword }),
     ...(jwtSecret === undefined ? {} : { jwtSecret }),
@@ -161,6 +171,7 @@ function readAuthConfig(env: Env, problems: string[]): AuthConfig {
     hsts: hstsFlag === undefined ? publicUrl?.startsWith('https://') === true : hstsFlag === '1',
     headersTimeoutMs: Math.round(headersTimeoutS * 1000),
     requestTimeoutMs: Math.round(requestTimeoutS * 1000),
+    trustProxy: proxy === undefined ? false : /^\d+$/.test(proxy) ? Number(proxy) : proxyEntries.join(','),
     passwordHash: OWASP_ARGON2ID,
   };
 }

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
-import { CROSS_ORIGIN_REFUSED, UNSUPPORTED_MEDIA_TYPE } from '../auth/auth.errors.js';
+import { CROSS_ORIGIN_REFUSED, SIGN_IN_HINT, UNAUTHENTICATED, UNSUPPORTED_MEDIA_TYPE } from '../auth/auth.errors.js';
 import type { AuthConfig } from '../config/app-config.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -19,6 +19,7 @@ const isApi = (path: string): boolean => path === '/api' || path.startsWith('/ap
  * cross-site request carries no credentials; the checks above are a second line.
  */
 export function applyWebSecurity(app: NestExpressApplication, auth: AuthConfig): void {
+  if (auth.trustProxy !== false) app.set('trust proxy', auth.trustProxy);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -59,6 +60,26 @@ export function applyWebSecurity(app: NestExpressApplication, auth: AuthConfig):
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     if (!isApi(req.path) || !hasBody || req.is(['application/json', 'application/*+json'])) return next();
     res.status(415).json({ code: UNSUPPORTED_MEDIA_TYPE, message: 'send the request body as JSON with Content-Type: application/json' });
+  });
+}
+
+/** Largest request body the server reads for a caller it does not know yet (only plugin uploads are bigger). */
+export const ANONYMOUS_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The body parser runs before the route's guard; without this, anyone could make the server read and parse
+ * 50 MB of JSON before being told to sign in. Registered before the body parser.
+ */
+export function refuseLargeAnonymousBodies(app: NestExpressApplication, isSignedIn: (authorization: string | undefined) => Promise<boolean>): void {
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const large = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > ANONYMOUS_BODY_LIMIT;
+    if (!isApi(req.path) || !large) return next();
+    isSignedIn(req.headers.authorization).then((known) => {
+      if (known) return next();
+      // Node discards the unread rest of the body without buffering it, so the client still reads this answer.
+      res.setHeader('WWW-Authenticate', 'Bearer realm="polyrad"');
+      res.status(401).json({ code: UNAUTHENTICATED, message: `authentication required before sending more than 1 MiB: ${SIGN_IN_HINT}` });
+    }, next);
   });
 }
 
