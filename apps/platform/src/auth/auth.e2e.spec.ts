@@ -109,13 +109,15 @@ describe('sign-in, sessions and users', () => {
     assert.ok(!JSON.stringify(session).includes(user.session!.refreshToken), 'refresh tokens are stored as hashes');
   });
 
-  it('an admin disables a user: its sessions end and it cannot sign in; enabling lets it sign in again', async () => {
+  it('an admin disables a user: its sessions end and it cannot sign in; enabling lets it sign in again; both are audited', async () => {
     const user = await createUser(admin, { username: 'leaver', role: 'radiologist', sites: ['default'] });
     assert.equal((await admin.post('/api/users/leaver/disable')).status, 200);
     assert.equal((await user.get('/api/auth/me')).status, 401);
     await assert.rejects(signIn(running.url, 'leaver', user.password), /HTTP 401/);
     assert.equal((await admin.post('/api/users/leaver/enable')).status, 200);
     assert.equal((await (await signIn(running.url, 'leaver', user.password)).get('/api/auth/me')).status, 200);
+    const audit = (await admin.get<Array<{ actor: string; action: string; subject: string }>>('/api/audit?subject=leaver')).body;
+    assert.deepEqual(audit.map((e) => [e.actor, e.action]).reverse(), [['admin', 'user.create'], ['admin', 'user.disable'], ['admin', 'user.enable']]);
     const self = await admin.post<ErrorBody>('/api/users/admin/disable');
     assert.deepEqual([self.status, self.body.code], [403, 'FORBIDDEN']);
   });

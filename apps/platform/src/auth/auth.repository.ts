@@ -16,6 +16,13 @@ export interface UserRow {
 
 export type NewUser = Pick<UserRow, 'username' | 'passwordHash' | 'role' | 'sites' | 'vendorId' | 'createdBy'>;
 
+/** The audit-log entry of a change to a user (actor = who made it). */
+export interface UserAudit {
+  actor: string;
+  action: string;
+  details: Record<string, unknown>;
+}
+
 const USER_COLUMNS = `"username", "password_hash" AS "passwordHash", "role", "sites", "vendor_id" AS "vendorId", "disabled",
   "created_by" AS "createdBy", "created_at" AS "createdAt", "updated_at" AS "updatedAt"`;
 
@@ -24,14 +31,14 @@ const USER_COLUMNS = `"username", "password_hash" AS "passwordHash", "role", "si
 export class AuthRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Inserts a user; false when the username is taken. */
-  async insertUser(user: NewUser): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
+  /** Inserts a user and its audit entry; false when the username is taken. */
+  insertUser(user: NewUser, audit: UserAudit): Promise<boolean> {
+    return this.withAudit(
       `INSERT INTO "users" ("username", "password_hash", "role", "sites", "vendor_id", "created_by") VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT ("username") DO NOTHING RETURNING "username"`,
       [user.username, user.passwordHash, user.role, user.sites, user.vendorId, user.createdBy],
+      audit,
     );
-    return rows.length === 1;
   }
 
   async findUser(username: string): Promise<UserRow | undefined> {
@@ -43,12 +50,24 @@ export class AuthRepository {
     return this.db.query(`SELECT ${USER_COLUMNS} FROM "users" ORDER BY "username"`);
   }
 
-  async setDisabled(username: string, disabled: boolean): Promise<void> {
-    await this.db.query(`UPDATE "users" SET "disabled" = $2, "updated_at" = now() WHERE "username" = $1`, [username, disabled]);
+  async setDisabled(username: string, disabled: boolean, audit: UserAudit): Promise<void> {
+    await this.withAudit(`UPDATE "users" SET "disabled" = $2, "updated_at" = now() WHERE "username" = $1 RETURNING "username"`, [username, disabled], audit);
   }
 
-  async setPasswordHash(username: string, passwordHash: string): Promise<void> {
-    await this.db.query(`UPDATE "users" SET "password_hash" = $2, "updated_at" = now() WHERE "username" = $1`, [username, passwordHash]);
+  async setPasswordHash(username: string, passwordHash: string, audit: UserAudit): Promise<void> {
+    await this.withAudit(`UPDATE "users" SET "password_hash" = $2, "updated_at" = now() WHERE "username" = $1 RETURNING "username"`, [username, passwordHash], audit);
+  }
+
+  /** `change` (a statement RETURNING "username") and its audit entry in one statement: both happen or neither. */
+  private async withAudit(change: string, params: unknown[], audit: UserAudit): Promise<boolean> {
+    const n = params.length;
+    const rows: unknown[] = await this.db.query(
+      `WITH "changed" AS (${change})
+       INSERT INTO "audit_log" ("actor", "action", "subject", "details")
+       SELECT $${n + 1}, $${n + 2}, "username", $${n + 3}::jsonb FROM "changed" RETURNING "subject"`,
+      [...params, audit.actor, audit.action, JSON.stringify(audit.details)],
+    );
+    return rows.length === 1;
   }
 
   async insertSession(session: { id: string; username: string; refreshHash: string; refreshExpiresAt: Date }): Promise<void> {

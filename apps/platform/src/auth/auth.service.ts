@@ -61,7 +61,8 @@ export class AuthService {
     if (await this.repo.findUser(INITIAL_ADMIN)) return undefined;
     const generated = this.config.auth.adminPassword === undefined ? randomBytes(18).toString('base64url') : undefined;
     const passwordHash = await this.hasher.hash(this.config.auth.adminPassword ?? generated!);
-    const created = await this.repo.insertUser({ username: INITIAL_ADMIN, passwordHash, role: 'admin', sites: [ALL_SITES], vendorId: null, createdBy: SYSTEM });
+    const admin = { username: INITIAL_ADMIN, role: 'admin' as const, sites: [ALL_SITES], vendorId: null };
+    const created = await this.repo.insertUser({ ...admin, passwordHash, createdBy: SYSTEM }, { actor: SYSTEM, action: 'user.create', details: admin });
     // Another instance on the same database may have won the race; its password is the one that counts.
     return created ? generated : undefined;
   }

@@ -74,7 +74,10 @@ export class UsersService {
     }
     const user = { username, role: role as Role, sites, vendorId };
     assertManages(actor, user);
-    const created = await this.repo.insertUser({ ...user, passwordHash: await this.hasher.hash(password), createdBy: actor.username });
+    const created = await this.repo.insertUser(
+      { ...user, passwordHash: await this.hasher.hash(password), createdBy: actor.username },
+      { actor: actor.username, action: 'user.create', details: user },
+    );
     if (!created) throw new PolyradError(USER_EXISTS, `user ${username} already exists`, username);
     return details((await this.repo.findUser(username))!);
   }
@@ -87,7 +90,7 @@ export class UsersService {
   async setDisabled(actor: Principal, username: string, disabled: boolean): Promise<UserDetails> {
     if (username === actor.username) throw new PolyradError(FORBIDDEN, 'you cannot disable or enable your own account; ask another admin');
     const user = await this.managed(actor, username);
-    await this.repo.setDisabled(username, disabled);
+    await this.repo.setDisabled(username, disabled, { actor: actor.username, action: disabled ? 'user.disable' : 'user.enable', details: {} });
     if (disabled) await this.repo.revokeUserSessions(username);
     return details({ ...user, disabled });
   }
@@ -105,7 +108,7 @@ export class UsersService {
       const current = typeof body.currentPassword === 'string' ? body.currentPassword : '';
       if (!(await this.hasher.verify(user.passwordHash, current))) throw new PolyradError(PASSWORD_INVALID, 'currentPassword is not your current password');
     }
-    await this.repo.setPasswordHash(username, await this.hasher.hash(password));
+    await this.repo.setPasswordHash(username, await this.hasher.hash(password), { actor: actor.username, action: 'user.password', details: {} });
     await this.repo.revokeUserSessions(username, self ? actor.sessionId : undefined);
   }
 
