@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { CurrentUser, Public, SignInAttempt } from './auth.decorators.js';
+import { AnyRole, CurrentUser, Public, SignInAttempt } from './auth.decorators.js';
 import { AuthService, type TokenAnswer, userView, type UserView } from './auth.service.js';
 import type { Principal } from './principal.js';
 
@@ -30,11 +30,13 @@ export class AuthController {
   /** Ends the session: its refresh token and every access token of it stop working. */
   @Post('logout')
   @HttpCode(204)
+  @AnyRole()
   logout(@CurrentUser() me: Principal): Promise<void> {
     return this.auth.logout(me);
   }
 
   @Get('me')
+  @AnyRole()
   me(@CurrentUser() me: Principal): UserView {
     return userView(me);
   }

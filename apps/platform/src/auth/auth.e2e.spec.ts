@@ -193,7 +193,7 @@ describe('sign-in, sessions and users', () => {
 });
 
 describe('the initial admin', () => {
-  it('is created once at the first start, with a generated password shown once that signs in; later starts print nothing', async () => {
+  it('is created once at the first start, with a generated password shown once that signs in; later starts print nothing (and the API limit applies)', async () => {
     const dataDir = join(work, 'first-start');
     const config = { ...loadConfig({ PORT: '0', DICOM_PORT: '0', POLYRAD_DATA_DIR: dataDir }) };
     const lines: string[] = [];
@@ -206,10 +206,19 @@ describe('the initial admin', () => {
       assert.deepEqual((await admin.get('/api/auth/me')).body, { username: 'admin', role: 'admin', sites: ['*'], vendorId: null });
       assert.equal(statSync(join(dataDir, 'jwt-secret')).mode & 0o077, 0, 'the signing key is readable by its owner only');
       await running.close();
-      running = await createApp({ ...config, auth: { ...config.auth, adminPassword: 'an-env-password-too-late' } }, { uiDir, announce: (line) => lines.push(line) });
+      const apiPerMinute = 8;
+      running = await createApp({ ...config, auth: { ...config.auth, adminPassword: 'an-env-password-too-late', apiPerMinute } }, { uiDir, announce: (line) => lines.push(line) });
       assert.equal(lines.length, 1, 'nothing printed at the second start');
-      await signIn(running.url, 'admin', password);
       await assert.rejects(signIn(running.url, 'admin', 'an-env-password-too-late'), /HTTP 401/);
+      const again = await signIn(running.url, 'admin', password);
+
+      // and the general API limit counts per signed-in user
+      const statuses: number[] = [];
+      for (let i = 0; i <= apiPerMinute; i++) statuses.push((await again.get('/api/auth/me')).status);
+      assert.deepEqual(statuses, [...Array<number>(apiPerMinute).fill(200), 429]);
+      const limited = await again.get<ErrorBody>('/api/auth/me');
+      assert.deepEqual([limited.status, limited.body.code], [429, 'RATE_LIMITED']);
+      assert.ok(Number(limited.headers.get('retry-after')) >= 1);
     } finally {
       await running.close();
     }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { CurrentUser, Roles } from './auth.decorators.js';
+import { AnyRole, CurrentUser, Roles } from './auth.decorators.js';
 import type { Principal } from './principal.js';
 import { type CreateUserRequest, type UserDetails, UsersService } from './users.service.js';
 
@@ -40,6 +40,7 @@ export class UsersController {
   /** `{ password, currentPassword? }` (currentPassword when changing one's own). */
   @Put(':username/password')
   @HttpCode(204)
+  @AnyRole()
   changePassword(@CurrentUser() me: Principal, @Param('username') username: string, @Body() body: Json): Promise<void> {
     return this.users.changePassword(me, username, body ?? {});
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import type { Request } from 'express';
-import { CurrentUser, Roles, SiteScope } from '../auth/auth.decorators.js';
+import { AnyRole, CurrentUser, Roles, SiteScope } from '../auth/auth.decorators.js';
 import { ALL_SITES, assertCoversSite, isAllSitesAdmin, type Principal } from '../auth/principal.js';
 import type { AuditEntry, PluginView, PublishedVersion, SiteEnablementView, VendorView } from './registry.types.js';
 import { DEFAULT_SITE, RegistryService } from './registry.service.js';
@@ -24,6 +24,7 @@ export class RegistryController {
   }
 
   @Get('plugins')
+  @AnyRole()
   list(@CurrentUser() me: Principal, @Query('site') site?: string): Promise<PluginView[]> {
     if (me.role === 'vendor') return this.registry.listVendorPlugins(me.vendorId!);
     assertCoversSite(me, site ?? DEFAULT_SITE);
@@ -31,6 +32,7 @@ export class RegistryController {
   }
 
   @Get('plugins/:id')
+  @AnyRole()
   get(@CurrentUser() me: Principal, @Param('id') id: string, @Query('site') site?: string): Promise<PluginView> {
     if (me.role === 'vendor') return this.registry.getVendorPlugin(me.vendorId!, id);
     assertCoversSite(me, site ?? DEFAULT_SITE);
