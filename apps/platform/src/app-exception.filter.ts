@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { isPolyradError } from '@polyrad/sdk';
 import type { Response } from 'express';
+import { AUTH_HTTP_STATUS } from './auth/auth.errors.js';
 import { REGISTRY_HTTP_STATUS, REQUEST_TOO_LARGE, REQUEST_TOO_LARGE_MESSAGE } from './registry/registry.errors.js';
 
 /** HTTP status of each known PolyradError code; unknown codes follow the naming conventions below. */
@@ -9,6 +10,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   REPORT_INVALID: HttpStatus.UNPROCESSABLE_ENTITY,
   DATABASE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
   ...REGISTRY_HTTP_STATUS,
+  ...AUTH_HTTP_STATUS,
 };
 
 export interface ErrorBody {

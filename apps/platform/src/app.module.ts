@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import type { Database } from './database/database-connection.js';
@@ -14,7 +15,7 @@ export class AppModule {
   static forRoot(config: AppConfig, database: Database): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(database), HealthModule, StudiesModule, RegistryModule, IngestModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(database), AuthModule, HealthModule, StudiesModule, RegistryModule, IngestModule],
     };
   }
 }

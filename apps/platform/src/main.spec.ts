@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { type ApiClient, signInAdmin, withTestAuth } from './auth/auth.fixture.js';
 import { DATABASE, type Database } from './database/database-connection.js';
 import { createApp, type RunningApp } from './main.js';
 import { PLATFORM_VERSION } from './platform-version.js';
@@ -21,17 +22,21 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 describe('HTTP server', () => {
   const uiDir = join(root, 'ui');
-  const config = { port: 0, dicomPort: 0, quietPeriodMs: 1000, dataDir };
+  const config = withTestAuth({ port: 0, dicomPort: 0, quietPeriodMs: 1000, dataDir });
   let running: RunningApp | undefined;
+  let admin: ApiClient;
   const report = sampleReport(uniqueUid());
 
   before(async () => {
     mkdirSync(uiDir);
     running = await createApp(config, { uiDir });
+    admin = await signInAdmin(running.url);
   });
   after(async () => running?.close());
 
-  const get = (path: string, init?: RequestInit) => fetch(`${running!.url}${path}`, init);
+  /** Signed in as the initial admin unless `init` says otherwise. */
+  const get = (path: string, init?: RequestInit) =>
+    fetch(`${running!.url}${path}`, { ...init, headers: { authorization: `Bearer ${admin.session!.accessToken}`, ...init?.headers } });
 
   it('GET /health reports the embedded database', async () => {
     const res = await get('/health');
@@ -89,10 +94,11 @@ describe('HTTP server', () => {
     assert.equal((await get('/health/')).headers.get('content-type')?.includes('json'), true, '/health stays the API');
   });
 
-  it('keeps its data across a restart on the same data directory, and reports a dead database with 503', async () => {
+  it('keeps its data and its sessions across a restart on the same data directory, and reports a dead database with 503', async () => {
     await running!.close();
     assert.equal(existsSync(join(dataDir, 'pg.lock')), false, 'lock released');
     running = await createApp(config, { uiDir });
+    // the same access token: signing key and session outlive the restart
     const res = await get(`/api/studies/${report.study.studyInstanceUid}/report`);
     assert.equal(res.status, 200);
     assert.equal(await res.text(), JSON.stringify(report));

@@ -7,9 +7,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { isPolyradError } from '@polyrad/sdk';
 import { AppExceptionFilter } from './app-exception.filter.js';
 import { AppModule } from './app.module.js';
+import { AuthService, INITIAL_ADMIN } from './auth/auth.service.js';
 import { type AppConfig, loadConfig } from './config/app-config.js';
 import { type DatabaseKind, openDatabase } from './database/database-connection.js';
 import { DicomStoreScp, POLYRAD_AE_TITLE } from './ingest/dicom-store.scp.js';
+import { applyWebSecurity, limitSlowClients, refuseLargeAnonymousBodies } from './http/web-security.js';
 import { REQUEST_BODY_LIMIT } from './registry/registry.errors.js';
 import { serveUi } from './ui/ui-static.js';
 
@@ -30,6 +32,8 @@ export interface CreateAppOptions {
   uiDir?: string;
   /** Nest's own log output; errors and warnings by default. */
   logger?: false | Array<'log' | 'error' | 'warn' | 'debug' | 'verbose'>;
+  /** Where the generated password of the initial admin is shown, once (stdout by default). */
+  announce?: (line: string) => void;
 }
 
 /** Opens the database, builds the Nest app and listens on config.port (0 = any free port). */
@@ -43,9 +47,19 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     });
     app.useGlobalFilters(new AppExceptionFilter());
     app.disable('x-powered-by');
+    applyWebSecurity(app, config.auth);
+    limitSlowClients(app.getHttpServer(), config.auth);
+    const auth = app.get(AuthService);
+    refuseLargeAnonymousBodies(app, (header) => auth.authenticate(header).then(() => true, () => false));
     // Plugin packages travel base64 inside JSON (POST /api/plugins/packages); Nest's default is 100 kB.
     app.useBodyParser('json', { limit: REQUEST_BODY_LIMIT });
     serveUi(app, options.uiDir);
+    const generated = await auth.ensureInitialAdmin();
+    if (generated !== undefined) {
+      (options.announce ?? console.log)(
+        `Polyrad created the user "${INITIAL_ADMIN}" with the password ${generated} (shown only this once; set POLYRAD_ADMIN_PASSWORD before the first start to choose it)`,
+      );
+    }
     await app.listen(config.port);
   } catch (error) {
     await app?.close().catch(() => undefined);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it, test } from 'node:test';
+import { type ApiClient, createUser, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
 import { loadConfig } from '../config/app-config.js';
 import { createApp, type RunningApp } from '../main.js';
 import { readPackage, verifyPackageSignature } from '../plugins/plugin-package.js';
@@ -24,10 +25,15 @@ interface CliRun {
   stderr: string;
 }
 
+/** Credentials the CLI finds in its environment; none unless a test sets them. */
+let cliEnv: Record<string, string> = {};
+
 /** Spawned without blocking, so a server in this process can answer the CLI. */
 function polyrad(...args: string[]): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...cliEnv };
+  for (const name of ['POLYRAD_USERNAME', 'POLYRAD_PASSWORD', 'POLYRAD_TOKEN']) if (!(name in cliEnv)) delete env[name];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: work });
+    const child = spawn(process.execPath, [bin, ...args], { cwd: work, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -105,21 +111,25 @@ async function closedPort(): Promise<number> {
 
 describe('publish against a running platform (embedded PGlite, fresh data folder)', () => {
   let platform: RunningApp;
-  const get = async <T>(path: string): Promise<T> => (await fetch(`${platform.url}${path}`)).json() as Promise<T>;
+  let admin: ApiClient;
+  let acmeBot: ApiClient & { password: string };
+  const get = async <T>(path: string): Promise<T> => (await admin.get<T>(path)).body;
 
   before(async () => {
     const uiDir = join(work, 'ui');
     mkdirSync(uiDir);
-    platform = await createApp(loadConfig({ PORT: '0', DICOM_PORT: '0', POLYRAD_DATA_DIR: join(work, 'data') }), { uiDir });
-    // the vendor's public key, as the vendor hands it to the platform
-    const vendor = await fetch(`${platform.url}/api/vendors`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id: 'acme', name: 'ACME Imaging', publicKeyPem: readFileSync(join(keys, 'acme.pub.pem'), 'utf8') }),
-    });
-    assert.equal(vendor.status, 201, await vendor.text());
+    platform = await createApp(withTestAuth(loadConfig({ PORT: '0', DICOM_PORT: '0', POLYRAD_DATA_DIR: join(work, 'data') })), { uiDir });
+    admin = await signInAdmin(platform.url);
+    // the vendor's public key, as the vendor hands it to the platform, and the vendor's release script as a user
+    const vendor = await admin.post('/api/vendors', { id: 'acme', name: 'ACME Imaging', publicKeyPem: readFileSync(join(keys, 'acme.pub.pem'), 'utf8') });
+    assert.equal(vendor.status, 201, JSON.stringify(vendor.body));
+    acmeBot = await createUser(admin, { username: 'acme-bot', role: 'vendor', vendorId: 'acme' });
+    cliEnv = { POLYRAD_USERNAME: 'acme-bot', POLYRAD_PASSWORD: acmeBot.password };
   });
-  after(async () => platform?.close());
+  after(async () => {
+    cliEnv = {};
+    await platform?.close();
+  });
 
   it('publish uploads the signed package: the platform lists the version with the digest of the file that was packed', async () => {
     const pack = await polyrad('plugin', 'pack', example, '--key', join(keys, 'acme.key.pem'), '--out', out);
@@ -168,5 +178,42 @@ describe('publish against a running platform (embedded PGlite, fresh data folder
     const missing = await polyrad('plugin', 'publish', unsigned, '--url', platform.url);
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /unsigned\.polyrad\.tgz\.sig: cannot read the signature file: ENOENT; pack the plugin again or pass --key \[SIGNATURE_MISSING\]\n$/);
+  });
+
+  it('signs in as a vendor user: none, a wrong password or another vendor\'s user are refused in one line; --token works', async () => {
+    const patch = exampleCopy('patch-2', (m) => (m.version = '1.0.2'));
+    const packed = await polyrad('plugin', 'pack', patch, '--key', join(keys, 'acme.key.pem'), '--out', join(work, 'out-patch-2'));
+    assert.equal(packed.status, 0, packed.stderr);
+    const patchPath = join(work, 'out-patch-2', 'acme.lung-density-1.0.2.polyrad.tgz');
+    const saved = cliEnv;
+    try {
+      cliEnv = {};
+      const anonymous = await polyrad('plugin', 'publish', patchPath, '--url', platform.url);
+      assert.equal(anonymous.status, 1);
+      assert.match(anonymous.stderr, /^polyrad: publishing needs a vendor user: set POLYRAD_USERNAME and POLYRAD_PASSWORD.* \[SIGN_IN_REQUIRED\]\n$/);
+
+      cliEnv = { POLYRAD_USERNAME: 'acme-bot', POLYRAD_PASSWORD: 'not-the-password' };
+      const wrong = await polyrad('plugin', 'publish', patchPath, '--url', platform.url);
+      assert.equal(wrong.status, 1);
+      assert.match(wrong.stderr, /^polyrad: the platform refused sign-in as acme-bot \(HTTP 401\): wrong username or password \[LOGIN_FAILED\]\n$/);
+
+      const globex = await createUser(admin, { username: 'globex-bot', role: 'vendor', vendorId: 'globex' });
+      cliEnv = { POLYRAD_USERNAME: 'globex-bot', POLYRAD_PASSWORD: globex.password };
+      const other = await polyrad('plugin', 'publish', patchPath, '--url', platform.url);
+      assert.equal(other.status, 1);
+      assert.match(other.stderr, /^polyrad: the platform refused acme\.lung-density@1\.0\.2 \(HTTP 403\): you publish for vendor globex; this package is signed as vendor acme \[PLUGIN_VENDOR_MISMATCH\]\n$/);
+
+      cliEnv = {};
+      const badToken = await polyrad('plugin', 'publish', patchPath, '--url', platform.url, '--token', 'not.a.token');
+      assert.equal(badToken.status, 1);
+      assert.match(badToken.stderr, /^polyrad: the platform refused acme\.lung-density@1\.0\.2 \(HTTP 401\): .+ \[UNAUTHENTICATED\]\n$/);
+      assert.deepEqual((await get<PluginView>('/api/plugins/acme.lung-density')).versions.map((v) => v.version), ['1.0.1', '1.0.0'], 'nothing published');
+
+      const token = await polyrad('plugin', 'publish', patchPath, '--url', platform.url, '--token', acmeBot.session!.accessToken);
+      assert.equal(token.status, 0, token.stderr);
+      assert.deepEqual((await get<PluginView>('/api/plugins/acme.lung-density')).versions.map((v) => v.version), ['1.0.2', '1.0.1', '1.0.0']);
+    } finally {
+      cliEnv = saved;
+    }
   });
 });

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { isPolyradError, PolyradError, SDK_VERSION } from '@polyrad/sdk';
 import { PLATFORM_VERSION } from '../platform-version.js';
 import { generateVendorKeys, packPlugin, validatePluginDir } from '../plugins/plugin-package.js';
-import { publishPackage } from '../plugins/plugin-publish.js';
+import { type PublishCredentials, publishPackage } from '../plugins/plugin-publish.js';
 
 interface Io {
   out(line: string): void;
@@ -87,18 +87,29 @@ export function registerPluginVendorCommands(plugin: Command, io: Io, failed: ()
 
   plugin
     .command('publish')
-    .description('upload a packed plugin to a platform (POST <url>/api/plugins/packages)')
+    .description('upload a packed plugin to a platform (POST <url>/api/plugins/packages), signed in as a vendor user (POLYRAD_USERNAME and POLYRAD_PASSWORD, or --token / POLYRAD_TOKEN)')
     .argument('<package>', 'the .polyrad.tgz written by polyrad plugin pack')
     .requiredOption('--url <url>', 'base URL of the platform, e.g. http://localhost:3000')
     .option('--key <pem>', 'sign again with this private key instead of using the .sig file beside the package')
+    .option('--token <accessToken>', 'an access token of a vendor user (default: POLYRAD_TOKEN, else sign in with POLYRAD_USERNAME/POLYRAD_PASSWORD)')
     .action(
-      guarded(async (packagePath: string, options: { url: string; key?: string }) => {
+      guarded(async (packagePath: string, options: { url: string; key?: string; token?: string }) => {
+        const credentials = publishCredentials(options.token, process.env);
         const published = await publishPackage({
           packagePath: resolve(packagePath),
           url: options.url,
           ...(options.key ? { privateKeyPem: readKey(options.key) } : {}),
+          ...(credentials ? { credentials } : {}),
         });
         io.out(`polyrad: published ${published.id}@${published.version} (vendor ${published.vendorId}) to ${options.url}`);
       }),
     );
+}
+
+/** --token, else POLYRAD_TOKEN, else POLYRAD_USERNAME with POLYRAD_PASSWORD (kept out of argv, where `ps` would show it). */
+function publishCredentials(token: string | undefined, env: NodeJS.ProcessEnv): PublishCredentials | undefined {
+  const chosen = token ?? env.POLYRAD_TOKEN;
+  if (chosen) return { token: chosen };
+  if (env.POLYRAD_USERNAME && env.POLYRAD_PASSWORD) return { username: env.POLYRAD_USERNAME, password: env.POLYRAD_PASSWORD };
+  return undefined;
 }

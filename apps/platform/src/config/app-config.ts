@@ -1,4 +1,5 @@
 import { realpathSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { PolyradError } from '@polyrad/sdk';
 import type { DicomIntakeLimits } from '../ingest/dicom-pdu.guard.js';
@@ -25,6 +26,41 @@ export interface AppConfig {
   importRoots?: string[];
   /** Who may send DICOM and the listener's limits (POLYRAD_DICOM_*); absent in hand-built configs, where DEFAULT_DICOM_INTAKE applies. */
   dicomIntake?: DicomIntakeConfig;
+  /** Sign-in, tokens, rate limits and web protections. */
+  auth: AuthConfig;
+}
+
+/** Argon2id cost; OWASP's minimum (19 MiB, 2 passes, 1 lane) unless a test lowers it programmatically. */
+export interface PasswordHashParams {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+export const OWASP_ARGON2ID: PasswordHashParams = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
+
+export interface AuthConfig {
+  /** Password of the user `admin` created at the first start (POLYRAD_ADMIN_PASSWORD); generated and printed once when absent. */
+  adminPassword?: string;
+  /** HS256 key of the access tokens (POLYRAD_JWT_SECRET); otherwise generated once into `${dataDir}/jwt-secret` (mode 0600). */
+  jwtSecret?: string;
+  accessTokenTtlS: number;
+  refreshTokenTtlS: number;
+  /** Sign-in attempts per minute per client IP and per username (POLYRAD_LOGIN_RATE_LIMIT_IP / _USER). */
+  loginPerMinutePerIp: number;
+  loginPerMinutePerUser: number;
+  /** API requests per minute per signed-in user, or per IP before sign-in (POLYRAD_API_RATE_LIMIT). */
+  apiPerMinute: number;
+  /** Origins allowed to call the API from a browser (POLYRAD_CORS_ORIGINS, comma-separated); none by default. */
+  corsOrigins: string[];
+  /** Send HSTS: the platform is reached over TLS (POLYRAD_PUBLIC_URL starts with https://, or POLYRAD_HSTS=1). */
+  hsts: boolean;
+  /** Slow clients: the whole request head, and the whole request, must arrive within these (POLYRAD_HTTP_*_TIMEOUT_S). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Express `trust proxy` (POLYRAD_TRUST_PROXY: hop count or addresses), so rate limits see clients, not the proxy. */
+  trustProxy: false | number | string;
+  passwordHash: PasswordHashParams;
 }
 
 export interface DicomIntakeConfig extends DicomIntakeLimits {
@@ -66,6 +102,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   const importRoots = readImportRoots(env, cwd, problems);
   const dicomIntake = readDicomIntake(env, problems);
+  const auth = readAuthConfig(env, problems);
   if (problems.length > 0) {
     throw new PolyradError(CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
   }
@@ -76,6 +113,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     quietPeriodMs: Math.round(quietPeriodS * 1000),
     ...(importRoots.length === 0 ? {} : { importRoots }),
     dicomIntake,
+    auth,
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(urgentWebhookUrl === undefined ? {} : { urgentWebhookUrl }),
   };
@@ -146,3 +184,48 @@ function hasProtocol(value: string, protocols: string[]): boolean {
 
 const isPostgresUrl = (value: string): boolean => hasProtocol(value, ['postgres:', 'postgresql:']);
 const isHttpUrl = (value: string): boolean => hasProtocol(value, ['http:', 'https:']);
+
+const PROXY_KEYWORDS = ['loopback', 'linklocal', 'uniquelocal'];
+
+function readAuthConfig(env: Env, problems: string[]): AuthConfig {
+  const adminPassword = env.POLYRAD_ADMIN_PASSWORD === undefined || env.POLYRAD_ADMIN_PASSWORD === '' ? undefined : env.POLYRAD_ADMIN_PASSWORD;
+  if (adminPassword !== undefined && (adminPassword.length < 12 || adminPassword.length > 256)) {
+    problems.push('POLYRAD_ADMIN_PASSWORD must be 12 to 256 characters long (or unset, to have one generated and printed once)');
+  }
+  const jwtSecret = nonEmpty(env.POLYRAD_JWT_SECRET);
+  if (jwtSecret !== undefined && jwtSecret.length < 32) problems.push('POLYRAD_JWT_SECRET must be at least 32 characters (e.g. `openssl rand -base64 48`)');
+  const corsOrigins: string[] = [];
+  for (const item of (nonEmpty(env.POLYRAD_CORS_ORIGINS) ?? '').split(',').map((o) => o.trim()).filter(Boolean)) {
+    const origin = isHttpUrl(item) ? new URL(item).origin : undefined;
+    if (origin === undefined || origin !== item.replace(/\/$/, '')) {
+      problems.push(`POLYRAD_CORS_ORIGINS must list origins like https://ris.example.org (scheme, host, optional port), got ${JSON.stringify(item)}`);
+    } else corsOrigins.push(origin);
+  }
+  const publicUrl = nonEmpty(env.POLYRAD_PUBLIC_URL);
+  if (publicUrl !== undefined && !isHttpUrl(publicUrl)) problems.push('POLYRAD_PUBLIC_URL must be an http:// or https:// URL, e.g. https://polyrad.hospital.org');
+  const hstsFlag = nonEmpty(env.POLYRAD_HSTS);
+  if (hstsFlag !== undefined && hstsFlag !== '0' && hstsFlag !== '1') problems.push('POLYRAD_HSTS must be 1 or 0');
+  const headersTimeoutS = readNumber(env, 'POLYRAD_HTTP_HEADERS_TIMEOUT_S', 20, 1, 600, problems);
+  const requestTimeoutS = readNumber(env, 'POLYRAD_HTTP_REQUEST_TIMEOUT_S', 300, 1, 3600, problems);
+  if (headersTimeoutS > requestTimeoutS) problems.push('POLYRAD_HTTP_HEADERS_TIMEOUT_S must not exceed POLYRAD_HTTP_REQUEST_TIMEOUT_S');
+  const proxy = nonEmpty(env.POLYRAD_TRUST_PROXY);
+  const proxyEntries = proxy?.split(',').map((entry) => entry.trim()) ?? [];
+  if (proxy !== undefined && !/^\d{1,2}$/.test(proxy) && !proxyEntries.every((e) => PROXY_KEYWORDS.includes(e) || isIP(e.replace(/\/\d{1,3}$/, '')) !== 0)) {
+    problems.push(`POLYRAD_TRUST_PROXY must be a hop count (1) or addresses/subnets of the proxies (loopback, 10.0.0.0/8, ...), got ${JSON.stringify(proxy)}`);
+  }
+  return {
+    ...(adminPassword === undefined ? {} : { adminPassword }),
+    ...(jwtSecret === undefined ? {} : { jwtSecret }),
+    accessTokenTtlS: readNumber(env, 'POLYRAD_ACCESS_TOKEN_TTL_S', 900, 30, 3600, problems),
+    refreshTokenTtlS: readNumber(env, 'POLYRAD_REFRESH_TOKEN_TTL_S', 12 * 3600, 60, 30 * 86400, problems),
+    loginPerMinutePerIp: readNumber(env, 'POLYRAD_LOGIN_RATE_LIMIT_IP', 30, 1, 100000, problems),
+    loginPerMinutePerUser: readNumber(env, 'POLYRAD_LOGIN_RATE_LIMIT_USER', 10, 1, 100000, problems),
+    apiPerMinute: readNumber(env, 'POLYRAD_API_RATE_LIMIT', 600, 1, 1000000, problems),
+    corsOrigins,
+    hsts: hstsFlag === undefined ? publicUrl?.startsWith('https://') === true : hstsFlag === '1',
+    headersTimeoutMs: Math.round(headersTimeoutS * 1000),
+    requestTimeoutMs: Math.round(requestTimeoutS * 1000),
+    trustProxy: proxy === undefined ? false : /^\d+$/.test(proxy) ? Number(proxy) : proxyEntries.join(','),
+    passwordHash: OWASP_ARGON2ID,
+  };
+}

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Report } from '@polyrad/sdk';
 import { generateDicomUid, writeCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
+import { type ApiClient, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
 import { createApp, type RunningApp } from '../main.js';
 import { DicomStoreScp } from './dicom-store.scp.js';
 
@@ -30,11 +31,13 @@ function send(port: number, dir: string, calledAe = 'POLYRAD'): Promise<{ status
 describe('DICOM C-STORE intake with study completeness', { skip }, () => {
   let root: string;
   let running: RunningApp;
+  let reader: ApiClient;
   const StudyInstanceUID = generateDicomUid();
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'polyrad-ingest-'));
-    running = await createApp({ port: 0, dicomPort: 0, quietPeriodMs: 1500, dataDir: join(root, 'data') });
+    running = await createApp(withTestAuth({ port: 0, dicomPort: 0, quietPeriodMs: 1500, dataDir: join(root, 'data') }));
+    reader = await signInAdmin(running.url);
   });
   after(async () => {
     await running?.close();
@@ -43,9 +46,9 @@ describe('DICOM C-STORE intake with study completeness', { skip }, () => {
 
   const idle = () => running.app.get(DicomStoreScp).tracker.idle();
   const report = async (): Promise<Report> => {
-    const res = await fetch(`${running.url}/api/studies/${StudyInstanceUID}/report`);
-    assert.equal(res.status, 200, await res.clone().text());
-    return (await res.json()) as Report;
+    const res = await reader.get<Report>(`/api/studies/${StudyInstanceUID}/report`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body;
   };
 
   it('stores what a modality sends, analyses the study once it is quiet, and again when a series arrives later', async () => {
@@ -72,7 +75,7 @@ describe('DICOM C-STORE intake with study completeness', { skip }, () => {
     await idle();
     const v2 = await report();
     assert.equal(v2.series.length, 2, 're-dispatched with both series');
-    const worklist = (await (await fetch(`${running.url}/api/worklist`)).json()) as Array<{ studyInstanceUid: string; reportVersion: number }>;
+    const worklist = (await reader.get<Array<{ studyInstanceUid: string; reportVersion: number }>>('/api/worklist')).body;
     assert.equal(worklist.find((e) => e.studyInstanceUid === StudyInstanceUID)?.reportVersion, 2);
   });
 

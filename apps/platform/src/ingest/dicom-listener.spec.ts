@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { generateDicomUid, writeCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
+import { withTestAuth } from '../auth/auth.fixture.js';
 import { createApp, type RunningApp } from '../main.js';
 import { DicomStoreScp } from './dicom-store.scp.js';
 import { parseDicomPeers } from './dicom-peer.allowlist.js';
@@ -63,14 +64,14 @@ describe('DICOM listener: allow-list, limits and quarantine', () => {
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'polyrad-listener-'));
-    running = await createApp({
+    running = await createApp(withTestAuth({
       port: 0,
       dicomPort: 0,
       // nothing is analysed here: these tests are about what is accepted and stored
       quietPeriodMs: 3_600_000,
       dataDir: join(root, 'data'),
       dicomIntake: { ...LIMITS, peers: parseDicomPeers('RAWPEER@127.0.0.1,CT_SCANNER@127.0.0.0/8,ECHOSCU').peers },
-    });
+    }));
     scp = running.app.get(DicomStoreScp);
   });
   after(async () => {

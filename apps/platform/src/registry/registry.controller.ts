@@ -1,67 +1,95 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import type { Request } from 'express';
+import { AnyRole, CurrentUser, Roles, SiteScope } from '../auth/auth.decorators.js';
+import { ALL_SITES, assertCoversSite, isAllSitesAdmin, type Principal } from '../auth/principal.js';
 import type { AuditEntry, PluginView, PublishedVersion, SiteEnablementView, VendorView } from './registry.types.js';
-import { actorOf, DEFAULT_SITE, RegistryService } from './registry.service.js';
+import { DEFAULT_SITE, RegistryService } from './registry.service.js';
 
 type Json = Record<string, unknown> | undefined;
-const ACTOR = 'x-polyrad-user';
+const pathSite = (req: Request): unknown => req.params.site;
 
-/** The plugin registry API (DESIGN.md, "Server"). Actor = X-Polyrad-User; there is no authentication yet. */
+/**
+ * The plugin registry API (DESIGN.md, "Server"). The actor of every change is the signed-in user.
+ * Vendors publish for their own vendor id and see only their own plugins; admins change the sites in their scope.
+ */
 @Controller('api')
 export class RegistryController {
   constructor(private readonly registry: RegistryService) {}
 
   @Post('vendors')
-  registerVendor(@Body() body: Json, @Headers(ACTOR) user?: string): Promise<VendorView> {
-    return this.registry.registerVendor(body ?? {}, actorOf(user));
+  @Roles('admin')
+  @SiteScope(() => ALL_SITES)
+  registerVendor(@CurrentUser() me: Principal, @Body() body: Json): Promise<VendorView> {
+    return this.registry.registerVendor(body ?? {}, me.username);
   }
 
   @Get('plugins')
-  list(@Query('site') site?: string): Promise<PluginView[]> {
+  @AnyRole()
+  list(@CurrentUser() me: Principal, @Query('site') site?: string): Promise<PluginView[]> {
+    if (me.role === 'vendor') return this.registry.listVendorPlugins(me.vendorId!);
+    assertCoversSite(me, site ?? DEFAULT_SITE);
     return this.registry.listPlugins(site ?? DEFAULT_SITE);
   }
 
   @Get('plugins/:id')
-  get(@Param('id') id: string, @Query('site') site?: string): Promise<PluginView> {
+  @AnyRole()
+  get(@CurrentUser() me: Principal, @Param('id') id: string, @Query('site') site?: string): Promise<PluginView> {
+    if (me.role === 'vendor') return this.registry.getVendorPlugin(me.vendorId!, id);
+    assertCoversSite(me, site ?? DEFAULT_SITE);
     return this.registry.getPlugin(site ?? DEFAULT_SITE, id);
   }
 
-  /** `{ package: <base64 .polyrad.tgz>, signature: <the .sig JSON> }` */
+  /** `{ package: <base64 .polyrad.tgz>, signature: <the .sig JSON> }`, signed for the caller's own vendor id. */
   @Post('plugins/packages')
-  publish(@Body() body: Json, @Headers(ACTOR) user?: string): Promise<PublishedVersion> {
-    return this.registry.publish(body ?? {}, actorOf(user));
+  @Roles('vendor')
+  publish(@CurrentUser() me: Principal, @Body() body: Json): Promise<PublishedVersion> {
+    return this.registry.publish(body ?? {}, me.username, me.vendorId!);
   }
 
   @Post('sites/:site/plugins/:id/enable')
   @HttpCode(200)
-  enable(@Param('site') site: string, @Param('id') id: string, @Body() body: Json, @Headers(ACTOR) user?: string): Promise<SiteEnablementView> {
-    return this.registry.enable(site, id, body?.version, actorOf(user));
+  @Roles('admin')
+  @SiteScope(pathSite)
+  enable(@CurrentUser() me: Principal, @Param('site') site: string, @Param('id') id: string, @Body() body: Json): Promise<SiteEnablementView> {
+    return this.registry.enable(site, id, body?.version, me.username);
   }
 
   @Post('sites/:site/plugins/:id/disable')
   @HttpCode(200)
-  disable(@Param('site') site: string, @Param('id') id: string, @Headers(ACTOR) user?: string): Promise<SiteEnablementView> {
-    return this.registry.disable(site, id, actorOf(user));
+  @Roles('admin')
+  @SiteScope(pathSite)
+  disable(@CurrentUser() me: Principal, @Param('site') site: string, @Param('id') id: string): Promise<SiteEnablementView> {
+    return this.registry.disable(site, id, me.username);
   }
 
   @Post('sites/:site/plugins/:id/pin')
   @HttpCode(200)
-  pin(@Param('site') site: string, @Param('id') id: string, @Body() body: Json, @Headers(ACTOR) user?: string): Promise<SiteEnablementView> {
-    return this.registry.pin(site, id, body?.version, actorOf(user));
+  @Roles('admin')
+  @SiteScope(pathSite)
+  pin(@CurrentUser() me: Principal, @Param('site') site: string, @Param('id') id: string, @Body() body: Json): Promise<SiteEnablementView> {
+    return this.registry.pin(site, id, body?.version, me.username);
   }
 
   @Post('sites/:site/plugins/:id/rollback')
   @HttpCode(200)
-  rollback(@Param('site') site: string, @Param('id') id: string, @Headers(ACTOR) user?: string): Promise<SiteEnablementView> {
-    return this.registry.rollback(site, id, actorOf(user));
+  @Roles('admin')
+  @SiteScope(pathSite)
+  rollback(@CurrentUser() me: Principal, @Param('site') site: string, @Param('id') id: string): Promise<SiteEnablementView> {
+    return this.registry.rollback(site, id, me.username);
   }
 
   @Put('sites/:site/plugins/:id/config')
-  configure(@Param('site') site: string, @Param('id') id: string, @Body() body: Json, @Headers(ACTOR) user?: string): Promise<SiteEnablementView> {
-    return this.registry.configure(site, id, body?.config, actorOf(user));
+  @Roles('admin')
+  @SiteScope(pathSite)
+  configure(@CurrentUser() me: Principal, @Param('site') site: string, @Param('id') id: string, @Body() body: Json): Promise<SiteEnablementView> {
+    return this.registry.configure(site, id, body?.config, me.username);
   }
 
+  /** An all-sites admin reads every entry; any other admin only the entries of their sites. */
   @Get('audit')
-  audit(@Query('subject') subject?: string, @Query('site') site?: string, @Query('limit') limit?: string): Promise<AuditEntry[]> {
-    return this.registry.listAudit({ subject, site, limit });
+  @Roles('admin')
+  audit(@CurrentUser() me: Principal, @Query('subject') subject?: string, @Query('site') site?: string, @Query('limit') limit?: string): Promise<AuditEntry[]> {
+    if (site !== undefined) assertCoversSite(me, site);
+    return this.registry.listAudit({ subject, site, limit }, isAllSitesAdmin(me) ? undefined : me.sites);
   }
 }

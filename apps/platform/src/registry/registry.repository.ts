@@ -191,14 +191,16 @@ export class RegistryQueries {
   }
 
   /** Newest first; `actions` and `site` (details.site) narrow it down. */
-  async listAudit(filter: { subject?: string; site?: string; actions?: string[]; limit: number }): Promise<AuditEntry[]> {
+  /** `sites`: only entries whose details name one of these sites. */
+  async listAudit(filter: { subject?: string; site?: string; sites?: string[]; actions?: string[]; limit: number }): Promise<AuditEntry[]> {
     const rows: Array<Omit<AuditEntry, 'at' | 'id'> & { id: string; at: Date }> = await this.db.query(
       `SELECT "id", "at", "actor", "action", "subject", "details" FROM "audit_log"
         WHERE ($1::text IS NULL OR "subject" = $1)
           AND ($2::text IS NULL OR "details"->>'site' = $2)
           AND ($3::text[] IS NULL OR "action" = ANY($3::text[]))
+          AND ($5::text[] IS NULL OR "details"->>'site' = ANY($5::text[]))
         ORDER BY "id" DESC LIMIT $4`,
-      [filter.subject ?? null, filter.site ?? null, filter.actions ?? null, filter.limit],
+      [filter.subject ?? null, filter.site ?? null, filter.actions ?? null, filter.limit, filter.sites ?? null],
     );
     return rows.map((r) => ({ ...r, id: Number(r.id), at: new Date(r.at).toISOString() }));
   }

@@ -79,7 +79,7 @@ describe('plugin registry service (PGlite)', () => {
   });
 
   it('publishes a signed package: files stored under <data>/plugins/<id>/<version>, row and audit entry written', async () => {
-    assert.deepEqual(await registry.publish(v100.body, 'vendor-bot'), { id: ACME_PLUGIN_ID, version: '1.0.0', vendorId: 'acme' });
+    assert.deepEqual(await registry.publish(v100.body, 'vendor-bot', 'acme'), { id: ACME_PLUGIN_ID, version: '1.0.0', vendorId: 'acme' });
     const dir = join(pluginsRoot, ACME_PLUGIN_ID, '1.0.0');
     assert.equal(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).version, '1.0.0');
     assert.ok(existsSync(join(dir, 'dist/index.js')));
@@ -95,47 +95,49 @@ describe('plugin registry service (PGlite)', () => {
 
   it('refuses unsigned, wrongly signed, tampered, unknown-vendor and other-vendor packages, and writes nothing', async () => {
     const before = readdirSync(pluginsRoot).sort();
-    await assert.rejects(registry.publish({ package: v110.body.package }, 'x'), hasCode('PLUGIN_SIGNATURE_MISSING'));
+    await assert.rejects(registry.publish({ package: v110.body.package }, 'x', 'acme'), hasCode('PLUGIN_SIGNATURE_MISSING'));
     const forged = { ...v110.signature, signature: (await packExample(work, '1.1.0', intruder.privateKeyPem)).signature.signature };
-    await assert.rejects(registry.publish({ package: v110.body.package, signature: forged }, 'x'), hasCode('PLUGIN_SIGNATURE_INVALID'));
+    await assert.rejects(registry.publish({ package: v110.body.package, signature: forged }, 'x', 'acme'), hasCode('PLUGIN_SIGNATURE_INVALID'));
     const tampered = Buffer.from(v110.bytes);
     tampered[tampered.length - 10]! ^= 0xff;
-    await assert.rejects(registry.publish({ package: tampered.toString('base64'), signature: v110.signature }, 'x'), hasCode('PLUGIN_SIGNATURE_INVALID'));
-    await assert.rejects(registry.publish({ package: v110.body.package, signature: { ...v110.signature, algorithm: 'rsa' } }, 'x'), hasCode('PLUGIN_SIGNATURE_INVALID'));
+    await assert.rejects(registry.publish({ package: tampered.toString('base64'), signature: v110.signature }, 'x', 'acme'), hasCode('PLUGIN_SIGNATURE_INVALID'));
+    await assert.rejects(registry.publish({ package: v110.body.package, signature: { ...v110.signature, algorithm: 'rsa' } }, 'x', 'acme'), hasCode('PLUGIN_SIGNATURE_INVALID'));
     const globex = rawExample((m) => (m.vendor = { id: 'globex', name: 'Globex' }), 'globex', intruder.privateKeyPem);
-    await assert.rejects(registry.publish(globex.body, 'x'), hasCode('VENDOR_UNKNOWN'));
+    await assert.rejects(registry.publish(globex.body, 'x', 'globex'), hasCode('VENDOR_UNKNOWN'));
     // Signed correctly by acme, but claims another vendor (or another vendor's id space).
     const claimsOther = rawExample((m) => ((m.vendor = { id: 'polyrad', name: 'Polyrad' }), (m.version = '9.0.0')), 'acme', acme.privateKeyPem);
-    await assert.rejects(registry.publish(claimsOther.body, 'x'), hasCode('PLUGIN_VENDOR_MISMATCH'));
+    await assert.rejects(registry.publish(claimsOther.body, 'x', 'acme'), hasCode('PLUGIN_VENDOR_MISMATCH'));
+    // Signed correctly by acme, but uploaded by a vendor user of globex: a vendor publishes only its own packages.
+    await assert.rejects(registry.publish(v110.body, 'x', 'globex'), hasCode('PLUGIN_VENDOR_MISMATCH'));
     const squat = rawExample((m) => ((m.id = 'polyrad.emphysema'), (m.version = '9.0.0')), 'acme', acme.privateKeyPem);
-    await assert.rejects(registry.publish(squat.body, 'x'), hasCode('PLUGIN_VENDOR_MISMATCH'));
+    await assert.rejects(registry.publish(squat.body, 'x', 'acme'), hasCode('PLUGIN_VENDOR_MISMATCH'));
     // The first-party vendor has no key: nothing can be published in its name.
-    await assert.rejects(registry.publish({ ...squat.body, signature: { ...squat.signature, vendorId: 'polyrad' } }, 'x'), hasCode('PLUGIN_SIGNATURE_INVALID'));
+    await assert.rejects(registry.publish({ ...squat.body, signature: { ...squat.signature, vendorId: 'polyrad' } }, 'x', 'polyrad'), hasCode('PLUGIN_SIGNATURE_INVALID'));
     assert.deepEqual(readdirSync(pluginsRoot).sort(), before);
     assert.deepEqual(readdirSync(join(pluginsRoot, ACME_PLUGIN_ID)), ['1.0.0']);
   });
 
   it('refuses invalid manifests, incompatible engines, unsafe tarballs and oversized uploads with distinct codes', async () => {
     const invalid = rawExample((m) => ((m.version = '2.0.0'), delete m.limits), 'acme', acme.privateKeyPem);
-    await assert.rejects(registry.publish(invalid.body, 'x'), hasCode('MANIFEST_INVALID'));
+    await assert.rejects(registry.publish(invalid.body, 'x', 'acme'), hasCode('MANIFEST_INVALID'));
     const future = rawExample((m) => ((m.version = '2.0.1'), (m.engines = { sdk: '^9.0.0' })), 'acme', acme.privateKeyPem);
-    await assert.rejects(registry.publish(future.body, 'x'), (error: unknown) => {
+    await assert.rejects(registry.publish(future.body, 'x', 'acme'), (error: unknown) => {
       hasCode('PLUGIN_INCOMPATIBLE')(error);
       assert.match((error as Error).message, /engines\/sdk "\^9\.0\.0" does not accept the running sdk/);
       return true;
     });
     const escape = rawExample((m) => (m.version = '2.0.2'), 'acme', acme.privateKeyPem, { 'package/../../escaped.js': 'boom' });
-    await assert.rejects(registry.publish(escape.body, 'x'), hasCode('PACKAGE_UNSAFE_PATH'));
+    await assert.rejects(registry.publish(escape.body, 'x', 'acme'), hasCode('PACKAGE_UNSAFE_PATH'));
     const clash = rawExample((m) => (m.version = '2.0.3'), 'acme', acme.privateKeyPem, { 'package/dist/index.js/inner.js': 'x' });
-    await assert.rejects(registry.publish(clash.body, 'x'), hasCode('PACKAGE_CORRUPT'));
+    await assert.rejects(registry.publish(clash.body, 'x', 'acme'), hasCode('PACKAGE_CORRUPT'));
     const absolute = rawPackage({ '/etc/evil': 'x' }, 'acme', acme.privateKeyPem);
-    await assert.rejects(registry.publish(absolute.body, 'x'), hasCode('PACKAGE_UNSAFE_PATH'));
+    await assert.rejects(registry.publish(absolute.body, 'x', 'acme'), hasCode('PACKAGE_UNSAFE_PATH'));
     assert.equal(existsSync(join(root, 'data', 'escaped.js')), false);
     assert.equal(existsSync(join(pluginsRoot, 'escaped.js')), false);
     const hello = Buffer.from('hello');
-    await assert.rejects(registry.publish({ package: hello.toString('base64'), signature: signPackage(hello, 'acme', acme.privateKeyPem) }, 'x'), hasCode('PACKAGE_NOT_GZIP'));
-    await assert.rejects(registry.publish({ package: 'A'.repeat(50 * 1024 * 1024), signature: v110.signature }, 'x'), hasCode('PLUGIN_PACKAGE_TOO_LARGE'));
-    await assert.rejects(registry.publish({ package: '%%%', signature: v110.signature }, 'x'), hasCode('REQUEST_INVALID'));
+    await assert.rejects(registry.publish({ package: hello.toString('base64'), signature: signPackage(hello, 'acme', acme.privateKeyPem) }, 'x', 'acme'), hasCode('PACKAGE_NOT_GZIP'));
+    await assert.rejects(registry.publish({ package: 'A'.repeat(50 * 1024 * 1024), signature: v110.signature }, 'x', 'acme'), hasCode('PLUGIN_PACKAGE_TOO_LARGE'));
+    await assert.rejects(registry.publish({ package: '%%%', signature: v110.signature }, 'x', 'acme'), hasCode('REQUEST_INVALID'));
     assert.deepEqual(readdirSync(join(pluginsRoot, ACME_PLUGIN_ID)), ['1.0.0']);
   });
 
@@ -143,13 +145,13 @@ describe('plugin registry service (PGlite)', () => {
     const stored = join(pluginsRoot, ACME_PLUGIN_ID, '1.0.0', 'dist', 'index.js');
     const mtime = statSync(stored).mtimeMs;
     const again = await packExample(work, '1.0.0', acme.privateKeyPem, (m) => (m.description = 'changed'));
-    await assert.rejects(registry.publish(again.body, 'x'), hasCode('PLUGIN_VERSION_EXISTS'));
+    await assert.rejects(registry.publish(again.body, 'x', 'acme'), hasCode('PLUGIN_VERSION_EXISTS'));
     assert.equal(statSync(stored).mtimeMs, mtime);
     // A crash between writing the files and committing the row leaves a folder without a row.
     const orphan = join(pluginsRoot, ACME_PLUGIN_ID, '1.1.0');
     mkdirSync(orphan, { recursive: true });
     writeFileSync(join(orphan, 'junk'), 'left by a crash');
-    await registry.publish(v110.body, 'vendor-bot');
+    await registry.publish(v110.body, 'vendor-bot', 'acme');
     assert.deepEqual(readdirSync(orphan).sort(), ['dist', 'manifest.json', 'package.json']);
   });
 
@@ -197,7 +199,7 @@ describe('plugin registry service (PGlite)', () => {
     await assert.rejects(registry.configure('default', ACME_PLUGIN_ID, { threshold: -900 }, 'admin'), hasCode('PLUGIN_CONFIG_INVALID'));
     const schema = { type: 'object', properties: { threshold: { type: 'number', maximum: -500 } }, additionalProperties: false };
     const v120 = await packExample(work, '1.2.0', acme.privateKeyPem, (m) => (m.config = schema));
-    await registry.publish(v120.body, 'vendor-bot');
+    await registry.publish(v120.body, 'vendor-bot', 'acme');
     await assert.rejects(registry.configure('default', ACME_PLUGIN_ID, { threshold: 'low' }, 'admin'), (error: unknown) => {
       hasCode('PLUGIN_CONFIG_INVALID')(error);
       assert.match((error as Error).message, /threshold must be number/);
@@ -229,11 +231,11 @@ describe('plugin registry migration (PostgreSQL)', () => {
       const registry = new RegistryService(new RegistryRepository(db.dataSource), new PluginPackageStore(join(root, 'pg-data', 'plugins')));
       await registry.registerBundled(bundledCatalog());
       await registry.registerVendor({ id: 'acme', name: 'ACME', publicKeyPem: acme.publicKeyPem }, 'alice');
-      await registry.publish((await packExample(work, '1.0.0', acme.privateKeyPem)).body, 'alice');
+      await registry.publish((await packExample(work, '1.0.0', acme.privateKeyPem)).body, 'alice', 'acme');
       await registry.enable('default', ACME_PLUGIN_ID, '1.0.0', 'alice');
       const ids = (await registry.resolveEnabledPlugins()).map((e) => `${e.manifest.id}@${e.manifest.version}`);
       assert.ok(ids.includes(`${ACME_PLUGIN_ID}@1.0.0`));
-      await assert.rejects(registry.publish((await packExample(work, '1.0.0', acme.privateKeyPem)).body, 'alice'), hasCode('PLUGIN_VERSION_EXISTS'));
+      await assert.rejects(registry.publish((await packExample(work, '1.0.0', acme.privateKeyPem)).body, 'alice', 'acme'), hasCode('PLUGIN_VERSION_EXISTS'));
     } finally {
       await db.close();
       await server.drop();

@@ -105,14 +105,17 @@ export class RegistryService {
     });
   }
 
-  /** Checks, stores and records an uploaded package; see the error codes in registry.errors.ts. */
-  publish(request: PublishRequest, actor: string): Promise<PublishedVersion> {
-    const run = this.publishing.then(() => this.publishNow(request, actor));
+  /**
+   * Checks, stores and records an uploaded package; see the error codes in registry.errors.ts.
+   * `vendorId` is the vendor the signed-in publisher works for: only packages signed for it are taken.
+   */
+  publish(request: PublishRequest, actor: string, vendorId: string): Promise<PublishedVersion> {
+    const run = this.publishing.then(() => this.publishNow(request, actor, vendorId));
     this.publishing = run.catch(() => undefined);
     return run;
   }
 
-  private async publishNow(request: PublishRequest, actor: string): Promise<PublishedVersion> {
+  private async publishNow(request: PublishRequest, actor: string, vendorId: string): Promise<PublishedVersion> {
     if (typeof request.package !== 'string' || request.package === '') {
       throw new PolyradError(REQUEST_INVALID, 'package must be the base64 of the .polyrad.tgz made by `polyrad plugin pack`');
     }
@@ -126,6 +129,9 @@ export class RegistryService {
     const bytes = Buffer.from(request.package, 'base64');
 
     const signature = asSignatureError(() => parsePackageSignature(request.signature));
+    if (signature.vendorId !== vendorId) {
+      throw new PolyradError(PLUGIN_VENDOR_MISMATCH, `you publish for vendor ${vendorId}; this package is signed as vendor ${signature.vendorId}`, signature.vendorId);
+    }
     const vendor = await this.repo.findVendor(signature.vendorId);
     if (!vendor) {
       throw new PolyradError(VENDOR_UNKNOWN, `vendor ${signature.vendorId} is not registered; register it with its public key first (POST /api/vendors)`, signature.vendorId);
@@ -224,9 +230,23 @@ export class RegistryService {
 
   async listPlugins(site: string, id?: string): Promise<PluginView[]> {
     assertSite(site);
-    const algorithms = await this.repo.listAlgorithms(id);
-    const versions = await this.repo.listVersions(algorithms.map((a) => a.id));
     const enablements = new Map((await this.repo.findEnablements(site, id)).map((e) => [e.algorithmId, e]));
+    return this.pluginViews(await this.repo.listAlgorithms(id), enablements);
+  }
+
+  /** A vendor's own plugins, without any site's settings. */
+  async listVendorPlugins(vendorId: string, id?: string): Promise<PluginView[]> {
+    return this.pluginViews((await this.repo.listAlgorithms(id)).filter((a) => a.vendorId === vendorId), new Map());
+  }
+
+  async getVendorPlugin(vendorId: string, id: string): Promise<PluginView> {
+    const [plugin] = await this.listVendorPlugins(vendorId, id);
+    if (!plugin) throw notFound(id);
+    return plugin;
+  }
+
+  private async pluginViews(algorithms: Awaited<ReturnType<RegistryRepository['listAlgorithms']>>, enablements: Map<string, EnablementRow>): Promise<PluginView[]> {
+    const versions = await this.repo.listVersions(algorithms.map((a) => a.id));
     return algorithms.map((a) => {
       const mine = versions.filter((v) => v.algorithmId === a.id);
       const enablement = enablements.get(a.id);
@@ -304,11 +324,12 @@ export class RegistryService {
     );
   }
 
-  async listAudit(query: { subject?: unknown; site?: unknown; limit?: unknown }): Promise<AuditEntry[]> {
+  /** `sites`: only entries about these sites (an admin of some sites); undefined = every entry. */
+  async listAudit(query: { subject?: unknown; site?: unknown; limit?: unknown }, sites?: string[]): Promise<AuditEntry[]> {
     const limit = query.limit === undefined ? 100 : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new PolyradError(REQUEST_INVALID, 'limit must be an integer from 1 to 1000');
     const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-    return this.repo.listAudit({ subject: text(query.subject), site: text(query.site), limit });
+    return this.repo.listAudit({ subject: text(query.subject), site: text(query.site), limit, ...(sites ? { sites } : {}) });
   }
 
   /** For each algorithm enabled at the site, the newest published version its pin accepts, ready to run. */
@@ -418,16 +439,6 @@ export class RegistryService {
       );
     }
   }
-}
-
-/** The actor of a request: the X-Polyrad-User header. Not authentication: anyone can send any name. */
-export function actorOf(header: string | string[] | undefined): string {
-  const value = (Array.isArray(header) ? header[0] : header)?.trim();
-  if (!value) return 'anonymous';
-  if (value.length > 128 || /[\u0000-\u001f\u007f]/.test(value)) {
-    throw new PolyradError(REQUEST_INVALID, 'X-Polyrad-User must be at most 128 printable characters');
-  }
-  return value;
 }
 
 function assertSite(site: string): void {

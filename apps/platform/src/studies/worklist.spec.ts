@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createUser, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
 import { createApp, type RunningApp } from '../main.js';
 import { sampleReport, uniqueUid } from './report.fixture.js';
 import { StudiesService } from './studies.service.js';
@@ -27,7 +28,9 @@ describe('worklist and urgent notification', () => {
   before(async () => {
     await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
     const { port } = webhook.address() as { port: number };
-    running = await createApp({ port: 0, dicomPort: 0, quietPeriodMs: 1000, dataDir: join(root, 'data'), urgentWebhookUrl: `http://127.0.0.1:${port}/hooks/urgent` });
+    running = await createApp(
+      withTestAuth({ port: 0, dicomPort: 0, quietPeriodMs: 1000, dataDir: join(root, 'data'), urgentWebhookUrl: `http://127.0.0.1:${port}/hooks/urgent` }),
+    );
   });
   after(async () => {
     await running?.close();
@@ -44,9 +47,10 @@ describe('worklist and urgent notification', () => {
     routine.priority = { level: 'routine', reasons: [] };
     await studies.storeReport(routine);
 
-    const res = await fetch(`${running!.url}/api/worklist`);
+    const radiologist = await createUser(await signInAdmin(running!.url), { username: 'dr.reader', role: 'radiologist', sites: ['default'] });
+    const res = await radiologist.get<Array<{ studyInstanceUid: string; priority: string; reasons: string[] }>>('/api/worklist');
     assert.equal(res.status, 200);
-    const list = (await res.json()) as Array<{ studyInstanceUid: string; priority: string; reasons: string[] }>;
+    const list = res.body;
     assert.deepEqual(
       list.map((e) => [e.studyInstanceUid, e.priority]),
       [
@@ -64,7 +68,7 @@ describe('worklist and urgent notification', () => {
   });
 
   it('stores the report even when the webhook is unreachable', async () => {
-    const notifier = new UrgentNotifier({ port: 0, dicomPort: 0, quietPeriodMs: 1000, dataDir: root, urgentWebhookUrl: 'http://127.0.0.1:9/unreachable' });
+    const notifier = new UrgentNotifier(withTestAuth({ port: 0, dicomPort: 0, quietPeriodMs: 1000, dataDir: root, urgentWebhookUrl: 'http://127.0.0.1:9/unreachable' }));
     const report = sampleReport(uniqueUid());
     report.priority = { level: 'urgent', reasons: ['x'] };
     notifier.notify(report, 1);

@@ -1,0 +1,25 @@
+/** Stable codes of sign-in and access control, and their HTTP status (app-exception.filter.ts). */
+export const UNAUTHENTICATED = 'UNAUTHENTICATED';
+export const LOGIN_FAILED = 'LOGIN_FAILED';
+export const REFRESH_TOKEN_INVALID = 'REFRESH_TOKEN_INVALID';
+export const FORBIDDEN = 'FORBIDDEN';
+export const RATE_LIMITED = 'RATE_LIMITED';
+export const UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE';
+export const CROSS_ORIGIN_REFUSED = 'CROSS_ORIGIN_REFUSED';
+export const USER_INVALID = 'USER_INVALID';
+export const PASSWORD_INVALID = 'PASSWORD_INVALID';
+export const USER_EXISTS = 'USER_EXISTS';
+export const USER_NOT_FOUND = 'USER_NOT_FOUND';
+
+export const AUTH_HTTP_STATUS: Record<string, number> = {
+  [UNAUTHENTICATED]: 401,
+  [LOGIN_FAILED]: 401,
+  [REFRESH_TOKEN_INVALID]: 401,
+  [FORBIDDEN]: 403,
+  [CROSS_ORIGIN_REFUSED]: 403,
+  [RATE_LIMITED]: 429,
+  [UNSUPPORTED_MEDIA_TYPE]: 415,
+  [USER_EXISTS]: 409,
+};
+
+export const SIGN_IN_HINT = 'sign in with POST /api/auth/login and send Authorization: Bearer <accessToken>';
