@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { generateDicomUid, writeCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
-import { withTestAuth } from '../auth/auth.fixture.js';
+import { createUser, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
 import { createApp, type RunningApp } from '../main.js';
 import { DicomStoreScp } from './dicom-store.scp.js';
 import { parseDicomPeers } from './dicom-peer.allowlist.js';
@@ -340,6 +340,16 @@ describe('DICOM listener: allow-list, limits and quarantine', () => {
       assert.ok(existsSync(entry.path), 'the quarantined file is kept for review');
       assert.ok(!before.includes(entry.path));
     }
+    // admins see the same list over HTTP, without the server's file paths; other roles and anonymous callers do not
+    const admin = await signInAdmin(running.url);
+    const listed = await admin.get<Array<Record<string, unknown>>>('/api/dicom/quarantine');
+    assert.equal(listed.status, 200);
+    const shown = listed.body.filter((q) => q.studyInstanceUid === StudyInstanceUID);
+    assert.deepEqual(shown.map((q) => q.reason), quarantine.map((q) => q.reason));
+    assert.ok(shown.every((q) => !('path' in q)));
+    const reader = await createUser(admin, { username: `reader-${StudyInstanceUID.slice(-6)}`, role: 'radiologist', sites: ['default'] });
+    assert.equal((await reader.get('/api/dicom/quarantine')).status, 403);
+    assert.equal((await fetch(`${running.url}/api/dicom/quarantine`)).status, 401);
     if (!storescu) return t.diagnostic('storescu not installed: the modality path is covered by dicom-ingest.spec');
     // a modality sending the study's own patient again is still stored
     await writeCtSeries(phantom.volume, join(root, 'more'), { ...meta, PatientID: 'PAT-1', SeriesNumber: 3 });

@@ -4,12 +4,14 @@ import { StudiesModule } from '../studies/studies.module.js';
 import { DicomStoreScp } from './dicom-store.scp.js';
 import { InstanceIntakeService } from './instance-intake.service.js';
 import { InstanceStore } from './instance.store.js';
+import { QuarantineController } from './quarantine.controller.js';
 import { QuarantineRepository } from './quarantine.repository.js';
 import { StudyDispatchService } from './study-dispatch.service.js';
 
 /** Study intake: the guarded C-STORE SCP, the content-addressed instance store, quarantine and completeness-driven dispatch. */
 @Module({
   imports: [StudiesModule, RegistryModule],
+  controllers: [QuarantineController],
   providers: [InstanceStore, QuarantineRepository, InstanceIntakeService, StudyDispatchService, DicomStoreScp],
   exports: [DicomStoreScp, InstanceStore, InstanceIntakeService],
 })
