@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { PolyradError } from '@polyrad/sdk';
+import type { SandboxMode, SandboxSettings } from '../execution/plugin-sandbox.js';
 
 /** Everything the server reads from its environment, validated once at start. */
 export interface AppConfig {
@@ -15,6 +16,8 @@ export interface AppConfig {
   quietPeriodMs: number;
   /** POSTed a JSON notice whenever a study's report is urgent (POLYRAD_URGENT_WEBHOOK). */
   urgentWebhookUrl?: string;
+  /** How plugin workers are sandboxed (POLYRAD_SANDBOX, POLYRAD_ALLOW_UNSANDBOXED); loadConfig always sets it. */
+  sandbox?: SandboxSettings;
 }
 
 /** Injection token for AppConfig (an interface has no runtime class to inject by). */
@@ -42,10 +45,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (urgentWebhookUrl !== undefined && !isHttpUrl(urgentWebhookUrl)) {
     problems.push('POLYRAD_URGENT_WEBHOOK must be an http:// or https:// URL, e.g. https://ris.example.org/hooks/urgent');
   }
+  const sandbox = readSandboxSettings(env, problems);
   if (problems.length > 0) {
     throw new PolyradError(CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
   }
   return {
+    sandbox,
     port,
     dicomPort,
     dataDir,
@@ -53,6 +58,27 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(urgentWebhookUrl === undefined ? {} : { urgentWebhookUrl }),
   };
+}
+
+const SANDBOX_MODES: SandboxMode[] = ['auto', 'required', 'off'];
+
+function readSandboxSettings(env: Env, problems: string[]): SandboxSettings {
+  const mode = (nonEmpty(env.POLYRAD_SANDBOX) ?? 'auto').toLowerCase();
+  if (!SANDBOX_MODES.includes(mode as SandboxMode)) problems.push(`POLYRAD_SANDBOX must be one of ${SANDBOX_MODES.join(', ')}, got ${JSON.stringify(env.POLYRAD_SANDBOX)}`);
+  const allow = nonEmpty(env.POLYRAD_ALLOW_UNSANDBOXED) ?? '0';
+  if (!['0', '1'].includes(allow)) problems.push(`POLYRAD_ALLOW_UNSANDBOXED must be 1 (run third-party plugins without the sandbox) or 0, got ${JSON.stringify(env.POLYRAD_ALLOW_UNSANDBOXED)}`);
+  return { mode: SANDBOX_MODES.includes(mode as SandboxMode) ? (mode as SandboxMode) : 'auto', allowUnsandboxed: allow === '1' };
+}
+
+/**
+ * The plugin sandbox settings alone, for what runs plugins without the server's whole configuration
+ * (the CLI's executor); the same rules as loadConfig.
+ */
+export function loadSandboxSettings(env: Env = process.env): SandboxSettings {
+  const problems: string[] = [];
+  const settings = readSandboxSettings(env, problems);
+  if (problems.length > 0) throw new PolyradError(CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
+  return settings;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
