@@ -165,10 +165,18 @@ function bwrapArgs(readOnly: string[], job?: { dir: string; outDir: string }): s
   return args;
 }
 
+/** The paths that are not inside (or equal to) another one of the list. */
+function outermost(paths: string[]): string[] {
+  const unique = [...new Set(paths)];
+  return unique.filter((path) => !unique.some((other) => other !== path && path.startsWith(`${other}/`)));
+}
+
 /** Node's permission model: read only code, plugin and job; write only the outputs and /tmp; no child processes, workers or addons. */
 function permissionFlags(readable: string[], writable: string[]): string[] {
-  // one flag per path (a comma-separated list is deprecated); a folder's contents need the trailing wildcard
-  const grant = (flag: string, paths: string[]) => paths.map((path) => `${flag}=${path.endsWith('.json') ? path : `${path}/*`}`);
+  // One flag per path (a comma-separated list is deprecated); a folder's contents need the trailing wildcard.
+  // Node 20 aborts on a path granted twice or inside another granted folder, so only the outermost are given.
+  const grant = (flag: string, paths: string[]) =>
+    outermost(paths).map((path) => `${flag}=${path.endsWith('.json') ? path : `${path}/*`}`);
   return ['--experimental-permission', '--disable-warning=ExperimentalWarning', ...grant('--allow-fs-read', [...readable, ...writable]), ...grant('--allow-fs-write', writable)];
 }
 
