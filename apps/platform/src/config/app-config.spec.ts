@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isPolyradError } from '@polyrad/sdk';
-import { CONFIG_INVALID, loadConfig } from './app-config.js';
+import { CONFIG_INVALID, loadConfig, loadSandboxSettings } from './app-config.js';
+
+/** Sandbox where the machine can; third-party plugins never unsandboxed without the admin's say. */
+const SANDBOX_DEFAULT = { mode: 'auto', allowUnsandboxed: false };
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
-    assert.deepEqual(loadConfig({}, '/srv/polyrad'), { port: 3000, dicomPort: 11112, dataDir: '/srv/polyrad/data', quietPeriodMs: 30000 });
+    assert.deepEqual(loadConfig({}, '/srv/polyrad'), { port: 3000, dicomPort: 11112, dataDir: '/srv/polyrad/data', quietPeriodMs: 30000, sandbox: SANDBOX_DEFAULT });
   });
 
   it('reads every variable from the environment', () => {
@@ -19,6 +22,7 @@ describe('loadConfig', () => {
       dataDir: '/srv/var/pr',
       quietPeriodMs: 2500,
       databaseUrl: 'postgresql://u:p@db:5432/polyrad',
+      sandbox: SANDBOX_DEFAULT,
     });
   });
 
@@ -28,6 +32,7 @@ describe('loadConfig', () => {
       dicomPort: 11112,
       dataDir: '/abs/dir',
       quietPeriodMs: 30000,
+      sandbox: SANDBOX_DEFAULT,
     });
   });
 
@@ -55,5 +60,17 @@ describe('loadConfig', () => {
 
   it('reads the urgent webhook URL', () => {
     assert.equal(loadConfig({ POLYRAD_URGENT_WEBHOOK: 'https://ris.example.org/hooks/urgent' }).urgentWebhookUrl, 'https://ris.example.org/hooks/urgent');
+  });
+
+  it('reads the plugin sandbox settings and names a wrong one', () => {
+    assert.deepEqual(loadConfig({ POLYRAD_SANDBOX: 'required', POLYRAD_ALLOW_UNSANDBOXED: '1' }).sandbox, { mode: 'required', allowUnsandboxed: true });
+    assert.deepEqual(loadSandboxSettings({ POLYRAD_SANDBOX: 'OFF' }), { mode: 'off', allowUnsandboxed: false });
+    assert.throws(
+      () => loadConfig({ POLYRAD_SANDBOX: 'maybe', POLYRAD_ALLOW_UNSANDBOXED: 'yes' }),
+      (error: unknown) =>
+        isPolyradError(error) &&
+        error.message.includes('POLYRAD_SANDBOX must be one of auto, required, off, got "maybe"') &&
+        error.message.includes('POLYRAD_ALLOW_UNSANDBOXED must be 1'),
+    );
   });
 });

@@ -4,7 +4,7 @@ import { existsSync, lstatSync, statSync, mkdirSync, readdirSync, readFileSync, 
 import { chown, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RuntimeLimits } from '@polyrad/sdk';
+import { PolyradError, type RuntimeLimits } from '@polyrad/sdk';
 
 /** POLYRAD_SANDBOX: `auto` sandboxes where this machine can, `required` refuses to run without it, `off` never sandboxes. */
 export type SandboxMode = 'auto' | 'required' | 'off';
@@ -262,6 +262,16 @@ export function describeSandbox(settings: SandboxSettings, layers: SandboxLayers
   const node = layers.nodePermissions ? 'node permissions on' : 'node permissions unavailable';
   const rlimits = layers.rlimits ? 'rlimits nproc/cpu/fsize/data' : 'no rlimits (prlimit missing)';
   return `plugin sandbox: on for every plugin (bubblewrap: uid ${SANDBOX_UID}, user/mount/PID/IPC/UTS/network namespaces, no network; ${cgroups}; ${rlimits}; ${node})`;
+}
+
+/**
+ * The platform's start-up check: the statement to print, or SANDBOX_UNAVAILABLE where the sandbox is
+ * required (POLYRAD_SANDBOX=required) and this machine cannot provide it, so the platform does not start.
+ */
+export function sandboxAtStart(settings: SandboxSettings = { mode: 'auto', allowUnsandboxed: false }): string {
+  const line = describeSandbox(settings);
+  if (settings.mode === 'required' && !detectSandbox().bwrap.ok) throw new PolyradError('SANDBOX_UNAVAILABLE', line);
+  return line;
 }
 
 /** One job's cgroups (one per v1 controller, or one v2 folder) with its limits written. */
