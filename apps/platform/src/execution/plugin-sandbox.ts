@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, statSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { chown, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PolyradError, type RuntimeLimits } from '@polyrad/sdk';
 
@@ -105,11 +105,26 @@ function onPath(name: string): string | undefined {
 
 const isRoot = (): boolean => process.getuid?.() === 0;
 
+const codePaths = new Map<string, string[]>();
+
+/** A linked workspace (npm workspaces) the worker may see: a library, not an application folder, which may hold a data dir (./data by default). */
+function libraryLink(entry: string, workerPath: string): string | undefined {
+  try {
+    if (!lstatSync(entry).isSymbolicLink()) return undefined;
+    const target = realpathSync(entry);
+    return workerPath.startsWith(`${target}/`) || basename(dirname(target)) === 'apps' ? undefined : target;
+  } catch {
+    return undefined; // a dangling link leads nowhere to mount
+  }
+}
+
 /**
  * Paths the worker needs to read besides the plugin and the job: the worker's own folder, the package.json
- * files and node_modules folders above it (module type and resolution), and where workspace links point.
+ * files and node_modules folders above it (module type and resolution), and the libraries linked there.
  */
 export function workerCodePaths(workerPath: string): string[] {
+  const known = codePaths.get(workerPath);
+  if (known) return known;
   const paths = new Set<string>([dirname(workerPath)]);
   for (let dir = dirname(workerPath); ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json'))) paths.add(join(dir, 'package.json'));
@@ -118,11 +133,15 @@ export function workerCodePaths(workerPath: string): string[] {
       paths.add(modules);
       for (const name of readdirSync(modules)) {
         const entries = name.startsWith('@') ? readdirSync(join(modules, name)).map((n) => join(modules, name, n)) : [join(modules, name)];
-        for (const entry of entries) if (lstatSync(entry).isSymbolicLink()) paths.add(realpathSync(entry));
+        for (const entry of entries) {
+          const target = libraryLink(entry, workerPath);
+          if (target) paths.add(target);
+        }
       }
     }
     if (dir === dirname(dir)) break;
   }
+  codePaths.set(workerPath, [...paths]);
   return [...paths];
 }
 
@@ -392,15 +411,15 @@ export interface JobSandbox {
 
 /**
  * The sandboxed command line of one job (see bwrapArgs), entered into fresh cgroups for its memory,
- * process-count and CPU limits, with rlimits as a second fence; undefined where bubblewrap does not work here.
+ * process-count and CPU limits, with rlimits as a second fence.
  * `packageDir` must be a real path (no links), as it is mounted at the same place; the job folder and its
  * `outDir` must be usable by SANDBOX_UID (prepareJobDirs).
  */
-export function sandboxJob(job: { workerPath: string; packageDir: string; dir: string; outDir: string; limits: RuntimeLimits; env: Record<string, string>; node: string[] }): JobSandbox | undefined {
+export function sandboxJob(job: { workerPath: string; packageDir: string; dir: string; outDir: string; limits: RuntimeLimits; env: Record<string, string>; node: string[] }): JobSandbox {
   detectSandbox();
-  const tools = detected?.tools;
-  if (!tools) return undefined;
-  const { layers } = detected!;
+  const { layers, tools } = detected!;
+  // never silently unsandboxed: the caller asked for the sandbox because detectSandbox() said it works
+  if (!tools || !layers.bwrap.ok) throw new PolyradError('SANDBOX_UNAVAILABLE', 'the plugin sandbox is not available on this machine');
   const readOnly = [...workerCodePaths(job.workerPath), job.packageDir];
   const node = layers.nodePermissions ? [...permissionFlags([...readOnly, job.dir], [job.outDir, '/tmp']), ...job.node] : job.node;
   const cgroups = layers.cgroups ? JobCgroups.create(layers.cgroups, job.limits) : undefined;
