@@ -25,9 +25,8 @@ let platformConnections = 0;
 const secrets = { otherJobFile: '', otherStudyFile: '', databaseDir: '' };
 
 before(async () => {
+  // private (0700), as a data dir should be: the sandbox must still mount the plugin folders and jobs below it
   root = mkdtempSync(join(tmpdir(), 'polyrad-sandbox-spec-'));
-  // the sandbox user must be able to reach the plugin packages below it, as it does a published plugin's folder
-  chmodSync(root, 0o755);
   workDir = join(root, 'work');
   mkdirSync(workDir);
   // what a plugin must never see: another job's folder beside its own, a study and the database in a data dir

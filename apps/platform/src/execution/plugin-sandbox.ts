@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
-import { chown, mkdir } from 'node:fs/promises';
+import { chmod, chown, mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PolyradError, type RuntimeLimits } from '@polyrad/sdk';
@@ -159,7 +159,8 @@ function systemBinds(): string[] {
     else args.push('--ro-bind', top, top);
   }
   // the dynamic linker's cache (no secrets) so libraries outside its built-in folders are found
-  args.push('--ro-bind-try', '/etc/ld.so.cache', '/etc/ld.so.cache');
+  // (/etc made searchable, so OpenSSL finds no config instead of being refused one, which stops node)
+  args.push('--perms', '0755', '--dir', '/etc', '--ro-bind-try', '/etc/ld.so.cache', '/etc/ld.so.cache');
   const node = realpathSync(process.execPath);
   if (!node.startsWith('/usr/')) {
     const prefix = dirname(dirname(node));
@@ -169,16 +170,32 @@ function systemBinds(): string[] {
 }
 
 
+/** Folders bwrap must make above a mount point, world-searchable: it would copy a private parent's mode. */
+function mountPointParents(paths: string[]): string[] {
+  const parents = new Set<string>();
+  for (const path of paths) {
+    for (let dir = dirname(path); dir !== '/' && dir !== '/tmp'; dir = dirname(dir)) parents.add(dir);
+  }
+  return [...parents].sort((a, b) => a.split('/').length - b.split('/').length).flatMap((dir) => ['--perms', '0755', '--dir', dir]);
+}
+
 /**
- * The bubblewrap arguments of one job: an unprivileged uid in new user, mount, PID, IPC, UTS, cgroup and
- * network namespaces (no network at all: only its own loopback), a new session, killed with its parent,
- * its own /proc, a read-only system and read-only code and plugin folders, the job folder read-only but for
- * its `out` folder, a tmpfs /tmp; nothing else of the host exists in there.
+ * The bubblewrap arguments of one job: new mount, PID, IPC, UTS, cgroup and network namespaces (no network
+ * at all: only its own loopback), a new session, killed with its parent, its own /proc, a read-only system
+ * and read-only code and plugin folders, the job folder read-only but for its `out` folder, a tmpfs /tmp;
+ * nothing else of the host exists in there. As root, bwrap mounts as root (so a private data dir above a
+ * plugin's folder does not matter) and setpriv then becomes SANDBOX_UID on the host, with no capabilities
+ * and no new privileges; otherwise a user namespace maps this user to SANDBOX_UID.
  */
 function bwrapArgs(readOnly: string[], job?: { dir: string; outDir: string }): string[] {
-  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
-  args.push('--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID), '--hostname', 'polyrad-sandbox');
-  args.push(...systemBinds(), '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  const namespaces = isRoot()
+    ? ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try']
+    : ['--unshare-all', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID)];
+  // as root only what setpriv needs to become SANDBOX_UID (and then loses with the uid change)
+  const caps = isRoot() ? ['--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP'] : ['--cap-drop', 'ALL'];
+  const args = [...namespaces, ...caps, '--die-with-parent', '--new-session', '--hostname', 'polyrad-sandbox'];
+  args.push(...systemBinds(), '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp');
+  args.push(...mountPointParents([...readOnly, ...(job ? [job.dir] : [])]));
   for (const path of readOnly) args.push('--ro-bind', path, path);
   if (job) args.push('--ro-bind', job.dir, job.dir, '--bind', job.outDir, job.outDir, '--chdir', job.dir);
   return args;
@@ -206,6 +223,11 @@ function rlimitArgs(prlimit: string, limits: RuntimeLimits): string[] {
   return [prlimit, `--nproc=${MAX_JOB_TASKS}`, `--cpu=${cpuSeconds}`, `--fsize=${MAX_FILE_BYTES}`, `--data=${dataBytes}`, '--'];
 }
 
+/** Inside the sandbox, as root: become SANDBOX_UID for good (setpriv is under the mounted /usr). */
+function dropPrivileges(setpriv: string): string[] {
+  return [setpriv, `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--'];
+}
+
 /** Puts the shell into each cgroup named before `--`, then becomes the command after it: everything it starts stays inside. */
 const ENTER_CGROUPS = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
 
@@ -228,11 +250,10 @@ function commandLine({ tools, limits, readOnly, job, cgroupProcs, node }: Comman
   return [
     ...(cgroupProcs.length ? ['/bin/sh', '-c', ENTER_CGROUPS, 'sh', ...cgroupProcs, '--'] : []),
     ...(tools.prlimit ? rlimitArgs(tools.prlimit, limits) : []),
-    // as root, bwrap itself runs as the unprivileged user too, so the host sees that uid and checks its mounts as it
-    ...(isRoot() && tools.setpriv ? [tools.setpriv, `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--'] : []),
     tools.bwrap,
     ...bwrapArgs(readOnly, job),
     '--',
+    ...(isRoot() && tools.setpriv ? dropPrivileges(tools.setpriv) : []),
     process.execPath,
     ...node,
   ];
@@ -244,7 +265,7 @@ function probe(parts: Omit<CommandParts, 'limits' | 'readOnly' | 'cgroupProcs'>)
   const [command, ...args] = commandLine({ ...parts, limits: { timeoutMs: 10_000, memoryMb: 256 }, readOnly: [], cgroupProcs: [] });
   const run = spawnSync(command, [...args, '-e', '0'], { env: { PATH: WORKER_PATH }, encoding: 'utf8', timeout: 30_000 });
   if (run.status === 0) return undefined;
-  return (run.stderr?.trim().split('\n')[0] || run.error?.message || `exit code ${run.status}`).slice(0, 300);
+  return (run.stderr?.trim().split('\n').slice(0, 2).join(' ') || run.error?.message || `exit code ${run.status}`).slice(0, 300);
 }
 
 function detect(): { layers: SandboxLayers; tools?: Tools } {
@@ -442,27 +463,25 @@ export function sandboxJob(job: { workerPath: string; packageDir: string; dir: s
   };
 }
 
-/** Lets the sandbox user into the job folder (mounted read-only) and its out folder (writable); nobody else may look in. */
+/**
+ * Lets the sandbox user read the job folder (through its group; mounted read-only anyway) and write its out
+ * folder (its own); nobody else may look in.
+ */
 export async function prepareJobDirs(dir: string, outDir: string): Promise<void> {
   await mkdir(outDir, { recursive: true, mode: 0o700 });
-  if (!isRoot()) return; // bwrap then runs as this user, who owns both already
-  await chown(dir, SANDBOX_UID, SANDBOX_UID);
+  if (!isRoot()) return; // bwrap then maps this user, who owns both already
+  await chown(dir, 0, SANDBOX_UID);
+  await chmod(dir, 0o750);
   await chown(outDir, SANDBOX_UID, SANDBOX_UID);
 }
 
 /**
- * Why the sandbox user could not read a plugin folder (each folder above it must be searchable by it, the
- * folder readable), or undefined if it can; a clearer reason than the worker's own failure to load.
+ * Why the sandbox user could not read a plugin folder, or undefined if it can (folders above it do not
+ * matter: they are made anew inside); a clearer reason than the worker's own failure to load.
  */
 export function unreadableForSandbox(dir: string): string | undefined {
-  if (!isRoot()) return undefined; // bwrap then runs as the user who reads the plugins today
-  const allows = (path: string, bits: number) => {
-    const stat = statSync(path);
-    const granted = stat.uid === SANDBOX_UID ? stat.mode >> 6 : stat.gid === SANDBOX_UID ? stat.mode >> 3 : stat.mode;
-    return (granted & bits) === bits;
-  };
-  for (let path = dirname(dir); path !== dirname(path); path = dirname(path)) {
-    if (!allows(path, 0o1)) return `${path} is not searchable by the sandbox user (uid ${SANDBOX_UID})`;
-  }
-  return allows(dir, 0o5) ? undefined : `${dir} is not readable by the sandbox user (uid ${SANDBOX_UID})`;
+  if (!isRoot()) return undefined; // bwrap then maps the user who reads the plugins today
+  const stat = statSync(dir);
+  const granted = stat.uid === SANDBOX_UID ? stat.mode >> 6 : stat.gid === SANDBOX_UID ? stat.mode >> 3 : stat.mode;
+  return (granted & 0o5) === 0o5 ? undefined : `${dir} is not readable by the sandbox user (uid ${SANDBOX_UID})`;
 }
