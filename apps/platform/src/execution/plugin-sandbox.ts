@@ -105,8 +105,6 @@ function onPath(name: string): string | undefined {
 
 const isRoot = (): boolean => process.getuid?.() === 0;
 
-const codePaths = new Map<string, string[]>();
-
 /** A linked workspace (npm workspaces) the worker may see: a library, not an application folder, which may hold a data dir (./data by default). */
 function libraryLink(entry: string, workerPath: string): string | undefined {
   try {
@@ -118,31 +116,31 @@ function libraryLink(entry: string, workerPath: string): string | undefined {
   }
 }
 
-/**
- * Paths the worker needs to read besides the plugin and the job: the worker's own folder, the package.json
- * files and node_modules folders above it (module type and resolution), and the libraries linked there.
- */
-export function workerCodePaths(workerPath: string): string[] {
-  const known = codePaths.get(workerPath);
-  if (known) return known;
-  const paths = new Set<string>([dirname(workerPath)]);
-  for (let dir = dirname(workerPath); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) paths.add(join(dir, 'package.json'));
-    const modules = join(dir, 'node_modules');
-    if (existsSync(modules)) {
-      paths.add(modules);
-      for (const name of readdirSync(modules)) {
-        const entries = name.startsWith('@') ? readdirSync(join(modules, name)).map((n) => join(modules, name, n)) : [join(modules, name)];
-        for (const entry of entries) {
-          const target = libraryLink(entry, workerPath);
-          if (target) paths.add(target);
-        }
-      }
-    }
-    if (dir === dirname(dir)) break;
+const linkedLibraries = new Map<string, string[]>();
+
+/** A node_modules folder and the libraries linked in it (scoped ones included), read once. */
+function modulesFolder(modules: string, workerPath: string): string[] {
+  let known = linkedLibraries.get(modules);
+  if (!known) {
+    const entries = readdirSync(modules).flatMap((name) => (name.startsWith('@') ? readdirSync(join(modules, name)).map((n) => join(modules, name, n)) : [join(modules, name)]));
+    known = [modules, ...entries.flatMap((entry) => libraryLink(entry, workerPath) ?? [])];
+    linkedLibraries.set(modules, known);
   }
-  codePaths.set(workerPath, [...paths]);
-  return [...paths];
+  return known;
+}
+
+/**
+ * What Node's module resolution reads walking up from `dir`: each node_modules folder with the libraries
+ * linked in it (the platform's, or the SDK the plugin store lends published plugins), and where asked the
+ * package.json files (module type of the worker's code).
+ */
+export function resolutionPaths(dir: string, workerPath: string, packageJsons: boolean): string[] {
+  const paths: string[] = [];
+  for (let at = dir; ; at = dirname(at)) {
+    if (packageJsons && existsSync(join(at, 'package.json'))) paths.push(join(at, 'package.json'));
+    if (existsSync(join(at, 'node_modules'))) paths.push(...modulesFolder(join(at, 'node_modules'), workerPath));
+    if (at === dirname(at)) return paths;
+  }
 }
 
 /** The system a worker sees: /usr, the top-level links or folders into it, and node itself if it lives elsewhere. */
@@ -441,7 +439,10 @@ export function sandboxJob(job: { workerPath: string; packageDir: string; dir: s
   const { layers, tools } = detected!;
   // never silently unsandboxed: the caller asked for the sandbox because detectSandbox() said it works
   if (!tools || !layers.bwrap.ok) throw new PolyradError('SANDBOX_UNAVAILABLE', 'the plugin sandbox is not available on this machine');
-  const readOnly = [...workerCodePaths(job.workerPath), job.packageDir];
+  const worker = dirname(job.workerPath);
+  const readOnly = [
+    ...new Set([worker, ...resolutionPaths(worker, job.workerPath, true), job.packageDir, ...resolutionPaths(dirname(job.packageDir), job.workerPath, false)]),
+  ];
   const node = layers.nodePermissions ? [...permissionFlags([...readOnly, job.dir], [job.outDir, '/tmp']), ...job.node] : job.node;
   const cgroups = layers.cgroups ? JobCgroups.create(layers.cgroups, job.limits) : undefined;
   const [command, ...args] = commandLine({
