@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { EVIL_ATTEMPTS, FIXTURE_MASK_TYPE } from './fixtures/fixture-manifest.js
 import { fixturePackage } from './fixtures/fixture-package.js';
 import { LocalProcessExecutor } from './local-process.executor.js';
 import type { PluginJob } from './plugin-executor.js';
-import { describeSandbox, detectSandbox } from './plugin-sandbox.js';
+import { describeSandbox, detectSandbox, sandboxAtStart } from './plugin-sandbox.js';
 
 const layers = detectSandbox();
 // CI installs bubblewrap and sets this, so a machine that lost it fails instead of skipping the sandbox tests
@@ -93,7 +93,7 @@ async function survivors(text: string): Promise<number[]> {
 
 test('the start-up statement names every active layer', { skip }, () => {
   const line = describeSandbox({ mode: 'auto', allowUnsandboxed: false }, layers);
-  assert.match(line, /^plugin sandbox: on for every plugin \(bubblewrap: uid 65534, user\/mount\/PID\/IPC\/UTS\/network namespaces/);
+  assert.match(line, /^plugin sandbox: on for every plugin \(bubblewrap: uid 65534, (user\/)?mount\/PID\/IPC\/UTS\/network namespaces, no network; /);
   assert.match(line, layers.cgroups ? /cgroup v[12] / : /no cgroups/);
   assert.match(line, layers.nodePermissions ? /node permissions on/ : /node permissions unavailable/);
 });
@@ -185,13 +185,13 @@ test('without the sandbox a third-party plugin is refused unless an admin allowe
   }
 });
 
-test('the start-up statement says when third-party plugins are refused or run unsandboxed', () => {
+test('the start-up statement says when third-party plugins are refused or run unsandboxed; a required sandbox that is missing stops the start', () => {
   const missing = { ...layers, bwrap: { ok: false as const, reason: 'bubblewrap (bwrap) is not installed' } };
   assert.equal(
     describeSandbox({ mode: 'auto', allowUnsandboxed: false }, missing),
     'plugin sandbox: unavailable (bubblewrap (bwrap) is not installed); bundled plugins run unsandboxed; third-party plugins are refused (set POLYRAD_ALLOW_UNSANDBOXED=1 to run them anyway)',
   );
   assert.match(describeSandbox({ mode: 'off', allowUnsandboxed: true }, layers), /^plugin sandbox: off .*third-party plugins run UNSANDBOXED/);
-  assert.match(describeSandbox({ mode: 'required', allowUnsandboxed: false }, missing), /REQUIRED but unavailable.*no plugin runs/);
-  assert.ok(!existsSync(join(root, 'outside', 'evil.txt')));
+  assert.throws(() => sandboxAtStart({ mode: 'required', allowUnsandboxed: false }, missing), { code: 'SANDBOX_UNAVAILABLE', message: /REQUIRED but unavailable: bubblewrap \(bwrap\) is not installed; no plugin runs/ });
+  assert.match(sandboxAtStart({ mode: 'auto', allowUnsandboxed: false }, missing), /^plugin sandbox: unavailable/);
 });

@@ -25,7 +25,7 @@ interface CgroupSupport {
 
 /** What this machine offers, probed once by running a real sandboxed `node -e 0`. */
 export interface SandboxLayers {
-  /** bubblewrap with user, mount, PID, IPC, UTS and network namespaces works here; otherwise why not */
+  /** bubblewrap with mount, PID, IPC, UTS and network namespaces (and a user namespace unless root) works here; otherwise why not */
   bwrap: { ok: true } | { ok: false; reason: string };
   cgroups?: CgroupSupport;
   /** prlimit(1) sets RLIMIT_NPROC, RLIMIT_CPU, RLIMIT_FSIZE and RLIMIT_DATA on the worker */
@@ -299,16 +299,17 @@ export function describeSandbox(settings: SandboxSettings, layers: SandboxLayers
   }
   const node = layers.nodePermissions ? 'node permissions on' : 'node permissions unavailable';
   const rlimits = layers.rlimits ? 'rlimits nproc/cpu/fsize/data' : 'no rlimits (prlimit missing)';
-  return `plugin sandbox: on for every plugin (bubblewrap: uid ${SANDBOX_UID}, user/mount/PID/IPC/UTS/network namespaces, no network; ${cgroups}; ${rlimits}; ${node})`;
+  const namespaces = isRoot() ? 'mount/PID/IPC/UTS/network namespaces' : 'user/mount/PID/IPC/UTS/network namespaces';
+  return `plugin sandbox: on for every plugin (bubblewrap: uid ${SANDBOX_UID}, ${namespaces}, no network; ${cgroups}; ${rlimits}; ${node})`;
 }
 
 /**
  * The platform's start-up check: the statement to print, or SANDBOX_UNAVAILABLE where the sandbox is
  * required (POLYRAD_SANDBOX=required) and this machine cannot provide it, so the platform does not start.
  */
-export function sandboxAtStart(settings: SandboxSettings = { mode: 'auto', allowUnsandboxed: false }): string {
-  const line = describeSandbox(settings);
-  if (settings.mode === 'required' && !detectSandbox().bwrap.ok) throw new PolyradError('SANDBOX_UNAVAILABLE', line);
+export function sandboxAtStart(settings: SandboxSettings = { mode: 'auto', allowUnsandboxed: false }, layers: SandboxLayers = detectSandbox()): string {
+  const line = describeSandbox(settings, layers);
+  if (settings.mode === 'required' && !layers.bwrap.ok) throw new PolyradError('SANDBOX_UNAVAILABLE', line);
   return line;
 }
 
