@@ -207,8 +207,7 @@ export class LocalProcessExecutor implements PluginExecutor {
   }
 
   private async schedule(job: PluginJob): Promise<RunResult> {
-    const limit = Math.max(1, this.options.concurrency ?? availableParallelism());
-    if (this.active >= limit) await new Promise<void>((start) => this.queue.push(start));
+    if (this.active >= this.concurrency) await new Promise<void>((start) => this.queue.push(start));
     this.active += 1;
     try {
       return await this.runJob(job);
@@ -242,7 +241,16 @@ export class LocalProcessExecutor implements PluginExecutor {
       if (placement.sandboxed) {
         const outDir = join(dir, OUTPUT_DIR);
         await prepareJobDirs(dir, outDir);
-        sandbox = sandboxJob({ workerPath: this.workerPath, packageDir, dir, outDir, limits: job.manifest.limits, env: this.options.env ?? {}, node: this.nodeFlags(job) });
+        sandbox = sandboxJob({
+          workerPath: this.workerPath,
+          packageDir,
+          dir,
+          outDir,
+          limits: job.manifest.limits,
+          jobsAtOnce: this.concurrency,
+          env: this.options.env ?? {},
+          node: this.nodeFlags(job),
+        });
       }
       const outcome = await this.runWorker(dir, job, sandbox);
       if ('failure' in outcome) return failed(outcome.failure);
@@ -265,6 +273,10 @@ export class LocalProcessExecutor implements PluginExecutor {
       await sandbox?.release().catch((error) => job.log?.(`could not clean up after the sandboxed run: ${describe(error)}`));
       if (dir) await rm(dir, { recursive: true, force: true }).catch((error) => job.log?.(`could not remove ${dir}: ${describe(error)}`));
     }
+  }
+
+  private get concurrency(): number {
+    return Math.max(1, this.options.concurrency ?? availableParallelism());
   }
 
   private get workerPath(): string {

@@ -214,11 +214,12 @@ function permissionFlags(readable: string[], writable: string[]): string[] {
   return ['--experimental-permission', '--disable-warning=ExperimentalWarning', ...grant('--allow-fs-read', [...readable, ...writable]), ...grant('--allow-fs-write', writable)];
 }
 
-function rlimitArgs(prlimit: string, limits: RuntimeLimits): string[] {
+/** `jobsAtOnce`: RLIMIT_NPROC counts every task of the uid, so it is shared by all jobs running at a time. */
+function rlimitArgs(prlimit: string, limits: RuntimeLimits, jobsAtOnce: number): string[] {
   // CPU seconds count every thread: twice the wall-clock timeout is a backstop the timeout normally beats
   const cpuSeconds = Math.ceil((limits.timeoutMs / 1000) * 2) + 5;
   const dataBytes = (limits.memoryMb + DATA_HEADROOM_MB) * 1024 * 1024;
-  return [prlimit, `--nproc=${MAX_JOB_TASKS}`, `--cpu=${cpuSeconds}`, `--fsize=${MAX_FILE_BYTES}`, `--data=${dataBytes}`, '--'];
+  return [prlimit, `--nproc=${MAX_JOB_TASKS * jobsAtOnce}`, `--cpu=${cpuSeconds}`, `--fsize=${MAX_FILE_BYTES}`, `--data=${dataBytes}`, '--'];
 }
 
 /** Inside the sandbox, as root: become SANDBOX_UID for good (setpriv is under the mounted /usr). */
@@ -238,16 +239,17 @@ interface Tools {
 interface CommandParts {
   tools: Tools;
   limits: RuntimeLimits;
+  jobsAtOnce: number;
   readOnly: string[];
   job?: { dir: string; outDir: string };
   cgroupProcs: string[];
   node: string[];
 }
 
-function commandLine({ tools, limits, readOnly, job, cgroupProcs, node }: CommandParts): string[] {
+function commandLine({ tools, limits, jobsAtOnce, readOnly, job, cgroupProcs, node }: CommandParts): string[] {
   return [
     ...(cgroupProcs.length ? ['/bin/sh', '-c', ENTER_CGROUPS, 'sh', ...cgroupProcs, '--'] : []),
-    ...(tools.prlimit ? rlimitArgs(tools.prlimit, limits) : []),
+    ...(tools.prlimit ? rlimitArgs(tools.prlimit, limits, jobsAtOnce) : []),
     tools.bwrap,
     ...bwrapArgs(readOnly, job),
     '--',
@@ -259,8 +261,8 @@ function commandLine({ tools, limits, readOnly, job, cgroupProcs, node }: Comman
 
 let detected: { layers: SandboxLayers; tools?: Tools } | undefined;
 
-function probe(parts: Omit<CommandParts, 'limits' | 'readOnly' | 'cgroupProcs'>): string | undefined {
-  const [command, ...args] = commandLine({ ...parts, limits: { timeoutMs: 10_000, memoryMb: 256 }, readOnly: [], cgroupProcs: [] });
+function probe(parts: Omit<CommandParts, 'limits' | 'jobsAtOnce' | 'readOnly' | 'cgroupProcs'>): string | undefined {
+  const [command, ...args] = commandLine({ ...parts, limits: { timeoutMs: 10_000, memoryMb: 256 }, jobsAtOnce: 1, readOnly: [], cgroupProcs: [] });
   const run = spawnSync(command, [...args, '-e', '0'], { env: { PATH: WORKER_PATH }, encoding: 'utf8', timeout: 30_000 });
   if (run.status === 0) return undefined;
   return (run.stderr?.trim().split('\n').slice(0, 2).join(' ') || run.error?.message || `exit code ${run.status}`).slice(0, 300);
@@ -435,7 +437,17 @@ export interface JobSandbox {
  * `packageDir` must be a real path (no links), as it is mounted at the same place; the job folder and its
  * `outDir` must be usable by SANDBOX_UID (prepareJobDirs).
  */
-export function sandboxJob(job: { workerPath: string; packageDir: string; dir: string; outDir: string; limits: RuntimeLimits; env: Record<string, string>; node: string[] }): JobSandbox {
+export function sandboxJob(job: {
+  workerPath: string;
+  packageDir: string;
+  dir: string;
+  outDir: string;
+  limits: RuntimeLimits;
+  /** how many jobs the executor runs at a time */
+  jobsAtOnce: number;
+  env: Record<string, string>;
+  node: string[];
+}): JobSandbox {
   detectSandbox();
   const { layers, tools } = detected!;
   // never silently unsandboxed: the caller asked for the sandbox because detectSandbox() said it works
@@ -449,6 +461,7 @@ export function sandboxJob(job: { workerPath: string; packageDir: string; dir: s
   const [command, ...args] = commandLine({
     tools,
     limits: job.limits,
+    jobsAtOnce: job.jobsAtOnce,
     readOnly,
     job: { dir: job.dir, outDir: job.outDir },
     cgroupProcs: cgroups?.procsFiles ?? [],
