@@ -205,7 +205,11 @@ function outermost(paths: string[]): string[] {
   return unique.filter((path) => !unique.some((other) => other !== path && path.startsWith(`${other}/`)));
 }
 
-/** Node's permission model: read only code, plugin and job; write only the outputs and /tmp; no child processes, workers or addons. */
+/**
+ * Node's permission model: read only code, plugin and job; write only the outputs and /tmp; no child
+ * processes, worker threads or native addons (plugins ship without node_modules, so no addon is theirs to
+ * load, and native code would step around every check here).
+ */
 function permissionFlags(readable: string[], writable: string[]): string[] {
   // One flag per path (a comma-separated list is deprecated); a folder's contents need the trailing wildcard.
   // Node 20 aborts on a path granted twice or inside another granted folder, so only the outermost are given.
