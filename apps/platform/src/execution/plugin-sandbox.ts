@@ -37,7 +37,7 @@ export interface SandboxLayers {
 /** The unprivileged identity of sandboxed workers, inside their user namespace and (as root) on the host too. */
 export const SANDBOX_UID = 65534;
 /** Processes and threads of one job (Node itself needs about a dozen threads). */
-export const MAX_JOB_TASKS = 128;
+const MAX_JOB_TASKS = 128;
 /** A job may use at most one CPU core at a time, so a runaway plugin cannot starve the platform. */
 const CPU_PERIOD_US = 100_000;
 /** Largest file a worker may write (RLIMIT_FSIZE): well above the largest output mask or volume. */
@@ -134,7 +134,7 @@ function modulesFolder(modules: string, workerPath: string): string[] {
  * linked in it (the platform's, or the SDK the plugin store lends published plugins), and where asked the
  * package.json files (module type of the worker's code).
  */
-export function resolutionPaths(dir: string, workerPath: string, packageJsons: boolean): string[] {
+function resolutionPaths(dir: string, workerPath: string, packageJsons: boolean): string[] {
   const paths: string[] = [];
   for (let at = dir; ; at = dirname(at)) {
     if (packageJsons && existsSync(join(at, 'package.json'))) paths.push(join(at, 'package.json'));
