@@ -131,7 +131,7 @@ describe('the built marketplace UI', () => {
 });
 
 describe('npm start (dist/main.js)', () => {
-  it('prints one line with the URL and exits 0 on SIGTERM, releasing the data dir', async () => {
+  it('prints the plugin sandbox line and one line with the URL, and exits 0 on SIGTERM, releasing the data dir', async () => {
     {
       const child = spawn(process.execPath, [MAIN_JS], {
         env: { ...process.env, PORT: '0', DICOM_PORT: '0', POLYRAD_DATA_DIR: dataDir, DATABASE_URL: '' },
@@ -147,7 +147,9 @@ describe('npm start (dist/main.js)', () => {
       }
       const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
       assert.ok(url, `no URL printed: ${out}`);
-      assert.equal(out.trim().split('\n').length, 1, `one line: ${out}`);
+      const lines = out.trim().split('\n');
+      assert.equal(lines.length, 2, `two lines: ${out}`);
+      assert.match(lines[0], /^Polyrad plugin sandbox: (on for every plugin|unavailable|off)/);
       assert.equal((await fetch(`${url}/health`)).status, 200);
       child.kill('SIGTERM');
       assert.equal(await exited, 0, out);

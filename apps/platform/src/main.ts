@@ -10,6 +10,7 @@ import { AppModule } from './app.module.js';
 import { AuthService, INITIAL_ADMIN } from './auth/auth.service.js';
 import { type AppConfig, loadConfig } from './config/app-config.js';
 import { type DatabaseKind, openDatabase } from './database/database-connection.js';
+import { sandboxAtStart } from './execution/plugin-sandbox.js';
 import { DicomStoreScp, POLYRAD_AE_TITLE } from './ingest/dicom-store.scp.js';
 import { applyWebSecurity, limitSlowClients, refuseLargeAnonymousBodies } from './http/web-security.js';
 import { REQUEST_BODY_LIMIT } from './registry/registry.errors.js';
@@ -81,11 +82,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   return { app: nest, url: `http://localhost:${port}`, port, dicomPort, database: database.kind, close };
 }
 
-/** `npm start`: one line when listening, clean shutdown on SIGINT/SIGTERM, one line on a startup error. */
+/** `npm start`: one line on the plugin sandbox, one when listening, clean shutdown on SIGINT/SIGTERM, one line on a startup error. */
 async function main(): Promise<void> {
   let running: RunningApp;
   try {
     const config = loadConfig(process.env);
+    console.log(`Polyrad ${sandboxAtStart(config.sandbox)}`);
     const started = Date.now();
     running = await createApp(config);
     console.log(

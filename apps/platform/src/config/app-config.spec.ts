@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isPolyradError } from '@polyrad/sdk';
-import { CONFIG_INVALID, DEFAULT_DICOM_INTAKE, loadConfig, OWASP_ARGON2ID } from './app-config.js';
+import { CONFIG_INVALID, DEFAULT_DICOM_INTAKE, loadConfig, loadSandboxSettings, OWASP_ARGON2ID } from './app-config.js';
+
+/** Sandbox where the machine can; third-party plugins never unsandboxed without the admin's say. */
+const SANDBOX_DEFAULT = { mode: 'auto', allowUnsandboxed: false };
 
 /** The sign-in settings when no variable sets them. */
 const DEFAULT_AUTH = {
@@ -23,7 +26,7 @@ const DEFAULT_AUTH = {
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
-    assert.deepEqual(loadConfig({}, '/srv/polyrad'), { port: 3000, dicomPort: 11112, dataDir: '/srv/polyrad/data', quietPeriodMs: 30000, dicomIntake: DEFAULT_DICOM_INTAKE, auth: DEFAULT_AUTH });
+    assert.deepEqual(loadConfig({}, '/srv/polyrad'), { port: 3000, dicomPort: 11112, dataDir: '/srv/polyrad/data', quietPeriodMs: 30000, dicomIntake: DEFAULT_DICOM_INTAKE, auth: DEFAULT_AUTH, sandbox: SANDBOX_DEFAULT });
   });
 
   it('reads every variable from the environment', () => {
@@ -39,6 +42,7 @@ describe('loadConfig', () => {
       dicomIntake: DEFAULT_DICOM_INTAKE,
       databaseUrl: 'postgresql://u:p@db:5432/polyrad',
       auth: DEFAULT_AUTH,
+      sandbox: SANDBOX_DEFAULT,
     });
   });
 
@@ -50,6 +54,7 @@ describe('loadConfig', () => {
       quietPeriodMs: 30000,
       dicomIntake: DEFAULT_DICOM_INTAKE,
       auth: DEFAULT_AUTH,
+      sandbox: SANDBOX_DEFAULT,
     });
   });
 
@@ -151,6 +156,18 @@ describe('loadConfig', () => {
         /POLYRAD_CORS_ORIGINS must list origins .* got "\*"/.test(error.message) &&
         /got "https:\/\/a\.org\/path"/.test(error.message) &&
         /POLYRAD_TRUST_PROXY must be a hop count/.test(error.message),
+    );
+  });
+
+  it('reads the plugin sandbox settings and names a wrong one', () => {
+    assert.deepEqual(loadConfig({ POLYRAD_SANDBOX: 'required', POLYRAD_ALLOW_UNSANDBOXED: '1' }).sandbox, { mode: 'required', allowUnsandboxed: true });
+    assert.deepEqual(loadSandboxSettings({ POLYRAD_SANDBOX: 'OFF' }), { mode: 'off', allowUnsandboxed: false });
+    assert.throws(
+      () => loadConfig({ POLYRAD_SANDBOX: 'maybe', POLYRAD_ALLOW_UNSANDBOXED: 'yes' }),
+      (error: unknown) =>
+        isPolyradError(error) &&
+        error.message.includes('POLYRAD_SANDBOX must be one of auto, required, off, got "maybe"') &&
+        error.message.includes('POLYRAD_ALLOW_UNSANDBOXED must be 1'),
     );
   });
 });

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { PolyradError } from '@polyrad/sdk';
 import type { DicomIntakeLimits } from '../ingest/dicom-pdu.guard.js';
 import { DEFAULT_DICOM_PEERS, parseDicomPeers, type DicomPeers } from '../ingest/dicom-peer.allowlist.js';
+import type { SandboxMode, SandboxSettings } from '../execution/plugin-sandbox.js';
 
 /** Everything the server reads from its environment, validated once at start. */
 export interface AppConfig {
@@ -28,6 +29,8 @@ export interface AppConfig {
   dicomIntake?: DicomIntakeConfig;
   /** Sign-in, tokens, rate limits and web protections. */
   auth: AuthConfig;
+  /** How plugin workers are sandboxed (POLYRAD_SANDBOX, POLYRAD_ALLOW_UNSANDBOXED); loadConfig always sets it. */
+  sandbox?: SandboxSettings;
 }
 
 /** Argon2id cost; OWASP's minimum (19 MiB, 2 passes, 1 lane) unless a test lowers it programmatically. */
@@ -103,10 +106,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const importRoots = readImportRoots(env, cwd, problems);
   const dicomIntake = readDicomIntake(env, problems);
   const auth = readAuthConfig(env, problems);
+  const sandbox = readSandboxSettings(env, problems);
   if (problems.length > 0) {
     throw new PolyradError(CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
   }
   return {
+    sandbox,
     port,
     dicomPort,
     dataDir,
@@ -145,6 +150,27 @@ function readDicomIntake(env: Env, problems: string[]): DicomIntakeConfig {
     maxAssociations: Math.round(readNumber(env, 'POLYRAD_DICOM_MAX_ASSOCIATIONS', d.maxAssociations, 1, 1000, problems)),
     timeoutMs: Math.round(readNumber(env, 'POLYRAD_DICOM_TIMEOUT_S', d.timeoutMs / 1000, 1, 3600, problems) * 1000),
   };
+}
+
+const SANDBOX_MODES: SandboxMode[] = ['auto', 'required', 'off'];
+
+function readSandboxSettings(env: Env, problems: string[]): SandboxSettings {
+  const mode = (nonEmpty(env.POLYRAD_SANDBOX) ?? 'auto').toLowerCase();
+  if (!SANDBOX_MODES.includes(mode as SandboxMode)) problems.push(`POLYRAD_SANDBOX must be one of ${SANDBOX_MODES.join(', ')}, got ${JSON.stringify(env.POLYRAD_SANDBOX)}`);
+  const allow = nonEmpty(env.POLYRAD_ALLOW_UNSANDBOXED) ?? '0';
+  if (!['0', '1'].includes(allow)) problems.push(`POLYRAD_ALLOW_UNSANDBOXED must be 1 (run third-party plugins without the sandbox) or 0, got ${JSON.stringify(env.POLYRAD_ALLOW_UNSANDBOXED)}`);
+  return { mode: SANDBOX_MODES.includes(mode as SandboxMode) ? (mode as SandboxMode) : 'auto', allowUnsandboxed: allow === '1' };
+}
+
+/**
+ * The plugin sandbox settings alone, for what runs plugins without the server's whole configuration
+ * (the CLI's executor); the same rules as loadConfig.
+ */
+export function loadSandboxSettings(env: Env = process.env): SandboxSettings {
+  const problems: string[] = [];
+  const settings = readSandboxSettings(env, problems);
+  if (problems.length > 0) throw new PolyradError(CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
+  return settings;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

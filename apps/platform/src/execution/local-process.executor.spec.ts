@@ -9,6 +9,8 @@ import { fixturePackage } from './fixtures/fixture-package.js';
 import { LocalProcessExecutor } from './local-process.executor.js';
 import type { PluginJob } from './plugin-executor.js';
 
+const UNSANDBOXED = { mode: 'off', allowUnsandboxed: true } as const;
+
 let root: string;
 let workDir: string;
 let executor: LocalProcessExecutor;
@@ -17,7 +19,9 @@ before(() => {
   root = mkdtempSync(join(tmpdir(), 'polyrad-exec-spec-'));
   workDir = join(root, 'work');
   mkdirSync(workDir);
-  executor = new LocalProcessExecutor({ workDir, concurrency: 2 });
+  // The unsandboxed mode and its process-tree kill; the fixtures are third-party code, so that must be allowed.
+  // plugin-sandbox.spec.ts runs workers sandboxed.
+  executor = new LocalProcessExecutor({ workDir, concurrency: 2, sandbox: UNSANDBOXED });
 });
 
 after(async () => {
@@ -215,7 +219,7 @@ test('after all the bad runs the platform is alive, a good job still succeeds an
 });
 
 test('closing the executor stops running workers and refuses new jobs', async () => {
-  const own = new LocalProcessExecutor({ workDir });
+  const own = new LocalProcessExecutor({ workDir, sandbox: UNSANDBOXED });
   const hanging = pidLog();
   const running = own.execute(job('hanging', { limits: { timeoutMs: 120_000, memoryMb: 256 }, log: hanging.log }));
   // waits for the worker to have started its helper; a run that ends first settles it empty

@@ -1,14 +1,17 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { PolyradError } from '@polyrad/sdk';
+import { loadSandboxSettings } from '../config/app-config.js';
+import { bundledCatalog } from '../dispatch/plugin-catalog.js';
 import { OUTPUT_DIR, readArtifacts, writeJob, type ResultDescriptor, type WorkerMessage } from './job-payload.codec.js';
 import type { PluginExecutor, PluginJob } from './plugin-executor.js';
 import { outputProblems, type RunResult } from './plugin-runner.js';
+import { detectSandbox, prepareJobDirs, sandboxJob, unreadableForSandbox, type JobSandbox, type SandboxSettings } from './plugin-sandbox.js';
 
 export interface LocalProcessExecutorOptions {
   /** where per-job directories are created (and removed after each job); default os.tmpdir() */
@@ -21,6 +24,8 @@ export interface LocalProcessExecutorOptions {
   memoryPollMs?: number;
   /** extra environment for workers; never put secrets here, plugin code can read it */
   env?: Record<string, string>;
+  /** whether workers run sandboxed (plugin-sandbox.ts); default from POLYRAD_SANDBOX and POLYRAD_ALLOW_UNSANDBOXED */
+  sandbox?: SandboxSettings;
 }
 
 const DEFAULT_WORKER_PATH = fileURLToPath(new URL('./plugin-worker.js', import.meta.url));
@@ -65,6 +70,19 @@ function childrenByParent(): Map<number, number[]> {
     children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
   }
   return children;
+}
+
+/** Resident memory of a process and everything it started, in MB; undefined once the process is gone. */
+function treeResidentMemoryMb(pid: number): number | undefined {
+  let total = residentMemoryMb(pid);
+  if (total === undefined) return undefined;
+  const children = childrenByParent();
+  const seen = [pid];
+  for (let generation = children.get(pid) ?? []; generation.length; generation = generation.flatMap((p) => children.get(p) ?? []).filter((c) => !seen.includes(c))) {
+    seen.push(...generation);
+    for (const p of generation) total += residentMemoryMb(p) ?? 0;
+  }
+  return total;
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {
@@ -132,10 +150,20 @@ function captureOutput(stream: Readable | null, prefix: string, log: (message: s
   return () => tail;
 }
 
+let bundledDirs: Set<string> | undefined;
+
+/** Whether a plugin package is one of the platform's own (packages/algorithms), as opposed to a vendor's. */
+function isBundled(packageDir: string): boolean {
+  bundledDirs ??= new Set(bundledCatalog().map((entry) => realpathSync(entry.packageDir)));
+  return bundledDirs.has(packageDir);
+}
+
 /**
  * The embedded PluginExecutor: every job runs in a fresh child process (plugin-worker.js) with the manifest's
  * timeout and memory cap, a minimal environment (no DATABASE_URL, no NODE_OPTIONS) and its data passed as
  * files in a per-job directory that is removed afterwards. Nothing a plugin does can fail the caller.
+ * Where bubblewrap works the worker runs sandboxed (plugin-sandbox.ts); where it does not, third-party
+ * plugins are refused unless the admin allowed them unsandboxed.
  */
 export class LocalProcessExecutor implements PluginExecutor {
   private closed = false;
@@ -144,7 +172,24 @@ export class LocalProcessExecutor implements PluginExecutor {
   private readonly workers = new Map<ChildProcess, (reason: string) => void>();
   private readonly pending = new Set<Promise<RunResult>>();
 
-  constructor(private readonly options: LocalProcessExecutorOptions = {}) {}
+  private readonly sandbox: SandboxSettings;
+
+  constructor(private readonly options: LocalProcessExecutorOptions = {}) {
+    this.sandbox = options.sandbox ?? loadSandboxSettings(process.env);
+  }
+
+  /** Whether this job's worker runs sandboxed, or why it may not run at all. */
+  private placement(packageDir: string, id: string): { sandboxed: boolean } | { refused: string } {
+    const layers = detectSandbox();
+    if (this.sandbox.mode === 'required' && !layers.bwrap.ok) return { refused: `the plugin sandbox is required (POLYRAD_SANDBOX=required) but unavailable: ${layers.bwrap.reason}` };
+    if (this.sandbox.mode !== 'off' && layers.bwrap.ok) {
+      const unreadable = unreadableForSandbox(packageDir);
+      return unreadable ? { refused: `the plugin's folder cannot be mounted into the sandbox: ${unreadable}` } : { sandboxed: true };
+    }
+    if (this.sandbox.allowUnsandboxed || isBundled(packageDir)) return { sandboxed: false };
+    const why = this.sandbox.mode === 'off' ? 'the sandbox is off (POLYRAD_SANDBOX=off)' : `the sandbox is unavailable: ${layers.bwrap.ok ? '' : layers.bwrap.reason}`;
+    return { refused: `refused to run third-party plugin ${id} unsandboxed: ${why}; an admin may allow it with POLYRAD_ALLOW_UNSANDBOXED=1` };
+  }
 
   execute(job: PluginJob): Promise<RunResult> {
     if (this.closed) return Promise.reject(new PolyradError('EXECUTOR_CLOSED', 'the plugin executor is closed'));
@@ -162,8 +207,7 @@ export class LocalProcessExecutor implements PluginExecutor {
   }
 
   private async schedule(job: PluginJob): Promise<RunResult> {
-    const limit = Math.max(1, this.options.concurrency ?? availableParallelism());
-    if (this.active >= limit) await new Promise<void>((start) => this.queue.push(start));
+    if (this.active >= this.concurrency) await new Promise<void>((start) => this.queue.push(start));
     this.active += 1;
     try {
       return await this.runJob(job);
@@ -186,10 +230,29 @@ export class LocalProcessExecutor implements PluginExecutor {
     });
     if (this.closed) return failed('the plugin executor was closed before the run started');
     let dir: string | undefined;
+    let sandbox: JobSandbox | undefined;
     try {
+      // mounted at its real path in the sandbox, so the worker is told that one
+      const packageDir = await realpath(job.packageDir);
+      const placement = this.placement(packageDir, job.manifest.id);
+      if ('refused' in placement) return failed(placement.refused);
       dir = await mkdtemp(join(this.options.workDir ?? tmpdir(), 'polyrad-job-'));
-      await writeJob(dir, job);
-      const outcome = await this.runWorker(dir, job);
+      await writeJob(dir, { ...job, packageDir });
+      if (placement.sandboxed) {
+        const outDir = join(dir, OUTPUT_DIR);
+        await prepareJobDirs(dir, outDir);
+        sandbox = sandboxJob({
+          workerPath: this.workerPath,
+          packageDir,
+          dir,
+          outDir,
+          limits: job.manifest.limits,
+          jobsAtOnce: this.concurrency,
+          env: this.options.env ?? {},
+          node: this.nodeFlags(job),
+        });
+      }
+      const outcome = await this.runWorker(dir, job, sandbox);
       if ('failure' in outcome) return failed(outcome.failure);
       const { result } = outcome;
       const warnings = Array.isArray(result.warnings) ? result.warnings.map(String) : [];
@@ -207,23 +270,34 @@ export class LocalProcessExecutor implements PluginExecutor {
     } catch (error) {
       return failed(`could not run the plugin: ${describe(error)}`);
     } finally {
+      await sandbox?.release().catch((error) => job.log?.(`could not clean up after the sandboxed run: ${describe(error)}`));
       if (dir) await rm(dir, { recursive: true, force: true }).catch((error) => job.log?.(`could not remove ${dir}: ${describe(error)}`));
     }
   }
 
-  private runWorker(dir: string, job: PluginJob): Promise<WorkerOutcome> {
+  private get concurrency(): number {
+    return Math.max(1, this.options.concurrency ?? availableParallelism());
+  }
+
+  private get workerPath(): string {
+    return this.options.workerPath ?? DEFAULT_WORKER_PATH;
+  }
+
+  /** Explicit, so the parent's own flags (--inspect, loaders) are not inherited. */
+  private nodeFlags(job: PluginJob): string[] {
+    return [`--max-old-space-size=${job.manifest.limits.memoryMb}`];
+  }
+
+  private runWorker(dir: string, job: PluginJob, sandbox: JobSandbox | undefined): Promise<WorkerOutcome> {
     const { id, limits } = job.manifest;
     const log = job.log ?? (() => undefined);
     return new Promise((resolve) => {
-      const child = fork(this.options.workerPath ?? DEFAULT_WORKER_PATH, [dir], {
-        cwd: dir,
-        // Built from scratch, so nothing of the platform's environment (DATABASE_URL, NODE_OPTIONS, ...) leaks in.
-        env: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', TMPDIR: dir, ...this.options.env },
-        // Explicit, so the parent's own flags (--inspect, loaders) are not inherited.
-        execArgv: [`--max-old-space-size=${limits.memoryMb}`],
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        serialization: 'json',
-      });
+      // Environments are built from scratch, so nothing of the platform's (DATABASE_URL, NODE_OPTIONS, ...) leaks in.
+      const [command, args, cwd, env] = sandbox
+        ? [sandbox.command, sandbox.args, undefined, sandbox.env]
+        : [process.execPath, [...this.nodeFlags(job), this.workerPath, dir], dir, { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', TMPDIR: dir, ...this.options.env }];
+      // the 'ipc' channel is an inherited socket, so it reaches the worker through bwrap and its wrappers too
+      const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' });
       trackWorker(child);
       let result: ResultDescriptor | undefined;
       let verdict: string | undefined;
@@ -240,7 +314,7 @@ export class LocalProcessExecutor implements PluginExecutor {
       const timer = setTimeout(() => kill(`timed out after ${limits.timeoutMs} ms`), limits.timeoutMs);
       // Typed arrays live outside the V8 heap, so --max-old-space-size alone caps nothing big: watch RSS.
       const poll = setInterval(() => {
-        const rss = child.pid === undefined ? undefined : residentMemoryMb(child.pid);
+        const rss = child.pid === undefined ? undefined : treeResidentMemoryMb(child.pid);
         if (rss !== undefined && rss > limits.memoryMb) kill(`exceeded its memory limit of ${limits.memoryMb} MB`);
       }, this.options.memoryPollMs ?? 100);
       let graceTimer: NodeJS.Timeout | undefined;
@@ -260,6 +334,7 @@ export class LocalProcessExecutor implements PluginExecutor {
       const ended = () => {
         if (verdict) return finish({ failure: verdict });
         if (result) return finish({ result });
+        if (sandbox?.oomKilled()) return finish({ failure: `exceeded its memory limit of ${limits.memoryMb} MB` });
         const stderr = stderrTail();
         if (/heap out of memory|Reached heap limit/i.test(stderr)) {
           return finish({ failure: `exceeded its memory limit of ${limits.memoryMb} MB (JavaScript heap)` });
