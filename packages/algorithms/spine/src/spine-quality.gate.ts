@@ -83,8 +83,10 @@ export function heightLossMarginPercent(v: VertebraMeasurement, sliceSpacingMm: 
 export function gradingExclusion(v: VertebraMeasurement, sliceSpacingMm: number): string | undefined {
   if (v.corticalShare < MIN_CORTICAL_SHARE) return NO_CORTEX;
   if (v.extentMm > MAX_BODY_EXTENT_MM) return 'discs not resolved';
-  if (!v.heightsReliable) return 'endplates not resolved on the mid-sagittal columns';
+  if (!v.heightsReliable) return 'endplates not resolved on the mid-sagittal lines';
   const margin = heightLossMarginPercent(v, sliceSpacingMm);
+  // a body lower all across (a crush) shows no loss against its own posterior wall: without an adjacent body to compare with, grade 0 cannot be stated
+  if (v.comparedWithAdjacent === 0 && v.heightLossPercent + margin < 20) return 'no adjacent body measured to compare its height with (a crush, lower all across, would not be seen)';
   if (Math.abs(v.heightLossPercent - 20) < margin) {
     return `height loss ${v.heightLossPercent.toFixed(0)} % +- ${margin.toFixed(0)} % at ${Number(sliceSpacingMm.toFixed(2))} mm slices, too close to the 20 % threshold to tell grade 0 from grade 1`;
   }

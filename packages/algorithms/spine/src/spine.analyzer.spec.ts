@@ -139,6 +139,7 @@ function vertebra(z: number, overrides: Partial<VertebraMeasurement> = {}): Vert
     corticalShare: 0.3,
     heightsMm: { anterior: 25, middle: 25, posterior: 25 },
     heightLossPercent: 0,
+    comparedWithAdjacent: 2,
     heightsReliable: true,
     ...overrides,
   };

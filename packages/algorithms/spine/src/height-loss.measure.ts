@@ -1,0 +1,48 @@
+import type { VertebraMeasurement } from './spine.analyzer.js';
+import { median } from './spine-statistics.helper.js';
+
+/** a posterior height within this band of the column's typical one is plausible (adjacent thoracic bodies differ by a few %, T1 to T12 by ~45 %) */
+const TYPICAL_BAND = { min: 0.7, max: 1.25 } as const;
+/** a body genuinely lower all across (a crush) is also shorter along the slices: its run of ring slices is below this share of the typical run */
+const CRUSH_EXTENT_SHARE = 0.85;
+/** adjacent bodies: centres no further apart than this multiple of the column's typical spacing (no level missed between) */
+const ADJACENT_SPACING = 1.5;
+
+/**
+ * Step 6a: a posterior height far from the column's typical one (the median of at least three bodies) means
+ * the endplates were missed, unless the body's run of ring slices is short as well: then the body is lower
+ * all across, which a crush fracture does, and it stays graded.
+ */
+export function rejectAtypicalHeights(vertebrae: VertebraMeasurement[]): void {
+  const reliable = vertebrae.filter((v) => v.heightsReliable);
+  const typical = median(reliable.map((v) => v.heightsMm.posterior));
+  const typicalExtent = median(reliable.map((v) => v.extentMm));
+  for (const v of vertebrae) {
+    const low = v.heightsMm.posterior < TYPICAL_BAND.min * typical;
+    const crushed = low && v.extentMm < CRUSH_EXTENT_SHARE * typicalExtent;
+    if (reliable.length < 3 || (low && !crushed) || v.heightsMm.posterior > TYPICAL_BAND.max * typical) v.heightsReliable = false;
+  }
+}
+
+/**
+ * Step 6b: Genant's height loss of each body with reliable heights: its lowest height against the larger of its
+ * own posterior height and the mean posterior height of its adjacent graded bodies (Genant HK et al., J Bone
+ * Miner Res 1993;8:1137-1148: a wedge or a biconcave body is judged against its own posterior wall, a crush,
+ * which lowers the posterior wall too, against the adjacent vertebrae). Sets `heightLossPercent` and
+ * `comparedWithAdjacent` (the adjacent bodies it was compared with; 0: a crush could not be seen).
+ */
+export function measureHeightLoss(vertebrae: VertebraMeasurement[]): void {
+  const zs = vertebrae.map((v) => v.center[2]);
+  const spacings = zs.slice(1).map((z, n) => Math.abs(z - zs[n]));
+  const typical = median(spacings);
+  vertebrae.forEach((v, n) => {
+    const adjacent = [n - 1, n + 1]
+      .filter((m) => m >= 0 && m < vertebrae.length && vertebrae[m].heightsReliable && vertebrae[m].complete)
+      .filter((m) => Math.abs(zs[m] - zs[n]) <= ADJACENT_SPACING * typical)
+      .map((m) => vertebrae[m].heightsMm.posterior);
+    const { anterior, middle, posterior } = v.heightsMm;
+    const reference = Math.max(posterior, adjacent.length > 0 ? adjacent.reduce((s, h) => s + h, 0) / adjacent.length : 0);
+    v.comparedWithAdjacent = adjacent.length;
+    v.heightLossPercent = v.heightsReliable && reference > 0 ? Math.max(0, 100 * (1 - Math.min(anterior, middle, posterior) / reference)) : 0;
+  });
+}
