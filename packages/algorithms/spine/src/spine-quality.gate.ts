@@ -53,10 +53,23 @@ export function operatingRangeFailure(geometry: VolumeGeometry): string | undefi
 
 const NO_CORTEX = 'no cortical bone around it (a round bright structure such as a contrast-filled vessel, not a vertebral body)';
 
-/** Why a body's trabecular attenuation is left out of the mean, or undefined when it counts. */
-export function densityExclusion(v: VertebraMeasurement): string | undefined {
+/**
+ * Vertebral bodies come in a column, one every ~20-35 mm (a body and a disc); a body found with no other one
+ * 12-40 mm above or below it is a piece of a tube traced instead of the column (a contrast-filled aorta lying on
+ * an osteoporotic spine, split only by noise: dev seed 1029, 357 HU read on 105 HU bone).
+ */
+export const ADJACENT_BODY_MM = { min: 12, max: 40 } as const;
+
+/**
+ * Why a body's trabecular attenuation is left out of the mean, or undefined when it counts; `column`: every
+ * body found, for the check that this one has a neighbour.
+ */
+export function densityExclusion(v: VertebraMeasurement, column: VertebraMeasurement[] = []): string | undefined {
   if (!v.complete) return 'partly outside the volume';
   if (v.corticalShare < MIN_CORTICAL_SHARE) return NO_CORTEX;
+  if (column.length > 0 && !column.some((w) => w !== v && Math.abs(w.center[2] - v.center[2]) >= ADJACENT_BODY_MM.min && Math.abs(w.center[2] - v.center[2]) <= ADJACENT_BODY_MM.max)) {
+    return `no other body ${ADJACENT_BODY_MM.min}-${ADJACENT_BODY_MM.max} mm above or below it (a tube such as a contrast-filled aorta, not a column of vertebral bodies)`;
+  }
   if (v.trabecularHu === undefined) return 'no clean outline on its central slices';
   if (v.extentMm > MAX_BODY_EXTENT_MM) return `discs not resolved (a run of ${v.extentMm.toFixed(0)} mm holds more than one body)`;
   if (v.roiAreaMm2 < MIN_ROI_AREA_MM2) return `trabecular ROI of ${v.roiAreaMm2.toFixed(0)} mm2, below ${MIN_ROI_AREA_MM2} mm2`;
@@ -114,4 +127,23 @@ export function missedLevels(vertebrae: VertebraMeasurement[]): number[] {
   if (spacings.length < 2) return [];
   const typical = [...spacings].sort((a, b) => a - b)[spacings.length >> 1];
   return spacings.flatMap((s, n) => (s > MISSED_LEVEL_SPACING * typical ? [(zs[n] + zs[n + 1]) / 2] : []));
+}
+
+/**
+ * Ends of the volume the column was not traced into although a whole body would fit there: from the
+ * outermost body found (complete or cut by the field of view) to the edge of the volume is at least
+ * MISSED_LEVEL_SPACING times the typical spacing of the bodies. A fractured body there (a crush the ring
+ * search lost) would otherwise go unreported. Returns the untraced stretches as [from, to] z, mm.
+ */
+export function untracedEnds(vertebrae: VertebraMeasurement[], zRangeMm: [number, number]): [number, number][] {
+  const zs = vertebrae.map((v) => v.center[2]).sort((a, b) => a - b);
+  const spacings = zs.slice(1).map((z, n) => z - zs[n]);
+  const [zMin, zMax] = [Math.min(...zRangeMm), Math.max(...zRangeMm)];
+  if (zs.length === 0) return [[zMin, zMax]];
+  // without two bodies to measure the spacing, a typical thoracic body and disc (~25 mm) sets it
+  const typical = spacings.length > 0 ? [...spacings].sort((a, b) => a - b)[spacings.length >> 1] : 25;
+  const ends: [number, number][] = [];
+  if (zs[0] - zMin >= MISSED_LEVEL_SPACING * typical) ends.push([zMin, zs[0]]);
+  if (zMax - zs[zs.length - 1] >= MISSED_LEVEL_SPACING * typical) ends.push([zs[zs.length - 1], zMax]);
+  return ends;
 }

@@ -60,6 +60,8 @@ export interface SpineAnalysis {
   vertebrae: VertebraMeasurement[];
   /** per slice: 'body', 'endplate' or 'gap' (disc or no column found) */
   sliceKinds: SliceKind[];
+  /** patient z of the first and the last slice, mm: where bodies could have been found */
+  zRangeMm: [number, number];
 }
 
 export function analyzeSpine(volume: Volume): SpineAnalysis {
@@ -70,9 +72,10 @@ export function analyzeSpine(volume: Volume): SpineAnalysis {
     throw new PolyradError('UNSUPPORTED_ORIENTATION', 'the spine analysis needs axial slices with rows along x and columns along y; reformat the series to axial');
   }
   if (nz < 3) throw new PolyradError('VOLUME_INVALID', `a volume of at least 3 slices is needed, got ${nz}`);
+  const zRangeMm: [number, number] = [voxelToPatient(geometry, 0, 0, 0)[2], voxelToPatient(geometry, 0, 0, nz - 1)[2]];
   const search = createRingSearch(volume);
   const column = locateColumn(volume, search);
-  if (!column) return { vertebrae: [], sliceKinds: new Array<SliceKind>(nz).fill('gap') };
+  if (!column) return { vertebrae: [], sliceKinds: new Array<SliceKind>(nz).fill('gap'), zRangeMm };
   const { bodies, sliceKinds } = bodySlices(volume, search, column);
   const runs = vertebralRuns(bodies, sliceKinds, geometry.spacing[2]);
   const vertebrae = runs.map((_, r) => measureVertebra(volume, search, bodies, runs, r));
@@ -80,7 +83,7 @@ export function analyzeSpine(volume: Volume): SpineAnalysis {
   measureHeightLoss(vertebrae);
   // index runs from the most superior body, whichever way the slices are stacked
   if (dk[2] > 0) vertebrae.reverse().forEach((v, n) => (v.index = n));
-  return { vertebrae, sliceKinds };
+  return { vertebrae, sliceKinds, zRangeMm };
 }
 
 /** Attenuation and heights of the body of run r: steps 4 and 5 on its central slices. */

@@ -1,6 +1,6 @@
 import { notAssessed, type AlgorithmFinding } from '@polyrad/sdk';
 import type { SpineAnalysis, VertebraMeasurement } from './spine.analyzer.js';
-import { MIN_DENSITY_BODIES, MIN_GRADED_BODIES, densityExclusion, gradingExclusion, gradingRangeFailure, heightLossMarginPercent, mayBeFractured, missedLevels } from './spine-quality.gate.js';
+import { MIN_DENSITY_BODIES, MIN_GRADED_BODIES, densityExclusion, gradingExclusion, gradingRangeFailure, heightLossMarginPercent, mayBeFractured, missedLevels, untracedEnds } from './spine-quality.gate.js';
 
 export type BoneDensityCategory = 'normal' | 'osteopenia' | 'osteoporosis';
 
@@ -49,7 +49,7 @@ export interface SpineFindingContext {
 
 /** vertebrae whose trabecular attenuation counts: they pass the ROI checks and are not (possibly) fractured */
 export function densityVertebrae(analysis: SpineAnalysis, sliceSpacingMm: number): VertebraMeasurement[] {
-  return analysis.vertebrae.filter((v) => densityExclusion(v) === undefined && !mayBeFractured(v, sliceSpacingMm));
+  return analysis.vertebrae.filter((v) => densityExclusion(v, analysis.vertebrae) === undefined && !mayBeFractured(v, sliceSpacingMm));
 }
 
 /** can be graded: fully covered, thin enough slices, and the body passes the grading checks */
@@ -81,11 +81,11 @@ function attenuationFinding(analysis: SpineAnalysis, context: SpineFindingContex
     complete: v.complete,
     trabecularHu: v.trabecularHu === undefined ? null : round1(v.trabecularHu),
     heightsMm: v.heightsReliable ? roundHeights(v.heightsMm) : null,
-    excluded: densityExclusion(v) ?? (mayBeFractured(v, context.sliceSpacingMm) ? 'fractured or possibly fractured' : null),
+    excluded: densityExclusion(v, analysis.vertebrae) ?? (mayBeFractured(v, context.sliceSpacingMm) ? 'fractured or possibly fractured' : null),
   }));
   const phase = context.contrast ? 'contrast-enhanced series: reads higher than unenhanced (about +10 HU in the portal phase, more in the arterial phase)' : 'unenhanced series';
   if (measured.length < MIN_DENSITY_BODIES) {
-    const excluded = analysis.vertebrae.map((v) => `z ${v.center[2].toFixed(0)}: ${densityExclusion(v) ?? 'fractured or possibly fractured'}`);
+    const excluded = analysis.vertebrae.map((v) => `z ${v.center[2].toFixed(0)}: ${densityExclusion(v, analysis.vertebrae) ?? 'fractured or possibly fractured'}`);
     const seen = analysis.vertebrae.length === 0 ? 'no vertebral body found (the spine may be outside the field of view)' : `${measured.length} of ${analysis.vertebrae.length} vertebral bodies passed the ROI checks (${excluded.join('; ')})`;
     return notAssessed('spine.trabecular_attenuation', 'HU', `trabecular attenuation not assessed: at least ${MIN_DENSITY_BODIES} bodies needed, ${seen}`, { vertebrae });
   }
@@ -123,6 +123,9 @@ function fractureFindings(analysis: SpineAnalysis, context: SpineFindingContext)
     gaps.push(`${these.length} of ${complete.length} fully covered bodies not graded, ${why} (z ${levels(these)} mm)`);
   }
   if (missed.length > 0) gaps.push(`${missed.length} level(s) between the bodies found were not found (near z ${missed.map((z) => z.toFixed(0)).join(', ')} mm)`);
+  for (const [from, to] of complete.length > 0 ? untracedEnds(analysis.vertebrae, analysis.zRangeMm) : []) {
+    gaps.push(`no vertebral body found between z ${from.toFixed(0)} and ${to.toFixed(0)} mm, where the volume holds room for one`);
+  }
   if (gaps.length === 0 && graded.length < MIN_GRADED_BODIES) gaps.push(`only ${graded.length} bodies graded, at least ${MIN_GRADED_BODIES} needed to trust their heights`);
   if (gaps.length > 0) {
     const normal = graded.length - fractures.length;

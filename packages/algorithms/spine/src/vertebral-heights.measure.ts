@@ -85,8 +85,8 @@ export function lineProfile(volume: Volume, axis: ColumnAxis, offsetJ: number, l
   return profile;
 }
 
-/** noise SD of a profile from its successive differences (robust: the MAD, so the endplate steps do not count) */
-function profileNoise(profile: number[]): number {
+/** noise SD of a profile inside the bone from its successive differences (robust: the MAD, so a stray step does not count) */
+export function profileNoise(profile: number[]): number {
   const diffs = profile.slice(1).map((x, n) => Math.abs(x - profile[n])).filter((d) => !Number.isNaN(d));
   return (1.4826 * median(diffs)) / Math.SQRT2;
 }
@@ -98,10 +98,10 @@ function profileNoise(profile: number[]): number {
  * into the disc (bone brighter than the disc). The plate lies at the centroid of the excess over the bone
  * and what lies beyond (a thin plate blurred over a thick slice keeps its centroid); with no excess, at
  * the half-way crossing into the disc less half a plate. Returns fractional indices, or undefined when a
- * side shows neither (the endplate is not resolved on this line).
+ * side shows neither (the endplate is not resolved on this line). `noiseSd`: the profile's noise inside the bone.
  */
-export function endplateCentres(profile: number[], mid: number, insideHu: number, sliceMm: number): { lower: number; upper: number } | undefined {
-  const contrast = Math.max(MIN_ENDPLATE_CONTRAST_HU, ENDPLATE_NOISE_SDS * profileNoise(profile));
+export function endplateCentres(profile: number[], mid: number, insideHu: number, sliceMm: number, noiseSd: number): { lower: number; upper: number } | undefined {
+  const contrast = Math.max(MIN_ENDPLATE_CONTRAST_HU, ENDPLATE_NOISE_SDS * noiseSd);
   const at = (q: number): number => (q >= 0 && q < profile.length ? profile[q] : NaN);
   const plate = (step: number): number | undefined => {
     let k = mid;
@@ -161,8 +161,9 @@ export function vertebralHeights(volume: Volume, bodies: (SliceBody | undefined)
   const stretch = Math.hypot(1, (axis.slopeI * sx) / sz, (axis.slopeJ * sy) / sz);
   const lineHeight = (offsetJ: number): number => {
     const profile = lineProfile(volume, axis, offsetJ, lo, hi);
-    const inside = insideHu ?? median(profile.slice(Math.round(0.3 * (k1 - k0)) + k0 - lo, Math.round(0.7 * (k1 - k0)) + k0 - lo + 1).filter((x) => !Number.isNaN(x)));
-    const plates = endplateCentres(profile, mid - lo, inside, sz);
+    // the central half of the run lies inside the bone, clear of both endplates
+    const central = profile.slice(Math.round(k0 + 0.25 * (k1 - k0)) - lo, Math.round(k1 - 0.25 * (k1 - k0)) - lo + 1).filter((x) => !Number.isNaN(x));
+    const plates = endplateCentres(profile, mid - lo, insideHu ?? median(central), sz, profileNoise(central));
     return plates ? (plates.upper - plates.lower) * sz * stretch + PLATE_MM : 0;
   };
   // each height is read on three parallel lines 0.05 half-depth apart, from the given one towards the centre (all

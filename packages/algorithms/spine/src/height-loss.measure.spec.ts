@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { VertebraMeasurement } from './spine.analyzer.js';
+import { measureHeightLoss, rejectAtypicalHeights } from './height-loss.measure.js';
+
+function body(z: number, a: number, m: number, p: number, extentMm = p + 2): VertebraMeasurement {
+  return {
+    index: 0,
+    center: [0, 0, z],
+    complete: true,
+    extentMm,
+    trabecularHu: 150,
+    roiVoxelCount: 500,
+    roiAreaMm2: 300,
+    roiDenseShare: 0,
+    corticalShare: 0.5,
+    heightsMm: { anterior: a, middle: m, posterior: p },
+    heightLossPercent: 0,
+    comparedWithAdjacent: 0,
+    heightsReliable: true,
+  };
+}
+
+test('measureHeightLoss: a wedge against its own posterior wall, a crush against the adjacent bodies (Genant 1993)', () => {
+  const column = [body(0, 22, 22, 22), body(-27, 15, 22, 22), body(-54, 23, 23, 23), body(-81, 16, 16, 16, 17), body(-108, 24, 24, 24)];
+  rejectAtypicalHeights(column);
+  measureHeightLoss(column);
+  assert.deepEqual(
+    column.map((v) => [Math.round(v.heightLossPercent), v.comparedWithAdjacent]),
+    [
+      [0, 1],
+      // 15 mm in front against the larger of its own 22 mm and the neighbours' 22.5 mm
+      [33, 2],
+      [0, 2],
+      // 16 mm against the neighbours' 23.5 mm: a 32 % crush, though its own heights are equal
+      [32, 2],
+      [0, 1],
+    ],
+  );
+});
+
+test('rejectAtypicalHeights: a posterior height far from the column typical is a missed endplate, unless the body is short along the slices too', () => {
+  const column = [body(0, 22, 22, 22), body(-27, 22, 22, 30), body(-54, 23, 23, 23), body(-81, 14, 14, 14, 25), body(-108, 24, 24, 24)];
+  rejectAtypicalHeights(column);
+  assert.deepEqual(
+    column.map((v) => v.heightsReliable),
+    [true, false, true, false, true],
+  );
+  // fewer than three bodies: no typical height to trust
+  const two = [body(0, 22, 22, 22), body(-27, 22, 22, 22)];
+  rejectAtypicalHeights(two);
+  assert.deepEqual(two.map((v) => v.heightsReliable), [false, false]);
+});
