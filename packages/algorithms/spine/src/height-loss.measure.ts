@@ -28,21 +28,36 @@ export function rejectAtypicalHeights(vertebrae: VertebraMeasurement[]): void {
  * Step 6b: Genant's height loss of each body with reliable heights: its lowest height against the larger of its
  * own posterior height and the mean posterior height of its adjacent graded bodies (Genant HK et al., J Bone
  * Miner Res 1993;8:1137-1148: a wedge or a biconcave body is judged against its own posterior wall, a crush,
- * which lowers the posterior wall too, against the adjacent vertebrae). Sets `heightLossPercent` and
+ * which lowers the posterior wall too, against the adjacent vertebrae; a single neighbour is carried along the
+ * column's height trend). Sets `heightLossPercent` and
  * `comparedWithAdjacent` (the adjacent bodies it was compared with; 0: a crush could not be seen).
  */
 export function measureHeightLoss(vertebrae: VertebraMeasurement[]): void {
   const zs = vertebrae.map((v) => v.center[2]);
   const spacings = zs.slice(1).map((z, n) => Math.abs(z - zs[n]));
   const typical = median(spacings);
+  const slope = heightTrend(vertebrae.filter((v) => v.heightsReliable && v.complete));
   vertebrae.forEach((v, n) => {
     const adjacent = [n - 1, n + 1]
       .filter((m) => m >= 0 && m < vertebrae.length && vertebrae[m].heightsReliable && vertebrae[m].complete)
-      .filter((m) => Math.abs(zs[m] - zs[n]) <= ADJACENT_SPACING * typical)
-      .map((m) => vertebrae[m].heightsMm.posterior);
+      .filter((m) => Math.abs(zs[m] - zs[n]) <= ADJACENT_SPACING * typical);
+    // one neighbour only: carried to this level along the column's trend (bodies grow ~0.7 mm a level caudally),
+    // as the mean of both neighbours would be
+    const expected = adjacent.map((m) => vertebrae[m].heightsMm.posterior + (adjacent.length === 1 ? slope * (zs[n] - zs[m]) : 0));
     const { anterior, middle, posterior } = v.heightsMm;
-    const reference = Math.max(posterior, adjacent.length > 0 ? adjacent.reduce((s, h) => s + h, 0) / adjacent.length : 0);
+    const reference = Math.max(posterior, expected.length > 0 ? expected.reduce((s, h) => s + h, 0) / expected.length : 0);
     v.comparedWithAdjacent = adjacent.length;
     v.heightLossPercent = v.heightsReliable && reference > 0 ? Math.max(0, 100 * (1 - Math.min(anterior, middle, posterior) / reference)) : 0;
   });
+}
+
+/** least-squares slope of posterior height over z (mm per mm) of the bodies given; 0 from fewer than three */
+function heightTrend(bodies: VertebraMeasurement[]): number {
+  if (bodies.length < 3) return 0;
+  const zs = bodies.map((v) => v.center[2]);
+  const hs = bodies.map((v) => v.heightsMm.posterior);
+  const mz = zs.reduce((s, z) => s + z, 0) / zs.length;
+  const mh = hs.reduce((s, h) => s + h, 0) / hs.length;
+  const szz = zs.reduce((s, z) => s + (z - mz) ** 2, 0);
+  return szz > 0 ? zs.reduce((s, z, n) => s + (z - mz) * (hs[n] - mh), 0) / szz : 0;
 }

@@ -130,20 +130,23 @@ export function missedLevels(vertebrae: VertebraMeasurement[]): number[] {
 }
 
 /**
- * Ends of the volume the column was not traced into although a whole body would fit there: from the
- * outermost body found (complete or cut by the field of view) to the edge of the volume is at least
- * MISSED_LEVEL_SPACING times the typical spacing of the bodies. A fractured body there (a crush the ring
- * search lost) would otherwise go unreported. Returns the untraced stretches as [from, to] z, mm.
+ * Ends of the volume the column was not traced into although a complete body would fit there: a body beyond
+ * the outermost one found (complete or cut by the field of view) lies one spacing further, and with half a
+ * spacing of its own (half its height and disc) it is complete only if the volume reaches 1.5 spacings past the
+ * outermost centre (spacing: between the two outermost bodies at that end, as heights grow caudally). A fractured
+ * body there (a crush the ring search lost) would otherwise go unreported. Returns the untraced stretches as
+ * [from, to] z, mm.
  */
 export function untracedEnds(vertebrae: VertebraMeasurement[], zRangeMm: [number, number]): [number, number][] {
   const zs = vertebrae.map((v) => v.center[2]).sort((a, b) => a - b);
-  const spacings = zs.slice(1).map((z, n) => z - zs[n]);
   const [zMin, zMax] = [Math.min(...zRangeMm), Math.max(...zRangeMm)];
   if (zs.length === 0) return [[zMin, zMax]];
   // without two bodies to measure the spacing, a typical thoracic body and disc (~25 mm) sets it
-  const typical = spacings.length > 0 ? [...spacings].sort((a, b) => a - b)[spacings.length >> 1] : 25;
+  const n = zs.length;
+  const lowSpacing = n > 1 ? zs[1] - zs[0] : 25;
+  const highSpacing = n > 1 ? zs[n - 1] - zs[n - 2] : 25;
   const ends: [number, number][] = [];
-  if (zs[0] - zMin >= MISSED_LEVEL_SPACING * typical) ends.push([zMin, zs[0]]);
-  if (zMax - zs[zs.length - 1] >= MISSED_LEVEL_SPACING * typical) ends.push([zs[zs.length - 1], zMax]);
+  if (zs[0] - zMin >= MISSED_LEVEL_SPACING * lowSpacing) ends.push([zMin, zs[0]]);
+  if (zMax - zs[n - 1] >= MISSED_LEVEL_SPACING * highSpacing) ends.push([zs[n - 1], zMax]);
   return ends;
 }
