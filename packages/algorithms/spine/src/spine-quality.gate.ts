@@ -54,11 +54,14 @@ export function operatingRangeFailure(geometry: VolumeGeometry): string | undefi
 const NO_CORTEX = 'no cortical bone around it (a round bright structure such as a contrast-filled vessel, not a vertebral body)';
 
 /**
- * Vertebral bodies come in a column, one every ~20-35 mm (a body and a disc); a body found with no other one
- * 12-40 mm above or below it is a piece of a tube traced instead of the column (a contrast-filled aorta lying on
- * an osteoporotic spine, split only by noise: dev seed 1029, 357 HU read on 105 HU bone).
+ * Vertebral bodies come in a column, one every ~20-35 mm (a body and a disc); a body with a faint cortex found
+ * with no other one 12-40 mm above or below it is a piece of a tube traced instead of the column (a
+ * contrast-filled aorta lying on an osteoporotic spine, split only by noise: dev seed 1029, 357 HU read on
+ * 105 HU bone, cortex on 6-13 % of its rays). A clear cortex (LIDC-IDRI-0003: 31-89 %, bodies far apart where
+ * its discs were not resolved) needs no neighbour.
  */
 export const ADJACENT_BODY_MM = { min: 12, max: 40 } as const;
+export const CLEAR_CORTICAL_SHARE = 0.2;
 
 /**
  * Why a body's trabecular attenuation is left out of the mean, or undefined when it counts; `column`: every
@@ -67,7 +70,7 @@ export const ADJACENT_BODY_MM = { min: 12, max: 40 } as const;
 export function densityExclusion(v: VertebraMeasurement, column: VertebraMeasurement[] = []): string | undefined {
   if (!v.complete) return 'partly outside the volume';
   if (v.corticalShare < MIN_CORTICAL_SHARE) return NO_CORTEX;
-  if (column.length > 0 && !column.some((w) => w !== v && Math.abs(w.center[2] - v.center[2]) >= ADJACENT_BODY_MM.min && Math.abs(w.center[2] - v.center[2]) <= ADJACENT_BODY_MM.max)) {
+  if (column.length > 0 && v.corticalShare < CLEAR_CORTICAL_SHARE && !column.some((w) => w !== v && Math.abs(w.center[2] - v.center[2]) >= ADJACENT_BODY_MM.min && Math.abs(w.center[2] - v.center[2]) <= ADJACENT_BODY_MM.max)) {
     return `no other body ${ADJACENT_BODY_MM.min}-${ADJACENT_BODY_MM.max} mm above or below it (a tube such as a contrast-filled aorta, not a column of vertebral bodies)`;
   }
   if (v.trabecularHu === undefined) return 'no clean outline on its central slices';

@@ -162,10 +162,12 @@ test('density gates: a body counts only with a resolved disc, a large trabecular
   assert.match(densityExclusion(vertebra(0, { trabecularHu: -80 }))!, /-80 HU, outside the plausible trabecular range -50 to 500/);
   assert.match(densityExclusion(vertebra(0, { trabecularHu: 620 }))!, /620 HU, outside/);
   // pieces of a tube 45-80 mm apart are not a column of bodies; bodies 25 mm apart are
-  const tube = [vertebra(60), vertebra(-20), vertebra(-65)];
+  const tube = [vertebra(60, { corticalShare: 0.1 }), vertebra(-20, { corticalShare: 0.1 }), vertebra(-65, { corticalShare: 0.1 })];
   assert.match(densityExclusion(tube[1], tube)!, /no other body 12-40 mm above or below it/);
-  const spine = [vertebra(0), vertebra(-25), vertebra(-50)];
+  const spine = [vertebra(0, { corticalShare: 0.1 }), vertebra(-25, { corticalShare: 0.1 }), vertebra(-50, { corticalShare: 0.1 })];
   assert.equal(densityExclusion(spine[2], spine), undefined);
+  // a body with a clear cortex needs no neighbour (discs not resolved around it)
+  assert.equal(densityExclusion(vertebra(-20), [vertebra(60), vertebra(-20), vertebra(-65)]), undefined);
 });
 
 test('pixels coarser than 2 mm lie outside the operating range: both findings not assessed, with the pixel size', async () => {
