@@ -47,6 +47,15 @@ test('measureHeightLoss: a body with one neighbour is compared with it carried a
   assert.ok(Math.abs(column[0].heightLossPercent - 20) < 0.5, `${column[0].heightLossPercent}`);
 });
 
+test('measureHeightLoss: neighbours much taller than a body that is not shorter along the slices: a missed endplate, not graded (no false crush)', () => {
+  // the middle body reads 18 mm against neighbours of 22-23 mm but its ring run is as long as theirs
+  const column = [body(0, 22, 22, 22, 24), body(-27, 22, 22, 22, 24), body(-54, 18, 18, 18, 24), body(-81, 23, 23, 23, 24), body(-108, 23, 23, 23, 24)];
+  rejectAtypicalHeights(column);
+  measureHeightLoss(column);
+  assert.equal(column[2].heightsReliable, false);
+  assert.equal(column[2].heightLossPercent, 0);
+});
+
 test('rejectAtypicalHeights: a posterior height far from the column typical is a missed endplate, unless the body is short along the slices too', () => {
   const column = [body(0, 22, 22, 22), body(-27, 22, 22, 30), body(-54, 23, 23, 23), body(-81, 14, 14, 14, 25), body(-108, 24, 24, 24)];
   rejectAtypicalHeights(column);

@@ -5,6 +5,10 @@ import { median } from './spine-statistics.helper.js';
 const TYPICAL_BAND = { min: 0.7, max: 1.25 } as const;
 /** a body genuinely lower all across (a crush) is also shorter along the slices: its run of ring slices is below this share of the typical run */
 const CRUSH_EXTENT_SHARE = 0.85;
+/** adjacent bodies more than this factor taller than a body's posterior wall: a crush, or a missed endplate */
+const CRUSH_NEIGHBOUR_EXCESS = 1.1;
+/** ... and a crush's run of ring slices is shorter than its neighbours' (dev seed 1037: a 24 % crush, 17 against 18.5 mm) */
+const SHORTER_THAN_ADJACENT = 0.95;
 /** adjacent bodies: centres no further apart than this multiple of the column's typical spacing (no level missed between) */
 const ADJACENT_SPACING = 1.5;
 
@@ -45,7 +49,13 @@ export function measureHeightLoss(vertebrae: VertebraMeasurement[]): void {
     // as the mean of both neighbours would be
     const expected = adjacent.map((m) => vertebrae[m].heightsMm.posterior + (adjacent.length === 1 ? slope * (zs[n] - zs[m]) : 0));
     const { anterior, middle, posterior } = v.heightsMm;
-    const reference = Math.max(posterior, expected.length > 0 ? expected.reduce((s, h) => s + h, 0) / expected.length : 0);
+    const neighbours = expected.length > 0 ? expected.reduce((s, h) => s + h, 0) / expected.length : 0;
+    const neighbourExtent = adjacent.length > 0 ? adjacent.reduce((s, m) => s + vertebrae[m].extentMm, 0) / adjacent.length : 0;
+    // neighbours much taller than this body's back wall mean a crush only if its run of ring slices is shorter
+    // too; otherwise one of the heights missed an endplate (dev seed 1039: a neighbour read 24 mm for 20 mm made
+    // a normal body a grade 2), and the body is not graded
+    if (neighbours > CRUSH_NEIGHBOUR_EXCESS * posterior && !(v.extentMm < SHORTER_THAN_ADJACENT * neighbourExtent)) v.heightsReliable = false;
+    const reference = Math.max(posterior, neighbours);
     v.comparedWithAdjacent = adjacent.length;
     v.heightLossPercent = v.heightsReliable && reference > 0 ? Math.max(0, 100 * (1 - Math.min(anterior, middle, posterior) / reference)) : 0;
   });
