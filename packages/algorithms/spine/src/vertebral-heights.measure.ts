@@ -166,13 +166,13 @@ export function vertebralHeights(volume: Volume, bodies: (SliceBody | undefined)
     const plates = endplateCentres(profile, mid - lo, insideHu ?? median(central), sz, profileNoise(central));
     return plates ? (plates.upper - plates.lower) * sz * stretch + PLATE_MM : 0;
   };
-  // each height is read on three parallel lines 0.05 half-depth apart, from the given one towards the centre (all
-  // inside the flat part of a wedge and the caved centre of a biconcave body; further out the posterior line meets
-  // the concave back wall): lines that disagree by more than a slice and 12 % did not all find the same
-  // endplates, and the height is not resolved (0)
+  // each height is read on three parallel lines 0.05 half-depth apart, the anterior and posterior ones from the
+  // given line towards the centre, the middle ones around it (all inside the flat part of a wedge and the caved
+  // centre of a biconcave body; further out the posterior line meets the concave back wall): lines that disagree
+  // by more than a slice and 12 % did not all find the same endplates, and the height is not resolved (0)
   const heightAt = (fraction: number): number => {
-    const inward = -Math.sign(fraction);
-    const lines = [0, 0.05, 0.1].map((d) => lineHeight(posteriorSign * (fraction + inward * d) * halfDepthJ));
+    const offsets = fraction === 0 ? [-0.05, 0, 0.05] : [0, 0.05, 0.1].map((d) => fraction - Math.sign(fraction) * d);
+    const lines = offsets.map((f) => lineHeight(posteriorSign * f * halfDepthJ));
     const h = median(lines);
     return Math.max(...lines) - Math.min(...lines) <= Math.max(sz, 0.12 * h) ? h : 0;
   };
