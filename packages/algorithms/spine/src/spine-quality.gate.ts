@@ -53,10 +53,26 @@ export function operatingRangeFailure(geometry: VolumeGeometry): string | undefi
 
 const NO_CORTEX = 'no cortical bone around it (a round bright structure such as a contrast-filled vessel, not a vertebral body)';
 
-/** Why a body's trabecular attenuation is left out of the mean, or undefined when it counts. */
-export function densityExclusion(v: VertebraMeasurement): string | undefined {
+/**
+ * Vertebral bodies come in a column, one every ~20-35 mm (a body and a disc); a body with a faint cortex found
+ * with no other one 12-40 mm above or below it is a piece of a tube traced instead of the column (a
+ * contrast-filled aorta lying on an osteoporotic spine, split only by noise: dev seed 1029, 357 HU read on
+ * 105 HU bone, cortex on 6-13 % of its rays). A clear cortex (LIDC-IDRI-0003: 31-89 %, bodies far apart where
+ * its discs were not resolved) needs no neighbour.
+ */
+export const ADJACENT_BODY_MM = { min: 12, max: 40 } as const;
+export const CLEAR_CORTICAL_SHARE = 0.2;
+
+/**
+ * Why a body's trabecular attenuation is left out of the mean, or undefined when it counts; `column`: every
+ * body found, for the check that this one has a neighbour.
+ */
+export function densityExclusion(v: VertebraMeasurement, column: VertebraMeasurement[] = []): string | undefined {
   if (!v.complete) return 'partly outside the volume';
   if (v.corticalShare < MIN_CORTICAL_SHARE) return NO_CORTEX;
+  if (column.length > 0 && v.corticalShare < CLEAR_CORTICAL_SHARE && !column.some((w) => w !== v && Math.abs(w.center[2] - v.center[2]) >= ADJACENT_BODY_MM.min && Math.abs(w.center[2] - v.center[2]) <= ADJACENT_BODY_MM.max)) {
+    return `no other body ${ADJACENT_BODY_MM.min}-${ADJACENT_BODY_MM.max} mm above or below it (a tube such as a contrast-filled aorta, not a column of vertebral bodies)`;
+  }
   if (v.trabecularHu === undefined) return 'no clean outline on its central slices';
   if (v.extentMm > MAX_BODY_EXTENT_MM) return `discs not resolved (a run of ${v.extentMm.toFixed(0)} mm holds more than one body)`;
   if (v.roiAreaMm2 < MIN_ROI_AREA_MM2) return `trabecular ROI of ${v.roiAreaMm2.toFixed(0)} mm2, below ${MIN_ROI_AREA_MM2} mm2`;
@@ -83,8 +99,10 @@ export function heightLossMarginPercent(v: VertebraMeasurement, sliceSpacingMm: 
 export function gradingExclusion(v: VertebraMeasurement, sliceSpacingMm: number): string | undefined {
   if (v.corticalShare < MIN_CORTICAL_SHARE) return NO_CORTEX;
   if (v.extentMm > MAX_BODY_EXTENT_MM) return 'discs not resolved';
-  if (!v.heightsReliable) return 'endplates not resolved on the mid-sagittal columns';
+  if (!v.heightsReliable) return 'endplates not resolved on the mid-sagittal lines';
   const margin = heightLossMarginPercent(v, sliceSpacingMm);
+  // a body lower all across (a crush) shows no loss against its own posterior wall: without an adjacent body to compare with, grade 0 cannot be stated
+  if (v.comparedWithAdjacent === 0 && v.heightLossPercent + margin < 20) return 'no adjacent body measured to compare its height with (a crush, lower all across, would not be seen)';
   if (Math.abs(v.heightLossPercent - 20) < margin) {
     return `height loss ${v.heightLossPercent.toFixed(0)} % +- ${margin.toFixed(0)} % at ${Number(sliceSpacingMm.toFixed(2))} mm slices, too close to the 20 % threshold to tell grade 0 from grade 1`;
   }
@@ -112,4 +130,26 @@ export function missedLevels(vertebrae: VertebraMeasurement[]): number[] {
   if (spacings.length < 2) return [];
   const typical = [...spacings].sort((a, b) => a - b)[spacings.length >> 1];
   return spacings.flatMap((s, n) => (s > MISSED_LEVEL_SPACING * typical ? [(zs[n] + zs[n + 1]) / 2] : []));
+}
+
+/**
+ * Ends of the volume the column was not traced into although a complete body would fit there: a body beyond
+ * the outermost one found (complete or cut by the field of view) lies one spacing further, and with half a
+ * spacing of its own (half its height and disc) it is complete only if the volume reaches 1.5 spacings past the
+ * outermost centre (spacing: between the two outermost bodies at that end, as heights grow caudally). A fractured
+ * body there (a crush the ring search lost) would otherwise go unreported. Returns the untraced stretches as
+ * [from, to] z, mm.
+ */
+export function untracedEnds(vertebrae: VertebraMeasurement[], zRangeMm: [number, number]): [number, number][] {
+  const zs = vertebrae.map((v) => v.center[2]).sort((a, b) => a - b);
+  const [zMin, zMax] = [Math.min(...zRangeMm), Math.max(...zRangeMm)];
+  if (zs.length === 0) return [[zMin, zMax]];
+  // without two bodies to measure the spacing, a typical thoracic body and disc (~25 mm) sets it
+  const n = zs.length;
+  const lowSpacing = n > 1 ? zs[1] - zs[0] : 25;
+  const highSpacing = n > 1 ? zs[n - 1] - zs[n - 2] : 25;
+  const ends: [number, number][] = [];
+  if (zs[0] - zMin >= MISSED_LEVEL_SPACING * lowSpacing) ends.push([zMin, zs[0]]);
+  if (zMax - zs[n - 1] >= MISSED_LEVEL_SPACING * highSpacing) ends.push([zs[n - 1], zMax]);
+  return ends;
 }

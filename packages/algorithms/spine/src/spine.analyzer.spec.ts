@@ -93,27 +93,34 @@ test('osteoporotic phantom without fracture: no fracture reported, no wrong cate
 
 /** a column of five fully covered, graded bodies ~25 mm apart, as the analyzer reports them */
 function column(overrides: Partial<VertebraMeasurement>[] = []): SpineAnalysis {
-  return { vertebrae: [0, 1, 2, 3, 4].map((n) => vertebra(-25 * n, { index: n, ...overrides[n] })), sliceKinds: [] };
+  return { vertebrae: [0, 1, 2, 3, 4].map((n) => vertebra(-25 * n, { index: n, ...overrides[n] })), sliceKinds: [], zRangeMm: [15, -115] };
 }
 
-test('fracture statements: a graded column gives the fractures, or a measured grade 0; an ungraded body or a possible crush turns grade 0 into not assessed', () => {
+test('fracture statements: a graded column gives the fractures (a crush included), or a measured grade 0; an ungraded body, a body without a neighbour or an untraced end turns grade 0 into not assessed', () => {
   const context = { sliceSpacingMm: 1.25, contrast: false };
   const wedge = { heightsMm: { anterior: 16.75, middle: 25, posterior: 25 }, heightLossPercent: 33 };
   const crushed = spineFindings(column([{}, {}, wedge]), context).filter((f) => f.code === 'spine.fracture');
   assert.deepEqual(crushed.map((f) => [f.assessment, f.value, f.category, f.center![2]]), [['measured', 2, 'moderate', -50]]);
   const none = spineFindings(column(), context).filter((f) => f.code === 'spine.fracture');
   assert.deepEqual(none.map((f) => [f.assessment, f.value, f.category, f.abnormal, f.vertebraeGraded]), [['measured', 0, 'none', false, 5]]);
-  // a crush: the body is uniformly 24 % lower than its neighbours, so its own heights show no loss
-  const crush = { heightsMm: { anterior: 19, middle: 19, posterior: 19 }, heightLossPercent: 0 };
+  // a crush: uniformly 24 % lower than its neighbours (the loss measureHeightLoss finds against them) is graded, not hidden
+  const crush = { heightsMm: { anterior: 19, middle: 19, posterior: 19 }, heightLossPercent: 24 };
   const uniform = spineFindings(column([{}, {}, crush]), context).filter((f) => f.code === 'spine.fracture');
-  assert.deepEqual(uniform.map((f) => [f.assessment, f.value]), [['not-assessed', null]]);
-  assert.match(uniform[0].reason!, /possible crush deformity.*z -50 mm, posterior height 19 mm against 25 mm/);
+  assert.deepEqual(uniform.map((f) => [f.assessment, f.value, f.center![2]]), [['measured', 1, -50]]);
+  // a body with no adjacent body measured could hide a crush: no "no fracture"
+  const alone = spineFindings(column([{}, {}, { comparedWithAdjacent: 0 }]), context).filter((f) => f.code === 'spine.fracture');
+  assert.deepEqual(alone.map((f) => f.assessment), ['not-assessed']);
+  assert.match(alone[0].reason!, /no adjacent body measured to compare its height with/);
+  // room for a body beyond the last one found: the column was not traced there
+  const short = spineFindings({ ...column(), zRangeMm: [60, -115] }, context).filter((f) => f.code === 'spine.fracture');
+  assert.deepEqual(short.map((f) => f.assessment), ['not-assessed']);
+  assert.match(short[0].reason!, /no vertebral body found between z 0 and 60 mm/);
   const unresolved = spineFindings(column([{}, { heightsReliable: false }]), context).filter((f) => f.code === 'spine.fracture');
   assert.equal(unresolved.length, 1);
   assert.equal(unresolved[0].assessment, 'not-assessed');
   assert.match(unresolved[0].reason!, /1 of 5 fully covered bodies not graded, endplates not resolved .*\(z -25 mm\); 4 graded bodies showed no height loss/);
   // a body the column search skipped could hide a fracture
-  const gap = spineFindings({ vertebrae: [0, -25, -75, -100].map((z) => vertebra(z)), sliceKinds: [] }, context).filter((f) => f.code === 'spine.fracture');
+  const gap = spineFindings({ vertebrae: [0, -25, -75, -100].map((z) => vertebra(z)), sliceKinds: [], zRangeMm: [15, -115] }, context).filter((f) => f.code === 'spine.fracture');
   assert.deepEqual(gap.map((f) => f.assessment), ['not-assessed']);
   assert.match(gap[0].reason!, /1 level\(s\) between the bodies found were not found \(near z -50 mm\)/);
 });
@@ -139,6 +146,7 @@ function vertebra(z: number, overrides: Partial<VertebraMeasurement> = {}): Vert
     corticalShare: 0.3,
     heightsMm: { anterior: 25, middle: 25, posterior: 25 },
     heightLossPercent: 0,
+    comparedWithAdjacent: 2,
     heightsReliable: true,
     ...overrides,
   };
@@ -153,6 +161,13 @@ test('density gates: a body counts only with a resolved disc, a large trabecular
   assert.match(densityExclusion(vertebra(0, { roiDenseShare: 0.25 }))!, /25 % of the ROI at cortical density/);
   assert.match(densityExclusion(vertebra(0, { trabecularHu: -80 }))!, /-80 HU, outside the plausible trabecular range -50 to 500/);
   assert.match(densityExclusion(vertebra(0, { trabecularHu: 620 }))!, /620 HU, outside/);
+  // pieces of a tube 45-80 mm apart are not a column of bodies; bodies 25 mm apart are
+  const tube = [vertebra(60, { corticalShare: 0.1 }), vertebra(-20, { corticalShare: 0.1 }), vertebra(-65, { corticalShare: 0.1 })];
+  assert.match(densityExclusion(tube[1], tube)!, /no other body 12-40 mm above or below it/);
+  const spine = [vertebra(0, { corticalShare: 0.1 }), vertebra(-25, { corticalShare: 0.1 }), vertebra(-50, { corticalShare: 0.1 })];
+  assert.equal(densityExclusion(spine[2], spine), undefined);
+  // a body with a clear cortex needs no neighbour (discs not resolved around it)
+  assert.equal(densityExclusion(vertebra(-20), [vertebra(60), vertebra(-20), vertebra(-65)]), undefined);
 });
 
 test('pixels coarser than 2 mm lie outside the operating range: both findings not assessed, with the pixel size', async () => {

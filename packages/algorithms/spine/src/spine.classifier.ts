@@ -1,6 +1,6 @@
 import { notAssessed, type AlgorithmFinding } from '@polyrad/sdk';
 import type { SpineAnalysis, VertebraMeasurement } from './spine.analyzer.js';
-import { MIN_DENSITY_BODIES, MIN_GRADED_BODIES, densityExclusion, gradingExclusion, gradingRangeFailure, heightLossMarginPercent, mayBeFractured, missedLevels } from './spine-quality.gate.js';
+import { MIN_DENSITY_BODIES, MIN_GRADED_BODIES, densityExclusion, gradingExclusion, gradingRangeFailure, heightLossMarginPercent, mayBeFractured, missedLevels, untracedEnds } from './spine-quality.gate.js';
 
 export type BoneDensityCategory = 'normal' | 'osteopenia' | 'osteoporosis';
 
@@ -49,7 +49,7 @@ export interface SpineFindingContext {
 
 /** vertebrae whose trabecular attenuation counts: they pass the ROI checks and are not (possibly) fractured */
 export function densityVertebrae(analysis: SpineAnalysis, sliceSpacingMm: number): VertebraMeasurement[] {
-  return analysis.vertebrae.filter((v) => densityExclusion(v) === undefined && !mayBeFractured(v, sliceSpacingMm));
+  return analysis.vertebrae.filter((v) => densityExclusion(v, analysis.vertebrae) === undefined && !mayBeFractured(v, sliceSpacingMm));
 }
 
 /** can be graded: fully covered, thin enough slices, and the body passes the grading checks */
@@ -81,11 +81,11 @@ function attenuationFinding(analysis: SpineAnalysis, context: SpineFindingContex
     complete: v.complete,
     trabecularHu: v.trabecularHu === undefined ? null : round1(v.trabecularHu),
     heightsMm: v.heightsReliable ? roundHeights(v.heightsMm) : null,
-    excluded: densityExclusion(v) ?? (mayBeFractured(v, context.sliceSpacingMm) ? 'fractured or possibly fractured' : null),
+    excluded: densityExclusion(v, analysis.vertebrae) ?? (mayBeFractured(v, context.sliceSpacingMm) ? 'fractured or possibly fractured' : null),
   }));
   const phase = context.contrast ? 'contrast-enhanced series: reads higher than unenhanced (about +10 HU in the portal phase, more in the arterial phase)' : 'unenhanced series';
   if (measured.length < MIN_DENSITY_BODIES) {
-    const excluded = analysis.vertebrae.map((v) => `z ${v.center[2].toFixed(0)}: ${densityExclusion(v) ?? 'fractured or possibly fractured'}`);
+    const excluded = analysis.vertebrae.map((v) => `z ${v.center[2].toFixed(0)}: ${densityExclusion(v, analysis.vertebrae) ?? 'fractured or possibly fractured'}`);
     const seen = analysis.vertebrae.length === 0 ? 'no vertebral body found (the spine may be outside the field of view)' : `${measured.length} of ${analysis.vertebrae.length} vertebral bodies passed the ROI checks (${excluded.join('; ')})`;
     return notAssessed('spine.trabecular_attenuation', 'HU', `trabecular attenuation not assessed: at least ${MIN_DENSITY_BODIES} bodies needed, ${seen}`, { vertebrae });
   }
@@ -123,6 +123,9 @@ function fractureFindings(analysis: SpineAnalysis, context: SpineFindingContext)
     gaps.push(`${these.length} of ${complete.length} fully covered bodies not graded, ${why} (z ${levels(these)} mm)`);
   }
   if (missed.length > 0) gaps.push(`${missed.length} level(s) between the bodies found were not found (near z ${missed.map((z) => z.toFixed(0)).join(', ')} mm)`);
+  for (const [from, to] of complete.length > 0 ? untracedEnds(analysis.vertebrae, analysis.zRangeMm) : []) {
+    gaps.push(`no vertebral body found between z ${from.toFixed(0)} and ${to.toFixed(0)} mm, where the volume holds room for one`);
+  }
   if (gaps.length === 0 && graded.length < MIN_GRADED_BODIES) gaps.push(`only ${graded.length} bodies graded, at least ${MIN_GRADED_BODIES} needed to trust their heights`);
   if (gaps.length > 0) {
     const normal = graded.length - fractures.length;
@@ -130,11 +133,7 @@ function fractureFindings(analysis: SpineAnalysis, context: SpineFindingContext)
     return [...fractures, notAssessed('spine.fracture', '', `fracture screening not assessed: ${gaps.join('; ')}${seen}`, { vertebraeGraded: graded.length })];
   }
   if (fractures.length > 0) return fractures;
-  const crush = crushSuspects(graded, slice);
-  if (crush.length > 0) {
-    return [notAssessed('spine.fracture', '', `fracture screening not assessed: possible crush deformity (a body lower than its neighbours all across, which its own heights cannot grade): ${crush.join('; ')}`, { vertebraeGraded: graded.length })];
-  }
-  // every fully covered body graded, none with a height loss of 20 % or more, none lower than its neighbours: Genant grade 0, stated as measured
+  // every fully covered body graded against its own posterior wall and its adjacent bodies, none with a height loss of 20 % or more: Genant grade 0, stated as measured
   return [
     {
       code: 'spine.fracture',
@@ -144,27 +143,10 @@ function fractureFindings(analysis: SpineAnalysis, context: SpineFindingContext)
       category: FRACTURE_CATEGORIES[0],
       abnormal: false,
       reference: { text: GENANT_TEXT, source: GENANT },
-      method: `anterior, middle and posterior heights of ${graded.length} fully covered vertebral bodies (z ${levels(graded)} mm), no level missed between them`,
+      method: `anterior, middle and posterior heights of ${graded.length} fully covered vertebral bodies (z ${levels(graded)} mm), each against its own posterior height and its adjacent bodies, no level missed between them`,
       vertebraeGraded: graded.length,
     },
   ];
-}
-
-/**
- * Genant's semiquantitative method also counts a crush deformity: a body whose heights are all reduced
- * against the adjacent vertebrae (Genant 1993), which comparing a body's anterior and middle heights with
- * its own posterior one cannot see. A posterior height 20 % or more below the adjacent levels' mean (less
- * the slices' half-thickness of uncertainty, so a borderline body is flagged) blocks "no fracture".
- */
-function crushSuspects(graded: VertebraMeasurement[], sliceSpacingMm: number): string[] {
-  return graded.flatMap((v, n) => {
-    const neighbours = [graded[n - 1], graded[n + 1]].filter((w): w is VertebraMeasurement => w !== undefined);
-    if (neighbours.length === 0) return [];
-    const reference = neighbours.reduce((sum, w) => sum + w.heightsMm.posterior, 0) / neighbours.length;
-    const limit = reference * 0.8 + sliceSpacingMm / 2;
-    if (v.heightsMm.posterior >= limit) return [];
-    return [`z ${v.center[2].toFixed(0)} mm, posterior height ${round1(v.heightsMm.posterior)} mm against ${round1(reference)} mm at the adjacent levels`];
-  });
 }
 
 function fractureFinding(v: VertebraMeasurement, sliceSpacingMm: number): AlgorithmFinding {

@@ -9,6 +9,13 @@ const MAX_RING_MM = 32;
 /** trabecular bone bright enough to outline a body without a dense cortex, and what lies outside it */
 const BONE_MEAN_HU = 120;
 const OUTSIDE_HU = 60;
+/**
+ * A thin cortex (~1 mm) around osteoporotic bone (80-110 HU) reaches neither DENSE_BONE_HU after the 1.5 mm
+ * smoothing nor leaves a bright inside: it still stands out as a rim of at least RIM_HU, RIM_STEP_HU above
+ * what the ray crossed before it (a contrast-filled vessel's wall is darker than its blood, so it has none).
+ */
+const RIM_HU = 200;
+const RIM_STEP_HU = 120;
 /** the posterior arch lies 15-45 mm behind the body centre; its dense bone tells a body from a bright vessel */
 const ARCH_FROM_MM = 15;
 const ARCH_TO_MM = 45;
@@ -138,7 +145,7 @@ export function createRingSearch(volume: Volume): RingSearch {
   }
   /**
    * Distance (mm) along ray a from (ci, cj) to the body outline: the first dense sample (the inner
-   * side of a cortical ring), or where bright bone (mean >= BONE_MEAN_HU so far) gives way to soft
+   * side of a cortical ring), the first rim well above what the ray crossed (a thin cortex), or where bright bone (mean >= BONE_MEAN_HU so far) gives way to soft
    * tissue, fat or air (< OUTSIDE_HU for 1.5 mm) when the cortex is too thin to reach DENSE_BONE_HU.
    * Infinity when neither happens within MAX_RING_MM.
    */
@@ -153,6 +160,7 @@ export function createRingSearch(volume: Volume): RingSearch {
       if (i < wi0 || i > wi1 || j < wj0 || j > wj1) return Infinity;
       const p = i + j * nx;
       if (dense[p] === 1) return r;
+      if (n > 0 && smooth[p] >= RIM_HU && smooth[p] >= sum / n + RIM_STEP_HU) return r;
       if (smooth[p] < OUTSIDE_HU) {
         if (++outside === 3) {
           const exit = r - 2 * rayStep;
