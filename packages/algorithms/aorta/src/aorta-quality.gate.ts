@@ -32,11 +32,14 @@ const TAN_MAX_TILT = Math.tan((50 * Math.PI) / 180);
  */
 export const MIN_ROUNDNESS = 0.9;
 /**
- * The lumen edge must be found at the expected radius on this share of the rays of the reported
- * section. Without contrast the edge is weak where the aorta touches the oesophagus, the pulmonary
- * artery or the spine; a diameter resting on few rays is a guess.
+ * The lumen edge must lie on the fitted outline on this share of the rays of the reported section, and
+ * the rays without it must not leave a gap wider than MAX_EDGE_GAP_DEG. Without contrast the wall is
+ * invisible where the aorta touches the oesophagus, the pulmonary artery, the vena cava or the spine;
+ * the outline is fitted to the rest, and on the development phantoms a circle through 45 % of the
+ * rays spread over more than half the circumference was within 1 mm. With less, it is a guess.
  */
-export const MIN_EDGE_FRACTION = 0.7;
+export const MIN_EDGE_FRACTION = 0.45;
+export const MAX_EDGE_GAP_DEG = 180;
 /** share of the tried cross-sections that must be measurable, or the maximum may lie in the gaps */
 export const MIN_MEASURED_SHARE = 0.5;
 /** the ascending aorta lies at least this far anterior to the descending aorta (and to its right) */
@@ -79,11 +82,11 @@ export function limbGateFailure(limb: AortaLimb, sliceSpacingMm: number, contras
   if (!(roundness >= MIN_ROUNDNESS)) {
     return `the widest ${segment} aortic cross-sections are not round (smallest / largest diameter ${roundness.toFixed(2)}, at least ${MIN_ROUNDNESS} expected perpendicular to the vessel): a neighbour merged with the lumen or the plane is oblique`;
   }
-  if (at.edgeFraction < MIN_EDGE_FRACTION) {
+  if (at.edgeFraction < MIN_EDGE_FRACTION || at.largestGapDeg > MAX_EDGE_GAP_DEG) {
     const why = contrast
       ? 'the wall is lost where the aorta touches bone, a calcified wall or another enhanced vessel'
       : 'without contrast the wall fades where the aorta touches the oesophagus, the pulmonary artery or the spine';
-    return `the lumen edge of the widest ${segment} aortic cross-section was found on only ${Math.round(100 * at.edgeFraction)} % of its diameters (at least ${Math.round(100 * MIN_EDGE_FRACTION)} % needed); ${why}`;
+    return `the lumen edge of the widest ${segment} aortic cross-section lies on its outline on only ${Math.round(100 * at.edgeFraction)} % of the rays, with a gap of ${at.largestGapDeg.toFixed(0)} degrees (at least ${Math.round(100 * MIN_EDGE_FRACTION)} % and at most ${MAX_EDGE_GAP_DEG} degrees needed); ${why}`;
   }
   return undefined;
 }

@@ -183,6 +183,8 @@ function limb(segment: 'ascending' | 'descending', options: { diameter?: number;
     meanDiameterMm: diameter,
     minDiameterMm: diameter,
     edgeFraction: 1,
+    largestGapDeg: 5,
+    highExitFraction: 0,
   }));
   const at = sections[count >> 1];
   const widest = sections.slice((count >> 1) - 1, (count >> 1) + 2);

@@ -1,6 +1,6 @@
 import type { Vec3, Volume } from '@polyrad/sdk';
 import { axialStack, coarseStack, sliceZ, type AxialStack } from './axial-stack.js';
-import { centredFan, lumenWindow, measureSection, normalise, type CrossSection, type LumenWindow } from './aorta-section.measurer.js';
+import { lumenWindow, measureSection, normalise, type CrossSection, type LumenWindow } from './aorta-section.measurer.js';
 import { scanRoundStructures, type RoundCandidate, type SliceScan } from './round-structure.detector.js';
 import type { AortaSegment } from './aorta-diameter.classifier.js';
 
@@ -51,6 +51,11 @@ const CORE_EROSION_MM = 4;
 const MIN_DESCENDING_MM = 40;
 /** cross-sections whose axis leans more than this from the body axis belong to the arch */
 const MAX_TILT_DEG = 50;
+/**
+ * the ascending aorta is searched over this length below the highest separate lumen in front of the
+ * descending aorta (which may be the superior vena cava, separate higher up); lower lies the heart
+ */
+const ASCENDING_SEARCH_MM = 30;
 /** where a track's centre line first leans this far, going up, the arch begins */
 const ARCH_TILT_DEG = 35;
 
@@ -131,7 +136,7 @@ function findDescending(stack: AxialStack, full: AxialStack, scan: SliceScan, ba
       const window = lumenWindow(bloodHu);
       // score: slices along the track where the lumen is a clean disc (every third one is checked)
       let round = 0;
-      for (let n = 0; n < chain.length; n += 3) if (isVesselLike(full, stack, chain[n], window)) round += 3;
+      for (let n = 0; n < chain.length; n += 3) if (vesselSection(full, stack, chain[n], window)) round += 3;
       seen.roundMm = Math.max(seen.roundMm, Math.min(round, chain.length) * sz);
       if (round * sz < MIN_DESCENDING_MM || (best && round <= best.score)) continue;
       best = { chain, window, bloodHu, score: round };
@@ -148,41 +153,42 @@ function findAscending(stack: AxialStack, full: AxialStack, scan: SliceScan, des
   const top = descending[Math.min(archStart(centerLineAxes(points)), descending.length - 1)];
   const nxy = stack.nx * stack.ny;
   const from = stack.bottomUp.indexOf(top.k);
-  for (let pos = from; pos >= 0; pos--) {
+  const descX = median(descending.map((c) => c.x));
+  const descR = median(descending.map((c) => c.r));
+  // the ascending aorta is the widest round lumen in front of and to the right of the descending
+  // aorta below the arch; the superior vena cava beside it, separate higher up, is narrower
+  let best: { seed: RoundCandidate; diameter: number; z: number } | undefined;
+  for (let pos = from; pos >= 0 && (!best || best.z - sliceZ(stack, stack.bottomUp[pos]) <= ASCENDING_SEARCH_MM); pos--) {
     const k = stack.bottomUp[pos];
     const here = descending.find((c) => c.k === k);
     const inPlane = here ? sliceComponent(stack, scan.core, here) : undefined;
     const body = scan.bodyCentre[k];
-    const options = scan.candidates[k].filter((c) => {
+    for (const c of scan.candidates[k]) {
       // anterior to the descending aorta and within the mediastinum, not out in the chest wall
-      if (c.r < 8 || c.y > descY - 25 || Math.abs(c.x - body.x) > 50) return false;
+      if (c.r < 0.6 * descR || c.y > descY - 25 || c.x > descX || Math.abs(c.x - body.x) > 50) continue;
       const p = pixelOf(stack, c);
       // joined to the descending aorta over the arch, yet a separate lumen on this slice, and round
-      return component[k * nxy + p] === 1 && !inPlane?.has(p) && isVesselLike(full, stack, c, window);
-    });
-    if (options.length === 0) continue;
-    const seed = options.reduce((a, b) => (b.r > a.r ? b : a));
-    // only the part below the seed: above it lies the arch
-    return track(stack, scan, seed).filter((c) => stack.bottomUp.indexOf(c.k) <= pos);
+      if (component[k * nxy + p] !== 1 || inPlane?.has(p)) continue;
+      const section = vesselSection(full, stack, c, window);
+      if (section && (!best || section.meanDiameterMm > best.diameter)) best = { seed: c, diameter: section.meanDiameterMm, z: best?.z ?? sliceZ(stack, k) };
+    }
   }
-  return undefined;
+  return best ? track(stack, scan, best.seed) : undefined;
 }
 
 /**
- * A vessel cut across is a disc with an edge all round at about the inscribed radius; a lobe of a
- * larger organ leaks in some directions, and a vertebral body is a disc of marrow walled by cortex.
+ * A vessel cut across is a near-round outline whose wall is seen on much of its circumference; a lobe
+ * of a larger organ has no such outline, and a vertebral body is a disc of marrow walled by cortex
+ * (its edges rise into bone all round). Returns the axial cross-section when the candidate is one.
  * Rays run through `full`; `scanned` is the stack whose slice index `c.k` counts.
  */
-function isVesselLike(full: AxialStack, scanned: AxialStack, c: RoundCandidate, window: LumenWindow): boolean {
-  const centred = centredFan(full, [c.x, c.y, sliceZ(scanned, c.k)], [0, 0, 1], c.r, window);
-  if (!centred) return false;
-  const { fan } = centred;
-  const edges = [...fan.radii].filter((r) => !Number.isNaN(r));
-  if (edges.length < 0.8 * fan.radii.length || fan.highExitFraction > 0.3) return false;
-  const typical = median(edges);
-  if (typical > 1.6 * c.r || typical > MAX_RADIUS_MM) return false;
-  const within = edges.filter((r) => r >= 0.8 * typical && r <= 1.2 * typical).length;
-  return within >= 0.7 * fan.radii.length;
+function vesselSection(full: AxialStack, scanned: AxialStack, c: RoundCandidate, window: LumenWindow): CrossSection | undefined {
+  const section = measureSection(full, [c.x, c.y, sliceZ(scanned, c.k)], [0, 0, 1], c.r, window);
+  if (!section || section.highExitFraction > 0.3) return undefined;
+  const radius = section.meanDiameterMm / 2;
+  if (radius > 1.6 * c.r || radius > MAX_RADIUS_MM) return undefined;
+  const round = section.edgeFraction >= 0.5 && section.largestGapDeg <= 120 && section.minDiameterMm >= 0.75 * section.maxDiameterMm;
+  return round ? section : undefined;
 }
 
 /** Follows a disc up and down through the slices: the nearest disc of similar radius on the next slice. */
@@ -275,10 +281,8 @@ function connectedCore(stack: AxialStack, core: Uint8Array, seed: RoundCandidate
  */
 function measureLimb(scanned: AxialStack, stack: AxialStack, segment: AortaSegment, chain: RoundCandidate[], window: LumenWindow): AortaLimb | string {
   // centre each point on its axial lumen first: distance-map peaks wander over a flat top
-  const points: Vec3[] = chain.map((c) => {
-    const point: Vec3 = [c.x, c.y, sliceZ(scanned, c.k)];
-    return centredFan(stack, point, [0, 0, 1], c.r, window)?.center ?? point;
-  });
+  const discs: Vec3[] = chain.map((c) => [c.x, c.y, sliceZ(scanned, c.k)]);
+  const points: Vec3[] = discs.map((point, n) => measureSection(stack, point, [0, 0, 1], chain[n].r, window)?.center ?? point);
   const sections: CrossSection[] = [];
   const axes = centerLineAxes(points);
   // the top of either track runs into the arch, whose bend widens any plane cut near it: stop one
@@ -317,7 +321,7 @@ function measureLimb(scanned: AxialStack, stack: AxialStack, segment: AortaSegme
   }
   const at = sections[bestAt];
   const widest = sections.slice(bestAt - 1, bestAt + 2);
-  return { segment, diameterMm: best, center: at.center, meanDiameterMm: at.meanDiameterMm, at, widest, centerLine: points, sections, attempted, reachesArch: archAt < points.length };
+  return { segment, diameterMm: best, center: at.center, meanDiameterMm: at.meanDiameterMm, at, widest, centerLine: points, sections, attempted, reachesArch: archAt < points.length || archStart(centerLineAxes(discs)) < discs.length || endsAtVesselTop(scanned, chain[chain.length - 1], window) };
 }
 
 /** Unit direction of the centre line at each point: least-squares slopes of x and y over z, +-3 points. */
@@ -343,6 +347,22 @@ function archStart(axes: Vec3[]): number {
   const cosArch = Math.cos((ARCH_TILT_DEG * Math.PI) / 180);
   for (let n = axes.length >> 1; n < axes.length; n++) if (Math.abs(axes[n][2]) < cosArch) return n;
   return axes.length;
+}
+
+/**
+ * Whether the lumen ends within three inscribed radii (1.5 diameters) straight above the top of a
+ * track. A track that climbed into a low, flat arch, bending too little to be seen as a bend, ends
+ * under the arch's apex so; one stopped by an aneurysm, a merge or a kink has blood going on above it
+ * for the rest of the limb.
+ */
+function endsAtVesselTop(stack: AxialStack, top: RoundCandidate, window: LumenWindow): boolean {
+  const from = stack.bottomUp.indexOf(top.k);
+  const reach = Math.ceil((3 * top.r) / Math.abs(stack.dz));
+  for (let pos = from + 1; pos < stack.nz && pos <= from + reach; pos++) {
+    const hu = discMedian(stack, { ...top, k: stack.bottomUp[pos] });
+    if (hu < window.low || hu > window.high) return true;
+  }
+  return false;
 }
 
 /** Median HU of the pixels within half the disc radius around a candidate centre. */
