@@ -56,6 +56,8 @@ const MAX_TILT_DEG = 50;
  * descending aorta (which may be the superior vena cava, separate higher up); lower lies the heart
  */
 const ASCENDING_SEARCH_MM = 30;
+/** the ascending aorta's centre lies at most this far left of the body's midline (LPS +x) */
+const ASCENDING_LEFT_OF_MIDLINE_MM = 10;
 /** where a track's centre line first leans this far, going up, the arch begins */
 const ARCH_TILT_DEG = 35;
 
@@ -155,22 +157,26 @@ function findAscending(stack: AxialStack, full: AxialStack, scan: SliceScan, des
   const from = stack.bottomUp.indexOf(top.k);
   const descX = median(descending.map((c) => c.x));
   const descR = median(descending.map((c) => c.r));
-  // the ascending aorta is the widest round lumen in front of and to the right of the descending
-  // aorta below the arch; the superior vena cava beside it, separate higher up, is narrower
-  let best: { seed: RoundCandidate; diameter: number; z: number } | undefined;
-  for (let pos = from; pos >= 0 && (!best || best.z - sliceZ(stack, stack.bottomUp[pos]) <= ASCENDING_SEARCH_MM); pos--) {
+  // the ascending aorta is the widest round lumen in front of the descending aorta below the arch,
+  // right of the body's midline or near it (the pulmonary trunk, as wide, lies left of it); the
+  // superior vena cava beside it, separate higher up, is narrower
+  let best: { seed: RoundCandidate; diameter: number } | undefined;
+  let firstZ: number | undefined;
+  for (let pos = from; pos >= 0 && (firstZ === undefined || firstZ - sliceZ(stack, stack.bottomUp[pos]) <= ASCENDING_SEARCH_MM); pos--) {
     const k = stack.bottomUp[pos];
     const here = descending.find((c) => c.k === k);
     const inPlane = here ? sliceComponent(stack, scan.core, here) : undefined;
     const body = scan.bodyCentre[k];
     for (const c of scan.candidates[k]) {
       // anterior to the descending aorta and within the mediastinum, not out in the chest wall
-      if (c.r < 0.6 * descR || c.y > descY - 25 || c.x > descX || Math.abs(c.x - body.x) > 50) continue;
+      if (c.r < 0.6 * descR || c.y > descY - 25 || c.x > Math.min(descX, body.x + ASCENDING_LEFT_OF_MIDLINE_MM) || Math.abs(c.x - body.x) > 50) continue;
       const p = pixelOf(stack, c);
       // joined to the descending aorta over the arch, yet a separate lumen on this slice, and round
       if (component[k * nxy + p] !== 1 || inPlane?.has(p)) continue;
       const section = vesselSection(full, stack, c, window);
-      if (section && (!best || section.meanDiameterMm > best.diameter)) best = { seed: c, diameter: section.meanDiameterMm, z: best?.z ?? sliceZ(stack, k) };
+      if (!section) continue;
+      firstZ ??= sliceZ(stack, k);
+      if (!best || section.meanDiameterMm > best.diameter) best = { seed: c, diameter: section.meanDiameterMm };
     }
   }
   return best ? track(stack, scan, best.seed) : undefined;
