@@ -26,8 +26,11 @@ export interface CrossSection {
   edgeFraction: number;
   /** largest angle between neighbouring rays on the outline, degrees (where the wall was not seen) */
   largestGapDeg: number;
-  /** share of the outline's edges where the image rose above the window (bone around marrow, not a vessel) */
-  highExitFraction: number;
+  /**
+   * share of the directions in which bone (above the window) lies within RIM_MM outside the outline:
+   * a vertebral body is walled by cortex nearly all round, an aorta touches the spine on one side only
+   */
+  boneRimFraction: number;
 }
 
 export interface RayFan {
@@ -135,7 +138,6 @@ export function measureSection(stack: AxialStack, center: Vec3, axis: Vec3, radi
     // a centre that wanders by more than the radius has slid into a neighbour
     if (moved > Math.max(radius, radiusGuessMm)) return undefined;
     if (moved < 0.25 || pass === 3) {
-      const high = outline.onOutline.filter((r) => fan.exitHigh[r]).length;
       const ellipse = ellipseAmplitude(fan.radii, outline.onOutline);
       return {
         center: c,
@@ -145,13 +147,33 @@ export function measureSection(stack: AxialStack, center: Vec3, axis: Vec3, radi
         minDiameterMm: 2 * outline.radius - ellipse,
         edgeFraction: outline.onOutline.length / RAYS,
         largestGapDeg: largestGap(outline.onOutline),
-        highExitFraction: high / outline.onOutline.length,
+        boneRimFraction: boneRim(stack, c, axis, outline.radius, window),
       };
     }
     c = [c[0] + shift[0], c[1] + shift[1], c[2] + shift[2]];
     radius = outline.radius;
   }
   return undefined;
+}
+
+/** how far outside the outline bone is looked for */
+const RIM_MM = 4;
+
+/** Share of RAYS directions in which the image rises above the window within RIM_MM outside a circle of `radius` around `center`. */
+function boneRim(stack: AxialStack, center: Vec3, axis: Vec3, radius: number, window: LumenWindow): number {
+  const [e1, e2] = planeBasis(axis);
+  let bone = 0;
+  for (let r = 0; r < RAYS; r++) {
+    const t = (2 * Math.PI * r) / RAYS;
+    const d = [0, 1, 2].map((a) => Math.cos(t) * e1[a] + Math.sin(t) * e2[a]);
+    for (let s = radius - 1; s <= radius + RIM_MM; s += STEP_MM * 2) {
+      if (sampleHu(stack, center[0] + d[0] * s, center[1] + d[1] * s, center[2] + d[2] * s) > window.high) {
+        bone++;
+        break;
+      }
+    }
+  }
+  return bone / RAYS;
 }
 
 export interface Outline {

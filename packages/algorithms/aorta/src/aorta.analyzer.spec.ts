@@ -184,7 +184,7 @@ function limb(segment: 'ascending' | 'descending', options: { diameter?: number;
     minDiameterMm: diameter,
     edgeFraction: 1,
     largestGapDeg: 5,
-    highExitFraction: 0,
+    boneRimFraction: 0,
   }));
   const at = sections[count >> 1];
   const widest = sections.slice((count >> 1) - 1, (count >> 1) + 2);

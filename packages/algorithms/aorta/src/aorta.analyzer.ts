@@ -1,5 +1,5 @@
 import type { Vec3, Volume } from '@polyrad/sdk';
-import { axialStack, coarseStack, sliceZ, type AxialStack } from './axial-stack.js';
+import { axialStack, coarseStack, sampleHu, sliceZ, type AxialStack } from './axial-stack.js';
 import { lumenWindow, measureSection, normalise, type CrossSection, type LumenWindow } from './aorta-section.measurer.js';
 import { scanRoundStructures, type RoundCandidate, type SliceScan } from './round-structure.detector.js';
 import type { AortaSegment } from './aorta-diameter.classifier.js';
@@ -58,6 +58,16 @@ const MAX_TILT_DEG = 50;
 const ASCENDING_SEARCH_MM = 30;
 /** the ascending aorta's centre lies at most this far left of the body's midline (LPS +x) */
 const ASCENDING_LEFT_OF_MIDLINE_MM = 10;
+/**
+ * a lumen walled by bone on more than this share of its circumference is marrow (a vertebral body, whose
+ * trabecular bone can match enhanced or unenhanced blood), not an aorta lying against the spine
+ */
+const MAX_BONE_RIM = 0.4;
+/** inscribed radius of the enhanced lumen (ascending aorta, pulmonary trunk, heart chamber) a contrast scan shows in front of the descending aorta */
+const ENHANCED_FRONT_RADIUS_MM = 10;
+const ENHANCED_FRONT_LENGTH_MM = 20;
+/** the thoracic aorta has lung within this distance of its wall (below the diaphragm it has none) */
+const LUNG_REACH_MM = 15;
 /** where a track's centre line first leans this far, going up, the arch begins */
 const ARCH_TILT_DEG = 35;
 
@@ -115,8 +125,22 @@ interface DescendingSearch {
 }
 
 interface Band {
+  contrast: boolean;
   lo: number;
   hi: number;
+}
+
+/**
+ * With IV contrast the ascending aorta, the pulmonary trunk and the heart chambers enhance as well: a
+ * wide lumen of the band lies in front of the descending aorta on some slice of its course. Without it
+ * the "enhanced" track is bone: the marrow of an unenhanced scan's vertebral bodies (100-250 HU) fills
+ * the enhanced band, and its thin cortex need not show as a wall of bone (Lung-PET-CT-Dx A0001, 5 mm,
+ * where a single 10 mm disc of marrow or calcium lay in front on one slice: a lumen runs over several).
+ */
+function enhancedInFront(stack: AxialStack, scan: SliceScan, chain: RoundCandidate[]): boolean {
+  const y = median(chain.map((c) => c.y));
+  const slices = chain.filter((c) => scan.candidates[c.k].some((o) => o.r >= ENHANCED_FRONT_RADIUS_MM && o.y < y - 25)).length;
+  return slices * Math.abs(stack.dz) >= ENHANCED_FRONT_LENGTH_MM;
 }
 
 /** `stack` holds the candidates of `scan` (the coarse copy); `full` is the full-resolution stack. */
@@ -135,6 +159,7 @@ function findDescending(stack: AxialStack, full: AxialStack, scan: SliceScan, ba
       if (chain.length * sz < MIN_DESCENDING_MM || (best && chain.length <= best.score)) continue;
       const bloodHu = median(chain.map((c) => discMedian(stack, c)));
       if (bloodHu < band.lo || bloodHu > band.hi) continue;
+      if (band.contrast && !enhancedInFront(stack, scan, chain)) continue;
       const window = lumenWindow(bloodHu);
       // score: slices along the track where the lumen is a clean disc (every third one is checked)
       let round = 0;
@@ -190,7 +215,7 @@ function findAscending(stack: AxialStack, full: AxialStack, scan: SliceScan, des
  */
 function vesselSection(full: AxialStack, scanned: AxialStack, c: RoundCandidate, window: LumenWindow): CrossSection | undefined {
   const section = measureSection(full, [c.x, c.y, sliceZ(scanned, c.k)], [0, 0, 1], c.r, window);
-  if (!section || section.highExitFraction > 0.3) return undefined;
+  if (!section || section.boneRimFraction > MAX_BONE_RIM) return undefined;
   const radius = section.meanDiameterMm / 2;
   if (radius > 1.6 * c.r || radius > MAX_RADIUS_MM) return undefined;
   const round = section.edgeFraction >= 0.5 && section.largestGapDeg <= 120 && section.minDiameterMm >= 0.75 * section.maxDiameterMm;
@@ -304,7 +329,7 @@ function measureLimb(scanned: AxialStack, stack: AxialStack, segment: AortaSegme
   let attempted = 0;
   for (let n = 0; n < points.length; n++) {
     const axis = axes[n];
-    if (points[n][2] > archFrom || Math.abs(axis[2]) < cosMaxTilt) continue;
+    if (points[n][2] > archFrom || Math.abs(axis[2]) < cosMaxTilt || !besideLung(stack, points[n], chain[n].r)) continue;
     attempted++;
     const section = measureSection(stack, points[n], axis, chain[n].r, window);
     if (section) sections.push(section);
@@ -328,6 +353,21 @@ function measureLimb(scanned: AxialStack, stack: AxialStack, segment: AortaSegme
   const at = sections[bestAt];
   const widest = sections.slice(bestAt - 1, bestAt + 2);
   return { segment, diameterMm: best, center: at.center, meanDiameterMm: at.meanDiameterMm, at, widest, centerLine: points, sections, attempted, reachesArch: archAt < points.length || archStart(centerLineAxes(discs)) < discs.length || endsAtVesselTop(scanned, chain[chain.length - 1], window) };
+}
+
+/**
+ * Whether lung lies within LUNG_REACH_MM of the lumen's wall on an axial slice. The thoracic aorta runs
+ * beside the left lung down to the diaphragm; below it the crura wrap the abdominal aorta, which the
+ * thoracic bands do not describe (on Lung-PET-CT-Dx A0001 the track ran on into the upper abdomen).
+ */
+function besideLung(stack: AxialStack, center: Vec3, radius: number): boolean {
+  for (let r = 0; r < 36; r++) {
+    const t = (2 * Math.PI * r) / 36;
+    for (let s = radius; s <= radius + LUNG_REACH_MM; s += 1) {
+      if (sampleHu(stack, center[0] + Math.cos(t) * s, center[1] + Math.sin(t) * s, center[2]) < -400) return true;
+    }
+  }
+  return false;
 }
 
 /** Unit direction of the centre line at each point: least-squares slopes of x and y over z, +-3 points. */
