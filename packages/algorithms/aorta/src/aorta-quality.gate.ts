@@ -45,6 +45,11 @@ export const MIN_MEASURED_SHARE = 0.5;
 /** the ascending aorta lies at least this far anterior to the descending aorta (and to its right) */
 export const MIN_ANTERIOR_OFFSET_MM = 20;
 
+/** the largest in-plane move of a centre line between points `dzMm` apart along z */
+export function stepLimitMm(dzMm: number): number {
+  return MAX_STEP_MM + TAN_MAX_TILT * dzMm;
+}
+
 /** Why the series lies outside the measurement's operating range, or undefined. */
 export function operatingRangeFailure(geometry: VolumeGeometry): string | undefined {
   const [sx, sy, sz] = geometry.spacing;
@@ -121,7 +126,7 @@ function largestStep(limb: AortaLimb, sliceSpacingMm: number): { stepMm: number;
   for (let n = 1; n < line.length; n++) {
     const [a, b] = [line[n - 1], line[n]];
     const stepMm = Math.hypot(b[0] - a[0], b[1] - a[1]);
-    const limitMm = MAX_STEP_MM + TAN_MAX_TILT * Math.abs(b[2] - a[2]);
+    const limitMm = stepLimitMm(Math.abs(b[2] - a[2]));
     if (stepMm > limitMm && (!worst || stepMm - limitMm > worst.stepMm - worst.limitMm)) worst = { stepMm, limitMm, z: (a[2] + b[2]) / 2 };
   }
   return worst;

@@ -3,6 +3,7 @@ import { axialStack, coarseStack, sampleHu, sliceZ, type AxialStack } from './ax
 import { lumenWindow, measureSection, normalise, type CrossSection, type LumenWindow } from './aorta-section.measurer.js';
 import { scanRoundStructures, type RoundCandidate, type SliceScan } from './round-structure.detector.js';
 import type { AortaSegment } from './aorta-diameter.classifier.js';
+import { stepLimitMm } from './aorta-quality.gate.js';
 
 export interface AortaLimb {
   segment: AortaSegment;
@@ -99,7 +100,7 @@ export function measureAorta(volume: Volume): AortaMeasurement {
     const descending = measureLimb(coarse, stack, 'descending', chain, window);
     if (typeof descending === 'string') notFound.descending = descending;
     const ascendingChain = findAscending(coarse, stack, scan, chain, window);
-    const ascending = ascendingChain ? measureLimb(coarse, stack, 'ascending', ascendingChain, window) : NO_ASCENDING;
+    const ascending = ascendingChain ? measureLimb(coarse, stack, 'ascending', ascendingChain.chain, window, ascendingChain.seedAt) : NO_ASCENDING;
     if (typeof ascending === 'string') notFound.ascending = ascending;
     return {
       contrast: band.contrast,
@@ -172,7 +173,7 @@ function findDescending(stack: AxialStack, full: AxialStack, scan: SliceScan, ba
   return best;
 }
 
-function findAscending(stack: AxialStack, full: AxialStack, scan: SliceScan, descending: RoundCandidate[], window: LumenWindow): RoundCandidate[] | undefined {
+function findAscending(stack: AxialStack, full: AxialStack, scan: SliceScan, descending: RoundCandidate[], window: LumenWindow): { chain: RoundCandidate[]; seedAt: number } | undefined {
   const component = connectedCore(stack, scan.core, descending[Math.floor(descending.length / 2)]);
   const descY = median(descending.map((c) => c.y));
   // look below the arch, where the two limbs are separate round lumens
@@ -204,7 +205,9 @@ function findAscending(stack: AxialStack, full: AxialStack, scan: SliceScan, des
       if (!best || section.meanDiameterMm > best.diameter) best = { seed: c, diameter: section.meanDiameterMm };
     }
   }
-  return best ? track(stack, scan, best.seed) : undefined;
+  if (!best) return undefined;
+  const chain = track(stack, scan, best.seed);
+  return { chain, seedAt: chain.indexOf(best.seed) };
 }
 
 /**
@@ -310,10 +313,15 @@ function connectedCore(stack: AxialStack, core: Uint8Array, seed: RoundCandidate
  * Measures every tracked point perpendicular to the local centre line; the limb's diameter is the
  * largest running median of three. A string says why the limb could not be measured.
  */
-function measureLimb(scanned: AxialStack, stack: AxialStack, segment: AortaSegment, chain: RoundCandidate[], window: LumenWindow): AortaLimb | string {
+function measureLimb(scanned: AxialStack, stack: AxialStack, segment: AortaSegment, chain: RoundCandidate[], window: LumenWindow, seedAt?: number): AortaLimb | string {
   // centre each point on its axial lumen first: distance-map peaks wander over a flat top
-  const discs: Vec3[] = chain.map((c) => [c.x, c.y, sliceZ(scanned, c.k)]);
-  const points: Vec3[] = discs.map((point, n) => measureSection(stack, point, [0, 0, 1], chain[n].r, window)?.center ?? point);
+  const allDiscs: Vec3[] = chain.map((c) => [c.x, c.y, sliceZ(scanned, c.k)]);
+  const allPoints: Vec3[] = allDiscs.map((point, n) => measureSection(stack, point, [0, 0, 1], chain[n].r, window)?.center ?? point);
+  // the ascending track ends, going down, where it jumps into the heart at the aortic root
+  const from = seedAt === undefined ? 0 : rootCut(allPoints, seedAt);
+  const discs = allDiscs.slice(from);
+  const points = allPoints.slice(from);
+  chain = chain.slice(from);
   const sections: CrossSection[] = [];
   const axes = centerLineAxes(points);
   // the top of either track runs into the arch, whose bend widens any plane cut near it: stop one
@@ -368,6 +376,19 @@ function besideLung(stack: AxialStack, center: Vec3, radius: number): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Index of the lowest point of the jump-free stretch below `seedAt` on an ascending track: going down
+ * from the seed, the first in-plane step wider than the centre line may move (`stepLimitMm`) is where
+ * the track left the aortic root for a heart chamber.
+ */
+function rootCut(points: Vec3[], seedAt: number): number {
+  for (let n = seedAt; n > 0; n--) {
+    const [a, b] = [points[n - 1], points[n]];
+    if (Math.hypot(b[0] - a[0], b[1] - a[1]) > stepLimitMm(Math.abs(b[2] - a[2]))) return n;
+  }
+  return 0;
 }
 
 /** Unit direction of the centre line at each point: least-squares slopes of x and y over z, +-3 points. */
