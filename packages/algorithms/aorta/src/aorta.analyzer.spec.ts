@@ -110,14 +110,14 @@ for (const { name, options } of cases) {
   });
 }
 
-test('a 52 mm descending aneurysm that stops the tracker: descending not assessed, never "normal" from the stretch below it', async () => {
-  // unenhanced: the track follows the normal calibre up to the bulge and ends there, 26.7 mm "normal" without the arch check
+test('a 52 mm unenhanced descending aneurysm that stops the tracker: an aneurysm within 3 mm or not assessed, never "normal" from the stretch below it', async () => {
+  // unenhanced: the track follows the normal calibre up to the bulge and ends there (26.7 mm "normal" once, without the arch check)
   const phantom = generateChestPhantom({ seed: 5, aorta: { aneurysm: { segment: 'descending', maxDiameterMm: 52 } } });
   const { findings } = await analyse(phantom.volume);
   const desc = findings['aorta.descending.diameter'];
   assertHonestAorta(findings, phantom.truth.aorta, 'seed 5 descending aneurysm');
-  assert.equal(desc.assessment, 'not-assessed');
-  assert.match(desc.reason!, /without bending into the arch: an aneurysm/);
+  assert.notEqual(desc.category, 'normal');
+  if (desc.assessment === 'not-assessed') assert.ok(desc.reason, 'a reason is given');
 });
 
 test('the gates leave measurements on the plain phantoms (they do not decline everything)', async () => {
@@ -212,8 +212,12 @@ test('quality gates: a clean limb passes; each failed check is named with what w
   assert.match(limbGateFailure(oval, 2.5, false)!, /not round \(smallest \/ largest diameter 0\.83/);
   // edge seen on too few rays (an unenhanced aorta against the oesophagus)
   const faint = limb('descending');
-  faint.at = { ...faint.at, edgeFraction: 0.62 };
-  assert.match(limbGateFailure(faint, 2.5, false)!, /found on only 62 % of its diameters/);
+  faint.at = { ...faint.at, edgeFraction: 0.4 };
+  assert.match(limbGateFailure(faint, 2.5, false)!, /lies on its outline on only 40 % of the rays/);
+  // the wall seen on one side only: a circle through it is a guess
+  const oneSided = limb('descending');
+  oneSided.at = { ...oneSided.at, edgeFraction: 0.5, largestGapDeg: 190 };
+  assert.match(limbGateFailure(oneSided, 2.5, false)!, /with a gap of 190 degrees/);
 });
 
 test('quality gates: the ascending aorta must lie anterior and to the right of the descending aorta', () => {
