@@ -59,9 +59,14 @@ export function measureLimb(scanned: AxialStack, stack: AxialStack, segment: Aor
   archFrom = Math.min(archFrom, points[points.length - 1][2] - (segment === 'descending' ? 4 : 1) * radius);
   const cosMaxTilt = Math.cos((MAX_TILT_DEG * Math.PI) / 180);
   let attempted = 0;
+  let belowLungs = 0;
   for (let n = 0; n < points.length; n++) {
     const axis = axes[n];
-    if (points[n][2] > archFrom || Math.abs(axis[2]) < cosMaxTilt || !besideLung(stack, points[n], chain[n].r)) continue;
+    if (points[n][2] > archFrom || Math.abs(axis[2]) < cosMaxTilt) continue;
+    if (!besideLung(stack, points[n], chain[n].r)) {
+      belowLungs++;
+      continue;
+    }
     attempted++;
     const section = measureSection(stack, points[n], axis, chain[n].r, window);
     if (section) sections.push(section);
@@ -70,7 +75,8 @@ export function measureLimb(scanned: AxialStack, stack: AxialStack, segment: Aor
     const zs = points.map((p) => p[2]);
     return (
       `the ${segment} aorta was followed from z ${Math.round(Math.min(...zs))} to ${Math.round(Math.max(...zs))} mm, but only ${sections.length} of ${attempted} ` +
-      'cross-sections below the arch showed the lumen edge on enough rays to be measured (3 needed)'
+      'cross-sections below the arch showed the lumen edge on enough rays to be measured (3 needed)' +
+      (belowLungs > 0 ? `; ${belowLungs} more had no lung beside them (below the diaphragm, not thoracic aorta)` : '')
     );
   }
   let bestAt = -1;
