@@ -1,4 +1,5 @@
-import type { VolumeGeometry } from '@polyrad/sdk';
+import type { Vec3, VolumeGeometry } from '@polyrad/sdk';
+import type { CrossSection } from './aorta-section.measurer.js';
 import type { AortaLimb } from './aorta.analyzer.js';
 
 /**
@@ -49,6 +50,10 @@ export const MIN_ANTERIOR_OFFSET_MM = 20;
 export function stepLimitMm(dzMm: number): number {
   return MAX_STEP_MM + TAN_MAX_TILT * dzMm;
 }
+
+/** a centre-line step is a bulge beginning when the lumen beside it widens by this factor (see `widensAround`) */
+const MIN_WIDENING = 1.15;
+const MAX_WIDENING = 1.8;
 
 /** Why the series lies outside the measurement's operating range, or undefined. */
 export function operatingRangeFailure(geometry: VolumeGeometry): string | undefined {
@@ -127,7 +132,30 @@ function largestStep(limb: AortaLimb, sliceSpacingMm: number): { stepMm: number;
     const [a, b] = [line[n - 1], line[n]];
     const stepMm = Math.hypot(b[0] - a[0], b[1] - a[1]);
     const limitMm = stepLimitMm(Math.abs(b[2] - a[2]));
-    if (stepMm > limitMm && (!worst || stepMm - limitMm > worst.stepMm - worst.limitMm)) worst = { stepMm, limitMm, z: (a[2] + b[2]) / 2 };
+    if (stepMm <= limitMm || widensAround(limb.sections, a, b, stepMm, sliceSpacingMm)) continue;
+    if (!worst || stepMm - limitMm > worst.stepMm - worst.limitMm) worst = { stepMm, limitMm, z: (a[2] + b[2]) / 2 };
   }
   return worst;
+}
+
+/**
+ * Whether a step of the centre line is a lumen widening around it, not the track leaving the vessel:
+ * where a fusiform aneurysm begins, the axial centre snaps from the aorta's own to the bulge's, which
+ * grows away from the spine. The wider lumen beside the step holds the narrower one's centre well
+ * inside it, and is wider by a factor a bulge reaches over a few slices (1.15-1.8 x), not a chamber's.
+ */
+function widensAround(sections: CrossSection[], a: Vec3, b: Vec3, stepMm: number, sliceSpacingMm: number): boolean {
+  // the nearest measured section within a few slices (or 10 mm of thin slices) on each side
+  const reach = Math.max(3 * sliceSpacingMm, 10);
+  const near = (p: Vec3): CrossSection | undefined => {
+    let best: CrossSection | undefined;
+    for (const s of sections) if (Math.abs(s.center[2] - p[2]) <= reach && (!best || Math.abs(s.center[2] - p[2]) < Math.abs(best.center[2] - p[2]))) best = s;
+    return best;
+  };
+  const [sa, sb] = [near(a), near(b)];
+  if (!sa || !sb) return false;
+  const wide = Math.max(sa.meanDiameterMm, sb.meanDiameterMm) / 2;
+  const narrow = Math.min(sa.meanDiameterMm, sb.meanDiameterMm) / 2;
+  const ratio = wide / narrow;
+  return ratio >= MIN_WIDENING && ratio <= MAX_WIDENING && stepMm <= wide - narrow / 2;
 }
