@@ -145,14 +145,13 @@ function largestStep(limb: AortaLimb, sliceSpacingMm: number): { stepMm: number;
  * inside it, and is wider by a factor a bulge reaches over a few slices (1.15-1.8 x), not a chamber's.
  */
 function widensAround(sections: CrossSection[], a: Vec3, b: Vec3, stepMm: number, sliceSpacingMm: number): boolean {
-  // the nearest measured section within a few slices (or 10 mm of thin slices) on each side
+  // the nearest measured section below the step and above it, within a few slices (or 10 mm of thin slices)
   const reach = Math.max(3 * sliceSpacingMm, 10);
-  const near = (p: Vec3): CrossSection | undefined => {
-    let best: CrossSection | undefined;
-    for (const s of sections) if (Math.abs(s.center[2] - p[2]) <= reach && (!best || Math.abs(s.center[2] - p[2]) < Math.abs(best.center[2] - p[2]))) best = s;
-    return best;
-  };
-  const [sa, sb] = [near(a), near(b)];
+  const [lo, hi] = [Math.min(a[2], b[2]), Math.max(a[2], b[2])];
+  const nearest = (candidates: CrossSection[], z: number): CrossSection | undefined =>
+    candidates.reduce<CrossSection | undefined>((best, s) => (!best || Math.abs(s.center[2] - z) < Math.abs(best.center[2] - z) ? s : best), undefined);
+  const sa = nearest(sections.filter((s) => s.center[2] <= lo && s.center[2] >= lo - reach), lo);
+  const sb = nearest(sections.filter((s) => s.center[2] >= hi && s.center[2] <= hi + reach), hi);
   if (!sa || !sb) return false;
   const wide = Math.max(sa.meanDiameterMm, sb.meanDiameterMm) / 2;
   const narrow = Math.min(sa.meanDiameterMm, sb.meanDiameterMm) / 2;
