@@ -90,7 +90,7 @@ const cases: { name: string; options: ChestPhantomOptions }[] = [
   // unenhanced, the descending aorta touching the oesophagus without a fat plane: on the first merged
   // phantom it read 29.2 mm for 25.9 mm through every gate; it must be within 3 mm or not assessed
   { name: 'non-contrast, feet first, rows flipped', options: { seed: 4, feetFirst: true, flipX: true } },
-  { name: 'contrast, 52 mm ascending aneurysm, finer grid', options: { seed: 11, contrast: true, dimensions: [200, 200, 90], spacing: [1.6, 1.6, 2.5], aorta: { aneurysm: { segment: 'ascending', maxDiameterMm: 52 } } } },
+  { name: 'contrast, 52 mm ascending aneurysm, finer grid', options: { seed: 11, contrast: true, dimensions: [214, 214, 90], spacing: [1.5, 1.5, 2.5], aorta: { aneurysm: { segment: 'ascending', maxDiameterMm: 52 } } } },
 ];
 
 for (const { name, options } of cases) {
@@ -173,6 +173,11 @@ test('slices beyond 5 mm lie outside the operating range: both diameters not ass
   assert.equal(result.warnings.length, 0);
 });
 
+test('pixels coarser than 1.5 mm (beyond the range measured) lie outside the operating range: both diameters not assessed, with the reason', async () => {
+  const phantom = generateChestPhantom({ seed: 3, contrast: true, dimensions: [160, 160, 40], spacing: [2, 2, 5] });
+  assertDeclined(await runAsPlatform(phantom.volume), /pixels of 2\.00 mm, coarser than the 1\.5 mm/);
+});
+
 /** a straight vertical limb of round, fully edged sections, as the measurer reports a clean aorta */
 function limb(segment: 'ascending' | 'descending', options: { diameter?: number; x?: number; y?: number; count?: number; sliceMm?: number } = {}): AortaLimb {
   const { diameter = 30, x = 0, y = 0, count = 20, sliceMm = 2.5 } = options;
@@ -201,6 +206,11 @@ test('quality gates: a clean limb passes; each failed check is named with what w
   const jumpy = limb('descending');
   jumpy.centerLine = jumpy.centerLine.map((p, n): Vec3 => (n >= 10 ? [p[0] + 10, p[1], p[2]] : p));
   assert.match(limbGateFailure(jumpy, 2.5, false)!, /centre line jumps 10\.0 mm .*at most 6\.0 mm/);
+  // ...unless the lumen widens around the step, as where a fusiform aneurysm pushing away from the spine begins
+  const bulging = limb('descending');
+  bulging.centerLine = bulging.centerLine.map((p, n): Vec3 => (n >= 10 ? [p[0] + 7, p[1], p[2]] : p));
+  bulging.sections = bulging.sections.map((s, n) => (n >= 10 ? { ...s, center: [s.center[0] + 7, s.center[1], s.center[2]] as Vec3, meanDiameterMm: 42, maxDiameterMm: 42, minDiameterMm: 42 } : s));
+  assert.doesNotMatch(limbGateFailure(bulging, 2.5, false) ?? '', /jumps/);
   // most cross-sections had no clear edge
   assert.match(limbGateFailure({ ...limb('descending'), attempted: 50 }, 2.5, false)!, /only 20 of 50 descending aortic cross-sections/);
   // outside the plausible adult range
