@@ -16,7 +16,7 @@ export interface AortaLimb {
   meanDiameterMm: number;
   /** the cross-section with that diameter (its roundness and edge coverage are checked before it is reported) */
   at: CrossSection;
-  /** the three neighbouring cross-sections whose median diameter is `diameterMm` (`at` in the middle) */
+  /** the cross-sections over about 6 mm of the limb whose median diameter is `diameterMm` (`at` in the middle) */
   widest: CrossSection[];
   /** tracked centre line, inferior to superior (LPS mm) */
   centerLine: Vec3[];
@@ -30,12 +30,14 @@ export interface AortaLimb {
 
 /** cross-sections whose axis leans more than this from the body axis belong to the arch */
 const MAX_TILT_DEG = 50;
+/** half the length of limb over which the running median of section diameters is taken */
+const WIDEST_HALF_MM = 3;
 /** the thoracic aorta has lung within this distance of its wall (below the diaphragm it has none) */
 const LUNG_REACH_MM = 15;
 
 /**
  * Measures every tracked point perpendicular to the local centre line; the limb's diameter is the
- * largest running median of three. A string says why the limb could not be measured.
+ * largest running median over about 6 mm (at least three sections). A string says why the limb could not be measured.
  */
 export function measureLimb(scanned: AxialStack, stack: AxialStack, segment: AortaSegment, chain: RoundCandidate[], window: LumenWindow, seedAt?: number): AortaLimb | string {
   // centre each point on its axial lumen first: distance-map peaks wander over a flat top
@@ -79,17 +81,21 @@ export function measureLimb(scanned: AxialStack, stack: AxialStack, segment: Aor
       (belowLungs > 0 ? `; ${belowLungs} more had no lung beside them (below the diaphragm, not thoracic aorta)` : '')
     );
   }
+  // the widest stretch: running median over about 6 mm of the limb (at least three sections), so one
+  // section merged with a neighbour for a slice or two (the root entering the heart) is not the maximum
+  const half = Math.max(1, Math.round(WIDEST_HALF_MM / Math.abs(scanned.dz)));
   let bestAt = -1;
   let best = 0;
   for (let n = 1; n + 1 < sections.length; n++) {
-    const value = median([sections[n - 1].maxDiameterMm, sections[n].maxDiameterMm, sections[n + 1].maxDiameterMm]);
+    const run = sections.slice(Math.max(0, n - half), n + half + 1);
+    const value = median(run.map((s) => s.maxDiameterMm));
     if (value > best) {
       best = value;
       bestAt = n;
     }
   }
   const at = sections[bestAt];
-  const widest = sections.slice(bestAt - 1, bestAt + 2);
+  const widest = sections.slice(Math.max(0, bestAt - half), bestAt + half + 1);
   return { segment, diameterMm: best, center: at.center, meanDiameterMm: at.meanDiameterMm, at, widest, centerLine: points, sections, attempted, reachesArch: archAt < points.length || archStart(centerLineAxes(discs)) < discs.length || endsAtVesselTop(scanned, chain[chain.length - 1], window) };
 }
 

@@ -42,7 +42,7 @@ const CORE_EROSION_MM = 4;
  * 4. `measureLimb`: each tracked point measured in the plane perpendicular to the local centre line
  *    (`measureSection`: a trimmed circle fit, so neighbours touching the wall do not widen it), below the
  *    arch, beside the lung, and for the ascending limb above the root (`rootCut`); the limb's diameter is
- *    the largest running median of three sections (maximum diameter perpendicular to the axis of flow,
+ *    the largest running median over about 6 mm of sections (maximum diameter perpendicular to the axis of flow,
  *    Isselbacher EM et al., 2022 ACC/AHA aortic disease guideline, Circulation 2022;146:e334).
  * Steps 1-3 run on a coarser copy of thin-slice, fine-pixel series (`coarseStack`), which is ~8x
  * fewer voxels; the round-lumen checks and the measurement read the full-resolution image.

@@ -26,7 +26,7 @@ export function findAscending(stack: AxialStack, full: AxialStack, scan: SliceSc
   // the ascending aorta is the widest round lumen in front of the descending aorta below the arch,
   // right of the body's midline or near it (the pulmonary trunk, as wide, lies left of it); the
   // superior vena cava beside it, separate higher up, is narrower
-  let best: { seed: RoundCandidate; diameter: number } | undefined;
+  let best: { seed: RoundCandidate; diameter: number; joined: boolean } | undefined;
   let firstZ: number | undefined;
   for (let pos = from; pos >= 0 && (firstZ === undefined || firstZ - sliceZ(stack, stack.bottomUp[pos]) <= ASCENDING_SEARCH_MM); pos--) {
     const k = stack.bottomUp[pos];
@@ -37,12 +37,14 @@ export function findAscending(stack: AxialStack, full: AxialStack, scan: SliceSc
       // anterior to the descending aorta and within the mediastinum, not out in the chest wall
       if (c.r < 0.6 * descR || c.y > descY - 25 || c.x > Math.min(descX, body.x + ASCENDING_LEFT_OF_MIDLINE_MM) || Math.abs(c.x - body.x) > 50) continue;
       const p = pixelOf(stack, c);
-      // joined to the descending aorta over the arch, yet a separate lumen on this slice, and round
-      if (component[k * nxy + p] !== 1 || inPlane?.has(p)) continue;
+      // a separate lumen on this slice, and round; joined to the descending aorta over the arch where the
+      // eroded lumen shows it (a thin-slice arch's core can break up), preferred over one that is not
+      if (inPlane?.has(p)) continue;
       const section = vesselSection(full, stack, c, window);
       if (!section) continue;
       firstZ ??= sliceZ(stack, k);
-      if (!best || section.meanDiameterMm > best.diameter) best = { seed: c, diameter: section.meanDiameterMm };
+      const joined = component[k * nxy + p] === 1;
+      if (!best || (joined && !best.joined) || (joined === best.joined && section.meanDiameterMm > best.diameter)) best = { seed: c, diameter: section.meanDiameterMm, joined };
     }
   }
   if (!best) return undefined;
