@@ -26,10 +26,14 @@ export interface AortaLimb {
   attempted: number;
   /** the track, going up, leans into the arch: it was followed to the top of the limb, not lost on the way */
   reachesArch: boolean;
+  /** a wider lumen goes on just below the track's bottom (an aneurysm stopped it from below) */
+  widensBelow: boolean;
 }
 
 /** cross-sections whose axis leans more than this from the body axis belong to the arch */
 const MAX_TILT_DEG = 50;
+/** a lumen this much wider than the track's lowest section, just below it, is a bulge the track stopped at */
+const BULGE_BELOW = 1.15;
 /** half the length of limb over which the running median of section diameters is taken */
 const WIDEST_HALF_MM = 3;
 /** the thoracic aorta has lung within this distance of its wall (below the diaphragm it has none) */
@@ -83,20 +87,37 @@ export function measureLimb(scanned: AxialStack, stack: AxialStack, segment: Aor
   }
   // the widest stretch: running median over about 6 mm of the limb (at least three sections), so one
   // section merged with a neighbour for a slice or two (the root entering the heart) is not the maximum
-  const half = Math.max(1, Math.round(WIDEST_HALF_MM / Math.abs(scanned.dz)));
+  // (whole windows only: a window cut short at an end of the limb is no median of the stretch)
+  const half = Math.min(Math.max(1, Math.round(WIDEST_HALF_MM / Math.abs(scanned.dz))), Math.floor((sections.length - 1) / 2));
   let bestAt = -1;
   let best = 0;
-  for (let n = 1; n + 1 < sections.length; n++) {
-    const run = sections.slice(Math.max(0, n - half), n + half + 1);
-    const value = median(run.map((s) => s.maxDiameterMm));
+  for (let n = half; n + half < sections.length; n++) {
+    const value = median(sections.slice(n - half, n + half + 1).map((s) => s.maxDiameterMm));
     if (value > best) {
       best = value;
       bestAt = n;
     }
   }
   const at = sections[bestAt];
-  const widest = sections.slice(Math.max(0, bestAt - half), bestAt + half + 1);
-  return { segment, diameterMm: best, center: at.center, meanDiameterMm: at.meanDiameterMm, at, widest, centerLine: points, sections, attempted, reachesArch: archAt < points.length || archStart(centerLineAxes(discs)) < discs.length || endsAtVesselTop(scanned, chain[chain.length - 1], window) };
+  const widest = sections.slice(bestAt - half, bestAt + half + 1);
+  return { segment, diameterMm: best, center: at.center, meanDiameterMm: at.meanDiameterMm, at, widest, centerLine: points, sections, attempted, reachesArch: archAt < points.length || archStart(centerLineAxes(discs)) < discs.length || endsAtVesselTop(scanned, chain[chain.length - 1], window), widensBelow: widensBelow(scanned, stack, chain[0], sections[0].meanDiameterMm, window) };
+}
+
+/**
+ * Whether the lumen goes on wider just below the bottom of a descending track: a fusiform aneurysm whose
+ * centre moves away from the spine stops the tracker from below as from above, and the track then starts
+ * above it. On the three slices under the track's lowest disc, an outline round the same spot that is
+ * 15 % wider than the track's own is such a bulge; the liver or the crura that the aorta meets at the
+ * diaphragm give no such outline.
+ */
+export function widensBelow(scanned: AxialStack, stack: AxialStack, bottom: RoundCandidate, ownDiameterMm: number, window: LumenWindow): boolean {
+  const pos = scanned.bottomUp.indexOf(bottom.k);
+  for (let step = 1; step <= 3 && pos - step >= 0; step++) {
+    const at: Vec3 = [bottom.x, bottom.y, sliceZ(scanned, scanned.bottomUp[pos - step])];
+    const section = measureSection(stack, at, [0, 0, 1], bottom.r * 1.3, window);
+    if (section && section.edgeFraction >= 0.45 && section.largestGapDeg <= 180 && section.meanDiameterMm >= BULGE_BELOW * ownDiameterMm) return true;
+  }
+  return false;
 }
 
 /**

@@ -68,8 +68,9 @@ export function operatingRangeFailure(geometry: VolumeGeometry): string | undefi
 
 /**
  * The first quality check a limb fails, as a reason, or undefined when it passes them all. The
- * descending limb must also have been followed up into the arch: a track that ends in a straight
- * stretch lost the vessel there, and the part above it (an aneurysm stops the tracker) is unmeasured.
+ * descending limb must also have been followed up into the arch, with no wider lumen going on below its
+ * bottom: a track that ends in a straight stretch or at a bulge lost the vessel there (an aneurysm stops
+ * the tracker), and the part beyond it is unmeasured.
  */
 export function limbGateFailure(limb: AortaLimb, sliceSpacingMm: number, contrast: boolean): string | undefined {
   const { segment, sections, at } = limb;
@@ -77,6 +78,10 @@ export function limbGateFailure(limb: AortaLimb, sliceSpacingMm: number, contras
   const length = Math.max(...zs) - Math.min(...zs);
   if (length < MIN_MEASURED_LENGTH_MM) {
     return `${segment} aorta measured over only ${length.toFixed(0)} mm of its course (at least ${MIN_MEASURED_LENGTH_MM} mm needed to tell a tube from a blob)`;
+  }
+  if (segment === 'descending' && limb.widensBelow) {
+    const bottom = Math.min(...limb.centerLine.map((p) => p[2]));
+    return `the descending aorta was followed down to z ${bottom.toFixed(0)} mm only, where a wider lumen goes on below it: an aneurysm there stopped the track, and that stretch is not measured`;
   }
   if (segment === 'descending' && !limb.reachesArch) {
     const top = Math.max(...limb.centerLine.map((p) => p[2]));

@@ -45,6 +45,8 @@ const STEP_MM = 0.25;
 /** how far beyond the edge the neighbouring tissue's attenuation is read */
 const BEYOND_MM = [0.5, 1, 1.5];
 const EXTRA_STEPS = Math.round(BEYOND_MM[2] / STEP_MM);
+/** samples either side averaged along a ray (0.5 mm each way) */
+const SMOOTH_STEPS = 2;
 
 /** Lumen window for a measured blood attenuation: half-way to mediastinal fat, and 150 HU above the blood. */
 export function lumenWindow(bloodHu: number): LumenWindow {
@@ -60,7 +62,8 @@ export function planeBasis(axis: Vec3): [Vec3, Vec3] {
 
 /**
  * Casts rays from `center` in the plane perpendicular to `axis` through the resampled (trilinear)
- * image. A ray stops where the image leaves the lumen window for two consecutive samples; its edge is
+ * image, smoothed along the ray over 1.25 mm. A ray stops where the image leaves the lumen window for
+ * two consecutive samples; its edge is
  * then placed at half maximum between the blood and the tissue just beyond (full width at half
  * maximum), so lung, fat, soft tissue and bone neighbours all give an unbiased wall position.
  */
@@ -68,19 +71,33 @@ export function castRays(stack: AxialStack, center: Vec3, axis: Vec3, maxLengthM
   const [e1, e2] = planeBasis(axis);
   const radii = new Float64Array(RAYS).fill(NaN);
   const steps = Math.floor(maxLengthMm / STEP_MM);
-  const samples = new Float64Array(steps + 2 + EXTRA_STEPS);
+  const length = steps + 2 + EXTRA_STEPS + SMOOTH_STEPS;
+  const raw = new Float64Array(length);
+  const samples = new Float64Array(length);
   const exitHigh = new Array<boolean>(RAYS).fill(false);
+  const outside = (v: number): boolean => v < window.low || v > window.high;
   for (let r = 0; r < RAYS; r++) {
     const angle = (2 * Math.PI * r) / RAYS;
     const c = Math.cos(angle);
     const s = Math.sin(angle);
     const d: Vec3 = [c * e1[0] + s * e2[0], c * e1[1] + s * e2[1], c * e1[2] + s * e2[2]];
-    const at = (t: number): number => sampleHu(stack, center[0] + d[0] * t, center[1] + d[1] * t, center[2] + d[2] * t);
+    // samples along the ray, each the mean over SMOOTH_STEPS either side: a sharp kernel's pixel noise
+    // no longer stops a ray inside the lumen, and a symmetric mean leaves a half-maximum edge in place
+    let read = 0;
+    let smoothed = 0;
+    const value = (n: number): number => {
+      for (; smoothed <= n; smoothed++) {
+        for (; read <= smoothed + SMOOTH_STEPS; read++) raw[read] = sampleHu(stack, center[0] + d[0] * read * STEP_MM, center[1] + d[1] * read * STEP_MM, center[2] + d[2] * read * STEP_MM);
+        let sum = 0;
+        const from = Math.max(0, smoothed - SMOOTH_STEPS);
+        for (let m = from; m <= smoothed + SMOOTH_STEPS; m++) sum += raw[m];
+        samples[smoothed] = sum / (smoothed + SMOOTH_STEPS - from + 1);
+      }
+      return samples[n];
+    };
     let stop = -1;
-    for (let n = 0; n <= steps; n++) {
-      samples[n] = at(n * STEP_MM);
-      const outside = (v: number): boolean => v < window.low || v > window.high;
-      if (n > 0 && outside(samples[n]) && outside(samples[n - 1])) {
+    for (let n = 1; n <= steps; n++) {
+      if (outside(value(n)) && outside(value(n - 1))) {
         stop = n - 1;
         break;
       }
@@ -89,13 +106,13 @@ export function castRays(stack: AxialStack, center: Vec3, axis: Vec3, maxLengthM
     const high = samples[stop] > window.high;
     // the neighbour's level just past the edge: its most extreme value, so a ramp into lung still counts
     // as lung, while a thin wall or fat plane is not skipped to reach the tissue behind it
-    const past = BEYOND_MM.map((b) => at(stop * STEP_MM + b));
+    const past = BEYOND_MM.map((b) => value(stop + Math.round(b / STEP_MM)));
     const beyond = high ? Math.max(...past) : Math.min(...past);
     const threshold = (window.blood + beyond) / 2;
     // first crossing of the half-maximum threshold from the centre outwards (beyond the coarse stop
     // when the neighbour is far from the window, as lung is)
     const limit = stop + EXTRA_STEPS;
-    for (let m = stop + 2; m <= limit; m++) samples[m] = at(m * STEP_MM);
+    value(limit);
     let n = 1;
     while (n < limit && (high ? samples[n] < threshold : samples[n] > threshold)) n++;
     const span = samples[n] - samples[n - 1];

@@ -124,12 +124,14 @@ test('a 52 mm unenhanced descending aneurysm that stops the tracker: an aneurysm
 });
 
 test('the gates leave measurements on the plain phantoms (they do not decline everything)', async () => {
+  // (on unenhanced 1.5 mm phantoms whose superior mediastinum is soft tissue, a descending track that
+  // stops under a low arch is not known to have reached it, and is declined: coverage, not honesty)
   let measured = 0;
-  for (const { options } of cases.slice(0, 2)) {
+  for (const { options } of cases) {
     const { findings } = await analyse(generateChestPhantom(options).volume);
     measured += Object.values(findings).filter((f) => f.assessment === 'measured').length;
   }
-  assert.ok(measured >= 3, `${measured} of 4 diameters measured on two phantoms`);
+  assert.ok(measured >= 4, `${measured} of 8 diameters measured on four phantoms`);
 });
 
 test('a volume without an aorta: the run succeeds, both diameters not assessed with the reason, the centre line missing', async () => {
@@ -197,7 +199,7 @@ function limb(segment: 'ascending' | 'descending', options: { diameter?: number;
   }));
   const at = sections[count >> 1];
   const widest = sections.slice((count >> 1) - 1, (count >> 1) + 2);
-  return { segment, diameterMm: diameter, center: at.center, meanDiameterMm: diameter, at, widest, centerLine: sections.map((s) => s.center), sections, attempted: count, reachesArch: true };
+  return { segment, diameterMm: diameter, center: at.center, meanDiameterMm: diameter, at, widest, centerLine: sections.map((s) => s.center), sections, attempted: count, reachesArch: true, widensBelow: false };
 }
 
 test('quality gates: a clean limb passes; each failed check is named with what was seen', () => {
@@ -206,6 +208,8 @@ test('quality gates: a clean limb passes; each failed check is named with what w
   assert.match(limbGateFailure(limb('descending', { count: 4 }), 2.5, false)!, /measured over only 8 mm/);
   // a descending track that ends in a straight stretch (an aneurysm above stopped it)
   assert.match(limbGateFailure({ ...limb('descending'), reachesArch: false }, 2.5, false)!, /followed up to z 48 mm only, .*without bending into the arch/);
+  // a descending track that starts above a bulge (an aneurysm below stopped it)
+  assert.match(limbGateFailure({ ...limb('descending'), widensBelow: true }, 2.5, false)!, /followed down to z 0 mm only, where a wider lumen goes on below it/);
   // centre line jumps 10 mm sideways between two 2.5 mm slices
   const jumpy = limb('descending');
   jumpy.centerLine = jumpy.centerLine.map((p, n): Vec3 => (n >= 10 ? [p[0] + 10, p[1], p[2]] : p));
