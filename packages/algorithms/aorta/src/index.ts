@@ -65,7 +65,12 @@ function gateFailures(measurement: AortaMeasurement, sliceSpacingMm: number): Pa
   // the ascending limb is found from the descending one over the arch, and must lie in front of it
   const { ascending, descending } = measurement;
   if (ascending && failures.ascending === undefined) {
-    const misplaced = descending ? limbsPositionFailure(ascending, descending) : `the descending aorta it was traced from could not be measured (${failures.descending})`;
+    // and stands only on a descending aorta that passed its own checks: where that track followed
+    // something else, the pulmonary trunk or a vena cava in front of it passed for the ascending aorta
+    const misplaced =
+      descending && failures.descending === undefined
+        ? limbsPositionFailure(ascending, descending)
+        : `the ascending aorta is found in front of the descending aorta, which ${descending ? 'failed its checks' : 'could not be measured'} (${failures.descending})`;
     if (misplaced !== undefined) failures.ascending = misplaced;
   }
   return failures;

@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Vec3 } from '@polyrad/sdk';
+import { archStart, centerLineAxes, rootCut } from './aorta-centerline.geometry.js';
+
+const straight = (n: number, dz = 2.5): Vec3[] => Array.from({ length: n }, (_, k) => [10, -20, k * dz]);
+
+test('centerLineAxes: a straight vertical line points along z; a line rising 1 mm sideways per mm leans 45 degrees', () => {
+  for (const axis of centerLineAxes(straight(10))) assert.deepEqual(axis.map((v) => Math.round(v * 1000) / 1000), [0, 0, 1]);
+  const leaning = centerLineAxes(Array.from({ length: 10 }, (_, k): Vec3 => [k, 0, k]));
+  assert.ok(Math.abs(leaning[5][0] - Math.SQRT1_2) < 1e-9 && Math.abs(leaning[5][2] - Math.SQRT1_2) < 1e-9);
+});
+
+test('archStart: where a track going up bends over into the arch; the length when it never bends', () => {
+  assert.equal(archStart(centerLineAxes(straight(20))), 20);
+  // straight up to point 14, then 3 mm sideways per 2.5 mm slice (a 50 degree lean)
+  const bending = straight(20).map((p, k): Vec3 => (k > 14 ? [p[0] + 3 * (k - 14), p[1], p[2]] : p));
+  const at = archStart(centerLineAxes(bending));
+  assert.ok(at >= 12 && at <= 15, `arch at ${at}`);
+});
+
+test('rootCut: an ascending track is cut below the seed where its centre line jumps into a heart chamber; kept whole without a jump', () => {
+  assert.equal(rootCut(straight(20), 15), 0);
+  const intoHeart = straight(20).map((p, k): Vec3 => (k < 6 ? [p[0] + 15, p[1] + 10, p[2]] : p));
+  assert.equal(rootCut(intoHeart, 15), 6);
+  // a jump above the seed (the arch) is not a root
+  const overArch = straight(20).map((p, k): Vec3 => (k > 17 ? [p[0] + 15, p[1], p[2]] : p));
+  assert.equal(rootCut(overArch, 15), 0);
+});

@@ -1,0 +1,44 @@
+import type { Vec3 } from '@polyrad/sdk';
+import { normalise } from './aorta-section.measurer.js';
+import { stepLimitMm } from './aorta-quality.gate.js';
+
+/** where a track's centre line first leans this far, going up, the arch begins */
+const ARCH_TILT_DEG = 35;
+
+/** Unit direction of the centre line at each point: least-squares slopes of x and y over z, +-3 points. */
+export function centerLineAxes(points: Vec3[]): Vec3[] {
+  return points.map((_, n) => {
+    const window = points.slice(Math.max(0, n - 3), Math.min(points.length, n + 4));
+    const mean = [0, 1, 2].map((a) => window.reduce((s, p) => s + p[a], 0) / window.length);
+    let zz = 0;
+    let xz = 0;
+    let yz = 0;
+    for (const p of window) {
+      const dz = p[2] - mean[2];
+      zz += dz * dz;
+      xz += (p[0] - mean[0]) * dz;
+      yz += (p[1] - mean[1]) * dz;
+    }
+    return zz > 0 ? normalise([xz / zz, yz / zz, 1]) : [0, 0, 1];
+  });
+}
+
+/** Index of the first point, going up from the middle of a track, where the centre line leans into the arch (length when none). */
+export function archStart(axes: Vec3[]): number {
+  const cosArch = Math.cos((ARCH_TILT_DEG * Math.PI) / 180);
+  for (let n = axes.length >> 1; n < axes.length; n++) if (Math.abs(axes[n][2]) < cosArch) return n;
+  return axes.length;
+}
+
+/**
+ * Index of the lowest point of the jump-free stretch below `seedAt` on an ascending track: going down
+ * from the seed, the first in-plane step wider than the centre line may move (`stepLimitMm`) is where
+ * the track left the aortic root for a heart chamber.
+ */
+export function rootCut(points: Vec3[], seedAt: number): number {
+  for (let n = seedAt; n > 0; n--) {
+    const [a, b] = [points[n - 1], points[n]];
+    if (Math.hypot(b[0] - a[0], b[1] - a[1]) > stepLimitMm(Math.abs(b[2] - a[2]))) return n;
+  }
+  return 0;
+}
