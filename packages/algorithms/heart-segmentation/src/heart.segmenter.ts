@@ -2,16 +2,28 @@ import { PolyradError, voxelToPatient, type LabelMask, type Vec3, type Volume, t
 
 /** Heart tissue and blood pool, with or without IV contrast: above fat (about -100 HU), below cortical bone. */
 export const HEART_HU_RANGE: readonly [number, number] = [-20, 1000];
-/** Erosion radius that finds the heart's core: cuts it from liver, aorta and spine even across thin fat planes. */
-export const HEART_CORE_EROSION_MM = 10;
-/** A deeper erosion that the great vessels (radius up to ~15 mm) do not survive but the chambers do: it bounds the heart's slices. */
-export const HEART_CHAMBER_EROSION_MM = 14;
+/**
+ * Erosion radii tried in turn for the heart's core, mm: the smallest that cuts the heart from liver,
+ * aorta and spine. 10 mm cuts thin fat planes; where the heart rests on the liver without one (or an
+ * aneurysm or the spine joins it) only a deeper erosion separates them, up to the heart's own half-depth.
+ */
+export const HEART_CORE_EROSION_STEPS_MM: readonly number[] = [10, 13, 16, 19, 22, 25];
 /** Radius of the opening that gives the heart its outline (drops vessels and bridges thinner than 2 x 5 mm). */
 export const HEART_EROSION_MM = 5;
-/** Slices whose heart area falls below this share of the largest slice belong to the great vessels or the liver. */
-export const HEART_MIN_AREA_FRACTION = 0.1;
+/** Largest region (mL) a core grown back may give and still be taken for the heart alone (the quality gate's plausible maximum). */
+export const HEART_MAX_REGION_ML = 1500;
+/** Greatest height of a region over the cube root of its volume for it to be the heart alone (the gate's limit, HEART_MAX_ELONGATION). */
+export const HEART_MAX_REGION_ELONGATION = 1.6;
+/** How far beyond the ellipsoid fitted to its seen wall the heart's region may reach, as a share of the ellipsoid's radius (atria and apex are not on an ellipsoid). */
+export const HEART_SHAPE_TOLERANCE = 0.03;
+/** Share of the rays from the heart's centre that must see its wall (lung, fat) for a shape to be fitted. */
+export const HEART_MIN_WALL_SHARE = 0.3;
+/** Wall points farther from the centre than this multiple of the median belong to another organ. */
+export const HEART_WALL_SPREAD = 1.35;
+/** Semi-axes of a fitted ellipsoid that can be a heart, mm. */
+export const HEART_SEMI_AXIS_MM: readonly [number, number] = [20, 110];
 /** How far below (or above) the lungs' extent the heart is looked for, mm. */
-export const HEART_BELOW_LUNGS_MM = 40;
+export const HEART_BELOW_LUNGS_MM = 80;
 /** Non-tissue pockets of at most this many voxels (6-connected) are image noise inside the heart, not fat
  * (fillNoisePockets finds pockets of this size locally: change both together). */
 export const HEART_NOISE_POCKET_VOXELS = 2;
@@ -49,20 +61,19 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
   fillNoisePockets(tissue, frame.crop.dims);
   const grid = coarseGrid(geometry, frame.crop.dims);
   const gtissue = coarseMajority(tissue, frame.crop.dims, grid.dims, grid.mapI, grid.mapJ, grid.mapK);
-  const core = heartCore(gtissue, grid, geometry, frame, bothLungs);
-  const outline = heartOutline(tissue, core, grid, frame.crop.dims);
-  return cutToHeartSlices(volume, outline, core, grid, frame.crop);
+  const { core, region } = separateHeart(gtissue, grid, geometry, frame, bothLungs);
+  return heartMask(volume, tissue, region, core, grid, frame.crop);
 }
 
 /** A box of the volume: its first voxel, its size, and the volume index of its voxel (0, j, k). */
-interface Crop {
+export interface Crop {
   lo: number[];
   dims: [number, number, number];
   rowStart: (j: number, k: number) => number;
 }
 
 /** The coarse grid the erosions run on: blocks of `factor` fine voxels, and the block of each fine column, row and slice. */
-interface CoarseGrid {
+export interface CoarseGrid {
   factor: number[];
   dims: [number, number, number];
   spacing: [number, number, number];
@@ -75,17 +86,31 @@ interface CoarseGrid {
 }
 
 /** The heart's core on the coarse grid: the deep tissue's components, the one chosen, and the tissue depth. */
-interface HeartCore {
+export interface HeartCore {
+  /** squared depth of each coarse voxel inside the tissue (distance to non-tissue), mm² */
   depth2: Float32Array;
+  /** components of the tissue eroded by `radius`, and the heart's among them */
   labels: Int32Array;
   chosen: number;
+  radius: number;
+  /** squared distance to the heart's core, mm² */
+  near2: Float32Array;
+  /** the heart's centre on the coarse grid, mm from its first voxel: the deepest tissue of the core between the lungs */
+  centre: Vec3;
+}
+
+/** The crop around the lungs and the lungs' centres. */
+export interface LungFrame {
+  crop: Crop;
+  right: Vec3;
+  left: Vec3;
 }
 
 /**
  * The crop to the lungs' bounding box (widened by HEART_BELOW_LUNGS_MM along z: the heart's inferior wall
  * may reach below the lung bases) and the lungs' centres, which place the heart between them.
  */
-function lungFrame(geometry: VolumeGeometry, lungs: LabelMask, sides: { right: number; left: number }): { crop: Crop; right: Vec3; left: Vec3 } {
+export function lungFrame(geometry: VolumeGeometry, lungs: LabelMask, sides: { right: number; left: number }): LungFrame {
   const [nx, ny, nz] = geometry.dimensions;
   const lo = [nx, ny, nz];
   const hi = [-1, -1, -1];
@@ -204,19 +229,34 @@ function coarseGrid(geometry: VolumeGeometry, dims: [number, number, number]): C
 }
 
 /**
- * The heart's core: the tissue eroded by a ball of HEART_CORE_EROSION_MM, so that even thin fat planes
- * (diaphragm, pericardium) cut the heart from liver, aorta and spine; of its components the one in front
- * of the lungs' centres with the most voxels between the lungs on slices with sizeable lungs (the liver
- * below scores little).
+ * The heart's core: the tissue eroded by a ball just deep enough to cut the heart from what touches it.
+ * Without a fat plane the heart rests on the liver and abuts the great vessels and the descending aorta;
+ * an erosion cuts a contact narrower than its radius, and the heart (a blob some 50 mm in radius) keeps a
+ * core through every radius tried. Radii from HEART_CORE_EROSION_STEPS_MM are tried in turn; at each, of
+ * the core's components the one in front of the lungs' centres with the most voxels between the lungs on
+ * slices with sizeable lungs (the liver and spine score little) is the heart's, and the first radius at
+ * which that component, grown back by the radius, is heart-sized (heartLikeRegion) is kept.
  */
-function heartCore(gtissue: Uint8Array, grid: CoarseGrid, geometry: VolumeGeometry, frame: { crop: Crop; right: Vec3; left: Vec3 }, bothLungs: Uint8Array): HeartCore {
+export function separateHeart(gtissue: Uint8Array, grid: CoarseGrid, geometry: VolumeGeometry, frame: LungFrame, bothLungs: Uint8Array): { core: HeartCore; region: Uint8Array } {
+  const depth2 = squaredDistanceTransform(where(gtissue.length, (c) => gtissue[c] === 0), grid.dims, grid.spacing);
+  let last: { core: HeartCore; region: Uint8Array } | undefined;
+  for (const radius of HEART_CORE_EROSION_STEPS_MM) {
+    const { labels, components } = labelConnectedComponents(where(depth2.length, (c) => depth2[c] > radius * radius), grid.dims);
+    const chosen = heartComponent(labels, components, grid, geometry, frame, bothLungs);
+    if (!chosen) break;
+    const near2 = squaredDistanceTransform(where(labels.length, (c) => labels[c] === chosen), grid.dims, grid.spacing);
+    const core = { depth2, labels, chosen, radius, near2, centre: heartCentre(depth2, labels, chosen, grid, geometry, frame, bothLungs) };
+    last = { core, region: boundToHeartShape(regionOf(core, grid), gtissue, core.centre, grid) };
+    if (heartLikeRegion(last.region, grid)) return last;
+  }
+  if (!last) throw new PolyradError('HEART_NOT_FOUND', 'no heart-sized soft-tissue region between the lungs; is the heart within the scanned range?');
+  return last;
+}
+
+/** The component of the eroded tissue that is the heart's: in front of the lungs' centres, most voxels between the lungs (0: none). */
+function heartComponent(labels: Int32Array, components: { id: number; size: number; sumI: number; sumJ: number; sumK: number }[], grid: CoarseGrid, geometry: VolumeGeometry, frame: LungFrame, bothLungs: Uint8Array): number {
   const { lo } = frame.crop;
   const [gx, gy, gz] = grid.dims;
-  const depth2 = squaredDistanceTransform(where(gtissue.length, (c) => gtissue[c] === 0), grid.dims, grid.spacing);
-  const R = HEART_CORE_EROSION_MM;
-  const core = new Uint8Array(gtissue.length);
-  for (let c = 0; c < core.length; c++) core[c] = depth2[c] > R * R ? 1 : 0;
-  const { labels, components } = labelConnectedComponents(core, grid.dims);
   const { right, left } = frame;
   const midX = (right[0] + left[0]) / 2;
   const halfBand = 0.35 * Math.abs(left[0] - right[0]);
@@ -244,54 +284,258 @@ function heartCore(gtissue: Uint8Array, grid: CoarseGrid, geometry: VolumeGeomet
     // the heart lies in front of the lungs' centres (y grows posteriorly in LPS)
     if (c[1] < lungsY && score[comp.id] > score[chosen]) chosen = comp.id;
   }
-  if (!chosen) throw new PolyradError('HEART_NOT_FOUND', 'no heart-sized soft-tissue region between the lungs; is the heart within the scanned range?');
-  return { depth2, labels, chosen };
-}
-
-/** The heart's outline at full resolution: the tissue opened with a ball of HEART_EROSION_MM (which keeps its shape) near the core, and its area per slice. */
-function heartOutline(tissue: Uint8Array, core: HeartCore, grid: CoarseGrid, dims: [number, number, number]): { heart: Uint8Array; area: Float64Array } {
-  const r = HEART_EROSION_MM;
-  const halfVoxel = 0.75 * Math.max(...grid.spacing);
-  const n = core.depth2.length;
-  const opened2 = squaredDistanceTransform(where(n, (c) => core.depth2[c] > r * r), grid.dims, grid.spacing);
-  const near2 = squaredDistanceTransform(where(n, (c) => core.labels[c] === core.chosen), grid.dims, grid.spacing);
-  const reach = HEART_CORE_EROSION_MM + r;
-  const inHeart = where(n, (g) => opened2[g] <= (r + halfVoxel) ** 2 && near2[g] <= reach * reach);
-  const [cx, cy, cz] = dims;
-  const heart = new Uint8Array(tissue.length);
-  const area = new Float64Array(cz);
-  // hot loop: fine voxels in raster order with their coarse block
-  for (let k = 0, c = 0; k < cz; k++) {
-    for (let j = 0; j < cy; j++) {
-      const g = grid.mapJ[j] + grid.mapK[k];
-      for (let i = 0; i < cx; i++, c++) {
-        if (tissue[c] && inHeart[g + grid.mapI[i]]) {
-          heart[c] = 1;
-          area[k]++;
-        }
-      }
-    }
-  }
-  return { heart, area };
+  return chosen;
 }
 
 /**
- * The great vessels (above) and liver or IVC (below) cut off by the slice-area profile and the chambers'
- * reach; of the outline within those slices, the part that overlaps the core most, on the volume grid.
+ * The heart's region on the coarse grid: the core grown back by its erosion radius (plus a voxel for the
+ * partial-volume rim), within the tissue opened by HEART_EROSION_MM (thin bridges to the chest wall and
+ * vessels drop out), and nearer the heart's core than any other core (the liver's, the spine's): where
+ * the heart touches the liver or an aneurysm the cut runs half-way between their cores.
  */
-function cutToHeartSlices(volume: Volume, outline: { heart: Uint8Array; area: Float64Array }, core: HeartCore, grid: CoarseGrid, crop: Crop): HeartSegmentation {
+export function regionOf(core: HeartCore, grid: CoarseGrid): Uint8Array {
+  const r = HEART_EROSION_MM;
+  const slack = 0.75 * Math.max(...grid.spacing);
+  const n = core.depth2.length;
+  const opened2 = squaredDistanceTransform(where(n, (c) => core.depth2[c] > r * r), grid.dims, grid.spacing);
+  const others2 = squaredDistanceTransform(where(n, (c) => core.labels[c] !== 0 && core.labels[c] !== core.chosen), grid.dims, grid.spacing);
+  const reach = (core.radius + slack) ** 2;
+  return where(n, (g) => core.depth2[g] > 0 && opened2[g] <= (r + slack) ** 2 && core.near2[g] <= reach && core.near2[g] < others2[g]);
+}
+
+/**
+ * The heart's centre (coarse grid, mm): the deepest voxel of its core on slices between sizeable lungs
+ * within the central band (where the liver's and spine's cores do not reach while they are still joined to the heart's).
+ */
+function heartCentre(depth2: Float32Array, labels: Int32Array, chosen: number, grid: CoarseGrid, geometry: VolumeGeometry, frame: LungFrame, bothLungs: Uint8Array): Vec3 {
+  const [gx, gy, gz] = grid.dims;
+  const { lo } = frame.crop;
+  const midX = (frame.right[0] + frame.left[0]) / 2;
+  const halfBand = 0.35 * Math.abs(frame.left[0] - frame.right[0]);
+  let best = -1;
+  let at: Vec3 = [0, 0, 0];
+  for (let gk = 0, c = 0; gk < gz; gk++) {
+    const k = Math.round(grid.fineOf(gk, 2));
+    for (let gj = 0; gj < gy; gj++) {
+      for (let gi = 0; gi < gx; gi++, c++) {
+        if (labels[c] !== chosen || !bothLungs[k] || depth2[c] <= best) continue;
+        const x = voxelToPatient(geometry, lo[0] + grid.fineOf(gi, 0), lo[1] + grid.fineOf(gj, 1), lo[2] + k)[0];
+        if (Math.abs(x - midX) >= halfBand) continue;
+        best = depth2[c];
+        at = [gi * grid.spacing[0], gj * grid.spacing[1], gk * grid.spacing[2]];
+      }
+    }
+  }
+  return at;
+}
+
+/** Directions of the rays cast from the heart's centre (a Fibonacci sphere). */
+const RAY_COUNT = 400;
+const RAYS: Vec3[] = Array.from({ length: RAY_COUNT }, (_, n) => {
+  const z = 1 - (2 * n + 1) / RAY_COUNT;
+  const r = Math.sqrt(1 - z * z);
+  const phi = n * Math.PI * (3 - Math.sqrt(5));
+  return [r * Math.cos(phi), r * Math.sin(phi), z];
+});
+/** A ray has left the region once it has been outside for this far (a noise hole inside the heart is not its wall), mm. */
+const RAY_EXIT_MM = 2.5;
+/** Longest ray, mm: beyond the largest heart's radius. */
+const RAY_MAX_MM = 120;
+
+/**
+ * The heart's region bounded by its own shape. Where the heart meets lung or fat its wall is seen; where
+ * it runs on into tissue (liver under the diaphragm, great vessels, an aneurysm, the spine) the region
+ * was only cut where the erosion allowed. Rays from the heart's centre find the seen wall; an ellipsoid
+ * fitted to those points (least squares, outliers refitted out) stands for the heart's outline where it
+ * was not seen, and the region is kept within it, widened by HEART_SHAPE_TOLERANCE. Without enough wall,
+ * or a fit that is not a heart-sized ellipsoid, the region is returned as it was.
+ */
+export function boundToHeartShape(region: Uint8Array, gtissue: Uint8Array, centre: Vec3, grid: CoarseGrid): Uint8Array {
+  const seen = seenWall(region, gtissue, centre, grid);
+  // a wall far beyond the typical one is another organ's (the liver dome's, ringed by lung), not the heart's
+  const distance = (p: Vec3): number => Math.hypot(p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]);
+  const typical = median(seen.map(distance));
+  const wall = seen.filter((p) => distance(p) <= HEART_WALL_SPREAD * typical);
+  if (wall.length < HEART_MIN_WALL_SHARE * RAY_COUNT) return region;
+  let fit = fitEllipsoid(wall);
+  if (fit) {
+    const f = fit;
+    const kept = wall.filter((p) => Math.abs(Math.sqrt(Math.max(0, f.q(p))) - 1) <= 0.15);
+    if (kept.length >= HEART_MIN_WALL_SHARE * RAY_COUNT) fit = fitEllipsoid(kept);
+  }
+  if (process.env.HEART_DEBUG) console.log('DEBUG wall', seen.length, wall.length, Math.round(typical), fit ? 'fit' : 'nofit');
+  if (!fit) return region;
+  const [gx, gy, gz] = grid.dims;
+  const [sx, sy, sz] = grid.spacing;
+  const limit = (1 + HEART_SHAPE_TOLERANCE) ** 2;
+  const out = new Uint8Array(region.length);
+  for (let gk = 0, c = 0; gk < gz; gk++) {
+    for (let gj = 0; gj < gy; gj++) {
+      for (let gi = 0; gi < gx; gi++, c++) if ((region[c] || gtissue[c]) && fit.q([gi * sx, gj * sy, gk * sz]) <= limit) out[c] = 1;
+    }
+  }
+  return out;
+}
+
+/** Points (mm) where rays from the centre leave the region into lung or fat (not into tissue the region was cut from). */
+function seenWall(region: Uint8Array, gtissue: Uint8Array, centre: Vec3, grid: CoarseGrid): Vec3[] {
+  const [gx, gy, gz] = grid.dims;
+  const [sx, sy, sz] = grid.spacing;
+  const step = 0.5 * Math.min(sx, sy, sz);
+  const index = (p: Vec3): number => {
+    const i = Math.round(p[0] / sx);
+    const j = Math.round(p[1] / sy);
+    const k = Math.round(p[2] / sz);
+    return i < 0 || j < 0 || k < 0 || i >= gx || j >= gy || k >= gz ? -1 : i + j * gx + k * gx * gy;
+  };
+  const wall: Vec3[] = [];
+  for (const d of RAYS) {
+    let exitAt = -1;
+    let outside = 0;
+    let tissueOutside = 0;
+    for (let t = 0; t <= RAY_MAX_MM; t += step) {
+      const g = index([centre[0] + t * d[0], centre[1] + t * d[1], centre[2] + t * d[2]]);
+      if (g >= 0 && region[g]) {
+        exitAt = -1;
+        outside = tissueOutside = 0;
+        continue;
+      }
+      if (exitAt < 0) exitAt = t;
+      outside++;
+      if (g >= 0 && gtissue[g]) tissueOutside++;
+      if (g < 0 || (t - exitAt) >= RAY_EXIT_MM) break;
+    }
+    // the wall is seen where the ray left into non-tissue (lung, fat) for most of its way out
+    if (exitAt > 0 && outside > 0 && tissueOutside < 0.5 * outside) wall.push([centre[0] + exitAt * d[0], centre[1] + exitAt * d[1], centre[2] + exitAt * d[2]]);
+  }
+  return wall;
+}
+
+/**
+ * Least-squares ellipsoid through points (algebraic fit: a x² + b y² + c z² + 2d xy + 2e xz + 2f yz + 2g x
+ * + 2h y + 2i z = 1, coordinates relative to the points' mean), as its normalised form q (1 on the
+ * surface, 0 at the centre); undefined unless it is an ellipsoid with semi-axes of a heart (HEART_SEMI_AXIS_MM).
+ */
+export function fitEllipsoid(points: Vec3[]): { q: (p: Vec3) => number } | undefined {
+  const mean = [0, 1, 2].map((a) => points.reduce((s, p) => s + p[a], 0) / points.length);
+  const ata = Array.from({ length: 9 }, () => new Float64Array(10));
+  for (const p of points) {
+    const [x, y, z] = [p[0] - mean[0], p[1] - mean[1], p[2] - mean[2]];
+    const row = [x * x, y * y, z * z, 2 * x * y, 2 * x * z, 2 * y * z, 2 * x, 2 * y, 2 * z];
+    for (let r = 0; r < 9; r++) {
+      for (let c = 0; c < 9; c++) ata[r][c] += row[r] * row[c];
+      ata[r][9] += row[r];
+    }
+  }
+  const v = solve(ata);
+  if (!v) return undefined;
+  const M = [
+    [v[0], v[3], v[4]],
+    [v[3], v[1], v[5]],
+    [v[4], v[5], v[2]],
+  ];
+  const Minv = invert3(M);
+  if (!Minv) return undefined;
+  const b = [v[6], v[7], v[8]];
+  const x0 = [0, 1, 2].map((r) => -(Minv[r][0] * b[0] + Minv[r][1] * b[1] + Minv[r][2] * b[2]));
+  // (x - x0)' M (x - x0) = 1 + b' M⁻¹ b
+  const scale = 1 + (b[0] * (Minv[0][0] * b[0] + Minv[0][1] * b[1] + Minv[0][2] * b[2]) + b[1] * (Minv[1][0] * b[0] + Minv[1][1] * b[1] + Minv[1][2] * b[2]) + b[2] * (Minv[2][0] * b[0] + Minv[2][1] * b[1] + Minv[2][2] * b[2]));
+  if (!(scale > 0)) return undefined;
+  // semi-axes from the eigenvalues of M / scale: every one positive and heart-sized
+  const eig = symmetricEigenvalues3(M.map((r) => r.map((x) => x / scale)));
+  if (eig.some((e) => !(e > 0))) return undefined;
+  const semi = eig.map((e) => 1 / Math.sqrt(e));
+  if (semi.some((a) => a < HEART_SEMI_AXIS_MM[0] || a > HEART_SEMI_AXIS_MM[1])) return undefined;
+  return {
+    q: (p) => {
+      const d = [p[0] - mean[0] - x0[0], p[1] - mean[1] - x0[1], p[2] - mean[2] - x0[2]];
+      let sum = 0;
+      for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) sum += d[r] * M[r][c] * d[c];
+      return sum / scale;
+    },
+  };
+}
+
+/** Gaussian elimination with partial pivoting of an n x (n+1) augmented system; undefined if singular. */
+function solve(a: Float64Array[]): number[] | undefined {
+  const n = a.length;
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r][col]) > Math.abs(a[pivot][col])) pivot = r;
+    if (Math.abs(a[pivot][col]) < 1e-12) return undefined;
+    [a[col], a[pivot]] = [a[pivot], a[col]];
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue;
+      const f = a[r][col] / a[col][col];
+      for (let c = col; c <= n; c++) a[r][c] -= f * a[col][c];
+    }
+  }
+  return a.map((row, r) => row[n] / row[r]);
+}
+
+function invert3(m: number[][]): number[][] | undefined {
+  const [[a, b, c], [d, e, f], [g, h, i]] = m;
+  const det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+  if (Math.abs(det) < 1e-18) return undefined;
+  return [
+    [(e * i - f * h) / det, (c * h - b * i) / det, (b * f - c * e) / det],
+    [(f * g - d * i) / det, (a * i - c * g) / det, (c * d - a * f) / det],
+    [(d * h - e * g) / det, (b * g - a * h) / det, (a * e - b * d) / det],
+  ];
+}
+
+/** Eigenvalues of a symmetric 3 x 3 matrix (trigonometric solution of the characteristic cubic). */
+function symmetricEigenvalues3(m: number[][]): number[] {
+  const p1 = m[0][1] ** 2 + m[0][2] ** 2 + m[1][2] ** 2;
+  const q = (m[0][0] + m[1][1] + m[2][2]) / 3;
+  if (p1 === 0) return [m[0][0], m[1][1], m[2][2]];
+  const p2 = (m[0][0] - q) ** 2 + (m[1][1] - q) ** 2 + (m[2][2] - q) ** 2 + 2 * p1;
+  const p = Math.sqrt(p2 / 6);
+  const B = m.map((row, r) => row.map((x, c) => (x - (r === c ? q : 0)) / p));
+  const detB = B[0][0] * (B[1][1] * B[2][2] - B[1][2] * B[2][1]) - B[0][1] * (B[1][0] * B[2][2] - B[1][2] * B[2][0]) + B[0][2] * (B[1][0] * B[2][1] - B[1][1] * B[2][0]);
+  const phi = Math.acos(Math.max(-1, Math.min(1, detB / 2))) / 3;
+  const e1 = q + 2 * p * Math.cos(phi);
+  const e3 = q + 2 * p * Math.cos(phi + (2 * Math.PI) / 3);
+  return [e1, 3 * q - e1 - e3, e3];
+}
+
+/** A region the size and shape of a heart: at most HEART_MAX_REGION_ML, and not taller than HEART_MAX_REGION_ELONGATION x its cube root (no liver, no aorta). */
+function heartLikeRegion(region: Uint8Array, grid: CoarseGrid): boolean {
+  const [gx, gy] = grid.dims;
+  let count = 0;
+  let kLo = Infinity;
+  let kHi = -Infinity;
+  for (let g = 0; g < region.length; g++) {
+    if (!region[g]) continue;
+    count++;
+    const k = Math.floor(g / (gx * gy));
+    kLo = Math.min(kLo, k);
+    kHi = Math.max(kHi, k);
+  }
+  const [sx, sy, sz] = grid.spacing;
+  const ml = (count * sx * sy * sz) / 1000;
+  const height = (kHi - kLo + 1) * sz;
+  if (process.env.HEART_DEBUG) console.log('DEBUG region', Math.round(ml), Math.round(height), (height / Math.cbrt(ml * 1000)).toFixed(2));
+  return ml <= HEART_MAX_REGION_ML && height <= HEART_MAX_REGION_ELONGATION * Math.cbrt(ml * 1000);
+}
+
+/**
+ * The heart on the volume grid: the fine tissue voxels inside the coarse region, of which the connected
+ * part that overlaps the core most (a stray island of the region is dropped); its volume, centre and blood pool.
+ */
+function heartMask(volume: Volume, tissue: Uint8Array, region: Uint8Array, core: HeartCore, grid: CoarseGrid, crop: Crop): HeartSegmentation {
   const { geometry, voxels } = volume;
   const [cx, cy, cz] = crop.dims;
-  const cxy = cx * cy;
-  const fz = grid.factor[2];
-  const [first, last] = heartSlices(outline.area);
-  const [chamberFirst, chamberLast] = chamberSlices(core.labels, core.chosen, core.depth2, grid.dims, grid.spacing).map((g, e) => (e === 0 ? g * fz : Math.min(cz - 1, g * fz + fz - 1)));
-  // only the slices from bottom to top can hold the heart: label that slab alone
-  const k0 = Math.max(0, Math.max(first, chamberFirst));
-  const k1 = Math.max(k0 - 1, Math.min(cz - 1, Math.min(last, chamberLast)));
-  const parts = labelConnectedComponents(outline.heart.subarray(k0 * cxy, (k1 + 1) * cxy), [cx, cy, k1 - k0 + 1]);
+  const fine = new Uint8Array(tissue.length);
+  for (let k = 0, c = 0; k < cz; k++) {
+    for (let j = 0; j < cy; j++) {
+      const g = grid.mapJ[j] + grid.mapK[k];
+      for (let i = 0; i < cx; i++, c++) if (tissue[c] && region[g + grid.mapI[i]]) fine[c] = 1;
+    }
+  }
+  const parts = labelConnectedComponents(fine, crop.dims);
   const overlap = new Float64Array(parts.components.length + 1);
-  for (let k = k0, c = 0; k <= k1; k++) {
+  for (let k = 0, c = 0; k < cz; k++) {
     for (let j = 0; j < cy; j++) {
       const g = grid.mapJ[j] + grid.mapK[k];
       for (let i = 0; i < cx; i++, c++) if (parts.labels[c] && core.labels[g + grid.mapI[i]] === core.chosen) overlap[parts.labels[c]]++;
@@ -303,7 +547,7 @@ function cutToHeartSlices(volume: Volume, outline: { heart: Uint8Array; area: Fl
   let count = 0;
   const sum = [0, 0, 0];
   const histogram = new Float64Array(4096);
-  for (let k = k0, c = 0; k <= k1; k++) {
+  for (let k = 0, c = 0; k < cz; k++) {
     for (let j = 0; j < cy; j++) {
       const row = crop.rowStart(j, k);
       for (let i = 0; i < cx; i++, c++) {
@@ -318,6 +562,7 @@ function cutToHeartSlices(volume: Volume, outline: { heart: Uint8Array; area: Fl
       }
     }
   }
+  if (count === 0) throw new PolyradError('HEART_NOT_FOUND', 'no heart-sized soft-tissue region between the lungs; is the heart within the scanned range?');
   const [sx, sy, sz] = geometry.spacing;
   const { lo } = crop;
   return {
@@ -335,55 +580,9 @@ export function lungLabels(lungs: LabelMask): { right: number; left: number } {
   return { right: side('lung.right'), left: side('lung.left') };
 }
 
-/**
- * Slices within reach of the chambers: the pieces of the heart's core (component `chosen` of `labels`) that
- * survive the deeper HEART_CHAMBER_EROSION_MM erosion and hold at least a fifth of the largest such piece,
- * widened by that depth plus the outline opening. The ascending aorta, pulmonary trunk and arch, thinner
- * than the chambers, lie outside and so fall off the heart, with the descending aorta joined through them.
- */
-function chamberSlices(labels: Int32Array, chosen: number, depth2: Float32Array, dims: [number, number, number], spacing: readonly [number, number, number]): [number, number] {
-  const D = HEART_CHAMBER_EROSION_MM;
-  const deep = new Uint8Array(labels.length);
-  for (let c = 0; c < labels.length; c++) deep[c] = labels[c] === chosen && depth2[c] > D * D ? 1 : 0;
-  const pieces = labelConnectedComponents(deep, dims);
-  if (pieces.components.length === 0) return [0, dims[2] - 1];
-  const largest = Math.max(...pieces.components.map((p) => p.size));
-  const keep = new Uint8Array(pieces.components.length + 1);
-  for (const piece of pieces.components) keep[piece.id] = piece.size >= 0.2 * largest ? 1 : 0;
-  const cxy = dims[0] * dims[1];
-  let lo = dims[2];
-  let hi = -1;
-  for (let c = 0; c < deep.length; c++) {
-    if (!keep[pieces.labels[c]]) continue;
-    const k = Math.floor(c / cxy);
-    lo = Math.min(lo, k);
-    hi = Math.max(hi, k);
-  }
-  const margin = Math.ceil((D + 3 * HEART_EROSION_MM) / spacing[2]);
-  return [Math.max(0, lo - margin), Math.min(dims[2] - 1, hi + margin)];
-}
-
-/** First and last slice of the heart: walking out from the largest slice, stop where the area falls under
- * HEART_MIN_AREA_FRACTION of it, or rises again by a third after a waist (another organ joining). */
-export function heartSlices(area: Float64Array): [number, number] {
-  let peak = 0;
-  for (let k = 1; k < area.length; k++) if (area[k] > area[peak]) peak = k;
-  const walk = (step: number): number => {
-    let end = peak;
-    let waist = area[peak];
-    let waistAt = peak;
-    for (let k = peak + step; k >= 0 && k < area.length; k += step) {
-      if (area[k] < HEART_MIN_AREA_FRACTION * area[peak]) break;
-      if (waist < 0.6 * area[peak] && area[k] > (4 / 3) * waist) return waistAt;
-      if (area[k] < waist) {
-        waist = area[k];
-        waistAt = k;
-      }
-      end = k;
-    }
-    return end;
-  };
-  return [walk(-1), walk(1)];
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
 }
 
 function percentile(histogram: Float64Array, count: number, q: number): number {

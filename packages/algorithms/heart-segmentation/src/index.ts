@@ -24,7 +24,7 @@ function gatedHeart(volume: Volume, lungs: LabelMask): { heart: HeartSegmentatio
     throw error;
   }
   const { right, left } = lungLabels(lungs);
-  return { heart, problems: heartQualityProblems(measureHeartAnatomy(heart.mask, lungs, right, left)) };
+  return { heart, problems: heartQualityProblems(measureHeartAnatomy(heart.mask, lungs, right, left, volume)) };
 }
 
 /**
