@@ -10,6 +10,8 @@ export const HEART_HU_RANGE: readonly [number, number] = [-20, 1000];
 export const HEART_CORE_EROSION_STEPS_MM: readonly number[] = [10, 13, 16, 19, 22, 25];
 /** Radius of the opening that gives the heart its outline (drops vessels and bridges thinner than 2 x 5 mm). */
 export const HEART_EROSION_MM = 5;
+/** Radius of the opening that drops the great vessels' stubs from the heart's base, mm (above the ascending aorta's radius, below the chambers'). */
+export const HEART_VESSEL_OPENING_MM = 16;
 /** Largest region (mL) a core grown back may give and still be taken for the heart alone (the quality gate's plausible maximum). */
 export const HEART_MAX_REGION_ML = 1500;
 /** Greatest height of a region over the cube root of its volume for it to be the heart alone (the gate's limit, HEART_MAX_ELONGATION). */
@@ -246,7 +248,7 @@ export function separateHeart(gtissue: Uint8Array, grid: CoarseGrid, geometry: V
     if (!chosen) break;
     const near2 = squaredDistanceTransform(where(labels.length, (c) => labels[c] === chosen), grid.dims, grid.spacing);
     const core = { depth2, labels, chosen, radius, near2, centre: heartCentre(depth2, labels, chosen, grid, geometry, frame, bothLungs) };
-    last = { core, region: boundToHeartShape(regionOf(core, grid), gtissue, core.centre, grid) };
+    last = { core, region: dropVesselStubs(boundToHeartShape(regionOf(core, grid), gtissue, core.centre, grid), grid) };
     if (heartLikeRegion(last.region, grid)) return last;
   }
   if (!last) throw new PolyradError('HEART_NOT_FOUND', 'no heart-sized soft-tissue region between the lungs; is the heart within the scanned range?');
@@ -497,6 +499,19 @@ function symmetricEigenvalues3(m: number[][]): number[] {
   const e1 = q + 2 * p * Math.cos(phi);
   const e3 = q + 2 * p * Math.cos(phi + (2 * Math.PI) / 3);
   return [e1, 3 * q - e1 - e3, e3];
+}
+
+/**
+ * The region opened by a ball of HEART_VESSEL_OPENING_MM: the stubs of the ascending aorta and pulmonary
+ * trunk (tubes of 10-16 mm radius) that rise from the heart's base inside its fitted shape fall away; the
+ * chambers, wider, keep their outline.
+ */
+export function dropVesselStubs(region: Uint8Array, grid: CoarseGrid): Uint8Array {
+  const r = HEART_VESSEL_OPENING_MM;
+  const slack = 0.75 * Math.max(...grid.spacing);
+  const depth2 = squaredDistanceTransform(where(region.length, (c) => region[c] === 0), grid.dims, grid.spacing);
+  const near2 = squaredDistanceTransform(where(region.length, (c) => depth2[c] > r * r), grid.dims, grid.spacing);
+  return where(region.length, (c) => region[c] === 1 && near2[c] <= (r + slack) ** 2);
 }
 
 /** A region the size and shape of a heart: at most HEART_MAX_REGION_ML, and not taller than HEART_MAX_REGION_ELONGATION x its cube root (no liver, no aorta). */
