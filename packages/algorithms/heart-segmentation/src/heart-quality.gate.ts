@@ -143,7 +143,6 @@ function tissueBorderShare(heart: LabelMask, lungs: LabelMask, volume: Volume): 
       }
     }
   }
-  if (process.env.HEART_DEBUG) console.log('DEBUG border', (tissue / faces).toFixed(2));
   return faces ? tissue / faces : 0;
 }
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { outputProblems, PolyradError, validateManifest, voxelToPatient, type AlgorithmOutputs, type Artifact, type LabelMask, type SeriesInput, type Volume } from '@polyrad/sdk';
-import { generateChestPhantom, PHANTOM_LABELS, type ChestPhantomOptions } from '@polyrad/phantom';
+import { generateChestPhantom, PHANTOM_LABELS, sampleChestCase, type ChestPhantomOptions } from '@polyrad/phantom';
 import { groupSeries, loadVolume, scanDicomInputs } from '@polyrad/dicom';
 import lungSegmentation from '@polyrad/algorithm-lung-segmentation';
 import plugin, {
@@ -14,6 +14,7 @@ import plugin, {
   HEART_VOLUME_UPPER_ML,
   heartVolumeCategory,
   lungLabels,
+  dropVesselStubs,
   measureHeartAnatomy,
   segmentHeart,
   type HeartAnatomy,
@@ -155,6 +156,56 @@ test('a scan that stops inside the heart: heart volume not assessed, mask missin
     voxels: phantom.volume.voxels.slice(k0 * nx * ny),
   };
   assertNotAssessed(await runOn(cropped), /heart not fully covered/);
+});
+
+// Step by step on the realistic phantom: a heart that rests on the liver with no fat between them (which
+// a fixed 10 mm core erosion joined to the liver: 2.5-3 L "hearts"), the great vessels on its base.
+test('segmentHeart: a heart resting on the liver without fat is cut from it (volume within 15 % of the truth, no liver)', async () => {
+  const options = sampleChestCase(1004); // development seed: 1 mm slices, 1.4 mm pixels, non-contrast
+  const phantom = generateChestPhantom({ ...options, heart: { ...options.heart, epicardialFatMm: 0, aorticRootFatMm: 0 } });
+  const series: SeriesInput = { seriesInstanceUid: '1', modality: 'CT', volume: phantom.volume, fingerprint: {} };
+  const lungs = (await lungSegmentation.run({ series, artifacts: {}, config: {} }, context)).artifacts![0] as Extract<Artifact, { kind: 'mask' }>;
+  const heart = segmentHeart(phantom.volume, lungs.mask);
+  const truthMl = phantom.truth.heart.volumeMl;
+  assert.ok(Math.abs(heart.volumeMl - truthMl) <= 0.15 * truthMl, `${heart.volumeMl.toFixed(0)} mL vs ${truthMl.toFixed(0)} mL`);
+  // what it took beyond the heart is not the liver: few of its voxels lie below the heart's lowest slice
+  const [nx, ny] = phantom.volume.geometry.dimensions;
+  let lowest = Infinity;
+  for (let p = 0; p < phantom.labels.labels.length; p++) if (phantom.labels.labels[p] === PHANTOM_LABELS.heart) lowest = Math.min(lowest, voxelToPatient(phantom.volume.geometry, 0, 0, Math.floor(p / (nx * ny)))[2]);
+  let below = 0;
+  for (let p = 0; p < heart.mask.labels.length; p++) if (heart.mask.labels[p] && voxelToPatient(phantom.volume.geometry, 0, 0, Math.floor(p / (nx * ny)))[2] < lowest - 3) below++;
+  assert.ok(below <= 0.01 * heart.voxelCount, `${below} voxels below the heart`);
+});
+
+test('dropVesselStubs: a 12 mm vessel rising from a 50 mm heart falls away, the heart keeps its volume', () => {
+  const dims: [number, number, number] = [100, 100, 140];
+  const spacing: [number, number, number] = [1.25, 1.25, 1.25];
+  const region = new Uint8Array(dims[0] * dims[1] * dims[2]);
+  let heart = 0;
+  for (let k = 0, c = 0; k < dims[2]; k++) {
+    for (let j = 0; j < dims[1]; j++) {
+      for (let i = 0; i < dims[0]; i++, c++) {
+        const [x, y, z] = [i * 1.25 - 62, j * 1.25 - 62, k * 1.25 - 62];
+        const inHeart = Math.hypot(x, y, z) <= 50;
+        heart += inHeart ? 1 : 0;
+        if (inHeart || (Math.hypot(x - 20, y) <= 12 && z > 0)) region[c] = 1;
+      }
+    }
+  }
+  const kept = dropVesselStubs(region, { dims, spacing });
+  let total = 0;
+  let vessel = 0;
+  for (let k = 0, c = 0; k < dims[2]; k++) {
+    for (let j = 0; j < dims[1]; j++) {
+      for (let i = 0; i < dims[0]; i++, c++) {
+        if (!kept[c]) continue;
+        total++;
+        if (k * 1.25 - 62 > 55) vessel++;
+      }
+    }
+  }
+  assert.equal(vessel, 0, 'no vessel beyond the heart');
+  assert.ok(Math.abs(total - heart) <= 0.05 * heart, `${total} voxels kept for a heart of ${heart}`);
 });
 
 test('volume categories: normal up to the upper limit, enlarged above', () => {

@@ -6,6 +6,7 @@ import { heartQualityProblems, measureHeartAnatomy } from './heart-quality.gate.
 export * from './heart.segmenter.js';
 export * from './heart-volume.classifier.js';
 export * from './heart-quality.gate.js';
+export * from './heart-shape.fitter.js';
 
 const manifest = readPackageManifest(import.meta.url);
 const lungMaskType = manifest.consumes[0].type;
