@@ -9,7 +9,12 @@ export const CAC_MIN_AREA_MM2 = 1;
 export const CAC_REFERENCE_SLICE_MM = 3;
 /** The coronary territory: the heart region grown by this margin (the arteries run in epicardial fat). */
 export const EPICARDIAL_MARGIN_MM = 8;
-/** Voxels deeper than this inside the heart are valves, annuli and papillary muscles, not coronary arteries. */
+/**
+ * Voxels deeper than this inside the heart mask are valves, annuli, the aortic root and papillary muscles,
+ * not coronary arteries. The heart mask ends at the tissue's edge, so a coronary plaque in the epicardial
+ * fat beside it reaches at most about a voxel in; the mitral annulus lies within the wall (with 3 mm, its
+ * calcium was counted as coronary on the realistic phantom).
+ */
 export const INTRACARDIAC_DEPTH_MM = 1.5;
 /** A region >= 130 HU with less than this share inside the territory continues into bone or the aorta. */
 export const MIN_SHARE_IN_TERRITORY = 0.9;

@@ -96,7 +96,7 @@ for (const [gate, change, problem] of [
   ['scan ends inside the heart', { touchesScanEnd: true }, /heart not fully covered/],
   ['centre beside a lung (liver under the right lung)', { heartCentre: [-57, -20, 0] }, /not between the lungs/],
   ['centre behind the lungs (spine, descending aorta)', { heartCentre: [10, 15, 0] }, /15 mm behind the lungs' centres/],
-  ['below the lung bases', { heartZ: [-200, -50] }, /80 mm below the lung bases/],
+  ['below the lung bases', { heartZ: [-195, -115] }, /75 mm below the lung bases/],
   ['outline not seen (liver, chest wall around it)', { tissueBorderShare: 0.7 }, /70 % of its surface borders soft tissue/],
   ['a thin shell', { coreShare: 0.2 }, /thin: 20 %/],
   ['too tall for its volume (great vessels, descending aorta)', { heartZ: [-50, 115] }, /168 mm tall for 600 mL \(1\.99 x/],

@@ -44,13 +44,15 @@ export interface HeartSegmentation {
 }
 
 /**
- * Finds the heart on chest CT from the lung mask: the soft-tissue and blood region (HEART_HU_RANGE) inside
- * the convex hull of the lungs of each slice (the mediastinum between and in front of them), opened with a
- * ball of HEART_EROSION_MM so that fat planes of a few mm cut it from chest wall, aorta and spine; the
- * largest anterior, central component is kept, grown back within the tissue range, and cut above and
- * below where its slice area drops under HEART_MIN_AREA_FRACTION of the largest (great vessels, liver).
- * Threshold + morphology + connected components in the spirit of classical thoracic segmentation
- * (Hu, Hoffman & Reinhardt, IEEE TMI 2001); the heart has no better-defined HU boundary on non-contrast CT.
+ * Finds the heart on chest CT from the lung mask, in named steps: the frame of the lungs (lungFrame); the
+ * soft-tissue and blood region (HEART_HU_RANGE) inside the convex hull of the lungs of each slice
+ * (mediastinalTissue, noise pockets filled); its core, eroded just deep enough to stand apart from liver,
+ * great vessels and spine, grown back within the region nearer it than any other core (separateHeart,
+ * regionOf); bounded by an ellipsoid fitted to the wall the heart shows against lung and fat, where it
+ * meets other tissue (boundToHeartShape); the great vessels' stubs opened away (dropVesselStubs); and the
+ * mask on the volume grid (heartMask). Threshold + morphology + connected components in the spirit of
+ * classical thoracic segmentation (Hu, Hoffman & Reinhardt, IEEE TMI 2001), with a shape prior where the
+ * heart has no HU boundary (the liver, the blood of the great vessels on non-contrast CT).
  */
 export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentation {
   const { geometry, voxels } = volume;
