@@ -1,7 +1,5 @@
 import type { Vec3 } from '@polyrad/sdk';
 
-/** How far beyond the ellipsoid fitted to its seen wall the heart's region may reach, as a share of the ellipsoid's radius (atria and apex are not on an ellipsoid). */
-export const HEART_SHAPE_TOLERANCE = 0.03;
 /** Share of the rays from the heart's centre that must see its wall (lung, fat) for a shape to be fitted. */
 export const HEART_MIN_WALL_SHARE = 0.3;
 /** Wall points farther from the centre than this multiple of the median belong to another organ. */
@@ -33,7 +31,7 @@ const RAY_MAX_MM = 120;
  * it runs on into tissue (liver under the diaphragm, great vessels, an aneurysm, the spine) the region
  * was only cut where the erosion allowed. Rays from the heart's centre find the seen wall; an ellipsoid
  * fitted to those points (least squares, outliers refitted out) stands for the heart's outline where it
- * was not seen, and the region is kept within it, widened by HEART_SHAPE_TOLERANCE. Without enough wall,
+ * was not seen, and the region is kept within it (tissue inside it that the erosion cut off is the heart's). Without enough wall,
  * or a fit that is not a heart-sized ellipsoid, the region is returned as it was.
  */
 export function boundToHeartShape(region: Uint8Array, gtissue: Uint8Array, centre: Vec3, grid: ShapeGrid): Uint8Array {
@@ -52,11 +50,10 @@ export function boundToHeartShape(region: Uint8Array, gtissue: Uint8Array, centr
   if (!fit) return region;
   const [gx, gy, gz] = grid.dims;
   const [sx, sy, sz] = grid.spacing;
-  const limit = (1 + HEART_SHAPE_TOLERANCE) ** 2;
   const out = new Uint8Array(region.length);
   for (let gk = 0, c = 0; gk < gz; gk++) {
     for (let gj = 0; gj < gy; gj++) {
-      for (let gi = 0; gi < gx; gi++, c++) if ((region[c] || gtissue[c]) && fit.q([gi * sx, gj * sy, gk * sz]) <= limit) out[c] = 1;
+      for (let gi = 0; gi < gx; gi++, c++) if ((region[c] || gtissue[c]) && fit.q([gi * sx, gj * sy, gk * sz]) <= 1) out[c] = 1;
     }
   }
   return out;
