@@ -9,10 +9,19 @@ export const CAC_MIN_AREA_MM2 = 1;
 export const CAC_REFERENCE_SLICE_MM = 3;
 /** The coronary territory: the heart region grown by this margin (the arteries run in epicardial fat). */
 export const EPICARDIAL_MARGIN_MM = 8;
-/** Voxels deeper than this inside the heart are valves, annuli and papillary muscles, not coronary arteries. */
-export const INTRACARDIAC_DEPTH_MM = 3;
+/**
+ * Voxels deeper than this inside the heart mask are valves, annuli, the aortic root and papillary muscles,
+ * not coronary arteries. The heart mask ends at the tissue's edge, so a coronary plaque in the epicardial
+ * fat beside it reaches at most about a voxel in; the mitral annulus lies within the wall (with 3 mm, its
+ * calcium was counted as coronary on the realistic phantom).
+ */
+export const INTRACARDIAC_DEPTH_MM = 1.5;
 /** A region >= 130 HU with less than this share inside the territory continues into bone or the aorta. */
 export const MIN_SHARE_IN_TERRITORY = 0.9;
+/** Attenuation below which a voxel is aerated lung (or air): calcium beside it is a kernel's edge overshoot. */
+export const EDGE_LUNG_HU = -400;
+/** A lesion with at least this share of its voxels beside lung is a sharp kernel's edge rim (see besideLung). */
+export const EDGE_RIM_SHARE = 0.5;
 /** Blood pool (75th percentile HU of the heart) above this: IV contrast, which hides and mimics calcium. */
 export const CONTRAST_BLOOD_POOL_HU = 150;
 
@@ -91,10 +100,11 @@ export function scoreAgatston(volume: Volume, heart: LabelMask): AgatstonResult 
   const { territory, interior } = coronaryTerritory(inHeart, crop, geometry.spacing, margin, [box.lo[2], box.hi[2]]);
   const { regions, verdict, excludedRegions } = classifyCalcium(volume, crop, territory, interior);
   const sliceFactor = geometry.spacing[2] / CAC_REFERENCE_SLICE_MM;
+  const beside = besideLung(volume, crop);
   const score = (kind: number): { score: number; lesions: CalciumLesion[] } => {
     const selected = new Uint8Array(regions.length);
     for (let c = 0; c < regions.length; c++) selected[c] = verdict[regions[c]] === kind ? 1 : 0;
-    const lesions = agatstonLesions(volume, crop, selected, sliceFactor);
+    const lesions = agatstonLesions(volume, crop, selected, sliceFactor, beside);
     return { score: lesions.reduce((sum, l) => sum + l.score, 0), lesions };
   };
   return { ...score(REGION_COUNTED), ambiguous: score(REGION_AMBIGUOUS), sliceFactor, excludedRegions, bloodPoolHu: box.bloodPoolHu, noiseHu: interiorNoise(volume, crop, interior) };
@@ -195,20 +205,51 @@ function classifyCalcium(volume: Volume, crop: Crop, territory: Uint8Array, inte
   return { regions: labels, verdict, excludedRegions };
 }
 
+/**
+ * Voxels of the crop beside aerated lung: lung (below EDGE_LUNG_HU) among their 8 in-plane neighbours.
+ * An edge-enhancing (bone, lung) kernel lifts soft tissue beside lung by a good part of the 900 HU
+ * step, well over 130 HU, in a rim one pixel wide along every heart-lung border; a lesion made mostly of
+ * such voxels is that rim, not calcium (which lies in the epicardial fat or on the myocardium and, when
+ * it reaches lung, is thicker than the rim).
+ */
+function besideLung(volume: Volume, crop: Crop): Uint8Array {
+  const { voxels, geometry } = volume;
+  const [nx, ny] = geometry.dimensions;
+  const beside = new Uint8Array(crop.dims[0] * crop.dims[1] * crop.dims[2]);
+  for (let c = 0; c < beside.length; c++) {
+    const p = crop.global(c);
+    if (voxels[p] < CAC_THRESHOLD_HU) continue;
+    const i = p % nx;
+    const j = Math.floor(p / nx) % ny;
+    for (let dj = -1; dj <= 1 && !beside[c]; dj++) {
+      for (let di = -1; di <= 1; di++) {
+        if (i + di < 0 || i + di >= nx || j + dj < 0 || j + dj >= ny) continue;
+        if (voxels[p + di + dj * nx] < EDGE_LUNG_HU) {
+          beside[c] = 1;
+          break;
+        }
+      }
+    }
+  }
+  return beside;
+}
+
 /** Agatston lesions of the selected voxels: in-plane 8-connected regions of >= 1 mm2, area x peak weight x slice factor. */
-function agatstonLesions(volume: Volume, crop: Crop, selected: Uint8Array, sliceFactor: number): CalciumLesion[] {
+function agatstonLesions(volume: Volume, crop: Crop, selected: Uint8Array, sliceFactor: number, beside: Uint8Array): CalciumLesion[] {
   const { geometry, voxels } = volume;
   const [sx, sy] = geometry.spacing;
   const [cx, cy] = crop.dims;
   const cxy = cx * cy;
   const lesionLabels = labelRegions(selected, crop.dims, IN_SLICE_NEIGHBOURS);
   const count = new Int32Array(lesionLabels.count + 1);
+  const rim = new Int32Array(lesionLabels.count + 1);
   const peak = new Float64Array(lesionLabels.count + 1).fill(-Infinity);
   const sums = new Float64Array(3 * (lesionLabels.count + 1));
   for (let c = 0; c < selected.length; c++) {
     const id = lesionLabels.labels[c];
     if (!id) continue;
     count[id]++;
+    rim[id] += beside[c];
     peak[id] = Math.max(peak[id], voxels[crop.global(c)]);
     const k = Math.floor(c / cxy);
     const j = Math.floor((c - k * cxy) / cx);
@@ -219,7 +260,7 @@ function agatstonLesions(volume: Volume, crop: Crop, selected: Uint8Array, slice
   const lesions: CalciumLesion[] = [];
   for (let id = 1; id <= lesionLabels.count; id++) {
     const areaMm2 = count[id] * sx * sy;
-    if (areaMm2 < CAC_MIN_AREA_MM2) continue;
+    if (areaMm2 < CAC_MIN_AREA_MM2 || rim[id] >= EDGE_RIM_SHARE * count[id]) continue;
     const weight = agatstonWeight(peak[id]);
     const m = count[id];
     const [i, j, k] = [0, 1, 2].map((a) => crop.lo[a] + sums[3 * id + a] / m);

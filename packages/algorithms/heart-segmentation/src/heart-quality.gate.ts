@@ -1,4 +1,4 @@
-import { labelConnectedComponents, squaredDistanceTransform, voxelToPatient, type LabelMask, type Vec3, type VolumeGeometry } from '@polyrad/sdk';
+import { labelConnectedComponents, squaredDistanceTransform, voxelToPatient, type LabelMask, type Vec3, type Volume, type VolumeGeometry } from '@polyrad/sdk';
 
 /**
  * Plausible adult whole-heart volume (chambers + myocardium), mL. Healthy adults lie at about 400-800 mL
@@ -23,11 +23,23 @@ export const HEART_MAX_MIDLINE_OFFSET = 0.7;
 /**
  * How far (mm) the heart may reach below the lowest lung voxel. The heart rests on the diaphragm's dome,
  * above the posterior costophrenic recesses (the lungs' lowest point; 40-65 mm above them on the real CTs
- * in the tests), but lung masks can stop short of the thin recesses: on the realistic phantom the true
- * heart reaches up to 28 mm below the segmented lung bases. A region reaching further down holds liver,
- * stomach or IVC (the segmenter looks up to 40 mm below the lungs).
+ * in the tests), but lung masks can stop short of the thin recesses, and on the realistic phantom an
+ * enlarged heart reaches 30-65 mm below the segmented lung bases (development seeds 1000-1039). A region
+ * reaching further down holds liver, stomach or IVC (the segmenter looks up to 80 mm below the lungs);
+ * the liver nearer the heart is cut by the heart's fitted shape and caught by the tissue-border gate.
  */
-export const HEART_BELOW_LUNG_BASES_MM = 30;
+export const HEART_BELOW_LUNG_BASES_MM = 70;
+
+/** How far outside the heart's surface its border is judged (beyond the partial-volume rim), mm. */
+export const HEART_BORDER_PROBE_MM = 2.5;
+/** Above this the border is soft tissue (fat lies near -100 HU, blood and organs above 0). */
+export const HEART_BORDER_TISSUE_HU = -30;
+/**
+ * Most of the heart's surface that may border soft tissue. Lung and epicardial fat border most of a
+ * heart; its base (great vessels), its floor (diaphragm and liver) and the left atrium's back border
+ * tissue. Where more of it does, the outline was drawn by shape alone and its volume is not reliable.
+ */
+export const HEART_MAX_TISSUE_BORDER = 0.5;
 
 /** What the gates judge, measured from the heart and lung masks (LPS mm; z grows towards the head). */
 export interface HeartAnatomy {
@@ -43,10 +55,12 @@ export interface HeartAnatomy {
   touchesScanEnd: boolean;
   /** share of heart voxels deeper than HEART_CORE_DEPTH_MM below its surface */
   coreShare: number;
+  /** share of the heart's surface that borders soft tissue (not lung, fat or air) HEART_BORDER_PROBE_MM outside it */
+  tissueBorderShare: number;
 }
 
 /** Measures the heart mask against the lungs for the quality gates (one pass over both masks, one distance transform of the heart's box). */
-export function measureHeartAnatomy(heart: LabelMask, lungs: LabelMask, rightLabel: number, leftLabel: number): HeartAnatomy {
+export function measureHeartAnatomy(heart: LabelMask, lungs: LabelMask, rightLabel: number, leftLabel: number, volume: Volume): HeartAnatomy {
   const { geometry } = heart;
   const [nx, ny, nz] = geometry.dimensions;
   const sums = [new Float64Array(4), new Float64Array(4), new Float64Array(4)]; // heart, right, left: i, j, k, n
@@ -95,7 +109,42 @@ export function measureHeartAnatomy(heart: LabelMask, lungs: LabelMask, rightLab
     sliceMm: sz,
     touchesScanEnd: sums[0][3] > 0 && (heartK[0] === 0 || heartK[1] === nz - 1),
     coreShare: sums[0][3] ? coreShare(heart, geometry, lo, hi, sums[0][3]) : 0,
+    tissueBorderShare: tissueBorderShare(heart, lungs, volume),
   };
+}
+
+/**
+ * Share of the heart's surface faces (a heart voxel beside a non-heart one, along each axis) where the
+ * image HEART_BORDER_PROBE_MM further out is soft tissue rather than lung, fat or air (beyond the
+ * partial-volume rim). The heart is seen where lung or epicardial fat borders it; where tissue does
+ * (liver, great vessels, chest wall) the outline was drawn by shape alone.
+ */
+function tissueBorderShare(heart: LabelMask, lungs: LabelMask, volume: Volume): number {
+  const [nx, ny, nz] = heart.geometry.dimensions;
+  const steps = volume.geometry.spacing.map((s) => Math.max(1, Math.round(HEART_BORDER_PROBE_MM / s)));
+  const strides = [1, nx, nx * ny];
+  const sizes = [nx, ny, nz];
+  let faces = 0;
+  let tissue = 0;
+  for (let k = 0, p = 0; k < nz; k++) {
+    for (let j = 0; j < ny; j++) {
+      for (let i = 0; i < nx; i++, p++) {
+        if (heart.labels[p] !== 1) continue;
+        const ijk = [i, j, k];
+        for (let a = 0; a < 3; a++) {
+          for (const sign of [-1, 1]) {
+            const next = ijk[a] + sign;
+            if (next < 0 || next >= sizes[a] || heart.labels[p + sign * strides[a]] === 1) continue;
+            faces++;
+            const probe = ijk[a] + sign * steps[a];
+            const q = p + sign * steps[a] * strides[a];
+            if (probe >= 0 && probe < sizes[a] && !lungs.labels[q] && volume.voxels[q] >= HEART_BORDER_TISSUE_HU) tissue++;
+          }
+        }
+      }
+    }
+  }
+  return faces ? tissue / faces : 0;
 }
 
 /**
@@ -141,6 +190,7 @@ export function heartQualityProblems(a: HeartAnatomy): string[] {
   if (!(y < (ry + ly) / 2)) problems.push(`the heart region's centre lies ${Math.round(y - (ry + ly) / 2)} mm behind the lungs' centres; the heart lies in front of them`);
   if (a.heartZ[0] < a.lungZ[0] - HEART_BELOW_LUNG_BASES_MM) problems.push(`the heart region reaches ${Math.round(a.lungZ[0] - a.heartZ[0])} mm below the lung bases (a heart: at most ${HEART_BELOW_LUNG_BASES_MM} mm; liver, stomach or IVC below the diaphragm are included)`);
   if (a.coreShare < HEART_MIN_CORE_SHARE) problems.push(`the heart region is thin: ${Math.round(100 * a.coreShare)} % of it lies deeper than ${HEART_CORE_DEPTH_MM} mm below its surface (a heart: over ${Math.round(100 * HEART_MIN_CORE_SHARE)} %)`);
+  if (a.tissueBorderShare > HEART_MAX_TISSUE_BORDER) problems.push(`the heart's outline is not seen: ${Math.round(100 * a.tissueBorderShare)} % of its surface borders soft tissue (liver, chest wall, great vessels) rather than lung or fat (a heart: up to ${Math.round(100 * HEART_MAX_TISSUE_BORDER)} %)`);
   const heightMm = a.heartZ[1] - a.heartZ[0] + a.sliceMm;
   const elongation = heightMm / Math.cbrt(a.volumeMl * 1000);
   if (elongation > HEART_MAX_ELONGATION) problems.push(`the heart region is ${Math.round(heightMm)} mm tall for ${ml} mL (${elongation.toFixed(2)} x the cube root of its volume, a heart: up to ${HEART_MAX_ELONGATION}): great vessels or the descending aorta are included`);

@@ -1,17 +1,31 @@
 import { PolyradError, voxelToPatient, type LabelMask, type Vec3, type Volume, type VolumeGeometry, squaredDistanceTransform, labelConnectedComponents } from '@polyrad/sdk';
+import { boundToHeartShape, type ShapeGrid } from './heart-shape.fitter.js';
 
 /** Heart tissue and blood pool, with or without IV contrast: above fat (about -100 HU), below cortical bone. */
 export const HEART_HU_RANGE: readonly [number, number] = [-20, 1000];
-/** Erosion radius that finds the heart's core: cuts it from liver, aorta and spine even across thin fat planes. */
-export const HEART_CORE_EROSION_MM = 10;
-/** A deeper erosion that the great vessels (radius up to ~15 mm) do not survive but the chambers do: it bounds the heart's slices. */
-export const HEART_CHAMBER_EROSION_MM = 14;
+/**
+ * Erosion radii tried in turn for the heart's core, mm: the smallest that cuts the heart from liver,
+ * aorta and spine. 10 mm cuts thin fat planes; where the heart rests on the liver without one (or an
+ * aneurysm or the spine joins it) only a deeper erosion separates them, up to the heart's own half-depth.
+ */
+export const HEART_CORE_EROSION_STEPS_MM: readonly number[] = [10, 13, 16, 19, 22, 25];
 /** Radius of the opening that gives the heart its outline (drops vessels and bridges thinner than 2 x 5 mm). */
 export const HEART_EROSION_MM = 5;
-/** Slices whose heart area falls below this share of the largest slice belong to the great vessels or the liver. */
-export const HEART_MIN_AREA_FRACTION = 0.1;
+/** Radius of the opening that drops the great vessels' stubs from the heart's base, mm (above the ascending aorta's radius, below the chambers'). */
+export const HEART_VESSEL_OPENING_MM = 16;
+/** Largest region (mL) a core grown back may give and still be taken for the heart alone (the quality gate's plausible maximum). */
+export const HEART_MAX_REGION_ML = 1500;
+/** Greatest height of a region over the cube root of its volume for it to be the heart alone (the gate's limit, HEART_MAX_ELONGATION). */
+export const HEART_MAX_REGION_ELONGATION = 1.6;
 /** How far below (or above) the lungs' extent the heart is looked for, mm. */
-export const HEART_BELOW_LUNGS_MM = 40;
+export const HEART_BELOW_LUNGS_MM = 80;
+/**
+ * A voxel below HEART_HU_RANGE whose 3 x 3 in-plane mean is at least this is tissue that noise pushed
+ * down (blood and myocardium lie near 40 HU; at noise SD 35 one voxel in twenty falls under -20 HU, and
+ * those pockets stop every erosion). The mean of nine voxels has a third of the noise; fat (-100 HU) and
+ * the lung's edge stay well below it, so the heart's outline is not moved.
+ */
+export const HEART_NOISY_TISSUE_MEAN_HU = 10;
 /** Non-tissue pockets of at most this many voxels (6-connected) are image noise inside the heart, not fat
  * (fillNoisePockets finds pockets of this size locally: change both together). */
 export const HEART_NOISE_POCKET_VOXELS = 2;
@@ -30,13 +44,15 @@ export interface HeartSegmentation {
 }
 
 /**
- * Finds the heart on chest CT from the lung mask: the soft-tissue and blood region (HEART_HU_RANGE) inside
- * the convex hull of the lungs of each slice (the mediastinum between and in front of them), opened with a
- * ball of HEART_EROSION_MM so that fat planes of a few mm cut it from chest wall, aorta and spine; the
- * largest anterior, central component is kept, grown back within the tissue range, and cut above and
- * below where its slice area drops under HEART_MIN_AREA_FRACTION of the largest (great vessels, liver).
- * Threshold + morphology + connected components in the spirit of classical thoracic segmentation
- * (Hu, Hoffman & Reinhardt, IEEE TMI 2001); the heart has no better-defined HU boundary on non-contrast CT.
+ * Finds the heart on chest CT from the lung mask, in named steps: the frame of the lungs (lungFrame); the
+ * soft-tissue and blood region (HEART_HU_RANGE) inside the convex hull of the lungs of each slice
+ * (mediastinalTissue, noise pockets filled); its core, eroded just deep enough to stand apart from liver,
+ * great vessels and spine, grown back within the region nearer it than any other core (separateHeart,
+ * regionOf); bounded by an ellipsoid fitted to the wall the heart shows against lung and fat, where it
+ * meets other tissue (boundToHeartShape); the great vessels' stubs opened away (dropVesselStubs); and the
+ * mask on the volume grid (heartMask). Threshold + morphology + connected components in the spirit of
+ * classical thoracic segmentation (Hu, Hoffman & Reinhardt, IEEE TMI 2001), with a shape prior where the
+ * heart has no HU boundary (the liver, the blood of the great vessels on non-contrast CT).
  */
 export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentation {
   const { geometry, voxels } = volume;
@@ -49,20 +65,19 @@ export function segmentHeart(volume: Volume, lungs: LabelMask): HeartSegmentatio
   fillNoisePockets(tissue, frame.crop.dims);
   const grid = coarseGrid(geometry, frame.crop.dims);
   const gtissue = coarseMajority(tissue, frame.crop.dims, grid.dims, grid.mapI, grid.mapJ, grid.mapK);
-  const core = heartCore(gtissue, grid, geometry, frame, bothLungs);
-  const outline = heartOutline(tissue, core, grid, frame.crop.dims);
-  return cutToHeartSlices(volume, outline, core, grid, frame.crop);
+  const { core, region } = separateHeart(gtissue, grid, geometry, frame, bothLungs);
+  return heartMask(volume, tissue, region, core, grid, frame.crop);
 }
 
 /** A box of the volume: its first voxel, its size, and the volume index of its voxel (0, j, k). */
-interface Crop {
+export interface Crop {
   lo: number[];
   dims: [number, number, number];
   rowStart: (j: number, k: number) => number;
 }
 
 /** The coarse grid the erosions run on: blocks of `factor` fine voxels, and the block of each fine column, row and slice. */
-interface CoarseGrid {
+export interface CoarseGrid {
   factor: number[];
   dims: [number, number, number];
   spacing: [number, number, number];
@@ -75,17 +90,31 @@ interface CoarseGrid {
 }
 
 /** The heart's core on the coarse grid: the deep tissue's components, the one chosen, and the tissue depth. */
-interface HeartCore {
+export interface HeartCore {
+  /** squared depth of each coarse voxel inside the tissue (distance to non-tissue), mm² */
   depth2: Float32Array;
+  /** components of the tissue eroded by `radius`, and the heart's among them */
   labels: Int32Array;
   chosen: number;
+  radius: number;
+  /** squared distance to the heart's core, mm² */
+  near2: Float32Array;
+  /** the heart's centre on the coarse grid, mm from its first voxel: the deepest tissue of the core between the lungs */
+  centre: Vec3;
+}
+
+/** The crop around the lungs and the lungs' centres. */
+export interface LungFrame {
+  crop: Crop;
+  right: Vec3;
+  left: Vec3;
 }
 
 /**
  * The crop to the lungs' bounding box (widened by HEART_BELOW_LUNGS_MM along z: the heart's inferior wall
  * may reach below the lung bases) and the lungs' centres, which place the heart between them.
  */
-function lungFrame(geometry: VolumeGeometry, lungs: LabelMask, sides: { right: number; left: number }): { crop: Crop; right: Vec3; left: Vec3 } {
+export function lungFrame(geometry: VolumeGeometry, lungs: LabelMask, sides: { right: number; left: number }): LungFrame {
   const [nx, ny, nz] = geometry.dimensions;
   const lo = [nx, ny, nz];
   const hi = [-1, -1, -1];
@@ -175,7 +204,8 @@ function mediastinalTissue(volume: Volume, lungs: LabelMask, crop: Crop, sides: 
       for (let i = Math.ceil(span[0]); i <= Math.floor(span[1]); i++) {
         const p = row + i;
         const hu = volume.voxels[p];
-        if (!lungs.labels[p] && hu >= HEART_HU_RANGE[0] && hu <= HEART_HU_RANGE[1]) tissue[i + j * cx + k * cxy] = 1;
+        if (lungs.labels[p] || hu > HEART_HU_RANGE[1]) continue;
+        if (hu >= HEART_HU_RANGE[0] || inPlaneMean(volume, p) >= HEART_NOISY_TISSUE_MEAN_HU) tissue[i + j * cx + k * cxy] = 1;
       }
     }
   }
@@ -204,19 +234,34 @@ function coarseGrid(geometry: VolumeGeometry, dims: [number, number, number]): C
 }
 
 /**
- * The heart's core: the tissue eroded by a ball of HEART_CORE_EROSION_MM, so that even thin fat planes
- * (diaphragm, pericardium) cut the heart from liver, aorta and spine; of its components the one in front
- * of the lungs' centres with the most voxels between the lungs on slices with sizeable lungs (the liver
- * below scores little).
+ * The heart's core: the tissue eroded by a ball just deep enough to cut the heart from what touches it.
+ * Without a fat plane the heart rests on the liver and abuts the great vessels and the descending aorta;
+ * an erosion cuts a contact narrower than its radius, and the heart (a blob some 50 mm in radius) keeps a
+ * core through every radius tried. Radii from HEART_CORE_EROSION_STEPS_MM are tried in turn; at each, of
+ * the core's components the one in front of the lungs' centres with the most voxels between the lungs on
+ * slices with sizeable lungs (the liver and spine score little) is the heart's, and the first radius at
+ * which that component, grown back by the radius, is heart-sized (heartLikeRegion) is kept.
  */
-function heartCore(gtissue: Uint8Array, grid: CoarseGrid, geometry: VolumeGeometry, frame: { crop: Crop; right: Vec3; left: Vec3 }, bothLungs: Uint8Array): HeartCore {
+export function separateHeart(gtissue: Uint8Array, grid: CoarseGrid, geometry: VolumeGeometry, frame: LungFrame, bothLungs: Uint8Array): { core: HeartCore; region: Uint8Array } {
+  const depth2 = squaredDistanceTransform(where(gtissue.length, (c) => gtissue[c] === 0), grid.dims, grid.spacing);
+  let last: { core: HeartCore; region: Uint8Array } | undefined;
+  for (const radius of HEART_CORE_EROSION_STEPS_MM) {
+    const { labels, components } = labelConnectedComponents(where(depth2.length, (c) => depth2[c] > radius * radius), grid.dims);
+    const chosen = heartComponent(labels, components, grid, geometry, frame, bothLungs);
+    if (!chosen) break;
+    const near2 = squaredDistanceTransform(where(labels.length, (c) => labels[c] === chosen), grid.dims, grid.spacing);
+    const core = { depth2, labels, chosen, radius, near2, centre: heartCentre(depth2, labels, chosen, grid, geometry, frame, bothLungs) };
+    last = { core, region: dropVesselStubs(boundToHeartShape(regionOf(core, grid), gtissue, core.centre, grid), grid) };
+    if (heartLikeRegion(last.region, grid)) return last;
+  }
+  if (!last) throw new PolyradError('HEART_NOT_FOUND', 'no heart-sized soft-tissue region between the lungs; is the heart within the scanned range?');
+  return last;
+}
+
+/** The component of the eroded tissue that is the heart's: in front of the lungs' centres, most voxels between the lungs (0: none). */
+function heartComponent(labels: Int32Array, components: { id: number; size: number; sumI: number; sumJ: number; sumK: number }[], grid: CoarseGrid, geometry: VolumeGeometry, frame: LungFrame, bothLungs: Uint8Array): number {
   const { lo } = frame.crop;
   const [gx, gy, gz] = grid.dims;
-  const depth2 = squaredDistanceTransform(where(gtissue.length, (c) => gtissue[c] === 0), grid.dims, grid.spacing);
-  const R = HEART_CORE_EROSION_MM;
-  const core = new Uint8Array(gtissue.length);
-  for (let c = 0; c < core.length; c++) core[c] = depth2[c] > R * R ? 1 : 0;
-  const { labels, components } = labelConnectedComponents(core, grid.dims);
   const { right, left } = frame;
   const midX = (right[0] + left[0]) / 2;
   const halfBand = 0.35 * Math.abs(left[0] - right[0]);
@@ -244,54 +289,100 @@ function heartCore(gtissue: Uint8Array, grid: CoarseGrid, geometry: VolumeGeomet
     // the heart lies in front of the lungs' centres (y grows posteriorly in LPS)
     if (c[1] < lungsY && score[comp.id] > score[chosen]) chosen = comp.id;
   }
-  if (!chosen) throw new PolyradError('HEART_NOT_FOUND', 'no heart-sized soft-tissue region between the lungs; is the heart within the scanned range?');
-  return { depth2, labels, chosen };
-}
-
-/** The heart's outline at full resolution: the tissue opened with a ball of HEART_EROSION_MM (which keeps its shape) near the core, and its area per slice. */
-function heartOutline(tissue: Uint8Array, core: HeartCore, grid: CoarseGrid, dims: [number, number, number]): { heart: Uint8Array; area: Float64Array } {
-  const r = HEART_EROSION_MM;
-  const halfVoxel = 0.75 * Math.max(...grid.spacing);
-  const n = core.depth2.length;
-  const opened2 = squaredDistanceTransform(where(n, (c) => core.depth2[c] > r * r), grid.dims, grid.spacing);
-  const near2 = squaredDistanceTransform(where(n, (c) => core.labels[c] === core.chosen), grid.dims, grid.spacing);
-  const reach = HEART_CORE_EROSION_MM + r;
-  const inHeart = where(n, (g) => opened2[g] <= (r + halfVoxel) ** 2 && near2[g] <= reach * reach);
-  const [cx, cy, cz] = dims;
-  const heart = new Uint8Array(tissue.length);
-  const area = new Float64Array(cz);
-  // hot loop: fine voxels in raster order with their coarse block
-  for (let k = 0, c = 0; k < cz; k++) {
-    for (let j = 0; j < cy; j++) {
-      const g = grid.mapJ[j] + grid.mapK[k];
-      for (let i = 0; i < cx; i++, c++) {
-        if (tissue[c] && inHeart[g + grid.mapI[i]]) {
-          heart[c] = 1;
-          area[k]++;
-        }
-      }
-    }
-  }
-  return { heart, area };
+  return chosen;
 }
 
 /**
- * The great vessels (above) and liver or IVC (below) cut off by the slice-area profile and the chambers'
- * reach; of the outline within those slices, the part that overlaps the core most, on the volume grid.
+ * The heart's region on the coarse grid: the core grown back by its erosion radius (plus a voxel for the
+ * partial-volume rim), within the tissue opened by HEART_EROSION_MM (thin bridges to the chest wall and
+ * vessels drop out), and nearer the heart's core than any other core (the liver's, the spine's): where
+ * the heart touches the liver or an aneurysm the cut runs half-way between their cores.
  */
-function cutToHeartSlices(volume: Volume, outline: { heart: Uint8Array; area: Float64Array }, core: HeartCore, grid: CoarseGrid, crop: Crop): HeartSegmentation {
+export function regionOf(core: HeartCore, grid: CoarseGrid): Uint8Array {
+  const r = HEART_EROSION_MM;
+  const slack = 0.75 * Math.max(...grid.spacing);
+  const n = core.depth2.length;
+  const opened2 = squaredDistanceTransform(where(n, (c) => core.depth2[c] > r * r), grid.dims, grid.spacing);
+  const others2 = squaredDistanceTransform(where(n, (c) => core.labels[c] !== 0 && core.labels[c] !== core.chosen), grid.dims, grid.spacing);
+  const reach = (core.radius + slack) ** 2;
+  return where(n, (g) => core.depth2[g] > 0 && opened2[g] <= (r + slack) ** 2 && core.near2[g] <= reach && core.near2[g] < others2[g]);
+}
+
+/**
+ * The heart's centre (coarse grid, mm): the deepest voxel of its core on slices between sizeable lungs
+ * within the central band (where the liver's and spine's cores do not reach while they are still joined to the heart's).
+ */
+function heartCentre(depth2: Float32Array, labels: Int32Array, chosen: number, grid: CoarseGrid, geometry: VolumeGeometry, frame: LungFrame, bothLungs: Uint8Array): Vec3 {
+  const [gx, gy, gz] = grid.dims;
+  const { lo } = frame.crop;
+  const midX = (frame.right[0] + frame.left[0]) / 2;
+  const halfBand = 0.35 * Math.abs(frame.left[0] - frame.right[0]);
+  let best = -1;
+  let at: Vec3 = [0, 0, 0];
+  for (let gk = 0, c = 0; gk < gz; gk++) {
+    const k = Math.round(grid.fineOf(gk, 2));
+    for (let gj = 0; gj < gy; gj++) {
+      for (let gi = 0; gi < gx; gi++, c++) {
+        if (labels[c] !== chosen || !bothLungs[k] || depth2[c] <= best) continue;
+        const x = voxelToPatient(geometry, lo[0] + grid.fineOf(gi, 0), lo[1] + grid.fineOf(gj, 1), lo[2] + k)[0];
+        if (Math.abs(x - midX) >= halfBand) continue;
+        best = depth2[c];
+        at = [gi * grid.spacing[0], gj * grid.spacing[1], gk * grid.spacing[2]];
+      }
+    }
+  }
+  return at;
+}
+
+/**
+ * The region opened by a ball of HEART_VESSEL_OPENING_MM: the stubs of the ascending aorta and pulmonary
+ * trunk (tubes of 10-16 mm radius) that rise from the heart's base inside its fitted shape fall away; the
+ * chambers, wider, keep their outline.
+ */
+export function dropVesselStubs(region: Uint8Array, grid: ShapeGrid): Uint8Array {
+  const r = HEART_VESSEL_OPENING_MM;
+  const slack = 0.75 * Math.max(...grid.spacing);
+  const depth2 = squaredDistanceTransform(where(region.length, (c) => region[c] === 0), grid.dims, grid.spacing);
+  const near2 = squaredDistanceTransform(where(region.length, (c) => depth2[c] > r * r), grid.dims, grid.spacing);
+  return where(region.length, (c) => region[c] === 1 && near2[c] <= (r + slack) ** 2);
+}
+
+/** A region the size and shape of a heart: at most HEART_MAX_REGION_ML, and not taller than HEART_MAX_REGION_ELONGATION x its cube root (no liver, no aorta). */
+function heartLikeRegion(region: Uint8Array, grid: CoarseGrid): boolean {
+  const [gx, gy] = grid.dims;
+  let count = 0;
+  let kLo = Infinity;
+  let kHi = -Infinity;
+  for (let g = 0; g < region.length; g++) {
+    if (!region[g]) continue;
+    count++;
+    const k = Math.floor(g / (gx * gy));
+    kLo = Math.min(kLo, k);
+    kHi = Math.max(kHi, k);
+  }
+  const [sx, sy, sz] = grid.spacing;
+  const ml = (count * sx * sy * sz) / 1000;
+  const height = (kHi - kLo + 1) * sz;
+  return ml <= HEART_MAX_REGION_ML && height <= HEART_MAX_REGION_ELONGATION * Math.cbrt(ml * 1000);
+}
+
+/**
+ * The heart on the volume grid: the fine tissue voxels inside the coarse region, of which the connected
+ * part that overlaps the core most (a stray island of the region is dropped); its volume, centre and blood pool.
+ */
+function heartMask(volume: Volume, tissue: Uint8Array, region: Uint8Array, core: HeartCore, grid: CoarseGrid, crop: Crop): HeartSegmentation {
   const { geometry, voxels } = volume;
   const [cx, cy, cz] = crop.dims;
-  const cxy = cx * cy;
-  const fz = grid.factor[2];
-  const [first, last] = heartSlices(outline.area);
-  const [chamberFirst, chamberLast] = chamberSlices(core.labels, core.chosen, core.depth2, grid.dims, grid.spacing).map((g, e) => (e === 0 ? g * fz : Math.min(cz - 1, g * fz + fz - 1)));
-  // only the slices from bottom to top can hold the heart: label that slab alone
-  const k0 = Math.max(0, Math.max(first, chamberFirst));
-  const k1 = Math.max(k0 - 1, Math.min(cz - 1, Math.min(last, chamberLast)));
-  const parts = labelConnectedComponents(outline.heart.subarray(k0 * cxy, (k1 + 1) * cxy), [cx, cy, k1 - k0 + 1]);
+  const fine = new Uint8Array(tissue.length);
+  for (let k = 0, c = 0; k < cz; k++) {
+    for (let j = 0; j < cy; j++) {
+      const g = grid.mapJ[j] + grid.mapK[k];
+      for (let i = 0; i < cx; i++, c++) if (tissue[c] && region[g + grid.mapI[i]]) fine[c] = 1;
+    }
+  }
+  const parts = labelConnectedComponents(fine, crop.dims);
   const overlap = new Float64Array(parts.components.length + 1);
-  for (let k = k0, c = 0; k <= k1; k++) {
+  for (let k = 0, c = 0; k < cz; k++) {
     for (let j = 0; j < cy; j++) {
       const g = grid.mapJ[j] + grid.mapK[k];
       for (let i = 0; i < cx; i++, c++) if (parts.labels[c] && core.labels[g + grid.mapI[i]] === core.chosen) overlap[parts.labels[c]]++;
@@ -303,7 +394,7 @@ function cutToHeartSlices(volume: Volume, outline: { heart: Uint8Array; area: Fl
   let count = 0;
   const sum = [0, 0, 0];
   const histogram = new Float64Array(4096);
-  for (let k = k0, c = 0; k <= k1; k++) {
+  for (let k = 0, c = 0; k < cz; k++) {
     for (let j = 0; j < cy; j++) {
       const row = crop.rowStart(j, k);
       for (let i = 0; i < cx; i++, c++) {
@@ -318,6 +409,7 @@ function cutToHeartSlices(volume: Volume, outline: { heart: Uint8Array; area: Fl
       }
     }
   }
+  if (count === 0) throw new PolyradError('HEART_NOT_FOUND', 'no heart-sized soft-tissue region between the lungs; is the heart within the scanned range?');
   const [sx, sy, sz] = geometry.spacing;
   const { lo } = crop;
   return {
@@ -333,57 +425,6 @@ function cutToHeartSlices(volume: Volume, outline: { heart: Uint8Array; area: Fl
 export function lungLabels(lungs: LabelMask): { right: number; left: number } {
   const side = (name: string): number => Number(Object.entries(lungs.labelNames ?? {}).find(([, n]) => n === name)?.[0] ?? 0);
   return { right: side('lung.right'), left: side('lung.left') };
-}
-
-/**
- * Slices within reach of the chambers: the pieces of the heart's core (component `chosen` of `labels`) that
- * survive the deeper HEART_CHAMBER_EROSION_MM erosion and hold at least a fifth of the largest such piece,
- * widened by that depth plus the outline opening. The ascending aorta, pulmonary trunk and arch, thinner
- * than the chambers, lie outside and so fall off the heart, with the descending aorta joined through them.
- */
-function chamberSlices(labels: Int32Array, chosen: number, depth2: Float32Array, dims: [number, number, number], spacing: readonly [number, number, number]): [number, number] {
-  const D = HEART_CHAMBER_EROSION_MM;
-  const deep = new Uint8Array(labels.length);
-  for (let c = 0; c < labels.length; c++) deep[c] = labels[c] === chosen && depth2[c] > D * D ? 1 : 0;
-  const pieces = labelConnectedComponents(deep, dims);
-  if (pieces.components.length === 0) return [0, dims[2] - 1];
-  const largest = Math.max(...pieces.components.map((p) => p.size));
-  const keep = new Uint8Array(pieces.components.length + 1);
-  for (const piece of pieces.components) keep[piece.id] = piece.size >= 0.2 * largest ? 1 : 0;
-  const cxy = dims[0] * dims[1];
-  let lo = dims[2];
-  let hi = -1;
-  for (let c = 0; c < deep.length; c++) {
-    if (!keep[pieces.labels[c]]) continue;
-    const k = Math.floor(c / cxy);
-    lo = Math.min(lo, k);
-    hi = Math.max(hi, k);
-  }
-  const margin = Math.ceil((D + 3 * HEART_EROSION_MM) / spacing[2]);
-  return [Math.max(0, lo - margin), Math.min(dims[2] - 1, hi + margin)];
-}
-
-/** First and last slice of the heart: walking out from the largest slice, stop where the area falls under
- * HEART_MIN_AREA_FRACTION of it, or rises again by a third after a waist (another organ joining). */
-export function heartSlices(area: Float64Array): [number, number] {
-  let peak = 0;
-  for (let k = 1; k < area.length; k++) if (area[k] > area[peak]) peak = k;
-  const walk = (step: number): number => {
-    let end = peak;
-    let waist = area[peak];
-    let waistAt = peak;
-    for (let k = peak + step; k >= 0 && k < area.length; k += step) {
-      if (area[k] < HEART_MIN_AREA_FRACTION * area[peak]) break;
-      if (waist < 0.6 * area[peak] && area[k] > (4 / 3) * waist) return waistAt;
-      if (area[k] < waist) {
-        waist = area[k];
-        waistAt = k;
-      }
-      end = k;
-    }
-    return end;
-  };
-  return [walk(-1), walk(1)];
 }
 
 function percentile(histogram: Float64Array, count: number, q: number): number {
@@ -475,6 +516,19 @@ function fillNoisePockets(tissue: Uint8Array, dims: [number, number, number]): v
       }
     }
   }
+}
+
+/** Mean HU of the 3 x 3 in-plane neighbourhood of voxel p (clamped at the image edge). */
+function inPlaneMean(volume: Volume, p: number): number {
+  const [nx, ny] = volume.geometry.dimensions;
+  const i = p % nx;
+  const j = Math.floor(p / nx) % ny;
+  let sum = 0;
+  for (let dj = -1; dj <= 1; dj++) {
+    const jj = Math.min(ny - 1, Math.max(0, j + dj));
+    for (let di = -1; di <= 1; di++) sum += volume.voxels[p - i - j * nx + Math.min(nx - 1, Math.max(0, i + di)) + jj * nx];
+  }
+  return sum / 9;
 }
 
 /** Block majority of a fine 0/1 mask on the coarse grid (blocks given by the index maps; hot loop). */

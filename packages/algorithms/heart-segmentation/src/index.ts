@@ -6,6 +6,7 @@ import { heartQualityProblems, measureHeartAnatomy } from './heart-quality.gate.
 export * from './heart.segmenter.js';
 export * from './heart-volume.classifier.js';
 export * from './heart-quality.gate.js';
+export * from './heart-shape.fitter.js';
 
 const manifest = readPackageManifest(import.meta.url);
 const lungMaskType = manifest.consumes[0].type;
@@ -24,7 +25,7 @@ function gatedHeart(volume: Volume, lungs: LabelMask): { heart: HeartSegmentatio
     throw error;
   }
   const { right, left } = lungLabels(lungs);
-  return { heart, problems: heartQualityProblems(measureHeartAnatomy(heart.mask, lungs, right, left)) };
+  return { heart, problems: heartQualityProblems(measureHeartAnatomy(heart.mask, lungs, right, left, volume)) };
 }
 
 /**
