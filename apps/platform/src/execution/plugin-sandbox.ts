@@ -4,6 +4,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { chmod, chown, mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isWithin } from '@polyrad/dicom';
 import { PolyradError, type RuntimeLimits } from '@polyrad/sdk';
 
 /** POLYRAD_SANDBOX: `auto` sandboxes where this machine can, `required` refuses to run without it, `off` never sandboxes. */
@@ -110,7 +111,7 @@ function libraryLink(entry: string, workerPath: string): string | undefined {
   try {
     if (!lstatSync(entry).isSymbolicLink()) return undefined;
     const target = realpathSync(entry);
-    return workerPath.startsWith(`${target}/`) || basename(dirname(target)) === 'apps' ? undefined : target;
+    return (workerPath !== target && isWithin(workerPath, target)) || basename(dirname(target)) === 'apps' ? undefined : target;
   } catch {
     return undefined; // a dangling link leads nowhere to mount
   }
@@ -202,7 +203,7 @@ function bwrapArgs(readOnly: string[], job?: { dir: string; outDir: string }): s
 /** The paths that are not inside (or equal to) another one of the list. */
 function outermost(paths: string[]): string[] {
   const unique = [...new Set(paths)];
-  return unique.filter((path) => !unique.some((other) => other !== path && path.startsWith(`${other}/`)));
+  return unique.filter((path) => !unique.some((other) => other !== path && isWithin(path, other)));
 }
 
 /**
