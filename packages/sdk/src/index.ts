@@ -16,3 +16,5 @@ export * from './report/not-assessed.findings.js';
 export * from './image/distance.transform.js';
 export * from './image/connected-components.js';
 export * from './image/voxel-regions.js';
+export * from './algorithm/plugin-loader.js';
+export * from './manifest/producer.lookup.js';

@@ -1,5 +1,4 @@
-import semver from 'semver';
-import type { AlgorithmManifest } from '@polyrad/sdk';
+import { producersOf, type AlgorithmManifest } from '@polyrad/sdk';
 
 /**
  * Whether `candidate` could ever run next to the plugins already enabled at a site: every input it
@@ -10,16 +9,15 @@ import type { AlgorithmManifest } from '@polyrad/sdk';
 export function dependencyProblem(candidate: AlgorithmManifest, enabled: AlgorithmManifest[]): string | undefined {
   const others = enabled.filter((m) => m.id !== candidate.id);
   const all = [...others, candidate];
-  const producersOf = (manifest: AlgorithmManifest): AlgorithmManifest[] =>
+  const inputProducers = (manifest: AlgorithmManifest): AlgorithmManifest[] =>
     manifest.consumes
       .filter((c) => !c.optional)
-      .map((c) => all.find((m) => m.id !== manifest.id && m.produces.some((p) => p.type === c.type && semver.satisfies(p.version, c.range))))
+      .map((c) => producersOf(all.filter((m) => m.id !== manifest.id), c.type, c.range)[0])
       .filter((m): m is AlgorithmManifest => m !== undefined);
 
   for (const consumed of candidate.consumes) {
     if (consumed.optional) continue;
-    const producer = others.find((m) => m.produces.some((p) => p.type === consumed.type && semver.satisfies(p.version, consumed.range)));
-    if (!producer) {
+    if (producersOf(others, consumed.type, consumed.range).length === 0) {
       const near = others.flatMap((m) => m.produces.filter((p) => p.type === consumed.type).map((p) => `${m.id} produces ${p.version}`));
       return `${candidate.id}@${candidate.version} needs ${consumed.type}@${consumed.range}, which no plugin enabled at this site produces${near.length ? ` (${near.join('; ')})` : ''}; enable a producer first`;
     }
@@ -28,7 +26,7 @@ export function dependencyProblem(candidate: AlgorithmManifest, enabled: Algorit
   const path: string[] = [];
   const visit = (manifest: AlgorithmManifest): string | undefined => {
     path.push(manifest.id);
-    for (const producer of producersOf(manifest)) {
+    for (const producer of inputProducers(manifest)) {
       if (producer.id === candidate.id) return `dependency cycle: ${[...path, candidate.id].join(' -> ')}`;
       if (path.includes(producer.id)) continue;
       const found = visit(producer);

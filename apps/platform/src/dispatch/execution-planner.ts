@@ -1,5 +1,4 @@
-import semver from 'semver';
-import type { AlgorithmManifest, MatchDecision } from '@polyrad/sdk';
+import { producersOf, type AlgorithmManifest, type MatchDecision } from '@polyrad/sdk';
 
 /** One plugin to run on one series. */
 export interface PlannedRun {
@@ -21,10 +20,6 @@ export interface ExecutionPlan {
   /** topologically ordered: every run comes after the runs it consumes from */
   runs: PlannedRun[];
   skipped: SkippedPlugin[];
-}
-
-function producerOf(candidates: AlgorithmManifest[], type: string, range: string): AlgorithmManifest | undefined {
-  return candidates.find((m) => m.produces.some((p) => p.type === type && semver.satisfies(p.version, range)));
 }
 
 /**
@@ -54,7 +49,7 @@ export function planExecution(
     visiting.add(manifest.id);
     const inputsFrom: Record<string, number> = {};
     for (const consumed of manifest.consumes) {
-      const producer = producerOf(manifests.filter((m) => m.id !== manifest.id), consumed.type, consumed.range);
+      const [producer] = producersOf(manifests.filter((m) => m.id !== manifest.id), consumed.type, consumed.range);
       if (!producer) {
         if (consumed.optional) continue;
         visiting.delete(manifest.id);

@@ -1,13 +1,11 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { PolyradError, readManifestFile, type Algorithm, type AlgorithmManifest } from '@polyrad/sdk';
+import { readManifestFile, type AlgorithmManifest } from '@polyrad/sdk';
 
-/** A plugin known to the platform: its manifest (data) and a way to load its code when it must run. */
+/** A plugin known to the platform: its manifest (data) and the folder its code is loaded from when it must run. */
 export interface CatalogEntry {
   manifest: AlgorithmManifest;
   packageDir: string;
-  load(): Promise<Algorithm>;
   /** the site's configuration for this plugin (registry); none for the CLI */
   config?: Record<string, unknown>;
 }
@@ -28,18 +26,7 @@ const require = createRequire(import.meta.url);
 
 /** Reads a plugin package's manifest without importing its code. */
 export function catalogEntry(packageDir: string): CatalogEntry {
-  const manifest = readManifestFile(join(packageDir, 'manifest.json'));
-  return {
-    manifest,
-    packageDir,
-    async load() {
-      const module = (await import(pathToFileURL(join(packageDir, manifest.entry)).href)) as { default?: Algorithm };
-      if (!module.default || typeof module.default.run !== 'function') {
-        throw new PolyradError('PLUGIN_ENTRY_INVALID', `entry ${manifest.entry} does not default-export defineAlgorithm(...)`, packageDir);
-      }
-      return module.default;
-    },
-  };
+  return { manifest: readManifestFile(join(packageDir, 'manifest.json')), packageDir };
 }
 
 export function bundledCatalog(): CatalogEntry[] {

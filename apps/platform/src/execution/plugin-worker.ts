@@ -4,8 +4,7 @@
  * `result` message. Anything that kills this process is reported by the parent from the exit code/signal.
  */
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { PolyradError, type Algorithm, type AlgorithmManifest } from '@polyrad/sdk';
+import { loadPlugin, PolyradError } from '@polyrad/sdk';
 import { OUTPUT_DIR, readJob, writeArtifacts, type ResultDescriptor, type WorkerMessage } from './job-payload.codec.js';
 import { runPlugin } from './plugin-runner.js';
 
@@ -24,22 +23,13 @@ function dieOnUncaught(error: unknown): void {
   process.stderr.write(`uncaught ${describe(error)}\n`, () => process.exit(UNCAUGHT_EXIT_CODE));
 }
 
-async function loadAlgorithm(packageDir: string, manifest: AlgorithmManifest): Promise<Algorithm> {
-  const module = (await import(pathToFileURL(join(packageDir, manifest.entry)).href)) as { default?: Partial<Algorithm> };
-  const implementation = module.default;
-  if (!implementation || typeof implementation.run !== 'function') {
-    throw new PolyradError('PLUGIN_ENTRY_INVALID', `entry ${manifest.entry} does not default-export defineAlgorithm(...)`, packageDir);
-  }
-  // The platform's copy of the manifest is the one outputs are checked against, not whatever the module claims.
-  return { manifest, run: (inputs, context) => implementation.run!(inputs, context) };
-}
-
 async function main(jobDir: string): Promise<void> {
   const started = performance.now();
   const job = await readJob(jobDir);
   let result: ResultDescriptor;
   try {
-    const algorithm = await loadAlgorithm(job.packageDir, job.manifest);
+    // The platform's copy of the manifest is the one outputs are checked against.
+    const algorithm = await loadPlugin(job.packageDir, job.manifest);
     const run = await runPlugin(algorithm, job.series, job.artifacts, job.config, (message) => void send({ type: 'log', message }));
     const artifacts = run.status === 'succeeded' ? await writeArtifacts(join(jobDir, OUTPUT_DIR), run.artifacts, 'output-') : [];
     result = { ...run, artifacts };

@@ -1,14 +1,12 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import type { Algorithm, AlgorithmFinding, Artifact, MissingOutput, SeriesInput } from '../algorithm/algorithm.types.js';
+import { loadPlugin } from '../algorithm/plugin-loader.js';
 import { runPlugin } from '../algorithm/plugin-runner.js';
 import type { MatchDecision } from '../criteria/criterion.types.js';
 import { matchCriteria } from '../criteria/criteria-matcher.js';
-import { PolyradError } from '../errors.js';
 import { notAssessedFindings, unavailableInputReason } from '../report/not-assessed.findings.js';
-import { jsonSchemaErrors, readManifestFile, validateManifest } from '../manifest/manifest-validator.js';
+import { jsonSchemaErrors, validateManifest } from '../manifest/manifest-validator.js';
+import { producersOf } from '../manifest/producer.lookup.js';
 import type { Volume } from '../volume/volume.js';
 
 /**
@@ -61,21 +59,11 @@ export interface PluginTestResult {
   durationMs: number;
 }
 
-async function loadPlugin(plugin: PluginUnderTest): Promise<Algorithm> {
+async function loadUnderTest(plugin: PluginUnderTest): Promise<Algorithm> {
   if (typeof plugin !== 'string') {
     return { manifest: validateManifest(plugin.manifest, plugin.manifest?.id ?? 'plugin'), run: plugin.run };
   }
-  const dir = resolve(plugin);
-  const manifest = readManifestFile(join(dir, 'manifest.json'));
-  const entry = join(dir, manifest.entry);
-  if (!existsSync(entry)) throw new PolyradError('PACKAGE_FILE_MISSING', `entry ${manifest.entry} is missing; build the plugin first`, dir);
-  const module = (await import(pathToFileURL(entry).href)) as { default?: Partial<Algorithm> };
-  const implementation = module.default;
-  if (!implementation || typeof implementation.run !== 'function') {
-    throw new PolyradError('PLUGIN_ENTRY_INVALID', `entry ${manifest.entry} does not default-export defineAlgorithm(...)`, dir);
-  }
-  // As on the platform: outputs are checked against the package's manifest.json, not what the module claims.
-  return { manifest, run: (inputs, context) => implementation.run!(inputs, context) };
+  return loadPlugin(plugin);
 }
 
 const onGrid = (artifact: Artifact, volume: Volume) => {
@@ -105,7 +93,8 @@ async function runResolved(
     const wanted = `${consumed.type}@${consumed.range}`;
     const find = () => available.find((a) => a.type === consumed.type && semver.satisfies(a.version, consumed.range));
     let artifact = find();
-    const producer = upstream.find((p) => p.manifest.id !== manifest.id && p.manifest.produces.some((t) => t.type === consumed.type && semver.satisfies(t.version, consumed.range)));
+    const [producerManifest] = producersOf(upstream.map((p) => p.manifest).filter((m) => m.id !== manifest.id), consumed.type, consumed.range);
+    const producer = upstream.find((p) => p.manifest === producerManifest);
     if (!artifact && producer && !visiting.has(producer.manifest.id)) {
       const produced = await runResolved(producer, series, available, upstream, {}, log, new Set([...visiting, manifest.id]));
       const unavailable = unavailableInputReason(consumed.type, producer.manifest.id, { ...produced, produced: produced.artifacts.map((a) => a.type) });
@@ -148,8 +137,8 @@ async function runResolved(
  * schemas, mask grids). Memory limits are only enforced by the platform's worker processes.
  */
 export async function runPluginForTest(plugin: PluginUnderTest, input: PluginTestInput, options: PluginTestOptions = {}): Promise<PluginTestResult> {
-  const algorithm = await loadPlugin(plugin);
-  const upstream = await Promise.all((input.plugins ?? []).map(loadPlugin));
+  const algorithm = await loadUnderTest(plugin);
+  const upstream = await Promise.all((input.plugins ?? []).map(loadUnderTest));
   const modality = input.modality ?? String(input.fingerprint?.Modality ?? 'CT');
   const series: SeriesInput = {
     seriesInstanceUid: input.seriesInstanceUid ?? '2.25.1',
