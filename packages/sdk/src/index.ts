@@ -1,20 +1,48 @@
-export * from './errors.js';
-export * from './version.js';
-export * from './volume/volume.js';
-export * from './manifest/manifest.types.js';
-export * from './manifest/manifest.schema.js';
-export * from './manifest/manifest-validator.js';
-export * from './criteria/criterion.types.js';
-export * from './criteria/criteria-matcher.js';
-export * from './algorithm/algorithm.types.js';
-export * from './algorithm/define-algorithm.js';
-export * from './algorithm/not-assessed.js';
-export * from './algorithm/plugin-runner.js';
-export * from './report/report.types.js';
-export * from './report/report.schema.js';
-export * from './report/not-assessed.findings.js';
-export * from './image/distance.transform.js';
-export * from './image/connected-components.js';
-export * from './image/voxel-regions.js';
-export * from './algorithm/plugin-loader.js';
-export * from './manifest/producer.lookup.js';
+// The public API of @polyrad/sdk, listed by name: what vendors build on. A change here must be reviewed in
+// api/sdk.api.md (see the README: "The SDK's public API").
+export { PolyradError, isPolyradError } from './errors.js';
+export { SDK_VERSION } from './version.js';
+
+export { labelCentroid, patientToVoxel, voxelCount, voxelToPatient, voxelVolumeMm3 } from './volume/volume.js';
+export type { LabelMask, Vec3, Volume, VolumeGeometry, VoxelArray } from './volume/volume.js';
+
+export type { AlgorithmManifest, ConsumedType, FindingDeclaration, ProducedType, RuntimeLimits } from './manifest/manifest.types.js';
+export { manifestSchema } from './manifest/manifest.schema.js';
+export { jsonSchemaErrors, readManifestFile, validateManifest } from './manifest/manifest-validator.js';
+export type { EngineVersions } from './manifest/manifest-validator.js';
+export { producersOf } from './manifest/producer.lookup.js';
+
+export type { Criterion, CriterionBase, CriterionResult, MatchDecision } from './criteria/criterion.types.js';
+export { matchCriteria } from './criteria/criteria-matcher.js';
+export type { Fingerprint } from './criteria/criteria-matcher.js';
+
+export type {
+  Algorithm,
+  AlgorithmContext,
+  AlgorithmFinding,
+  AlgorithmImplementation,
+  AlgorithmInputs,
+  AlgorithmOutputs,
+  Artifact,
+  FindingAssessment,
+  MissingOutput,
+  ReferenceRange,
+  SeriesInput,
+} from './algorithm/algorithm.types.js';
+export { defineAlgorithm, readPackageManifest } from './algorithm/define-algorithm.js';
+export { isNotAssessed, notAssessed } from './algorithm/not-assessed.js';
+export { algorithmFindingSchema, outputProblems, runPlugin } from './algorithm/plugin-runner.js';
+export type { RunResult } from './algorithm/plugin-runner.js';
+export { loadPlugin } from './algorithm/plugin-loader.js';
+
+export { DECISION_SUPPORT_NOTICE } from './report/report.types.js';
+export type { AlgorithmRun, Report, ReportFinding, ReportPriority, SeriesDecision } from './report/report.types.js';
+export { isValidReport, reportSchema, reportSchemaErrors } from './report/report.schema.js';
+export { notAssessedFindings, unavailableInputReason } from './report/not-assessed.findings.js';
+export type { ProducerOutcome } from './report/not-assessed.findings.js';
+
+export { squaredDistanceTransform } from './image/distance.transform.js';
+export { IndexQueue, floodFill, labelConnectedComponents } from './image/connected-components.js';
+export type { ComponentLabelling, ComponentStats } from './image/connected-components.js';
+export { FACE_NEIGHBOURS, IN_SLICE_NEIGHBOURS, dilateBox, labelRegions } from './image/voxel-regions.js';
+export type { Dimensions } from './image/voxel-regions.js';

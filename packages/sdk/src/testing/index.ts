@@ -1,2 +1,3 @@
 // @polyrad/sdk/testing: run a plugin in a vendor's own tests exactly as the platform would.
-export * from './plugin-test.harness.js';
+export { runPluginForTest } from './plugin-test.harness.js';
+export type { PluginTestInput, PluginTestOptions, PluginTestResult, PluginUnderTest } from './plugin-test.harness.js';
