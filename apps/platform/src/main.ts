@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { isPolyradError } from '@polyrad/sdk';
-import { AppExceptionFilter } from './app-exception.filter.js';
+import { AppExceptionFilter } from './http/app-exception.filter.js';
 import { AppModule } from './app.module.js';
 import { AuthService, INITIAL_ADMIN } from './auth/auth.service.js';
 import { type AppConfig, loadConfig } from './config/app-config.js';
@@ -13,7 +13,7 @@ import { type DatabaseKind, openDatabase } from './database/database-connection.
 import { sandboxAtStart } from './execution/plugin-sandbox.js';
 import { DicomStoreScp, POLYRAD_AE_TITLE } from './ingest/dicom-store.scp.js';
 import { applyWebSecurity, limitSlowClients, refuseLargeAnonymousBodies } from './http/web-security.js';
-import { REQUEST_BODY_LIMIT } from './registry/registry.errors.js';
+import { REQUEST_BODY_LIMIT } from './http/request.limits.js';
 import { serveUi } from './ui/ui-static.js';
 
 export interface RunningApp {

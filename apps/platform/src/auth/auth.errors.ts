@@ -1,4 +1,4 @@
-/** Stable codes of sign-in and access control, and their HTTP status (app-exception.filter.ts). */
+/** Stable codes of sign-in and access control; http/error-status.map.ts gives the HTTP status of each. */
 export const UNAUTHENTICATED = 'UNAUTHENTICATED';
 export const LOGIN_FAILED = 'LOGIN_FAILED';
 export const REFRESH_TOKEN_INVALID = 'REFRESH_TOKEN_INVALID';
@@ -10,16 +10,5 @@ export const USER_INVALID = 'USER_INVALID';
 export const PASSWORD_INVALID = 'PASSWORD_INVALID';
 export const USER_EXISTS = 'USER_EXISTS';
 export const USER_NOT_FOUND = 'USER_NOT_FOUND';
-
-export const AUTH_HTTP_STATUS: Record<string, number> = {
-  [UNAUTHENTICATED]: 401,
-  [LOGIN_FAILED]: 401,
-  [REFRESH_TOKEN_INVALID]: 401,
-  [FORBIDDEN]: 403,
-  [CROSS_ORIGIN_REFUSED]: 403,
-  [RATE_LIMITED]: 429,
-  [UNSUPPORTED_MEDIA_TYPE]: 415,
-  [USER_EXISTS]: 409,
-};
 
 export const SIGN_IN_HINT = 'sign in with POST /api/auth/login and send Authorization: Bearer <accessToken>';

@@ -1,17 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { isPolyradError } from '@polyrad/sdk';
 import type { Response } from 'express';
-import { AUTH_HTTP_STATUS } from './auth/auth.errors.js';
-import { REGISTRY_HTTP_STATUS, REQUEST_TOO_LARGE, REQUEST_TOO_LARGE_MESSAGE } from './registry/registry.errors.js';
-
-/** HTTP status of each known PolyradError code; unknown codes follow the naming conventions below. */
-const STATUS_BY_CODE: Record<string, number> = {
-  INVALID_STUDY_UID: HttpStatus.BAD_REQUEST,
-  REPORT_INVALID: HttpStatus.UNPROCESSABLE_ENTITY,
-  DATABASE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
-  ...REGISTRY_HTTP_STATUS,
-  ...AUTH_HTTP_STATUS,
-};
+import { httpStatusOf } from './error-status.map.js';
+import { REQUEST_TOO_LARGE, REQUEST_TOO_LARGE_MESSAGE } from './request.limits.js';
 
 export interface ErrorBody {
   code: string;
@@ -35,7 +26,7 @@ export class AppExceptionFilter implements ExceptionFilter {
 
   toResponse(exception: unknown): { status: number; body: ErrorBody } {
     if (isPolyradError(exception)) {
-      return { status: statusOf(exception.code), body: { code: exception.code, message: exception.message } };
+      return { status: httpStatusOf(exception.code), body: { code: exception.code, message: exception.message } };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -46,14 +37,6 @@ export class AppExceptionFilter implements ExceptionFilter {
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { code: 'INTERNAL_ERROR', message: 'internal server error' } };
   }
-}
-
-function statusOf(code: string): number {
-  const known = STATUS_BY_CODE[code];
-  if (known !== undefined) return known;
-  if (code.endsWith('_NOT_FOUND')) return HttpStatus.NOT_FOUND;
-  if (code.startsWith('INVALID_') || code.endsWith('_INVALID')) return HttpStatus.BAD_REQUEST;
-  return HttpStatus.INTERNAL_SERVER_ERROR;
 }
 
 function httpMessage(exception: HttpException): string {

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { Roles, SiteScope } from '../auth/auth.decorators.js';
-import { DEFAULT_SITE } from '../registry/registry.service.js';
+import { DEFAULT_SITE } from '../registry/site.rules.js';
 import { InstanceIntakeService } from './instance-intake.service.js';
 import type { QuarantinedInstance } from './quarantine.repository.js';
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PolyradError } from '@polyrad/sdk';
 import { AnalysisService } from '../analysis/analysis.service.js';
-import { RegistryService } from '../registry/registry.service.js';
+import { SiteCatalogService } from '../registry/site-catalog.service.js';
 import { StudiesService } from '../studies/studies.service.js';
 import { InstanceStore } from './instance.store.js';
 
@@ -16,13 +16,13 @@ export class StudyDispatchService {
   constructor(
     private readonly instances: InstanceStore,
     private readonly studies: StudiesService,
-    private readonly registry: RegistryService,
+    private readonly catalog: SiteCatalogService,
   ) {}
 
   async dispatch(studyInstanceUid: string): Promise<void> {
     const files = await this.instances.studyFiles(studyInstanceUid);
     try {
-      const { entries, warnings } = await this.registry.resolveSite();
+      const { entries, warnings } = await this.catalog.resolveSite();
       const { report } = await new AnalysisService(entries, (message) => this.logger.log(message)).analyze(files);
       report.warnings.push(...warnings);
       const stored = await this.studies.storeReport(report);

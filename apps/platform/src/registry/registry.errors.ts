@@ -1,4 +1,6 @@
-/** Stable codes of the plugin registry API and the HTTP status each one maps to (app-exception.filter.ts). */
+import { PolyradError } from '@polyrad/sdk';
+
+/** Stable codes of the plugin registry API; http/error-status.map.ts gives the HTTP status of each. */
 export const REQUEST_INVALID = 'REQUEST_INVALID';
 export const INVALID_SITE_ID = 'INVALID_SITE_ID';
 export const INVALID_VERSION_RANGE = 'INVALID_VERSION_RANGE';
@@ -19,40 +21,7 @@ export const PLUGIN_DEPENDENCY_UNSATISFIED = 'PLUGIN_DEPENDENCY_UNSATISFIED';
 export const ANALYSIS_INPUT_INVALID = 'ANALYSIS_INPUT_INVALID';
 export const ANALYSIS_PATH_REFUSED = 'ANALYSIS_PATH_REFUSED';
 export const ANALYSIS_IMPORT_OFF = 'ANALYSIS_IMPORT_OFF';
-export const REQUEST_TOO_LARGE = 'REQUEST_TOO_LARGE';
 
-export const REGISTRY_HTTP_STATUS: Record<string, number> = {
-  [REQUEST_INVALID]: 400,
-  [PLUGIN_SIGNATURE_MISSING]: 400,
-  [VENDOR_UNKNOWN]: 422,
-  // A valid signature by one vendor cannot publish under another vendor's name.
-  [PLUGIN_VENDOR_MISMATCH]: 403,
-  [PLUGIN_INCOMPATIBLE]: 422,
-  [VENDOR_EXISTS]: 409,
-  [PLUGIN_VERSION_EXISTS]: 409,
-  [PLUGIN_ROLLBACK_UNAVAILABLE]: 409,
-  [PLUGIN_DEPENDENCY_UNSATISFIED]: 409,
-  [PLUGIN_PACKAGE_TOO_LARGE]: 413,
-  [REQUEST_TOO_LARGE]: 413,
-  // Thrown by readPackage (plugins/plugin-package.ts) for hostile or broken tarballs.
-  PACKAGE_NOT_GZIP: 400,
-  PACKAGE_CORRUPT: 400,
-  PACKAGE_UNSAFE_PATH: 400,
-  PACKAGE_FORBIDDEN_ENTRY: 400,
-  PLUGIN_STORAGE_UNSAFE: 400,
-  PACKAGE_FILE_MISSING: 400,
-  MODEL_DIGEST_MISMATCH: 400,
-  PACKAGE_TOO_LARGE: 413,
-  PACKAGE_TOO_MANY_ENTRIES: 413,
-  // Missing and forbidden paths answer alike (study-analysis.service.ts).
-  [ANALYSIS_PATH_REFUSED]: 404,
-  [ANALYSIS_IMPORT_OFF]: 403,
-  // Thrown by AnalysisService when none of the given files is a usable DICOM series.
-  INPUT_UNUSABLE: 422,
-};
-
-/** Largest .tgz accepted; its base64 form (4/3 larger) plus the JSON around it fits REQUEST_BODY_LIMIT. */
-export const MAX_PACKAGE_BYTES = 36 * 1024 * 1024;
-/** Largest JSON request body (express `limit` syntax); sized for a base64 plugin package. */
-export const REQUEST_BODY_LIMIT = '50mb';
-export const REQUEST_TOO_LARGE_MESSAGE = `the request body exceeds the ${REQUEST_BODY_LIMIT} limit (a plugin package may be at most ${MAX_PACKAGE_BYTES / 1024 / 1024} MiB before base64)`;
+export function pluginNotFound(id: string): PolyradError {
+  return new PolyradError(PLUGIN_NOT_FOUND, `no plugin ${id} is registered`, id);
+}

@@ -3,6 +3,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { packPlugin, signPackage, type PackageSignature } from '../plugins/plugin-package.js';
+import type { PluginPackageStore } from './plugin-package.store.js';
+import { PluginListingService } from './plugin-listing.service.js';
+import { PublishingService } from './publishing.service.js';
+import type { RegistryRepository } from './registry.repository.js';
+import { SiteCatalogService } from './site-catalog.service.js';
+import { SiteSettingsService } from './site-settings.service.js';
+import { VendorService } from './vendor.service.js';
 
 /** The third-party example plugin (examples/acme-lung-density), built by `npx tsc -b examples/acme-lung-density`. */
 export const ACME_EXAMPLE_DIR = fileURLToPath(new URL('../../../../examples/acme-lung-density/', import.meta.url));
@@ -81,3 +88,15 @@ export function rawExample(change: (manifest: Json) => void, vendorId: string, p
     privateKeyPem,
   );
 }
+
+/** The registry's services on one repository and store, wired as RegistryModule wires them. */
+export function registryServices(repo: RegistryRepository, store: PluginPackageStore) {
+  return {
+    vendors: new VendorService(repo),
+    publishing: new PublishingService(repo, store),
+    listing: new PluginListingService(repo),
+    settings: new SiteSettingsService(repo),
+    catalog: new SiteCatalogService(repo),
+  };
+}
+export type RegistryServices = ReturnType<typeof registryServices>;

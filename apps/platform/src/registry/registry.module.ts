@@ -3,18 +3,26 @@ import { Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { bundledCatalog } from '../dispatch/plugin-catalog.js';
 import { StudiesModule } from '../studies/studies.module.js';
+import { PluginListingService } from './plugin-listing.service.js';
 import { PluginPackageStore } from './plugin-package.store.js';
+import { PublishingService } from './publishing.service.js';
 import { RegistryController } from './registry.controller.js';
 import { RegistryRepository } from './registry.repository.js';
-import { RegistryService } from './registry.service.js';
+import { SiteCatalogService } from './site-catalog.service.js';
+import { SiteSettingsService } from './site-settings.service.js';
 import { StudyAnalysisController } from './study-analysis.controller.js';
 import { StudyAnalysisService } from './study-analysis.service.js';
+import { VendorService } from './vendor.service.js';
 
 @Module({
   imports: [StudiesModule],
   controllers: [RegistryController, StudyAnalysisController],
   providers: [
-    RegistryService,
+    VendorService,
+    PublishingService,
+    PluginListingService,
+    SiteSettingsService,
+    SiteCatalogService,
     RegistryRepository,
     StudyAnalysisService,
     {
@@ -23,13 +31,13 @@ import { StudyAnalysisService } from './study-analysis.service.js';
       inject: [APP_CONFIG],
     },
   ],
-  exports: [RegistryService],
+  exports: [SiteCatalogService],
 })
 export class RegistryModule implements OnApplicationBootstrap {
-  constructor(private readonly registry: RegistryService) {}
+  constructor(private readonly publishing: PublishingService) {}
 
   /** The bundled plugins are registered (first-party vendor) before the server accepts requests. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.registry.registerBundled(bundledCatalog());
+    await this.publishing.registerBundled(bundledCatalog());
   }
 }

@@ -7,7 +7,8 @@ import { AnalysisService } from '../analysis/analysis.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { StudiesService } from '../studies/studies.service.js';
 import { ANALYSIS_IMPORT_OFF, ANALYSIS_INPUT_INVALID, ANALYSIS_PATH_REFUSED } from './registry.errors.js';
-import { DEFAULT_SITE, RegistryService } from './registry.service.js';
+import { SiteCatalogService } from './site-catalog.service.js';
+import { DEFAULT_SITE } from './site.rules.js';
 
 const MAX_PATHS = 64;
 
@@ -26,7 +27,7 @@ export class StudyAnalysisService {
   private readonly logger = new Logger('Analysis');
 
   constructor(
-    private readonly registry: RegistryService,
+    private readonly catalog: SiteCatalogService,
     private readonly studies: StudiesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -39,7 +40,7 @@ export class StudyAnalysisService {
     const paths = await checkPaths(request.paths, roots);
     const site = request.site ?? DEFAULT_SITE;
     if (typeof site !== 'string') throw new PolyradError(ANALYSIS_INPUT_INVALID, 'site must be a string');
-    const { entries, warnings } = await this.registry.resolveSite(site);
+    const { entries, warnings } = await this.catalog.resolveSite(site);
     const { report } = await new AnalysisService(entries, (message) => this.logger.log(message)).analyze(paths, { roots });
     report.warnings.push(...warnings);
     await this.studies.storeReport(report);

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import type { Report } from '@polyrad/sdk';
 import { Roles, SiteScope } from '../auth/auth.decorators.js';
-import { DEFAULT_SITE } from '../registry/registry.service.js';
+import { DEFAULT_SITE } from '../registry/site.rules.js';
 import type { WorklistEntry } from './reports.repository.js';
 import { StudiesService } from './studies.service.js';
 
