@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { selectList } from '../database/row-columns.js';
 import type { Principal, Role } from './principal.js';
 
 export interface UserRow {
@@ -23,8 +24,17 @@ export interface UserAudit {
   details: Record<string, unknown>;
 }
 
-const USER_COLUMNS = `"username", "password_hash" AS "passwordHash", "role", "sites", "vendor_id" AS "vendorId", "disabled",
-  "created_by" AS "createdBy", "created_at" AS "createdAt", "updated_at" AS "updatedAt"`;
+const USER_COLUMNS = selectList<UserRow>({
+  username: 'username',
+  passwordHash: 'password_hash',
+  role: 'role',
+  sites: 'sites',
+  vendorId: 'vendor_id',
+  disabled: 'disabled',
+  createdBy: 'created_by',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+});
 
 /** All SQL of users and sessions. Written for PostgreSQL, so identical on PGlite. */
 @Injectable()

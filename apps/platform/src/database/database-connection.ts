@@ -2,39 +2,21 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions.js';
 import { PolyradError } from '@polyrad/sdk';
 import type { AppConfig } from '../config/app-config.js';
-import { ReportEntity } from '../studies/report.entity.js';
-import { SeriesEntity } from '../studies/series.entity.js';
-import { StudyEntity } from '../studies/study.entity.js';
 import { EmbeddedPostgres, type EmbeddedEndpoint } from './embedded-postgres.js';
 import { InitialSchema1700000000000 } from './migrations/1700000000000-initial-schema.js';
 import { PluginRegistry1700000100000 } from './migrations/1700000100000-plugin-registry.js';
 import { ReceivedInstances1700000200000 } from './migrations/1700000200000-received-instances.js';
 import { DicomQuarantine1700000450000 } from './migrations/1700000450000-dicom-quarantine.js';
 import { UsersAndSessions1700000350000 } from './migrations/1700000350000-users-and-sessions.js';
-import { AuthSessionEntity } from '../auth/auth-session.entity.js';
-import { UserEntity } from '../auth/user.entity.js';
-import { AlgorithmPackageEntity } from '../registry/algorithm-package.entity.js';
-import { AuditEntryEntity } from '../registry/audit-entry.entity.js';
-import { PackageVersionEntity } from '../registry/package-version.entity.js';
-import { SitePluginEntity } from '../registry/site-plugin.entity.js';
-import { VendorEntity } from '../registry/vendor.entity.js';
 
 export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
-export const entities = [
-  StudyEntity,
-  SeriesEntity,
-  ReportEntity,
-  VendorEntity,
-  AlgorithmPackageEntity,
-  PackageVersionEntity,
-  SitePluginEntity,
-  AuditEntryEntity,
-  UserEntity,
-  AuthSessionEntity,
-];
+/**
+ * The schema is declared once, in these migrations (both backends run them). There are no TypeORM
+ * entities: repositories query with SQL, and each table's row type sits beside its SQL (see selectList).
+ */
 export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000, UsersAndSessions1700000350000, DicomQuarantine1700000450000];
 
 /** An open, migrated database and how to close it (TypeORM first, then the embedded server if any). */
@@ -51,9 +33,8 @@ export const DATABASE = Symbol('DATABASE');
 export function dataSourceOptions(target: { url: string } | EmbeddedEndpoint): DataSourceOptions {
   const common: PostgresConnectionOptions = {
     type: 'postgres',
-    entities,
     migrations,
-    // Never derive schema from entities: migrations are the only source of DDL, on both backends.
+    // Migrations are the only source of DDL, on both backends.
     synchronize: false,
     migrationsRun: true,
     migrationsTransactionMode: 'all',

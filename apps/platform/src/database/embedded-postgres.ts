@@ -20,7 +20,7 @@ const SOCKET_PORT = 5432;
 
 /**
  * PGlite (PostgreSQL compiled to WASM) persisted in `${dataDir}/pg`, served over the PostgreSQL wire
- * protocol so TypeORM's ordinary `postgres` driver, entities and migrations work unchanged.
+ * protocol so TypeORM's ordinary `postgres` driver and migrations work unchanged.
  * PGlite has no postmaster.pid of its own, so a lock file keeps a second process from opening
  * (and corrupting) the same directory.
  */

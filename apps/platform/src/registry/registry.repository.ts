@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AlgorithmManifest } from '@polyrad/sdk';
 import { DataSource, type EntityManager } from 'typeorm';
+import { selectList } from '../database/row-columns.js';
 import type { PackageSignature } from '../plugins/plugin-package.js';
 import type { AuditEntry } from './registry.types.js';
 
@@ -48,10 +49,27 @@ export interface NewAuditEntry {
 
 type Queryable = Pick<EntityManager, 'query'>;
 
-const VERSION_COLUMNS = `"algorithm_id" AS "algorithmId", "version", "manifest", "digest", "signature",
-  "storage_path" AS "storagePath", "published_at" AS "publishedAt", "published_by" AS "publishedBy"`;
-const ENABLEMENT_COLUMNS = `"site_id" AS "siteId", "algorithm_id" AS "algorithmId", "enabled", "version_pin" AS "versionPin",
-  "config", "updated_at" AS "updatedAt", "updated_by" AS "updatedBy"`;
+const VENDOR_COLUMNS = selectList<VendorRow>({ id: 'id', name: 'name', publicKeyPem: 'public_key_pem', firstParty: 'first_party', createdAt: 'created_at' });
+const ALGORITHM_COLUMNS = selectList<AlgorithmRow>({ id: 'id', vendorId: 'vendor_id', name: 'name' });
+const VERSION_COLUMNS = selectList<VersionRow>({
+  algorithmId: 'algorithm_id',
+  version: 'version',
+  manifest: 'manifest',
+  digest: 'digest',
+  signature: 'signature',
+  storagePath: 'storage_path',
+  publishedAt: 'published_at',
+  publishedBy: 'published_by',
+});
+const ENABLEMENT_COLUMNS = selectList<EnablementRow>({
+  siteId: 'site_id',
+  algorithmId: 'algorithm_id',
+  enabled: 'enabled',
+  versionPin: 'version_pin',
+  config: 'config',
+  updatedAt: 'updated_at',
+  updatedBy: 'updated_by',
+});
 
 /** The registry's SQL, runnable on the pool or inside one transaction (see RegistryRepository.transaction). */
 export class RegistryQueries {
@@ -69,8 +87,7 @@ export class RegistryQueries {
 
   async findVendor(id: string): Promise<VendorRow | undefined> {
     const rows: VendorRow[] = await this.db.query(
-      `SELECT "id", "name", "public_key_pem" AS "publicKeyPem", "first_party" AS "firstParty", "created_at" AS "createdAt"
-         FROM "vendors" WHERE "id" = $1`,
+      `SELECT ${VENDOR_COLUMNS} FROM "vendors" WHERE "id" = $1`,
       [id],
     );
     return rows[0];
@@ -78,7 +95,7 @@ export class RegistryQueries {
 
   async findAlgorithm(id: string): Promise<AlgorithmRow | undefined> {
     const rows: AlgorithmRow[] = await this.db.query(
-      `SELECT "id", "vendor_id" AS "vendorId", "name" FROM "algorithm_packages" WHERE "id" = $1`,
+      `SELECT ${ALGORITHM_COLUMNS} FROM "algorithm_packages" WHERE "id" = $1`,
       [id],
     );
     return rows[0];
