@@ -1,10 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PolyradError } from '@polyrad/sdk/errors';
-import type { Vec3, Volume } from '@polyrad/sdk';
+import type { Vec3, Volume, VolumeGeometry, VoxelArray } from '@polyrad/sdk';
 import { generateDicomUid } from './dicom-uid.generator.js';
 import { encodeDataSet, encodePart10, formatDecimalString, type DicomElementValue } from './explicit-vr-le.encoder.js';
 import { TransferSyntax } from './transfer-syntax.names.js';
+import { cross, dot } from './vec3.math.js';
 
 export const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 // Fixed UID naming this writer in the meta header (2.25 form of a constant UUID).
@@ -72,22 +73,12 @@ function shuffledOrder(n: number, seed: number): number[] {
   return order;
 }
 
-const dot = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-
 function text(tag: number, vr: DicomElementValue['vr'], value: string | undefined): DicomElementValue {
   return { tag, vr, value: value ?? '' };
 }
 
-/**
- * Writes a CT volume (unit HU) as a CT Image Storage series: one uncompressed Explicit VR Little
- * Endian Part 10 file per slice, RescaleSlope 1 / RescaleIntercept -1024 (unsigned 16-bit when every
- * HU is >= -1024, signed otherwise; Float32 voxels are rounded). File names are shuffled and
- * InstanceNumber runs against k (as in a head-first acquisition), so a reader has to sort by
- * ImagePositionPatient. Reading the files back gives a right-handed volume (k along row x column);
- * a volume whose k axis points the other way comes back with its slices reversed.
- */
-export async function writeCtSeries(volume: Volume, dir: string, meta: CtSeriesMeta): Promise<WrittenCtSeries> {
-  const outDir = resolve(dir);
+/** The slice normal (row x column) of a volume that can be written as DICOM slices; refuses one that cannot. */
+function writableNormal(volume: Volume, outDir: string): Vec3 {
   const { geometry, voxels } = volume;
   const [nx, ny, nz] = geometry.dimensions;
   if (volume.unit !== 'HU') invalid(`the volume's unit is "${volume.unit}"; a CT series needs HU`, outDir);
@@ -97,19 +88,15 @@ export async function writeCtSeries(volume: Volume, dir: string, meta: CtSeriesM
   if (Math.abs(dot(row, col)) > 1e-6 || Math.abs(dot(row, row) - 1) > 1e-6 || Math.abs(dot(col, col) - 1) > 1e-6) {
     invalid('direction[0] and direction[1] must be perpendicular unit vectors (they become ImageOrientationPatient)', outDir);
   }
-  const normal: Vec3 = [row[1] * col[2] - row[2] * col[1], row[2] * col[0] - row[0] * col[2], row[0] * col[1] - row[1] * col[0]];
+  const normal = cross(row, col);
   if (Math.abs(Math.abs(dot(slice, normal)) - 1) > 1e-6) invalid('direction[2] must be perpendicular to the slices (DICOM slices cannot be sheared)', outDir);
+  return normal;
+}
 
-  let minHu = Infinity;
-  for (let n = 0; n < voxels.length; n++) if (voxels[n] < minHu) minHu = voxels[n];
-  const signed = Math.round(minHu) < -1024;
-  const [storedLo, storedHi] = signed ? [-32768, 32767] : [0, 65535];
-
-  const StudyInstanceUID = meta.StudyInstanceUID ?? generateDicomUid();
-  const SeriesInstanceUID = meta.SeriesInstanceUID ?? generateDicomUid();
-  const FrameOfReferenceUID = meta.FrameOfReferenceUID ?? generateDicomUid();
-  const order = shuffledOrder(nz, meta.seed ?? Math.floor(Math.random() * 2 ** 32));
-  const width = Math.max(4, String(nz).length);
+/** The elements every file of the series shares. */
+function seriesElements(meta: CtSeriesMeta, geometry: VolumeGeometry, uids: Pick<WrittenCtSeries, 'StudyInstanceUID' | 'SeriesInstanceUID' | 'FrameOfReferenceUID'>, signed: boolean): DicomElementValue[] {
+  const [nx, ny] = geometry.dimensions;
+  const [row, col] = geometry.direction;
   const iop = [...row, ...col].map(formatDecimalString).join('\\');
   const common: DicomElementValue[] = [
     text(0x00080005, 'CS', 'ISO_IR 192'),
@@ -130,12 +117,12 @@ export async function writeCtSeries(volume: Volume, dir: string, meta: CtSeriesM
     text(0x00180050, 'DS', formatDecimalString(geometry.spacing[2])),
     text(0x00180060, 'DS', meta.KVP === undefined ? '' : formatDecimalString(meta.KVP)),
     text(0x00185100, 'CS', meta.PatientPosition ?? 'HFS'),
-    text(0x0020000d, 'UI', StudyInstanceUID),
-    text(0x0020000e, 'UI', SeriesInstanceUID),
+    text(0x0020000d, 'UI', uids.StudyInstanceUID),
+    text(0x0020000e, 'UI', uids.SeriesInstanceUID),
     text(0x00200010, 'SH', ''),
     text(0x00200011, 'IS', String(meta.SeriesNumber ?? 1)),
     text(0x00200037, 'DS', iop),
-    text(0x00200052, 'UI', FrameOfReferenceUID),
+    text(0x00200052, 'UI', uids.FrameOfReferenceUID),
     text(0x00201040, 'LO', ''),
     { tag: 0x00280002, vr: 'US', value: [1] },
     text(0x00280004, 'CS', 'MONOCHROME2'),
@@ -156,6 +143,49 @@ export async function writeCtSeries(volume: Volume, dir: string, meta: CtSeriesM
   if (meta.ContrastBolusAgent) common.push(text(0x00180010, 'LO', meta.ContrastBolusAgent));
   if (meta.BodyPartExamined) common.push(text(0x00180015, 'CS', meta.BodyPartExamined));
   if (meta.ConvolutionKernel) common.push(text(0x00181210, 'SH', meta.ConvolutionKernel));
+  return common;
+}
+
+/** Slice k as stored 16-bit samples: HU + 1024, clamped to the stored range. */
+function slicePixels(voxels: VoxelArray, k: number, sliceSize: number, signed: boolean): Uint8Array {
+  const [storedLo, storedHi] = signed ? [-32768, 32767] : [0, 65535];
+  const pixels = new Uint8Array(sliceSize * 2);
+  const view = new DataView(pixels.buffer);
+  for (let n = 0; n < sliceSize; n++) {
+    let stored = Math.round(voxels[k * sliceSize + n]) + 1024;
+    if (stored < storedLo) stored = storedLo;
+    else if (stored > storedHi) stored = storedHi;
+    if (signed) view.setInt16(n * 2, stored, true);
+    else view.setUint16(n * 2, stored, true);
+  }
+  return pixels;
+}
+
+/**
+ * Writes a CT volume (unit HU) as a CT Image Storage series: one uncompressed Explicit VR Little
+ * Endian Part 10 file per slice, RescaleSlope 1 / RescaleIntercept -1024 (unsigned 16-bit when every
+ * HU is >= -1024, signed otherwise; Float32 voxels are rounded). File names are shuffled and
+ * InstanceNumber runs against k (as in a head-first acquisition), so a reader has to sort by
+ * ImagePositionPatient. Reading the files back gives a right-handed volume (k along row x column);
+ * a volume whose k axis points the other way comes back with its slices reversed.
+ */
+export async function writeCtSeries(volume: Volume, dir: string, meta: CtSeriesMeta): Promise<WrittenCtSeries> {
+  const outDir = resolve(dir);
+  const { geometry, voxels } = volume;
+  const [nx, ny, nz] = geometry.dimensions;
+  const slice = geometry.direction[2];
+  const normal = writableNormal(volume, outDir);
+
+  let minHu = Infinity;
+  for (let n = 0; n < voxels.length; n++) if (voxels[n] < minHu) minHu = voxels[n];
+  const signed = Math.round(minHu) < -1024;
+
+  const StudyInstanceUID = meta.StudyInstanceUID ?? generateDicomUid();
+  const SeriesInstanceUID = meta.SeriesInstanceUID ?? generateDicomUid();
+  const FrameOfReferenceUID = meta.FrameOfReferenceUID ?? generateDicomUid();
+  const order = shuffledOrder(nz, meta.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const width = Math.max(4, String(nz).length);
+  const common = seriesElements(meta, geometry, { StudyInstanceUID, SeriesInstanceUID, FrameOfReferenceUID }, signed);
 
   try {
     await mkdir(outDir, { recursive: true });
@@ -168,15 +198,7 @@ export async function writeCtSeries(volume: Volume, dir: string, meta: CtSeriesM
   for (let k = 0; k < nz; k++) {
     const SOPInstanceUID = generateDicomUid();
     const position: Vec3 = [0, 1, 2].map((a) => geometry.origin[a] + k * geometry.spacing[2] * slice[a]) as Vec3;
-    const pixels = new Uint8Array(sliceSize * 2);
-    const view = new DataView(pixels.buffer);
-    for (let n = 0; n < sliceSize; n++) {
-      let stored = Math.round(voxels[k * sliceSize + n]) + 1024;
-      if (stored < storedLo) stored = storedLo;
-      else if (stored > storedHi) stored = storedHi;
-      if (signed) view.setInt16(n * 2, stored, true);
-      else view.setUint16(n * 2, stored, true);
-    }
+    const pixels = slicePixels(voxels, k, sliceSize, signed);
     const dataSet = encodeDataSet([
       ...common,
       text(0x00080018, 'UI', SOPInstanceUID),
