@@ -9,10 +9,7 @@ import { scanDicomInputs } from './dicom-input.scanner.js';
 import { groupSeries } from './series.grouper.js';
 import { loadVolume } from './volume.assembler.js';
 import { readDicomHeader } from './dicom-file.reader.js';
-
-function cross(a: Vec3, b: Vec3): Vec3 {
-  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-}
+import { cross } from './vec3.math.js';
 
 /** Rotation of the identity axes by three angles (degrees): an oblique, tilted grid. */
 function obliqueAxes(ax: number, ay: number, az: number): [Vec3, Vec3, Vec3] {
