@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineAlgorithm, notAssessed, type AlgorithmManifest, type AlgorithmOutputs, type Volume } from '../index.js';
+import { testManifest } from '../manifest/manifest.fixture.js';
 import { runPluginForTest } from './index.js';
 
 const volume: Volume = {
@@ -13,21 +14,7 @@ const volume: Volume = {
 };
 
 function manifest(id: string, changes: Partial<AlgorithmManifest> = {}): AlgorithmManifest {
-  return {
-    id,
-    name: id,
-    version: '1.0.0',
-    description: 'harness test plugin',
-    vendor: { id: 'test', name: 'Test' },
-    engines: { sdk: '^0.1.0' },
-    entry: 'dist/index.js',
-    series: { criteria: [{ field: 'Modality', op: 'equals', value: 'CT', required: true }] },
-    consumes: [],
-    produces: [],
-    findings: [{ code: 'test.value', unit: 'HU' }],
-    limits: { timeoutMs: 5000, memoryMb: 64 },
-    ...changes,
-  };
+  return testManifest(id, { findings: [{ code: 'test.value', unit: 'HU' }], ...changes });
 }
 
 const plugin = (m: AlgorithmManifest, run: (inputs: Parameters<Parameters<typeof defineAlgorithm>[1]['run']>[0]) => AlgorithmOutputs) => defineAlgorithm(m, { run });
