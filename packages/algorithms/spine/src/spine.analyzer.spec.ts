@@ -147,6 +147,7 @@ function vertebra(z: number, overrides: Partial<VertebraMeasurement> = {}): Vert
     heightsMm: { anterior: 25, middle: 25, posterior: 25 },
     heightLossPercent: 0,
     comparedWithAdjacent: 2,
+    lossAgainstAdjacent: false,
     heightsReliable: true,
     ...overrides,
   };
