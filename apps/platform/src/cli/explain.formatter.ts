@@ -1,4 +1,4 @@
-import type { StudyExplanation } from '../analysis/analysis.service.js';
+import type { StudyExplanation } from '../pipeline/study.pipeline.js';
 
 const FINGERPRINT_ORDER = ['Modality', 'SeriesDescription', 'BodyPartExamined', 'orientation', 'sliceCount', 'SliceThickness', 'sliceSpacingMm', 'coverageMm', 'ConvolutionKernel', 'contrastInHeader'];
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PolyradError } from '@polyrad/sdk';
-import { AnalysisService } from '../analysis/analysis.service.js';
+import { AnalysisService } from '../pipeline/study.pipeline.js';
 import { RegistryService } from '../registry/registry.service.js';
 import { StudiesService } from '../studies/studies.service.js';
 import { InstanceStore } from './instance.store.js';

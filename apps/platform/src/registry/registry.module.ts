@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { bundledCatalog } from '../dispatch/plugin-catalog.js';
+import { bundledCatalog } from '../pipeline/planning/plugin-catalog.js';
 import { StudiesModule } from '../studies/studies.module.js';
 import { PluginPackageStore } from './plugin-package.store.js';
 import { RegistryController } from './registry.controller.js';
 import { RegistryRepository } from './registry.repository.js';
 import { RegistryService } from './registry.service.js';
-import { StudyAnalysisController } from './study-analysis.controller.js';
-import { StudyAnalysisService } from './study-analysis.service.js';
+import { StudyAnalysisController } from '../studies/study-analysis.controller.js';
+import { StudyAnalysisService } from '../studies/study-analysis.service.js';
 
 @Module({
   imports: [StudiesModule],

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportSchemaErrors, type Report, type Volume } from '@polyrad/sdk';
 import { writeCtSeries } from '@polyrad/dicom';
-import { FIXTURE_INPUT_MASK_TYPE, FIXTURE_MASK_TYPE, FIXTURE_MISSING_REASON } from '../execution/fixtures/fixture-manifest.js';
-import { fixturePackage } from '../execution/fixtures/fixture-package.js';
-import { AnalysisService } from './analysis.service.js';
+import { FIXTURE_INPUT_MASK_TYPE, FIXTURE_MASK_TYPE, FIXTURE_MISSING_REASON } from './execution/fixtures/fixture-manifest.js';
+import { fixturePackage } from './execution/fixtures/fixture-package.js';
+import { AnalysisService } from './study.pipeline.js';
 
 /*
  * Safe failure as a platform rule, end to end with real worker processes: what a plugin could not make

@@ -13,13 +13,13 @@ import {
   type Volume,
 } from '@polyrad/sdk';
 import { groupSeries, loadVolume, scanDicomInputs, type DicomSeries, type ScanDicomInputsOptions } from '@polyrad/dicom';
-import { detectBodyRegions } from '../dispatch/body-region.detector.js';
-import { planExecution, type ExecutionPlan, type PlannedRun } from '../dispatch/execution-planner.js';
-import { fingerprintSeries, type SeriesFingerprint } from '../dispatch/series-fingerprint.js';
-import type { CatalogEntry } from '../dispatch/plugin-catalog.js';
-import { LocalProcessExecutor } from '../execution/local-process.executor.js';
-import type { PluginExecutor } from '../execution/plugin-executor.js';
-import { buildReport } from '../reports/report.builder.js';
+import { detectBodyRegions } from './fingerprint/body-region.detector.js';
+import { planExecution, type ExecutionPlan, type PlannedRun } from './planning/execution-planner.js';
+import { fingerprintSeries, type SeriesFingerprint } from './fingerprint/series-fingerprint.js';
+import type { CatalogEntry } from './planning/plugin-catalog.js';
+import { LocalProcessExecutor } from './execution/local-process.executor.js';
+import type { PluginExecutor } from './execution/plugin-executor.js';
+import { buildReport } from './report/report.builder.js';
 import { PLATFORM_VERSION } from '../platform-version.js';
 
 export interface RejectedInput {

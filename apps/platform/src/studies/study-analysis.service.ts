@@ -3,11 +3,11 @@ import { isAbsolute } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isWithin } from '@polyrad/dicom';
 import { PolyradError, type Report } from '@polyrad/sdk';
-import { AnalysisService } from '../analysis/analysis.service.js';
+import { AnalysisService } from '../pipeline/study.pipeline.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { StudiesService } from '../studies/studies.service.js';
-import { ANALYSIS_IMPORT_OFF, ANALYSIS_INPUT_INVALID, ANALYSIS_PATH_REFUSED } from './registry.errors.js';
-import { DEFAULT_SITE, RegistryService } from './registry.service.js';
+import { StudiesService } from './studies.service.js';
+import { ANALYSIS_IMPORT_OFF, ANALYSIS_INPUT_INVALID, ANALYSIS_PATH_REFUSED } from '../registry/registry.errors.js';
+import { DEFAULT_SITE, RegistryService } from '../registry/registry.service.js';
 
 const MAX_PATHS = 64;
 
