@@ -9,8 +9,9 @@ export function formatExplanation({ series, plan }: Pick<StudyExplanation, 'seri
     lines.push(`series ${s.seriesInstanceUid} (study ${s.studyInstanceUid})`);
     const keys = [...FINGERPRINT_ORDER, ...Object.keys(s.fingerprint).filter((k) => !FINGERPRINT_ORDER.includes(k)).sort()];
     lines.push('  fingerprint:');
+    const fingerprint: Readonly<Record<string, unknown>> = s.fingerprint;
     for (const key of keys) {
-      const value = s.fingerprint[key];
+      const value = fingerprint[key];
       if (value === undefined || value === '') continue;
       lines.push(`    ${key}: ${JSON.stringify(value)}`);
     }

@@ -14,6 +14,6 @@ export class StudyAnalysisController {
   @Roles('admin')
   @SiteScope((req: Request) => (req.body as { site?: unknown } | undefined)?.site ?? DEFAULT_SITE)
   analyze(@Body() body: AnalyzeRequest | undefined): Promise<Report> {
-    return this.analysis.analyze(body ?? {});
+    return this.analysis.analyzeFolders(body ?? {});
   }
 }

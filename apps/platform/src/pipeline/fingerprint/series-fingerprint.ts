@@ -1,7 +1,11 @@
-/**
- * What the dispatcher knows about a series before any plugin runs: header facts (DICOM keywords
- * verbatim) and derived geometry (camelCase). Pure: computed from the instances' headers.
- */
+import type { SeriesFingerprint } from '@polyrad/sdk';
+import { contrastInHeaderOf } from './contrast.attribute.js';
+import { orientationOf } from './orientation.attribute.js';
+import { round } from './round.js';
+import { sliceCountOf } from './slice-count.attribute.js';
+import { sliceGeometryOf } from './slice-geometry.attribute.js';
+
+/** The header attributes a fingerprint is computed from (DICOM keywords verbatim). */
 export interface FingerprintHeader {
   Modality?: string;
   SOPClassUID?: string;
@@ -22,28 +26,16 @@ export interface FingerprintHeader {
   ViewPosition?: string;
 }
 
-export type SeriesFingerprint = Record<string, unknown>;
+/** What the headers alone tell; the pixel content and the combined contrast come later (study.scanner.ts). */
+export type HeaderFingerprint = Omit<SeriesFingerprint, 'bodyRegions' | 'lungCoverage' | 'lungAirMl' | 'mediastinalBloodHu' | 'contrastMeasured' | 'contentError' | 'contrast'>;
 
-function orientationOf(iop: number[] | undefined): string | undefined {
-  if (!iop || iop.length !== 6) return undefined;
-  const normal = [iop[1] * iop[5] - iop[2] * iop[4], iop[2] * iop[3] - iop[0] * iop[5], iop[0] * iop[4] - iop[1] * iop[3]];
-  const axis = normal.map(Math.abs);
-  const max = Math.max(...axis);
-  // Within ~10 degrees of a main plane counts as that plane.
-  if (max < 0.985) return 'oblique';
-  return ['sagittal', 'coronal', 'axial'][axis.indexOf(max)];
-}
-
-function round(value: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
-
-export function fingerprintSeries(headers: FingerprintHeader[]): SeriesFingerprint {
+/** Header facts (the first instance's) and geometry computed from every instance's header. Pure. */
+export function fingerprintSeries(headers: FingerprintHeader[]): HeaderFingerprint {
   const first = headers[0] ?? {};
   const iop = first.ImageOrientationPatient;
   const orientation = orientationOf(iop);
-  const fingerprint: SeriesFingerprint = {
+  // key order is the order report.json and `polyrad explain` show
+  return {
     Modality: first.Modality,
     SOPClassUID: first.SOPClassUID,
     SeriesDescription: first.SeriesDescription ?? '',
@@ -59,24 +51,12 @@ export function fingerprintSeries(headers: FingerprintHeader[]): SeriesFingerpri
     pixelSpacingMm: first.PixelSpacing?.map((v) => round(v, 3)),
     orientation,
     instanceCount: headers.length,
-    sliceCount: headers.reduce((sum, h) => sum + (h.NumberOfFrames && h.NumberOfFrames > 1 ? h.NumberOfFrames : 1), 0),
-    contrastInHeader: Boolean(first.ContrastBolusAgent && first.ContrastBolusAgent.trim()),
+    sliceCount: sliceCountOf(headers),
+    contrastInHeader: contrastInHeaderOf(first.ContrastBolusAgent),
+    ...sliceGeometryOf(
+      headers.map((h) => h.ImagePositionPatient),
+      iop,
+      orientation,
+    ),
   };
-  if (iop && iop.length === 6) {
-    const normal = [iop[1] * iop[5] - iop[2] * iop[4], iop[2] * iop[3] - iop[0] * iop[5], iop[0] * iop[4] - iop[1] * iop[3]];
-    const positions = headers
-      .map((h) => h.ImagePositionPatient)
-      .filter((p): p is number[] => Array.isArray(p) && p.length === 3)
-      .map((p) => p[0] * normal[0] + p[1] * normal[1] + p[2] * normal[2])
-      .sort((a, b) => a - b);
-    if (positions.length > 1) {
-      const steps = positions.slice(1).map((p, n) => p - positions[n]);
-      fingerprint.coverageMm = round(positions[positions.length - 1] - positions[0], 1);
-      fingerprint.sliceSpacingMm = round(steps.sort((a, b) => a - b)[Math.floor(steps.length / 2)], 3);
-      if (orientation === 'axial') {
-        fingerprint.zRangeMm = [round(positions[0], 1), round(positions[positions.length - 1], 1)];
-      }
-    }
-  }
-  return fingerprint;
 }
