@@ -3,7 +3,8 @@ import { StudyPipeline } from './study.pipeline.js';
 
 /** The path a study takes to its report, for every channel that brings studies in. */
 @Module({
-  providers: [StudyPipeline],
+  // a factory rather than @Injectable(): the pipeline stays free of NestJS for the CLI
+  providers: [{ provide: StudyPipeline, useFactory: () => new StudyPipeline() }],
   exports: [StudyPipeline],
 })
 export class PipelineModule {}

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import type { MatchDecision, Report, SeriesFingerprint } from '@polyrad/sdk';
 import type { ScanDicomInputsOptions } from '@polyrad/dicom';
 import { LocalProcessExecutor } from './execution/local-process.executor.js';
@@ -43,9 +42,9 @@ export interface AnalysisResult {
 
 /**
  * The path a study takes: scan -> fingerprint -> match -> plan -> run -> assemble, on local files.
- * The one pipeline behind `polyrad analyze`/`explain`, the C-STORE intake and POST /api/studies/analyze.
+ * The one pipeline behind `polyrad analyze`/`explain`, the C-STORE intake and POST /api/studies/analyze;
+ * the server injects it (pipeline.module.ts). Free of NestJS, so the CLI starts without loading it.
  */
-@Injectable()
 export class StudyPipeline {
   /** which plugin would run on which series, and why, without running any */
   async explain({ catalog, paths }: StudyRequest): Promise<StudyExplanation> {
