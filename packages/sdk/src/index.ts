@@ -6,6 +6,7 @@ export * from './manifest/manifest.schema.js';
 export * from './manifest/manifest-validator.js';
 export * from './criteria/criterion.types.js';
 export * from './criteria/criteria-matcher.js';
+export { SERIES_FINGERPRINT_FIELDS, type BodyRegion, type SeriesFingerprint } from './criteria/series-fingerprint.js';
 export * from './algorithm/algorithm.types.js';
 export * from './algorithm/define-algorithm.js';
 export * from './algorithm/not-assessed.js';

@@ -44,10 +44,10 @@ export const REGISTRY_HTTP_STATUS: Record<string, number> = {
   MODEL_DIGEST_MISMATCH: 400,
   PACKAGE_TOO_LARGE: 413,
   PACKAGE_TOO_MANY_ENTRIES: 413,
-  // Missing and forbidden paths answer alike (study-analysis.service.ts).
+  // Missing and forbidden paths answer alike (studies/study-analysis.service.ts).
   [ANALYSIS_PATH_REFUSED]: 404,
   [ANALYSIS_IMPORT_OFF]: 403,
-  // Thrown by AnalysisService when none of the given files is a usable DICOM series.
+  // Thrown by StudyPipeline (pipeline.errors.ts) when the files hold no single usable study.
   INPUT_UNUSABLE: 422,
 };
 

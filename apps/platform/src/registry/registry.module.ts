@@ -1,22 +1,17 @@
 import { join } from 'node:path';
 import { Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { bundledCatalog } from '../dispatch/plugin-catalog.js';
-import { StudiesModule } from '../studies/studies.module.js';
+import { bundledCatalog } from '../pipeline/planning/plugin-catalog.js';
 import { PluginPackageStore } from './plugin-package.store.js';
 import { RegistryController } from './registry.controller.js';
 import { RegistryRepository } from './registry.repository.js';
 import { RegistryService } from './registry.service.js';
-import { StudyAnalysisController } from './study-analysis.controller.js';
-import { StudyAnalysisService } from './study-analysis.service.js';
 
 @Module({
-  imports: [StudiesModule],
-  controllers: [RegistryController, StudyAnalysisController],
+  controllers: [RegistryController],
   providers: [
     RegistryService,
     RegistryRepository,
-    StudyAnalysisService,
     {
       provide: PluginPackageStore,
       useFactory: (config: AppConfig) => new PluginPackageStore(join(config.dataDir, 'plugins')),

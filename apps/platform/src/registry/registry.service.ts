@@ -2,8 +2,8 @@ import { createPublicKey } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import semver from 'semver';
 import { isPolyradError, jsonSchemaErrors, PolyradError, type AlgorithmManifest } from '@polyrad/sdk';
-import { dependencyProblem } from '../dispatch/dependency.checker.js';
-import { catalogEntry, type CatalogEntry } from '../dispatch/plugin-catalog.js';
+import { dependencyProblem } from '../pipeline/planning/dependency.checker.js';
+import { catalogEntry, type CatalogEntry } from '../pipeline/planning/plugin-catalog.js';
 import {
   DEFAULT_PACKAGE_LIMITS,
   parsePackageSignature,
