@@ -35,7 +35,7 @@ const { values: args } = parseArgs({
   },
 });
 const [seedFrom, seedTo] = args.seeds ? args.seeds.split('-').map(Number) : args.dev ? DEV_SEEDS : REPORTING_SEEDS;
-if (!Number.isInteger(seedFrom) || !Number.isInteger(seedTo ?? seedFrom)) throw new Error(`--seeds ${args.seeds}: expected a-b, e.g. 9000-9039`);
+if (!Number.isInteger(seedFrom) || !Number.isInteger(seedTo ?? seedFrom)) throw new Error(`--seeds ${args.seeds}: expected a-b, e.g. 9040-9079`);
 const seeds = Array.from({ length: (seedTo ?? seedFrom) - seedFrom + 1 }, (_, i) => seedFrom + i);
 const jobs = Math.max(1, Number(args.jobs) || 1);
 const work = mkdtempSync(join(tmpdir(), 'polyrad-validate-'));
@@ -283,7 +283,7 @@ try {
   const honest = phantom.isHonest(scores) && results.every((r) => !r.error);
 
   const range = `${seeds[0]}–${seeds[seeds.length - 1]}`;
-  const kind = seeds[0] >= REPORTING_SEEDS[0] ? 'reporting seeds, never used while tuning' : seeds[0] >= DEV_SEEDS[0] && seeds[seeds.length - 1] <= DEV_SEEDS[1] ? 'development seeds' : 'custom seeds';
+  const kind = seeds[0] >= REPORTING_SEEDS[0] ? 'reporting seeds, never used while tuning' : seeds[seeds.length - 1] < REPORTING_SEEDS[0] && seeds[0] >= phantom.RETIRED_REPORTING_SEEDS[0] ? 'retired reporting seeds, debugged one by one since: development seeds now' : seeds[0] >= DEV_SEEDS[0] && seeds[seeds.length - 1] <= DEV_SEEDS[1] ? 'development seeds' : 'custom seeds';
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout?.trim();
   const md = [`# Validation report`, '', `\`npm run validate\` on ${new Date().toISOString().slice(0, 10)}${commit ? ` at commit ${commit}` : ''}: the whole bundled suite (\`polyrad analyze\`), compared with independent truth.`, ''];
   if (phantoms.length) {

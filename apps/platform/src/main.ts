@@ -10,7 +10,7 @@ import { AppModule } from './app.module.js';
 import { AuthService, INITIAL_ADMIN } from './auth/auth.service.js';
 import { type AppConfig, loadConfig } from './config/app-config.js';
 import { type DatabaseKind, openDatabase } from './database/database-connection.js';
-import { sandboxAtStart } from './execution/plugin-sandbox.js';
+import { sandboxAtStart } from './pipeline/execution/plugin-sandbox.js';
 import { DicomStoreScp, POLYRAD_AE_TITLE } from './ingest/dicom-store.scp.js';
 import { applyWebSecurity, limitSlowClients, refuseLargeAnonymousBodies } from './http/web-security.js';
 import { REQUEST_BODY_LIMIT } from './http/request.limits.js';

@@ -33,7 +33,12 @@ import type { SpineFracturePhantomOptions } from './features/spine.feature.js';
  * - aorta: ascending aneurysm (45-60 mm) or descending aneurysm (38-55 mm) in 15 % of seeds
  */
 export const DEVELOPMENT_SEEDS: readonly number[] = Array.from({ length: 40 }, (_, i) => 1000 + i);
-export const REPORTING_SEEDS: readonly number[] = Array.from({ length: 100 }, (_, i) => 9000 + i);
+/**
+ * Seeds only `npm run validate` looks at. 9000-9039 reported on 2026-12-07 and their failures were then
+ * debugged one by one, so they are development seeds now (RETIRED_REPORTING_SEEDS); reporting moved on.
+ */
+export const REPORTING_SEEDS: readonly number[] = Array.from({ length: 60 }, (_, i) => 9040 + i);
+export const RETIRED_REPORTING_SEEDS: readonly number[] = Array.from({ length: 40 }, (_, i) => 9000 + i);
 
 export const SLICE_THICKNESSES_MM = [0.6, 1, 1.25, 2, 2.5, 3, 5] as const;
 export const MATRICES = [256, 384, 512] as const;

@@ -46,3 +46,5 @@ export { IndexQueue, floodFill, labelConnectedComponents } from './image/connect
 export type { ComponentLabelling, ComponentStats } from './image/connected-components.js';
 export { FACE_NEIGHBOURS, IN_SLICE_NEIGHBOURS, dilateBox, labelRegions } from './image/voxel-regions.js';
 export type { Dimensions } from './image/voxel-regions.js';
+export { SERIES_FINGERPRINT_FIELDS } from './criteria/series-fingerprint.js';
+export type { BodyRegion, SeriesFingerprint } from './criteria/series-fingerprint.js';

@@ -2,8 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { isNotAssessed, isPolyradError } from '@polyrad/sdk';
-import { AnalysisService, UnusableInputError, type RejectedInput } from '../analysis/analysis.service.js';
-import { bundledCatalog } from '../dispatch/plugin-catalog.js';
+import { UnusableInputError } from '../pipeline/pipeline.errors.js';
+import { bundledCatalog } from '../pipeline/planning/plugin-catalog.js';
+import { StudyPipeline } from '../pipeline/study.pipeline.js';
+import type { RejectedInput } from '../pipeline/study.scanner.js';
 import { PLATFORM_VERSION } from '../platform-version.js';
 import { explanationJson, formatExplanation } from './explain.formatter.js';
 import { registerPluginVendorCommands } from './plugin-vendor.command.js';
@@ -29,6 +31,7 @@ function printRejected(io: Io, rejected: RejectedInput[]): void {
 /** Builds the `polyrad` command line; returns the exit code instead of exiting, so tests can call it. */
 export async function runCli(program: Command, argv: string[], io: Io = stdio): Promise<number> {
   let exitCode = EXIT_OK;
+  const pipeline = new StudyPipeline();
   const verbose = () => Boolean(program.opts().verbose);
   const log = (message: string) => {
     if (verbose()) io.err(`polyrad: ${message}`);
@@ -48,9 +51,8 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
     .requiredOption('-o, --out <dir>', 'output folder')
     .option('--prior <path>', 'a prior study of the same patient to compare with (not yet supported)')
     .action(async (paths: string[], options: { out: string; prior?: string }) => {
-      const service = new AnalysisService(bundledCatalog(), log);
       try {
-        const { report, rejected } = await service.analyze(paths.map((p) => resolve(p)));
+        const { report, rejected } = await pipeline.analyze({ catalog: bundledCatalog(), paths: paths.map((p) => resolve(p)), log });
         printRejected(io, rejected);
         if (options.prior) report.warnings.push('--prior was given but comparison with priors is not available yet; the prior was not read');
         const out = resolve(options.out);
@@ -76,8 +78,7 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
     .argument('<paths...>', 'DICOM files or folders')
     .option('--json', 'print JSON instead of text')
     .action(async (paths: string[], options: { json?: boolean }) => {
-      const service = new AnalysisService(bundledCatalog(), log);
-      const explanation = await service.explain(paths.map((p) => resolve(p)));
+      const explanation = await pipeline.explain({ catalog: bundledCatalog(), paths: paths.map((p) => resolve(p)) });
       printRejected(io, explanation.rejected);
       if (explanation.series.length === 0) {
         io.err('polyrad: no usable DICOM image series in the input');

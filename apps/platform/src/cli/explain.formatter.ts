@@ -1,4 +1,4 @@
-import type { StudyExplanation } from '../analysis/analysis.service.js';
+import type { StudyExplanation } from '../pipeline/study.pipeline.js';
 
 const FINGERPRINT_ORDER = ['Modality', 'SeriesDescription', 'BodyPartExamined', 'orientation', 'sliceCount', 'SliceThickness', 'sliceSpacingMm', 'coverageMm', 'ConvolutionKernel', 'contrastInHeader'];
 
@@ -9,8 +9,9 @@ export function formatExplanation({ series, plan }: Pick<StudyExplanation, 'seri
     lines.push(`series ${s.seriesInstanceUid} (study ${s.studyInstanceUid})`);
     const keys = [...FINGERPRINT_ORDER, ...Object.keys(s.fingerprint).filter((k) => !FINGERPRINT_ORDER.includes(k)).sort()];
     lines.push('  fingerprint:');
+    const fingerprint: Readonly<Record<string, unknown>> = s.fingerprint;
     for (const key of keys) {
-      const value = s.fingerprint[key];
+      const value = fingerprint[key];
       if (value === undefined || value === '') continue;
       lines.push(`    ${key}: ${JSON.stringify(value)}`);
     }

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { PolyradError } from '@polyrad/sdk';
 import type { DicomIntakeLimits } from '../ingest/dicom-pdu.guard.js';
 import { DEFAULT_DICOM_PEERS, parseDicomPeers, type DicomPeers } from '../ingest/dicom-peer.allowlist.js';
-import type { SandboxMode, SandboxSettings } from '../execution/plugin-sandbox.js';
+import type { SandboxMode, SandboxSettings } from '../pipeline/execution/plugin-sandbox.js';
 
 /** Everything the server reads from its environment, validated once at start. */
 export interface AppConfig {

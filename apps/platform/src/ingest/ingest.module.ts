@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { RegistryModule } from '../registry/registry.module.js';
 import { StudiesModule } from '../studies/studies.module.js';
 import { DicomStoreScp } from './dicom-store.scp.js';
 import { InstanceIntakeService } from './instance-intake.service.js';
@@ -10,7 +9,7 @@ import { StudyDispatchService } from './study-dispatch.service.js';
 
 /** Study intake: the guarded C-STORE SCP, the content-addressed instance store, quarantine and completeness-driven dispatch. */
 @Module({
-  imports: [StudiesModule, RegistryModule],
+  imports: [StudiesModule],
   controllers: [QuarantineController],
   providers: [InstanceStore, QuarantineRepository, InstanceIntakeService, StudyDispatchService, DicomStoreScp],
   exports: [DicomStoreScp, InstanceStore, InstanceIntakeService],

@@ -1,8 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PolyradError } from '@polyrad/sdk';
-import { AnalysisService } from '../analysis/analysis.service.js';
-import { SiteCatalogService } from '../registry/site-catalog.service.js';
-import { StudiesService } from '../studies/studies.service.js';
+import { StudyAnalysisService } from '../studies/study-analysis.service.js';
 import { InstanceStore } from './instance.store.js';
 
 /**
@@ -15,17 +13,13 @@ export class StudyDispatchService {
 
   constructor(
     private readonly instances: InstanceStore,
-    private readonly studies: StudiesService,
-    private readonly catalog: SiteCatalogService,
+    private readonly analysis: StudyAnalysisService,
   ) {}
 
   async dispatch(studyInstanceUid: string): Promise<void> {
     const files = await this.instances.studyFiles(studyInstanceUid);
     try {
-      const { entries, warnings } = await this.catalog.resolveSite();
-      const { report } = await new AnalysisService(entries, (message) => this.logger.log(message)).analyze(files);
-      report.warnings.push(...warnings);
-      const stored = await this.studies.storeReport(report);
+      const { stored } = await this.analysis.analyzeAndStore(files);
       this.logger.log(`study ${studyInstanceUid}: report version ${stored.version} from ${files.length} instances`);
     } catch (error) {
       const reason = error instanceof PolyradError ? error.toLine() : String(error);

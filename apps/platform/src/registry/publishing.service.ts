@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isPolyradError, PolyradError, type AlgorithmManifest } from '@polyrad/sdk';
-import type { CatalogEntry } from '../dispatch/plugin-catalog.js';
+import type { CatalogEntry } from '../pipeline/planning/plugin-catalog.js';
 import { MAX_PACKAGE_BYTES } from '../http/request.limits.js';
 import {
   DEFAULT_PACKAGE_LIMITS,

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { bundledCatalog } from '../dispatch/plugin-catalog.js';
-import { StudiesModule } from '../studies/studies.module.js';
+import { bundledCatalog } from '../pipeline/planning/plugin-catalog.js';
 import { PluginListingService } from './plugin-listing.service.js';
 import { PluginPackageStore } from './plugin-package.store.js';
 import { PublishingService } from './publishing.service.js';
@@ -10,13 +9,10 @@ import { RegistryController } from './registry.controller.js';
 import { RegistryRepository } from './registry.repository.js';
 import { SiteCatalogService } from './site-catalog.service.js';
 import { SiteSettingsService } from './site-settings.service.js';
-import { StudyAnalysisController } from './study-analysis.controller.js';
-import { StudyAnalysisService } from './study-analysis.service.js';
 import { VendorService } from './vendor.service.js';
 
 @Module({
-  imports: [StudiesModule],
-  controllers: [RegistryController, StudyAnalysisController],
+  controllers: [RegistryController],
   providers: [
     VendorService,
     PublishingService,
@@ -24,7 +20,6 @@ import { VendorService } from './vendor.service.js';
     SiteSettingsService,
     SiteCatalogService,
     RegistryRepository,
-    StudyAnalysisService,
     {
       provide: PluginPackageStore,
       useFactory: (config: AppConfig) => new PluginPackageStore(join(config.dataDir, 'plugins')),

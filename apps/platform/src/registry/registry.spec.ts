@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { isPolyradError } from '@polyrad/sdk';
 import { type Database, openDatabase } from '../database/database-connection.js';
 import { createTempPostgres } from '../database/test-postgres.js';
-import { bundledCatalog } from '../dispatch/plugin-catalog.js';
+import { bundledCatalog } from '../pipeline/planning/plugin-catalog.js';
 import { generateVendorKeys, signPackage } from '../plugins/plugin-package.js';
 import { ACME_PLUGIN_ID, packExample, rawExample, rawPackage, registryServices, type RegistryServices, type SignedPackage } from './registry.fixture.js';
 import { PluginPackageStore } from './plugin-package.store.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isPolyradError } from '@polyrad/sdk';
-import { catalogEntry, type CatalogEntry } from '../dispatch/plugin-catalog.js';
+import { catalogEntry, type CatalogEntry } from '../pipeline/planning/plugin-catalog.js';
 import { RegistryRepository } from './registry.repository.js';
 import { assertSite, DEFAULT_SITE } from './site.rules.js';
 import { resolveVersion } from './version.resolver.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import semver from 'semver';
 import { jsonSchemaErrors, PolyradError, type AlgorithmManifest } from '@polyrad/sdk';
-import { dependencyProblem } from '../dispatch/dependency.checker.js';
+import { dependencyProblem } from '../pipeline/planning/dependency.checker.js';
 import {
   INVALID_VERSION_RANGE,
   PLUGIN_CONFIG_INVALID,

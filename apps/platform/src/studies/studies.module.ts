@@ -1,12 +1,17 @@
 import { Module } from '@nestjs/common';
+import { PipelineModule } from '../pipeline/pipeline.module.js';
+import { RegistryModule } from '../registry/registry.module.js';
 import { ReportsRepository } from './reports.repository.js';
 import { StudiesController } from './studies.controller.js';
 import { StudiesService } from './studies.service.js';
+import { StudyAnalysisController } from './study-analysis.controller.js';
+import { StudyAnalysisService } from './study-analysis.service.js';
 import { UrgentNotifier } from './urgent.notifier.js';
 
 @Module({
-  controllers: [StudiesController],
-  providers: [StudiesService, ReportsRepository, UrgentNotifier],
-  exports: [StudiesService, UrgentNotifier],
+  imports: [PipelineModule, RegistryModule],
+  controllers: [StudiesController, StudyAnalysisController],
+  providers: [StudiesService, StudyAnalysisService, ReportsRepository, UrgentNotifier],
+  exports: [StudiesService, StudyAnalysisService, UrgentNotifier],
 })
 export class StudiesModule {}

@@ -34,3 +34,19 @@ test('a column of unenhanced vertebral marrow (180 HU, faint cortex) with nothin
   // it was followed, so the reason can say what was seen
   assert.ok(seen.trackedMm >= 40, `${seen.trackedMm}`);
 });
+
+test('unenhanced: a round tube of muscle behind the spine is not the descending aorta; one beside the spine is', () => {
+  const unenhanced = { contrast: false, lo: -20, hi: 100 };
+  const find = (tubes: Tube[]) => {
+    const stack = axialStack(syntheticScene({ dimensions: [90, 90, 32], spacing: [1.5, 1.5, 2.5], noiseHu: 10, tubes }));
+    const coarse = coarseStack(stack);
+    return findDescending(coarse, stack, scanRoundStructures(coarse, unenhanced.lo, unenhanced.hi, 5, 4), unenhanced, { trackedMm: 0, roundMm: 0 });
+  };
+  const spine: Tube = { at: [0, 35, 0], direction: up, radiusMm: 15, hu: 400 };
+  const muscle: Tube = { at: [20, 62, 0], direction: up, radiusMm: 10, hu: 50 };
+  assert.equal(find([spine, muscle]), undefined);
+  const found = find([spine, muscle, { at: [28, 30, 0], direction: up, radiusMm: 11, hu: 40 }]);
+  assert.ok(found, 'the aorta beside the spine is found');
+  const ys = found.chain.map((c) => c.y);
+  assert.ok(ys.every((y) => Math.abs(y - 30) < 3), `track y ${Math.min(...ys)}-${Math.max(...ys)}`);
+});

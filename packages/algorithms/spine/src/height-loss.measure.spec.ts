@@ -17,6 +17,7 @@ function body(z: number, a: number, m: number, p: number, extentMm = p + 2): Ver
     heightsMm: { anterior: a, middle: m, posterior: p },
     heightLossPercent: 0,
     comparedWithAdjacent: 0,
+    lossAgainstAdjacent: false,
     heightsReliable: true,
   };
 }

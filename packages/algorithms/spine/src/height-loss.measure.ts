@@ -57,6 +57,7 @@ export function measureHeightLoss(vertebrae: VertebraMeasurement[]): void {
     if (neighbours > CRUSH_NEIGHBOUR_EXCESS * posterior && !(v.extentMm < SHORTER_THAN_ADJACENT * neighbourExtent)) v.heightsReliable = false;
     const reference = Math.max(posterior, neighbours);
     v.comparedWithAdjacent = adjacent.length;
+    v.lossAgainstAdjacent = neighbours > posterior;
     v.heightLossPercent = v.heightsReliable && reference > 0 ? Math.max(0, 100 * (1 - Math.min(anterior, middle, posterior) / reference)) : 0;
   });
 }

@@ -64,6 +64,15 @@ export const ADJACENT_BODY_MM = { min: 12, max: 40 } as const;
 export const CLEAR_CORTICAL_SHARE = 0.2;
 
 /**
+ * A vertebral body is bounded by discs (70-110 HU) much less dense than trabecular bone of 150 HU or more. A
+ * body that bright whose attenuation goes on within this margin beyond both ends of its run is a tube, not a
+ * body: a contrast-filled aorta lying on an osteoporotic spine, traced in its place (dev seed 9039: 250-290 HU
+ * "bodies" at 5 mm slices, the same HU above and below them, beside a 104 HU column).
+ */
+export const NO_DISC_MARGIN_HU = 30;
+const NO_DISC_MIN_HU = 150;
+
+/**
  * Why a body's trabecular attenuation is left out of the mean, or undefined when it counts; `column`: every
  * body found, for the check that this one has a neighbour.
  */
@@ -74,6 +83,9 @@ export function densityExclusion(v: VertebraMeasurement, column: VertebraMeasure
     return `no other body ${ADJACENT_BODY_MM.min}-${ADJACENT_BODY_MM.max} mm above or below it (a tube such as a contrast-filled aorta, not a column of vertebral bodies)`;
   }
   if (v.trabecularHu === undefined) return 'no clean outline on its central slices';
+  if (v.trabecularHu >= NO_DISC_MIN_HU && v.beyondRunHu !== undefined && v.beyondRunHu >= v.trabecularHu - NO_DISC_MARGIN_HU) {
+    return `no disc above or below it: ${v.beyondRunHu.toFixed(0)} HU goes on beyond both ends of its ${v.trabecularHu.toFixed(0)} HU run (a tube such as a contrast-filled aorta, not a vertebral body)`;
+  }
   if (v.extentMm > MAX_BODY_EXTENT_MM) return `discs not resolved (a run of ${v.extentMm.toFixed(0)} mm holds more than one body)`;
   if (v.roiAreaMm2 < MIN_ROI_AREA_MM2) return `trabecular ROI of ${v.roiAreaMm2.toFixed(0)} mm2, below ${MIN_ROI_AREA_MM2} mm2`;
   if (v.roiDenseShare > MAX_ROI_DENSE_SHARE) return `${Math.round(100 * v.roiDenseShare)} % of the ROI at cortical density (it touched the cortex or an endplate)`;
@@ -86,11 +98,23 @@ export function densityExclusion(v: VertebraMeasurement, column: VertebraMeasure
 /**
  * Uncertainty of a body's height loss, percentage points: each endplate is located to about half a
  * slice, so a height is uncertain by about one slice; relative to the posterior height, half of that is
- * taken as the margin (1.25 mm slices on a 25 mm body: +-2.5 %, 3 mm slices: +-6 %).
+ * taken as the margin (1.25 mm slices on a 25 mm body: +-2.5 %, 3 mm slices: +-6 %). A loss measured
+ * against the adjacent bodies (a crush) is also uncertain by how much a normal body differs from the
+ * height its neighbours predict (ADJACENT_REFERENCE_MARGIN).
  */
 export function heightLossMarginPercent(v: VertebraMeasurement, sliceSpacingMm: number): number {
-  return (50 * sliceSpacingMm) / Math.max(1, v.heightsMm.posterior);
+  const slices = (50 * sliceSpacingMm) / Math.max(1, v.heightsMm.posterior);
+  return slices + (v.lossAgainstAdjacent ? (ADJACENT_REFERENCE_MARGIN[v.comparedWithAdjacent] ?? 0) : 0);
 }
+
+/**
+ * Percentage points by the number of adjacent bodies a crush is measured against. Normal thoracic bodies
+ * differ from level to level by several per cent beyond the ~0.7 mm caudal growth (the reason Genant's
+ * threshold is 20 %); one neighbour carried along the column's trend predicts a height less surely than the
+ * mean of two (dev seed 9023: a grade 1 crush, 21 % by the phantom's own height, read 17 % against its only
+ * graded neighbour, and stated as grade 0).
+ */
+export const ADJACENT_REFERENCE_MARGIN: Readonly<Record<number, number>> = { 1: 6, 2: 4 };
 
 /**
  * Why a fully covered body cannot be graded, or undefined when it can: discs or endplates not resolved,

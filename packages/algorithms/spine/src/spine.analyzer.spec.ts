@@ -147,6 +147,7 @@ function vertebra(z: number, overrides: Partial<VertebraMeasurement> = {}): Vert
     heightsMm: { anterior: 25, middle: 25, posterior: 25 },
     heightLossPercent: 0,
     comparedWithAdjacent: 2,
+    lossAgainstAdjacent: false,
     heightsReliable: true,
     ...overrides,
   };
@@ -168,6 +169,23 @@ test('density gates: a body counts only with a resolved disc, a large trabecular
   assert.equal(densityExclusion(spine[2], spine), undefined);
   // a body with a clear cortex needs no neighbour (discs not resolved around it)
   assert.equal(densityExclusion(vertebra(-20), [vertebra(60), vertebra(-20), vertebra(-65)]), undefined);
+  // bright with the same attenuation beyond both ends (no disc): a contrast-filled vessel, not a body;
+  // an osteoporotic body next to soft discs, or a dense body with its discs, still counts
+  assert.match(densityExclusion(vertebra(0, { trabecularHu: 280, beyondRunHu: 300 }))!, /no disc above or below it: 300 HU goes on beyond both ends/);
+  assert.equal(densityExclusion(vertebra(0, { trabecularHu: 280, beyondRunHu: 90 })), undefined);
+  assert.equal(densityExclusion(vertebra(0, { trabecularHu: 100, beyondRunHu: 95 })), undefined);
+});
+
+test('a crush measured against one neighbour is not called grade 0 within that neighbour\'s uncertainty', () => {
+  const context = { sliceSpacingMm: 0.6, contrast: false };
+  // 17 % lower than the height its only graded neighbour predicts: a grade 1 crush cannot be ruled out
+  const crush = { heightsMm: { anterior: 15.4, middle: 15.4, posterior: 15.4 }, heightLossPercent: 17, comparedWithAdjacent: 1, lossAgainstAdjacent: true };
+  const findings = spineFindings(column([{}, {}, crush]), context).filter((f) => f.code === 'spine.fracture');
+  assert.deepEqual(findings.map((f) => f.assessment), ['not-assessed']);
+  assert.match(findings[0].reason!, /height loss 17 % \+- 8 % at 0\.6 mm slices, too close to the 20 % threshold/);
+  // the same loss against the body's own posterior wall (a wedge) is measured to the slice: grade 0 stands
+  const wedge = spineFindings(column([{}, {}, { ...crush, heightsMm: { anterior: 15.4, middle: 18.5, posterior: 18.5 }, lossAgainstAdjacent: false }]), context).filter((f) => f.code === 'spine.fracture');
+  assert.deepEqual(wedge.map((f) => [f.assessment, f.value]), [['measured', 0]]);
 });
 
 test('pixels coarser than 2 mm lie outside the operating range: both findings not assessed, with the pixel size', async () => {

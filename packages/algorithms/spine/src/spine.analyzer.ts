@@ -3,7 +3,7 @@ import { createRingSearch, type RingSearch } from './vertebral-ring.search.js';
 import { locateColumn } from './spinal-column.locator.js';
 import { bodySlices, type SliceBody, type SliceKind } from './body-slices.tracer.js';
 import { vertebralRuns, type VertebralRun } from './vertebral-runs.segmenter.js';
-import { trabecularRoi } from './trabecular-roi.measure.js';
+import { beyondRunHu, trabecularRoi } from './trabecular-roi.measure.js';
 import { vertebralHeights } from './vertebral-heights.measure.js';
 import { measureHeightLoss, rejectAtypicalHeights } from './height-loss.measure.js';
 import { median } from './spine-statistics.helper.js';
@@ -39,6 +39,8 @@ export interface VertebraMeasurement {
   roiAreaMm2: number;
   /** share of the ROI voxels at cortical density (>= DENSE_BONE_HU): the ROI touched the cortex or an endplate */
   roiDenseShare: number;
+  /** the lowest HU just beyond the run's ends at its centre (a disc for a body; undefined when no end lies in the volume) */
+  beyondRunHu?: number;
   /** median over the central slices of the share of outline rays with a cortical rim (a vessel lumen has none) */
   corticalShare: number;
   /** mm along the column axis between the outer endplate surfaces, anterior / middle / posterior */
@@ -47,6 +49,8 @@ export interface VertebraMeasurement {
   heightLossPercent: number;
   /** adjacent graded bodies the height was compared with (0: a crush, lower all across, could not be seen) */
   comparedWithAdjacent: number;
+  /** the height loss is measured against the adjacent bodies (a crush), not against the body's own posterior wall */
+  lossAgainstAdjacent: boolean;
   /**
    * the endplates were found on all three lines: a posterior height of 60-250 % of the body's extent along
    * the slices and 70-140 % of the median posterior height of at least three bodies (lower only for a body
@@ -105,12 +109,14 @@ function measureVertebra(volume: Volume, search: RingSearch, bodies: (SliceBody 
   const ref = central.length > 0 ? central : all;
   const roi = trabecularRoi(volume, central, centralK);
   const trabecularHu = roi.count > 0 ? roi.sum / roi.count : undefined;
+  const beyond = beyondRunHu(volume, median(ref.map((b) => b.ci)), median(ref.map((b) => b.cj)), k0, k1);
   return {
     index: r,
     center: voxelToPatient(geometry, median(ref.map((b) => b.ci)), median(ref.map((b) => b.cj)), (k0 + k1) / 2),
     complete: k0 > 0 && k1 < nz - 1,
     extentMm: len * geometry.spacing[2],
     ...(trabecularHu !== undefined ? { trabecularHu } : {}),
+    ...(beyond !== undefined ? { beyondRunHu: beyond } : {}),
     roiVoxelCount: roi.count,
     roiAreaMm2: central.length > 0 ? (roi.count * geometry.spacing[0] * geometry.spacing[1]) / central.length : 0,
     roiDenseShare: roi.count > 0 ? roi.dense / roi.count : 0,
@@ -118,5 +124,6 @@ function measureVertebra(volume: Volume, search: RingSearch, bodies: (SliceBody 
     ...vertebralHeights(volume, bodies, runs, r, ref, trabecularHu),
     heightLossPercent: 0,
     comparedWithAdjacent: 0,
+    lossAgainstAdjacent: false,
   };
 }

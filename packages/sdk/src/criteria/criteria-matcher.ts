@@ -1,6 +1,8 @@
 import type { Criterion, CriterionResult, MatchDecision } from './criterion.types.js';
+import type { SeriesFingerprint } from './series-fingerprint.js';
 
-export type Fingerprint = Record<string, unknown>;
+/** The platform's fingerprint, or a partial one written by hand (plugin tests). */
+export type Fingerprint = Partial<SeriesFingerprint> | Readonly<Record<string, unknown>>;
 
 function asArray(actual: unknown): unknown[] {
   return Array.isArray(actual) ? actual : [actual];
@@ -68,7 +70,7 @@ export function matchCriteria(
       const distinct = [...new Map(values.map((v) => [JSON.stringify(v ?? null), v])).values()];
       return { criterion, actual: distinct, passed };
     }
-    const actual = fingerprint[criterion.field];
+    const actual = (fingerprint as Readonly<Record<string, unknown>>)[criterion.field];
     return { criterion, actual, passed: passes(criterion, actual) };
   });
   const totalWeight = results.reduce((sum, r) => sum + (r.criterion.weight ?? 1), 0);

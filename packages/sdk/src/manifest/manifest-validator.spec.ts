@@ -46,3 +46,15 @@ test('engines that exclude the running SDK, bad ranges and bad regexes are refus
     /series\/criteria\/0\/value is not a valid regex/,
   );
 });
+
+test('a criterion on a field the fingerprint does not have is refused, with the fields it has', () => {
+  const line = problemsOf({ ...valid, series: { criteria: [{ field: 'bodyRegion', op: 'contains', value: 'thorax' }] } });
+  assert.match(line, /series\/criteria\/0\/field "bodyRegion" is not a series fingerprint field; known fields: .*\bbodyRegions\b/);
+  assert.match(line, /\bModality\b.*\bsliceCount\b.*\bcontrast\b/);
+});
+
+test('a criterion on every instance must name a DICOM keyword', () => {
+  const instances = (field: string) => ({ ...valid, series: { criteria: [{ field, op: 'contains', value: 'ORIGINAL', instances: 'all' }] } });
+  assert.equal(problemsOf(instances('ImageType')), '');
+  assert.match(problemsOf(instances('sliceCount')), /field "sliceCount" is not a DICOM keyword/);
+});

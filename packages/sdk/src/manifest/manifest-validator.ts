@@ -3,6 +3,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import semver from 'semver';
 import { PolyradError } from '../errors.js';
+import { SERIES_FINGERPRINT_FIELDS } from '../criteria/series-fingerprint.js';
 import { SDK_VERSION } from '../version.js';
 import { manifestSchema } from './manifest.schema.js';
 import type { AlgorithmManifest } from './manifest.types.js';
@@ -50,6 +51,7 @@ export function validateManifest(
   manifest.consumes.forEach((c, n) => {
     if (!semver.validRange(c.range)) problems.push(`/consumes/${n}/range "${c.range}" is not a semver range`);
   });
+  problems.push(...criterionFieldProblems(manifest));
   manifest.series.criteria.forEach((c, n) => {
     if (c.op !== 'regex') return;
     try {
@@ -77,6 +79,20 @@ export function validateManifest(
     throw new PolyradError('MANIFEST_INVALID', `invalid manifest: ${problems.join('; ')}`, source);
   }
   return manifest;
+}
+
+const KNOWN_FIELDS = new Set<string>(SERIES_FINGERPRINT_FIELDS);
+/** Instance criteria read each instance's header, whose attributes are DICOM keywords (ImageType, KVP). */
+const DICOM_KEYWORD = /^[A-Z][A-Za-z0-9]*$/;
+
+/** A criterion on a field the platform never fills would silently never match. */
+function criterionFieldProblems(manifest: AlgorithmManifest): string[] {
+  return manifest.series.criteria.flatMap(({ field, instances }, n) => {
+    if (instances) {
+      return DICOM_KEYWORD.test(field) ? [] : [`/series/criteria/${n}/field "${field}" is not a DICOM keyword; criteria with "instances" read each instance's header attributes (e.g. ImageType)`];
+    }
+    return KNOWN_FIELDS.has(field) ? [] : [`/series/criteria/${n}/field "${field}" is not a series fingerprint field; known fields: ${SERIES_FINGERPRINT_FIELDS.join(', ')}`];
+  });
 }
 
 /**

@@ -87,7 +87,12 @@ export const manifestSchema = {
         type: 'object',
         required: ['code', 'unit'],
         additionalProperties: false,
-        properties: { code: { type: 'string', pattern: '^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*$' }, unit: { type: 'string' }, description: { type: 'string' } },
+        properties: {
+          code: { type: 'string', pattern: '^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*$' },
+          label: { type: 'string', minLength: 1, maxLength: 200 },
+          unit: { type: 'string' },
+          description: { type: 'string' },
+        },
       },
     },
     config: { type: 'object' },

@@ -20,6 +20,8 @@ export interface ConsumedType {
 
 export interface FindingDeclaration {
   code: string;
+  /** the finding's name in the report's impression, e.g. "Left lung volume"; the code when absent */
+  label?: string;
   unit: string;
   description?: string;
 }

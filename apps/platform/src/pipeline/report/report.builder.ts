@@ -8,26 +8,8 @@ import {
 } from '@polyrad/sdk';
 import { classifyUrgency } from './urgency.classifier.js';
 
-/** Human names for the finding codes of DESIGN.md, for the draft impression. */
-const LABELS: Record<string, string> = {
-  'lung.left.volume': 'Left lung volume',
-  'lung.right.volume': 'Right lung volume',
-  'lung.laa950': 'Emphysema (LAA-950, both lungs)',
-  'lung.left.laa950': 'Emphysema (LAA-950, left lung)',
-  'lung.right.laa950': 'Emphysema (LAA-950, right lung)',
-  'lung.perc15': 'Lung density 15th percentile',
-  'lung.nodule': 'Lung nodule',
-  'lung.mass': 'Lung mass',
-  'lung.lungrads': 'Lung-RADS',
-  'aorta.ascending.diameter': 'Ascending aorta diameter',
-  'aorta.descending.diameter': 'Descending aorta diameter',
-  'heart.cac.agatston': 'Coronary calcium (Agatston)',
-  'heart.cac.category': 'CAC-DRS',
-  'heart.ctr': 'Cardiothoracic ratio',
-  'heart.volume': 'Heart volume',
-  'spine.trabecular_attenuation': 'Vertebral trabecular attenuation',
-  'spine.fracture': 'Vertebral fracture (Genant grade)',
-};
+/** Finding code -> the name its plugin's manifest gives it (finding-labels.ts); the code when none. */
+export type FindingLabels = ReadonlyMap<string, string>;
 
 /** The numeric bounds a finding shows, when it shows any. */
 function numericRange(finding: ReportFinding): { min?: number; max?: number } | undefined {
@@ -76,8 +58,8 @@ function formatRange(finding: ReportFinding, unit: string): string | undefined {
   return undefined;
 }
 
-function describe(finding: ReportFinding): string {
-  const label = LABELS[finding.code] ?? finding.code;
+function describe(finding: ReportFinding, labels: FindingLabels): string {
+  const label = labels.get(finding.code) ?? finding.code;
   const unit = finding.unit && finding.unit !== '1' ? ` ${finding.unit}` : '';
   const details = [finding.category, formatRange(finding, unit)].filter(Boolean);
   return `${label} ${formatValue(finding.value)}${unit}${details.length ? ` (${details.join('; ')})` : ''}`;
@@ -87,16 +69,16 @@ function describe(finding: ReportFinding): string {
  * One line per distinct reason, naming every finding it blocked, so a plugin that could not run reads as
  * one statement rather than six copies of the same reason.
  */
-function describeNotAssessed(findings: ReportFinding[]): string[] {
+function describeNotAssessed(findings: ReportFinding[], labels: FindingLabels): string[] {
   const byReason = new Map<string, string[]>();
   for (const finding of findings) {
     const reason = (finding.reason ?? 'no reason given').trim().replace(/\.+$/, '');
-    const labels = byReason.get(reason) ?? [];
-    const label = LABELS[finding.code] ?? finding.code;
-    if (!labels.includes(label)) labels.push(label);
-    byReason.set(reason, labels);
+    const named = byReason.get(reason) ?? [];
+    const label = labels.get(finding.code) ?? finding.code;
+    if (!named.includes(label)) named.push(label);
+    byReason.set(reason, named);
   }
-  return [...byReason].map(([reason, labels]) => `Not assessed: ${labels.join(', ')} — ${reason}.`);
+  return [...byReason].map(([reason, named]) => `Not assessed: ${named.join(', ')} — ${reason}.`);
 }
 
 /**
@@ -104,18 +86,19 @@ function describeNotAssessed(findings: ReportFinding[]): string[] {
  * show; other measurements (no numeric reference, judged by category only); each finding not assessed with
  * its reason; failed algorithms. Negative and not assessed never share a line.
  */
-export function draftImpression(findings: ReportFinding[], algorithms: AlgorithmRun[], priority?: ReportPriority): string {
+export function draftImpression(findings: ReportFinding[], algorithms: AlgorithmRun[], labels: FindingLabels, priority?: ReportPriority): string {
+  const describeAll = (list: ReportFinding[]): string => list.map((f) => describe(f, labels)).join('. ');
   const measured = findings.filter((f) => !isNotAssessed(f));
   const outside = measured.filter(isOutsideReference);
   const within = measured.filter(isWithinReference);
   const other = measured.filter((f) => !isOutsideReference(f) && !isWithinReference(f));
   const lines: string[] = [];
   if (priority?.level === 'urgent') lines.push(`URGENT: ${priority.reasons.join('; ')}.`);
-  if (outside.length) lines.push(`Outside reference: ${outside.map(describe).join('. ')}.`);
-  if (within.length) lines.push(`Within reference: ${within.map(describe).join('. ')}.`);
-  if (other.length) lines.push(`Other measurements: ${other.map(describe).join('. ')}.`);
+  if (outside.length) lines.push(`Outside reference: ${describeAll(outside)}.`);
+  if (within.length) lines.push(`Within reference: ${describeAll(within)}.`);
+  if (other.length) lines.push(`Other measurements: ${describeAll(other)}.`);
   if (!measured.length) lines.push('No automated measurements were produced.');
-  lines.push(...describeNotAssessed(findings.filter(isNotAssessed)));
+  lines.push(...describeNotAssessed(findings.filter(isNotAssessed), labels));
   const failed = algorithms.filter((a) => a.status === 'failed');
   if (failed.length) lines.push(`Not assessed (algorithm failed): ${failed.map((a) => `${a.id} (${a.reason ?? 'unknown reason'})`).join('; ')}.`);
   lines.push(DECISION_SUPPORT_NOTICE);
@@ -127,15 +110,17 @@ function withAssessment({ code, assessment, ...rest }: ReportFinding): ReportFin
   return { code, assessment: assessment ?? 'measured', ...rest };
 }
 
-export function buildReport(parts: Omit<Report, 'impression' | 'status' | 'disclaimer' | 'generatedAt' | 'generator' | 'priority'> & { version: string }): Report {
-  const { version, ...rest } = parts;
+export function buildReport(
+  parts: Omit<Report, 'impression' | 'status' | 'disclaimer' | 'generatedAt' | 'generator' | 'priority'> & { version: string; labels: FindingLabels },
+): Report {
+  const { version, labels, ...rest } = parts;
   const findings = parts.findings.map(withAssessment);
   const priority = classifyUrgency(findings);
   return {
     ...rest,
     findings,
     priority,
-    impression: draftImpression(findings, parts.algorithms, priority),
+    impression: draftImpression(findings, parts.algorithms, labels, priority),
     status: 'draft',
     disclaimer: DECISION_SUPPORT_NOTICE,
     generatedAt: new Date().toISOString(),

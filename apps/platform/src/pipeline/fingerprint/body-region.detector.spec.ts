@@ -8,7 +8,7 @@ import { generateChestPhantom, generateHeadPhantom } from '@polyrad/phantom';
 import { groupSeries, loadVolume, scanDicomInputs } from '@polyrad/dicom';
 import { detectBodyRegions } from './body-region.detector.js';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../../../', import.meta.url));
 const lidc = resolve(repoRoot, process.env.POLYRAD_TEST_DATA ?? '../shared/data', 'ct/lidc-idri-0001/jpeg-lossless-sv1');
 
 /** An axial stack of soft-tissue ellipses in air: an abdomen without lungs or bone. */

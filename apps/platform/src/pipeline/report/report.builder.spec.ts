@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { notAssessed, reportSchemaErrors, type Report, type ReportFinding } from '@polyrad/sdk';
+import { bundledCatalog } from '../planning/plugin-catalog.js';
+import { findingLabels } from './finding-labels.js';
 import { buildReport, draftImpression } from './report.builder.js';
+
+/** The names the bundled plugins' manifests give their findings. */
+const labels = findingLabels(bundledCatalog().map((c) => c.manifest));
 
 const base = { algorithm: { id: 'polyrad.emphysema', version: '1.0.0' }, seriesInstanceUid: '1.2.3' };
 const findings: ReportFinding[] = [
@@ -10,7 +15,7 @@ const findings: ReportFinding[] = [
 ];
 
 test('the draft impression lists findings outside their reference first, with category and reference', () => {
-  const text = draftImpression(findings, []);
+  const text = draftImpression(findings, [], labels);
   const lines = text.split('\n');
   assert.equal(lines[0], 'Outside reference: Emphysema (LAA-950, both lungs) 14.2 % (moderate; reference < 5 %).');
   assert.equal(lines[1], 'Within reference: Right lung volume 2900 mL (reference 1500-4500 mL).');
@@ -20,7 +25,7 @@ test('the draft impression lists findings outside their reference first, with ca
 const nodules = { algorithm: { id: 'polyrad.lung-nodules', version: '1.0.0' }, seriesInstanceUid: '1.2.3' };
 const study = { studyInstanceUid: '1.2', patientId: 'P', studyDate: '20000101', accessionNumber: '' };
 const reportOf = (parts: Pick<Report, 'findings' | 'algorithms'>) =>
-  buildReport({ version: '0.1.0', study, series: [{ seriesInstanceUid: '1.2.3', modality: 'CT', fingerprint: {} }], warnings: [], ...parts });
+  buildReport({ version: '0.1.0', labels, study, series: [{ seriesInstanceUid: '1.2.3', modality: 'CT', fingerprint: {} }], warnings: [], ...parts });
 
 test('within reference only when the value lies inside the numeric reference it shows', () => {
   const lines = draftImpression(
@@ -33,6 +38,7 @@ test('within reference only when the value lies inside the numeric reference it 
       { ...base, algorithm: { id: 'acme.lung-density', version: '1.0.0' }, code: 'acme.lung.mean_density', value: -842.3, unit: 'HU' },
     ],
     [],
+    labels,
   ).split('\n');
   assert.deepEqual(lines.slice(0, 3), [
     'Outside reference: Lung nodule 6.6 mm (reference < 6 mm).',
@@ -69,6 +75,7 @@ test('failed algorithms are named in the impression and the built report is sche
   const algorithms = [{ id: 'polyrad.lung-segmentation', version: '1.0.0', status: 'failed' as const, reason: 'timed out after 120 s' }];
   const report = buildReport({
     version: '0.1.0',
+    labels,
     study: { studyInstanceUid: '1.2', patientId: 'P', studyDate: '20000101', accessionNumber: '' },
     series: [{ seriesInstanceUid: '1.2.3', modality: 'CT', fingerprint: {} }],
     algorithms,
@@ -84,6 +91,7 @@ test('an urgent finding opens the impression and marks the report urgent; a cate
   const nodule = { algorithm: { id: 'polyrad.lung-nodules', version: '1.0.0' }, seriesInstanceUid: '1.2.3' };
   const report = buildReport({
     version: '0.1.0',
+    labels,
     study: { studyInstanceUid: '1.2', patientId: 'P', studyDate: '20000101', accessionNumber: '' },
     series: [{ seriesInstanceUid: '1.2.3', modality: 'CT', fingerprint: {} }],
     algorithms: [],

@@ -1,27 +1,13 @@
-import { voxelToPatient, type Volume } from '@polyrad/sdk';
+import { voxelToPatient, type BodyRegion, type SeriesFingerprint, type Volume } from '@polyrad/sdk';
 
 /**
  * What a CT series shows, measured from its pixels rather than trusted from BodyPartExamined or the
  * series description (often empty or wrong). Cheap by design: it samples at most ~48 axial slices on a
- * coarse in-plane grid, so dispatch costs milliseconds next to the plugins it selects.
+ * coarse in-plane grid, so dispatch costs milliseconds next to the plugins it selects. The fields are
+ * documented on SeriesFingerprint; mediastinalBloodHu and contrastMeasured are absent without lung slices.
  */
-export interface ContentFingerprint {
-  /** body regions with enough imaged slices, head to foot */
-  bodyRegions: BodyRegion[];
-  /** lungs with both apex and base inside the scan ('complete'), cut off ('partial') or absent ('none') */
-  lungCoverage: 'complete' | 'partial' | 'none';
-  /** air enclosed by the body on lung slices, mL (an estimate of the imaged lung volume) */
-  lungAirMl: number;
-  /**
-   * Median attenuation of the anterior mediastinal soft tissue (heart chambers and great vessels), HU;
-   * about 40 without contrast, well above 120 with IV contrast. Absent without lung slices.
-   */
-  mediastinalBloodHu?: number;
-  /** IV contrast judged from mediastinalBloodHu */
-  contrastMeasured?: boolean;
-}
-
-export type BodyRegion = 'head' | 'thorax' | 'abdomen';
+export type ContentFingerprint = Required<Pick<SeriesFingerprint, 'bodyRegions' | 'lungCoverage' | 'lungAirMl'>> &
+  Pick<SeriesFingerprint, 'mediastinalBloodHu' | 'contrastMeasured'>;
 
 /** A slice counts as lung when enclosed air covers this share of the body cross-section. */
 const LUNG_SLICE_AIR_FRACTION = 0.12;

@@ -2,7 +2,7 @@ import { Body, Controller, Post } from '@nestjs/common';
 import type { Report } from '@polyrad/sdk';
 import type { Request } from 'express';
 import { Roles, SiteScope } from '../auth/auth.decorators.js';
-import { DEFAULT_SITE } from './site.rules.js';
+import { DEFAULT_SITE } from '../registry/site.rules.js';
 import { type AnalyzeRequest, StudyAnalysisService } from './study-analysis.service.js';
 
 @Controller('api/studies')
@@ -14,6 +14,6 @@ export class StudyAnalysisController {
   @Roles('admin')
   @SiteScope((req: Request) => (req.body as { site?: unknown } | undefined)?.site ?? DEFAULT_SITE)
   analyze(@Body() body: AnalyzeRequest | undefined): Promise<Report> {
-    return this.analysis.analyze(body ?? {});
+    return this.analysis.analyzeFolders(body ?? {});
   }
 }

@@ -1,14 +1,15 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { isWithin } from '@polyrad/dicom';
+import { isWithin, type ScanDicomInputsOptions } from '@polyrad/dicom';
 import { PolyradError, type Report } from '@polyrad/sdk';
-import { AnalysisService } from '../analysis/analysis.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { StudiesService } from '../studies/studies.service.js';
-import { ANALYSIS_IMPORT_OFF, ANALYSIS_INPUT_INVALID, ANALYSIS_PATH_REFUSED } from './registry.errors.js';
-import { SiteCatalogService } from './site-catalog.service.js';
-import { DEFAULT_SITE } from './site.rules.js';
+import { StudyPipeline } from '../pipeline/study.pipeline.js';
+import { ANALYSIS_IMPORT_OFF, ANALYSIS_INPUT_INVALID, ANALYSIS_PATH_REFUSED } from '../registry/registry.errors.js';
+import { SiteCatalogService } from '../registry/site-catalog.service.js';
+import { DEFAULT_SITE } from '../registry/site.rules.js';
+import type { StoredReport } from './reports.repository.js';
+import { StudiesService } from './studies.service.js';
 
 const MAX_PATHS = 64;
 
@@ -18,21 +19,34 @@ export interface AnalyzeRequest {
 }
 
 /**
- * Runs the pipeline on server-side folders with the plugin versions the site has enabled and stores the
- * report. Only folders under the configured import roots are read (POLYRAD_IMPORT_ROOTS), links included,
- * so a client cannot make the server open or reveal anything else.
+ * Analyses a study with the plugin versions a site has enabled and stores the report as the study's next
+ * version: for the C-STORE intake and for POST /api/studies/analyze alike.
  */
 @Injectable()
 export class StudyAnalysisService {
   private readonly logger = new Logger('Analysis');
 
   constructor(
+    private readonly pipeline: StudyPipeline,
     private readonly catalog: SiteCatalogService,
     private readonly studies: StudiesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async analyze(request: AnalyzeRequest): Promise<Report> {
+  /** The site's plugins on the files, the site's warnings (plugins that cannot run there) in the report, stored. */
+  async analyzeAndStore(paths: string[], site: string = DEFAULT_SITE, scan?: ScanDicomInputsOptions): Promise<{ report: Report; stored: StoredReport }> {
+    const { entries, warnings } = await this.catalog.resolveSite(site);
+    const { report } = await this.pipeline.analyze({ catalog: entries, paths, scan, log: (message) => this.logger.log(message) });
+    report.warnings.push(...warnings);
+    const stored = await this.studies.storeReport(report);
+    return { report, stored };
+  }
+
+  /**
+   * Server-side folders a client names. Only folders under the configured import roots are read
+   * (POLYRAD_IMPORT_ROOTS), links included, so a client cannot make the server open or reveal anything else.
+   */
+  async analyzeFolders(request: AnalyzeRequest): Promise<Report> {
     const roots = this.config.importRoots ?? [];
     if (roots.length === 0) {
       throw new PolyradError(ANALYSIS_IMPORT_OFF, 'analysing server folders is off on this platform; an administrator can allow folders with POLYRAD_IMPORT_ROOTS');
@@ -40,11 +54,7 @@ export class StudyAnalysisService {
     const paths = await checkPaths(request.paths, roots);
     const site = request.site ?? DEFAULT_SITE;
     if (typeof site !== 'string') throw new PolyradError(ANALYSIS_INPUT_INVALID, 'site must be a string');
-    const { entries, warnings } = await this.catalog.resolveSite(site);
-    const { report } = await new AnalysisService(entries, (message) => this.logger.log(message)).analyze(paths, { roots });
-    report.warnings.push(...warnings);
-    await this.studies.storeReport(report);
-    return report;
+    return (await this.analyzeAndStore(paths, site, { roots })).report;
   }
 }
 

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RuntimeLimits, VolumeGeometry } from '@polyrad/sdk';
-import { bundledCatalog } from '../dispatch/plugin-catalog.js';
+import { bundledCatalog } from '../planning/plugin-catalog.js';
 import { EVIL_ATTEMPTS, FIXTURE_MASK_TYPE } from './fixtures/fixture-manifest.js';
 import { fixturePackage } from './fixtures/fixture-package.js';
 import { LocalProcessExecutor } from './local-process.executor.js';

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportSchemaErrors, type Report, type Volume } from '@polyrad/sdk';
 import { writeCtSeries } from '@polyrad/dicom';
-import { FIXTURE_INPUT_MASK_TYPE, FIXTURE_MASK_TYPE, FIXTURE_MISSING_REASON } from '../execution/fixtures/fixture-manifest.js';
-import { fixturePackage } from '../execution/fixtures/fixture-package.js';
-import { AnalysisService } from './analysis.service.js';
+import { FIXTURE_INPUT_MASK_TYPE, FIXTURE_MASK_TYPE, FIXTURE_MISSING_REASON } from './execution/fixtures/fixture-manifest.js';
+import { fixturePackage } from './execution/fixtures/fixture-package.js';
+import { StudyPipeline } from './study.pipeline.js';
 
 /*
  * Safe failure as a platform rule, end to end with real worker processes: what a plugin could not make
@@ -33,7 +33,12 @@ before(async () => {
 after(() => rmSync(root, { recursive: true, force: true }));
 
 const analyze = async (...fixtures: Array<Parameters<typeof fixturePackage>[1] | [string, Parameters<typeof fixturePackage>[2]]>) =>
-  (await new AnalysisService(fixtures.map((f) => (typeof f === 'string' ? fixturePackage(root, f) : fixturePackage(root, f[0], f[1])))).analyze([series])).report;
+  (
+    await new StudyPipeline().analyze({
+      catalog: fixtures.map((f) => (typeof f === 'string' ? fixturePackage(root, f) : fixturePackage(root, f[0], f[1]))),
+      paths: [series],
+    })
+  ).report;
 
 const run = (report: Report, id: string) => report.algorithms.find((a) => a.id === id);
 const findingsOf = (report: Report, id: string) => report.findings.filter((f) => f.algorithm.id === id);

@@ -14,7 +14,7 @@ import { generateChestPhantom, generateHeadPhantom } from '@polyrad/phantom';
  * Issue #6's acceptance cases, through `polyrad explain` as a user runs it: the chest suite is chosen
  * from what the images contain, with the header fields technologists leave empty left empty.
  */
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../../../', import.meta.url));
 const bin = join(repoRoot, 'apps/platform/bin/polyrad.js');
 const dataRoot = resolve(repoRoot, process.env.POLYRAD_TEST_DATA ?? '../shared/data');
 const CHEST_CT_SUITE = ['polyrad.lung-segmentation', 'polyrad.emphysema', 'polyrad.lung-nodules', 'polyrad.heart-segmentation', 'polyrad.coronary-calcium', 'polyrad.aorta', 'polyrad.spine'];
