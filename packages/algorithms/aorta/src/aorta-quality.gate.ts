@@ -70,26 +70,28 @@ export function operatingRangeFailure(geometry: VolumeGeometry): string | undefi
  * The first quality check a limb fails, as a reason, or undefined when it passes them all. The
  * descending limb must also have been followed up into the arch, with no wider lumen going on below its
  * bottom: a track that ends in a straight stretch or at a bulge lost the vessel there (an aneurysm stops
- * the tracker), and the part beyond it is unmeasured.
+ * the tracker), and the part beyond it is unmeasured. `coverage: false` leaves out those coverage
+ * checks (and the share of measurable sections): what was measured is then sound, but a wider stretch may
+ * lie where the limb was not measured, so its maximum is a lower bound only.
  */
-export function limbGateFailure(limb: AortaLimb, sliceSpacingMm: number, contrast: boolean): string | undefined {
+export function limbGateFailure(limb: AortaLimb, sliceSpacingMm: number, contrast: boolean, checks: { coverage: boolean } = { coverage: true }): string | undefined {
   const { segment, sections, at } = limb;
   const zs = sections.map((s) => s.center[2]);
   const length = Math.max(...zs) - Math.min(...zs);
   if (length < MIN_MEASURED_LENGTH_MM) {
     return `${segment} aorta measured over only ${length.toFixed(0)} mm of its course (at least ${MIN_MEASURED_LENGTH_MM} mm needed to tell a tube from a blob)`;
   }
-  if (segment === 'descending' && limb.widensBelow) {
+  if (checks.coverage && segment === 'descending' && limb.widensBelow) {
     const bottom = Math.min(...limb.centerLine.map((p) => p[2]));
     return `the descending aorta was followed down to z ${bottom.toFixed(0)} mm only, where a wider lumen goes on below it: an aneurysm there stopped the track, and that stretch is not measured`;
   }
-  if (segment === 'descending' && !limb.reachesArch) {
+  if (checks.coverage && segment === 'descending' && !limb.reachesArch) {
     const top = Math.max(...limb.centerLine.map((p) => p[2]));
     return `the descending aorta was followed up to z ${top.toFixed(0)} mm only, where the track ended without bending into the arch: an aneurysm, a kink or a neighbour above may have stopped it, and that stretch is not measured`;
   }
   const jump = largestStep(limb, sliceSpacingMm);
   if (jump) return `${segment} aorta centre line jumps ${jump.stepMm.toFixed(1)} mm between neighbouring slices at z ${jump.z.toFixed(0)} mm (at most ${jump.limitMm.toFixed(1)} mm expected): the track left the vessel`;
-  if (sections.length < MIN_MEASURED_SHARE * limb.attempted) {
+  if (checks.coverage && sections.length < MIN_MEASURED_SHARE * limb.attempted) {
     return `only ${sections.length} of ${limb.attempted} ${segment} aortic cross-sections had a lumen edge clear enough to measure; the maximum may lie where it was not seen`;
   }
   const d = limb.diameterMm;

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateManifest, type AlgorithmFinding, type Vec3, type Volume } from '@polyrad/sdk';
 import { runPluginForTest } from '@polyrad/sdk/testing';
-import { generateChestPhantom, type ChestPhantomOptions } from '@polyrad/phantom';
+import { generateChestPhantom, sampleChestCase, type ChestPhantomOptions } from '@polyrad/phantom';
 import { groupSeries, loadVolume, scanDicomInputs } from '@polyrad/dicom';
 import plugin, { AORTA_DIAMETER_BANDS, aortaCategory, limbGateFailure, limbsPositionFailure, type AortaLimb } from './index.js';
 import type { CrossSection } from './aorta-section.measurer.js';
@@ -121,6 +121,19 @@ test('a 52 mm unenhanced descending aneurysm that stops the tracker: an aneurysm
   assertHonestAorta(findings, phantom.truth.aorta, 'seed 5 descending aneurysm');
   assert.notEqual(desc.category, 'normal');
   if (desc.assessment === 'not-assessed') assert.ok(desc.reason, 'a reason is given');
+});
+
+test('a descending aneurysm tracked only from its bulge up (arms down, unenhanced, 2 mm): its maximum is stated as a lower bound in the aneurysm class, and muscle behind the spine is not taken for the aorta', async () => {
+  // retired reporting seed 9013: read 26.6 mm "normal" on a paraspinal muscle while a 44.2 mm aneurysm lay beside the spine
+  const phantom = generateChestPhantom(sampleChestCase(9013));
+  const { findings } = await analyse(phantom.volume);
+  const desc = findings['aorta.descending.diameter'];
+  assert.equal(desc.assessment, 'measured');
+  assert.equal(desc.lowerBound, true);
+  assert.equal(desc.category, 'aneurysm');
+  assert.ok(Math.abs((desc.value as number) - phantom.truth.aorta.descendingDiameterMm) <= 3, `${desc.value} mm`);
+  assert.match(String(desc.note), /^at least [\d.]+ mm: the descending aorta was followed up to z/);
+  assertHonestAorta(findings, phantom.truth.aorta, 'seed 9013');
 });
 
 test('the gates leave measurements on the plain phantoms (they do not decline everything)', async () => {

@@ -30,6 +30,8 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
     const limb = measurement[s];
     const failure = failures[s];
     if (failure === undefined && limb) return limbFinding(limb);
+    const partial = limb && lowerBoundFinding(limb, failure, volume.geometry.spacing[2], measurement.contrast === true);
+    if (partial) return partial;
     return notAssessed(`aorta.${s}.diameter`, 'mm', failure ?? `the ${s} aorta was not measured`, limb ? { center: limb.center } : {});
   });
   const outputs: AlgorithmOutputs = { findings };
@@ -65,10 +67,12 @@ function gateFailures(measurement: AortaMeasurement, sliceSpacingMm: number): Pa
   // the ascending limb is found from the descending one over the arch, and must lie in front of it
   const { ascending, descending } = measurement;
   if (ascending && failures.ascending === undefined) {
-    // and stands only on a descending aorta that passed its own checks: where that track followed
-    // something else, the pulmonary trunk or a vena cava in front of it passed for the ascending aorta
+    // and stands only on a descending aorta whose sections passed their checks (followed over all of its
+    // course or not): where that track followed something else, the pulmonary trunk or a vena cava in
+    // front of it passed for the ascending aorta
+    const sound = descending !== undefined && limbGateFailure(descending, sliceSpacingMm, measurement.contrast === true, { coverage: false }) === undefined;
     const misplaced =
-      descending && failures.descending === undefined
+      descending && sound
         ? limbsPositionFailure(ascending, descending)
         : `the ascending aorta is found in front of the descending aorta, which ${descending ? 'failed its checks' : 'could not be measured'} (${failures.descending})`;
     if (misplaced !== undefined) failures.ascending = misplaced;
@@ -88,6 +92,19 @@ function limbFinding(limb: AortaLimb): AlgorithmFinding {
     center: limb.center,
     meanDiameterMm: round1(limb.meanDiameterMm),
   };
+}
+
+/**
+ * A limb measured soundly over part of its course only (the track stopped at an aneurysm, or did not
+ * reach the arch) whose measured maximum is already dilated or aneurysmal: the true maximum can only be
+ * larger, so the abnormal category holds and the value is reported as a lower bound. A normal partial
+ * maximum says nothing about the unmeasured stretch and stays "not assessed".
+ */
+function lowerBoundFinding(limb: AortaLimb, coverageFailure: string | undefined, sliceSpacingMm: number, contrast: boolean): AlgorithmFinding | undefined {
+  if (coverageFailure === undefined || limbGateFailure(limb, sliceSpacingMm, contrast, { coverage: false }) !== undefined) return undefined;
+  if (aortaCategory(limb.segment, limb.diameterMm) === 'normal') return undefined;
+  const finding = limbFinding(limb);
+  return { ...finding, lowerBound: true, note: `at least ${finding.value} mm: ${coverageFailure}` };
 }
 
 function round1(v: number): number {

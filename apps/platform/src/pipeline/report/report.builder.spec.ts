@@ -107,3 +107,13 @@ test('an urgent finding opens the impression and marks the report urgent; a cate
   assert.equal(lines[1], 'Outside reference: Lung-RADS 4B (very suspicious).');
   assert.deepEqual(reportSchemaErrors(report), []);
 });
+
+test('a maximum measured over part of a structure reads "at least" in the impression', () => {
+  const aorta = { algorithm: { id: 'polyrad.aorta', version: '1.0.0' }, seriesInstanceUid: '1.2.3' };
+  const text = draftImpression(
+    [{ ...aorta, code: 'aorta.descending.diameter', value: 43.7, unit: 'mm', category: 'aneurysm', abnormal: true, lowerBound: true, reference: { max: 30, text: '< 30 mm', source: 'Erbel 2014' } }],
+    [],
+    labels,
+  );
+  assert.match(text, /Descending aorta.* at least 43\.7 mm \(aneurysm; reference < 30 mm\)/i);
+});

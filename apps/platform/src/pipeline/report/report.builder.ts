@@ -62,7 +62,9 @@ function describe(finding: ReportFinding, labels: FindingLabels): string {
   const label = labels.get(finding.code) ?? finding.code;
   const unit = finding.unit && finding.unit !== '1' ? ` ${finding.unit}` : '';
   const details = [finding.category, formatRange(finding, unit)].filter(Boolean);
-  return `${label} ${formatValue(finding.value)}${unit}${details.length ? ` (${details.join('; ')})` : ''}`;
+  // a maximum measured over part of a structure only (the rest may be wider) is a lower bound
+  const bound = finding.lowerBound === true ? 'at least ' : '';
+  return `${label} ${bound}${formatValue(finding.value)}${unit}${details.length ? ` (${details.join('; ')})` : ''}`;
 }
 
 /**
