@@ -1,0 +1,97 @@
+import PDFDocument from 'pdfkit';
+import type { DocumentFinding, Organ, ReportDocument } from '../pipeline/report/report-document.js';
+import { findingConcept } from './finding-concepts.js';
+import type { SourceStudy } from './source-study.js';
+
+const ORGAN_TITLES: Record<Organ, string> = { lungs: 'Lungs', heart: 'Heart', aorta: 'Aorta', spine: 'Spine', other: 'Other findings' };
+
+/** A value as a reader reads it: integers as they are, whole numbers from 100 up, one decimal below, text as it is. */
+export function formatValue(finding: DocumentFinding): string {
+  const { value, unit } = finding;
+  if (value === null) return 'not assessed';
+  const shown = typeof value !== 'number' || Number.isInteger(value) ? String(value) : value.toFixed(Math.abs(value) >= 100 ? 0 : 1);
+  return unit && unit !== '1' ? `${shown} ${unit}` : shown;
+}
+
+function dicomDate(date: string): string {
+  return /^\d{8}$/.test(date) ? `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}` : date || '-';
+}
+
+function findingRow(finding: DocumentFinding): string[] {
+  const label = findingConcept(finding.code).label + (typeof finding.details.side === 'string' && finding.code.endsWith('nodule') ? ` (${finding.details.side})` : '');
+  const flag = finding.urgent ? 'URGENT' : finding.abnormal ? 'abnormal' : '';
+  return [
+    label,
+    formatValue(finding),
+    finding.reference?.text ?? '',
+    [finding.category, flag].filter(Boolean).join(', '),
+    `${finding.provenance.algorithmId} ${finding.provenance.algorithmVersion}`,
+  ];
+}
+
+function heading(pdf: PDFKit.PDFDocument, text: string): void {
+  pdf.moveDown(0.6).font('Helvetica-Bold').fontSize(12).text(text).font('Helvetica').fontSize(9).moveDown(0.2);
+}
+
+function bullets(pdf: PDFKit.PDFDocument, lines: string[]): void {
+  for (const line of lines) pdf.text(`- ${line}`, { indent: 6 });
+}
+
+/**
+ * The readable report: header, findings by organ with reference and category, impression, what was not
+ * assessed and why, algorithms that did not run, and the decision-support notice on every page's flow.
+ * Deterministic: the PDF's dates come from the report, so the same report gives the same file.
+ */
+export function renderReportPdf(doc: ReportDocument, source: SourceStudy): Promise<Buffer> {
+  const created = new Date(doc.generatedAt);
+  const pdf = new PDFDocument({ size: 'A4', margin: 40, info: { Title: `Polyrad report ${doc.study.studyInstanceUid}`, Creator: `polyrad ${doc.generator.version}`, CreationDate: created, ModDate: created } });
+  const chunks: Buffer[] = [];
+  pdf.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    pdf.on('end', () => resolve(Buffer.concat(chunks)));
+    pdf.on('error', reject);
+  });
+
+  pdf.font('Helvetica-Bold').fontSize(16).text(`Polyrad ${doc.status === 'signed' ? 'report' : 'draft report'}${doc.priority === 'urgent' ? ' - URGENT' : ''}`);
+  pdf.font('Helvetica').fontSize(9).fillColor('#b00000').text(doc.disclaimer).fillColor('black').moveDown(0.5);
+  pdf.fontSize(10);
+  for (const [name, value] of [
+    ['Patient', `${source.PatientName.replace(/\^/g, ' ').trim() || '-'} (ID ${doc.study.patientId || '-'})`],
+    ['Birth date / sex', `${dicomDate(source.PatientBirthDate)} / ${source.PatientSex || '-'}`],
+    ['Study', `${dicomDate(doc.study.studyDate)} ${source.StudyDescription}`.trim()],
+    ['Accession number', doc.study.accessionNumber || '-'],
+    ['Study Instance UID', doc.study.studyInstanceUid],
+    ['Series', doc.series.map((s) => `${s.modality} ${s.seriesInstanceUid}`).join('; ')],
+  ]) pdf.font('Helvetica-Bold').text(`${name}: `, { continued: true }).font('Helvetica').text(value);
+
+  heading(pdf, 'Impression (draft)');
+  if (doc.impression.urgentReasons.length) pdf.font('Helvetica-Bold').text(`URGENT: ${doc.impression.urgentReasons.join('; ')}`).font('Helvetica');
+  bullets(pdf, doc.impression.lines.filter((line) => !line.startsWith('URGENT:') && !line.startsWith('Not assessed')));
+
+  heading(pdf, 'Findings by organ');
+  for (const { organ, findings } of doc.organs) {
+    pdf.font('Helvetica-Bold').fontSize(10).text(ORGAN_TITLES[organ]).font('Helvetica').fontSize(7.5);
+    pdf.table({
+      columnStyles: [150, 50, 100, 80, '*'],
+      data: [['Finding', 'Value', 'Reference', 'Category', 'Algorithm'].map((text) => ({ text, type: 'TH' as const, font: { family: 'Helvetica-Bold' } })), ...findings.map(findingRow)],
+    });
+    pdf.fontSize(9).moveDown(0.4);
+  }
+
+  if (doc.notAssessed.length) {
+    heading(pdf, 'Not assessed, and why');
+    bullets(pdf, doc.notAssessed.map((f) => `${findingConcept(f.code).label}: ${f.reason}`));
+  }
+  if (doc.unavailableAlgorithms.length) {
+    heading(pdf, 'Algorithms that did not run');
+    bullets(pdf, doc.unavailableAlgorithms.map((a) => `${a.id} ${a.version} ${a.status}: ${a.reason}`));
+  }
+  if (doc.warnings.length) {
+    heading(pdf, 'Warnings');
+    bullets(pdf, doc.warnings);
+  }
+  heading(pdf, 'Decision support');
+  pdf.text(`${doc.disclaimer} Generated by polyrad ${doc.generator.version} on ${doc.generatedAt}.`);
+  pdf.end();
+  return done;
+}
