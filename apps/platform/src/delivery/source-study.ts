@@ -12,6 +12,8 @@ export interface SourceSeries {
   Modality: string;
   SeriesNumber?: number;
   SeriesDescription: string;
+  /** '' when unknown; SR spatial coordinates (finding centres) need it */
+  FrameOfReferenceUID: string;
   instances: SourceImage[];
 }
 
@@ -49,7 +51,7 @@ export function sourceStudyFromReport(report: Report): SourceStudy {
     AccessionNumber: study.accessionNumber,
     StudyDescription: '',
     Manufacturer: '',
-    series: report.series.map((s) => ({ SeriesInstanceUID: s.seriesInstanceUid, Modality: s.modality, SeriesDescription: '', instances: [] })),
+    series: report.series.map((s) => ({ SeriesInstanceUID: s.seriesInstanceUid, Modality: s.modality, SeriesDescription: '', FrameOfReferenceUID: '', instances: [] })),
   };
 }
 
@@ -79,6 +81,7 @@ export function sourceStudyFromInstances(report: Report, instances: DicomInstanc
         ...series,
         SeriesNumber: images[0]?.SeriesNumber,
         SeriesDescription: images[0]?.SeriesDescription ?? '',
+        FrameOfReferenceUID: images[0]?.FrameOfReferenceUID ?? '',
         instances: [...new Map(images.map((i) => [i.SOPInstanceUID, { SOPClassUID: i.SOPClassUID, SOPInstanceUID: i.SOPInstanceUID }])).values()],
       };
     }),
