@@ -17,13 +17,24 @@ function dicomDate(date: string): string {
   return /^\d{8}$/.test(date) ? `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}` : date || '-';
 }
 
+/** The numeric range in a few characters where the reference has one; its full text is listed below the table. */
+function referenceLabel(finding: DocumentFinding): string {
+  const { reference, unit } = finding;
+  if (!reference) return '';
+  const u = unit && unit !== '1' ? ` ${unit}` : '';
+  if (reference.min !== undefined && reference.max !== undefined) return `${reference.min}-${reference.max}${u}`;
+  if (reference.max !== undefined) return `< ${reference.max}${u}`;
+  if (reference.min !== undefined) return `> ${reference.min}${u}`;
+  return reference.text.length <= 40 ? reference.text : 'see reference ranges';
+}
+
 function findingRow(finding: DocumentFinding): string[] {
   const label = findingConcept(finding.code).label + (typeof finding.details.side === 'string' && finding.code.endsWith('nodule') ? ` (${finding.details.side})` : '');
   const flag = finding.urgent ? 'URGENT' : finding.abnormal ? 'abnormal' : '';
   return [
     label,
     formatValue(finding),
-    finding.reference?.text ?? '',
+    referenceLabel(finding),
     [finding.category, flag].filter(Boolean).join(', '),
     `${finding.provenance.algorithmId} ${finding.provenance.algorithmVersion}`,
   ];
@@ -78,6 +89,11 @@ export function renderReportPdf(doc: ReportDocument, source: SourceStudy): Promi
     pdf.fontSize(9).moveDown(0.4);
   }
 
+  const references = [...new Map(doc.findings.filter((f) => f.reference).map((f) => [`${f.reference?.text} (${f.reference?.source})`, findingConcept(f.code).label])).entries()];
+  if (references.length) {
+    heading(pdf, 'Reference ranges');
+    bullets(pdf, references.map(([reference, label]) => `${label}: ${reference}`));
+  }
   if (doc.notAssessed.length) {
     heading(pdf, 'Not assessed, and why');
     bullets(pdf, doc.notAssessed.map((f) => `${findingConcept(f.code).label}: ${f.reason}`));
