@@ -12,7 +12,7 @@ import type { Bundle, DiagnosticReport, Observation } from 'fhir/r4.js';
 import type { Report } from '@polyrad/sdk';
 import { runCli } from '../cli/cli.js';
 import { REPORT_FILES } from './report-files.writer.js';
-import { runTool, skipWithout } from './validator-tools.fixture.js';
+import { dciodvfyProblems, runTool, skipWithout } from './validator-tools.fixture.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const lidc = join(resolve(repoRoot, process.env.POLYRAD_TEST_DATA ?? '../shared/data'), 'ct/lidc-idri-0001/jpeg-lossless-sv1');
@@ -41,7 +41,7 @@ const sameNumber = (text: string | number | undefined, value: number) => Math.ab
 test('analyze on a real chest CT writes all five files, and the SR agrees with report.json finding for finding', { skip }, async () => {
   for (const name of ['report.json', ...Object.values(REPORT_FILES)]) assert.ok(existsSync(join(out, name)), `${name} missing`);
   const sr = join(out, REPORT_FILES.sr);
-  assert.deepEqual(runTool('dciodvfy', [sr]).output.split('\n').filter((l) => l.startsWith('Error')), []);
+  assert.deepEqual(dciodvfyProblems(sr), []);
   const { status, output } = runTool('dsrdump', ['-Ee', '+Pc', '+Pl', sr]);
   assert.equal(status, 0, output);
   const groups = output.split('CONTAINER:(125007,DCM,"Measurement Group")').slice(1);

@@ -23,3 +23,19 @@ export function runTool(command: string, args: string[]): { status: number | nul
   if (result.error) throw new Error(`${command} could not run: ${result.error.message}`);
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
+
+/**
+ * dciodvfy warnings accepted on our SR, each for a reason:
+ * - "Unrecognized defined term <99POLYRAD>": our private coding scheme, declared in the Coding Scheme
+ *   Identification Sequence as PS3.3 8.2.1 asks; dciodvfy knows only the standard designators.
+ * - "needed to build DICOMDIR - Study ID / Study Time": type 2 attributes copied from the source study, which
+ *   leaves them empty (anonymised data sets do); a DICOMDIR is never built from the SR.
+ */
+const ACCEPTED_DCIODVFY_WARNINGS = [/Unrecognized defined term <99POLYRAD>/, /needed to build DICOMDIR - Study (ID|Time)$/];
+
+/** The errors, and the warnings not accepted above, that dciodvfy reports on a file. */
+export function dciodvfyProblems(path: string): string[] {
+  return runTool('dciodvfy', [path])
+    .output.split('\n')
+    .filter((line) => /^Error/.test(line) || (/^Warning/.test(line) && !ACCEPTED_DCIODVFY_WARNINGS.some((w) => w.test(line))));
+}
