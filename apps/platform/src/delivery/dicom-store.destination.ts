@@ -1,6 +1,6 @@
-import { PolyradError } from '@polyrad/sdk';
 import dcmjs from 'dcmjs';
 import dimse from 'dcmjs-dimse';
+import { DeliveryError } from './delivery.errors.js';
 
 const { Client, Dataset, constants, log, requests } = dimse;
 const { DicomMessage, DicomMetaDictionary } = dcmjs.data;
@@ -16,14 +16,6 @@ export interface DicomStoreDestination {
   callingAeTitle?: string;
   /** ms to connect and to wait for each answer */
   timeoutMs?: number;
-}
-
-/** Why a delivery did not arrive; the code says whether retrying can help (unreachable) or not (rejected). */
-export class DeliveryError extends PolyradError {
-  constructor(code: 'DELIVERY_UNREACHABLE' | 'DELIVERY_REJECTED', message: string, destination: string) {
-    super(code, message, destination);
-    this.name = 'DeliveryError';
-  }
 }
 
 /**
