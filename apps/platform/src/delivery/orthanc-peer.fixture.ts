@@ -8,6 +8,8 @@ import { join } from 'node:path';
 export interface OrthancPeer {
   dicomPort: number;
   aeTitle: string;
+  /** root of its DICOMweb API (the orthanc-dicomweb plugin) */
+  dicomWebUrl: string;
   /** GET on its REST API, JSON answers parsed */
   get<T>(path: string): Promise<T>;
   getBytes(path: string): Promise<Buffer>;
@@ -25,9 +27,12 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startOrthanc(): Promise<OrthancPeer> {
+const DICOMWEB_PLUGIN = '/usr/share/orthanc/plugins/libOrthancDicomWeb.so';
+
+/** Starts Orthanc; `dicomPort` fixes its DICOM port (to bring up a destination that was down), else a free one. */
+export async function startOrthanc(options: { dicomPort?: number } = {}): Promise<OrthancPeer> {
   const dir = await mkdtemp(join(tmpdir(), 'polyrad-orthanc-'));
-  const [httpPort, dicomPort] = [await freePort(), await freePort()];
+  const [httpPort, dicomPort] = [await freePort(), options.dicomPort ?? (await freePort())];
   const aeTitle = 'ORTHANC';
   await writeFile(join(dir, 'orthanc.json'), JSON.stringify({
     Name: 'polyrad-delivery-test',
@@ -40,7 +45,8 @@ export async function startOrthanc(): Promise<OrthancPeer> {
     AuthenticationEnabled: false,
     DicomAlwaysAllowStore: true,
     DicomCheckCalledAet: true,
-    Plugins: [],
+    Plugins: [DICOMWEB_PLUGIN],
+    DicomWeb: { Enable: true, Root: '/dicom-web/' },
   }));
   const base = `http://127.0.0.1:${httpPort}`;
   const log: string[] = [];
@@ -78,6 +84,7 @@ export async function startOrthanc(): Promise<OrthancPeer> {
   return {
     dicomPort,
     aeTitle,
+    dicomWebUrl: `${base}/dicom-web`,
     get: async <T>(path: string) => (await (await request(path)).json()) as T,
     getBytes: async (path: string) => Buffer.from(await (await request(path)).arrayBuffer()),
     stop,
