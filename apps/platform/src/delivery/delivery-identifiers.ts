@@ -12,7 +12,7 @@ export interface DeliveryIdentifiers {
   srSeriesInstanceUid: string;
   srSopInstanceUid: string;
   /** FHIR logical id and identifier value of each resource (FHIR ids: up to 64 of [A-Za-z0-9-.]) */
-  fhir: { bundle: string; diagnosticReport: string; imagingStudy: string; patient: string; observation(index: number): string; device(algorithm: string): string };
+  fhir: { bundle: string; diagnosticReport: string; imagingStudy: string; observation(index: number): string; device(algorithm: string): string };
   /** HL7 MSH-10 (at most 20 characters) */
   hl7ControlId: string;
   /** HL7 ORC-2 / OBR-2 placer and ORC-3 / OBR-3 filler order number */
@@ -46,7 +46,6 @@ export function deliveryIdentifiers(doc: Pick<ReportDocument, 'study' | 'generat
       bundle: derivedId(32, 'fhir-bundle', ...report),
       diagnosticReport: derivedId(32, 'fhir-diagnostic-report', ...report),
       imagingStudy: derivedId(32, 'fhir-imaging-study', study),
-      patient: derivedId(32, 'fhir-patient', study, doc.study.patientId),
       observation: (index) => derivedId(32, 'fhir-observation', ...report, String(index)),
       // an algorithm version is the same device in every report
       device: (algorithm) => derivedId(32, 'fhir-device', algorithm),

@@ -50,15 +50,18 @@ test('a preliminary LOINC 18748-4 DiagnosticReport with one Observation per find
   assert.equal(descending?.dataAbsentReason?.coding?.[0].code, 'not-performed');
   assert.match(descending?.dataAbsentReason?.text ?? '', /measured over only 10 mm/);
   assert.ok(resources.some((r) => r?.resourceType === 'ImagingStudy'));
-  assert.ok(resources.some((r) => r?.resourceType === 'Patient'));
+  // the patient by identifier: the EHR owns its Patient resources
+  assert.deepEqual(diagnostic.subject, { type: 'Patient', identifier: { system: 'urn:polyrad:patient-id', value: 'PAT-042' } });
+  assert.ok(!resources.some((r) => r?.resourceType === 'Patient'));
 });
 
-test('the same report gives the same bundle, every entry a conditional update on its identifier', () => {
+test('the same report gives the same bundle, every entry an update at its derived id', () => {
   const report = chestCtReport();
   const first = buildFhirBundle(reportDocument(report), sourceStudyFromReport(report), PDF);
   assert.deepEqual(buildFhirBundle(reportDocument(report), sourceStudyFromReport(report), PDF), first);
   for (const entry of first.entry ?? []) {
     assert.equal(entry.request?.method, 'PUT');
-    assert.match(entry.request?.url ?? '', /^[A-Za-z]+\?identifier=.+%7C.+/);
+    assert.equal(entry.request?.url, `${entry.resource?.resourceType}/${entry.resource?.id}`);
+    assert.match(entry.resource?.id ?? '', /^[0-9a-f]{32}$/);
   }
 });

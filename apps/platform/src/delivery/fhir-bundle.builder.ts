@@ -1,4 +1,4 @@
-import type { Bundle, BundleEntry, CodeableConcept, Coding, Device, DiagnosticReport, ImagingStudy, Observation, Patient, Quantity, Reference, Resource } from 'fhir/r4.js';
+import type { Bundle, BundleEntry, CodeableConcept, Coding, Device, DiagnosticReport, ImagingStudy, Observation, Quantity, Reference, Resource } from 'fhir/r4.js';
 import type { DocumentFinding, ReportDocument } from '../pipeline/report/report-document.js';
 import { deliveryIdentifiers } from './delivery-identifiers.js';
 import { findingConcept, POLYRAD_FHIR_SYSTEM, ucumUnit, type CodedConcept } from './finding-concepts.js';
@@ -16,38 +16,39 @@ const POLYRAD_ID = 'urn:polyrad:id';
 
 const coding = (c: CodedConcept): Coding => ({ system: SYSTEMS[c.scheme], code: c.value, display: c.meaning });
 
-/** "urn:uuid:" form of a 32-hex-digit derived id, for references inside the transaction. */
-const urn = (id: string) => `urn:uuid:${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`;
-
 /**
- * A conditional update keyed by the resource's derived identifier: posting the bundle again updates what the
- * server already has instead of creating duplicates.
+ * An update of the resource at its derived id (update as create): posting the bundle again rewrites the same
+ * resources instead of creating duplicates, and needs no search on the server (conditional updates do, and
+ * servers limit them inside transactions).
  */
-function entry<T extends Resource & { identifier?: Array<{ system?: string; value?: string }> }>(id: string, resource: T): BundleEntry {
-  const key = resource.identifier?.[0];
-  return { fullUrl: urn(id), resource, request: { method: 'PUT', url: `${resource.resourceType}?identifier=${encodeURIComponent(`${key?.system}|${key?.value}`)}` } };
+function entry<T extends Resource & { id?: string }>(resource: T & { id: string }): BundleEntry {
+  return { resource, request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` } };
 }
+
+const ref = (resource: Resource & { id?: string }): Reference => ({ reference: `${resource.resourceType}/${resource.id}` });
 
 function fhirDate(dicomDate: string): string | undefined {
   return /^\d{8}$/.test(dicomDate) ? `${dicomDate.slice(0, 4)}-${dicomDate.slice(4, 6)}-${dicomDate.slice(6, 8)}` : undefined;
 }
 
-function patient(source: SourceStudy): Patient {
-  const [family, given] = source.PatientName.split('^');
-  const gender = ({ M: 'male', F: 'female', O: 'other' } as const)[source.PatientSex as 'M' | 'F' | 'O'];
+/**
+ * The patient as a logical reference (identifier and name): the EHR owns its Patient resources and resolves
+ * the identifier, so delivering a report never creates a second patient.
+ */
+function patientReference(source: SourceStudy): Reference {
+  const name = source.PatientName.split('^').filter(Boolean).reverse().join(' ');
   return {
-    resourceType: 'Patient',
-    identifier: [{ system: source.IssuerOfPatientID ? `urn:polyrad:issuer:${encodeURIComponent(source.IssuerOfPatientID)}` : 'urn:polyrad:patient-id', value: source.PatientID }],
-    ...(family ? { name: [{ family, ...(given ? { given: given.split(' ') } : {}) }] } : {}),
-    ...(gender ? { gender } : {}),
-    ...(fhirDate(source.PatientBirthDate) ? { birthDate: fhirDate(source.PatientBirthDate) } : {}),
+    type: 'Patient',
+    identifier: { system: source.IssuerOfPatientID ? `urn:polyrad:issuer:${encodeURIComponent(source.IssuerOfPatientID)}` : 'urn:polyrad:patient-id', value: source.PatientID },
+    ...(name ? { display: name } : {}),
   };
 }
 
-function imagingStudy(source: SourceStudy, subject: Reference): ImagingStudy {
+function imagingStudy(id: string, source: SourceStudy, subject: Reference): ImagingStudy & { id: string } {
   const numberOfInstances = source.series.reduce((n, s) => n + s.instances.length, 0);
   return {
     resourceType: 'ImagingStudy',
+    id,
     identifier: [
       { system: DICOM_UID, value: `urn:oid:${source.StudyInstanceUID}` },
       ...(source.AccessionNumber ? [{ type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'ACSN' }] }, value: source.AccessionNumber }] : []),
@@ -68,9 +69,10 @@ function imagingStudy(source: SourceStudy, subject: Reference): ImagingStudy {
   };
 }
 
-function device(algorithm: { id: string; version: string }): Device {
+function device(id: string, algorithm: { id: string; version: string }): Device & { id: string } {
   return {
     resourceType: 'Device',
+    id,
     identifier: [{ system: 'urn:polyrad:algorithm', value: `${algorithm.id}@${algorithm.version}` }],
     deviceName: [{ name: algorithm.id, type: 'model-name' }],
     version: [{ value: algorithm.version }],
@@ -96,11 +98,12 @@ function interpretation(finding: DocumentFinding): CodeableConcept[] {
 }
 
 /** One Observation per finding, after the HL7 "DICOM SR to FHIR" mapping of a TID 1500 measurement. */
-function observation(finding: DocumentFinding, id: string, trackingUid: string, refs: { subject: Reference; study: Reference; device: Reference }, doc: ReportDocument): Observation {
+function observation(finding: DocumentFinding, id: string, trackingUid: string, refs: { subject: Reference; study: Reference; device: Reference }, doc: ReportDocument): Observation & { id: string } {
   const concept = findingConcept(finding.code);
   const { reference } = finding;
   return {
     resourceType: 'Observation',
+    id,
     identifier: [{ system: POLYRAD_ID, value: id }, { system: DICOM_UID, value: `urn:oid:${trackingUid}` }],
     status: doc.status === 'signed' ? 'final' : 'preliminary',
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'imaging', display: 'Imaging' }] }],
@@ -132,26 +135,26 @@ function observation(finding: DocumentFinding, id: string, trackingUid: string, 
 }
 
 /**
- * The report as a FHIR R4 transaction Bundle: Patient, ImagingStudy, one Device per algorithm, one Observation
- * per finding (not-assessed ones with dataAbsentReason and the reason), and a DiagnosticReport (LOINC 18748-4,
- * preliminary until signed) with the PDF as presentedForm. Every entry is a conditional update on a derived
- * identifier, so re-sending the same report never duplicates.
+ * The report as a FHIR R4 transaction Bundle: ImagingStudy, one Device per algorithm, one Observation per
+ * finding (not-assessed ones with dataAbsentReason and the reason), and a DiagnosticReport (LOINC 18748-4,
+ * preliminary until signed) with the PDF as presentedForm, all about the patient by identifier. Every
+ * resource has an id derived from the study and the report, so re-sending the same report never duplicates.
  */
 export function buildFhirBundle(doc: ReportDocument, source: SourceStudy, pdf?: Buffer): Bundle {
   const ids = deliveryIdentifiers(doc);
-  const subject: Reference = { reference: urn(ids.fhir.patient) };
-  const study: Reference = { reference: urn(ids.fhir.imagingStudy) };
-  const devices = new Map(doc.algorithms.map((a) => [`${a.id}@${a.version}`, { id: ids.fhir.device(`${a.id}@${a.version}`), resource: device(a) }]));
+  const subject = patientReference(source);
+  const study = imagingStudy(ids.fhir.imagingStudy, source, subject);
+  const devices = new Map(doc.algorithms.map((a) => [`${a.id}@${a.version}`, device(ids.fhir.device(`${a.id}@${a.version}`), a)]));
   const deviceRef = (f: DocumentFinding): Reference => {
     const known = devices.get(`${f.provenance.algorithmId}@${f.provenance.algorithmVersion}`);
-    return known ? { reference: urn(known.id) } : { display: `${f.provenance.algorithmId} ${f.provenance.algorithmVersion}` };
+    return known ? ref(known) : { display: `${f.provenance.algorithmId} ${f.provenance.algorithmVersion}` };
   };
-  const observations = doc.findings.map((f) => ({
-    id: ids.fhir.observation(f.index),
-    resource: observation(f, ids.fhir.observation(f.index), ids.trackingUid(f.index, f.details.trackingUid), { subject, study, device: deviceRef(f) }, doc),
-  }));
-  const report: DiagnosticReport = {
+  const observations = doc.findings.map((f) =>
+    observation(f, ids.fhir.observation(f.index), ids.trackingUid(f.index, f.details.trackingUid), { subject, study: ref(study), device: deviceRef(f) }, doc),
+  );
+  const report: DiagnosticReport & { id: string } = {
     resourceType: 'DiagnosticReport',
+    id: ids.fhir.diagnosticReport,
     identifier: [{ system: DICOM_UID, value: `urn:oid:${ids.srSopInstanceUid}` }],
     status: doc.status === 'signed' ? 'final' : 'preliminary',
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'RAD', display: 'Radiology' }] }],
@@ -159,8 +162,8 @@ export function buildFhirBundle(doc: ReportDocument, source: SourceStudy, pdf?: 
     subject,
     ...(fhirDate(doc.study.studyDate) ? { effectiveDateTime: fhirDate(doc.study.studyDate) } : {}),
     issued: doc.generatedAt,
-    imagingStudy: [study],
-    result: observations.map((o) => ({ reference: urn(o.id) })),
+    imagingStudy: [ref(study)],
+    result: observations.map(ref),
     conclusion: [...doc.impression.lines, ...doc.unavailableAlgorithms.map((a) => `Algorithm ${a.id} ${a.version} ${a.status}: ${a.reason}`), doc.disclaimer].join('\n'),
     ...(pdf ? { presentedForm: [{ contentType: 'application/pdf', data: pdf.toString('base64'), title: 'Polyrad report (PDF)' }] } : {}),
   };
@@ -168,12 +171,6 @@ export function buildFhirBundle(doc: ReportDocument, source: SourceStudy, pdf?: 
     resourceType: 'Bundle',
     identifier: { system: POLYRAD_ID, value: ids.fhir.bundle },
     type: 'transaction',
-    entry: [
-      entry(ids.fhir.patient, patient(source)),
-      entry(ids.fhir.imagingStudy, imagingStudy(source, subject)),
-      ...[...devices.values()].map((d) => entry(d.id, d.resource)),
-      ...observations.map((o) => entry(o.id, o.resource)),
-      entry(ids.fhir.diagnosticReport, report),
-    ],
+    entry: [entry(study), ...[...devices.values()].map(entry), ...observations.map(entry), entry(report)],
   };
 }
