@@ -2,26 +2,21 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { scanDicomInputs } from '@polyrad/dicom';
 import type { Report } from '@polyrad/sdk';
-import { reportDocument } from '../pipeline/report/report-document.js';
-import { buildFhirBundle } from './fhir-bundle.builder.js';
-import { buildOruMessage } from './hl7-oru.builder.js';
-import { renderReportPdf } from './pdf-report.renderer.js';
+import { renderReport } from './report-renderer.js';
 import { sourceStudyFromInstances, type SourceStudy } from './source-study.js';
-import { writeReportSr } from './sr-report.writer.js';
 
 /** The delivered forms of report.json that `polyrad analyze` writes beside it (DESIGN.md, CLI contract). */
 export const REPORT_FILES = { sr: 'report.sr.dcm', fhir: 'report.fhir.json', hl7: 'report.hl7', pdf: 'report.pdf' } as const;
 
 /** Renders every channel from one report document and writes them into `dir`; returns the paths written. */
 export async function writeReportFiles(dir: string, report: Report, source: SourceStudy): Promise<string[]> {
-  const doc = reportDocument(report);
-  const pdf = await renderReportPdf(doc, source);
+  const rendered = await renderReport(report, source);
   const files: Array<[string, string | Buffer]> = [
-    [REPORT_FILES.pdf, pdf],
-    [REPORT_FILES.sr, writeReportSr(doc, source)],
-    [REPORT_FILES.fhir, `${JSON.stringify(buildFhirBundle(doc, source, pdf), null, 2)}\n`],
+    [REPORT_FILES.pdf, rendered.pdf],
+    [REPORT_FILES.sr, rendered.sr],
+    [REPORT_FILES.fhir, `${JSON.stringify(rendered.fhir, null, 2)}\n`],
     // segments end with CR, as HL7 v2 defines them
-    [REPORT_FILES.hl7, `${buildOruMessage(doc, source, pdf).toString()}\r`],
+    [REPORT_FILES.hl7, `${rendered.hl7.toString()}\r`],
   ];
   await Promise.all(files.map(([name, content]) => writeFile(join(dir, name), content)));
   return files.map(([name]) => join(dir, name));
