@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,23 +8,16 @@ import { chestCtReport } from './delivery.fixture.js';
 import { deliveryIdentifiers } from './delivery-identifiers.js';
 import { DeliveryError } from './delivery.errors.js';
 import { storeInstance } from './dicom-store.destination.js';
-import { startOrthanc, type OrthancPeer } from './orthanc-peer.fixture.js';
+import { orthancForSpec } from './orthanc-peer.fixture.js';
 import { sourceStudyFromReport } from './source-study.js';
 import { writeReportSr } from './sr-report.writer.js';
 import { runTool, skipWithout } from './validator-tools.fixture.js';
 
 const skip = skipWithout('Orthanc', 'dsrdump');
-let orthanc: OrthancPeer | undefined;
-
-before(async () => {
-  if (!skip) orthanc = await startOrthanc();
-});
-after(async () => {
-  await orthanc?.stop();
-});
+const peer = orthancForSpec(skip);
 
 test('the SR reaches a real Orthanc by C-STORE, reads back intact, and re-sending it stores no duplicate', { skip }, async () => {
-  assert.ok(orthanc);
+  const orthanc = peer();
   const report = chestCtReport();
   const sr = writeReportSr(reportDocument(report), sourceStudyFromReport(report));
   const destination = { host: '127.0.0.1', port: orthanc.dicomPort, calledAeTitle: orthanc.aeTitle };
@@ -49,7 +42,7 @@ test('the SR reaches a real Orthanc by C-STORE, reads back intact, and re-sendin
 });
 
 test('a wrong AE title is refused and a closed port is unreachable, each with its own code', { skip }, async () => {
-  assert.ok(orthanc);
+  const orthanc = peer();
   const report = chestCtReport();
   const sr = writeReportSr(reportDocument(report), sourceStudyFromReport(report));
   await assert.rejects(storeInstance({ host: '127.0.0.1', port: orthanc.dicomPort, calledAeTitle: 'NOT_ORTHANC' }, sr), (e: unknown) => e instanceof DeliveryError && e.code === 'DELIVERY_REJECTED');

@@ -1,27 +1,20 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reportDocument } from '../pipeline/report/report-document.js';
 import { chestCtReport } from './delivery.fixture.js';
 import { deliveryIdentifiers } from './delivery-identifiers.js';
 import { DeliveryError } from './delivery.errors.js';
 import { stowInstances } from './dicomweb-stow.destination.js';
-import { startOrthanc, type OrthancPeer } from './orthanc-peer.fixture.js';
+import { orthancForSpec } from './orthanc-peer.fixture.js';
 import { sourceStudyFromReport } from './source-study.js';
 import { writeReportSr } from './sr-report.writer.js';
 import { skipWithout } from './validator-tools.fixture.js';
 
 const skip = skipWithout('Orthanc');
-let orthanc: OrthancPeer | undefined;
-
-before(async () => {
-  if (!skip) orthanc = await startOrthanc();
-});
-after(async () => {
-  await orthanc?.stop();
-});
+const peer = orthancForSpec(skip);
 
 test('the SR reaches a real Orthanc by STOW-RS, is found again by QIDO-RS, and re-sending stores no duplicate', { skip }, async () => {
-  assert.ok(orthanc);
+  const orthanc = peer();
   const report = chestCtReport();
   const sr = writeReportSr(reportDocument(report), sourceStudyFromReport(report));
   await stowInstances({ url: orthanc.dicomWebUrl }, [sr]);
@@ -33,7 +26,7 @@ test('the SR reaches a real Orthanc by STOW-RS, is found again by QIDO-RS, and r
 });
 
 test('a body that is not DICOM is refused; a server that is not there is unreachable', { skip }, async () => {
-  assert.ok(orthanc);
+  const orthanc = peer();
   await assert.rejects(stowInstances({ url: orthanc.dicomWebUrl }, [Buffer.from('not dicom')]), (e: unknown) => e instanceof DeliveryError && e.code === 'DELIVERY_REJECTED');
   await assert.rejects(stowInstances({ url: 'http://127.0.0.1:1/dicom-web', timeoutMs: 2000 }, [Buffer.from('x')]), (e: unknown) => e instanceof DeliveryError && e.code === 'DELIVERY_UNREACHABLE');
 });

@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DeliveryError } from './delivery.errors.js';
+import { postToDestination, type HttpDestination } from './http-delivery.js';
 
-/** A DICOMweb server that takes STOW-RS (PS3.18 10.5). */
-export interface DicomWebDestination {
-  /** the DICOMweb root, e.g. http://pacs:8042/dicom-web */
-  url: string;
-  /** sent as `Authorization: Bearer` when given */
-  token?: string;
-  timeoutMs?: number;
-}
+/** A DICOMweb server that takes STOW-RS (PS3.18 10.5); `url` is its DICOMweb root. */
+export type DicomWebDestination = HttpDestination;
 
 /** FailedSOPSequence (0008,1198) of a STOW-RS answer in DICOM JSON. */
 const FAILED_SOP_SEQUENCE = '00081198';
@@ -24,25 +19,12 @@ export async function stowInstances(destination: DicomWebDestination, instances:
     ...instances.flatMap((part) => [Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), part, Buffer.from('\r\n')]),
     Buffer.from(`--${boundary}--\r\n`),
   ]);
-  let response: Response;
-  try {
-    response = await fetch(`${destination.url.replace(/\/$/, '')}/studies`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
-        Accept: 'application/dicom+json',
-        ...(destination.token ? { Authorization: `Bearer ${destination.token}` } : {}),
-      },
-      body,
-      signal: AbortSignal.timeout(destination.timeoutMs ?? 30_000),
-    });
-  } catch (error) {
-    throw new DeliveryError('DELIVERY_UNREACHABLE', `no answer: ${error instanceof Error ? error.message : String(error)}`, where);
-  }
-  const text = await response.text();
-  if (response.status >= 500) throw new DeliveryError('DELIVERY_UNREACHABLE', `the server answered ${response.status}`, where);
-  if (!response.ok) throw new DeliveryError('DELIVERY_REJECTED', `the server answered ${response.status}: ${text.slice(0, 300)}`, where);
+  const { status, text } = await postToDestination(where, destination, '/studies', {
+    contentType: `multipart/related; type="application/dicom"; boundary=${boundary}`,
+    accept: 'application/dicom+json',
+    body,
+  });
   const answer = (text ? JSON.parse(text) : {}) as Record<string, { Value?: unknown[] }>;
   const failed = answer[FAILED_SOP_SEQUENCE]?.Value?.length ?? 0;
-  if (failed > 0 || response.status === 202) throw new DeliveryError('DELIVERY_REJECTED', `${failed} of ${instances.length} instances refused`, where);
+  if (failed > 0 || status === 202) throw new DeliveryError('DELIVERY_REJECTED', `${failed} of ${instances.length} instances refused`, where);
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -88,5 +89,20 @@ export async function startOrthanc(options: { dicomPort?: number } = {}): Promis
     get: async <T>(path: string) => (await (await request(path)).json()) as T,
     getBytes: async (path: string) => Buffer.from(await (await request(path)).arrayBuffer()),
     stop,
+  };
+}
+
+/** Starts one Orthanc before the spec file's tests (unless they are skipped) and stops it after them. */
+export function orthancForSpec(skip: string | false): () => OrthancPeer {
+  let orthanc: OrthancPeer | undefined;
+  before(async () => {
+    if (!skip) orthanc = await startOrthanc();
+  });
+  after(async () => {
+    await orthanc?.stop();
+  });
+  return () => {
+    if (!orthanc) throw new Error('Orthanc was not started');
+    return orthanc;
   };
 }
