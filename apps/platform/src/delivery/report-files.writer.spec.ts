@@ -42,7 +42,8 @@ test('analyze on a real chest CT writes all five files, and the SR agrees with r
   for (const name of ['report.json', ...Object.values(REPORT_FILES)]) assert.ok(existsSync(join(out, name)), `${name} missing`);
   const sr = join(out, REPORT_FILES.sr);
   assert.deepEqual(dciodvfyProblems(sr), []);
-  const { status, output } = runTool('dsrdump', ['-Ee', '+Pc', '+Pl', sr]);
+  const { status, output } = runTool('dsrdump', ['-Ee', '+Pc', '+Pl', '+Pu', sr]);
+  const sourceImages = new Set([...runTool('dcmdump', ['-s', '+P', 'SOPInstanceUID', '+sd', lidc]).output.matchAll(/\[([0-9.]+)\]/g)].map((m) => m[1]));
   assert.equal(status, 0, output);
   const groups = output.split('CONTAINER:(125007,DCM,"Measurement Group")').slice(1);
   assert.equal(groups.length, report.findings.length);
@@ -52,6 +53,8 @@ test('analyze on a real chest CT writes all five files, and the SR agrees with r
     if (finding.value === null) assert.match(group, /"Comment"\)="Not assessed: /, finding.code);
     else if (typeof finding.value === 'number') assert.ok(sameNumber(/contains NUM:[^=]*="([^"]+)"/.exec(group)?.[1], finding.value), `${finding.code} ${finding.value} not in ${group}`);
     else assert.ok(group.includes(`="${finding.value}"`), finding.code);
+    // a finding with a centre points at the source slice through it
+    if (finding.center) assert.ok(sourceImages.has(/IMAGE:\(121112,DCM,"Source of Measurement"\)=\(CT image,"([0-9.]+)"\)/.exec(group)?.[1] ?? ''), `${finding.code}: no source image`);
   });
   // patient and study copied from the source images
   const source = runTool('dcmdump', ['-s', '+P', 'PatientName', '+P', 'PatientID', '+P', 'StudyInstanceUID', '+P', 'StudyDate', '+sd', lidc]).output.split('\n').slice(0, 4);

@@ -1,10 +1,29 @@
 import type { DicomInstance } from '@polyrad/dicom';
-import type { Report } from '@polyrad/sdk';
+import type { Report, Vec3 } from '@polyrad/sdk';
 
 /** An image of the source study that findings can reference. */
 export interface SourceImage {
   SOPClassUID: string;
   SOPInstanceUID: string;
+  /** where the slice lies (LPS, mm), to find the slice through a finding */
+  ImagePositionPatient?: Vec3;
+  ImageOrientationPatient?: [number, number, number, number, number, number];
+}
+
+/** Farthest a finding may lie from the nearest slice's plane and still be said to be seen on it, mm. */
+const MAX_SLICE_DISTANCE_MM = 10;
+
+/** The single-frame image whose plane passes closest to `point`, if one passes within MAX_SLICE_DISTANCE_MM. */
+export function imageThrough(series: SourceSeries | undefined, point: Vec3): SourceImage | undefined {
+  let best: { image: SourceImage; distance: number } | undefined;
+  for (const image of series?.instances ?? []) {
+    const [p, o] = [image.ImagePositionPatient, image.ImageOrientationPatient];
+    if (!p || !o) continue;
+    const normal = [o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]];
+    const distance = Math.abs(normal.reduce((sum, n, i) => sum + n * (point[i] - p[i]), 0));
+    if (!best || distance < best.distance) best = { image, distance };
+  }
+  return best && best.distance <= MAX_SLICE_DISTANCE_MM ? best.image : undefined;
 }
 
 export interface SourceSeries {
@@ -82,7 +101,19 @@ export function sourceStudyFromInstances(report: Report, instances: DicomInstanc
         SeriesNumber: images[0]?.SeriesNumber,
         SeriesDescription: images[0]?.SeriesDescription ?? '',
         FrameOfReferenceUID: images[0]?.FrameOfReferenceUID ?? '',
-        instances: [...new Map(images.map((i) => [i.SOPInstanceUID, { SOPClassUID: i.SOPClassUID, SOPInstanceUID: i.SOPInstanceUID }])).values()],
+        instances: [
+          ...new Map(
+            images.map((i) => [
+              i.SOPInstanceUID,
+              {
+                SOPClassUID: i.SOPClassUID,
+                SOPInstanceUID: i.SOPInstanceUID,
+                // a multi-frame image has no single plane to point at
+                ...(i.NumberOfFrames === 1 && i.ImagePositionPatient && i.ImageOrientationPatient ? { ImagePositionPatient: i.ImagePositionPatient, ImageOrientationPatient: i.ImageOrientationPatient } : {}),
+              },
+            ]),
+          ).values(),
+        ],
       };
     }),
   };

@@ -20,7 +20,13 @@ function chestSource(): SourceStudy {
   source.PatientBirthDate = '19580214';
   source.StudyTime = '101500';
   source.series[0].FrameOfReferenceUID = '1.2.826.0.1.3680043.10.1234.1.3';
-  source.series[0].instances = [1, 2, 3].map((n) => ({ SOPClassUID: '1.2.840.10008.5.1.4.1.1.2', SOPInstanceUID: `${FIXTURE_SERIES_UID}.${n}` }));
+  // axial slices at z -150, -140, -130: the nodule at z -140 lies on the second
+  source.series[0].instances = [1, 2, 3].map((n) => ({
+    SOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
+    SOPInstanceUID: `${FIXTURE_SERIES_UID}.${n}`,
+    ImagePositionPatient: [-200, -200, -160 + 10 * n] as [number, number, number],
+    ImageOrientationPatient: [1, 0, 0, 0, 1, 0] as [number, number, number, number, number, number],
+  }));
   return source;
 }
 
@@ -42,7 +48,7 @@ test('the SR passes dciodvfy with no errors and only the accepted warnings', { s
 
 test('dsrdump reads the TID 1500 tree: one measurement group per finding, values, units, sites, algorithms', { skip: skipWithout('dsrdump') }, async () => {
   const report = chestCtReport();
-  const { status, output } = await inTemp(writeReportSr(reportDocument(report), chestSource()), (path) => runTool('dsrdump', ['-Ee', '+Pc', '+Pl', path]));
+  const { status, output } = await inTemp(writeReportSr(reportDocument(report), chestSource()), (path) => runTool('dsrdump', ['-Ee', '+Pc', '+Pl', '+Pu', path]));
   assert.equal(status, 0, output);
   // DCMTK checks the tree against the IOD's relationship constraints while reading; it reports no problem
   assert.deepEqual(output.split('\n').filter((l) => /^[EW]: /.test(l) && !/does not support this Specific Character Set: ISO_IR 192/.test(l)), []);
@@ -58,7 +64,9 @@ test('dsrdump reads the TID 1500 tree: one measurement group per finding, values
   assert.match(output, /UIDREF:\(112040,DCM,"Tracking Unique Identifier"\)="2\.25\.118374638109283746501928374650"/);
   assert.match(output, /TEXT:\(111001,DCM,"Algorithm Name"\)="polyrad\.aorta"/);
   assert.match(output, /Not assessed: descending aorta measured over only 10 mm/);
-  assert.match(output, /SCOORD3D:\(111010,DCM,"Center"\)=\(POINT,,-61\.5\/12\.25\/-140\)/);
+  const nodule = output.slice(output.indexOf('"lung.nodule #5"'), output.indexOf('"lung.lungrads #6"'));
+  assert.match(nodule, /IMAGE:\(121112,DCM,"Source of Measurement"\)=\(CT image,"1\.2\.826\.0\.1\.3680043\.10\.1234\.1\.2\.2"\)/);
+  assert.match(output, /SCOORD3D:\(111010,DCM,"Center"\)=\(POINT,"1\.2\.826\.0\.1\.3680043\.10\.1234\.1\.3",-61\.5\/12\.25\/-140\)/);
 });
 
 test('the SR lists every algorithm as contributing equipment and copies the patient and study', { skip: skipWithout('dcmdump') }, async () => {

@@ -2,7 +2,7 @@ import dcmjs from 'dcmjs';
 import type { DocumentFinding, ReportDocument } from '../pipeline/report/report-document.js';
 import { deliveryIdentifiers, derivedUid } from './delivery-identifiers.js';
 import { findingConcept, POLYRAD_SCHEME, POLYRAD_SCHEME_NAME, ucumUnit, type CodedConcept } from './finding-concepts.js';
-import type { SourceSeries, SourceStudy } from './source-study.js';
+import { imageThrough, type SourceSeries, type SourceStudy } from './source-study.js';
 
 const { DicomDict, DicomMetaDictionary } = dcmjs.data;
 
@@ -34,6 +34,7 @@ const CONCEPT = {
   algorithmName: dcm('111001', 'Algorithm Name'),
   algorithmVersion: dcm('111003', 'Algorithm Version'),
   center: dcm('111010', 'Center'),
+  sourceOfMeasurement: dcm('121112', 'Source of Measurement'),
   comment: dcm('121106', 'Comment'),
   measurementFailure: dcm('114006', 'Measurement failure'),
   processingEquipment: dcm('109102', 'Processing Equipment'),
@@ -83,6 +84,7 @@ function lesionDetails(finding: DocumentFinding): Item[] {
 function measurementGroup(finding: DocumentFinding, trackingUid: string, series: SourceSeries | undefined): Item {
   const concept = findingConcept(finding.code);
   const { center } = finding.provenance;
+  const image = center ? imageThrough(series, center) : undefined;
   const children: Item[] = [
     text('HAS OBS CONTEXT', CONCEPT.trackingId, `${finding.code} #${finding.index + 1}`),
     uidref('HAS OBS CONTEXT', CONCEPT.trackingUid, trackingUid),
@@ -96,6 +98,9 @@ function measurementGroup(finding: DocumentFinding, trackingUid: string, series:
     ...(finding.category ? [text('CONTAINS', CONCEPT.category, finding.category)] : []),
     ...(finding.reference ? [text('CONTAINS', CONCEPT.reference, finding.reference.text)] : []),
     ...(finding.reason ? [text('CONTAINS', CONCEPT.comment, `Not assessed: ${finding.reason}`)] : []),
+    ...(image
+      ? [item('CONTAINS', 'IMAGE', CONCEPT.sourceOfMeasurement, { ReferencedSOPSequence: [{ ReferencedSOPClassUID: image.SOPClassUID, ReferencedSOPInstanceUID: image.SOPInstanceUID }] })]
+      : []),
     ...(center && series?.FrameOfReferenceUID
       ? [item('CONTAINS', 'SCOORD3D', CONCEPT.center, { GraphicType: 'POINT', GraphicData: center, ReferencedFrameOfReferenceUID: series.FrameOfReferenceUID })]
       : []),
