@@ -73,13 +73,14 @@ export function renderReportPdf(doc: ReportDocument, source: SourceStudy): Promi
     ['Accession number', doc.study.accessionNumber || '-'],
     ['Study Instance UID', doc.study.studyInstanceUid],
     ['Series', doc.series.map((s) => `${s.modality} ${s.seriesInstanceUid}`).join('; ')],
-  ]) pdf.font('Helvetica-Bold').text(`${name}: `, { continued: true }).font('Helvetica').text(value);
+  ]) pdf.font('Helvetica-Bold').text(`${name}: `, { continued: true }).font('Helvetica').text(value.trim() || '-');
 
   heading(pdf, 'Impression (draft)');
   if (doc.impression.urgentReasons.length) pdf.font('Helvetica-Bold').text(`URGENT: ${doc.impression.urgentReasons.join('; ')}`).font('Helvetica');
   bullets(pdf, doc.impression.lines.filter((line) => !line.startsWith('URGENT:') && !line.startsWith('Not assessed')));
 
   heading(pdf, 'Findings by organ');
+  if (!doc.organs.length) pdf.text('No findings: no algorithm applied to this study, or none reported anything.');
   for (const { organ, findings } of doc.organs) {
     pdf.font('Helvetica-Bold').fontSize(10).text(ORGAN_TITLES[organ]).font('Helvetica').fontSize(7.5);
     pdf.table({

@@ -46,6 +46,12 @@ test('the SR passes dciodvfy with no errors and only the accepted warnings', { s
   assert.match(output, /Comprehensive3DSR/);
 });
 
+test('a study without findings (no algorithm applied) still gives a valid SR', { skip: skipWithout('dciodvfy') }, async () => {
+  const report = { ...chestCtReport(), findings: [], algorithms: chestCtReport().algorithms.map((a) => ({ ...a, status: 'skipped' as const, reason: 'required criteria failed' })) };
+  const problems = await inTemp(writeReportSr(reportDocument(report), chestSource()), dciodvfyProblems);
+  assert.deepEqual(problems, []);
+});
+
 test('dsrdump reads the TID 1500 tree: one measurement group per finding, values, units, sites, algorithms', { skip: skipWithout('dsrdump') }, async () => {
   const report = chestCtReport();
   const { status, output } = await inTemp(writeReportSr(reportDocument(report), chestSource()), (path) => runTool('dsrdump', ['-Ee', '+Pc', '+Pl', '+Pu', path]));

@@ -108,9 +108,10 @@ function measurementGroup(finding: DocumentFinding, trackingUid: string, series:
   return container('CONTAINS', CONCEPT.group, children);
 }
 
-function imageLibrary(source: SourceStudy): Item {
+/** The Image Library (TID 1600) of the source images; none when they are not at hand (report.json alone). */
+function imageLibrary(source: SourceStudy): Item[] {
   const images = source.series.flatMap((s) => s.instances).map((i) => ({ RelationshipType: 'CONTAINS', ValueType: 'IMAGE', ReferencedSOPSequence: [{ ReferencedSOPClassUID: i.SOPClassUID, ReferencedSOPInstanceUID: i.SOPInstanceUID }] }));
-  return container('CONTAINS', CONCEPT.imageLibrary, images.length ? [container('CONTAINS', CONCEPT.imageLibraryGroup, images)] : []);
+  return images.length ? [container('CONTAINS', CONCEPT.imageLibrary, [container('CONTAINS', CONCEPT.imageLibraryGroup, images)])] : [];
 }
 
 /** Every algorithm of the report, with what became of it (PS3.3 C.12.1.1.7: Contributing Equipment). */
@@ -197,8 +198,11 @@ export function writeReportSr(doc: ReportDocument, source: SourceStudy): Buffer 
       uidref('HAS OBS CONTEXT', CONCEPT.deviceUid, derivedUid('polyrad-device', doc.generator.version)),
       text('HAS OBS CONTEXT', CONCEPT.deviceName, `polyrad ${doc.generator.version}`),
       codeItem('HAS CONCEPT MOD', CONCEPT.procedure, PROCEDURE[modality] ?? IMAGING_PROCEDURE),
-      imageLibrary(source),
-      container('CONTAINS', CONCEPT.measurements, doc.findings.map((f) => measurementGroup(f, ids.trackingUid(f.index, f.details.trackingUid), seriesByUid.get(f.provenance.seriesInstanceUid)))),
+      ...imageLibrary(source),
+      // a container must hold something (PS3.3 C.17.3): a study without findings has no measurements container
+      ...(doc.findings.length
+        ? [container('CONTAINS', CONCEPT.measurements, doc.findings.map((f) => measurementGroup(f, ids.trackingUid(f.index, f.details.trackingUid), seriesByUid.get(f.provenance.seriesInstanceUid))))]
+        : []),
     ],
   };
   const meta = {
