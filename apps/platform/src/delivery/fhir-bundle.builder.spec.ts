@@ -16,12 +16,21 @@ for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.j
 
 const PDF = Buffer.from('%PDF-1.3 test');
 
+/** Paths of empty arrays and empty strings, which FHIR JSON forbids (R4 JSON representation) and the validator lets through. */
+function emptyValues(value: unknown, path = ''): string[] {
+  if (Array.isArray(value)) return value.length ? value.flatMap((v, i) => emptyValues(v, `${path}[${i}]`)) : [path];
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => emptyValues(v, `${path}.${k}`));
+  return value === '' ? [path] : [];
+}
+
 test('every resource of the bundle validates against the FHIR R4 structure definitions', () => {
   // the validator is live: an Observation without its required status is refused
   assert.throws(() => validateResource({ resourceType: 'Observation', code: { text: 'x' } } as unknown as MedplumResource), /status/);
-  for (const report of [chestCtReport(), realChestCtReport()]) {
+  const noFindings = { ...chestCtReport(), findings: [] };
+  for (const report of [chestCtReport(), realChestCtReport(), noFindings]) {
     const bundle = buildFhirBundle(reportDocument(report), sourceStudyFromReport(report), PDF);
     assert.doesNotThrow(() => validateResource(bundle as unknown as MedplumResource), 'bundle');
+    assert.deepEqual(emptyValues(bundle), []);
     for (const entry of bundle.entry ?? []) {
       assert.doesNotThrow(() => validateResource(entry.resource as unknown as MedplumResource), `${entry.resource?.resourceType} ${entry.fullUrl}`);
     }

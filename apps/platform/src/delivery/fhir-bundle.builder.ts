@@ -163,7 +163,8 @@ export function buildFhirBundle(doc: ReportDocument, source: SourceStudy, pdf?: 
     ...(fhirDate(doc.study.studyDate) ? { effectiveDateTime: fhirDate(doc.study.studyDate) } : {}),
     issued: doc.generatedAt,
     imagingStudy: [ref(study)],
-    result: observations.map(ref),
+    // FHIR arrays are never empty
+    ...(observations.length ? { result: observations.map(ref) } : {}),
     conclusion: [...doc.impression.lines, ...doc.unavailableAlgorithms.map((a) => `Algorithm ${a.id} ${a.version} ${a.status}: ${a.reason}`), doc.disclaimer].join('\n'),
     ...(pdf ? { presentedForm: [{ contentType: 'application/pdf', data: pdf.toString('base64'), title: 'Polyrad report (PDF)' }] } : {}),
   };
