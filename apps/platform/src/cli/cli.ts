@@ -9,6 +9,7 @@ import type { RejectedInput } from '../pipeline/study.scanner.js';
 import { PLATFORM_VERSION } from '../platform-version.js';
 import { explanationJson, formatExplanation } from './explain.formatter.js';
 import { registerPluginVendorCommands } from './plugin-vendor.command.js';
+import { writeReportFilesFromInputs } from '../delivery/report-files.writer.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -46,7 +47,7 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
 
   program
     .command('analyze')
-    .description('run the whole pipeline on DICOM files or folders and write report.json into --out')
+    .description('run the whole pipeline on DICOM files or folders and write report.json, .sr.dcm, .fhir.json, .hl7 and .pdf into --out')
     .argument('<paths...>', 'DICOM files or folders of one study')
     .requiredOption('-o, --out <dir>', 'output folder')
     .option('--prior <path>', 'a prior study of the same patient to compare with (not yet supported)')
@@ -58,6 +59,7 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
         const out = resolve(options.out);
         await mkdir(out, { recursive: true });
         await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+        await writeReportFilesFromInputs(out, report, paths.map((p) => resolve(p)));
         const failed = report.algorithms.filter((a) => a.status === 'failed').length;
         const notAssessed = report.findings.filter(isNotAssessed).length;
         io.out(`polyrad: report for study ${report.study.studyInstanceUid}: ${report.findings.length - notAssessed} findings, ${notAssessed} not assessed, ${failed} failed algorithms -> ${join(out, 'report.json')}`);

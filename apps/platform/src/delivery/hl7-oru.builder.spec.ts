@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Hl7Message } from '@medplum/core';
+import { reportDocument } from '../pipeline/report/report-document.js';
+import { chestCtReport } from './delivery.fixture.js';
+import { buildOruMessage } from './hl7-oru.builder.js';
+import { sourceStudyFromReport } from './source-study.js';
+
+const PDF = Buffer.from('%PDF-1.3 test|with^delimiters');
+
+function chestMessage(): string {
+  const report = chestCtReport();
+  const source = sourceStudyFromReport(report);
+  source.PatientName = "O'Brien^Seán";
+  return buildOruMessage(reportDocument(report), source, PDF).toString();
+}
+
+test('the ORU^R01 parses back: header, patient, order with the accession number, status P while unsigned', () => {
+  const message = Hl7Message.parse(chestMessage());
+  assert.equal(message.getSegment('MSH')?.getField(9).toString(), 'ORU^R01^ORU_R01');
+  assert.equal(message.getSegment('MSH')?.getField(12).toString(), '2.5.1');
+  assert.equal(message.getSegment('PID')?.getComponent(3, 1), 'PAT-042');
+  assert.equal(message.getSegment('PID')?.getComponent(5, 2), 'Seán');
+  assert.equal(message.getSegment('ORC')?.getField(2).toString(), 'ACC-2026-042');
+  const obr = message.getSegment('OBR');
+  assert.equal(obr?.getField(2).toString(), 'ACC-2026-042');
+  assert.equal(obr?.getComponent(4, 1), '18748-4');
+  assert.equal(obr?.getField(22).toString(), '20260315102030');
+  assert.equal(obr?.getField(25).toString(), 'P');
+});
+
+test('one OBX per finding with its value, UCUM unit, reference, flag and algorithm; not assessed is status X with the reason', () => {
+  const report = chestCtReport();
+  const message = Hl7Message.parse(chestMessage());
+  const obx = message.getAllSegments('OBX');
+  const findings = obx.filter((s) => s.getComponent(3, 6) === '99POLYRAD');
+  assert.equal(findings.length, report.findings.length);
+  const ascending = findings.find((s) => s.getComponent(3, 4) === 'aorta.ascending.diameter');
+  assert.ok(ascending);
+  assert.deepEqual([ascending.getField(2).toString(), ascending.getComponent(3, 1), ascending.getField(5).toString(), ascending.getComponent(6, 1), ascending.getField(8).toString(), ascending.getField(11).toString(), ascending.getField(18).toString()],
+    ['NM', '18012-5', '52.3', 'mm', 'AA', 'P', 'polyrad.aorta@1.0.0']);
+  const lungrads = findings.find((s) => s.getComponent(3, 4) === 'lung.lungrads');
+  assert.deepEqual([lungrads?.getField(2).toString(), lungrads?.getField(5).toString()], ['ST', '4B']);
+  const descending = findings.find((s) => s.getComponent(3, 4) === 'aorta.descending.diameter');
+  assert.deepEqual([descending?.getField(5).toString(), descending?.getField(11).toString()], ['', 'X']);
+  assert.match(message.toString(), /NTE\|1\|L\|Not assessed: descending aorta measured over only 10 mm/);
+  // every measured value of report.json, as the OBX says it
+  for (const f of report.findings.filter((x) => x.value !== null)) assert.ok(findings.some((s) => s.getComponent(3, 4) === f.code && s.getField(5).toString() === String(f.value)), f.code);
+});
+
+test('the PDF travels as an encapsulated OBX and comes back byte for byte; delimiters in text are escaped', () => {
+  const message = Hl7Message.parse(chestMessage());
+  const ed = message.getAllSegments('OBX').find((s) => s.getField(2).toString() === 'ED');
+  assert.deepEqual([ed?.getComponent(5, 2), ed?.getComponent(5, 3), ed?.getComponent(5, 4)], ['AP', 'PDF', 'Base64']);
+  assert.deepEqual(Buffer.from(ed?.getComponent(5, 5) ?? '', 'base64'), PDF);
+  const impression = message.getAllSegments('OBX').find((s) => s.getField(2).toString() === 'TX');
+  assert.match(impression?.toString() ?? '', /unverified until a radiologist/);
+  const report = chestCtReport();
+  report.findings[10].reason = 'fields|components^repeats~escape\\subcomponents&';
+  const escaped = buildOruMessage(reportDocument(report), sourceStudyFromReport(report)).toString();
+  assert.match(escaped, /\|Not assessed: fields\\F\\components\\S\\repeats\\R\\escape\\E\\subcomponents\\T\\\r/);
+});
+
+test('re-sending the same report repeats its control ID; a new analysis gets a new one', () => {
+  const id = (text: string) => Hl7Message.parse(text).getSegment('MSH')?.getField(10).toString();
+  assert.equal(id(chestMessage()), id(chestMessage()));
+  const report = { ...chestCtReport(), generatedAt: '2026-03-16T08:00:00.000Z' };
+  assert.notEqual(id(buildOruMessage(reportDocument(report), sourceStudyFromReport(report)).toString()), id(chestMessage()));
+});

@@ -1,0 +1,93 @@
+import { Hl7Field, Hl7Message, Hl7Segment } from '@medplum/core';
+import type { DocumentFinding, ReportDocument } from '../pipeline/report/report-document.js';
+import { deliveryIdentifiers } from './delivery-identifiers.js';
+import { findingConcept, POLYRAD_SCHEME, ucumUnit, type CodedConcept } from './finding-concepts.js';
+import type { SourceStudy } from './source-study.js';
+
+/** HL7 v2 coding system names (table 0396) of our coding schemes. */
+const SYSTEM: Record<string, string> = { SCT: 'SCT', LN: 'LN', DCM: 'DCM', UCUM: 'UCUM', [POLYRAD_SCHEME]: POLYRAD_SCHEME };
+
+/** HL7 escape sequences for the delimiters (v2.5.1 2.7), so report text never splits a field. */
+export function escapeHl7(text: string): string {
+  return text.replace(/\\/g, '\\E\\').replace(/\|/g, '\\F\\').replace(/\^/g, '\\S\\').replace(/&/g, '\\T\\').replace(/~/g, '\\R\\').replace(/\r?\n/g, '\\.br\\');
+}
+
+/** A segment from fields given as components (already escaped); a field may repeat. */
+function segment(name: string, ...fields: Array<string | string[] | string[][]>): Hl7Segment {
+  const asField = (f: string | string[] | string[][]) => new Hl7Field(typeof f === 'string' ? [[f]] : Array.isArray(f[0]) ? (f as string[][]) : [f as string[]]);
+  return new Hl7Segment([new Hl7Field([[name]]), ...fields.map(asField)]);
+}
+
+const ce = (c: CodedConcept) => [escapeHl7(c.value), escapeHl7(c.meaning), SYSTEM[c.scheme] ?? c.scheme];
+
+function hl7DateTime(iso: string): string {
+  return new Date(iso).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+function observationIdentifier(finding: DocumentFinding): string[] {
+  const concept = findingConcept(finding.code);
+  const primary = concept.loinc ?? concept.quantity;
+  // the Polyrad code as the alternate identifier, so a receiver can always tell findings apart
+  return [...ce(primary), escapeHl7(finding.code), escapeHl7(concept.label), POLYRAD_SCHEME];
+}
+
+function abnormalFlag(finding: DocumentFinding): string {
+  if (finding.assessment !== 'measured') return '';
+  return finding.urgent ? 'AA' : finding.abnormal ? 'A' : '';
+}
+
+/** OBX (and NTE for the category or the reason) of one finding. */
+function findingSegments(finding: DocumentFinding, setId: number, status: string): Hl7Segment[] {
+  const measured = finding.value !== null;
+  const numeric = typeof finding.value === 'number';
+  const unit = numeric ? ucumUnit(finding.unit) : undefined;
+  const obx = segment(
+    'OBX',
+    String(setId),
+    numeric ? 'NM' : 'ST',
+    observationIdentifier(finding),
+    String(finding.index + 1),
+    measured ? escapeHl7(String(finding.value)) : '',
+    unit ? ce(unit) : '',
+    escapeHl7(finding.reference?.text ?? ''),
+    abnormalFlag(finding),
+    '',
+    '',
+    // X: the result cannot be obtained (not assessed); the reason follows in NTE
+    measured ? status : 'X',
+    '', '', '', '', '',
+    '',
+    escapeHl7(`${finding.provenance.algorithmId}@${finding.provenance.algorithmVersion}`),
+  );
+  const notes = [finding.category ? `Category: ${finding.category}` : '', finding.reason ? `Not assessed: ${finding.reason}` : ''].filter(Boolean);
+  return [obx, ...notes.map((note, i) => segment('NTE', String(i + 1), 'L', escapeHl7(note)))];
+}
+
+/**
+ * The report as an HL7 v2.5.1 ORU^R01: MSH, PID, ORC, OBR (accession number as placer order number),
+ * one OBX per finding (NM or ST; not assessed: status X with the reason in NTE), the impression as TX, and the
+ * PDF as an encapsulated (ED) OBX. Result status P until a radiologist signs, F after. MSH-10 is derived
+ * from the report, so re-sending the same report repeats the same control ID.
+ */
+export function buildOruMessage(doc: ReportDocument, source: SourceStudy, pdf?: Buffer): Hl7Message {
+  const ids = deliveryIdentifiers(doc);
+  const status = doc.status === 'signed' ? 'F' : 'P';
+  const [family = '', given = ''] = source.PatientName.split('^');
+  const accession = escapeHl7(doc.study.accessionNumber);
+  const filler = [ids.hl7FillerOrderNumber, 'POLYRAD'];
+  const reported = hl7DateTime(doc.generatedAt);
+  const findingSegmentsAll = doc.findings.flatMap((f, i) => findingSegments(f, i + 1, status));
+  let setId = doc.findings.length;
+  const impression = segment('OBX', String(++setId), 'TX', ['19005-8', 'Radiology Imaging study [Impression] (narrative)', 'LN'], '', [...doc.impression.lines, doc.disclaimer].map((line) => [escapeHl7(line)]), '', '', doc.priority === 'urgent' ? 'AA' : '', '', '', status);
+  const pdfSegment = pdf ? [segment('OBX', String(++setId), 'ED', ['PDF', 'Report PDF', POLYRAD_SCHEME], '', ['POLYRAD', 'AP', 'PDF', 'Base64', pdf.toString('base64')], '', '', '', '', '', status)] : [];
+  const segments = [
+    new Hl7Segment(['MSH', '^~\\&', 'POLYRAD', 'POLYRAD', '', '', reported, '', 'ORU^R01^ORU_R01', ids.hl7ControlId, 'P', '2.5.1', '', '', 'AL', 'NE', '', 'UNICODE UTF-8']),
+    segment('PID', '1', '', [escapeHl7(source.PatientID), '', '', escapeHl7(source.IssuerOfPatientID)], '', [escapeHl7(family), escapeHl7(given)], '', source.PatientBirthDate, escapeHl7(source.PatientSex)),
+    segment('ORC', 'RE', accession, filler, '', doc.status === 'signed' ? 'CM' : 'IP'),
+    segment('OBR', '1', accession, filler, ['18748-4', 'Diagnostic imaging study', 'LN'], '', '', escapeHl7(source.StudyDate), '', '', '', '', '', '', '', '', '', '', '', '', '', '', reported, '', escapeHl7(doc.series[0]?.modality ?? ''), status),
+    ...findingSegmentsAll,
+    impression,
+    ...pdfSegment,
+  ];
+  return new Hl7Message(segments);
+}

@@ -1,0 +1,69 @@
+import { PNG } from 'pngjs';
+import { patientToVoxel, type Volume } from '@polyrad/sdk';
+import type { DocumentFinding, ReportDocument } from '../pipeline/report/report-document.js';
+
+/** The slice through an abnormal finding, as a PDF shows it with the finding's outline drawn over it. */
+export interface KeyImage {
+  finding: DocumentFinding;
+  png: Buffer;
+  width: number;
+  height: number;
+  /** the finding's centre on the image, in pixels from the top-left corner */
+  x: number;
+  y: number;
+  /** mm per pixel along x and y */
+  spacingMm: [number, number];
+}
+
+/** How many key images one report shows at most: the most urgent findings come first. */
+const MAX_KEY_IMAGES = 6;
+
+/** Lung findings in a lung window, everything else in a soft-tissue window (centre, width in HU). */
+const WINDOWS = { lungs: [-600, 1500], other: [40, 400] } as const;
+
+/** The window of a slice that is not in HU (radiographs, MR): its own value range. */
+function ownRange(volume: Volume, k: number): [number, number] {
+  const [columns, rows] = volume.geometry.dimensions;
+  let [min, max] = [Infinity, -Infinity];
+  for (let p = k * columns * rows; p < (k + 1) * columns * rows; p++) [min, max] = [Math.min(min, volume.voxels[p]), Math.max(max, volume.voxels[p])];
+  return [(min + max) / 2, Math.max(1, max - min)];
+}
+
+function sliceImage(volume: Volume, k: number, [centre, width]: readonly [number, number], inverted: boolean): Buffer {
+  const [columns, rows] = volume.geometry.dimensions;
+  const png = new PNG({ width: columns, height: rows });
+  const low = centre - width / 2;
+  for (let p = 0; p < columns * rows; p++) {
+    const grey = Math.round(Math.min(1, Math.max(0, (volume.voxels[k * columns * rows + p] - low) / width)) * 255);
+    png.data.set([inverted ? 255 - grey : grey, inverted ? 255 - grey : grey, inverted ? 255 - grey : grey, 255], p * 4);
+  }
+  return PNG.sync.write(png, { colorType: 0 });
+}
+
+/**
+ * Key images of a report: for each urgent or abnormal finding with a centre (urgent first, at most six), the
+ * slice of its series through that centre. `volumes` holds the analysed series by SeriesInstanceUID; a finding
+ * whose series is not there, or whose centre lies outside it, gets no image.
+ */
+export function keyImages(doc: ReportDocument, volumes: ReadonlyMap<string, Volume & { displayInverted?: boolean }>): KeyImage[] {
+  const images: KeyImage[] = [];
+  for (const finding of doc.impression.attention) {
+    const { center, seriesInstanceUid } = finding.provenance;
+    const volume = volumes.get(seriesInstanceUid);
+    if (!center || !volume || images.length >= MAX_KEY_IMAGES) continue;
+    const [x, y, z] = patientToVoxel(volume.geometry, center);
+    const [columns, rows, slices] = volume.geometry.dimensions;
+    const k = Math.round(z);
+    if (k < 0 || k >= slices || x < 0 || x >= columns || y < 0 || y >= rows) continue;
+    images.push({
+      finding,
+      png: sliceImage(volume, k, volume.unit !== 'HU' ? ownRange(volume, k) : finding.organ === 'lungs' ? WINDOWS.lungs : WINDOWS.other, volume.displayInverted === true),
+      width: columns,
+      height: rows,
+      x,
+      y,
+      spacingMm: [volume.geometry.spacing[0], volume.geometry.spacing[1]],
+    });
+  }
+  return images;
+}

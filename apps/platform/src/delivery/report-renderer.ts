@@ -1,0 +1,26 @@
+import type { Hl7Message } from '@medplum/core';
+import type { Report, Volume } from '@polyrad/sdk';
+import type { Bundle } from 'fhir/r4.js';
+import { reportDocument, type ReportDocument } from '../pipeline/report/report-document.js';
+import { buildFhirBundle } from './fhir-bundle.builder.js';
+import { buildOruMessage } from './hl7-oru.builder.js';
+import { keyImages } from './key-image.renderer.js';
+import { renderReportPdf } from './pdf-report.renderer.js';
+import type { SourceStudy } from './source-study.js';
+import { writeReportSr } from './sr-report.writer.js';
+
+/** Every delivered form of one report, rendered from its one document model. */
+export interface RenderedReport {
+  doc: ReportDocument;
+  pdf: Buffer;
+  sr: Buffer;
+  fhir: Bundle;
+  hl7: Hl7Message;
+}
+
+/** `volumes`: the analysed series by SeriesInstanceUID, for the PDF's key images (none without them). */
+export async function renderReport(report: Report, source: SourceStudy, volumes: ReadonlyMap<string, Volume> = new Map()): Promise<RenderedReport> {
+  const doc = reportDocument(report);
+  const pdf = await renderReportPdf(doc, source, keyImages(doc, volumes));
+  return { doc, pdf, sr: writeReportSr(doc, source), fhir: buildFhirBundle(doc, source, pdf), hl7: buildOruMessage(doc, source, pdf) };
+}

@@ -1,0 +1,219 @@
+import dcmjs from 'dcmjs';
+import type { DocumentFinding, ReportDocument } from '../pipeline/report/report-document.js';
+import { deliveryIdentifiers, derivedUid } from './delivery-identifiers.js';
+import { findingConcept, POLYRAD_SCHEME, POLYRAD_SCHEME_NAME, ucumUnit, type CodedConcept } from './finding-concepts.js';
+import { imageThrough, type SourceSeries, type SourceStudy } from './source-study.js';
+
+const { DicomDict, DicomMetaDictionary } = dcmjs.data;
+
+export const COMPREHENSIVE_3D_SR = '1.2.840.10008.5.1.4.1.1.88.34';
+const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
+const IMPLEMENTATION_CLASS_UID = derivedUid('polyrad-implementation-class');
+
+type Item = Record<string, unknown>;
+
+const dcm = (value: string, meaning: string): CodedConcept => ({ scheme: 'DCM', value, meaning });
+const CONCEPT = {
+  report: dcm('126000', 'Imaging Measurement Report'),
+  language: dcm('121049', 'Language of Content Item and Descendants'),
+  observerType: dcm('121005', 'Observer Type'),
+  device: dcm('121007', 'Device'),
+  deviceUid: dcm('121012', 'Device Observer UID'),
+  deviceName: dcm('121013', 'Device Observer Name'),
+  procedure: dcm('121058', 'Procedure reported'),
+  imageLibrary: dcm('111028', 'Image Library'),
+  imageLibraryGroup: dcm('126200', 'Image Library Group'),
+  measurements: dcm('126010', 'Imaging Measurements'),
+  group: dcm('125007', 'Measurement Group'),
+  trackingId: dcm('112039', 'Tracking Identifier'),
+  trackingUid: dcm('112040', 'Tracking Unique Identifier'),
+  finding: dcm('121071', 'Finding'),
+  findingSite: { scheme: 'SCT', value: '363698007', meaning: 'Finding Site' } as CodedConcept,
+  method: { scheme: 'SCT', value: '370129005', meaning: 'Measurement Method' } as CodedConcept,
+  sourceSeries: dcm('121232', 'Source series for segmentation'),
+  algorithmName: dcm('111001', 'Algorithm Name'),
+  algorithmVersion: dcm('111003', 'Algorithm Version'),
+  center: dcm('111010', 'Center'),
+  sourceOfMeasurement: dcm('121112', 'Source of Measurement'),
+  comment: dcm('121106', 'Comment'),
+  measurementFailure: dcm('114006', 'Measurement failure'),
+  processingEquipment: dcm('109102', 'Processing Equipment'),
+  category: { scheme: POLYRAD_SCHEME, value: 'category', meaning: 'Category' } as CodedConcept,
+  reference: { scheme: POLYRAD_SCHEME, value: 'reference', meaning: 'Reference range' } as CodedConcept,
+  shortAxis: { scheme: 'SCT', value: '103340004', meaning: 'Short Axis' } as CodedConcept,
+  volume: { scheme: 'SCT', value: '118565006', meaning: 'Volume' } as CodedConcept,
+};
+const ENGLISH: CodedConcept = { scheme: 'RFC5646' as CodedConcept['scheme'], value: 'en-US', meaning: 'English (United States)' };
+const PROCEDURE: Record<string, CodedConcept> = { CT: { scheme: 'SCT', value: '77477000', meaning: 'Computed tomography' } };
+const IMAGING_PROCEDURE: CodedConcept = { scheme: 'SCT', value: '363679005', meaning: 'Imaging' };
+
+/** A code sequence item; values longer than CodeValue's 16 characters go to LongCodeValue (PS3.3 8.8). */
+function code(c: CodedConcept): Item {
+  const value = c.value.length > 16 ? { LongCodeValue: c.value } : { CodeValue: c.value };
+  return { ...value, CodingSchemeDesignator: c.scheme, CodeMeaning: c.meaning.slice(0, 64) };
+}
+
+const item = (RelationshipType: string, ValueType: string, name: CodedConcept, rest: Item = {}): Item => ({ RelationshipType, ValueType, ConceptNameCodeSequence: [code(name)], ...rest });
+const text = (rel: string, name: CodedConcept, value: string) => item(rel, 'TEXT', name, { TextValue: value });
+const codeItem = (rel: string, name: CodedConcept, value: CodedConcept) => item(rel, 'CODE', name, { ConceptCodeSequence: [code(value)] });
+const uidref = (rel: string, name: CodedConcept, uid: string) => item(rel, 'UIDREF', name, { UID: uid });
+const num = (name: CodedConcept, value: number, unit: string, children: Item[] = []) =>
+  item('CONTAINS', 'NUM', name, { MeasuredValueSequence: [{ NumericValue: value, MeasurementUnitsCodeSequence: [code(ucumUnit(unit))] }], ...(children.length ? { ContentSequence: children } : {}) });
+const container = (rel: string, name: CodedConcept, children: Item[]) => item(rel, 'CONTAINER', name, { ContinuityOfContent: 'SEPARATE', ContentSequence: children });
+
+/** The measured value of a finding: NUM for numbers, TEXT for categories ("4B"), an empty NUM with a qualifier when not assessed. */
+function measurement(finding: DocumentFinding, name: CodedConcept, methodConcept?: CodedConcept): Item {
+  const method = methodConcept ? [codeItem('HAS CONCEPT MOD', CONCEPT.method, methodConcept)] : [];
+  if (finding.value === null) {
+    return item('CONTAINS', 'NUM', name, { MeasuredValueSequence: [], NumericValueQualifierCodeSequence: [code(CONCEPT.measurementFailure)] });
+  }
+  if (typeof finding.value === 'string') return text('CONTAINS', name, finding.value);
+  return num(name, finding.value, finding.unit, method);
+}
+
+/** The lesion size details a nodule or mass carries beside its long axis. */
+function lesionDetails(finding: DocumentFinding): Item[] {
+  const { shortAxisMm, volumeMm3 } = finding.details;
+  return [
+    ...(typeof shortAxisMm === 'number' ? [num(CONCEPT.shortAxis, shortAxisMm, 'mm')] : []),
+    ...(typeof volumeMm3 === 'number' ? [num(CONCEPT.volume, volumeMm3, 'mm3')] : []),
+  ];
+}
+
+/** One TID 1501 measurement group per finding, measured or not (then with the reason as a comment). */
+function measurementGroup(finding: DocumentFinding, trackingUid: string, series: SourceSeries | undefined): Item {
+  const concept = findingConcept(finding.code);
+  const { center } = finding.provenance;
+  const image = center ? imageThrough(series, center) : undefined;
+  const children: Item[] = [
+    text('HAS OBS CONTEXT', CONCEPT.trackingId, `${finding.code} #${finding.index + 1}`),
+    uidref('HAS OBS CONTEXT', CONCEPT.trackingUid, trackingUid),
+    ...(concept.finding ? [codeItem('CONTAINS', CONCEPT.finding, concept.finding)] : []),
+    codeItem('HAS CONCEPT MOD', CONCEPT.findingSite, concept.site),
+    text('HAS CONCEPT MOD', CONCEPT.algorithmName, finding.provenance.algorithmId),
+    text('HAS CONCEPT MOD', CONCEPT.algorithmVersion, finding.provenance.algorithmVersion),
+    uidref('CONTAINS', CONCEPT.sourceSeries, finding.provenance.seriesInstanceUid),
+    measurement(finding, concept.quantity, concept.method),
+    ...lesionDetails(finding),
+    ...(finding.category ? [text('CONTAINS', CONCEPT.category, finding.category)] : []),
+    ...(finding.reference ? [text('CONTAINS', CONCEPT.reference, finding.reference.text)] : []),
+    ...(finding.reason ? [text('CONTAINS', CONCEPT.comment, `Not assessed: ${finding.reason}`)] : []),
+    ...(image
+      ? [item('CONTAINS', 'IMAGE', CONCEPT.sourceOfMeasurement, { ReferencedSOPSequence: [{ ReferencedSOPClassUID: image.SOPClassUID, ReferencedSOPInstanceUID: image.SOPInstanceUID }] })]
+      : []),
+    ...(center && series?.FrameOfReferenceUID
+      ? [item('CONTAINS', 'SCOORD3D', CONCEPT.center, { GraphicType: 'POINT', GraphicData: center, ReferencedFrameOfReferenceUID: series.FrameOfReferenceUID })]
+      : []),
+  ];
+  return container('CONTAINS', CONCEPT.group, children);
+}
+
+/** The Image Library (TID 1600) of the source images; none when they are not at hand (report.json alone). */
+function imageLibrary(source: SourceStudy): Item[] {
+  const images = source.series.flatMap((s) => s.instances).map((i) => ({ RelationshipType: 'CONTAINS', ValueType: 'IMAGE', ReferencedSOPSequence: [{ ReferencedSOPClassUID: i.SOPClassUID, ReferencedSOPInstanceUID: i.SOPInstanceUID }] }));
+  return images.length ? [container('CONTAINS', CONCEPT.imageLibrary, [container('CONTAINS', CONCEPT.imageLibraryGroup, images)])] : [];
+}
+
+/** Every algorithm of the report, with what became of it (PS3.3 C.12.1.1.7: Contributing Equipment). */
+function contributingEquipment(doc: ReportDocument): Item[] {
+  return doc.algorithms.map((a) => ({
+    PurposeOfReferenceCodeSequence: [code(CONCEPT.processingEquipment)],
+    Manufacturer: a.id.split('.')[0],
+    ManufacturerModelName: a.id.slice(0, 64),
+    SoftwareVersions: a.version,
+    ContributionDescription: `${a.status}${a.reason ? `: ${a.reason}` : ''}`.slice(0, 1024),
+  }));
+}
+
+/** Images of the source study the report rests on (SR Document General: Current Requested Procedure Evidence). */
+function evidence(source: SourceStudy): Item[] {
+  const series = source.series.filter((s) => s.instances.length > 0);
+  if (!series.length) return [];
+  return [{
+    StudyInstanceUID: source.StudyInstanceUID,
+    ReferencedSeriesSequence: series.map((s) => ({
+      SeriesInstanceUID: s.SeriesInstanceUID,
+      ReferencedSOPSequence: s.instances.map((i) => ({ ReferencedSOPClassUID: i.SOPClassUID, ReferencedSOPInstanceUID: i.SOPInstanceUID })),
+    })),
+  }];
+}
+
+function dicomDateTime(iso: string): { date: string; time: string } {
+  const [date, time] = new Date(iso).toISOString().split('T');
+  return { date: date.replace(/-/g, ''), time: time.replace(/[:Z]/g, '').slice(0, 10) };
+}
+
+/**
+ * The report as a Comprehensive 3D SR following TID 1500 (Imaging Measurement Report), explicit VR little
+ * endian Part 10 bytes. Draft reports are UNVERIFIED and PARTIAL: a radiologist has not signed them.
+ */
+export function writeReportSr(doc: ReportDocument, source: SourceStudy): Buffer {
+  const ids = deliveryIdentifiers(doc);
+  const content = dicomDateTime(doc.generatedAt);
+  const seriesByUid = new Map(source.series.map((s) => [s.SeriesInstanceUID, s]));
+  const modality = doc.series[0]?.modality ?? '';
+  const dataset: Item = {
+    SpecificCharacterSet: 'ISO_IR 192',
+    InstanceCreationDate: content.date,
+    InstanceCreationTime: content.time,
+    SOPClassUID: COMPREHENSIVE_3D_SR,
+    SOPInstanceUID: ids.srSopInstanceUid,
+    StudyDate: source.StudyDate,
+    ContentDate: content.date,
+    StudyTime: source.StudyTime,
+    ContentTime: content.time,
+    AccessionNumber: source.AccessionNumber,
+    Modality: 'SR',
+    Manufacturer: 'Polyrad',
+    ReferringPhysicianName: '',
+    CodingSchemeIdentificationSequence: [{ CodingSchemeDesignator: POLYRAD_SCHEME, CodingSchemeName: POLYRAD_SCHEME_NAME, CodingSchemeResponsibleOrganization: 'Polyrad' }],
+    StudyDescription: source.StudyDescription,
+    SeriesDescription: 'Polyrad measurements (decision support, unverified)',
+    ManufacturerModelName: 'polyrad',
+    ReferencedPerformedProcedureStepSequence: [],
+    PatientName: source.PatientName,
+    PatientID: source.PatientID,
+    ...(source.IssuerOfPatientID ? { IssuerOfPatientID: source.IssuerOfPatientID } : {}),
+    PatientBirthDate: source.PatientBirthDate,
+    PatientSex: source.PatientSex,
+    DeviceSerialNumber: '1',
+    SoftwareVersions: doc.generator.version,
+    ContributingEquipmentSequence: contributingEquipment(doc),
+    StudyInstanceUID: source.StudyInstanceUID,
+    SeriesInstanceUID: ids.srSeriesInstanceUid,
+    StudyID: '',
+    SeriesNumber: 9901,
+    InstanceNumber: 1,
+    ValueType: 'CONTAINER',
+    ConceptNameCodeSequence: [code(CONCEPT.report)],
+    ContinuityOfContent: 'SEPARATE',
+    ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: '1500' }],
+    CompletionFlag: doc.status === 'signed' ? 'COMPLETE' : 'PARTIAL',
+    VerificationFlag: 'UNVERIFIED',
+    ...(evidence(source).length ? { CurrentRequestedProcedureEvidenceSequence: evidence(source) } : {}),
+    PerformedProcedureCodeSequence: [],
+    ContentSequence: [
+      codeItem('HAS CONCEPT MOD', CONCEPT.language, ENGLISH),
+      codeItem('HAS OBS CONTEXT', CONCEPT.observerType, CONCEPT.device),
+      uidref('HAS OBS CONTEXT', CONCEPT.deviceUid, derivedUid('polyrad-device', doc.generator.version)),
+      text('HAS OBS CONTEXT', CONCEPT.deviceName, `polyrad ${doc.generator.version}`),
+      codeItem('HAS CONCEPT MOD', CONCEPT.procedure, PROCEDURE[modality] ?? IMAGING_PROCEDURE),
+      ...imageLibrary(source),
+      // a container must hold something (PS3.3 C.17.3): a study without findings has no measurements container
+      ...(doc.findings.length
+        ? [container('CONTAINS', CONCEPT.measurements, doc.findings.map((f) => measurementGroup(f, ids.trackingUid(f.index, f.details.trackingUid), seriesByUid.get(f.provenance.seriesInstanceUid))))]
+        : []),
+    ],
+  };
+  const meta = {
+    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+    MediaStorageSOPClassUID: COMPREHENSIVE_3D_SR,
+    MediaStorageSOPInstanceUID: ids.srSopInstanceUid,
+    TransferSyntaxUID: EXPLICIT_VR_LITTLE_ENDIAN,
+    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+    ImplementationVersionName: `POLYRAD_${doc.generator.version}`.slice(0, 16),
+  };
+  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
+  dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
+  return Buffer.from(dict.write());
+}

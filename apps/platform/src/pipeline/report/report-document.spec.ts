@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chestCtReport, realChestCtReport } from '../../delivery/delivery.fixture.js';
+import { organOf, reportDocument } from './report-document.js';
+
+test('findings are grouped by organ in a fixed order, unknown codes under "other"', () => {
+  const doc = reportDocument(chestCtReport());
+  assert.deepEqual(doc.organs.map((o) => o.organ), ['lungs', 'heart', 'aorta', 'spine', 'other']);
+  assert.deepEqual(doc.organs.find((o) => o.organ === 'other')?.findings.map((f) => f.code), ['acme.liver.fat_fraction']);
+  assert.equal(organOf('lung.right.laa950'), 'lungs');
+  assert.equal(organOf('heart.cac.agatston'), 'heart');
+  // every finding of report.json appears exactly once
+  assert.equal(doc.organs.flatMap((o) => o.findings).length, chestCtReport().findings.length);
+});
+
+test('each finding keeps value, unit, reference, category and provenance; code-specific fields stay as details', () => {
+  const doc = reportDocument(chestCtReport());
+  const nodule = doc.findings.find((f) => f.code === 'lung.nodule');
+  assert.ok(nodule);
+  assert.equal(nodule.value, 17.2);
+  assert.equal(nodule.unit, 'mm');
+  assert.deepEqual(nodule.provenance, { algorithmId: 'polyrad.lung-nodules', algorithmVersion: '1.0.0', seriesInstanceUid: '1.2.826.0.1.3680043.10.1234.1.2', center: [-61.5, 12.25, -140] });
+  assert.equal(nodule.details.type, 'solid');
+  assert.equal(nodule.details.lungrads, '4B');
+  const laa = doc.findings.find((f) => f.code === 'lung.laa950');
+  assert.equal(laa?.category, 'moderate');
+  assert.equal(laa?.reference?.max, 5);
+  assert.equal(laa?.abnormal, true);
+});
+
+test('not-assessed findings carry their reason and no value; failed and skipped algorithms carry theirs', () => {
+  const doc = reportDocument(chestCtReport());
+  assert.deepEqual(doc.notAssessed.map((f) => [f.code, f.value, f.reason]), [
+    ['aorta.descending.diameter', null, 'descending aorta measured over only 10 mm of its course (at least 15 mm needed)'],
+  ]);
+  assert.deepEqual(doc.unavailableAlgorithms.map((a) => [a.id, a.status]), [['polyrad.cardiothoracic-ratio', 'skipped'], ['acme.bone-age', 'failed']]);
+  assert.match(doc.unavailableAlgorithms[1].reason, /out of memory/);
+});
+
+test('the impression puts urgent findings first, then abnormal ones, and the report is marked decision support', () => {
+  const doc = reportDocument(chestCtReport());
+  assert.equal(doc.priority, 'urgent');
+  assert.deepEqual(doc.impression.attention.map((f) => f.code), [
+    'lung.lungrads', 'aorta.ascending.diameter', // urgent, report order
+    'lung.laa950', 'lung.nodule', 'spine.trabecular_attenuation', 'spine.fracture',
+  ]);
+  assert.match(doc.impression.lines[0], /^URGENT: /);
+  assert.match(doc.disclaimer, /unverified until a radiologist reviews and signs/);
+  assert.equal(doc.status, 'draft');
+});
+
+test('on the real chest CT report, measured and not-assessed findings add up to report.json', () => {
+  const report = realChestCtReport();
+  const doc = reportDocument(report);
+  const measured = doc.findings.filter((f) => f.assessment === 'measured').map((f) => f.code);
+  assert.deepEqual(measured, ['lung.right.volume', 'lung.left.volume', 'aorta.descending.diameter']);
+  assert.equal(doc.notAssessed.length, report.findings.length - 3);
+  assert.ok(doc.notAssessed.every((f) => f.reason && f.reason.length > 10));
+  assert.deepEqual(doc.impression.attention, []);
+});

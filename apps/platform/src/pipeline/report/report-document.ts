@@ -1,0 +1,137 @@
+import { isNotAssessed, type AlgorithmRun, type ReferenceRange, type Report, type ReportFinding, type Vec3 } from '@polyrad/sdk';
+import { isOutsideReference } from './report.builder.js';
+import { classifyUrgency } from './urgency.classifier.js';
+
+/** The organ sections of a delivered report, in the order every channel shows them. */
+export const ORGANS = ['lungs', 'heart', 'aorta', 'spine', 'other'] as const;
+export type Organ = (typeof ORGANS)[number];
+
+const ORGAN_BY_PREFIX: Record<string, Organ> = { lung: 'lungs', heart: 'heart', aorta: 'aorta', spine: 'spine' };
+
+/** The organ a finding code belongs to, from its first segment (`lung.nodule` -> lungs); unknown codes go to "other". */
+export function organOf(code: string): Organ {
+  return ORGAN_BY_PREFIX[code.split('.')[0]] ?? 'other';
+}
+
+/** The fields every finding has; whatever else a plugin wrote is kept in `details`. */
+const COMMON_FIELDS = new Set(['code', 'assessment', 'value', 'unit', 'reason', 'category', 'reference', 'center', 'abnormal', 'algorithm', 'seriesInstanceUid']);
+
+export interface DocumentFinding {
+  /**
+   * Position in report.json's `findings`: the finding's identity within one report. Channels derive their
+   * identifiers from it (with the study UID), so a re-sent report names each finding the same way.
+   */
+  index: number;
+  code: string;
+  organ: Organ;
+  assessment: 'measured' | 'not-assessed';
+  value: number | string | null;
+  unit: string;
+  reference?: ReferenceRange;
+  category?: string;
+  /** measured and outside its reference, or judged abnormal by its plugin */
+  abnormal: boolean;
+  /** measured and matching a rule that asks for prompt communication (aneurysm, Lung-RADS 4B/4X) */
+  urgent: boolean;
+  /** why it was not assessed; only for not-assessed findings */
+  reason?: string;
+  provenance: { algorithmId: string; algorithmVersion: string; seriesInstanceUid: string; center?: Vec3 };
+  /** code-specific fields (nodule type, side, Lung-RADS, tracking UID...) */
+  details: Record<string, unknown>;
+}
+
+/** A plugin that made no findings for this study, and why. */
+export interface UnavailableAlgorithm {
+  id: string;
+  version: string;
+  status: 'failed' | 'skipped';
+  reason: string;
+}
+
+/**
+ * What every delivery channel (PDF, DICOM SR, FHIR, HL7) renders: the combined report rearranged for reading,
+ * so the channels agree with each other and with report.json finding for finding.
+ */
+export interface ReportDocument {
+  study: Report['study'];
+  status: Report['status'];
+  priority: 'urgent' | 'routine';
+  generatedAt: string;
+  generator: Report['generator'];
+  series: Array<{ seriesInstanceUid: string; modality: string }>;
+  /** every finding, in report.json order */
+  findings: DocumentFinding[];
+  /** the organs that have findings, in ORGANS order, each with its findings in report order */
+  organs: Array<{ organ: Organ; findings: DocumentFinding[] }>;
+  notAssessed: DocumentFinding[];
+  /** every algorithm with its version and status (the contributing equipment of the report) */
+  algorithms: AlgorithmRun[];
+  unavailableAlgorithms: UnavailableAlgorithm[];
+  impression: {
+    /** measured findings to act on: urgent first, then abnormal */
+    attention: DocumentFinding[];
+    urgentReasons: string[];
+    /** the draft impression of report.json, line by line (urgent and outside-reference lines come first there) */
+    lines: string[];
+  };
+  warnings: string[];
+  /** decision support, unverified until a radiologist signs */
+  disclaimer: string;
+}
+
+function documentFinding(finding: ReportFinding, index: number): DocumentFinding {
+  const notAssessed = isNotAssessed(finding);
+  const details = Object.fromEntries(Object.entries(finding).filter(([key]) => !COMMON_FIELDS.has(key)));
+  return {
+    index,
+    code: finding.code,
+    organ: organOf(finding.code),
+    assessment: notAssessed ? 'not-assessed' : 'measured',
+    value: notAssessed ? null : finding.value,
+    unit: finding.unit,
+    ...(finding.reference ? { reference: finding.reference } : {}),
+    ...(!notAssessed && finding.category !== undefined ? { category: finding.category } : {}),
+    abnormal: isOutsideReference(finding),
+    urgent: !notAssessed && classifyUrgency([finding]).level === 'urgent',
+    ...(notAssessed ? { reason: finding.reason ?? 'no reason given' } : {}),
+    provenance: {
+      algorithmId: finding.algorithm.id,
+      algorithmVersion: finding.algorithm.version,
+      seriesInstanceUid: finding.seriesInstanceUid,
+      ...(finding.center ? { center: finding.center } : {}),
+    },
+    details,
+  };
+}
+
+/** Urgent before abnormal; report order otherwise. */
+function byAttention(a: DocumentFinding, b: DocumentFinding): number {
+  return Number(b.urgent) - Number(a.urgent) || a.index - b.index;
+}
+
+/** The document model of a combined report (a pure function: same report, same document). */
+export function reportDocument(report: Report): ReportDocument {
+  const findings = report.findings.map(documentFinding);
+  return {
+    study: report.study,
+    status: report.status,
+    priority: report.priority?.level ?? 'routine',
+    generatedAt: report.generatedAt,
+    generator: report.generator,
+    series: report.series.map(({ seriesInstanceUid, modality }) => ({ seriesInstanceUid, modality })),
+    findings,
+    organs: ORGANS.map((organ) => ({ organ, findings: findings.filter((f) => f.organ === organ) })).filter((o) => o.findings.length > 0),
+    notAssessed: findings.filter((f) => f.assessment === 'not-assessed'),
+    algorithms: report.algorithms,
+    unavailableAlgorithms: report.algorithms
+      .filter((a): a is AlgorithmRun & { status: 'failed' | 'skipped' } => a.status !== 'succeeded')
+      .map(({ id, version, status, reason }) => ({ id, version, status, reason: reason ?? 'no reason given' })),
+    impression: {
+      attention: findings.filter((f) => f.urgent || f.abnormal).sort(byAttention),
+      urgentReasons: report.priority?.reasons ?? [],
+      lines: report.impression.split('\n').filter((line) => line.trim() && line.trim() !== report.disclaimer),
+    },
+    warnings: report.warnings,
+    disclaimer: report.disclaimer,
+  };
+}
