@@ -83,6 +83,7 @@ function PluginCard({ plugin, site }: { plugin: PluginView; site: string }) {
         </Group>
         <Text size="xs" c="dimmed">
           {plugin.vendor.name} · version {version?.version ?? 'none'}
+          {plugin.enablement?.enabled && plugin.enablement.versionPin ? ` (pinned to ${plugin.enablement.versionPin})` : ''}
         </Text>
         <Text size="sm" lineClamp={3}>
           {version?.manifest.description}
@@ -103,6 +104,10 @@ function PluginCard({ plugin, site }: { plugin: PluginView; site: string }) {
 
 export function EnablementBadge({ plugin }: { plugin: PluginView }) {
   const e = plugin.enablement;
-  if (e?.enabled) return <Badge color="green">Enabled{e.resolvedVersion ? ` · ${e.resolvedVersion}` : ''}</Badge>;
-  return <Badge color="gray">{e ? 'Disabled' : 'Not enabled'}</Badge>;
+  if (e?.enabled) return <Badge color="green" className="no-shrink">Enabled</Badge>;
+  return (
+    <Badge color="gray" className="no-shrink">
+      {e ? 'Disabled' : 'Not enabled'}
+    </Badge>
+  );
 }
