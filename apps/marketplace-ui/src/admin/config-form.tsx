@@ -115,6 +115,7 @@ function Field({ property, value, error, onChange }: { property: Property; value
         min={typeof schema.minimum === 'number' ? schema.minimum : undefined}
         max={typeof schema.maximum === 'number' ? schema.maximum : undefined}
         allowDecimal={schema.type === 'number'}
+        clampBehavior="none"
         value={typeof value === 'number' ? value : ''}
         onChange={(v) => onChange(typeof v === 'number' ? v : undefined)}
       />

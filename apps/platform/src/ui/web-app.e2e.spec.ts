@@ -212,7 +212,8 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
     const threshold = page.getByLabel('Density threshold (HU)');
     await threshold.fill('50');
     await page.getByRole('button', { name: 'Save configuration' }).click();
-    await page.getByText('must be less than or equal to 0', { exact: false }).waitFor();
+    await page.getByText('50 is greater than 0').waitFor();
+    assert.deepEqual((await root.get<PluginView>('/api/plugins/acme.lung-density?site=default')).body.enablement?.config ?? {}, {}, 'an invalid configuration is not sent');
     await threshold.fill('-920');
     await page.getByRole('button', { name: 'Save configuration' }).click();
     await page.getByText('Configuration saved.').waitFor();
@@ -228,8 +229,8 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
     assert.deepEqual(await navLabels(page), ['Worklist']);
     const rows = page.getByRole('table', { name: 'Studies' }).getByRole('row');
     await rows.nth(2).waitFor();
-    assert.match(await rows.nth(1).innerText(), /Urgent[\s\S]*PAT-017/);
-    assert.match(await rows.nth(2).innerText(), /Routine[\s\S]*PAT-001/);
+    assert.match(await rows.nth(1).innerText(), /urgent[\s\S]*PAT-017/i);
+    assert.match(await rows.nth(2).innerText(), /routine[\s\S]*PAT-001/i);
     await shot(page, 'radiologist-worklist');
     await rows.nth(1).getByRole('link').click();
     for (const organ of ['Lungs', 'Aorta', 'Heart', 'Spine']) await page.getByRole('region', { name: organ, exact: true }).waitFor();
@@ -237,7 +238,7 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
     await page.getByRole('table', { name: 'Algorithm runs' }).getByText('timed out after 120 s').waitFor();
     await shot(page, 'radiologist-report');
 
-    await page.getByRole('link', { name: 'Worklist' }).click();
+    await page.getByRole('link', { name: 'Worklist', exact: true }).click();
     // the admin screen by its address, without a reload (which would end the in-memory session)
     await page.evaluate("history.pushState(null, '', '/marketplace'); dispatchEvent(new PopStateEvent('popstate'))");
     await page.getByText('This page is not available to your role').waitFor();
