@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Card, Group, List, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, List, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { AlgorithmManifest, PluginView, SiteEnablementView } from '../api/api.types.js';
