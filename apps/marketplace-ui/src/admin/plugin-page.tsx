@@ -97,33 +97,32 @@ function OperatingRange({ manifest }: { manifest: AlgorithmManifest }) {
       <Text size="sm" fw={500}>
         Runs only on series where:
       </Text>
-      <List size="sm" spacing={4}>
-        {required.map((c, i) => (
-          <List.Item key={i}>
-            {criterionText(c)}
-            {c.description && <Text span c="dimmed" size="sm">{` (${c.description})`}</Text>}
-          </List.Item>
-        ))}
-      </List>
+      <CriteriaList criteria={required} />
       {preferred.length > 0 && (
         <>
           <Text size="sm" fw={500}>
             Prefers series where:
           </Text>
-          <List size="sm" spacing={4}>
-            {preferred.map((c, i) => (
-              <List.Item key={i}>
-                {criterionText(c)}
-                {c.description && <Text span c="dimmed" size="sm">{` (${c.description})`}</Text>}
-              </List.Item>
-            ))}
-          </List>
+          <CriteriaList criteria={preferred} />
         </>
       )}
       <Text size="sm" c="dimmed">
         Limits: {Math.round(manifest.limits.timeoutMs / 1000)} s, {manifest.limits.memoryMb} MB of memory.
       </Text>
     </Stack>
+  );
+}
+
+function CriteriaList({ criteria }: { criteria: AlgorithmManifest['series']['criteria'] }) {
+  return (
+    <List size="sm" spacing={4}>
+      {criteria.map((c, i) => (
+        <List.Item key={i}>
+          {criterionText(c)}
+          {c.description && <Text span c="dimmed" size="sm">{` (${c.description})`}</Text>}
+        </List.Item>
+      ))}
+    </List>
   );
 }
 
