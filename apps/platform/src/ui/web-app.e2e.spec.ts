@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { Report } from '@polyrad/sdk';
-import { ApiClient, createUser, type NewTestUser, signInAdmin, TEST_ADMIN_PASSWORD, withTestAuth } from '../auth/auth.fixture.js';
+import { type ApiClient, createUser, type NewTestUser, signIn as signInApi, signInAdmin, TEST_ADMIN_PASSWORD, withTestAuth } from '../auth/auth.fixture.js';
 import { loadConfig } from '../config/app-config.js';
 import { createApp, type RunningApp } from '../main.js';
 import { generateVendorKeys } from '../plugins/plugin-package.js';
@@ -32,10 +32,12 @@ const screenshots = process.env.POLYRAD_SCREENSHOTS ? resolve(process.env.POLYRA
 
 const work = mkdtempSync(join(tmpdir(), 'polyrad-webapp-'));
 let running: RunningApp;
-let root: ApiClient;
+const ACCESS_TOKEN_TTL_S = 3;
 let browser: Browser;
-const users: Record<'reader' | 'vendor' | 'leaver', { username: string; password: string; api: ApiClient }> = {} as never;
+const users: Record<'reader' | 'vendor' | 'leaver', { username: string; password: string }> = {} as never;
 let packagePath: string;
+/** acme.lung-density 1.1.0, published through the API once the admin has configured 1.0.0 */
+let nextVersion: unknown;
 /** Browser console errors about the Content Security Policy: the app must need no exception to it. */
 const cspViolations: string[] = [];
 const urgentUid = uniqueUid();
@@ -71,31 +73,32 @@ before(async () => {
     const build = spawnSync('npm', ['run', 'build', '-w', '@polyrad/marketplace-ui'], { cwd: fileURLToPath(new URL('../../../..', import.meta.url)), encoding: 'utf8' });
     assert.equal(build.status, 0, build.stderr);
   }
-  running = await createApp(withTestAuth(loadConfig({ PORT: '0', DICOM_PORT: '0', POLYRAD_DATA_DIR: join(work, 'data') })));
-  root = await signInAdmin(running.url);
+  // Access tokens outlive only a few steps, so the app's silent renewal through /api/auth/refresh runs in every
+  // test; API checks from here sign in afresh (hence the raised per-user sign-in limit).
+  const auth = { accessTokenTtlS: ACCESS_TOKEN_TTL_S, loginPerMinutePerUser: 1000 };
+  running = await createApp(withTestAuth(loadConfig({ PORT: '0', DICOM_PORT: '0', POLYRAD_DATA_DIR: join(work, 'data') }), auth));
+  const root = await signInAdmin(running.url);
   const keys = generateVendorKeys();
   assert.equal((await root.post('/api/vendors', { id: 'acme', name: 'ACME Imaging', publicKeyPem: keys.publicKeyPem })).status, 201);
-  // the example plugin with a per-site setting, so its page has a configuration form
-  const packed = await packExample(join(work, 'pack'), '1.0.0', keys.privateKeyPem, (manifest) => {
-    manifest.config = {
-      type: 'object',
-      properties: { threshold: { type: 'number', title: 'Density threshold (HU)', minimum: -1000, maximum: 0, default: -950 } },
-      additionalProperties: false,
-    };
-  });
-  packagePath = join(work, 'acme.lung-density-1.0.0.polyrad.tgz');
-  writeFileSync(packagePath, packed.bytes);
-  writeFileSync(`${packagePath}.sig`, JSON.stringify(packed.signature));
   const wanted: Array<[keyof typeof users, NewTestUser]> = [
     ['reader', { username: 'reader', role: 'radiologist', sites: ['default'] }],
     ['leaver', { username: 'leaver', role: 'radiologist', sites: ['default'] }],
     ['vendor', { username: 'acme-publisher', role: 'vendor', vendorId: 'acme' }],
   ];
-  for (const [key, user] of wanted) {
-    const username = user.username;
-    const api = await createUser(root, user);
-    users[key] = { username, password: api.password, api };
-  }
+  for (const [key, user] of wanted) users[key] = { username: user.username, password: (await createUser(root, user)).password };
+  // the example plugin with a per-site setting, so its page has a configuration form
+  const withSetting = (manifest: Record<string, unknown>) => {
+    manifest.config = {
+      type: 'object',
+      properties: { threshold: { type: 'number', title: 'Density threshold (HU)', minimum: -1000, maximum: 0, default: -950 } },
+      additionalProperties: false,
+    };
+  };
+  const packed = await packExample(join(work, 'pack'), '1.0.0', keys.privateKeyPem, withSetting);
+  nextVersion = (await packExample(join(work, 'pack'), '1.1.0', keys.privateKeyPem, withSetting)).body;
+  packagePath = join(work, 'acme.lung-density-1.0.0.polyrad.tgz');
+  writeFileSync(packagePath, packed.bytes);
+  writeFileSync(`${packagePath}.sig`, JSON.stringify(packed.signature));
   const studies = running.app.get(StudiesService);
   await studies.storeReport({ ...sampleReport(routineUid), generatedAt: new Date().toISOString() });
   await studies.storeReport(richReport(urgentUid));
@@ -107,6 +110,10 @@ after(async () => {
   await running?.close();
   rmSync(work, { recursive: true, force: true });
 });
+
+/** A fresh API session of the initial admin (access tokens expire within seconds here). */
+const asRoot = (): Promise<ApiClient> => signInAdmin(running.url);
+const asUser = (key: keyof typeof users): Promise<ApiClient> => signInApi(running.url, users[key].username, users[key].password);
 
 async function signIn(username: string, password: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
@@ -155,7 +162,7 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
     await page.getByRole('region', { name: 'Operating range' }).getByText('Modality is CT').waitFor();
     await shot(page, 'admin-plugin');
 
-    const enabledAt = async () => (await root.get<PluginView>('/api/plugins/polyrad.emphysema?site=default')).body.enablement?.enabled;
+    const enabledAt = async () => (await (await asRoot()).get<PluginView>('/api/plugins/polyrad.emphysema?site=default')).body.enablement?.enabled;
     await page.getByRole('button', { name: 'Disable at default' }).click();
     await page.getByTestId('enablement-state').getByText('Disabled').waitFor();
     assert.equal(await enabledAt(), false);
@@ -172,7 +179,7 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
   });
 
   it('lets the vendor publish from the browser and see the refusal of a duplicate, but not the admin screens', async () => {
-    const { username, password, api } = users.vendor;
+    const { username, password } = users.vendor;
     const page = await signIn(username, password);
     assert.deepEqual(await navLabels(page), ['My plugins', 'Publish']);
     await page.getByText('You have not published a plugin yet').waitFor();
@@ -201,6 +208,7 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
     await page.locator('input[name="password"]').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('This page is not available to your role').waitFor();
+    const api = await asUser('vendor');
     assert.equal((await api.get('/api/audit')).status, 403);
     assert.equal((await api.post('/api/sites/default/plugins/polyrad.emphysema/disable')).status, 403);
     await page.close();
@@ -213,18 +221,48 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
     await threshold.fill('50');
     await page.getByRole('button', { name: 'Save configuration' }).click();
     await page.getByText('50 is greater than 0').waitFor();
-    assert.deepEqual((await root.get<PluginView>('/api/plugins/acme.lung-density?site=default')).body.enablement?.config ?? {}, {}, 'an invalid configuration is not sent');
+    assert.deepEqual((await (await asRoot()).get<PluginView>('/api/plugins/acme.lung-density?site=default')).body.enablement?.config ?? {}, {}, 'an invalid configuration is not sent');
     await threshold.fill('-920');
     await page.getByRole('button', { name: 'Save configuration' }).click();
     await page.getByText('Configuration saved.').waitFor();
-    const plugin = (await root.get<PluginView>('/api/plugins/acme.lung-density?site=default')).body;
+    const plugin = (await (await asRoot()).get<PluginView>('/api/plugins/acme.lung-density?site=default')).body;
     assert.deepEqual(plugin.enablement?.config, { threshold: -920 });
     await shot(page, 'admin-plugin-config');
     await page.close();
   });
 
+  it('warns the admin of an unmet input before enabling, shows the refusal, then pins a version and rolls back', async () => {
+    const page = await signIn('admin', TEST_ADMIN_PASSWORD);
+    const lungs = '/api/sites/default/plugins/polyrad.lung-segmentation';
+    assert.equal((await (await asRoot()).post(`${lungs}/disable`)).status, 200);
+    await page.getByRole('link', { name: 'ACME mean lung density' }).click();
+    const warning = page.getByRole('status').filter({ hasText: 'Dependency not met' });
+    await warning.getByText('needs polyrad.mask.lungs ^1, which no plugin enabled at default produces. Enable Lung segmentation first.').waitFor();
+    await shot(page, 'admin-dependency-warning');
+    await page.getByRole('button', { name: 'Enable at default' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The change was refused' }).getByText('PLUGIN_DEPENDENCY_UNSATISFIED', { exact: false }).waitFor();
+    assert.equal((await (await asRoot()).post(`${lungs}/enable`)).status, 200);
+
+    assert.equal((await (await asUser('vendor')).post('/api/plugins/packages', nextVersion)).status, 201);
+    await page.getByRole('link', { name: '← Back to the marketplace' }).click();
+    await page.getByRole('link', { name: 'ACME mean lung density' }).click();
+    await warning.waitFor({ state: 'detached' });
+    const state = page.getByTestId('enablement-state');
+    await page.getByRole('button', { name: 'Enable at default' }).click();
+    await state.getByText('Enabled; runs version 1.1.0.').waitFor();
+    await page.getByRole('combobox', { name: 'Version to run' }).click();
+    await page.getByRole('option', { name: '1.0.0' }).click();
+    await page.getByRole('button', { name: 'Pin', exact: true }).click();
+    await state.getByText('Enabled; runs version 1.0.0 (pinned to 1.0.0).').waitFor();
+    await page.getByRole('button', { name: 'Roll back' }).click();
+    await state.getByText('Enabled; runs version 1.1.0 (pinned to 1.1.0).').waitFor();
+    const plugin = (await (await asRoot()).get<PluginView>('/api/plugins/acme.lung-density?site=default')).body;
+    assert.deepEqual([plugin.enablement?.enabled, plugin.enablement?.resolvedVersion], [true, '1.1.0']);
+    await page.close();
+  });
+
   it('shows the radiologist the worklist, urgent first, and a report by organ, but not the marketplace', async () => {
-    const { username, password, api } = users.reader;
+    const { username, password } = users.reader;
     const page = await signIn(username, password);
     assert.deepEqual(await navLabels(page), ['Worklist']);
     const rows = page.getByRole('table', { name: 'Studies' }).getByRole('row');
@@ -242,16 +280,22 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
     // the admin screen by its address, without a reload (which would end the in-memory session)
     await page.evaluate("history.pushState(null, '', '/marketplace'); dispatchEvent(new PopStateEvent('popstate'))");
     await page.getByText('This page is not available to your role').waitFor();
+    const api = await asUser('reader');
     assert.equal((await api.get('/api/audit')).status, 403);
     assert.equal((await api.post('/api/plugins/packages', {})).status, 403);
     await page.close();
   });
 
-  it('sends a user whose session ended back to the login page with a message', async () => {
+  it('renews an expired access token silently, and sends a user whose session ended back to the login page with a message', async () => {
     const { username, password } = users.leaver;
     const page = await signIn(username, password);
     await page.getByRole('table', { name: 'Studies' }).waitFor();
-    assert.equal((await root.post(`/api/users/${username}/disable`)).status, 200);
+    // past the access token's lifetime the app renews the session without asking
+    await page.waitForTimeout((ACCESS_TOKEN_TTL_S + 1) * 1000);
+    await page.getByRole('link', { name: 'Open report (version 1)' }).first().click();
+    await page.getByRole('region', { name: 'Impression' }).waitFor();
+    await page.getByRole('link', { name: 'Worklist', exact: true }).click();
+    assert.equal((await (await asRoot()).post(`/api/users/${username}/disable`)).status, 200);
     await page.getByRole('link', { name: 'Open report (version 1)' }).first().click();
     await page.getByText('Your session has expired. Sign in again to continue.').waitFor();
     assert.equal(await page.getByTestId('signed-in-user').count(), 0);
