@@ -48,30 +48,21 @@ export function AuditPage() {
           entries.length === 0 ? (
             <EmptyState>No entry{applied ? ` about ${applied}` : ''} yet.</EmptyState>
           ) : (
-            <Table striped withTableBorder aria-label="Audit entries">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>When</Table.Th>
-                  <Table.Th>Who</Table.Th>
-                  <Table.Th>Action</Table.Th>
-                  <Table.Th>Subject</Table.Th>
-                  <Table.Th>Details</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {entries.map((entry) => (
-                  <Table.Tr key={entry.id}>
-                    <Table.Td>{new Date(entry.at).toLocaleString()}</Table.Td>
-                    <Table.Td>{entry.actor}</Table.Td>
-                    <Table.Td>{entry.action}</Table.Td>
-                    <Table.Td>{entry.subject}</Table.Td>
-                    <Table.Td>
-                      <Text size="xs">{detailsText(entry.details).join(' · ')}</Text>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            <Table
+              striped
+              withTableBorder
+              aria-label="Audit entries"
+              data={{
+                head: ['When', 'Who', 'Action', 'Subject', 'Details'],
+                body: entries.map((entry) => [
+                  new Date(entry.at).toLocaleString(),
+                  entry.actor,
+                  entry.action,
+                  entry.subject,
+                  <Text size="xs">{detailsText(entry.details).join(' · ')}</Text>,
+                ]),
+              }}
+            />
           )
         }
       </QueryState>

@@ -168,35 +168,25 @@ function Interfaces({ manifest }: { manifest: AlgorithmManifest }) {
 
 function Versions({ plugin }: { plugin: PluginView }) {
   return (
-    <Table striped aria-label="Published versions">
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>Version</Table.Th>
-          <Table.Th>Published</Table.Th>
-          <Table.Th>Signature</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {plugin.versions.map((v) => (
-          <Table.Tr key={v.version}>
-            <Table.Td>{v.version}</Table.Td>
-            <Table.Td>
-              {new Date(v.publishedAt).toLocaleString()} by {v.publishedBy}
-            </Table.Td>
-            <Table.Td>
-              {v.signed ? (
-                <Stack gap={0}>
-                  <Text size="sm">Signed by {plugin.vendor.name}</Text>
-                  {v.digest && <Text className="mono">{v.digest}</Text>}
-                </Stack>
-              ) : (
-                <Text size="sm">Bundled with Polyrad (trusted, not signed)</Text>
-              )}
-            </Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+    <Table
+      striped
+      aria-label="Published versions"
+      data={{
+        head: ['Version', 'Published', 'Signature'],
+        body: plugin.versions.map((v) => [
+          v.version,
+          `${new Date(v.publishedAt).toLocaleString()} by ${v.publishedBy}`,
+          v.signed ? (
+            <Stack gap={0}>
+              <Text size="sm">Signed by {plugin.vendor.name}</Text>
+              {v.digest && <Text className="mono">{v.digest}</Text>}
+            </Stack>
+          ) : (
+            <Text size="sm">Bundled with Polyrad (trusted, not signed)</Text>
+          ),
+        ]),
+      }}
+    />
   );
 }
 

@@ -156,37 +156,28 @@ function AlgorithmRuns({ runs }: { runs: AlgorithmRun[] }) {
   // the ones that did not run first: their reasons explain what is missing from the report
   const ordered = [...runs].sort((a, b) => Number(a.status === 'succeeded') - Number(b.status === 'succeeded'));
   return (
-    <Table aria-label="Algorithm runs">
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>Algorithm</Table.Th>
-          <Table.Th>Outcome</Table.Th>
-          <Table.Th>Why</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {ordered.map((run) => (
-          <Table.Tr key={`${run.id}@${run.version}:${run.seriesInstanceUid ?? ''}`}>
-            <Table.Td>
-              {run.id} {run.version}
-            </Table.Td>
-            <Table.Td>
-              <Badge color={RUN_COLOR[run.status]} variant="light">
-                {run.status}
-              </Badge>
-              {run.durationMs !== undefined && <Text size="xs" c="dimmed">{`${(run.durationMs / 1000).toFixed(1)} s`}</Text>}
-            </Table.Td>
-            <Table.Td>
-              <Text size="sm">{run.reason ?? (run.status === 'succeeded' ? 'Ran on the selected series.' : 'No reason given.')}</Text>
-              {run.selection && (
-                <Text size="xs" c="dimmed">
-                  {run.selection}
-                </Text>
-              )}
-            </Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+    <Table
+      aria-label="Algorithm runs"
+      data={{
+        head: ['Algorithm', 'Outcome', 'Why'],
+        body: ordered.map((run) => [
+          `${run.id} ${run.version}`,
+          <>
+            <Badge color={RUN_COLOR[run.status]} variant="light">
+              {run.status}
+            </Badge>
+            {run.durationMs !== undefined && <Text size="xs" c="dimmed">{`${(run.durationMs / 1000).toFixed(1)} s`}</Text>}
+          </>,
+          <>
+            <Text size="sm">{run.reason ?? (run.status === 'succeeded' ? 'Ran on the selected series.' : 'No reason given.')}</Text>
+            {run.selection && (
+              <Text size="xs" c="dimmed">
+                {run.selection}
+              </Text>
+            )}
+          </>,
+        ]),
+      }}
+    />
   );
 }

@@ -29,50 +29,46 @@ export function WorklistPage() {
           entries.length === 0 ? (
             <EmptyState>No study has been analysed yet.</EmptyState>
           ) : (
-            <Table striped highlightOnHover withTableBorder aria-label="Studies">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Priority</Table.Th>
-                  <Table.Th>Patient</Table.Th>
-                  <Table.Th>Accession</Table.Th>
-                  <Table.Th>Study date</Table.Th>
-                  <Table.Th>Analysed</Table.Th>
-                  <Table.Th>Report</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {sortWorklist(entries).map((e) => (
-                  <Table.Tr key={e.studyInstanceUid}>
-                    <Table.Td>
-                      {e.priority === 'urgent' ? (
-                        <Stack gap={2}>
-                          <Badge color="red">Urgent</Badge>
-                          {e.reasons.map((r) => (
-                            <Text key={r} size="xs">
-                              {r}
-                            </Text>
-                          ))}
-                        </Stack>
-                      ) : (
-                        <Badge color="gray" variant="light">
-                          Routine
-                        </Badge>
-                      )}
-                    </Table.Td>
-                    <Table.Td>{e.patientId || '—'}</Table.Td>
-                    <Table.Td>{e.accessionNumber || '—'}</Table.Td>
-                    <Table.Td>{dicomDate(e.studyDate)}</Table.Td>
-                    <Table.Td>{new Date(e.generatedAt).toLocaleString()}</Table.Td>
-                    <Table.Td>
-                      <Link to={`/studies/${encodeURIComponent(e.studyInstanceUid)}`}>Open report (version {e.reportVersion})</Link>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            <Table
+              striped
+              highlightOnHover
+              withTableBorder
+              aria-label="Studies"
+              data={{
+                head: ['Priority', 'Patient', 'Accession', 'Study date', 'Analysed', 'Report'],
+                body: sortWorklist(entries).map((e) => [
+                  <PriorityCell entry={e} />,
+                  e.patientId || '—',
+                  e.accessionNumber || '—',
+                  dicomDate(e.studyDate),
+                  new Date(e.generatedAt).toLocaleString(),
+                  <Link to={`/studies/${encodeURIComponent(e.studyInstanceUid)}`}>Open report (version {e.reportVersion})</Link>,
+                ]),
+              }}
+            />
           )
         }
       </QueryState>
+    </Stack>
+  );
+}
+
+function PriorityCell({ entry }: { entry: WorklistEntry }) {
+  if (entry.priority !== 'urgent') {
+    return (
+      <Badge color="gray" variant="light">
+        Routine
+      </Badge>
+    );
+  }
+  return (
+    <Stack gap={2}>
+      <Badge color="red">Urgent</Badge>
+      {entry.reasons.map((r) => (
+        <Text key={r} size="xs">
+          {r}
+        </Text>
+      ))}
     </Stack>
   );
 }

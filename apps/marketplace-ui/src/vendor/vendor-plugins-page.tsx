@@ -26,26 +26,13 @@ export function VendorPluginsPage() {
                 <Text size="sm" c="dimmed" mb="xs">
                   {plugin.id}
                 </Text>
-                <Table aria-label={`Versions of ${plugin.name}`}>
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>Version</Table.Th>
-                      <Table.Th>Published</Table.Th>
-                      <Table.Th>Package digest</Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {plugin.versions.map((v) => (
-                      <Table.Tr key={v.version}>
-                        <Table.Td>{v.version}</Table.Td>
-                        <Table.Td>
-                          {new Date(v.publishedAt).toLocaleString()} by {v.publishedBy}
-                        </Table.Td>
-                        <Table.Td className="mono">{v.digest ?? '—'}</Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
+                <Table
+                  aria-label={`Versions of ${plugin.name}`}
+                  data={{
+                    head: ['Version', 'Published', 'Package digest'],
+                    body: plugin.versions.map((v) => [v.version, `${new Date(v.publishedAt).toLocaleString()} by ${v.publishedBy}`, <Text className="mono">{v.digest ?? '—'}</Text>]),
+                  }}
+                />
               </Card>
             ))
           )
