@@ -1,67 +1,41 @@
-import { useEffect, useState } from 'react';
-import { fetchHealth, type HealthState } from './health.js';
+import { MantineProvider } from '@mantine/core';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ApiClient } from './api/api-client.js';
+import { ApiError } from './api/api-client.js';
+import { AppLayout } from './app-layout.js';
+import { LoginPage } from './auth/login-page.js';
+import { SessionProvider, useSession } from './auth/session.js';
 
-const STEPS: Array<[string, string]> = [
-  ['Input', 'Studies arrive from scanners and PACS over DICOM, DICOMweb or a folder import.'],
-  ['Dispatch', 'Each series is fingerprinted and matched against every enabled algorithm, from any vendor.'],
-  ['Results', 'Algorithms run isolated; their outputs are merged into one structured, multi-organ report.'],
-  ['Delivery', 'The report goes to PACS (DICOM SR), RIS (HL7), EHR (FHIR) and PDF.'],
-  ['Improvement', 'Radiologist corrections measure every algorithm version over time.'],
-];
+function makeQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        // A refusal (4xx) will not change by asking again; a network blip might.
+        retry: (count, error) => count < 2 && !(error instanceof ApiError && error.status >= 400 && error.status < 500),
+        refetchOnWindowFocus: false,
+      },
+    },
+  });
+}
 
 export function App() {
-  const [state, setState] = useState<HealthState>({ kind: 'loading' });
-
-  useEffect(() => {
-    const controller = new AbortController();
-    fetchHealth(controller.signal).then(setState, () => undefined);
-    return () => controller.abort();
-  }, []);
-
+  const [queries] = useState(makeQueryClient);
+  const [api] = useState(() => new ApiClient());
   return (
-    <main>
-      <header>
-        <h1>Polyrad</h1>
-        <p className="lead">
-          One open platform that turns every imaging study into one AI-prepared, multi-organ report: it runs every
-          applicable algorithm, merges the results with reference values, compares with prior exams and delivers the
-          report to PACS, RIS and EHR.
-        </p>
-      </header>
-      <section aria-labelledby="status-title">
-        <h2 id="status-title">Server status</h2>
-        <StatusLine state={state} />
-      </section>
-      <section aria-labelledby="steps-title">
-        <h2 id="steps-title">How it works</h2>
-        <ol className="steps">
-          {STEPS.map(([title, text]) => (
-            <li key={title}>
-              <strong>{title}.</strong> {text}
-            </li>
-          ))}
-        </ol>
-      </section>
-      <footer>The marketplace (publish, enable, read and sign) is coming; this page is a placeholder.</footer>
-    </main>
+    // The theme's CSS variables and global classes come from @mantine/core/styles.css, not from <style>
+    // elements Mantine would inject at run time: the CSP allows no inline styles.
+    <MantineProvider withCssVariables={false} withGlobalClasses={false}>
+      <QueryClientProvider client={queries}>
+        <SessionProvider api={api}>
+          <SignedInOrLogin />
+        </SessionProvider>
+      </QueryClientProvider>
+    </MantineProvider>
   );
 }
 
-function StatusLine({ state }: { state: HealthState }) {
-  if (state.kind === 'loading') return <p data-testid="health">Checking the server…</p>;
-  if (state.kind === 'unreachable') {
-    return (
-      <p data-testid="health" className="status status-error">
-        Server unreachable: {state.message}
-      </p>
-    );
-  }
-  const { health } = state;
-  const ok = health.status === 'ok';
-  return (
-    <p data-testid="health" className={`status ${ok ? 'status-ok' : 'status-error'}`}>
-      {ok ? 'Healthy' : `Unhealthy: ${health.reason ?? 'unknown reason'}`} · database {health.database} · version{' '}
-      {health.version}
-    </p>
-  );
+function SignedInOrLogin() {
+  const { user } = useSession();
+  return user ? <AppLayout user={user} /> : <LoginPage />;
 }

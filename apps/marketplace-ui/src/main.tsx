@@ -1,7 +1,8 @@
+import '@mantine/core/styles.css';
+import './styles.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.js';
-import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,0 +1,134 @@
+import type { TokenAnswer, UserView } from './api.types.js';
+
+/** A refusal of the API, with its stable code and the reason a user can act on. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Said when the session cannot be renewed; the app goes back to the login page with it. */
+export const SESSION_EXPIRED_MESSAGE = 'Your session has expired. Sign in again to continue.';
+
+type Listener = (user: UserView | null, reason?: string) => void;
+
+/**
+ * The API seen from the browser. Tokens live in memory only (never in storage a script could read later):
+ * a reload asks to sign in again. A 401 renews the session once through /api/auth/refresh (one renewal
+ * shared by concurrent requests) and retries; when that fails the session is over.
+ */
+export class ApiClient {
+  private session: TokenAnswer | null = null;
+  private renewal: Promise<boolean> | null = null;
+  private readonly listeners = new Set<Listener>();
+
+  get user(): UserView | null {
+    return this.session?.user ?? null;
+  }
+
+  onSessionChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async login(username: string, password: string): Promise<UserView> {
+    const answer = await this.send<TokenAnswer>('POST', '/api/auth/login', { username, password }, false);
+    this.setSession(answer);
+    return answer.user;
+  }
+
+  async logout(): Promise<void> {
+    try {
+      if (this.session) await this.send<void>('POST', '/api/auth/logout', undefined, false);
+    } finally {
+      this.setSession(null);
+    }
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+
+  post<T>(path: string, body?: unknown): Promise<T> {
+    return this.request<T>('POST', path, body ?? {});
+  }
+
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const token = this.session?.accessToken;
+    try {
+      return await this.send<T>(method, path, body, true);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 401 || token === undefined) throw error;
+      if (!(await this.renew(token))) {
+        this.setSession(null, SESSION_EXPIRED_MESSAGE);
+        throw error;
+      }
+      return this.send<T>(method, path, body, true);
+    }
+  }
+
+  /** `stale`: the access token that was refused; a renewal that already replaced it counts as done. */
+  private renew(stale: string): Promise<boolean> {
+    if (this.session && this.session.accessToken !== stale) return Promise.resolve(true);
+    this.renewal ??= this.refresh().finally(() => (this.renewal = null));
+    return this.renewal;
+  }
+
+  private async refresh(): Promise<boolean> {
+    const refreshToken = this.session?.refreshToken;
+    if (!refreshToken) return false;
+    try {
+      this.setSession(await this.send<TokenAnswer>('POST', '/api/auth/refresh', { refreshToken }, false));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private setSession(session: TokenAnswer | null, reason?: string): void {
+    const changedUser = this.session?.user.username !== session?.user.username;
+    this.session = session;
+    if (changedUser) this.listeners.forEach((listener) => listener(session?.user ?? null, reason));
+  }
+
+  private async send<T>(method: string, path: string, body: unknown, authorized: boolean): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const token = this.session?.accessToken;
+    if (token && (authorized || path === '/api/auth/logout')) headers.authorization = `Bearer ${token}`;
+    let res: Response;
+    try {
+      res = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    } catch {
+      throw new ApiError(0, 'NETWORK', 'The server cannot be reached. Check the connection and try again.');
+    }
+    const text = await res.text();
+    const parsed = parseJson(text);
+    if (!res.ok) {
+      const problem = (parsed ?? {}) as { code?: unknown; message?: unknown };
+      throw new ApiError(
+        res.status,
+        typeof problem.code === 'string' ? problem.code : `HTTP_${res.status}`,
+        typeof problem.message === 'string' ? problem.message : `The server answered ${res.status} ${res.statusText}.`,
+      );
+    }
+    return parsed as T;
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,75 @@
+import type { AlgorithmManifest } from '@polyrad/sdk';
+
+export type { AlgorithmManifest, AlgorithmRun, Report, ReportFinding } from '@polyrad/sdk';
+
+/** The API's shapes the app reads (apps/platform: auth, registry, studies). */
+export type Role = 'admin' | 'radiologist' | 'vendor';
+
+export interface UserView {
+  username: string;
+  role: Role;
+  sites: string[];
+  vendorId: string | null;
+}
+
+export interface TokenAnswer {
+  accessToken: string;
+  /** seconds */
+  expiresIn: number;
+  refreshToken: string;
+  user: UserView;
+}
+
+export interface PluginVersionView {
+  version: string;
+  manifest: AlgorithmManifest;
+  digest: string | null;
+  signed: boolean;
+  publishedAt: string;
+  publishedBy: string;
+}
+
+export interface SiteEnablementView {
+  site: string;
+  enabled: boolean;
+  versionPin: string | null;
+  config: Record<string, unknown>;
+  resolvedVersion: string | null;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface PluginView {
+  id: string;
+  name: string;
+  vendor: { id: string; name: string; firstParty: boolean };
+  /** newest first */
+  versions: PluginVersionView[];
+  enablement: SiteEnablementView | null;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  details: Record<string, unknown>;
+}
+
+export interface PublishedVersion {
+  id: string;
+  version: string;
+  vendorId: string;
+}
+
+export interface WorklistEntry {
+  studyInstanceUid: string;
+  patientId: string;
+  studyDate: string;
+  accessionNumber: string;
+  priority: 'urgent' | 'routine';
+  reasons: string[];
+  reportVersion: number;
+  generatedAt: string;
+}
