@@ -96,6 +96,23 @@ export function densityExclusion(v: VertebraMeasurement, column: VertebraMeasure
 }
 
 /**
+ * Neighbouring vertebral bodies have much the same trabecular attenuation: over the development phantoms
+ * the bodies that passed spanned 5-19 HU within a scan. Bodies that differ by more than this did not all
+ * measure trabecular bone (an endplate or a vessel averaged into a thick slice): retired reporting seeds
+ * 9064 and 9077, 5 mm slices, spanned 95-110 HU and read 157 and 215 HU on 109 and 95 HU bone.
+ */
+export const MAX_DENSITY_SPREAD_HU = 50;
+
+/** Why the bodies that passed their own checks do not agree on one attenuation, or undefined when they do. */
+export function densitySpreadFailure(bodies: VertebraMeasurement[]): string | undefined {
+  const hus = bodies.map((v) => v.trabecularHu!);
+  const spread = Math.max(...hus) - Math.min(...hus);
+  if (spread <= MAX_DENSITY_SPREAD_HU) return undefined;
+  const list = bodies.map((v) => `${v.trabecularHu!.toFixed(0)} HU at z ${v.center[2].toFixed(0)}`).join(', ');
+  return `the bodies measured disagree by ${spread.toFixed(0)} HU (${list}; neighbouring bodies differ by up to ${MAX_DENSITY_SPREAD_HU} HU): some ROIs took in an endplate or a vessel`;
+}
+
+/**
  * Uncertainty of a body's height loss, percentage points: each endplate is located to about half a
  * slice, so a height is uncertain by about one slice; relative to the posterior height, half of that is
  * taken as the margin (1.25 mm slices on a 25 mm body: +-2.5 %, 3 mm slices: +-6 %). A loss measured

@@ -254,3 +254,13 @@ test('Lung-PET-CT-Dx A0001 (5 mm slices): fracture screening not assessed for th
   assert.equal(fractures[0].assessment, 'not-assessed');
   assert.match(fractures[0].reason!, /slices 5\.0 mm apart/);
 });
+
+test('bodies that disagree on their attenuation by more than neighbouring bodies do: not assessed, naming them', () => {
+  const context = { sliceSpacingMm: 5, contrast: true };
+  const mixed = spineFindings(column([{ trabecularHu: 276 }, { trabecularHu: 181 }, { trabecularHu: 186 }, { trabecularHu: 180 }, { trabecularHu: 185 }]), context)[0];
+  assert.equal(mixed.assessment, 'not-assessed');
+  assert.match(mixed.reason!, /the bodies measured disagree by 96 HU \(276 HU at z 0, 181 HU at z -25/);
+  // the spread of the development phantoms (up to 19 HU) is measured
+  const even = spineFindings(column([{ trabecularHu: 170 }, { trabecularHu: 182 }, { trabecularHu: 176 }, { trabecularHu: 189 }, { trabecularHu: 171 }]), context)[0];
+  assert.deepEqual([even.assessment, even.value], ['measured', 177.6]);
+});

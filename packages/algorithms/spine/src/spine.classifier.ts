@@ -1,6 +1,6 @@
 import { notAssessed, type AlgorithmFinding } from '@polyrad/sdk';
 import type { SpineAnalysis, VertebraMeasurement } from './spine.analyzer.js';
-import { MIN_DENSITY_BODIES, MIN_GRADED_BODIES, densityExclusion, gradingExclusion, gradingRangeFailure, heightLossMarginPercent, mayBeFractured, missedLevels, untracedEnds } from './spine-quality.gate.js';
+import { MIN_DENSITY_BODIES, MIN_GRADED_BODIES, densityExclusion, densitySpreadFailure, gradingExclusion, gradingRangeFailure, heightLossMarginPercent, mayBeFractured, missedLevels, untracedEnds } from './spine-quality.gate.js';
 
 export type BoneDensityCategory = 'normal' | 'osteopenia' | 'osteoporosis';
 
@@ -89,6 +89,8 @@ function attenuationFinding(analysis: SpineAnalysis, context: SpineFindingContex
     const seen = analysis.vertebrae.length === 0 ? 'no vertebral body found (the spine may be outside the field of view)' : `${measured.length} of ${analysis.vertebrae.length} vertebral bodies passed the ROI checks (${excluded.join('; ')})`;
     return notAssessed('spine.trabecular_attenuation', 'HU', `trabecular attenuation not assessed: at least ${MIN_DENSITY_BODIES} bodies needed, ${seen}`, { vertebrae });
   }
+  const spread = densitySpreadFailure(measured);
+  if (spread) return notAssessed('spine.trabecular_attenuation', 'HU', `trabecular attenuation not assessed: ${spread}`, { vertebrae });
   const hu = measured.reduce((s, v) => s + v.trabecularHu!, 0) / measured.length;
   return {
     code: 'spine.trabecular_attenuation',
