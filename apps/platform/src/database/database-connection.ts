@@ -10,6 +10,7 @@ import { InitialSchema1700000000000 } from './migrations/1700000000000-initial-s
 import { PluginRegistry1700000100000 } from './migrations/1700000100000-plugin-registry.js';
 import { ReceivedInstances1700000200000 } from './migrations/1700000200000-received-instances.js';
 import { DicomQuarantine1700000450000 } from './migrations/1700000450000-dicom-quarantine.js';
+import { DicomwebIndex1700000550000 } from './migrations/1700000550000-dicomweb-index.js';
 import { UsersAndSessions1700000350000 } from './migrations/1700000350000-users-and-sessions.js';
 import { AuthSessionEntity } from '../auth/auth-session.entity.js';
 import { UserEntity } from '../auth/user.entity.js';
@@ -35,7 +36,7 @@ export const entities = [
   UserEntity,
   AuthSessionEntity,
 ];
-export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000, UsersAndSessions1700000350000, DicomQuarantine1700000450000];
+export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000, UsersAndSessions1700000350000, DicomQuarantine1700000450000, DicomwebIndex1700000550000];
 
 /** An open, migrated database and how to close it (TypeORM first, then the embedded server if any). */
 export interface Database {

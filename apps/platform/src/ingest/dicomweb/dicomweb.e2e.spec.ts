@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { writeCtSeries, type WrittenCtSeries } from '@polyrad/dicom';
+import { generateChestPhantom } from '@polyrad/phantom';
+import { api } from 'dicomweb-client';
+import XHR2 from 'xhr2';
+import { type ApiClient, createUser, signInAdmin, withTestAuth } from '../../auth/auth.fixture.js';
+import { DEFAULT_DICOM_INTAKE } from '../../config/app-config.js';
+import { createApp, type RunningApp } from '../../main.js';
+
+// dicomweb-client is a browser library: XMLHttpRequest comes from xhr2 here
+(globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest = XHR2;
+
+const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../../..');
+const realCt = resolve(repoRoot, process.env.POLYRAD_TEST_DATA ?? '../shared/data', 'ct/lung-pet-ct-dx-a0001/2.000000-5mm-40805');
+const realCtSkip = existsSync(realCt) ? false : `real CT not found at ${realCt} (set POLYRAD_TEST_DATA)`;
+if (realCtSkip) console.log(`# skipping: ${realCtSkip}`);
+
+const MiB = 1024 ** 2;
+type DicomJson = Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string; InlineBinary?: string }>;
+
+/** A multipart/related body as a STOW-RS client sends it; `cut` drops the closing delimiter and the end of the last part. */
+function multipart(parts: Array<{ bytes: Buffer; type?: string }>, cut = 0): { body: Buffer; contentType: string } {
+  const boundary = `polyrad-${randomBytes(8).toString('hex')}`;
+  const chunks: Buffer[] = [];
+  for (const part of parts) chunks.push(Buffer.from(`--${boundary}\r\nContent-Type: ${part.type ?? 'application/dicom'}\r\n\r\n`), part.bytes, Buffer.from('\r\n'));
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  const whole = Buffer.concat(chunks);
+  return { body: cut > 0 ? whole.subarray(0, whole.length - cut) : whole, contentType: `multipart/related; type="application/dicom"; boundary=${boundary}` };
+}
+
+const elementValue = (dataset: DicomJson, tag: string): unknown => dataset[tag]?.Value?.[0];
+
+describe('DICOMweb', () => {
+  let root: string;
+  let running: RunningApp;
+  let admin: ApiClient;
+  let reader: ApiClient;
+  let vendor: ApiClient;
+  let phantom: WrittenCtSeries;
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'polyrad-dicomweb-'));
+    running = await createApp(
+      withTestAuth({
+        port: 0,
+        dicomPort: 0,
+        // no analysis while the spec runs: stored studies wait for a quiet period longer than the spec
+        quietPeriodMs: 3_600_000,
+        dataDir: join(root, 'data'),
+        dicomIntake: { ...DEFAULT_DICOM_INTAKE, maxInstanceBytes: 1 * MiB },
+        dicomwebMaxRequestBytes: 8 * MiB,
+      }),
+    );
+    admin = await signInAdmin(running.url);
+    reader = await createUser(admin, { username: 'reader', role: 'radiologist', sites: ['default'] });
+    vendor = await createUser(admin, { username: 'acme-bot', role: 'vendor', vendorId: 'acme' });
+    const volume = generateChestPhantom({ seed: 3, dimensions: [32, 32, 6], spacing: [10, 10, 10] }).volume;
+    phantom = await writeCtSeries(volume, join(root, 'phantom'), { PatientID: 'DW-1', PatientName: 'Doe^Jane', StudyDate: '20260105', AccessionNumber: 'ACC-DW', StudyDescription: 'Chest phantom', SeriesNumber: 4 });
+  });
+  after(async () => {
+    await running?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const stow = (who: ApiClient | undefined, body: Buffer | string, contentType: string, path = '/dicomweb/studies') =>
+    fetch(`${running.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, ...(who?.session ? { authorization: `Bearer ${who.session.accessToken}` } : {}) },
+      body,
+    });
+  const phantomFiles = () => Promise.all(phantom.files.map((f) => readFile(f)));
+
+  describe('STOW-RS', () => {
+    it('stores a series sent as multipart/related and answers 200 with every instance referenced', async () => {
+      const { body, contentType } = multipart((await phantomFiles()).map((bytes) => ({ bytes })));
+      const res = await stow(admin, body, contentType, `/dicomweb/studies/${phantom.StudyInstanceUID}`);
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.match(res.headers.get('content-type') ?? '', /application\/dicom\+json/);
+      const answer = (await res.json()) as DicomJson;
+      const referenced = (answer['00081199'].Value as DicomJson[]).map((item) => elementValue(item, '00081155'));
+      assert.deepEqual(referenced.sort(), [...phantom.SOPInstanceUIDs].sort());
+      assert.equal(answer['00081198'].Value, undefined, 'no failures');
+      assert.match(String(elementValue(answer, '00081190')), new RegExp(`/dicomweb/studies/${phantom.StudyInstanceUID}$`));
+    });
+
+    it('refuses a body that is not multipart/related with 415, and one without parts with 400', async () => {
+      const json = await stow(admin, '{}', 'application/json');
+      assert.deepEqual([json.status, ((await json.json()) as { code: string }).code], [415, 'UNSUPPORTED_MEDIA_TYPE']);
+      const single = await stow(admin, await readFile(phantom.files[0]), 'application/dicom');
+      assert.equal(single.status, 415);
+      const empty = await stow(admin, 'no parts here', 'multipart/related; type="application/dicom"; boundary=xyz');
+      assert.deepEqual([empty.status, ((await empty.json()) as { code: string }).code], [400, 'INVALID_DICOMWEB_REQUEST']);
+    });
+
+    it('answers hostile parts with a failure naming the reason, and still stores the good ones (202)', async () => {
+      const [good] = await phantomFiles();
+      const noSop = Buffer.from(good);
+      // rename (0008,0018) SOPInstanceUID to (0008,0017): the instance no longer has one
+      const at = noSop.indexOf(Buffer.from([0x08, 0x00, 0x18, 0x00, 0x55, 0x49]));
+      assert.ok(at > 0);
+      noSop[at + 2] = 0x17;
+      const { body, contentType } = multipart([
+        { bytes: good },
+        { bytes: Buffer.from('this is not DICOM at all, just text that claims to be') },
+        { bytes: noSop },
+        { bytes: randomBytes(1.5 * MiB) },
+        { bytes: good, type: 'image/jpeg' },
+        { bytes: good },
+      ], good.length / 2);
+      const res = await stow(admin, body, contentType);
+      assert.equal(res.status, 202, await res.clone().text());
+      const answer = (await res.json()) as DicomJson;
+      assert.equal((answer['00081199'].Value as DicomJson[]).length, 1);
+      const reasons = (answer['00081198'].Value as DicomJson[]).map((item) => elementValue(item, '00081197'));
+      assert.deepEqual(reasons, [0xc000, 0xc000, 0xa700, 0xc000, 0xc000]);
+      const warnings = res.headers.get('warning') ?? '';
+      for (const why of [/DICOM_NOT_DICOM/, /no valid SOPInstanceUID/, /exceeds the 1 MiB instance limit/, /image\/jpeg, not application\/dicom/, /cut short/]) assert.match(warnings, why);
+      // nothing refused was left on disk
+      assert.deepEqual(await readdir(join(root, 'data', 'dicom', 'incoming')), []);
+    });
+
+    it('answers 409 when no instance could be stored: another study than the URL names', async () => {
+      const { body, contentType } = multipart([{ bytes: await readFile(phantom.files[0]) }]);
+      const res = await stow(admin, body, contentType, '/dicomweb/studies/1.2.3.4');
+      assert.equal(res.status, 409);
+      assert.match(res.headers.get('warning') ?? '', /not to 1\.2\.3\.4 named in the URL/);
+    });
+
+    it('refuses a request over POLYRAD_DICOMWEB_MAX_REQUEST_MB with 413', async () => {
+      const { body, contentType } = multipart([{ bytes: randomBytes(9 * MiB) }]);
+      const res = await stow(admin, body, contentType);
+      assert.deepEqual([res.status, ((await res.json()) as { code: string }).code], [413, 'REQUEST_TOO_LARGE']);
+    });
+
+    it('needs a token (401) and the admin role (403 for a radiologist or a vendor)', async () => {
+      const { body, contentType } = multipart([{ bytes: await readFile(phantom.files[0]) }]);
+      assert.equal((await stow(undefined, body, contentType)).status, 401);
+      assert.equal((await stow(reader, body, contentType)).status, 403);
+      assert.equal((await stow(vendor, body, contentType)).status, 403);
+    });
+  });
+
+  describe('with dicomweb-client', { skip: realCtSkip }, () => {
+    const client = () => new api.DICOMwebClient({ url: `${running.url}/dicomweb`, headers: { Authorization: `Bearer ${admin.session!.accessToken}` }, singlepart: false });
+    let files: string[] = [];
+
+    it('stores a real CT series by STOW-RS', async () => {
+      files = (await readdir(realCt)).filter((f) => f.endsWith('.dcm')).sort().map((f) => join(realCt, f));
+      for (let i = 0; i < files.length; i += 16) {
+        const datasets = await Promise.all(files.slice(i, i + 16).map(async (f) => {
+          const bytes = await readFile(f);
+          return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+        }));
+        await client().storeInstances({ datasets });
+      }
+    });
+  });
+});
