@@ -1,4 +1,7 @@
+import { PolyradError } from '@polyrad/sdk';
 import type { Request } from 'express';
+import { isDicomUid } from '../../studies/study-uid.js';
+import { INVALID_DICOMWEB_REQUEST } from './dicomweb.errors.js';
 
 /** Base of the URLs DICOMweb answers carry (RetrieveURL, BulkDataURI), as the client reached the server. */
 export function dicomwebBaseUrl(req: Request): string {
@@ -8,4 +11,11 @@ export function dicomwebBaseUrl(req: Request): string {
 /** A reason as the text of an HTTP Warning header (RFC 7234: 299 with a quoted, ASCII text). */
 export function warningHeader(reason: string): string {
   return `299 polyrad "${reason.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, "'").slice(0, 500)}"`;
+}
+
+/** The UIDs of a DICOMweb URL must be UIDs (400 otherwise, rather than a search that cannot match). */
+export function assertScope(scope: { study?: string; series?: string; sop?: string }): void {
+  for (const [name, uid] of Object.entries(scope)) {
+    if (uid !== undefined && !isDicomUid(uid)) throw new PolyradError(INVALID_DICOMWEB_REQUEST, `the ${name} in the URL, ${JSON.stringify(uid)}, is not a UID`);
+  }
 }

@@ -147,6 +147,81 @@ describe('DICOMweb', () => {
     });
   });
 
+  describe('QIDO-RS', () => {
+    const search = async (who: ApiClient, path: string): Promise<{ status: number; results: DicomJson[]; warning: string }> => {
+      const res = await who.get<DicomJson[]>(path);
+      return { status: res.status, results: res.body, warning: res.headers.get('warning') ?? '' };
+    };
+    const studiesFound = async (query: string): Promise<unknown[]> => (await search(reader, `/dicomweb/studies?${query}`)).results.map((r) => elementValue(r, '0020000D'));
+
+    it('finds the stored study by the standard keys, with its modalities and counts', async () => {
+      const { status, results } = await search(reader, '/dicomweb/studies?PatientID=DW-1');
+      assert.equal(status, 200);
+      assert.equal(results.length, 1);
+      const [study] = results;
+      assert.equal(elementValue(study, '0020000D'), phantom.StudyInstanceUID);
+      assert.deepEqual(study['00100010'].Value, [{ Alphabetic: 'Doe^Jane' }]);
+      assert.deepEqual(study['00080061'].Value, ['CT']);
+      assert.equal(elementValue(study, '00201206'), 1);
+      assert.equal(elementValue(study, '00201208'), phantom.files.length);
+      assert.equal(elementValue(study, '00080050'), 'ACC-DW');
+      const uid = [phantom.StudyInstanceUID];
+      assert.deepEqual(await studiesFound('PatientName=jane&fuzzymatching=true'), uid);
+      assert.deepEqual(await studiesFound('PatientName=jan&fuzzymatching=true'), uid);
+      assert.deepEqual(await studiesFound('PatientName=jane'), []);
+      assert.deepEqual(await studiesFound('PatientName=doe*'), uid);
+      assert.deepEqual(await studiesFound('PatientName=D?e^Jane'), uid);
+      assert.deepEqual(await studiesFound('StudyDate=20260101-20260131&PatientID=DW-*'), uid);
+      assert.deepEqual(await studiesFound('StudyDate=-20260105&PatientID=DW-1'), uid);
+      assert.deepEqual(await studiesFound('StudyDate=20260106-&PatientID=DW-1'), []);
+      assert.deepEqual(await studiesFound('ModalitiesInStudy=MR,CT&PatientID=DW-1'), uid);
+      assert.deepEqual(await studiesFound('ModalitiesInStudy=MR'), []);
+      assert.deepEqual(await studiesFound(`StudyInstanceUID=1.2.3,${phantom.StudyInstanceUID}`), uid);
+      assert.deepEqual(await studiesFound('00080050=ACC-DW'), uid);
+    });
+
+    it('lists series and instances, in order, with includefield, limit and offset', async () => {
+      const series = await search(reader, `/dicomweb/studies/${phantom.StudyInstanceUID}/series`);
+      assert.equal(series.results.length, 1);
+      assert.equal(elementValue(series.results[0], '0020000E'), phantom.SeriesInstanceUID);
+      assert.equal(elementValue(series.results[0], '00080060'), 'CT');
+      assert.equal(elementValue(series.results[0], '00201209'), phantom.files.length);
+      assert.equal((await search(reader, `/dicomweb/series?Modality=CT&SeriesInstanceUID=${phantom.SeriesInstanceUID}`)).results.length, 1);
+      assert.equal((await search(reader, `/dicomweb/series?Modality=MR&SeriesInstanceUID=${phantom.SeriesInstanceUID}`)).results.length, 0);
+
+      const path = `/dicomweb/studies/${phantom.StudyInstanceUID}/series/${phantom.SeriesInstanceUID}/instances`;
+      const all = await search(reader, `${path}?includefield=ImagePositionPatient`);
+      assert.deepEqual(all.results.map((r) => elementValue(r, '00200013')), phantom.files.map((_, i) => i + 1));
+      assert.equal(all.results[0]['00200032'].Value?.length, 3);
+      const page = await search(reader, `${path}?limit=2&offset=1`);
+      assert.deepEqual(page.results.map((r) => elementValue(r, '00200013')), [2, 3]);
+      assert.match(page.warning, /More matches than the limit of 2/);
+      assert.equal(page.results[0]['00200032'], undefined, 'not without includefield');
+      const one = await search(reader, `/dicomweb/instances?SOPInstanceUID=${phantom.SOPInstanceUIDs[2]}`);
+      assert.deepEqual(one.results.map((r) => elementValue(r, '00080018')), [phantom.SOPInstanceUIDs[2]]);
+      assert.match(String(elementValue(one.results[0], '00081190')), new RegExp(`/series/${phantom.SeriesInstanceUID}/instances/${phantom.SOPInstanceUIDs[2]}$`));
+      assert.equal((await search(reader, `/dicomweb/studies/${phantom.StudyInstanceUID}/instances?InstanceNumber=4`)).results.length, 1);
+    });
+
+    it('refuses malformed values with 400 and names ignored keys in a Warning', async () => {
+      for (const query of ['StudyDate=2026-01-05', 'StudyDate=20260101-20260201-20260301', 'limit=0', 'offset=-1', 'StudyInstanceUID=abc', 'fuzzymatching=maybe', 'InstanceNumber=x']) {
+        const res = await admin.get<{ code: string }>(`/dicomweb/${query.startsWith('Instance') ? 'instances' : 'studies'}?${query}`);
+        assert.deepEqual([res.status, res.body.code], [400, 'INVALID_DICOMWEB_QUERY'], query);
+      }
+      assert.equal((await admin.get('/dicomweb/studies/not-a-uid/series')).status, 400);
+      const ignored = await search(reader, '/dicomweb/studies?PatientID=DW-1&PatientWeight=70');
+      assert.equal(ignored.results.length, 1);
+      assert.match(ignored.warning, /not supported and were ignored: PatientWeight/);
+    });
+
+    it('needs a token (401) and a reading role (403 for a vendor)', async () => {
+      for (const path of ['/dicomweb/studies', '/dicomweb/series', '/dicomweb/instances', `/dicomweb/studies/${phantom.StudyInstanceUID}/series`]) {
+        assert.equal((await fetch(`${running.url}${path}`)).status, 401, path);
+        assert.equal((await vendor.get(path)).status, 403, path);
+      }
+    });
+  });
+
   describe('with dicomweb-client', { skip: realCtSkip }, () => {
     const client = () => new api.DICOMwebClient({ url: `${running.url}/dicomweb`, headers: { Authorization: `Bearer ${admin.session!.accessToken}` }, singlepart: false });
     let files: string[] = [];

@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
 import { IngestModule } from '../ingest.module.js';
+import { DicomwebIndexRepository } from './dicomweb-index.repository.js';
+import { QidoController } from './qido.controller.js';
+import { QidoService } from './qido.service.js';
 import { StowController } from './stow.controller.js';
 import { StowService } from './stow.service.js';
 
 /** DICOMweb under /dicomweb (PS3.18): STOW-RS into the same intake as C-STORE, QIDO-RS and WADO-RS from the instance store. */
 @Module({
   imports: [IngestModule],
-  controllers: [StowController],
-  providers: [StowService],
+  controllers: [StowController, QidoController],
+  providers: [StowService, DicomwebIndexRepository, QidoService],
 })
 export class DicomwebModule {}
