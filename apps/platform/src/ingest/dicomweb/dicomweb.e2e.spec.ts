@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { writeCtSeries, type WrittenCtSeries } from '@polyrad/dicom';
+import { readDicomHeader, writeCtSeries, type WrittenCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
 import { api } from 'dicomweb-client';
 import XHR2 from 'xhr2';
@@ -36,6 +36,25 @@ function multipart(parts: Array<{ bytes: Buffer; type?: string }>, cut = 0): { b
 }
 
 const elementValue = (dataset: DicomJson, tag: string): unknown => dataset[tag]?.Value?.[0];
+
+type Uids = { studyInstanceUID: string; seriesInstanceUID?: string; sopInstanceUID?: string };
+/** The calls of dicomweb-client used here (its bundled types mark every option as required). */
+interface DicomwebClient {
+  storeInstances(options: { datasets: ArrayBuffer[]; studyInstanceUID?: string }): Promise<unknown>;
+  searchForStudies(options: { queryParams?: Record<string, string> }): Promise<DicomJson[]>;
+  searchForSeries(options: Uids & { queryParams?: Record<string, string> }): Promise<DicomJson[]>;
+  searchForInstances(options: Uids & { queryParams?: Record<string, string> }): Promise<DicomJson[]>;
+  retrieveInstance(options: Uids): Promise<ArrayBuffer>;
+  retrieveSeries(options: Uids): Promise<ArrayBuffer[]>;
+  retrieveStudy(options: Uids): Promise<ArrayBuffer[]>;
+  retrieveInstanceMetadata(options: Uids): Promise<DicomJson[]>;
+  retrieveStudyMetadata(options: Uids): Promise<DicomJson[]>;
+  retrieveInstanceFrames(options: Uids & { frameNumbers: number[]; mediaTypes?: Array<{ mediaType: string; transferSyntaxUID?: string }> }): Promise<ArrayBuffer[]>;
+}
+
+/** dicomweb-client signed in as `who`, as a viewer such as OHIF uses it. */
+const dicomwebClient = (url: string, who: ApiClient): DicomwebClient =>
+  new api.DICOMwebClient({ url: `${url}/dicomweb`, headers: { Authorization: `Bearer ${who.session!.accessToken}` }, singlepart: false }) as unknown as DicomwebClient;
 
 describe('DICOMweb', () => {
   let root: string;
@@ -222,19 +241,91 @@ describe('DICOMweb', () => {
     });
   });
 
-  describe('with dicomweb-client', { skip: realCtSkip }, () => {
-    const client = () => new api.DICOMwebClient({ url: `${running.url}/dicomweb`, headers: { Authorization: `Bearer ${admin.session!.accessToken}` }, singlepart: false });
-    let files: string[] = [];
+  describe('WADO-RS', () => {
+    const client = () => dicomwebClient(running.url, reader);
+    const uidsOf = (i: number) => ({ studyInstanceUID: phantom.StudyInstanceUID, seriesInstanceUID: phantom.SeriesInstanceUID, sopInstanceUID: phantom.SOPInstanceUIDs[i] });
+    const instancePath = (i: number) => `/dicomweb/studies/${phantom.StudyInstanceUID}/series/${phantom.SeriesInstanceUID}/instances/${phantom.SOPInstanceUIDs[i]}`;
 
-    it('stores a real CT series by STOW-RS', async () => {
-      files = (await readdir(realCt)).filter((f) => f.endsWith('.dcm')).sort().map((f) => join(realCt, f));
+    it('sends an instance, its series and its study byte for byte as stored', async () => {
+      const files = await phantomFiles();
+      const instance = await client().retrieveInstance(uidsOf(2));
+      assert.ok(Buffer.from(instance).equals(files[2]));
+      const series = await client().retrieveSeries({ studyInstanceUID: phantom.StudyInstanceUID, seriesInstanceUID: phantom.SeriesInstanceUID });
+      assert.deepEqual(series.map((b) => Buffer.from(b).toString('base64')).sort(), files.map((b) => b.toString('base64')).sort());
+      const study = await client().retrieveStudy({ studyInstanceUID: phantom.StudyInstanceUID });
+      assert.equal(study.length, files.length);
+    });
+
+    it('sends metadata as DICOM JSON with a BulkDataURI for the pixel data, and frames as little-endian bytes', async () => {
+      const [metadata] = await client().retrieveInstanceMetadata(uidsOf(1));
+      assert.equal(elementValue(metadata, '00080018'), phantom.SOPInstanceUIDs[1]);
+      assert.equal(elementValue(metadata, '0020000E'), phantom.SeriesInstanceUID);
+      assert.equal(elementValue(metadata, '00280010'), 32);
+      assert.equal(metadata['7FE00010'].Value, undefined);
+      assert.match(metadata['7FE00010'].BulkDataURI ?? '', new RegExp(`${instancePath(1)}/frames/1$`));
+      const studyMetadata = await client().retrieveStudyMetadata({ studyInstanceUID: phantom.StudyInstanceUID });
+      assert.equal(studyMetadata.length, phantom.files.length);
+
+      const header = await readDicomHeader(phantom.files[1]);
+      const [frame] = await client().retrieveInstanceFrames({ ...uidsOf(1), frameNumbers: [1] });
+      const stored = (await readFile(phantom.files[1])).subarray(header.pixelDataOffset!, header.pixelDataOffset! + 32 * 32 * 2);
+      assert.ok(Buffer.from(frame).equals(stored));
+    });
+
+    it('answers 404 for what is not stored, 406 for a transfer syntax it would have to transcode, 400 for bad frame lists', async () => {
+      assert.equal((await reader.get(`/dicomweb/studies/${phantom.StudyInstanceUID}/series/${phantom.SeriesInstanceUID}/instances/1.2.3.4`)).status, 404);
+      assert.equal((await reader.get('/dicomweb/studies/1.2.3.4/metadata')).status, 404);
+      assert.equal((await reader.get(`${instancePath(0)}/frames/2`)).status, 404);
+      assert.equal((await reader.get(`${instancePath(0)}/frames/0,x`)).status, 400);
+      const jpeg = await fetch(`${running.url}${instancePath(0)}`, {
+        headers: { authorization: `Bearer ${reader.session!.accessToken}`, accept: 'multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.4.50' },
+      });
+      assert.equal(jpeg.status, 406);
+    });
+
+    it('needs a token (401) and a reading role (403 for a vendor)', async () => {
+      for (const path of [instancePath(0), `${instancePath(0)}/metadata`, `${instancePath(0)}/frames/1`, `/dicomweb/studies/${phantom.StudyInstanceUID}`]) {
+        assert.equal((await fetch(`${running.url}${path}`)).status, 401, path);
+        assert.equal((await vendor.get(path)).status, 403, path);
+      }
+    });
+  });
+
+  describe('a real CT series through dicomweb-client', { skip: realCtSkip }, () => {
+    const client = () => dicomwebClient(running.url, admin);
+
+    it('is stored by STOW-RS, found by QIDO-RS, and retrieved by WADO-RS as it was sent', async () => {
+      const files = (await readdir(realCt)).filter((f) => f.endsWith('.dcm')).sort().map((f) => join(realCt, f));
       for (let i = 0; i < files.length; i += 16) {
-        const datasets = await Promise.all(files.slice(i, i + 16).map(async (f) => {
-          const bytes = await readFile(f);
-          return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
-        }));
+        const datasets = await Promise.all(
+          files.slice(i, i + 16).map(async (f) => {
+            const bytes = await readFile(f);
+            return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+          }),
+        );
         await client().storeInstances({ datasets });
       }
+      const first = await readDicomHeader(files[0]);
+      const studies = await client().searchForStudies({ queryParams: { PatientID: first.PatientID } });
+      assert.deepEqual(studies.map((s) => elementValue(s, '0020000D')), [first.StudyInstanceUID]);
+      assert.equal(elementValue(studies[0], '00201208'), files.length);
+      const series = await client().searchForSeries({ studyInstanceUID: first.StudyInstanceUID });
+      assert.deepEqual(series.map((s) => elementValue(s, '0020000E')), [first.SeriesInstanceUID]);
+      const instances = await client().searchForInstances({ studyInstanceUID: first.StudyInstanceUID, seriesInstanceUID: first.SeriesInstanceUID });
+      assert.equal(instances.length, files.length);
+      assert.ok(instances.some((i) => elementValue(i, '00080018') === first.SOPInstanceUID));
+
+      const uids = { studyInstanceUID: first.StudyInstanceUID, seriesInstanceUID: first.SeriesInstanceUID, sopInstanceUID: first.SOPInstanceUID };
+      const sent = await readFile(files[0]);
+      assert.ok(Buffer.from(await client().retrieveInstance(uids)).equals(sent));
+      const [metadata] = await client().retrieveInstanceMetadata(uids);
+      assert.equal(elementValue(metadata, '00080018'), first.SOPInstanceUID);
+      assert.equal(elementValue(metadata, '00100020'), first.PatientID);
+      // JPEG Lossless as stored: the frame is the compressed bitstream, asked for with transfer-syntax=*
+      const [frame] = await client().retrieveInstanceFrames({ ...uids, frameNumbers: [1], mediaTypes: [{ mediaType: 'application/octet-stream', transferSyntaxUID: '*' }] });
+      const bytes = Buffer.from(frame);
+      assert.deepEqual([bytes[0], bytes[1]], [0xff, 0xd8]);
+      assert.ok(sent.indexOf(bytes) > 0);
     });
   });
 });

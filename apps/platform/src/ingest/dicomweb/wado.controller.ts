@@ -1,0 +1,71 @@
+import { Controller, Get, Headers, Param, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { Roles, SiteScope } from '../../auth/auth.decorators.js';
+import { DEFAULT_SITE } from '../../registry/registry.service.js';
+import { dicomwebBaseUrl } from './dicomweb-request.js';
+import { sendJsonArray, sendMultipartRelated } from './multipart-related.writer.js';
+import { WadoService } from './wado.service.js';
+
+const DICOM_JSON = 'application/dicom+json';
+
+/** WADO-RS retrievals (PS3.18 10.4) for admins and radiologists of the default site, where received studies belong. */
+@Controller('dicomweb/studies/:study')
+@Roles('admin', 'radiologist')
+export class WadoController {
+  constructor(private readonly wado: WadoService) {}
+
+  @Get()
+  @SiteScope(() => DEFAULT_SITE)
+  async study(@Param('study') study: string, @Headers('accept') accept: string | undefined, @Res() res: Response): Promise<void> {
+    await sendMultipartRelated(res, await this.wado.instances({ study }, accept));
+  }
+
+  @Get('metadata')
+  @SiteScope(() => DEFAULT_SITE)
+  async studyMetadata(@Param('study') study: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await sendJsonArray(res, DICOM_JSON, await this.wado.metadata({ study }, dicomwebBaseUrl(req)));
+  }
+
+  @Get('series/:series')
+  @SiteScope(() => DEFAULT_SITE)
+  async series(@Param('study') study: string, @Param('series') series: string, @Headers('accept') accept: string | undefined, @Res() res: Response): Promise<void> {
+    await sendMultipartRelated(res, await this.wado.instances({ study, series }, accept));
+  }
+
+  @Get('series/:series/metadata')
+  @SiteScope(() => DEFAULT_SITE)
+  async seriesMetadata(@Param('study') study: string, @Param('series') series: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await sendJsonArray(res, DICOM_JSON, await this.wado.metadata({ study, series }, dicomwebBaseUrl(req)));
+  }
+
+  @Get('series/:series/instances/:sop')
+  @SiteScope(() => DEFAULT_SITE)
+  async instance(
+    @Param('study') study: string,
+    @Param('series') series: string,
+    @Param('sop') sop: string,
+    @Headers('accept') accept: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    await sendMultipartRelated(res, await this.wado.instances({ study, series, sop }, accept));
+  }
+
+  @Get('series/:series/instances/:sop/metadata')
+  @SiteScope(() => DEFAULT_SITE)
+  async instanceMetadata(@Param('study') study: string, @Param('series') series: string, @Param('sop') sop: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await sendJsonArray(res, DICOM_JSON, await this.wado.metadata({ study, series, sop }, dicomwebBaseUrl(req)));
+  }
+
+  @Get('series/:series/instances/:sop/frames/:frames')
+  @SiteScope(() => DEFAULT_SITE)
+  async frames(
+    @Param('study') study: string,
+    @Param('series') series: string,
+    @Param('sop') sop: string,
+    @Param('frames') frames: string,
+    @Headers('accept') accept: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    await sendMultipartRelated(res, await this.wado.frames({ study, series, sop }, frames, accept));
+  }
+}
