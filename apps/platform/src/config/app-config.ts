@@ -27,7 +27,7 @@ export interface AppConfig {
   importRoots?: string[];
   /** Who may send DICOM and the listener's limits (POLYRAD_DICOM_*); absent in hand-built configs, where DEFAULT_DICOM_INTAKE applies. */
   dicomIntake?: DicomIntakeConfig;
-  /** Largest STOW-RS request body (POLYRAD_DICOMWEB_MAX_REQUEST_MB); each instance in it is bounded by dicomIntake's maxInstanceBytes. */
+  /** Largest STOW-RS request body (POLYRAD_DICOMWEB_MAX_REQUEST_MB; DEFAULT_DICOMWEB_MAX_REQUEST_BYTES when absent); each instance in it is bounded by dicomIntake's maxInstanceBytes. */
   dicomwebMaxRequestBytes?: number;
   /** Sign-in, tokens, rate limits and web protections. */
   auth: AuthConfig;
@@ -109,7 +109,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   const importRoots = readImportRoots(env, cwd, problems);
   const dicomIntake = readDicomIntake(env, problems);
-  const dicomwebMaxRequestBytes = Math.round(readNumber(env, 'POLYRAD_DICOMWEB_MAX_REQUEST_MB', DEFAULT_DICOMWEB_MAX_REQUEST_BYTES / 1024 ** 2, 1, 1024 * 1024, problems) * 1024 ** 2);
+  const dicomwebMaxRequestMb = nonEmpty(env.POLYRAD_DICOMWEB_MAX_REQUEST_MB) === undefined ? undefined : readNumber(env, 'POLYRAD_DICOMWEB_MAX_REQUEST_MB', 0, 1, 1024 * 1024, problems);
   const auth = readAuthConfig(env, problems);
   const sandbox = readSandboxSettings(env, problems);
   if (problems.length > 0) {
@@ -123,7 +123,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     quietPeriodMs: Math.round(quietPeriodS * 1000),
     ...(importRoots.length === 0 ? {} : { importRoots }),
     dicomIntake,
-    dicomwebMaxRequestBytes,
+    ...(dicomwebMaxRequestMb === undefined ? {} : { dicomwebMaxRequestBytes: Math.round(dicomwebMaxRequestMb * 1024 ** 2) }),
     auth,
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(urgentWebhookUrl === undefined ? {} : { urgentWebhookUrl }),

@@ -54,7 +54,8 @@ export function applyWebSecurity(app: NestExpressApplication, auth: AuthConfig):
   app.enableCors({
     origin: auth.corsOrigins.length > 0 ? auth.corsOrigins : false,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type'],
+    // Accept too: a DICOMweb viewer's multipart Accept values are not CORS-safelisted
+    allowedHeaders: ['Authorization', 'Content-Type', 'Accept'],
     credentials: false,
     maxAge: 600,
   });
