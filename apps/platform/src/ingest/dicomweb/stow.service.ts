@@ -97,6 +97,7 @@ export class StowService {
     const stored: Array<StoredInstanceRef> = [];
     const failures: StowFailure[] = [];
     let queue = Promise.resolve();
+    let partCut = false;
     const end = await readMultipartRelated(request.body, request.contentType, this.maxRequestBytes, (part) => {
       const { sink, received } = this.receivePart(part.index, part.contentType);
       // parts are taken in order while the rest of the request still arrives
@@ -105,12 +106,22 @@ export class StowService {
         if ('FailureReason' in result) failures.push(result);
         else stored.push(result);
       });
-      return sink;
+      return {
+        ...sink,
+        cutShort: () => {
+          partCut = true;
+          sink.cutShort();
+        },
+      };
     });
     await queue;
     for (const { StudyInstanceUID } of stored) this.listener.tracker.arrived(StudyInstanceUID);
     if (end.kind === 'too-large') {
       throw new PolyradError(REQUEST_TOO_LARGE, `the STOW-RS request exceeds the ${limitMb} MiB limit (POLYRAD_DICOMWEB_MAX_REQUEST_MB); ${stored.length} instances before the limit were stored; send fewer instances per request`);
+    }
+    if (end.kind === 'cut-short' && !partCut) {
+      // cut between parts or inside a part's headers: no part holds the loss, the request still lost something
+      failures.push({ part: stored.length + failures.length, SOPClassUID: '', SOPInstanceUID: '', FailureReason: FailureReason.CannotUnderstand, reason: 'the request ended before its closing boundary; it was cut short and may have lost instances' });
     }
     if (end.kind === 'malformed') throw new PolyradError(INVALID_DICOMWEB_REQUEST, `the STOW-RS body is not valid multipart/related: ${end.reason}`);
     return { status: failures.length === 0 ? 200 : stored.length === 0 ? 409 : 202, body: responseDataset(stored, failures, request), failures };

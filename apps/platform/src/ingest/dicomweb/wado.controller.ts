@@ -1,4 +1,5 @@
 import { Controller, Get, Headers, Param, Req, Res } from '@nestjs/common';
+import { Throttle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { Roles, SiteScope } from '../../auth/auth.decorators.js';
 import { DEFAULT_SITE } from '../../registry/registry.service.js';
@@ -8,9 +9,16 @@ import { WadoService } from './wado.service.js';
 
 const DICOM_JSON = 'application/dicom+json';
 
+/**
+ * Retrievals per minute per user and route: a viewer asks for every frame of a series on its own
+ * (OHIF: one request a slice), far above what the general API limit is sized for.
+ */
+export const WADO_RETRIEVALS_PER_MINUTE = 10_000;
+
 /** WADO-RS retrievals (PS3.18 10.4) for admins and radiologists of the default site, where received studies belong. */
 @Controller('dicomweb/studies/:study')
 @Roles('admin', 'radiologist')
+@Throttle({ api: { limit: WADO_RETRIEVALS_PER_MINUTE, ttl: 60_000 } })
 export class WadoController {
   constructor(private readonly wado: WadoService) {}
 
