@@ -13,6 +13,7 @@ import XHR2 from 'xhr2';
 import { type ApiClient, createUser, signInAdmin, withTestAuth } from '../../auth/auth.fixture.js';
 import { DEFAULT_DICOM_INTAKE } from '../../config/app-config.js';
 import { createApp, type RunningApp } from '../../main.js';
+import { DicomStoreScp } from '../dicom-store.scp.js';
 
 // dicomweb-client is a browser library: XMLHttpRequest comes from xhr2 here
 (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest = XHR2;
@@ -97,9 +98,18 @@ describe('DICOMweb', () => {
   const phantomFiles = () => Promise.all(phantom.files.map((f) => readFile(f)));
 
   describe('STOW-RS', () => {
-    it('stores a series sent as multipart/related and answers 200 with every instance referenced', async () => {
+    it('stores a series sent as multipart/related, answers 200 with every instance referenced, and schedules the study for analysis', async () => {
+      const tracker = running.app.get(DicomStoreScp).tracker;
+      const arrived: string[] = [];
+      const original = tracker.arrived.bind(tracker);
+      tracker.arrived = (uid: string) => {
+        arrived.push(uid);
+        original(uid);
+      };
       const { body, contentType } = multipart((await phantomFiles()).map((bytes) => ({ bytes })));
       const res = await stow(admin, body, contentType, `/dicomweb/studies/${phantom.StudyInstanceUID}`);
+      tracker.arrived = original;
+      assert.ok(arrived.length > 0 && arrived.every((uid) => uid === phantom.StudyInstanceUID), 'the quiet period of the study started');
       assert.equal(res.status, 200, await res.clone().text());
       assert.match(res.headers.get('content-type') ?? '', /application\/dicom\+json/);
       const answer = (await res.json()) as DicomJson;
@@ -143,6 +153,19 @@ describe('DICOMweb', () => {
       for (const why of [/DICOM_NOT_DICOM/, /no valid SOPInstanceUID/, /exceeds the 1 MiB instance limit/, /image\/jpeg, not application\/dicom/, /cut short/]) assert.match(warnings, why);
       // nothing refused was left on disk
       assert.deepEqual(await readdir(join(root, 'data', 'dicom', 'incoming')), []);
+    });
+
+    it('refuses truncated pixels and quarantines a conflicting patient identity, as C-STORE does', async () => {
+      const [good] = await phantomFiles();
+      const otherPatient = Buffer.from(good.toString('latin1').replace('DW-1', 'DW-9'), 'latin1');
+      const { body, contentType } = multipart([{ bytes: good.subarray(0, good.length - 1000) }, { bytes: otherPatient }]);
+      const res = await stow(admin, body, contentType);
+      assert.equal(res.status, 409);
+      const warnings = res.headers.get('warning') ?? '';
+      assert.match(warnings, /DICOM_TRUNCATED/);
+      assert.match(warnings, /part 2 quarantined: patient identity conflicts with study .*PatientID 'DW-1' vs 'DW-9'/);
+      const quarantine = await admin.get<Array<{ sopInstanceUid: string }>>('/api/dicom/quarantine');
+      assert.ok(quarantine.body.some((q) => q.sopInstanceUid === phantom.SOPInstanceUIDs[0]));
     });
 
     it('answers 409 when no instance could be stored: another study than the URL names', async () => {

@@ -193,7 +193,7 @@ export class StowService {
         return failed(FailureReason.CannotUnderstand, `part ${part.index + 1} belongs to study ${header.StudyInstanceUID}, not to ${request.studyInstanceUid} named in the URL`, uids);
       }
       const result = await this.intake.accept(part.path, request.sender);
-      if (result.status === 'quarantined') return failed(FailureReason.CannotUnderstand, `quarantined: ${result.reason}`, uids);
+      if (result.status === 'quarantined') return failed(FailureReason.CannotUnderstand, `part ${part.index + 1} quarantined: ${result.reason}`, uids);
       return { ...uids, StudyInstanceUID: result.instance.StudyInstanceUID, SeriesInstanceUID: result.instance.SeriesInstanceUID };
     } catch (error) {
       await rm(part.path, { force: true });
