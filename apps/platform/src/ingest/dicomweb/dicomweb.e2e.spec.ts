@@ -5,6 +5,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inflateSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { readDicomHeader, writeCtSeries, type WrittenCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
@@ -295,6 +296,24 @@ describe('DICOMweb', () => {
       assert.ok(Buffer.from(frame).equals(stored));
     });
 
+    it('renders a frame as PNG in the window asked for', async () => {
+      const res = await fetch(`${running.url}${instancePath(0)}/rendered?window=40,400`, { headers: { authorization: `Bearer ${reader.session!.accessToken}` } });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'image/png');
+      const png = Buffer.from(await res.arrayBuffer());
+      assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20), png[25]], [32, 32, 0], '32 x 32 grey');
+      const idat = png.indexOf('IDAT');
+      const rows = inflateSync(png.subarray(idat + 4, idat + 4 + png.readUInt32BE(idat - 4)));
+      assert.equal(rows[1], 0, 'air in the corner is black in a soft-tissue window');
+      assert.ok(rows.some((v, i) => i % 33 !== 0 && v === 255), 'bone is white');
+      const frame = await reader.get(`${instancePath(0)}/frames/1/rendered`);
+      assert.equal(frame.status, 200);
+      assert.equal((await reader.get(`${instancePath(0)}/frames/2/rendered`)).status, 404);
+      assert.equal((await reader.get(`${instancePath(0)}/rendered?window=40`)).status, 400);
+      const jpeg = await fetch(`${running.url}${instancePath(0)}/rendered`, { headers: { authorization: `Bearer ${reader.session!.accessToken}`, accept: 'image/jpeg' } });
+      assert.equal(jpeg.status, 406);
+    });
+
     it('answers 404 for what is not stored, 406 for a transfer syntax it would have to transcode, 400 for bad frame lists', async () => {
       assert.equal((await reader.get(`/dicomweb/studies/${phantom.StudyInstanceUID}/series/${phantom.SeriesInstanceUID}/instances/1.2.3.4`)).status, 404);
       assert.equal((await reader.get('/dicomweb/studies/1.2.3.4/metadata')).status, 404);
@@ -307,7 +326,7 @@ describe('DICOMweb', () => {
     });
 
     it('needs a token (401) and a reading role (403 for a vendor)', async () => {
-      for (const path of [instancePath(0), `${instancePath(0)}/metadata`, `${instancePath(0)}/frames/1`, `/dicomweb/studies/${phantom.StudyInstanceUID}`]) {
+      for (const path of [instancePath(0), `${instancePath(0)}/metadata`, `${instancePath(0)}/frames/1`, `${instancePath(0)}/rendered`, `/dicomweb/studies/${phantom.StudyInstanceUID}`]) {
         assert.equal((await fetch(`${running.url}${path}`)).status, 401, path);
         assert.equal((await vendor.get(path)).status, 403, path);
       }

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import { Throttle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { Roles, SiteScope } from '../../auth/auth.decorators.js';
@@ -75,5 +75,32 @@ export class WadoController {
     @Res() res: Response,
   ): Promise<void> {
     await sendMultipartRelated(res, await this.wado.frames({ study, series, sop }, frames, accept));
+  }
+
+  @Get('series/:series/instances/:sop/rendered')
+  @SiteScope(() => DEFAULT_SITE)
+  async renderedInstance(
+    @Param('study') study: string,
+    @Param('series') series: string,
+    @Param('sop') sop: string,
+    @Headers('accept') accept: string | undefined,
+    @Query('window') window: unknown,
+    @Res() res: Response,
+  ): Promise<void> {
+    res.type('image/png').send(await this.wado.rendered({ study, series, sop }, '1', accept, window));
+  }
+
+  @Get('series/:series/instances/:sop/frames/:frame/rendered')
+  @SiteScope(() => DEFAULT_SITE)
+  async renderedFrame(
+    @Param('study') study: string,
+    @Param('series') series: string,
+    @Param('sop') sop: string,
+    @Param('frame') frame: string,
+    @Headers('accept') accept: string | undefined,
+    @Query('window') window: unknown,
+    @Res() res: Response,
+  ): Promise<void> {
+    res.type('image/png').send(await this.wado.rendered({ study, series, sop }, frame, accept, window));
   }
 }

@@ -7,6 +7,7 @@ import { DicomwebIndexRepository, type DicomwebScope, type StoredFile } from './
 import { DICOMWEB_NOT_FOUND, INVALID_DICOMWEB_REQUEST } from './dicomweb.errors.js';
 import { assertScope } from './dicomweb-request.js';
 import type { RelatedAnswer, RelatedPart } from './multipart-related.writer.js';
+import { encodePng, renderable, renderFrame, type VoiWindow } from './rendered-frame.renderer.js';
 
 const EXPLICIT_LE = TransferSyntax.ExplicitVRLittleEndian;
 const NATIVE_SYNTAXES = new Set<string>([TransferSyntax.ImplicitVRLittleEndian, TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ExplicitVRBigEndian]);
@@ -145,6 +146,29 @@ export class WadoService {
     };
   }
 
+  /**
+   * One frame rendered as PNG (PS3.18 10.4.1.1.3): uncompressed grey or RGB frames; `window` as
+   * "center,width" or "center,width,linear" in modality units. Compressed frames are not decoded here (406).
+   */
+  async rendered(scope: Required<Pick<DicomwebScope, 'study' | 'series' | 'sop'>>, frame: string, accept: string | undefined, window: unknown): Promise<Buffer> {
+    const ranges = parseAccept(accept);
+    if (!ranges.some((r) => ['*/*', 'image/*', 'image/png'].includes(r.mediaType))) throw notAcceptable('rendered frames are sent as image/png');
+    const [number] = parseFrameList(frame);
+    if (frame.includes(',')) throw new PolyradError(INVALID_DICOMWEB_REQUEST, 'a rendered frame is one frame number');
+    const voi = parseWindow(window);
+    const [file] = await this.filesOf(scope);
+    const header = await readDicomHeader(file.path);
+    if (number > header.NumberOfFrames) throw new PolyradError(DICOMWEB_NOT_FOUND, `instance ${file.sop} has ${header.NumberOfFrames} frame(s); there is no frame ${number}`);
+    if (!NATIVE_SYNTAXES.has(header.TransferSyntaxUID)) throw notAcceptable(`frames stored compressed (${header.TransferSyntaxUID}) are not rendered here; retrieve the frame with transfer-syntax=* and render it in the viewer`);
+    if (!renderable(header) || header.pixelDataOffset === undefined) {
+      throw notAcceptable(`${header.PhotometricInterpretation} frames of ${header.BitsAllocated} bits are not rendered here; retrieve the frame instead`);
+    }
+    const [range] = nativeFrames(header)(number);
+    const bytes = await readRange(header.path, range.start, range.length);
+    if (header.TransferSyntaxUID === TransferSyntax.ExplicitVRBigEndian && header.BitsAllocated > 8) swapWords(bytes, header.BitsAllocated / 8);
+    return encodePng(renderFrame(bytes, header, voi));
+  }
+
   private async filesOf(scope: DicomwebScope): Promise<StoredFile[]> {
     assertScope(scope);
     const files = await this.index.files(scope);
@@ -169,6 +193,18 @@ function parseFrameList(frames: string): number[] {
     throw new PolyradError(INVALID_DICOMWEB_REQUEST, `frame numbers are positive integers separated by commas, got ${JSON.stringify(frames.slice(0, 100))}`);
   }
   return numbers.map(Number);
+}
+
+/** The `window` query parameter: center,width[,linear] (other VOI functions are refused). */
+function parseWindow(window: unknown): VoiWindow | undefined {
+  if (window === undefined) return undefined;
+  const [center, width, fn, ...rest] = String(window).split(',').map((v) => v.trim());
+  const c = Number(center);
+  const w = Number(width);
+  if (typeof window !== 'string' || rest.length > 0 || !Number.isFinite(c) || !Number.isFinite(w) || w < 1 || (fn !== undefined && fn.toLowerCase() !== 'linear')) {
+    throw new PolyradError(INVALID_DICOMWEB_REQUEST, `window must be "center,width" or "center,width,linear" with a width of at least 1, got ${JSON.stringify(String(window).slice(0, 100))}`);
+  }
+  return { center: c, width: w };
 }
 
 /** Media ranges of an Accept header; no header accepts anything. */
