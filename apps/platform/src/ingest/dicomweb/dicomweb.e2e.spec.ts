@@ -9,6 +9,7 @@ import { inflateSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { readDicomHeader, writeCtSeries, type WrittenCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
+import { PolyradError } from '@polyrad/sdk';
 import { api } from 'dicomweb-client';
 import XHR2 from 'xhr2';
 import { type ApiClient, createUser, signInAdmin, withTestAuth } from '../../auth/auth.fixture.js';
@@ -16,6 +17,7 @@ import { DEFAULT_DICOM_INTAKE } from '../../config/app-config.js';
 import { createTempPostgres } from '../../database/test-postgres.js';
 import { createApp, type RunningApp } from '../../main.js';
 import { DicomStoreScp } from '../dicom-store.scp.js';
+import { InstanceIntakeService } from '../instance-intake.service.js';
 
 // dicomweb-client is a browser library: XMLHttpRequest comes from xhr2 here
 (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest = XHR2;
@@ -181,6 +183,23 @@ for (const backend of ['PGlite', ...(postgres ? ['PostgreSQL'] : [])]) {
         const res = await stow(admin, body, contentType, '/dicomweb/studies/1.2.3.4');
         assert.equal(res.status, 409);
         assert.match(res.headers.get('warning') ?? '', /not to 1\.2\.3\.4 named in the URL/);
+      });
+
+      it('answers 503 when nothing could be stored because the database is away, and leaves no file behind', async () => {
+        const intake = running.app.get(InstanceIntakeService);
+        const original = intake.accept.bind(intake);
+        intake.accept = async (incoming) => {
+          await rm(incoming, { force: true });
+          throw new PolyradError('DATABASE_UNAVAILABLE', 'the database did not answer in time');
+        };
+        try {
+          const { body, contentType } = multipart([{ bytes: (await phantomFiles())[1] }]);
+          const res = await stow(admin, body, contentType);
+          assert.deepEqual([res.status, ((await res.json()) as { code: string }).code], [503, 'DATABASE_UNAVAILABLE']);
+          assert.deepEqual(await readdir(join(root, 'data', 'dicom', 'incoming')), []);
+        } finally {
+          intake.accept = original;
+        }
       });
 
       it('refuses a request over POLYRAD_DICOMWEB_MAX_REQUEST_MB with 413', async () => {

@@ -6,6 +6,7 @@ import { readDicomHeader, TransferSyntax } from '@polyrad/dicom';
 import { isPolyradError, PolyradError } from '@polyrad/sdk';
 import { UNSUPPORTED_MEDIA_TYPE } from '../../auth/auth.errors.js';
 import { APP_CONFIG, type AppConfig, DEFAULT_DICOM_INTAKE, DEFAULT_DICOMWEB_MAX_REQUEST_BYTES } from '../../config/app-config.js';
+import { DATABASE_UNAVAILABLE } from '../../database/database-connection.js';
 import { REQUEST_TOO_LARGE } from '../../registry/registry.errors.js';
 import { isDicomUid } from '../../studies/study-uid.js';
 import { DicomStoreScp } from '../dicom-store.scp.js';
@@ -38,6 +39,8 @@ export interface StowFailure {
   SOPInstanceUID: string;
   FailureReason: number;
   reason: string;
+  /** the platform could not store it now (database, disk), not a fault of the instance */
+  transient?: true;
 }
 
 /** What a STOW-RS request achieved: the HTTP status (PS3.18 10.5.3), the response dataset, and each failure's reason. */
@@ -123,6 +126,9 @@ export class StowService {
       // cut between parts or inside a part's headers: no part holds the loss, the request still lost something
       failures.push({ part: stored.length + failures.length, SOPClassUID: '', SOPInstanceUID: '', FailureReason: FailureReason.CannotUnderstand, reason: 'the request ended before its closing boundary; it was cut short and may have lost instances' });
     }
+    if (stored.length === 0 && failures.length > 0 && failures.every((f) => f.transient)) {
+      throw new PolyradError(DATABASE_UNAVAILABLE, `no instance could be stored now (${failures[0].reason}); send them again later`);
+    }
     if (end.kind === 'malformed') throw new PolyradError(INVALID_DICOMWEB_REQUEST, `the STOW-RS body is not valid multipart/related: ${end.reason}`);
     return { status: failures.length === 0 ? 200 : stored.length === 0 ? 409 : 202, body: responseDataset(stored, failures, request), failures };
   }
@@ -197,6 +203,10 @@ export class StowService {
       return { ...uids, StudyInstanceUID: result.instance.StudyInstanceUID, SeriesInstanceUID: result.instance.SeriesInstanceUID };
     } catch (error) {
       await rm(part.path, { force: true });
+      // the platform's trouble, not the instance's: the client may send it again later
+      if ((isPolyradError(error) && error.code === DATABASE_UNAVAILABLE) || (error as NodeJS.ErrnoException).code === 'ENOSPC') {
+        return { ...failed(FailureReason.OutOfResources, `part ${part.index + 1} could not be stored now: ${(error as Error).message}`, uids), transient: true };
+      }
       if (isPolyradError(error)) return failed(FailureReason.CannotUnderstand, `part ${part.index + 1}: ${error.message} [${error.code}]`, uids);
       return failed(FailureReason.ProcessingFailure, `part ${part.index + 1} could not be stored: ${(error as Error).message}`, uids);
     }
