@@ -1,7 +1,11 @@
 import { PolyradError } from '@polyrad/sdk';
 import type { Request } from 'express';
+import { DEFAULT_SITE } from '../../registry/registry.service.js';
 import { isDicomUid } from '../../studies/study-uid.js';
 import { INVALID_DICOMWEB_REQUEST } from './dicomweb.errors.js';
+
+/** Received studies all belong to the default site (README, "Sign-in and roles"), so DICOMweb acts on it. */
+export const DICOMWEB_SITE = DEFAULT_SITE;
 
 /** Base of the URLs DICOMweb answers carry (RetrieveURL, BulkDataURI), as the client reached the server. */
 export function dicomwebBaseUrl(req: Request): string {

@@ -1,8 +1,7 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Roles, SiteScope } from '../../auth/auth.decorators.js';
-import { DEFAULT_SITE } from '../../registry/registry.service.js';
-import { dicomwebBaseUrl, warningHeader } from './dicomweb-request.js';
+import { DICOMWEB_SITE, dicomwebBaseUrl, warningHeader } from './dicomweb-request.js';
 import type { DicomwebScope } from './dicomweb-index.repository.js';
 import type { QidoLevel } from './qido-attributes.js';
 import { QidoService } from './qido.service.js';
@@ -14,42 +13,42 @@ export class QidoController {
 
   @Get('studies')
   @Roles('admin', 'radiologist')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   studies(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.answer('study', query, {}, req, res);
   }
 
   @Get('series')
   @Roles('admin', 'radiologist')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   series(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.answer('series', query, {}, req, res);
   }
 
   @Get('studies/:study/series')
   @Roles('admin', 'radiologist')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   studySeries(@Param('study') study: string, @Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.answer('series', query, { study }, req, res);
   }
 
   @Get('instances')
   @Roles('admin', 'radiologist')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   instances(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.answer('instance', query, {}, req, res);
   }
 
   @Get('studies/:study/instances')
   @Roles('admin', 'radiologist')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   studyInstances(@Param('study') study: string, @Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.answer('instance', query, { study }, req, res);
   }
 
   @Get('studies/:study/series/:series/instances')
   @Roles('admin', 'radiologist')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   seriesInstances(
     @Param('study') study: string,
     @Param('series') series: string,

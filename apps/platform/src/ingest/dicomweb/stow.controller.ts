@@ -2,10 +2,9 @@ import { Controller, Param, Post, Req, Res } from '@nestjs/common';
 import { PolyradError } from '@polyrad/sdk';
 import type { Response } from 'express';
 import { type AuthenticatedRequest, Roles, SiteScope } from '../../auth/auth.decorators.js';
-import { DEFAULT_SITE } from '../../registry/registry.service.js';
 import { isDicomUid } from '../../studies/study-uid.js';
 import { INVALID_DICOMWEB_REQUEST } from './dicomweb.errors.js';
-import { dicomwebBaseUrl, warningHeader } from './dicomweb-request.js';
+import { DICOMWEB_SITE, dicomwebBaseUrl, warningHeader } from './dicomweb-request.js';
 import { StowService } from './stow.service.js';
 
 /**
@@ -18,14 +17,14 @@ export class StowController {
 
   @Post()
   @Roles('admin')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   async storeInstances(@Req() req: AuthenticatedRequest, @Res() res: Response): Promise<void> {
     await this.answer(req, res);
   }
 
   @Post(':study')
   @Roles('admin')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   async storeStudyInstances(@Param('study') study: string, @Req() req: AuthenticatedRequest, @Res() res: Response): Promise<void> {
     if (!isDicomUid(study)) throw new PolyradError(INVALID_DICOMWEB_REQUEST, `${JSON.stringify(study)} is not a StudyInstanceUID`);
     await this.answer(req, res, study);

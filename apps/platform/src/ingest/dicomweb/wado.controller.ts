@@ -2,8 +2,7 @@ import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common
 import { Throttle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { Roles, SiteScope } from '../../auth/auth.decorators.js';
-import { DEFAULT_SITE } from '../../registry/registry.service.js';
-import { dicomwebBaseUrl } from './dicomweb-request.js';
+import { DICOMWEB_SITE, dicomwebBaseUrl } from './dicomweb-request.js';
 import { sendJsonArray, sendMultipartRelated } from './multipart-related.writer.js';
 import { WadoService } from './wado.service.js';
 
@@ -23,31 +22,31 @@ export class WadoController {
   constructor(private readonly wado: WadoService) {}
 
   @Get()
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   async study(@Param('study') study: string, @Headers('accept') accept: string | undefined, @Res() res: Response): Promise<void> {
     await sendMultipartRelated(res, await this.wado.instances({ study }, accept));
   }
 
   @Get('metadata')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   async studyMetadata(@Param('study') study: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     await sendJsonArray(res, DICOM_JSON, await this.wado.metadata({ study }, dicomwebBaseUrl(req)));
   }
 
   @Get('series/:series')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   async series(@Param('study') study: string, @Param('series') series: string, @Headers('accept') accept: string | undefined, @Res() res: Response): Promise<void> {
     await sendMultipartRelated(res, await this.wado.instances({ study, series }, accept));
   }
 
   @Get('series/:series/metadata')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   async seriesMetadata(@Param('study') study: string, @Param('series') series: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     await sendJsonArray(res, DICOM_JSON, await this.wado.metadata({ study, series }, dicomwebBaseUrl(req)));
   }
 
   @Get('series/:series/instances/:sop')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   async instance(
     @Param('study') study: string,
     @Param('series') series: string,
@@ -59,13 +58,13 @@ export class WadoController {
   }
 
   @Get('series/:series/instances/:sop/metadata')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   async instanceMetadata(@Param('study') study: string, @Param('series') series: string, @Param('sop') sop: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     await sendJsonArray(res, DICOM_JSON, await this.wado.metadata({ study, series, sop }, dicomwebBaseUrl(req)));
   }
 
   @Get('series/:series/instances/:sop/frames/:frames')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   async frames(
     @Param('study') study: string,
     @Param('series') series: string,
@@ -78,7 +77,7 @@ export class WadoController {
   }
 
   @Get('series/:series/instances/:sop/rendered')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   async renderedInstance(
     @Param('study') study: string,
     @Param('series') series: string,
@@ -91,7 +90,7 @@ export class WadoController {
   }
 
   @Get('series/:series/instances/:sop/frames/:frame/rendered')
-  @SiteScope(() => DEFAULT_SITE)
+  @SiteScope(() => DICOMWEB_SITE)
   async renderedFrame(
     @Param('study') study: string,
     @Param('series') series: string,
