@@ -57,6 +57,21 @@ describe('readMultipartRelated', () => {
     assert.deepEqual(large.parts.map((p) => p.ended), ['cut']);
   });
 
+  it('ends a part cut short when the client goes away mid-request', async () => {
+    const whole = body(payloads);
+    const ended: string[] = [];
+    const end = await readMultipartRelated(
+      (async function* () {
+        yield whole.subarray(0, 3000);
+        throw new Error('aborted');
+      })(),
+      CONTENT_TYPE,
+      Infinity,
+      () => ({ write: () => undefined, end: () => ended.push('end'), cutShort: () => ended.push('cut') }),
+    );
+    assert.deepEqual([end, ended], [{ kind: 'cut-short' }, ['cut']]);
+  });
+
   it('refuses a body without its boundary and a Content-Type without one', async () => {
     assert.equal((await read(Buffer.from('just some text'), 4)).end.kind, 'malformed');
     const noBoundary = await readMultipartRelated((async function* () {})(), 'multipart/related; type="application/dicom"', 100, () => assert.fail('no part expected'));

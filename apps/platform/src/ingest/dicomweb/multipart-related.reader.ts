@@ -55,21 +55,27 @@ export async function readMultipartRelated(
   });
   if (malformed) return { kind: 'malformed', reason: malformed };
   let total = 0;
-  for await (const chunk of body) {
-    total += chunk.length;
-    if (total > maxBytes) {
-      current?.cutShort();
-      return { kind: 'too-large' };
+  try {
+    for await (const chunk of body) {
+      total += chunk.length;
+      if (total > maxBytes) {
+        current?.cutShort();
+        return { kind: 'too-large' };
+      }
+      if (!done) parser.write(chunk);
+      if (malformed) {
+        current?.cutShort();
+        return { kind: 'malformed', reason: malformed };
+      }
+      if (waiting) {
+        await waiting;
+        waiting = undefined;
+      }
     }
-    if (!done) parser.write(chunk);
-    if (malformed) {
-      current?.cutShort();
-      return { kind: 'malformed', reason: malformed };
-    }
-    if (waiting) {
-      await waiting;
-      waiting = undefined;
-    }
+  } catch {
+    // the client went away mid-request: what arrived whole is kept, the part in progress is not
+    current?.cutShort();
+    return { kind: 'cut-short' };
   }
   if (!done) parser.end();
   if (current) {

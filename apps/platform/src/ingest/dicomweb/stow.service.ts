@@ -65,7 +65,7 @@ interface ReceivedPart {
   index: number;
   path: string;
   /** why the part cannot be an instance before its content is read (wrong media type, too large, cut short) */
-  refused?: { FailureReason: number; reason: string };
+  refused?: { FailureReason: number; reason: string; transient?: true };
 }
 
 /**
@@ -165,7 +165,7 @@ export class StowService {
       cutShort: () => discard({ FailureReason: FailureReason.CannotUnderstand, reason: `the request ended inside part ${index + 1}; it was cut short` }),
     };
     const received = written.then(async (error) => {
-      if (error && !part.refused) part.refused = { FailureReason: FailureReason.OutOfResources, reason: `part ${index + 1} could not be written: ${error.message}` };
+      if (error && !part.refused) part.refused = { FailureReason: FailureReason.OutOfResources, reason: `part ${index + 1} could not be written: ${error.message}`, transient: true };
       return part;
     });
     return { sink, received };
@@ -179,7 +179,8 @@ export class StowService {
     };
     if (part.refused) {
       await rm(part.path, { force: true });
-      return failed(part.refused.FailureReason, part.refused.reason);
+      const failure = failed(part.refused.FailureReason, part.refused.reason);
+      return part.refused.transient ? { ...failure, transient: true } : failure;
     }
     let uids: { SOPClassUID: string; SOPInstanceUID: string } | undefined;
     try {
