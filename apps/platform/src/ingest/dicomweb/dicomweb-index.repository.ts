@@ -155,9 +155,12 @@ export class DicomwebIndexRepository {
     return { matches, more: rows.length > query.limit };
   }
 
-  /** The stored files a WADO-RS retrieval names, in series and instance order (indexed ones by InstanceNumber). */
+  /**
+   * The stored files a WADO-RS retrieval names, in series and instance order (indexed ones by InstanceNumber).
+   * One instance (a viewer fetches frame after frame) is looked up without bringing the index up to date first.
+   */
   async files(scope: DicomwebScope): Promise<StoredFile[]> {
-    await this.catchUp();
+    if (!scope.sop) await this.catchUp();
     const params: unknown[] = [];
     const where = [`i."study_instance_uid" = ${bind(params, scope.study)}`];
     if (scope.series) where.push(`i."series_instance_uid" = ${bind(params, scope.series)}`);
