@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -27,6 +28,7 @@ const realCt = resolve(repoRoot, process.env.POLYRAD_TEST_DATA ?? '../shared/dat
 const realCtSkip = existsSync(realCt) ? false : `real CT not found at ${realCt} (set POLYRAD_TEST_DATA)`;
 if (realCtSkip) console.log(`# skipping: ${realCtSkip}`);
 
+const storescu = ['/usr/bin/storescu', '/usr/local/bin/storescu'].find(existsSync);
 const MiB = 1024 ** 2;
 type DicomJson = Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string; InlineBinary?: string }>;
 
@@ -278,6 +280,24 @@ for (const backend of ['PGlite', ...(postgres ? ['PostgreSQL'] : [])]) {
         assert.deepEqual(one.results.map((r) => elementValue(r, '00080018')), [phantom.SOPInstanceUIDs[2]]);
         assert.match(String(elementValue(one.results[0], '00081190')), new RegExp(`/series/${phantom.SeriesInstanceUID}/instances/${phantom.SOPInstanceUIDs[2]}$`));
         assert.equal((await search(reader, `/dicomweb/studies/${phantom.StudyInstanceUID}/instances?InstanceNumber=4`)).results.length, 1);
+      });
+
+      it('finds and sends a study received by C-STORE as well', { skip: storescu ? false : 'DCMTK storescu not installed (apt-get install dcmtk)' }, async () => {
+        const volume = generateChestPhantom({ seed: 4, dimensions: [32, 32, 3], spacing: [10, 10, 10] }).volume;
+        const sent = await writeCtSeries(volume, join(root, 'by-dimse'), { PatientID: 'DW-DIMSE', StudyDate: '20260110' });
+        // asynchronously: the listener answers from this process
+        const child = spawn(storescu!, ['-aet', 'CT_SCANNER', '-aec', 'POLYRAD', '+sd', '+r', '127.0.0.1', String(running.dicomPort), join(root, 'by-dimse')], {
+          env: { ...process.env, TCP_NODELAY: '1' },
+          timeout: 60_000,
+        });
+        assert.equal(await new Promise((resolve) => child.on('close', resolve)), 0);
+        assert.deepEqual(await studiesFound('PatientID=DW-DIMSE'), [sent.StudyInstanceUID]);
+        const [metadata] = await dicomwebClient(running.url, reader).retrieveInstanceMetadata({
+          studyInstanceUID: sent.StudyInstanceUID,
+          seriesInstanceUID: sent.SeriesInstanceUID,
+          sopInstanceUID: sent.SOPInstanceUIDs[0],
+        });
+        assert.equal(elementValue(metadata, '00100020'), 'DW-DIMSE');
       });
 
       it('refuses malformed values with 400 and names ignored keys in a Warning', async () => {
