@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { isPolyradError } from '@polyrad/sdk';
 import { DataSource } from 'typeorm';
 import { describeInstance, type DicomJson, textOf } from './dicom-json.reader.js';
@@ -39,13 +39,24 @@ const INDEXED_TAGS = INDEXED_ATTRIBUTES.filter((a) => a.tag !== '00080061').map(
  * (by C-STORE or STOW-RS) that it lacks, so both ways in are searchable without touching the intake.
  */
 @Injectable()
-export class DicomwebIndexRepository {
+export class DicomwebIndexRepository implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DicomwebIndexRepository.name);
   private catchingUp: Promise<void> = Promise.resolve();
+  private closing = false;
   /** instances whose file cannot be read (sop:sha256), reported once instead of at every search */
   private readonly unreadable = new Set<string>();
 
   constructor(private readonly dataSource: DataSource) {}
+
+  /** Instances stored before DICOMweb existed (or while it was down) are indexed after start, not by the first search. */
+  onApplicationBootstrap(): void {
+    this.catchUp().catch((error: Error) => this.logger.warn(`DICOMweb index not brought up to date at start: ${error.message}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    await this.catchingUp;
+  }
 
   /** Indexes every stored instance the index lacks; searches run after it, one catch-up at a time. */
   catchUp(): Promise<void> {
@@ -64,7 +75,10 @@ export class DicomwebIndexRepository {
         [[...this.unreadable]],
       );
       if (rows.length === 0) return;
-      for (const row of rows) await this.indexInstance(row);
+      for (const row of rows) {
+        if (this.closing) return;
+        await this.indexInstance(row);
+      }
     }
   }
 
