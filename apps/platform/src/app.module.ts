@@ -5,6 +5,7 @@ import { ConfigModule } from './config/config.module.js';
 import type { Database } from './database/database-connection.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { DicomwebModule } from './ingest/dicomweb/dicomweb.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
 import { RegistryModule } from './registry/registry.module.js';
 import { StudiesModule } from './studies/studies.module.js';
@@ -15,7 +16,7 @@ export class AppModule {
   static forRoot(config: AppConfig, database: Database): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(database), AuthModule, HealthModule, StudiesModule, RegistryModule, IngestModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(database), AuthModule, HealthModule, StudiesModule, RegistryModule, IngestModule, DicomwebModule],
     };
   }
 }

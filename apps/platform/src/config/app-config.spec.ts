@@ -94,6 +94,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the STOW-RS request limit, and names a bad one', () => {
+    assert.equal(loadConfig({ POLYRAD_DICOMWEB_MAX_REQUEST_MB: '512' }).dicomwebMaxRequestBytes, 512 * 1048576);
+    assert.throws(
+      () => loadConfig({ POLYRAD_DICOMWEB_MAX_REQUEST_MB: '0' }),
+      (error: unknown) => isPolyradError(error) && /POLYRAD_DICOMWEB_MAX_REQUEST_MB must be a number from 1/.test(error.message),
+    );
+  });
+
   it('reads the DICOM listener settings, loopback-only peers by default', () => {
     assert.deepEqual(loadConfig({}).dicomIntake, { ...DEFAULT_DICOM_INTAKE, maxPduBytes: 1048576, maxInstanceBytes: 2048 * 1048576, maxAssociations: 16, timeoutMs: 60000 });
     const config = loadConfig({

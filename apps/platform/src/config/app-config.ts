@@ -27,6 +27,8 @@ export interface AppConfig {
   importRoots?: string[];
   /** Who may send DICOM and the listener's limits (POLYRAD_DICOM_*); absent in hand-built configs, where DEFAULT_DICOM_INTAKE applies. */
   dicomIntake?: DicomIntakeConfig;
+  /** Largest STOW-RS request body (POLYRAD_DICOMWEB_MAX_REQUEST_MB; DEFAULT_DICOMWEB_MAX_REQUEST_BYTES when absent); each instance in it is bounded by dicomIntake's maxInstanceBytes. */
+  dicomwebMaxRequestBytes?: number;
   /** Sign-in, tokens, rate limits and web protections. */
   auth: AuthConfig;
   /** How plugin workers are sandboxed (POLYRAD_SANDBOX, POLYRAD_ALLOW_UNSANDBOXED); loadConfig always sets it. */
@@ -78,6 +80,8 @@ export const DEFAULT_DICOM_INTAKE: DicomIntakeConfig = {
   timeoutMs: 60_000,
 };
 
+export const DEFAULT_DICOMWEB_MAX_REQUEST_BYTES = 4096 * 1024 ** 2;
+
 /** Injection token for AppConfig (an interface has no runtime class to inject by). */
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -105,6 +109,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   const importRoots = readImportRoots(env, cwd, problems);
   const dicomIntake = readDicomIntake(env, problems);
+  const dicomwebMaxRequestMb = nonEmpty(env.POLYRAD_DICOMWEB_MAX_REQUEST_MB) === undefined ? undefined : readNumber(env, 'POLYRAD_DICOMWEB_MAX_REQUEST_MB', 0, 1, 1024 * 1024, problems);
   const auth = readAuthConfig(env, problems);
   const sandbox = readSandboxSettings(env, problems);
   if (problems.length > 0) {
@@ -118,6 +123,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     quietPeriodMs: Math.round(quietPeriodS * 1000),
     ...(importRoots.length === 0 ? {} : { importRoots }),
     dicomIntake,
+    ...(dicomwebMaxRequestMb === undefined ? {} : { dicomwebMaxRequestBytes: Math.round(dicomwebMaxRequestMb * 1024 ** 2) }),
     auth,
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(urgentWebhookUrl === undefined ? {} : { urgentWebhookUrl }),

@@ -7,6 +7,7 @@ import { InitialSchema1700000000000 } from './migrations/1700000000000-initial-s
 import { PluginRegistry1700000100000 } from './migrations/1700000100000-plugin-registry.js';
 import { ReceivedInstances1700000200000 } from './migrations/1700000200000-received-instances.js';
 import { DicomQuarantine1700000450000 } from './migrations/1700000450000-dicom-quarantine.js';
+import { DicomwebIndex1700000550000 } from './migrations/1700000550000-dicomweb-index.js';
 import { UsersAndSessions1700000350000 } from './migrations/1700000350000-users-and-sessions.js';
 
 export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
@@ -17,7 +18,7 @@ export type DatabaseKind = 'pglite' | 'postgres';
  * The schema is declared once, in these migrations (both backends run them). There are no TypeORM
  * entities: repositories query with SQL, and each table's row type sits beside its SQL (see selectList).
  */
-export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000, UsersAndSessions1700000350000, DicomQuarantine1700000450000];
+export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000, UsersAndSessions1700000350000, DicomQuarantine1700000450000, DicomwebIndex1700000550000];
 
 /** An open, migrated database and how to close it (TypeORM first, then the embedded server if any). */
 export interface Database {

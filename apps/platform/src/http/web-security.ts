@@ -7,6 +7,8 @@ import type { AuthConfig } from '../config/app-config.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const isApi = (path: string): boolean => path === '/api' || path.startsWith('/api/');
+// DICOMweb takes multipart/related (STOW-RS) and answers DICOM media types, so the JSON-only rule is the API's alone
+const isDicomweb = (path: string): boolean => path === '/dicomweb' || path.startsWith('/dicomweb/');
 
 /**
  * Browser-facing protections, registered before the UI and the routes:
@@ -46,13 +48,14 @@ export function applyWebSecurity(app: NestExpressApplication, auth: AuthConfig):
   );
   app.use((req: Request, res: Response, next: NextFunction) => {
     const origin = req.headers.origin;
-    if (!isApi(req.path) || SAFE_METHODS.has(req.method) || origin === undefined || sameOrigin(origin, req) || auth.corsOrigins.includes(origin)) return next();
+    if (!(isApi(req.path) || isDicomweb(req.path)) || SAFE_METHODS.has(req.method) || origin === undefined || sameOrigin(origin, req) || auth.corsOrigins.includes(origin)) return next();
     res.status(403).json({ code: CROSS_ORIGIN_REFUSED, message: `requests from ${origin} are not allowed; list it in POLYRAD_CORS_ORIGINS to allow it` });
   });
   app.enableCors({
     origin: auth.corsOrigins.length > 0 ? auth.corsOrigins : false,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type'],
+    // Accept too: a DICOMweb viewer's multipart Accept values are not CORS-safelisted
+    allowedHeaders: ['Authorization', 'Content-Type', 'Accept'],
     credentials: false,
     maxAge: 600,
   });
@@ -73,7 +76,7 @@ export const ANONYMOUS_BODY_LIMIT = 1024 * 1024;
 export function refuseLargeAnonymousBodies(app: NestExpressApplication, isSignedIn: (authorization: string | undefined) => Promise<boolean>): void {
   app.use((req: Request, res: Response, next: NextFunction) => {
     const large = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > ANONYMOUS_BODY_LIMIT;
-    if (!isApi(req.path) || !large) return next();
+    if (!(isApi(req.path) || isDicomweb(req.path)) || !large) return next();
     isSignedIn(req.headers.authorization).then((known) => {
       if (known) return next();
       // Node discards the unread rest of the body without buffering it, so the client still reads this answer.
