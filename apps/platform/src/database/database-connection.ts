@@ -11,6 +11,7 @@ import { PluginRegistry1700000100000 } from './migrations/1700000100000-plugin-r
 import { ReceivedInstances1700000200000 } from './migrations/1700000200000-received-instances.js';
 import { DicomQuarantine1700000450000 } from './migrations/1700000450000-dicom-quarantine.js';
 import { UsersAndSessions1700000350000 } from './migrations/1700000350000-users-and-sessions.js';
+import { PendingAnalyses1700000500000 } from './migrations/1700000500000-pending-analyses.js';
 import { AuthSessionEntity } from '../auth/auth-session.entity.js';
 import { UserEntity } from '../auth/user.entity.js';
 import { AlgorithmPackageEntity } from '../registry/algorithm-package.entity.js';
@@ -35,7 +36,7 @@ export const entities = [
   UserEntity,
   AuthSessionEntity,
 ];
-export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000, UsersAndSessions1700000350000, DicomQuarantine1700000450000];
+export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000, UsersAndSessions1700000350000, DicomQuarantine1700000450000, PendingAnalyses1700000500000];
 
 /** An open, migrated database and how to close it (TypeORM first, then the embedded server if any). */
 export interface Database {

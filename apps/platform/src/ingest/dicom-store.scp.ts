@@ -11,6 +11,7 @@ import { DicomPduGuard, type DicomGuardStats } from './dicom-pdu.guard.js';
 import { peerAllowed } from './dicom-peer.allowlist.js';
 import { InstanceIntakeService, type InstanceSender, type IntakeResult } from './instance-intake.service.js';
 import { InstanceStore } from './instance.store.js';
+import { PendingAnalysisRepository } from './pending-analysis.repository.js';
 import { StudyCompletenessTracker } from './study-completeness.tracker.js';
 import { StudyDispatchService } from './study-dispatch.service.js';
 
@@ -207,13 +208,26 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
     private readonly store: InstanceStore,
     private readonly instances: InstanceIntakeService,
     dispatcher: StudyDispatchService,
+    private readonly pending: PendingAnalysisRepository,
   ) {
     this.intake = config.dicomIntake ?? DEFAULT_DICOM_INTAKE;
-    this.tracker = new StudyCompletenessTracker(config.quietPeriodMs, (uid) => dispatcher.dispatch(uid));
+    this.tracker = new StudyCompletenessTracker(config.quietPeriodMs, async (uid) => {
+      const arrivals = await pending.arrivals(uid);
+      try {
+        await dispatcher.dispatch(uid);
+      } finally {
+        // a failed analysis is recorded by the dispatcher and not retried; one the database lost stays due
+        if (arrivals !== undefined) await pending.analysed(uid, arrivals);
+      }
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.store.prepare();
+    // studies received before a crash or stop whose analysis never ran: each gets a fresh quiet period
+    const due = await this.pending.studies();
+    for (const uid of due) this.tracker.arrived(uid);
+    if (due.length > 0) this.logger.log(`${due.length} received ${due.length === 1 ? 'study' : 'studies'} still to analyse, resumed`);
     const server = new Server(StoreScp);
     const listener: ListenerContext = {
       intake: this.intake,

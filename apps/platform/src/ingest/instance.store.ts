@@ -15,6 +15,16 @@ export interface StoredInstance {
   sha256: string;
 }
 
+interface IndexRow {
+  SOPInstanceUID: string;
+  StudyInstanceUID: string;
+  SeriesInstanceUID: string;
+  path: string;
+  sha256: string;
+  size: number;
+  callingAe: string;
+}
+
 /**
  * Owns received DICOM files: content-addressed under <dataDir>/dicom/<aa>/<sha256>.dcm and indexed in
  * the instances table. `store` returns only after the file and its directory are fsynced and the row is
@@ -45,16 +55,30 @@ export class InstanceStore {
   /** Fsyncs, moves into place and indexes an incoming file whose header has been read. */
   async store(incoming: string, header: DicomInstance, callingAe: string): Promise<StoredInstance> {
     const { path, sha256 } = await this.moveContentAddressed(incoming, this.root);
-    await this.dataSource.query(
-      `INSERT INTO "instances" ("sop_instance_uid", "study_instance_uid", "series_instance_uid", "sha256", "path", "size", "calling_ae")
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT ("sop_instance_uid") DO UPDATE
-         SET "study_instance_uid" = EXCLUDED."study_instance_uid", "series_instance_uid" = EXCLUDED."series_instance_uid",
-             "sha256" = EXCLUDED."sha256", "path" = EXCLUDED."path", "size" = EXCLUDED."size",
-             "calling_ae" = EXCLUDED."calling_ae", "received_at" = now()`,
-      [header.SOPInstanceUID, header.StudyInstanceUID, header.SeriesInstanceUID, sha256, path, header.fileSize, callingAe],
-    );
+    await this.index({ ...header, path, sha256, size: header.fileSize, callingAe });
     return { SOPInstanceUID: header.SOPInstanceUID, StudyInstanceUID: header.StudyInstanceUID, SeriesInstanceUID: header.SeriesInstanceUID, path, sha256 };
+  }
+
+  /**
+   * Indexes a file that lies in the store and marks its study's analysis as due, in one statement: an
+   * instance indexed is never one whose analysis a crash can lose.
+   */
+  private async index(row: IndexRow): Promise<void> {
+    await this.dataSource.query(
+      `WITH "indexed" AS (
+         INSERT INTO "instances" ("sop_instance_uid", "study_instance_uid", "series_instance_uid", "sha256", "path", "size", "calling_ae")
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT ("sop_instance_uid") DO UPDATE
+           SET "study_instance_uid" = EXCLUDED."study_instance_uid", "series_instance_uid" = EXCLUDED."series_instance_uid",
+               "sha256" = EXCLUDED."sha256", "path" = EXCLUDED."path", "size" = EXCLUDED."size",
+               "calling_ae" = EXCLUDED."calling_ae", "received_at" = now()
+         RETURNING "study_instance_uid"
+       )
+       INSERT INTO "pending_analyses" ("study_instance_uid") SELECT "study_instance_uid" FROM "indexed"
+       ON CONFLICT ("study_instance_uid") DO UPDATE
+         SET "arrivals" = "pending_analyses"."arrivals" + 1, "last_arrival_at" = now()`,
+      [row.SOPInstanceUID, row.StudyInstanceUID, row.SeriesInstanceUID, row.sha256, row.path, row.size, row.callingAe],
+    );
   }
 
   /** Keeps an incoming file under <dataDir>/dicom/quarantine, apart from every study and never indexed. */
