@@ -12,6 +12,7 @@ import { ReceivedInstances1700000200000 } from './migrations/1700000200000-recei
 import { DicomQuarantine1700000450000 } from './migrations/1700000450000-dicom-quarantine.js';
 import { UsersAndSessions1700000350000 } from './migrations/1700000350000-users-and-sessions.js';
 import { PendingAnalyses1700000500000 } from './migrations/1700000500000-pending-analyses.js';
+import { MissingInstanceFiles1700000510000 } from './migrations/1700000510000-missing-instance-files.js';
 import { AuthSessionEntity } from '../auth/auth-session.entity.js';
 import { UserEntity } from '../auth/user.entity.js';
 import { AlgorithmPackageEntity } from '../registry/algorithm-package.entity.js';
@@ -36,7 +37,7 @@ export const entities = [
   UserEntity,
   AuthSessionEntity,
 ];
-export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000, UsersAndSessions1700000350000, DicomQuarantine1700000450000, PendingAnalyses1700000500000];
+export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000, UsersAndSessions1700000350000, DicomQuarantine1700000450000, PendingAnalyses1700000500000, MissingInstanceFiles1700000510000];
 
 /** An open, migrated database and how to close it (TypeORM first, then the embedded server if any). */
 export interface Database {

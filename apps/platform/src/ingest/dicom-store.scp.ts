@@ -224,6 +224,14 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     await this.store.prepare();
+    const reconciled = await this.instances.reconcile();
+    if (reconciled.partialRemoved + reconciled.indexed + reconciled.removed + reconciled.missing.length > 0) {
+      this.logger.warn(
+        `file store reconciled with its index: ${reconciled.partialRemoved} partial transfers removed, ${reconciled.indexed} unindexed files indexed, ` +
+          `${reconciled.removed} unusable files removed, ${reconciled.missing.length} indexed instances without their file` +
+          (reconciled.missing.length > 0 ? ` (left out of analyses: ${reconciled.missing.slice(0, 5).join(', ')}${reconciled.missing.length > 5 ? ', …' : ''})` : ''),
+      );
+    }
     // studies received before a crash or stop whose analysis never ran: each gets a fresh quiet period
     const due = await this.pending.studies();
     for (const uid of due) this.tracker.arrived(uid);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +10,7 @@ import type { Report } from '@polyrad/sdk';
 import { generateDicomUid, writeCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
 import { type ApiClient, signInAdmin } from '../auth/auth.fixture.js';
+import { openDatabase } from '../database/database-connection.js';
 import { type CrashServer, type CrashServerConfig, startCrashServer } from './crash-server.fixture.js';
 
 const storescu = ['/usr/bin/storescu', '/usr/local/bin/storescu'].find(existsSync);
@@ -62,5 +64,62 @@ describe('DICOM intake survives SIGKILL', { skip }, () => {
     const report = await reportOf(await signInAdmin(server.url), StudyInstanceUID, server);
     assert.equal(report.study.patientId, 'CRASH-1');
     assert.equal(report.series.length, 1);
+  });
+
+  it('makes the file store and the index agree again after a SIGKILL left them apart', async () => {
+    await server?.kill();
+    const store = join(root, 'data', 'dicom');
+    const stored = async (): Promise<string[]> => {
+      const files: string[] = [];
+      for (const shard of (await readdir(store)).filter((s) => /^[0-9a-f]{2}$/.test(s))) files.push(...(await readdir(join(store, shard))).map((f) => join(store, shard, f)));
+      return files;
+    };
+    // an indexed instance whose file is gone
+    const [lost] = await stored();
+    await rm(lost!);
+    // a transfer cut short
+    const partial = join(store, 'incoming', '999999-1-x-1.2.3.part');
+    await writeFile(partial, 'half an instance');
+    // a complete instance moved into the store whose row was never written: its study must still be analysed
+    const OrphanStudy = generateDicomUid();
+    const phantom = generateChestPhantom({ seed: 8, dimensions: [64, 64, 24], spacing: [5, 5, 8] });
+    await writeCtSeries(phantom.volume, join(root, 'orphan'), { PatientID: 'CRASH-2', StudyDate: '20260302', StudyInstanceUID: OrphanStudy, SeriesNumber: 3, seed: 2 });
+    const orphans: string[] = [];
+    for (const name of await readdir(join(root, 'orphan'), { recursive: true })) {
+      const source = join(root, 'orphan', name);
+      if (!name.endsWith('.dcm')) continue;
+      const sha256 = createHash('sha256').update(await readFile(source)).digest('hex');
+      const target = join(store, sha256.slice(0, 2), `${sha256}.dcm`);
+      await mkdir(join(store, sha256.slice(0, 2)), { recursive: true });
+      await copyFile(source, target);
+      orphans.push(target);
+    }
+    // and one that is not DICOM at all
+    const junk = Buffer.from('not a DICOM file');
+    const junkSha = createHash('sha256').update(junk).digest('hex');
+    const junkPath = join(store, junkSha.slice(0, 2), `${junkSha}.dcm`);
+    await mkdir(join(store, junkSha.slice(0, 2)), { recursive: true });
+    await writeFile(junkPath, junk);
+
+    server = await startCrashServer(config(100));
+    const report = await reportOf(await signInAdmin(server.url), OrphanStudy, server);
+    assert.equal(report.study.patientId, 'CRASH-2');
+    await server.stop();
+    server = undefined;
+
+    assert.ok(!existsSync(partial), 'the partial transfer is removed');
+    assert.ok(!existsSync(junkPath), 'the file that is not DICOM is removed');
+    const database = await openDatabase({ dataDir: join(root, 'data') });
+    try {
+      const rows: Array<{ path: string; missing: boolean }> = await database.dataSource.query(
+        `SELECT "path", "file_missing_since" IS NOT NULL AS "missing" FROM "instances"`,
+      );
+      const byPath = new Map(rows.map((r) => [r.path, r.missing]));
+      assert.equal(byPath.get(lost!), true, 'the row whose file is gone is flagged');
+      for (const orphan of orphans) assert.equal(byPath.get(orphan), false, `${orphan} is indexed`);
+      assert.equal(rows.filter((r) => r.missing).length, 1);
+    } finally {
+      await database.close();
+    }
   });
 });
