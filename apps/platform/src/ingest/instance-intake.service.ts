@@ -4,6 +4,7 @@ import { readDicomHeader } from '@polyrad/dicom';
 import { PolyradError } from '@polyrad/sdk';
 import { InstanceStore, type StoredInstance } from './instance.store.js';
 import { identityConflicts, patientIdentityOf } from './patient-identity.matcher.js';
+import { checkReceivedInstance } from './received-instance.validator.js';
 import { QuarantineRepository, type QuarantinedInstance } from './quarantine.repository.js';
 
 /** Who sent an instance. */
@@ -42,6 +43,7 @@ export class InstanceIntakeService {
   async accept(incoming: string, sender: InstanceSender): Promise<IntakeResult> {
     try {
       const header = await readDicomHeader(incoming);
+      checkReceivedInstance(header);
       const identity = patientIdentityOf(header);
       const conflicts = identityConflicts(await this.quarantine.claimStudyIdentity(header.StudyInstanceUID, identity), identity);
       if (conflicts.length === 0) return { status: 'stored', instance: await this.instances.store(incoming, header, sender.callingAe) };

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { encodePart10, generateDicomUid } from '@polyrad/dicom';
+import { withTestAuth } from '../auth/auth.fixture.js';
+import { createApp, type RunningApp } from '../main.js';
+import { parseDicomPeers } from './dicom-peer.allowlist.js';
+import { CT_IMAGE_STORAGE, IMPLICIT_LE, RawPeer, cStoreRq, implicitElement } from './raw-association.fixture.js';
+
+const storescu = ['/usr/bin/storescu', '/usr/local/bin/storescu'].find(existsSync);
+const STATUS_SUCCESS = 0;
+const CT = { id: 1, abstractSyntax: CT_IMAGE_STORAGE, transferSyntaxes: [IMPLICIT_LE] };
+
+const text = (value: string, pad = ' '): Buffer => Buffer.from(value.length % 2 ? value + pad : value, 'ascii');
+const us = (n: number): Buffer => Buffer.from([n & 0xff, n >> 8]);
+
+/** An 8 x 8 CT slice in implicit VR little endian; each attribute can be replaced (a Buffer) or left out (null). */
+function ctDataset(uids: { study: string; series: string; sop: string }, changes: Record<string, Buffer | null> = {}): Buffer {
+  const elements: Array<[string, number, number, Buffer]> = [
+    ['SOPClassUID', 0x0008, 0x0016, text(CT_IMAGE_STORAGE, '\0')],
+    ['SOPInstanceUID', 0x0008, 0x0018, text(uids.sop, '\0')],
+    ['Modality', 0x0008, 0x0060, text('CT')],
+    ['PatientName', 0x0010, 0x0010, text('HOSTILE^TEST')],
+    ['PatientID', 0x0010, 0x0020, text('HOSTILE-1')],
+    ['StudyInstanceUID', 0x0020, 0x000d, text(uids.study, '\0')],
+    ['SeriesInstanceUID', 0x0020, 0x000e, text(uids.series, '\0')],
+    ['ImagePositionPatient', 0x0020, 0x0032, text('0\\0\\0')],
+    ['ImageOrientationPatient', 0x0020, 0x0037, text('1\\0\\0\\0\\1\\0')],
+    ['SamplesPerPixel', 0x0028, 0x0002, us(1)],
+    ['PhotometricInterpretation', 0x0028, 0x0004, text('MONOCHROME2')],
+    ['Rows', 0x0028, 0x0010, us(8)],
+    ['Columns', 0x0028, 0x0011, us(8)],
+    ['PixelSpacing', 0x0028, 0x0030, text('0.5\\0.5')],
+    ['BitsAllocated', 0x0028, 0x0100, us(16)],
+    ['BitsStored', 0x0028, 0x0101, us(16)],
+    ['HighBit', 0x0028, 0x0102, us(15)],
+    ['PixelRepresentation', 0x0028, 0x0103, us(0)],
+    ['PixelData', 0x7fe0, 0x0010, Buffer.alloc(8 * 8 * 2, 7)],
+  ];
+  return Buffer.concat(
+    elements.flatMap(([keyword, group, element, value]) => {
+      const changed = keyword in changes ? changes[keyword] : value;
+      return changed === null ? [] : [implicitElement(group, element, changed!)];
+    }),
+  );
+}
+
+describe('hostile instances over the network', () => {
+  let root: string;
+  let running: RunningApp;
+  const study = generateDicomUid();
+  const series = generateDicomUid();
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'polyrad-hostile-'));
+    running = await createApp(withTestAuth({
+      port: 0,
+      dicomPort: 0,
+      quietPeriodMs: 3_600_000,
+      dataDir: join(root, 'data'),
+      dicomIntake: { maxPduBytes: 64 * 1024, maxInstanceBytes: 8 * 1024 * 1024, maxAssociations: 4, timeoutMs: 3000, peers: parseDicomPeers('RAWPEER,STORESCU').peers },
+    }));
+  });
+  after(async () => {
+    await running?.close();
+    await rm(root, { recursive: true, force: true }).catch(() => undefined);
+  });
+
+  const storedCount = async (): Promise<number> => {
+    let files = 0;
+    const store = join(root, 'data', 'dicom');
+    for (const shard of (await readdir(store)).filter((s) => /^[0-9a-f]{2}$/.test(s))) files += (await readdir(join(store, shard))).length;
+    return files;
+  };
+
+  async function sendRaw(sop: string, dataset: Buffer): Promise<{ status: number; errorComment: string }> {
+    const peer = await RawPeer.open(running.dicomPort);
+    try {
+      const { accepted } = await peer.associate('RAWPEER', [CT]);
+      assert.ok(accepted.has(CT.id));
+      const answer = await peer.request(CT.id, cStoreRq(1, CT_IMAGE_STORAGE, sop), dataset);
+      assert.ok(answer, 'the listener answered');
+      return answer;
+    } finally {
+      peer.close();
+    }
+  }
+
+  it('stores a well-formed slice (the control for every refusal below)', async () => {
+    const sop = generateDicomUid();
+    assert.equal((await sendRaw(sop, ctDataset({ study, series, sop }))).status, STATUS_SUCCESS);
+    assert.equal(await storedCount(), 1);
+  });
+
+  const hostile: Array<[string, Record<string, Buffer | null>, RegExp]> = [
+    ['a PixelSpacing of NaN', { PixelSpacing: text('NaN\\NaN') }, /^DICOM_INVALID_ATTRIBUTE/],
+    ['a PixelSpacing that is no number', { PixelSpacing: text('abc\\-1') }, /^DICOM_INVALID_ATTRIBUTE/],
+    ['no SOPInstanceUID', { SOPInstanceUID: null }, /^DICOM_MISSING_ATTRIBUTE/],
+    ['no StudyInstanceUID', { StudyInstanceUID: null }, /^DICOM_MISSING_ATTRIBUTE/],
+    ['pixel data shorter than Rows x Columns x BitsAllocated', { PixelData: Buffer.alloc(8 * 4 * 2) }, /^DICOM_TRUNCATED_PIXEL_DATA/],
+  ];
+  for (const [what, changes, code] of hostile) {
+    it(`refuses a slice with ${what}, naming the reason, and stores nothing`, async () => {
+      const before = await storedCount();
+      const sop = generateDicomUid();
+      const answer = await sendRaw(sop, ctDataset({ study, series, sop }, changes));
+      assert.ok(answer.status >= 0xc000 && answer.status <= 0xcfff, `status 0x${answer.status.toString(16)} is "cannot understand"`);
+      assert.match(answer.errorComment, code);
+      assert.equal(await storedCount(), before);
+    });
+  }
+
+  it('refuses a slice whose pixel data is cut off before its declared length', async () => {
+    const before = await storedCount();
+    const sop = generateDicomUid();
+    const whole = ctDataset({ study, series, sop });
+    const answer = await sendRaw(sop, whole.subarray(0, whole.length - 40));
+    assert.ok(answer.status >= 0xc000 && answer.status <= 0xcfff, `status 0x${answer.status.toString(16)}`);
+    assert.match(answer.errorComment, /^DICOM_TRUNCATED/);
+    assert.equal(await storedCount(), before);
+  });
+
+  it('answers a modality (storescu) sending the same files with a failure, not success', { skip: storescu ? false : 'storescu not installed' }, async () => {
+    const dir = join(root, 'files');
+    await mkdir(dir, { recursive: true });
+    const cases: Array<[string, Record<string, Buffer | null>]> = [
+      ['nan-spacing', { PixelSpacing: text('NaN\\NaN') }],
+      ['short-pixels', { PixelData: Buffer.alloc(8 * 4 * 2) }],
+    ];
+    for (const [name, changes] of cases) {
+      const sop = generateDicomUid();
+      const meta = [
+        { tag: 0x00020001, vr: 'OB' as const, value: Uint8Array.of(0, 1) },
+        { tag: 0x00020002, vr: 'UI' as const, value: CT_IMAGE_STORAGE },
+        { tag: 0x00020003, vr: 'UI' as const, value: sop },
+        { tag: 0x00020010, vr: 'UI' as const, value: IMPLICIT_LE },
+      ];
+      await writeFile(join(dir, `${name}.dcm`), encodePart10(meta, ctDataset({ study, series, sop }, changes)));
+    }
+    const before = await storedCount();
+    const child = spawn(storescu!, ['-v', '--no-halt', '-aet', 'STORESCU', '-aec', 'POLYRAD', '+sd', '127.0.0.1', String(running.dicomPort), dir], { env: { ...process.env, TCP_NODELAY: '1' } });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    await new Promise((resolve) => child.on('close', resolve));
+    // one refusal per file (--no-halt: storescu stops at the first refusal otherwise), never a success
+    assert.equal(output.match(/Received Store Response \(Error: CannotUnderstand\)/g)?.length, cases.length, output);
+    assert.doesNotMatch(output, /Received Store Response \(Success\)/, output);
+    assert.equal(await storedCount(), before);
+  });
+});
