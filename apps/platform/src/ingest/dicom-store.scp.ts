@@ -182,6 +182,14 @@ class StoreScp extends Scp {
   override associationReleaseRequested(): void {
     this.sendAssociationReleaseResponse();
   }
+
+  /**
+   * The peer sent A-ABORT: the association is over, so the connection closes at once (a modality waits
+   * for that close, up to its ARTIM time-out: 30 s in DCMTK); the close handler drops what was arriving.
+   */
+  override abort(): void {
+    (this as unknown as { socket: { destroy(): void } }).socket.destroy();
+  }
 }
 
 /**

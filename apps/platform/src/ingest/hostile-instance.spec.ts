@@ -9,7 +9,7 @@ import { encodePart10, generateDicomUid } from '@polyrad/dicom';
 import { withTestAuth } from '../auth/auth.fixture.js';
 import { createApp, type RunningApp } from '../main.js';
 import { parseDicomPeers } from './dicom-peer.allowlist.js';
-import { CT_IMAGE_STORAGE, IMPLICIT_LE, RawPeer, cStoreRq, implicitElement } from './raw-association.fixture.js';
+import { CT_IMAGE_STORAGE, IMPLICIT_LE, RawPeer, cStoreRq, implicitElement, pData, pdu } from './raw-association.fixture.js';
 
 const storescu = ['/usr/bin/storescu', '/usr/local/bin/storescu'].find(existsSync);
 const STATUS_SUCCESS = 0;
@@ -62,7 +62,7 @@ describe('hostile instances over the network', () => {
       dicomPort: 0,
       quietPeriodMs: 3_600_000,
       dataDir: join(root, 'data'),
-      dicomIntake: { maxPduBytes: 64 * 1024, maxInstanceBytes: 8 * 1024 * 1024, maxAssociations: 4, timeoutMs: 3000, peers: parseDicomPeers('RAWPEER,STORESCU').peers },
+      dicomIntake: { maxPduBytes: 64 * 1024, maxInstanceBytes: 8 * 1024 * 1024, maxAssociations: 4, timeoutMs: 120_000, peers: parseDicomPeers('RAWPEER,STORESCU').peers },
     }));
   });
   after(async () => {
@@ -151,5 +151,20 @@ describe('hostile instances over the network', () => {
     assert.equal(output.match(/Received Store Response \(Error: CannotUnderstand\)/g)?.length, cases.length, output);
     assert.doesNotMatch(output, /Received Store Response \(Success\)/, output);
     assert.equal(await storedCount(), before);
+  });
+
+  it('closes the connection as soon as a peer aborts mid-instance, and keeps nothing of that instance', async () => {
+    const before = await storedCount();
+    const peer = await RawPeer.open(running.dicomPort);
+    await peer.associate('RAWPEER', [CT]);
+    const sop = generateDicomUid();
+    peer.send(pData(CT.id, true, true, cStoreRq(1, CT_IMAGE_STORAGE, sop)));
+    peer.send(pData(CT.id, false, false, ctDataset({ study, series, sop }).subarray(0, 100)));
+    // A-ABORT, source: service user
+    peer.send(pdu(0x07, Buffer.from([0, 0, 0, 0])));
+    // without the close, the peer would wait out its own time-out (DCMTK: 30 s); this one waits far less
+    assert.ok(await peer.closedByListener(5000), 'the listener closed the connection after A-ABORT');
+    assert.equal(await storedCount(), before);
+    assert.deepEqual(await readdir(join(root, 'data', 'dicom', 'incoming')), [], 'no partial file');
   });
 });
