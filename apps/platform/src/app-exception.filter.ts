@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import { isPolyradError } from '@polyrad/sdk';
 import type { Response } from 'express';
 import { AUTH_HTTP_STATUS } from './auth/auth.errors.js';
+import { databaseUnavailable, isDatabaseUnavailable } from './database/database-outage.js';
 import { REGISTRY_HTTP_STATUS, REQUEST_TOO_LARGE, REQUEST_TOO_LARGE_MESSAGE } from './registry/registry.errors.js';
 
 /** HTTP status of each known PolyradError code; unknown codes follow the naming conventions below. */
@@ -42,6 +43,11 @@ export class AppExceptionFilter implements ExceptionFilter {
       // Only the body parser answers 413; its own text ("request entity too large") names no limit.
       if (status === HttpStatus.PAYLOAD_TOO_LARGE) return { status, body: { code: REQUEST_TOO_LARGE, message: REQUEST_TOO_LARGE_MESSAGE } };
       return { status, body: { code: HttpStatus[status] ?? `HTTP_${status}`, message: httpMessage(exception) } };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      const error = databaseUnavailable(exception);
+      this.logger.warn(error.message);
+      return { status: HttpStatus.SERVICE_UNAVAILABLE, body: { code: error.code, message: error.message } };
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { code: 'INTERNAL_ERROR', message: 'internal server error' } };

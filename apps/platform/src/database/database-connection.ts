@@ -21,7 +21,9 @@ import { PackageVersionEntity } from '../registry/package-version.entity.js';
 import { SitePluginEntity } from '../registry/site-plugin.entity.js';
 import { VendorEntity } from '../registry/vendor.entity.js';
 
-export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
+import { DATABASE_UNAVAILABLE, DEFAULT_DATABASE_TIMEOUT_MS } from './database-outage.js';
+
+export { DATABASE_UNAVAILABLE };
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -50,7 +52,7 @@ export interface Database {
 export const DATABASE = Symbol('DATABASE');
 
 /** TypeORM options shared by both backends; only the endpoint and the pool differ. */
-export function dataSourceOptions(target: { url: string } | EmbeddedEndpoint): DataSourceOptions {
+export function dataSourceOptions(target: { url: string } | EmbeddedEndpoint, timeoutMs = DEFAULT_DATABASE_TIMEOUT_MS): DataSourceOptions {
   const common: PostgresConnectionOptions = {
     type: 'postgres',
     entities,
@@ -62,7 +64,16 @@ export function dataSourceOptions(target: { url: string } | EmbeddedEndpoint): D
     logging: ['error'],
     connectTimeoutMS: 5000,
   };
-  if ('url' in target) return { ...common, url: target.url };
+  if ('url' in target) {
+    // A server that is down, unreachable or frozen must not hold a C-STORE or a request: every call gives
+    // up after timeoutMs (waiting for a connection, on the wire, and on the server) and the pool drops the
+    // connection it was on, so calls work again as soon as the server answers, without a restart.
+    return {
+      ...common,
+      url: target.url,
+      extra: { connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, statement_timeout: timeoutMs, keepAlive: true },
+    };
+  }
   // PGlite executes one statement stream at a time: one pooled connection, kept open.
   return {
     ...common,
@@ -79,11 +90,11 @@ export function dataSourceOptions(target: { url: string } | EmbeddedEndpoint): D
  * Opens the database the config selects: DATABASE_URL, or the embedded PGlite in `${dataDir}/pg`,
  * and brings its schema up to date. Failures become PolyradErrors with one readable line.
  */
-export async function openDatabase(config: Pick<AppConfig, 'dataDir' | 'databaseUrl'>): Promise<Database> {
+export async function openDatabase(config: Pick<AppConfig, 'dataDir' | 'databaseUrl' | 'databaseTimeoutMs'>): Promise<Database> {
   const embedded = config.databaseUrl ? undefined : await EmbeddedPostgres.start(config.dataDir);
   const kind: DatabaseKind = embedded ? 'pglite' : 'postgres';
   const where = embedded ? embedded.pgDir : redact(config.databaseUrl!);
-  const dataSource = new DataSource(dataSourceOptions(embedded ? embedded.endpoint : { url: config.databaseUrl! }));
+  const dataSource = new DataSource(dataSourceOptions(embedded ? embedded.endpoint : { url: config.databaseUrl! }, config.databaseTimeoutMs));
   const close = async (): Promise<void> => {
     if (dataSource.isInitialized) await dataSource.destroy();
     await embedded?.stop();

@@ -9,45 +9,11 @@ import { encodePart10, generateDicomUid } from '@polyrad/dicom';
 import { withTestAuth } from '../auth/auth.fixture.js';
 import { createApp, type RunningApp } from '../main.js';
 import { parseDicomPeers } from './dicom-peer.allowlist.js';
-import { CT_IMAGE_STORAGE, IMPLICIT_LE, RawPeer, cStoreRq, implicitElement, pData, pdu } from './raw-association.fixture.js';
+import { CT_SLICE_CONTEXT as CT, ctSlice as ctDataset, storeRaw, text } from './ct-slice.fixture.js';
+import { CT_IMAGE_STORAGE, IMPLICIT_LE, RawPeer, cStoreRq, pData, pdu } from './raw-association.fixture.js';
 
 const storescu = ['/usr/bin/storescu', '/usr/local/bin/storescu'].find(existsSync);
 const STATUS_SUCCESS = 0;
-const CT = { id: 1, abstractSyntax: CT_IMAGE_STORAGE, transferSyntaxes: [IMPLICIT_LE] };
-
-const text = (value: string, pad = ' '): Buffer => Buffer.from(value.length % 2 ? value + pad : value, 'ascii');
-const us = (n: number): Buffer => Buffer.from([n & 0xff, n >> 8]);
-
-/** An 8 x 8 CT slice in implicit VR little endian; each attribute can be replaced (a Buffer) or left out (null). */
-function ctDataset(uids: { study: string; series: string; sop: string }, changes: Record<string, Buffer | null> = {}): Buffer {
-  const elements: Array<[string, number, number, Buffer]> = [
-    ['SOPClassUID', 0x0008, 0x0016, text(CT_IMAGE_STORAGE, '\0')],
-    ['SOPInstanceUID', 0x0008, 0x0018, text(uids.sop, '\0')],
-    ['Modality', 0x0008, 0x0060, text('CT')],
-    ['PatientName', 0x0010, 0x0010, text('HOSTILE^TEST')],
-    ['PatientID', 0x0010, 0x0020, text('HOSTILE-1')],
-    ['StudyInstanceUID', 0x0020, 0x000d, text(uids.study, '\0')],
-    ['SeriesInstanceUID', 0x0020, 0x000e, text(uids.series, '\0')],
-    ['ImagePositionPatient', 0x0020, 0x0032, text('0\\0\\0')],
-    ['ImageOrientationPatient', 0x0020, 0x0037, text('1\\0\\0\\0\\1\\0')],
-    ['SamplesPerPixel', 0x0028, 0x0002, us(1)],
-    ['PhotometricInterpretation', 0x0028, 0x0004, text('MONOCHROME2')],
-    ['Rows', 0x0028, 0x0010, us(8)],
-    ['Columns', 0x0028, 0x0011, us(8)],
-    ['PixelSpacing', 0x0028, 0x0030, text('0.5\\0.5')],
-    ['BitsAllocated', 0x0028, 0x0100, us(16)],
-    ['BitsStored', 0x0028, 0x0101, us(16)],
-    ['HighBit', 0x0028, 0x0102, us(15)],
-    ['PixelRepresentation', 0x0028, 0x0103, us(0)],
-    ['PixelData', 0x7fe0, 0x0010, Buffer.alloc(8 * 8 * 2, 7)],
-  ];
-  return Buffer.concat(
-    elements.flatMap(([keyword, group, element, value]) => {
-      const changed = keyword in changes ? changes[keyword] : value;
-      return changed === null ? [] : [implicitElement(group, element, changed!)];
-    }),
-  );
-}
 
 describe('hostile instances over the network', () => {
   let root: string;
@@ -77,18 +43,7 @@ describe('hostile instances over the network', () => {
     return files;
   };
 
-  async function sendRaw(sop: string, dataset: Buffer): Promise<{ status: number; errorComment: string }> {
-    const peer = await RawPeer.open(running.dicomPort);
-    try {
-      const { accepted } = await peer.associate('RAWPEER', [CT]);
-      assert.ok(accepted.has(CT.id));
-      const answer = await peer.request(CT.id, cStoreRq(1, CT_IMAGE_STORAGE, sop), dataset);
-      assert.ok(answer, 'the listener answered');
-      return answer;
-    } finally {
-      peer.close();
-    }
-  }
+  const sendRaw = (sop: string, dataset: Buffer) => storeRaw(running.dicomPort, 'RAWPEER', sop, dataset);
 
   it('stores a well-formed slice (the control for every refusal below)', async () => {
     const sop = generateDicomUid();
