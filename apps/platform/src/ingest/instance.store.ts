@@ -105,6 +105,15 @@ export class InstanceStore {
     return rows.map((r) => r.path);
   }
 
+  /** The study's indexed instances whose file was found missing (flagged at start). */
+  missingFiles(studyInstanceUid: string): Promise<Array<{ SOPInstanceUID: string; SeriesInstanceUID: string }>> {
+    return this.dataSource.query(
+      `SELECT "sop_instance_uid" AS "SOPInstanceUID", "series_instance_uid" AS "SeriesInstanceUID" FROM "instances"
+        WHERE "study_instance_uid" = $1 AND "file_missing_since" IS NOT NULL`,
+      [studyInstanceUid],
+    );
+  }
+
   /**
    * Removes every incoming file: at start no association is running, so each is what a crash or a full
    * disk left mid-transfer (its instance was never acknowledged).

@@ -122,4 +122,20 @@ describe('DICOM intake survives SIGKILL', { skip }, () => {
       await database.close();
     }
   });
+
+  it('says in the report that a study was only partly received', async () => {
+    // a quiet period the sending cannot pause for: the one analysis sees everything that arrives
+    await server?.stop();
+    server = await startCrashServer(config(5000));
+    const StudyInstanceUID = generateDicomUid();
+    const phantom = generateChestPhantom({ seed: 9, dimensions: [64, 64, 24], spacing: [5, 5, 8] });
+    const written = await writeCtSeries(phantom.volume, join(root, 'partial'), { PatientID: 'CRASH-3', StudyDate: '20260303', StudyInstanceUID, SeriesNumber: 5, seed: 3 });
+    // slices 10 to 13 never arrive (a full disk refused them, the modality gave up)
+    for (const file of written.files.slice(10, 14)) await rm(file);
+    const sent = await send(server.dicomPort, join(root, 'partial'));
+    assert.equal(sent.status, 0, sent.output);
+    const report = await reportOf(await signInAdmin(server.url), StudyInstanceUID, server);
+    const partial = report.warnings.filter((w) => /only partly received/.test(w));
+    assert.ok(partial.some((w) => /series 5 .*about 4 slices missing/.test(w)), report.warnings.join('\n'));
+  });
 });
