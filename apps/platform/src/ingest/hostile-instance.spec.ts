@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,11 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import { encodePart10, generateDicomUid } from '@polyrad/dicom';
 import { withTestAuth } from '../auth/auth.fixture.js';
 import { createApp, type RunningApp } from '../main.js';
+import { dcmtkTool, runDcmtk } from './dcmtk.fixture.js';
 import { parseDicomPeers } from './dicom-peer.allowlist.js';
 import { CT_SLICE_CONTEXT as CT, ctSlice as ctDataset, storeRaw, text } from './ct-slice.fixture.js';
 import { CT_IMAGE_STORAGE, IMPLICIT_LE, RawPeer, cStoreRq, pData, pdu } from './raw-association.fixture.js';
 
-const storescu = ['/usr/bin/storescu', '/usr/local/bin/storescu'].find(existsSync);
+const storescu = dcmtkTool('storescu');
 const STATUS_SUCCESS = 0;
 
 describe('hostile instances over the network', () => {
@@ -97,11 +96,7 @@ describe('hostile instances over the network', () => {
       await writeFile(join(dir, `${name}.dcm`), encodePart10(meta, ctDataset({ study, series, sop }, changes)));
     }
     const before = await storedCount();
-    const child = spawn(storescu!, ['-v', '--no-halt', '-aet', 'STORESCU', '-aec', 'POLYRAD', '+sd', '127.0.0.1', String(running.dicomPort), dir], { env: { ...process.env, TCP_NODELAY: '1' } });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    await new Promise((resolve) => child.on('close', resolve));
+    const { output } = await runDcmtk(storescu!, ['-v', '--no-halt', '-aet', 'STORESCU', '-aec', 'POLYRAD', '+sd', '127.0.0.1', String(running.dicomPort), dir]);
     // one refusal per file (--no-halt: storescu stops at the first refusal otherwise), never a success
     assert.equal(output.match(/Received Store Response \(Error: CannotUnderstand\)/g)?.length, cases.length, output);
     assert.doesNotMatch(output, /Received Store Response \(Success\)/, output);

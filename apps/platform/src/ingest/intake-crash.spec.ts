@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,21 +10,13 @@ import { generateDicomUid, writeCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
 import { type ApiClient, signInAdmin } from '../auth/auth.fixture.js';
 import { openDatabase } from '../database/database-connection.js';
+import { dcmtkTool, runDcmtk } from './dcmtk.fixture.js';
 import { type CrashServer, type CrashServerConfig, startCrashServer } from './crash-server.fixture.js';
 
-const storescu = ['/usr/bin/storescu', '/usr/local/bin/storescu'].find(existsSync);
+const storescu = dcmtkTool('storescu');
 const skip = storescu ? false : 'DCMTK storescu not installed (apt-get install dcmtk); .ci/run installs it';
 
-function send(port: number, dir: string): Promise<{ status: number | null; output: string }> {
-  const child = spawn(storescu!, ['-aet', 'CT_SCANNER', '-aec', 'POLYRAD', '+sd', '+r', '127.0.0.1', String(port), dir], {
-    env: { ...process.env, TCP_NODELAY: '1' },
-    timeout: 120_000,
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  return new Promise((resolve) => child.on('close', (status) => resolve({ status, output })));
-}
+const send = (port: number, dir: string) => runDcmtk(storescu!, ['-aet', 'CT_SCANNER', '-aec', 'POLYRAD', '+sd', '+r', '127.0.0.1', String(port), dir]);
 
 /** Asks for the report until it exists; the server analyses in the background once the study is quiet. */
 async function reportOf(client: ApiClient, studyInstanceUid: string, server: CrashServer): Promise<Report> {
