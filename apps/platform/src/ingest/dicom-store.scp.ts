@@ -228,6 +228,8 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
         if (arrivals !== undefined) await pending.analysed(uid, arrivals);
       }
     });
+    // every stored instance, by DIMSE or any other way in, starts its study's quiet period
+    instances.onStored((instance) => this.tracker.arrived(instance.StudyInstanceUID));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -272,8 +274,6 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
 
   private async receive(file: IncomingFile, sender: InstanceSender): Promise<IntakeResult> {
     await file.written;
-    const result = await this.instances.accept(file.path, sender);
-    if (result.status === 'stored') this.tracker.arrived(result.instance.StudyInstanceUID);
-    return result;
+    return this.instances.accept(file.path, sender);
   }
 }

@@ -35,10 +35,17 @@ export type IntakeResult = { status: 'stored'; instance: StoredInstance } | { st
 export class InstanceIntakeService {
   private readonly logger = new Logger(InstanceIntakeService.name);
 
+  private readonly storedListeners: Array<(instance: StoredInstance) => void> = [];
+
   constructor(
     private readonly instances: InstanceStore,
     private readonly quarantine: QuarantineRepository,
   ) {}
+
+  /** Calls `listener` with every instance `accept` stores, whichever way it came (DIMSE, DICOMweb, recovery at start). */
+  onStored(listener: (instance: StoredInstance) => void): void {
+    this.storedListeners.push(listener);
+  }
 
   async accept(incoming: string, sender: InstanceSender): Promise<IntakeResult> {
     try {
@@ -46,7 +53,11 @@ export class InstanceIntakeService {
       checkReceivedInstance(header);
       const identity = patientIdentityOf(header);
       const conflicts = identityConflicts(await this.quarantine.claimStudyIdentity(header.StudyInstanceUID, identity), identity);
-      if (conflicts.length === 0) return { status: 'stored', instance: await this.instances.store(incoming, header, sender.callingAe) };
+      if (conflicts.length === 0) {
+        const instance = await this.instances.store(incoming, header, sender.callingAe);
+        for (const listener of this.storedListeners) listener(instance);
+        return { status: 'stored', instance };
+      }
       const kept = await this.instances.keepApart(incoming);
       const reason = `patient identity conflicts with study ${header.StudyInstanceUID}: ${conflicts.join('; ')}`;
       await this.quarantine.add({
