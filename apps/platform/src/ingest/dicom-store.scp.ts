@@ -75,8 +75,11 @@ class StoreScp extends Scp {
     // an association that ends mid-instance leaves no partial file behind
     this.on('close', () => {
       for (const file of this.incoming.values()) {
+        // removed once the stream has closed: a file still being opened would otherwise appear after the rm
+        const remove = (): void => void rm(file.path, { force: true }).catch(() => undefined);
+        if (file.stream.closed) remove();
+        else file.stream.once('close', remove);
         file.stream.destroy();
-        rm(file.path, { force: true }).catch(() => undefined);
       }
       this.incoming.clear();
     });
