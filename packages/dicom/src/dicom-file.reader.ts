@@ -107,7 +107,20 @@ export function instanceFromDataSet(path: string, fileSize: number, parsed: Pars
     WindowWidth: number(ds, 'x00281051'),
     hasPixelData: Boolean(parsed.pixelData),
     ...pixelDataLocation(parsed),
+    ...unusableGeometry(ds),
   };
+}
+
+/** Geometry attributes that are present but not the finite (and for spacings positive) numbers DICOM requires. */
+function unusableGeometry(ds: DataSet): Pick<DicomInstance, 'unusableAttributes'> {
+  const present = (tag: string): boolean => text(ds, tag) !== '';
+  const unusable = [
+    present('x00280030') && !positivePair(numbers(ds, 'x00280030')) ? 'PixelSpacing (0028,0030)' : undefined,
+    present('x00181164') && !positivePair(numbers(ds, 'x00181164')) ? 'ImagerPixelSpacing (0018,1164)' : undefined,
+    present('x00200032') && !fixed(numbers(ds, 'x00200032'), 3) ? 'ImagePositionPatient (0020,0032)' : undefined,
+    present('x00200037') && !fixed(numbers(ds, 'x00200037'), 6) ? 'ImageOrientationPatient (0020,0037)' : undefined,
+  ].filter((name): name is string => name !== undefined);
+  return unusable.length > 0 ? { unusableAttributes: unusable } : {};
 }
 
 /** Where the pixel values start in the file, when file offsets mean something (everything but deflate). */

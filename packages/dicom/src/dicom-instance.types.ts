@@ -90,6 +90,8 @@ export interface DicomInstance {
   pixelDataOffset?: number;
   /** Declared length of native (not encapsulated) Pixel Data, with pixelDataOffset. */
   pixelDataLength?: number;
+  /** Geometry attributes present with values that are not usable numbers (e.g. a PixelSpacing of NaN), named with their tags. */
+  unusableAttributes?: string[];
 }
 
 /** Instances that belong to one series (same StudyInstanceUID and SeriesInstanceUID). */

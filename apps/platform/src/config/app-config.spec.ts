@@ -26,12 +26,12 @@ const DEFAULT_AUTH = {
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
-    assert.deepEqual(loadConfig({}, '/srv/polyrad'), { port: 3000, dicomPort: 11112, dataDir: '/srv/polyrad/data', quietPeriodMs: 30000, dicomIntake: DEFAULT_DICOM_INTAKE, auth: DEFAULT_AUTH, sandbox: SANDBOX_DEFAULT });
+    assert.deepEqual(loadConfig({}, '/srv/polyrad'), { port: 3000, dicomPort: 11112, dataDir: '/srv/polyrad/data', quietPeriodMs: 30000, databaseTimeoutMs: 10000, dicomIntake: DEFAULT_DICOM_INTAKE, auth: DEFAULT_AUTH, sandbox: SANDBOX_DEFAULT });
   });
 
   it('reads every variable from the environment', () => {
     const config = loadConfig(
-      { PORT: '8080', DICOM_PORT: '104', POLYRAD_DATA_DIR: 'var/pr', DATABASE_URL: 'postgresql://u:p@db:5432/polyrad', POLYRAD_QUIET_PERIOD_S: '2.5' },
+      { PORT: '8080', DICOM_PORT: '104', POLYRAD_DATA_DIR: 'var/pr', DATABASE_URL: 'postgresql://u:p@db:5432/polyrad', POLYRAD_QUIET_PERIOD_S: '2.5', POLYRAD_DB_TIMEOUT_S: '4' },
       '/srv',
     );
     assert.deepEqual(config, {
@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       dicomPort: 104,
       dataDir: '/srv/var/pr',
       quietPeriodMs: 2500,
+      databaseTimeoutMs: 4000,
       dicomIntake: DEFAULT_DICOM_INTAKE,
       databaseUrl: 'postgresql://u:p@db:5432/polyrad',
       auth: DEFAULT_AUTH,
@@ -52,6 +53,7 @@ describe('loadConfig', () => {
       dicomPort: 11112,
       dataDir: '/abs/dir',
       quietPeriodMs: 30000,
+      databaseTimeoutMs: 10000,
       dicomIntake: DEFAULT_DICOM_INTAKE,
       auth: DEFAULT_AUTH,
       sandbox: SANDBOX_DEFAULT,

@@ -16,6 +16,8 @@ export interface AppConfig {
   dataDir: string;
   /** A real PostgreSQL server; when absent the embedded PGlite in `${dataDir}/pg` is used. */
   databaseUrl?: string;
+  /** How long one call to DATABASE_URL may take before it is answered as an outage (POLYRAD_DB_TIMEOUT_S; 10 s by default). */
+  databaseTimeoutMs?: number;
   /** A received study is analysed once no instance of it has arrived for this long (POLYRAD_QUIET_PERIOD_S). */
   quietPeriodMs: number;
   /** POSTed a JSON notice whenever a study's report is urgent (POLYRAD_URGENT_WEBHOOK). */
@@ -103,6 +105,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@host:5432/polyrad');
   }
   const quietPeriodS = readNumber(env, 'POLYRAD_QUIET_PERIOD_S', 30, 0, 86400, problems);
+  const databaseTimeoutS = readNumber(env, 'POLYRAD_DB_TIMEOUT_S', 10, 1, 3600, problems);
   const urgentWebhookUrl = nonEmpty(env.POLYRAD_URGENT_WEBHOOK);
   if (urgentWebhookUrl !== undefined && !isHttpUrl(urgentWebhookUrl)) {
     problems.push('POLYRAD_URGENT_WEBHOOK must be an http:// or https:// URL, e.g. https://ris.example.org/hooks/urgent');
@@ -121,6 +124,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dicomPort,
     dataDir,
     quietPeriodMs: Math.round(quietPeriodS * 1000),
+    databaseTimeoutMs: Math.round(databaseTimeoutS * 1000),
     ...(importRoots.length === 0 ? {} : { importRoots }),
     dicomIntake,
     ...(dicomwebMaxRequestMb === undefined ? {} : { dicomwebMaxRequestBytes: Math.round(dicomwebMaxRequestMb * 1024 ** 2) }),

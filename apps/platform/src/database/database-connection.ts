@@ -9,8 +9,12 @@ import { ReceivedInstances1700000200000 } from './migrations/1700000200000-recei
 import { DicomQuarantine1700000450000 } from './migrations/1700000450000-dicom-quarantine.js';
 import { DicomwebIndex1700000550000 } from './migrations/1700000550000-dicomweb-index.js';
 import { UsersAndSessions1700000350000 } from './migrations/1700000350000-users-and-sessions.js';
+import { PendingAnalyses1700000500000 } from './migrations/1700000500000-pending-analyses.js';
+import { MissingInstanceFiles1700000510000 } from './migrations/1700000510000-missing-instance-files.js';
 
-export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
+import { DATABASE_UNAVAILABLE, DEFAULT_DATABASE_TIMEOUT_MS } from './database-outage.js';
+
+export { DATABASE_UNAVAILABLE };
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -18,7 +22,7 @@ export type DatabaseKind = 'pglite' | 'postgres';
  * The schema is declared once, in these migrations (both backends run them). There are no TypeORM
  * entities: repositories query with SQL, and each table's row type sits beside its SQL (see selectList).
  */
-export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000, UsersAndSessions1700000350000, DicomQuarantine1700000450000, DicomwebIndex1700000550000];
+export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000, UsersAndSessions1700000350000, DicomQuarantine1700000450000, PendingAnalyses1700000500000, MissingInstanceFiles1700000510000, DicomwebIndex1700000550000];
 
 /** An open, migrated database and how to close it (TypeORM first, then the embedded server if any). */
 export interface Database {
@@ -31,7 +35,7 @@ export interface Database {
 export const DATABASE = Symbol('DATABASE');
 
 /** TypeORM options shared by both backends; only the endpoint and the pool differ. */
-export function dataSourceOptions(target: { url: string } | EmbeddedEndpoint): DataSourceOptions {
+export function dataSourceOptions(target: { url: string } | EmbeddedEndpoint, timeoutMs = DEFAULT_DATABASE_TIMEOUT_MS): DataSourceOptions {
   const common: PostgresConnectionOptions = {
     type: 'postgres',
     migrations,
@@ -42,7 +46,16 @@ export function dataSourceOptions(target: { url: string } | EmbeddedEndpoint): D
     logging: ['error'],
     connectTimeoutMS: 5000,
   };
-  if ('url' in target) return { ...common, url: target.url };
+  if ('url' in target) {
+    // A server that is down, unreachable or frozen must not hold a C-STORE or a request: every call gives
+    // up after timeoutMs (waiting for a connection, on the wire, and on the server) and the pool drops the
+    // connection it was on, so calls work again as soon as the server answers, without a restart.
+    return {
+      ...common,
+      url: target.url,
+      extra: { connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, statement_timeout: timeoutMs, keepAlive: true },
+    };
+  }
   // PGlite executes one statement stream at a time: one pooled connection, kept open.
   return {
     ...common,
@@ -59,11 +72,11 @@ export function dataSourceOptions(target: { url: string } | EmbeddedEndpoint): D
  * Opens the database the config selects: DATABASE_URL, or the embedded PGlite in `${dataDir}/pg`,
  * and brings its schema up to date. Failures become PolyradErrors with one readable line.
  */
-export async function openDatabase(config: Pick<AppConfig, 'dataDir' | 'databaseUrl'>): Promise<Database> {
+export async function openDatabase(config: Pick<AppConfig, 'dataDir' | 'databaseUrl' | 'databaseTimeoutMs'>): Promise<Database> {
   const embedded = config.databaseUrl ? undefined : await EmbeddedPostgres.start(config.dataDir);
   const kind: DatabaseKind = embedded ? 'pglite' : 'postgres';
   const where = embedded ? embedded.pgDir : redact(config.databaseUrl!);
-  const dataSource = new DataSource(dataSourceOptions(embedded ? embedded.endpoint : { url: config.databaseUrl! }));
+  const dataSource = new DataSource(dataSourceOptions(embedded ? embedded.endpoint : { url: config.databaseUrl! }, config.databaseTimeoutMs));
   const close = async (): Promise<void> => {
     if (dataSource.isInitialized) await dataSource.destroy();
     await embedded?.stop();

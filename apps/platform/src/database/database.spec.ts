@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,7 +11,7 @@ import { ReportsRepository } from '../studies/reports.repository.js';
 import { sampleReport, uniqueUid } from '../studies/report.fixture.js';
 import { StudiesService } from '../studies/studies.service.js';
 import { type Database, openDatabase } from './database-connection.js';
-import { DATA_DIR_CORRUPT, DATA_DIR_LOCKED } from './embedded-postgres.js';
+import { DATA_DIR_CORRUPT, DATA_DIR_FULL, DATA_DIR_LOCKED, DATA_DIR_UNUSABLE, openFailure } from './embedded-postgres.js';
 import { createTempPostgres, type TempPostgres } from './test-postgres.js';
 import { loadConfig } from '../config/app-config.js';
 import { UrgentNotifier } from '../studies/urgent.notifier.js';
@@ -38,12 +41,12 @@ function backendSuite(kind: 'pglite' | 'postgres', open: () => Promise<{ db: Dat
       );
       assert.deepEqual(
         tables.map((r) => r.table_name),
-        ['algorithm_packages', 'audit_log', 'auth_sessions', 'dicomweb_index', 'instances', 'migrations', 'package_versions', 'quarantined_instances', 'reports', 'series', 'site_plugins', 'studies', 'study_patient_identities', 'users', 'vendors'],
+        ['algorithm_packages', 'audit_log', 'auth_sessions', 'dicomweb_index', 'instances', 'migrations', 'package_versions', 'pending_analyses', 'quarantined_instances', 'reports', 'series', 'site_plugins', 'studies', 'study_patient_identities', 'users', 'vendors'],
       );
       const ran: Array<{ name: string }> = await ds.query(`SELECT name FROM migrations`);
       assert.deepEqual(
         ran.map((r) => r.name),
-        ['InitialSchema1700000000000', 'PluginRegistry1700000100000', 'ReceivedInstances1700000200000', 'UsersAndSessions1700000350000', 'DicomQuarantine1700000450000', 'DicomwebIndex1700000550000'],
+        ['InitialSchema1700000000000', 'PluginRegistry1700000100000', 'ReceivedInstances1700000200000', 'UsersAndSessions1700000350000', 'DicomQuarantine1700000450000', 'PendingAnalyses1700000500000', 'MissingInstanceFiles1700000510000', 'DicomwebIndex1700000550000'],
       );
       const types: Array<{ table_name: string; column_name: string; data_type: string }> = await ds.query(
         `SELECT table_name, column_name, data_type FROM information_schema.columns
@@ -146,7 +149,7 @@ describe('embedded data directory', () => {
     await new StudiesService(new ReportsRepository(db.dataSource), new UrgentNotifier(loadConfig({}))).storeReport(report);
     try {
       await assert.rejects(openDatabase({ dataDir: dir }), (error: unknown) => {
-        return hasCode(DATA_DIR_LOCKED)(error) && /in use by this process/.test((error as Error).message);
+        return hasCode(DATA_DIR_LOCKED)(error) && /already open in this process/.test((error as Error).message);
       });
     } finally {
       await db.close();
@@ -161,6 +164,51 @@ describe('embedded data directory', () => {
     } finally {
       await reopened.close();
     }
+  });
+
+  it('opens after its previous server was SIGKILLed, at once, even when that server had our PID (node as PID 1 in a container)', async () => {
+    const dir = tempDir();
+    const opener = `import { openDatabase } from ${JSON.stringify(fileURLToPath(new URL('./database-connection.js', import.meta.url)))};
+      await openDatabase({ dataDir: ${JSON.stringify(dir)} }); console.log('open');`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', opener], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await once(child.stdout, 'data');
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    assert.match(readFileSync(join(dir, 'pg.lock'), 'utf8'), new RegExp(`^${child.pid}\\n`), 'the killed server left its lock');
+    await (await openDatabase({ dataDir: dir })).close();
+    // a lock naming this very process, which does not hold it, can only be left by a killed predecessor with the same PID
+    writeFileSync(join(dir, 'pg.lock'), `${process.pid}\n`);
+    const db = await openDatabase({ dataDir: dir });
+    await db.close();
+  });
+
+  it('never takes the lock of a live server, but takes one whose PID now belongs to another program', async () => {
+    const dir = tempDir();
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(dir, 'pg.lock'), `${other.pid}\n`);
+      await assert.rejects(openDatabase({ dataDir: dir }), (error: unknown) => hasCode(DATA_DIR_LOCKED)(error) && (error as Error).message.includes(`process ${other.pid}`));
+      assert.equal(readFileSync(join(dir, 'pg.lock'), 'utf8'), `${other.pid}\n`, 'the live owner keeps its lock');
+      // the same PID with another start time: the server that wrote it is gone and the PID was reused
+      writeFileSync(join(dir, 'pg.lock'), `${other.pid}\n1\n`);
+      await (await openDatabase({ dataDir: dir })).close();
+    } finally {
+      other.kill();
+    }
+  });
+
+  it('names a full disk or a refused file system as such, not as a damaged database', () => {
+    // what PGlite throws when its file system cannot write: no message, an emscripten errno
+    const full = openFailure({ name: 'ErrnoError', errno: 51 }, '/data/pg', 4096);
+    assert.equal(full.code, DATA_DIR_FULL);
+    assert.match(full.message, /disk holding it is full/);
+    assert.doesNotMatch(full.message, /object Object|backup/);
+    assert.equal(openFailure({ name: 'ErrnoError', errno: 5 }, '/data/pg', 0).code, DATA_DIR_FULL, 'no free byte at all is a full disk whatever the errno');
+    const refused = openFailure({ name: 'ErrnoError', errno: 2 }, '/data/pg', 1e9);
+    assert.equal(refused.code, DATA_DIR_UNUSABLE);
+    assert.match(refused.message, /permission denied/);
+    assert.doesNotMatch(refused.message, /backup/);
   });
 
   it('reports a damaged database directory clearly and releases the lock', async () => {

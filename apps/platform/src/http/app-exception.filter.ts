@@ -3,6 +3,7 @@ import { isPolyradError } from '@polyrad/sdk';
 import type { Response } from 'express';
 import { httpStatusOf } from './error-status.map.js';
 import { REQUEST_TOO_LARGE, REQUEST_TOO_LARGE_MESSAGE } from './request.limits.js';
+import { databaseUnavailable, isDatabaseUnavailable } from '../database/database-outage.js';
 
 export interface ErrorBody {
   code: string;
@@ -33,6 +34,11 @@ export class AppExceptionFilter implements ExceptionFilter {
       // Only the body parser answers 413; its own text ("request entity too large") names no limit.
       if (status === HttpStatus.PAYLOAD_TOO_LARGE) return { status, body: { code: REQUEST_TOO_LARGE, message: REQUEST_TOO_LARGE_MESSAGE } };
       return { status, body: { code: HttpStatus[status] ?? `HTTP_${status}`, message: httpMessage(exception) } };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      const error = databaseUnavailable(exception);
+      this.logger.warn(error.message);
+      return { status: HttpStatus.SERVICE_UNAVAILABLE, body: { code: error.code, message: error.message } };
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { code: 'INTERNAL_ERROR', message: 'internal server error' } };

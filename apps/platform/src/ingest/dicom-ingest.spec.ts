@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,23 +8,15 @@ import { generateDicomUid, writeCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
 import { type ApiClient, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
 import { createApp, type RunningApp } from '../main.js';
+import { dcmtkTool, runDcmtk } from './dcmtk.fixture.js';
 import { DicomStoreScp } from './dicom-store.scp.js';
 
-const storescu = ['/usr/bin/storescu', '/usr/local/bin/storescu'].find(existsSync);
+const storescu = dcmtkTool('storescu');
 const skip = storescu ? false : 'DCMTK storescu not installed (apt-get install dcmtk); .ci/run installs it';
 if (skip) console.log(`# skipped: ${skip}`);
 
-/** DCMTK as the modality (asynchronously: the SCP answers from this process); TCP_NODELAY so it measures software, not a TCP timer. */
-function send(port: number, dir: string, calledAe = 'POLYRAD'): Promise<{ status: number | null; output: string }> {
-  const child = spawn(storescu!, ['-aet', 'CT_SCANNER', '-aec', calledAe, '+sd', '+r', '127.0.0.1', String(port), dir], {
-    env: { ...process.env, TCP_NODELAY: '1' },
-    timeout: 120_000,
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  return new Promise((resolve) => child.on('close', (status) => resolve({ status, output })));
-}
+const send = (port: number, dir: string, calledAe = 'POLYRAD') =>
+  runDcmtk(storescu!, ['-aet', 'CT_SCANNER', '-aec', calledAe, '+sd', '+r', '127.0.0.1', String(port), dir]);
 
 describe('DICOM C-STORE intake with study completeness', { skip }, () => {
   let root: string;

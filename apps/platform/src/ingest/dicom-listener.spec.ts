@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import { generateDicomUid, writeCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
 import { createUser, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
 import { createApp, type RunningApp } from '../main.js';
+import { dcmtkTool, runDcmtk } from './dcmtk.fixture.js';
 import { DicomStoreScp } from './dicom-store.scp.js';
 import { parseDicomPeers } from './dicom-peer.allowlist.js';
 import { InstanceIntakeService } from './instance-intake.service.js';
@@ -28,19 +28,13 @@ import {
   type ProposedContext,
 } from './raw-association.fixture.js';
 
-const tool = (name: string): string | undefined => [`/usr/bin/${name}`, `/usr/local/bin/${name}`].find(existsSync);
+const tool = dcmtkTool;
 const storescu = tool('storescu');
 const echoscu = tool('echoscu');
 // dist/ingest sits four levels below the repository root (apps/platform/dist/ingest)
 const testData = resolve(process.env.POLYRAD_TEST_DATA ?? join(fileURLToPath(new URL('.', import.meta.url)), '../../../../../shared/data'));
 
-function run(command: string, args: string[]): Promise<{ status: number | null; output: string }> {
-  const child = spawn(command, args, { env: { ...process.env, TCP_NODELAY: '1' }, timeout: 120_000 });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  return new Promise((resolve) => child.on('close', (status) => resolve({ status, output })));
-}
+const run = runDcmtk;
 
 const LIMITS = { maxPduBytes: 64 * 1024, maxInstanceBytes: 8 * 1024 * 1024, maxAssociations: 4, timeoutMs: 3000 };
 // the guard may hold one PDU up to the limit plus one socket read (64 KiB) while it looks at a header

@@ -11,6 +11,7 @@ import { DicomPduGuard, type DicomGuardStats } from './dicom-pdu.guard.js';
 import { peerAllowed } from './dicom-peer.allowlist.js';
 import { InstanceIntakeService, type InstanceSender, type IntakeResult } from './instance-intake.service.js';
 import { InstanceStore } from './instance.store.js';
+import { PendingAnalysisRepository } from './pending-analysis.repository.js';
 import { StudyCompletenessTracker } from './study-completeness.tracker.js';
 import { StudyDispatchService } from './study-dispatch.service.js';
 
@@ -74,8 +75,11 @@ class StoreScp extends Scp {
     // an association that ends mid-instance leaves no partial file behind
     this.on('close', () => {
       for (const file of this.incoming.values()) {
+        // removed once the stream has closed: a file still being opened would otherwise appear after the rm
+        const remove = (): void => void rm(file.path, { force: true }).catch(() => undefined);
+        if (file.stream.closed) remove();
+        else file.stream.once('close', remove);
         file.stream.destroy();
-        rm(file.path, { force: true }).catch(() => undefined);
       }
       this.incoming.clear();
     });
@@ -181,6 +185,14 @@ class StoreScp extends Scp {
   override associationReleaseRequested(): void {
     this.sendAssociationReleaseResponse();
   }
+
+  /**
+   * The peer sent A-ABORT: the association is over, so the connection closes at once (a modality waits
+   * for that close, up to its ARTIM time-out: 30 s in DCMTK); the close handler drops what was arriving.
+   */
+  override abort(): void {
+    (this as unknown as { socket: { destroy(): void } }).socket.destroy();
+  }
 }
 
 /**
@@ -207,13 +219,36 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
     private readonly store: InstanceStore,
     private readonly instances: InstanceIntakeService,
     dispatcher: StudyDispatchService,
+    private readonly pending: PendingAnalysisRepository,
   ) {
     this.intake = config.dicomIntake ?? DEFAULT_DICOM_INTAKE;
-    this.tracker = new StudyCompletenessTracker(config.quietPeriodMs, (uid) => dispatcher.dispatch(uid));
+    this.tracker = new StudyCompletenessTracker(config.quietPeriodMs, async (uid) => {
+      const arrivals = await pending.arrivals(uid);
+      try {
+        await dispatcher.dispatch(uid);
+      } finally {
+        // a failed analysis is recorded by the dispatcher and not retried; one the database lost stays due
+        if (arrivals !== undefined) await pending.analysed(uid, arrivals);
+      }
+    });
+    // every stored instance, by DIMSE or any other way in, starts its study's quiet period
+    instances.onStored((instance) => this.tracker.arrived(instance.StudyInstanceUID));
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.store.prepare();
+    const reconciled = await this.instances.reconcile();
+    if (reconciled.partialRemoved + reconciled.indexed + reconciled.removed + reconciled.missing.length > 0) {
+      this.logger.warn(
+        `file store reconciled with its index: ${reconciled.partialRemoved} partial transfers removed, ${reconciled.indexed} unindexed files indexed, ` +
+          `${reconciled.removed} unusable files removed, ${reconciled.missing.length} indexed instances without their file` +
+          (reconciled.missing.length > 0 ? ` (left out of analyses: ${reconciled.missing.slice(0, 5).join(', ')}${reconciled.missing.length > 5 ? ', …' : ''})` : ''),
+      );
+    }
+    // studies received before a crash or stop whose analysis never ran: each gets a fresh quiet period
+    const due = await this.pending.studies();
+    for (const uid of due) this.tracker.arrived(uid);
+    if (due.length > 0) this.logger.log(`${due.length} received ${due.length === 1 ? 'study' : 'studies'} still to analyse, resumed`);
     const server = new Server(StoreScp);
     const listener: ListenerContext = {
       intake: this.intake,
@@ -242,8 +277,6 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
 
   private async receive(file: IncomingFile, sender: InstanceSender): Promise<IntakeResult> {
     await file.written;
-    const result = await this.instances.accept(file.path, sender);
-    if (result.status === 'stored') this.tracker.arrived(result.instance.StudyInstanceUID);
-    return result;
+    return this.instances.accept(file.path, sender);
   }
 }

@@ -3,6 +3,7 @@ import { StudiesModule } from '../studies/studies.module.js';
 import { DicomStoreScp } from './dicom-store.scp.js';
 import { InstanceIntakeService } from './instance-intake.service.js';
 import { InstanceStore } from './instance.store.js';
+import { PendingAnalysisRepository } from './pending-analysis.repository.js';
 import { QuarantineController } from './quarantine.controller.js';
 import { QuarantineRepository } from './quarantine.repository.js';
 import { StudyDispatchService } from './study-dispatch.service.js';
@@ -11,7 +12,7 @@ import { StudyDispatchService } from './study-dispatch.service.js';
 @Module({
   imports: [StudiesModule],
   controllers: [QuarantineController],
-  providers: [InstanceStore, QuarantineRepository, InstanceIntakeService, StudyDispatchService, DicomStoreScp],
+  providers: [InstanceStore, PendingAnalysisRepository, QuarantineRepository, InstanceIntakeService, StudyDispatchService, DicomStoreScp],
   exports: [DicomStoreScp, InstanceStore, InstanceIntakeService],
 })
 export class IngestModule {}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename } from 'node:fs/promises';
+import { access, copyFile, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DicomInstance } from '@polyrad/dicom';
@@ -13,6 +13,16 @@ export interface StoredInstance {
   SeriesInstanceUID: string;
   path: string;
   sha256: string;
+}
+
+interface IndexRow {
+  SOPInstanceUID: string;
+  StudyInstanceUID: string;
+  SeriesInstanceUID: string;
+  path: string;
+  sha256: string;
+  size: number;
+  callingAe: string;
 }
 
 /**
@@ -45,16 +55,30 @@ export class InstanceStore {
   /** Fsyncs, moves into place and indexes an incoming file whose header has been read. */
   async store(incoming: string, header: DicomInstance, callingAe: string): Promise<StoredInstance> {
     const { path, sha256 } = await this.moveContentAddressed(incoming, this.root);
-    await this.dataSource.query(
-      `INSERT INTO "instances" ("sop_instance_uid", "study_instance_uid", "series_instance_uid", "sha256", "path", "size", "calling_ae")
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT ("sop_instance_uid") DO UPDATE
-         SET "study_instance_uid" = EXCLUDED."study_instance_uid", "series_instance_uid" = EXCLUDED."series_instance_uid",
-             "sha256" = EXCLUDED."sha256", "path" = EXCLUDED."path", "size" = EXCLUDED."size",
-             "calling_ae" = EXCLUDED."calling_ae", "received_at" = now()`,
-      [header.SOPInstanceUID, header.StudyInstanceUID, header.SeriesInstanceUID, sha256, path, header.fileSize, callingAe],
-    );
+    await this.index({ ...header, path, sha256, size: header.fileSize, callingAe });
     return { SOPInstanceUID: header.SOPInstanceUID, StudyInstanceUID: header.StudyInstanceUID, SeriesInstanceUID: header.SeriesInstanceUID, path, sha256 };
+  }
+
+  /**
+   * Indexes a file that lies in the store and marks its study's analysis as due, in one statement: an
+   * instance indexed is never one whose analysis a crash can lose.
+   */
+  private async index(row: IndexRow): Promise<void> {
+    await this.dataSource.query(
+      `WITH "indexed" AS (
+         INSERT INTO "instances" ("sop_instance_uid", "study_instance_uid", "series_instance_uid", "sha256", "path", "size", "calling_ae")
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT ("sop_instance_uid") DO UPDATE
+           SET "study_instance_uid" = EXCLUDED."study_instance_uid", "series_instance_uid" = EXCLUDED."series_instance_uid",
+               "sha256" = EXCLUDED."sha256", "path" = EXCLUDED."path", "size" = EXCLUDED."size",
+               "calling_ae" = EXCLUDED."calling_ae", "received_at" = now()
+         RETURNING "study_instance_uid"
+       )
+       INSERT INTO "pending_analyses" ("study_instance_uid") SELECT "study_instance_uid" FROM "indexed"
+       ON CONFLICT ("study_instance_uid") DO UPDATE
+         SET "arrivals" = "pending_analyses"."arrivals" + 1, "last_arrival_at" = now()`,
+      [row.SOPInstanceUID, row.StudyInstanceUID, row.SeriesInstanceUID, row.sha256, row.path, row.size, row.callingAe],
+    );
   }
 
   /** Keeps an incoming file under <dataDir>/dicom/quarantine, apart from every study and never indexed. */
@@ -72,13 +96,78 @@ export class InstanceStore {
     return { path, sha256 };
   }
 
-  /** Every stored file of a study. */
+  /** Every stored file of a study (instances whose file was found missing are left out). */
   async studyFiles(studyInstanceUid: string): Promise<string[]> {
     const rows: Array<{ path: string }> = await this.dataSource.query(
-      `SELECT "path" FROM "instances" WHERE "study_instance_uid" = $1 ORDER BY "series_instance_uid", "sop_instance_uid"`,
+      `SELECT "path" FROM "instances" WHERE "study_instance_uid" = $1 AND "file_missing_since" IS NULL ORDER BY "series_instance_uid", "sop_instance_uid"`,
       [studyInstanceUid],
     );
     return rows.map((r) => r.path);
+  }
+
+  /** The study's indexed instances whose file was found missing (flagged at start). */
+  missingFiles(studyInstanceUid: string): Promise<Array<{ SOPInstanceUID: string; SeriesInstanceUID: string }>> {
+    return this.dataSource.query(
+      `SELECT "sop_instance_uid" AS "SOPInstanceUID", "series_instance_uid" AS "SeriesInstanceUID" FROM "instances"
+        WHERE "study_instance_uid" = $1 AND "file_missing_since" IS NOT NULL`,
+      [studyInstanceUid],
+    );
+  }
+
+  /**
+   * Removes every incoming file: at start no association is running, so each is what a crash or a full
+   * disk left mid-transfer (its instance was never acknowledged).
+   */
+  async removeIncoming(): Promise<number> {
+    const names = await readdir(join(this.root, 'incoming'));
+    await Promise.all(names.map((name) => rm(join(this.root, 'incoming', name), { force: true, recursive: true })));
+    return names.length;
+  }
+
+  /** Files in the store that no index row names (a crash or a database outage between the move and the insert). */
+  async unindexedFiles(): Promise<string[]> {
+    const rows: Array<{ path: string }> = await this.dataSource.query(`SELECT "path" FROM "instances"`);
+    const indexed = new Set(rows.map((r) => r.path));
+    const unindexed: string[] = [];
+    for (const shard of (await readdir(this.root)).filter((name) => /^[0-9a-f]{2}$/.test(name))) {
+      for (const name of await readdir(join(this.root, shard))) {
+        const path = join(this.root, shard, name);
+        if (!indexed.has(path)) unindexed.push(path);
+      }
+    }
+    return unindexed;
+  }
+
+  /** Copies a file of the store to a fresh incoming path, to be taken in again like a received one. */
+  async copyToIncoming(path: string): Promise<string> {
+    const incoming = this.incomingPath('recovered');
+    await copyFile(path, incoming);
+    return incoming;
+  }
+
+  /** Removes a file from the store (one that no row names and that cannot be indexed). */
+  async remove(path: string): Promise<void> {
+    await rm(path, { force: true });
+  }
+
+  /**
+   * Flags the instances whose file is gone (and unflags those whose file is back), so analyses leave
+   * them out instead of failing; returns the SOP Instance UIDs newly flagged.
+   */
+  async flagMissingFiles(): Promise<string[]> {
+    const rows: Array<{ sop_instance_uid: string; path: string; missing: boolean }> = await this.dataSource.query(
+      `SELECT "sop_instance_uid", "path", "file_missing_since" IS NOT NULL AS "missing" FROM "instances"`,
+    );
+    const gone: string[] = [];
+    const back: string[] = [];
+    for (const row of rows) {
+      const present = await access(row.path).then(() => true, () => false);
+      if (!present && !row.missing) gone.push(row.sop_instance_uid);
+      if (present && row.missing) back.push(row.sop_instance_uid);
+    }
+    if (gone.length > 0) await this.dataSource.query(`UPDATE "instances" SET "file_missing_since" = now() WHERE "sop_instance_uid" = ANY($1)`, [gone]);
+    if (back.length > 0) await this.dataSource.query(`UPDATE "instances" SET "file_missing_since" = NULL WHERE "sop_instance_uid" = ANY($1)`, [back]);
+    return gone;
   }
 }
 

@@ -1,7 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { type DicomInstance, readDicomHeader } from '@polyrad/dicom';
 import { PolyradError } from '@polyrad/sdk';
+import { DEFAULT_SITE } from '../registry/site.rules.js';
 import { StudyAnalysisService } from '../studies/study-analysis.service.js';
 import { InstanceStore } from './instance.store.js';
+import { partialStudyWarnings } from './partial-study.detector.js';
 
 /**
  * Runs the whole pipeline on a received study with the plugins the registry has enabled for the
@@ -19,7 +22,10 @@ export class StudyDispatchService {
   async dispatch(studyInstanceUid: string): Promise<void> {
     const files = await this.instances.studyFiles(studyInstanceUid);
     try {
-      const { stored } = await this.analysis.analyzeAndStore(files);
+      const headers = await Promise.all(files.map((path) => readDicomHeader(path, { requirePixelData: false }).catch(() => undefined)));
+      const received = headers.filter((header): header is DicomInstance => header !== undefined);
+      const warnings = partialStudyWarnings(received, await this.instances.missingFiles(studyInstanceUid));
+      const { stored } = await this.analysis.analyzeAndStore(files, DEFAULT_SITE, undefined, warnings);
       this.logger.log(`study ${studyInstanceUid}: report version ${stored.version} from ${files.length} instances`);
     } catch (error) {
       const reason = error instanceof PolyradError ? error.toLine() : String(error);

@@ -34,10 +34,11 @@ export class StudyAnalysisService {
   ) {}
 
   /** The site's plugins on the files, the site's warnings (plugins that cannot run there) in the report, stored. */
-  async analyzeAndStore(paths: string[], site: string = DEFAULT_SITE, scan?: ScanDicomInputsOptions): Promise<{ report: Report; stored: StoredReport }> {
+  /** `intakeWarnings`: what the caller knows of the input that the files cannot tell (e.g. a study only partly received). */
+  async analyzeAndStore(paths: string[], site: string = DEFAULT_SITE, scan?: ScanDicomInputsOptions, intakeWarnings: string[] = []): Promise<{ report: Report; stored: StoredReport }> {
     const { entries, warnings } = await this.catalog.resolveSite(site);
     const { report } = await this.pipeline.analyze({ catalog: entries, paths, scan, log: (message) => this.logger.log(message) });
-    report.warnings.push(...warnings);
+    report.warnings.push(...intakeWarnings, ...warnings);
     const stored = await this.studies.storeReport(report);
     return { report, stored };
   }
