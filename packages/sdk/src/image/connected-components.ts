@@ -79,20 +79,43 @@ export function labelConnectedComponents(
   value = 1,
   labels?: Int32Array,
 ): ComponentLabelling {
-  const [nx, ny, nz] = dimensions;
+  const out = labels ?? new Int32Array(dimensions[0] * dimensions[1] * dimensions[2]);
+  const forest = provisionalLabels(mask, dimensions, value, out);
+  const { compact, components } = resolveEquivalences(forest, dimensions);
+  gatherStatistics(out, dimensions, compact, components);
+  return { labels: out, components };
+}
+
+/** provisional labels and their equivalences (union-find parents of labels 1..next-1) */
+interface LabelForest {
+  parent: Int32Array;
+  next: number;
+  find: (a: number) => number;
+}
+
+/** Pass 1 (hot loop): provisional labels from the three already-visited neighbours, equivalences recorded. */
+function provisionalLabels(mask: Uint8Array, [nx, ny, nz]: readonly [number, number, number], value: number, out: Int32Array): LabelForest {
   const nxy = nx * ny;
-  const n = nxy * nz;
-  const out = labels ?? new Int32Array(n);
-  let parent = new Int32Array(1 << 16);
-  let next = 1;
-  const find = (a: number): number => {
+  const forest: LabelForest = { parent: new Int32Array(1 << 16), next: 1, find: (a) => a };
+  forest.find = (a: number): number => {
+    const parent = forest.parent;
     while (parent[a] !== a) {
       parent[a] = parent[parent[a]];
       a = parent[a];
     }
     return a;
   };
-  // pass 1 (hot loop)
+  const { find } = forest;
+  const union = (root: number, other: number): number => {
+    if (root === 0) return other;
+    if (other === root) return root;
+    if (other < root) {
+      forest.parent[root] = other;
+      return other;
+    }
+    forest.parent[other] = root;
+    return root;
+  };
   for (let k = 0, p = 0; k < nz; k++) {
     for (let j = 0; j < ny; j++) {
       for (let i = 0; i < nx; i++, p++) {
@@ -104,47 +127,41 @@ export function labelConnectedComponents(
         const b = j > 0 ? out[p - nx] : 0;
         const c = k > 0 ? out[p - nxy] : 0;
         if (a === 0 && b === 0 && c === 0) {
-          if (next === parent.length) {
-            const grown = new Int32Array(parent.length * 2);
-            grown.set(parent);
-            parent = grown;
+          if (forest.next === forest.parent.length) {
+            const grown = new Int32Array(forest.parent.length * 2);
+            grown.set(forest.parent);
+            forest.parent = grown;
           }
-          parent[next] = next;
-          out[p] = next++;
+          forest.parent[forest.next] = forest.next;
+          out[p] = forest.next++;
           continue;
         }
-        let root = 0;
-        if (a !== 0) root = find(a);
-        if (b !== 0) {
-          const rb = find(b);
-          if (root === 0) root = rb;
-          else if (rb !== root) {
-            if (rb < root) { parent[root] = rb; root = rb; } else parent[rb] = root;
-          }
-        }
-        if (c !== 0) {
-          const rc = find(c);
-          if (root === 0) root = rc;
-          else if (rc !== root) {
-            if (rc < root) { parent[root] = rc; root = rc; } else parent[rc] = root;
-          }
-        }
+        let root = a !== 0 ? find(a) : 0;
+        if (b !== 0) root = union(root, find(b));
+        if (c !== 0) root = union(root, find(c));
         out[p] = root;
       }
     }
   }
-  // compact ids for roots
+  return forest;
+}
+
+/** Compact ids 1..n for the roots, one (empty) statistics record per component. */
+function resolveEquivalences({ next, find }: LabelForest, [nx, ny, nz]: readonly [number, number, number]): { compact: Int32Array; components: ComponentStats[] } {
   const compact = new Int32Array(next);
   const components: ComponentStats[] = [];
   for (let l = 1; l < next; l++) {
-    const r = find(l);
-    if (r === l) {
+    if (find(l) === l) {
       components.push({ id: components.length + 1, size: 0, sumI: 0, sumJ: 0, sumK: 0, min: [nx, ny, nz], max: [-1, -1, -1], touchesInPlaneBorder: false });
       compact[l] = components.length;
     }
   }
   for (let l = 1; l < next; l++) compact[l] = compact[find(l)];
-  // pass 2: final labels and statistics (typed arrays, no per-voxel objects)
+  return { compact, components };
+}
+
+/** Pass 2 (hot loop): final labels and statistics, on typed arrays (no per-voxel objects). */
+function gatherStatistics(out: Int32Array, [nx, ny, nz]: readonly [number, number, number], compact: Int32Array, components: ComponentStats[]): void {
   const count = components.length + 1;
   const size = new Float64Array(count);
   const sumI = new Float64Array(count);
@@ -185,7 +202,6 @@ export function labelConnectedComponents(
     c.max = [maxI[id], maxJ[id], maxK[id]];
     c.touchesInPlaneBorder = border[id] === 1;
   }
-  return { labels: out, components };
 }
 
 /**
