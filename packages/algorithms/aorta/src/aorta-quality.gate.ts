@@ -25,6 +25,13 @@ export const MAX_PIXEL_MM = 1.5;
 export const DIAMETER_RANGE_MM = { min: 15, max: 70 } as const;
 /** the limb must be measured over at least this length of centre line (a tube, not a blob) */
 export const MIN_MEASURED_LENGTH_MM = 15;
+/**
+ * The ascending aorta runs 50-80 mm from the root to the arch. Followed over less than half the shortest of
+ * these, most of it was not measured, and that part may hold its maximum: retired reporting seed 9087 (1 mm
+ * slices, unenhanced) measured 26.4 mm "normal" over 22 mm under the arch while a 47.8 mm aneurysm lay
+ * below, where the track had stopped. (Development phantoms: 23-106 mm; LIDC-IDRI-0003: 27 mm.)
+ */
+export const MIN_ASCENDING_COVERAGE_MM = 25;
 /** a centre line may move in-plane by this much between neighbouring points, plus its lean (tan 50 deg x slice gap) */
 export const MAX_STEP_MM = 3;
 const TAN_MAX_TILT = Math.tan((50 * Math.PI) / 180);
@@ -80,6 +87,9 @@ export function limbGateFailure(limb: AortaLimb, sliceSpacingMm: number, contras
   const length = Math.max(...zs) - Math.min(...zs);
   if (length < MIN_MEASURED_LENGTH_MM) {
     return `${segment} aorta measured over only ${length.toFixed(0)} mm of its course (at least ${MIN_MEASURED_LENGTH_MM} mm needed to tell a tube from a blob)`;
+  }
+  if (checks.coverage && segment === 'ascending' && length < MIN_ASCENDING_COVERAGE_MM) {
+    return `ascending aorta measured over only ${length.toFixed(0)} mm (at least ${MIN_ASCENDING_COVERAGE_MM} of the 50-80 mm from its root to the arch): its widest part may lie where it was not measured (an aneurysm stops the track)`;
   }
   if (checks.coverage && segment === 'descending' && limb.widensBelow) {
     const bottom = Math.min(...limb.centerLine.map((p) => p[2]));

@@ -223,6 +223,9 @@ test('quality gates: a clean limb passes; each failed check is named with what w
   assert.match(limbGateFailure({ ...limb('descending'), reachesArch: false }, 2.5, false)!, /followed up to z 48 mm only, .*without bending into the arch/);
   // a descending track that starts above a bulge (an aneurysm below stopped it)
   assert.match(limbGateFailure({ ...limb('descending'), widensBelow: true }, 2.5, false)!, /followed down to z 0 mm only, where a wider lumen goes on below it/);
+  // an ascending limb measured over 22 mm of its 50-80 mm: the rest, where an aneurysm may lie, was not measured
+  assert.match(limbGateFailure(limb('ascending', { count: 12, sliceMm: 2 }), 2, false)!, /ascending aorta measured over only 22 mm \(at least 25 of the 50-80 mm/);
+  assert.equal(limbGateFailure(limb('ascending', { count: 12, sliceMm: 2 }), 2, false, { coverage: false }), undefined);
   // centre line jumps 10 mm sideways between two 2.5 mm slices
   const jumpy = limb('descending');
   jumpy.centerLine = jumpy.centerLine.map((p, n): Vec3 => (n >= 10 ? [p[0] + 10, p[1], p[2]] : p));
