@@ -73,12 +73,15 @@ export class DeliveryRepository {
   async saveDestination(site: string, destination: Destination, replace: boolean, actor: string): Promise<boolean> {
     const { id, kind, ...settings } = destination;
     return this.dataSource.transaction(async (tx) => {
+      // an UPDATE answers [rows, count], an INSERT its rows
       const rows: unknown[] = replace
-        ? await tx.query(
-            `UPDATE "delivery_destinations" SET "kind" = $3, "settings" = $4::jsonb, "updated_by" = $5, "updated_at" = now()
-              WHERE "site_id" = $1 AND "id" = $2 RETURNING "id"`,
-            [site, id, kind, JSON.stringify(settings), actor],
-          )
+        ? (
+            (await tx.query(
+              `UPDATE "delivery_destinations" SET "kind" = $3, "settings" = $4::jsonb, "updated_by" = $5, "updated_at" = now()
+                WHERE "site_id" = $1 AND "id" = $2 RETURNING "id"`,
+              [site, id, kind, JSON.stringify(settings), actor],
+            )) as [unknown[], number]
+          )[0]
         : await tx.query(
             `INSERT INTO "delivery_destinations" ("site_id", "id", "kind", "settings", "updated_by") VALUES ($1, $2, $3, $4::jsonb, $5)
              ON CONFLICT DO NOTHING RETURNING "id"`,
@@ -95,7 +98,7 @@ export class DeliveryRepository {
     return this.dataSource.transaction(async (tx) => {
       const used: unknown[] = await tx.query(`SELECT 1 FROM "delivery_rules" WHERE "site_id" = $1 AND "destination_id" = $2 LIMIT 1`, [site, id]);
       if (used.length > 0) return 'in-use';
-      const rows: unknown[] = await tx.query(`DELETE FROM "delivery_destinations" WHERE "site_id" = $1 AND "id" = $2 RETURNING "id"`, [site, id]);
+      const [rows]: [unknown[], number] = await tx.query(`DELETE FROM "delivery_destinations" WHERE "site_id" = $1 AND "id" = $2 RETURNING "id"`, [site, id]);
       if (rows.length === 0) return 'missing';
       await audit(tx, actor, 'delivery.destination.delete', `${site}/${id}`, { site, destination: id });
       return 'deleted';
@@ -148,7 +151,7 @@ export class DeliveryRepository {
    * platform that dies while sending tries again after that (and another instance never takes it meanwhile).
    */
   async claimDue(limit: number, leaseMs: number): Promise<DeliveryJob[]> {
-    return this.dataSource.query(
+    const [jobs]: [DeliveryJob[], number] = await this.dataSource.query(
       `UPDATE "deliveries" SET "attempts" = "attempts" + 1, "next_attempt_at" = now() + $2::int * interval '1 millisecond', "updated_at" = now()
         WHERE "id" IN (
           SELECT "id" FROM "deliveries" WHERE "status" = 'pending' AND "next_attempt_at" <= now()
@@ -156,6 +159,7 @@ export class DeliveryRepository {
         RETURNING "id", "report_id" AS "reportId", "site_id" AS "siteId", "destination_id" AS "destinationId", "outputs", "attempts"`,
       [limit, leaseMs],
     );
+    return jobs;
   }
 
   /** How many deliveries are waiting (at start, to say what resumes). */
