@@ -9,12 +9,12 @@ import { checkRouting, type Destination, type RoutingRule } from './delivery-rou
 import { assertDestinationId, parseDestination, parseRules } from './destination.validator.js';
 
 /** A destination as the API shows it: a bearer token is never read back, only whether one is set. */
-export type DestinationView = Omit<Destination, 'token'> & { tokenSet?: true };
+export type DestinationView = Destination extends infer D ? (D extends { token?: string } ? Omit<D, 'token'> & { tokenSet?: true } : D) : never;
 
 function view(destination: Destination): DestinationView {
   if (!('token' in destination) || destination.token === undefined) return destination;
-  const { token: _token, ...rest } = destination;
-  return { ...rest, tokenSet: true };
+  const { id, kind, url } = destination;
+  return { id, kind, url, tokenSet: true };
 }
 
 type Json = Record<string, unknown>;

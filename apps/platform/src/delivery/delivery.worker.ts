@@ -92,7 +92,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     await this.repository.recordAttempt(job.id, outcome);
     const what = `delivery ${job.id} of report ${job.reportId} to ${job.siteId}/${job.destinationId}`;
     if (outcome.status === 'failed') this.logger.warn(`${what} failed after ${job.attempts} attempts, not retried until re-sent: ${outcome.code}: ${outcome.message}`);
-    else if (outcome.status === 'pending') this.logger.warn(`${what}: attempt ${job.attempts} failed (${outcome.code}: ${outcome.message}); next in ${Math.round(outcome.retryInMs / 1000)} s`);
+    else if (outcome.status === 'pending') this.logger.warn(`${what}: attempt ${job.attempts} failed (${outcome.code}: ${outcome.message}); next in ${outcome.retryInMs / 1000} s`);
   }
 
   private async send(job: DeliveryJob): Promise<void> {
