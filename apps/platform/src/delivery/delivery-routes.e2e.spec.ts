@@ -10,6 +10,7 @@ import type { AuditEntry } from '../registry/registry.types.js';
 import { sampleReport, uniqueUid } from '../studies/report.fixture.js';
 import { StudiesService } from '../studies/studies.service.js';
 import type { StudyDelivery } from './delivery.repository.js';
+import { deliveriesWhen } from './delivery-log.fixture.js';
 import { DeliveryQueueService } from './delivery-queue.service.js';
 
 /**
@@ -63,17 +64,6 @@ const expectCode = async (who: ApiClient, method: string, path: string, body: un
   assert.deepEqual([res.status, res.body?.code], [status, code], `${method} ${path}: ${JSON.stringify(res.body)}`);
   return res.body;
 };
-
-/** The study's deliveries once `done` holds for them (the worker sends in the background). */
-async function deliveriesWhen(done: (d: StudyDelivery[]) => boolean): Promise<StudyDelivery[]> {
-  for (let i = 0; ; i++) {
-    const res = await admin.get<StudyDelivery[]>(`/api/studies/${studyUid}/deliveries`);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    if (done(res.body)) return res.body;
-    if (i > 600) assert.fail(`deliveries never reached the expected state: ${JSON.stringify(res.body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('destinations and rules of a site', () => {
   it('an admin of the site creates, reads, changes and deletes destinations; the changes are audited', async () => {
@@ -159,7 +149,7 @@ describe('a study\'s delivery log and re-send', () => {
   });
 
   it('admins and radiologists of the site read every attempt; an admin re-sends', async () => {
-    const [failed] = await deliveriesWhen((d) => d[0]?.log.length === 1);
+    const [failed] = await deliveriesWhen(admin, studyUid, (d) => d[0]?.log.length === 1);
     assert.deepEqual([failed.destination, failed.kind, failed.outputs, failed.reportVersion, failed.status, failed.attempts], ['pacs', 'dicom-store', ['sr'], 1, 'pending', 1]);
     assert.equal(failed.log[0].outcome, 'failed');
     assert.equal(failed.log[0].code, 'DELIVERY_UNREACHABLE');
@@ -170,7 +160,7 @@ describe('a study\'s delivery log and re-send', () => {
     const resent = await admin.post<StudyDelivery>(`/api/studies/${studyUid}/deliveries/${failed.id}/resend`);
     assert.deepEqual([resent.status, resent.body.status], [202, 'pending']);
     // sent again at once rather than in an hour, and logged again
-    const [again] = await deliveriesWhen((d) => d[0]?.log.length === 2);
+    const [again] = await deliveriesWhen(admin, studyUid, (d) => d[0]?.log.length === 2);
     assert.deepEqual([again.status, again.attempts, again.log[1].code], ['pending', 1, 'DELIVERY_UNREACHABLE']);
   });
 

@@ -11,7 +11,7 @@ import { type AppConfig, loadConfig } from '../config/app-config.js';
 import { createApp, type RunningApp } from '../main.js';
 import type { PluginView } from '../registry/registry.types.js';
 import { deliveryIdentifiers } from './delivery-identifiers.js';
-import type { StudyDelivery } from './delivery.repository.js';
+import { deliveriesWhen } from './delivery-log.fixture.js';
 import { startOrthanc, type OrthancPeer } from './orthanc-peer.fixture.js';
 import { skipWithout } from './validator-tools.fixture.js';
 
@@ -39,17 +39,6 @@ describe('server-side delivery to a real PACS', { skip }, () => {
     running = await createApp(config, { uiDir: join(work, 'ui') });
     admin = await signInAdmin(running.url);
   };
-
-  /** The study's deliveries once `done` holds for them (the worker sends in the background). */
-  async function deliveriesWhen(done: (d: StudyDelivery[]) => boolean): Promise<StudyDelivery[]> {
-    for (let i = 0; ; i++) {
-      const res = await admin.get<StudyDelivery[]>(`/api/studies/${studyUid}/deliveries`);
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      if (done(res.body)) return res.body;
-      if (i > 1200) assert.fail(`deliveries never reached the expected state: ${JSON.stringify(res.body)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 
   /** The SR instances Orthanc holds, by their tags. */
   async function storedSrs(): Promise<Array<Record<string, string>>> {
@@ -99,7 +88,7 @@ describe('server-side delivery to a real PACS', { skip }, () => {
   it('an analysed study\'s SR arrives in the site\'s PACS by itself; a re-send replaces it, never duplicates', async () => {
     const report = await analyze();
     studyUid = report.study.studyInstanceUid;
-    const [delivered] = await deliveriesWhen((d) => d[0]?.status === 'delivered');
+    const [delivered] = await deliveriesWhen(admin, studyUid, (d) => d[0]?.status === 'delivered');
     assert.deepEqual([delivered.destination, delivered.reportVersion, delivered.log.map((a) => a.outcome)], ['pacs', 1, ['delivered']]);
     const [sr] = await storedSrs();
     assert.deepEqual(
@@ -108,7 +97,7 @@ describe('server-side delivery to a real PACS', { skip }, () => {
     );
 
     assert.equal((await admin.post(`/api/studies/${studyUid}/deliveries/${delivered.id}/resend`)).status, 202);
-    await deliveriesWhen((d) => d[0]?.log.length === 2 && d[0].status === 'delivered');
+    await deliveriesWhen(admin, studyUid, (d) => d[0]?.log.length === 2 && d[0].status === 'delivered');
     assert.deepEqual((await storedSrs()).map((i) => i.SOPInstanceUID), [sr.SOPInstanceUID], 'the PACS holds the report once');
   });
 
@@ -116,14 +105,14 @@ describe('server-side delivery to a real PACS', { skip }, () => {
     const { dicomPort } = orthanc;
     await orthanc.stop();
     const report = await analyze();
-    const pending = await deliveriesWhen((d) => d.some((x) => x.reportVersion === 2 && x.log.length >= 1));
+    const pending = await deliveriesWhen(admin, studyUid, (d) => d.some((x) => x.reportVersion === 2 && x.log.length >= 1));
     const second = pending.find((x) => x.reportVersion === 2)!;
     assert.equal(second.status, 'pending');
     assert.deepEqual([second.log[0].outcome, second.log[0].code], ['failed', 'DELIVERY_UNREACHABLE']);
     assert.match(second.log[0].message ?? '', /ECONNREFUSED/);
 
     orthanc = await startOrthanc({ dicomPort });
-    const done = await deliveriesWhen((d) => d.find((x) => x.id === second.id)?.status === 'delivered');
+    const done = await deliveriesWhen(admin, studyUid, (d) => d.find((x) => x.id === second.id)?.status === 'delivered');
     assert.equal(done.find((x) => x.id === second.id)?.log.at(-1)?.outcome, 'delivered');
     assert.deepEqual((await storedSrs()).map((i) => i.SOPInstanceUID), [deliveryIdentifiers(report).srSopInstanceUid]);
   });
@@ -131,16 +120,16 @@ describe('server-side delivery to a real PACS', { skip }, () => {
   it('a delivery pending when the platform stops is sent after it starts again', async () => {
     const { dicomPort } = orthanc;
     await orthanc.stop();
-    const [, second] = await deliveriesWhen((d) => d.length === 2);
+    const [, second] = await deliveriesWhen(admin, studyUid, (d) => d.length === 2);
     assert.equal((await admin.post(`/api/studies/${studyUid}/deliveries/${second.id}/resend`)).status, 202);
     const before = second.log.length;
-    await deliveriesWhen((d) => d[1].log.length > before && d[1].status === 'pending');
+    await deliveriesWhen(admin, studyUid, (d) => d[1].log.length > before && d[1].status === 'pending');
     await running!.close();
     running = undefined;
 
     orthanc = await startOrthanc({ dicomPort });
     await start();
-    const [, resumed] = await deliveriesWhen((d) => d[1].status === 'delivered');
+    const [, resumed] = await deliveriesWhen(admin, studyUid, (d) => d[1].status === 'delivered');
     assert.deepEqual(resumed.log.slice(before).map((a) => a.outcome).at(-1), 'delivered');
     assert.ok(resumed.log.slice(before).some((a) => a.code === 'DELIVERY_UNREACHABLE'), 'the attempts while the PACS was down are in the log');
     assert.equal((await storedSrs()).length, 1);
