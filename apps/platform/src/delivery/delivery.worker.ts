@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { REPORT_NOT_FOUND } from '../studies/studies.errors.js';
 import { DEFAULT_DELIVERY_CONFIG, type DeliveryConfig } from './delivery.config.js';
 import { DELIVERY_DESTINATION_NOT_FOUND, DELIVERY_HOST_NOT_ALLOWED } from './delivery.errors.js';
-import { backoffDelay } from './delivery-retry.js';
+import { FINAL_DELIVERY_CODES, failedAttempt } from './delivery-retry.js';
 import { DeliveryRepository, type AttemptOutcome, type DeliveryJob } from './delivery.repository.js';
 import { assertAllowedUrl } from './destination.validator.js';
 import { sendToDestination } from './report-deliverer.js';
@@ -15,8 +15,8 @@ import { sourceStudyFromReport } from './source-study.js';
 const BATCH = 8;
 /** A claimed delivery is not taken again before this (longer than any send's own time-outs). */
 const LEASE_MS = 5 * 60_000;
-/** Codes that the same content sent to the same configuration will get again: given up at once, until a re-send. */
-const FINAL_CODES = ['DELIVERY_REJECTED', DELIVERY_DESTINATION_NOT_FOUND, DELIVERY_HOST_NOT_ALLOWED, REPORT_NOT_FOUND];
+/** Besides a refusal, what only a person can change (a deleted destination, the allow-list): given up at once, until a re-send. */
+const FINAL_CODES = [...FINAL_DELIVERY_CODES, DELIVERY_DESTINATION_NOT_FOUND, DELIVERY_HOST_NOT_ALLOWED, REPORT_NOT_FOUND];
 
 /**
  * Sends queued deliveries in the background, started and stopped with the app: each due delivery is rendered
@@ -106,10 +106,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private afterFailure(job: DeliveryJob, error: unknown): AttemptOutcome {
-    const code = isPolyradError(error) ? error.code : 'DELIVERY_FAILED';
-    const message = error instanceof Error ? error.message : String(error);
-    const policy = this.config.retry;
-    if (FINAL_CODES.includes(code) || job.attempts >= policy.attempts) return { status: 'failed', code, message };
-    return { status: 'pending', code, message, retryInMs: backoffDelay(policy, job.attempts) };
+    const { code, message, retryInMs } = failedAttempt(error, job.attempts, this.config.retry, FINAL_CODES);
+    return retryInMs === undefined ? { status: 'failed', code, message } : { status: 'pending', code, message, retryInMs };
   }
 }
