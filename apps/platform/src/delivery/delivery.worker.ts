@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { isPolyradError, PolyradError } from '@polyrad/sdk';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { REPORT_NOT_FOUND } from '../studies/studies.errors.js';
@@ -25,7 +25,7 @@ const FINAL_CODES = [...FINAL_DELIVERY_CODES, DELIVERY_DESTINATION_NOT_FOUND, DE
  * the platform stopped are sent after it starts again, and nothing here ever waits on intake or analysis.
  */
 @Injectable()
-export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Delivery');
   private readonly config: DeliveryConfig;
   private timer: NodeJS.Timeout | undefined;
@@ -46,7 +46,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     this.wake();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database closes (TypeORM closes it on application shutdown), so sends in flight are logged. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     // sends in flight finish (each within its own time-out) and are logged; the rest stay queued
