@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { Hl7Server, type Hl7MessageEvent } from '@medplum/hl7';
 import { ApiClient, createUser, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
 import { loadConfig } from '../config/app-config.js';
 import { createApp, type RunningApp } from '../main.js';
@@ -180,5 +182,36 @@ describe('a study\'s delivery log and re-send', () => {
     await expectCode(anonymous, 'POST', resend, undefined, 401, 'UNAUTHENTICATED');
     for (const who of [vendor, otherAdmin]) await expectCode(who, 'GET', log, undefined, 403, 'FORBIDDEN');
     for (const who of [reader, vendor, otherAdmin]) await expectCode(who, 'POST', resend, undefined, 403, 'FORBIDDEN');
+  });
+});
+
+describe('another protocol, another site', () => {
+  const received: string[] = [];
+  const ris = new Hl7Server((connection) => {
+    connection.addEventListener('message', ({ message }: Hl7MessageEvent) => {
+      received.push(message.toString());
+      connection.send(message.buildAck());
+    });
+  });
+  before(async () => {
+    ris.start(0);
+    await new Promise((resolve) => ris.server?.once('listening', resolve));
+  });
+  after(async () => ris.stop({ forceDrainTimeoutMs: 100 }));
+
+  it('a RIS over MLLP receives the ORU of a report stored for its site, and the log says so', async () => {
+    const port = (ris.server?.address() as AddressInfo).port;
+    assert.equal((await root.post('/api/sites/site-b/destinations', { id: 'ris', kind: 'hl7-mllp', host: '127.0.0.1', port })).status, 201);
+    assert.equal((await root.put('/api/sites/site-b/delivery-rules', { rules: [{ destination: 'ris', outputs: ['hl7'], statuses: ['draft'] }] })).status, 200);
+    const uid = uniqueUid();
+    const report = sampleReport(uid);
+    const stored = await running.app.get(StudiesService).storeReport(report);
+    await running.app.get(DeliveryQueueService).enqueue(report, stored, 'site-b', []);
+    const [delivered] = await deliveriesWhen(root, uid, (d) => d[0]?.status === 'delivered');
+    assert.deepEqual([delivered.site, delivered.destination, delivered.kind, delivered.outputs], ['site-b', 'ris', 'hl7-mllp', ['hl7']]);
+    assert.equal(received.length, 1);
+    assert.match(received[0], /^MSH\|.*\|ORU\^R01/);
+    // the admin of the default site does not see site-b's deliveries
+    await expectCode(admin, 'GET', `/api/studies/${uid}/deliveries`, undefined, 403, 'FORBIDDEN');
   });
 });
