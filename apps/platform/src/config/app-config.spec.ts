@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isPolyradError } from '@polyrad/sdk';
+import { DEFAULT_DELIVERY_CONFIG } from '../delivery/delivery.config.js';
 import { CONFIG_INVALID, DEFAULT_DICOM_INTAKE, loadConfig, loadSandboxSettings, OWASP_ARGON2ID } from './app-config.js';
 
 /** Sandbox where the machine can; third-party plugins never unsandboxed without the admin's say. */
@@ -26,7 +27,7 @@ const DEFAULT_AUTH = {
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
-    assert.deepEqual(loadConfig({}, '/srv/polyrad'), { port: 3000, dicomPort: 11112, dataDir: '/srv/polyrad/data', quietPeriodMs: 30000, databaseTimeoutMs: 10000, dicomIntake: DEFAULT_DICOM_INTAKE, auth: DEFAULT_AUTH, sandbox: SANDBOX_DEFAULT });
+    assert.deepEqual(loadConfig({}, '/srv/polyrad'), { port: 3000, dicomPort: 11112, dataDir: '/srv/polyrad/data', quietPeriodMs: 30000, databaseTimeoutMs: 10000, dicomIntake: DEFAULT_DICOM_INTAKE, auth: DEFAULT_AUTH, sandbox: SANDBOX_DEFAULT, delivery: DEFAULT_DELIVERY_CONFIG });
   });
 
   it('reads every variable from the environment', () => {
@@ -44,6 +45,7 @@ describe('loadConfig', () => {
       databaseUrl: 'postgresql://u:p@db:5432/polyrad',
       auth: DEFAULT_AUTH,
       sandbox: SANDBOX_DEFAULT,
+      delivery: DEFAULT_DELIVERY_CONFIG,
     });
   });
 
@@ -57,7 +59,14 @@ describe('loadConfig', () => {
       dicomIntake: DEFAULT_DICOM_INTAKE,
       auth: DEFAULT_AUTH,
       sandbox: SANDBOX_DEFAULT,
+      delivery: DEFAULT_DELIVERY_CONFIG,
     });
+  });
+
+  it('reads the delivery allow-list and retries, and names a bad entry', () => {
+    const { delivery } = loadConfig({ POLYRAD_DELIVERY_ALLOWED_HOSTS: 'PACS.hospital.org, 10.0.0.8:8042', POLYRAD_DELIVERY_MAX_ATTEMPTS: '3', POLYRAD_DELIVERY_RETRY_S: '0.5', POLYRAD_DELIVERY_RETRY_MAX_S: '60' });
+    assert.deepEqual(delivery, { ...DEFAULT_DELIVERY_CONFIG, allowedHosts: ['pacs.hospital.org', '10.0.0.8:8042'], retry: { attempts: 3, initialDelayMs: 500, maxDelayMs: 60000 } });
+    assert.throws(() => loadConfig({ POLYRAD_DELIVERY_ALLOWED_HOSTS: 'http://ehr/fhir' }), (e: unknown) => isPolyradError(e) && /POLYRAD_DELIVERY_ALLOWED_HOSTS: "http:\/\/ehr\/fhir"/.test(e.message));
   });
 
   for (const bad of ['abc', '-1', '65536', '80.5', '1e3']) {

@@ -2,6 +2,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { PolyradError } from '@polyrad/sdk';
+import { DEFAULT_DELIVERY_CONFIG, parseAllowedHosts, type DeliveryConfig } from '../delivery/delivery.config.js';
 import type { DicomIntakeLimits } from '../ingest/dicom-pdu.guard.js';
 import { DEFAULT_DICOM_PEERS, parseDicomPeers, type DicomPeers } from '../ingest/dicom-peer.allowlist.js';
 import type { SandboxMode, SandboxSettings } from '../pipeline/execution/plugin-sandbox.js';
@@ -35,6 +36,8 @@ export interface AppConfig {
   auth: AuthConfig;
   /** How plugin workers are sandboxed (POLYRAD_SANDBOX, POLYRAD_ALLOW_UNSANDBOXED); loadConfig always sets it. */
   sandbox?: SandboxSettings;
+  /** Server-side delivery of stored reports (POLYRAD_DELIVERY_*); DEFAULT_DELIVERY_CONFIG when absent. */
+  delivery?: DeliveryConfig;
 }
 
 /** Argon2id cost; OWASP's minimum (19 MiB, 2 passes, 1 lane) unless a test lowers it programmatically. */
@@ -115,11 +118,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const dicomwebMaxRequestMb = nonEmpty(env.POLYRAD_DICOMWEB_MAX_REQUEST_MB) === undefined ? undefined : readNumber(env, 'POLYRAD_DICOMWEB_MAX_REQUEST_MB', 0, 1, 1024 * 1024, problems);
   const auth = readAuthConfig(env, problems);
   const sandbox = readSandboxSettings(env, problems);
+  const delivery = readDeliveryConfig(env, problems);
   if (problems.length > 0) {
     throw new PolyradError(CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
   }
   return {
     sandbox,
+    delivery,
     port,
     dicomPort,
     dataDir,
@@ -159,6 +164,24 @@ function readDicomIntake(env: Env, problems: string[]): DicomIntakeConfig {
     maxInstanceBytes: Math.round(readNumber(env, 'POLYRAD_DICOM_MAX_INSTANCE_MB', d.maxInstanceBytes / 1024 ** 2, 1, 65536, problems) * 1024 ** 2),
     maxAssociations: Math.round(readNumber(env, 'POLYRAD_DICOM_MAX_ASSOCIATIONS', d.maxAssociations, 1, 1000, problems)),
     timeoutMs: Math.round(readNumber(env, 'POLYRAD_DICOM_TIMEOUT_S', d.timeoutMs / 1000, 1, 3600, problems) * 1000),
+  };
+}
+
+function readDeliveryConfig(env: Env, problems: string[]): DeliveryConfig {
+  const { hosts, problems: hostProblems } = parseAllowedHosts(env.POLYRAD_DELIVERY_ALLOWED_HOSTS);
+  problems.push(...hostProblems);
+  const d = DEFAULT_DELIVERY_CONFIG.retry;
+  const initialDelayS = readNumber(env, 'POLYRAD_DELIVERY_RETRY_S', d.initialDelayMs / 1000, 0.01, 86400, problems);
+  const maxDelayS = readNumber(env, 'POLYRAD_DELIVERY_RETRY_MAX_S', d.maxDelayMs / 1000, 0.01, 7 * 86400, problems);
+  if (maxDelayS < initialDelayS) problems.push('POLYRAD_DELIVERY_RETRY_MAX_S must not be below POLYRAD_DELIVERY_RETRY_S');
+  return {
+    ...DEFAULT_DELIVERY_CONFIG,
+    allowedHosts: hosts,
+    retry: {
+      attempts: Math.round(readNumber(env, 'POLYRAD_DELIVERY_MAX_ATTEMPTS', d.attempts, 1, 1000, problems)),
+      initialDelayMs: Math.round(initialDelayS * 1000),
+      maxDelayMs: Math.round(maxDelayS * 1000),
+    },
   };
 }
 

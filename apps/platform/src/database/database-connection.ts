@@ -8,6 +8,7 @@ import { PluginRegistry1700000100000 } from './migrations/1700000100000-plugin-r
 import { ReceivedInstances1700000200000 } from './migrations/1700000200000-received-instances.js';
 import { DicomQuarantine1700000450000 } from './migrations/1700000450000-dicom-quarantine.js';
 import { DicomwebIndex1700000550000 } from './migrations/1700000550000-dicomweb-index.js';
+import { DeliveryRouting1700000600000 } from './migrations/1700000600000-delivery-routing.js';
 import { UsersAndSessions1700000350000 } from './migrations/1700000350000-users-and-sessions.js';
 import { PendingAnalyses1700000500000 } from './migrations/1700000500000-pending-analyses.js';
 import { MissingInstanceFiles1700000510000 } from './migrations/1700000510000-missing-instance-files.js';
@@ -22,7 +23,7 @@ export type DatabaseKind = 'pglite' | 'postgres';
  * The schema is declared once, in these migrations (both backends run them). There are no TypeORM
  * entities: repositories query with SQL, and each table's row type sits beside its SQL (see selectList).
  */
-export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000, UsersAndSessions1700000350000, DicomQuarantine1700000450000, PendingAnalyses1700000500000, MissingInstanceFiles1700000510000, DicomwebIndex1700000550000];
+export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000, UsersAndSessions1700000350000, DicomQuarantine1700000450000, PendingAnalyses1700000500000, MissingInstanceFiles1700000510000, DicomwebIndex1700000550000, DeliveryRouting1700000600000];
 
 /** An open, migrated database and how to close it (TypeORM first, then the embedded server if any). */
 export interface Database {

@@ -5,7 +5,7 @@ import { reportDocument } from '../pipeline/report/report-document.js';
 import { chestCtReport } from './delivery.fixture.js';
 import { deliveryIdentifiers } from './delivery-identifiers.js';
 import { DeliveryError } from './delivery.errors.js';
-import { backoffDelay, deliverWithRetry } from './delivery-retry.js';
+import { backoffDelay, deliverWithRetry, failedAttempt } from './delivery-retry.js';
 import { storeInstance } from './dicom-store.destination.js';
 import { startOrthanc, type OrthancPeer } from './orthanc-peer.fixture.js';
 import { sourceStudyFromReport } from './source-study.js';
@@ -25,6 +25,15 @@ test('waits grow exponentially up to the cap, and the log keeps every attempt', 
     [4, 'failed', 'DELIVERY_UNREACHABLE', 800], [5, 'failed', 'DELIVERY_UNREACHABLE', 800], [6, 'failed', 'DELIVERY_UNREACHABLE', undefined],
   ]);
   assert.equal(backoffDelay({ ...policy, factor: 3 }, 3), 800);
+});
+
+test('the background worker\'s step after a failed attempt: wait and retry, or give up on the last attempt and on final codes', () => {
+  const unreachable = new DeliveryError('DELIVERY_UNREACHABLE', 'connection refused', 'PACS@host:104');
+  assert.deepEqual(failedAttempt(unreachable, 3, policy), { code: 'DELIVERY_UNREACHABLE', message: 'connection refused', retryInMs: 400 });
+  assert.deepEqual(failedAttempt(unreachable, 6, policy), { code: 'DELIVERY_UNREACHABLE', message: 'connection refused' });
+  assert.equal(failedAttempt(new DeliveryError('DELIVERY_REJECTED', 'status 0xa700', 'PACS@host:104'), 1, policy).retryInMs, undefined);
+  assert.equal(failedAttempt(unreachable, 1, policy, ['DELIVERY_UNREACHABLE']).retryInMs, undefined);
+  assert.deepEqual(failedAttempt(new TypeError('boom'), 1, policy), { code: 'DELIVERY_FAILED', message: 'boom', retryInMs: 100 });
 });
 
 test('a refusal is not retried: the same content would be refused again', async () => {

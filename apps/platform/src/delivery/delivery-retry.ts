@@ -28,6 +28,17 @@ export function backoffDelay(policy: RetryPolicy, attempt: number): number {
   return Math.min(policy.maxDelayMs, policy.initialDelayMs * (policy.factor ?? 2) ** (attempt - 1));
 }
 
+/** Codes the same content will get again from the same receiver: not retried (a person changes something and re-sends). */
+export const FINAL_DELIVERY_CODES: readonly string[] = ['DELIVERY_REJECTED'];
+
+/** What a failed attempt (the `attempt`th) means: its code and message, and the wait before the next unless it was the last or `final`. */
+export function failedAttempt(error: unknown, attempt: number, policy: RetryPolicy, final: readonly string[] = FINAL_DELIVERY_CODES): { code: string; message: string; retryInMs?: number } {
+  const code = isPolyradError(error) ? error.code : 'DELIVERY_FAILED';
+  const message = error instanceof Error ? error.message : String(error);
+  if (attempt >= policy.attempts || final.includes(code)) return { code, message };
+  return { code, message, retryInMs: backoffDelay(policy, attempt) };
+}
+
 /**
  * Tries `send` until it succeeds, the destination refuses (DELIVERY_REJECTED: the same content will be
  * refused again), or the attempts run out; waits with exponential backoff in between. Never throws: the
@@ -46,12 +57,10 @@ export async function deliverWithRetry(
       attempts.push({ attempt, at, outcome: 'delivered' });
       return { delivered: true, attempts };
     } catch (error) {
-      const code = isPolyradError(error) ? error.code : 'DELIVERY_FAILED';
-      const last = attempt === policy.attempts || code === 'DELIVERY_REJECTED';
-      const retryInMs = last ? undefined : backoffDelay(policy, attempt);
-      attempts.push({ attempt, at, outcome: 'failed', code, message: error instanceof Error ? error.message : String(error), ...(retryInMs !== undefined ? { retryInMs } : {}) });
-      if (retryInMs === undefined) break;
-      await wait(retryInMs);
+      const failed = failedAttempt(error, attempt, policy);
+      attempts.push({ attempt, at, outcome: 'failed', ...failed });
+      if (failed.retryInMs === undefined) break;
+      await wait(failed.retryInMs);
     }
   }
   return { delivered: false, attempts };

@@ -14,16 +14,17 @@ export interface DeliveryLogEntry {
   attempts: DeliveryAttempt[];
 }
 
-function sender(destination: Destination, report: RenderedReport): () => Promise<void> {
+/** Sends what the destination's protocol carries of a rendered report: the SR, the FHIR bundle (with the PDF) or the ORU (with the PDF). */
+export async function sendToDestination(destination: Destination, report: RenderedReport): Promise<void> {
   switch (destination.kind) {
     case 'dicom-store':
-      return () => storeInstance(destination, report.sr);
+      return storeInstance(destination, report.sr);
     case 'dicomweb':
-      return () => stowInstances(destination, [report.sr]);
+      return stowInstances(destination, [report.sr]);
     case 'fhir':
-      return async () => void (await postFhirBundle(destination, report.fhir));
+      return void (await postFhirBundle(destination, report.fhir));
     case 'hl7-mllp':
-      return () => sendHl7(destination, report.hl7);
+      return sendHl7(destination, report.hl7);
   }
 }
 
@@ -43,7 +44,7 @@ export async function deliverReport(
   return Promise.all(
     routeReport(report.doc, rules).map(async ({ destination, outputs }) => {
       const target = byId.get(destination) as Destination;
-      const { delivered, attempts } = await deliverWithRetry(sender(target, report), options.policy ?? DEFAULT_RETRY_POLICY, options.wait);
+      const { delivered, attempts } = await deliverWithRetry(() => sendToDestination(target, report), options.policy ?? DEFAULT_RETRY_POLICY, options.wait);
       return { destination, outputs, delivered, attempts };
     }),
   );

@@ -23,6 +23,7 @@ import {
   VENDOR_EXISTS,
   VENDOR_UNKNOWN,
 } from '../registry/registry.errors.js';
+import { DELIVERY_DESTINATION_EXISTS, DELIVERY_DESTINATION_IN_USE, DELIVERY_HOST_NOT_ALLOWED } from '../delivery/delivery.errors.js';
 import { REQUEST_TOO_LARGE } from './request.limits.js';
 
 /** HTTP status of each known PolyradError code; unknown codes follow the naming conventions in httpStatusOf. */
@@ -65,6 +66,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   [RATE_LIMITED]: 429,
   [UNSUPPORTED_MEDIA_TYPE]: 415,
   [USER_EXISTS]: 409,
+  [DELIVERY_DESTINATION_EXISTS]: 409,
+  [DELIVERY_DESTINATION_IN_USE]: 409,
+  // A URL outside POLYRAD_DELIVERY_ALLOWED_HOSTS: the server's administrator, not the request, must change.
+  [DELIVERY_HOST_NOT_ALLOWED]: 422,
 };
 
 /** The HTTP status a PolyradError code answers with. */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DeliveryModule } from '../delivery/delivery.module.js';
 import { PipelineModule } from '../pipeline/pipeline.module.js';
 import { RegistryModule } from '../registry/registry.module.js';
 import { ReportsRepository } from './reports.repository.js';
@@ -9,7 +10,7 @@ import { StudyAnalysisService } from './study-analysis.service.js';
 import { UrgentNotifier } from './urgent.notifier.js';
 
 @Module({
-  imports: [PipelineModule, RegistryModule],
+  imports: [PipelineModule, RegistryModule, DeliveryModule],
   controllers: [StudiesController, StudyAnalysisController],
   providers: [StudiesService, StudyAnalysisService, ReportsRepository, UrgentNotifier],
   exports: [StudiesService, StudyAnalysisService, UrgentNotifier],

@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isWithin, type ScanDicomInputsOptions } from '@polyrad/dicom';
 import { PolyradError, type Report } from '@polyrad/sdk';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { DeliveryQueueService } from '../delivery/delivery-queue.service.js';
 import { StudyPipeline } from '../pipeline/study.pipeline.js';
 import { ANALYSIS_IMPORT_OFF, ANALYSIS_INPUT_INVALID, ANALYSIS_PATH_REFUSED } from '../registry/registry.errors.js';
 import { SiteCatalogService } from '../registry/site-catalog.service.js';
@@ -30,6 +31,7 @@ export class StudyAnalysisService {
     private readonly pipeline: StudyPipeline,
     private readonly catalog: SiteCatalogService,
     private readonly studies: StudiesService,
+    private readonly deliveries: DeliveryQueueService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -40,6 +42,8 @@ export class StudyAnalysisService {
     const { report } = await this.pipeline.analyze({ catalog: entries, paths, scan, log: (message) => this.logger.log(message) });
     report.warnings.push(...intakeWarnings, ...warnings);
     const stored = await this.studies.storeReport(report);
+    // queued, not sent: a destination that is down never holds the analysis
+    await this.deliveries.enqueue(report, stored, site, paths, scan);
     return { report, stored };
   }
 

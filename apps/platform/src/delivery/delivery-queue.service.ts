@@ -1,0 +1,77 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { scanDicomInputs, type ScanDicomInputsOptions } from '@polyrad/dicom';
+import { PolyradError, type Report } from '@polyrad/sdk';
+import { FORBIDDEN } from '../auth/auth.errors.js';
+import { assertCoversSite, coversSite, type Principal } from '../auth/principal.js';
+import { reportDocument } from '../pipeline/report/report-document.js';
+import { INVALID_STUDY_UID, STUDY_NOT_FOUND } from '../studies/studies.errors.js';
+import { isDicomUid } from '../studies/study-uid.js';
+import { DELIVERY_NOT_FOUND } from './delivery.errors.js';
+import { DeliveryRepository, type StudyDelivery } from './delivery.repository.js';
+import { routeReport } from './delivery-routing.js';
+import { DeliveryWorker } from './delivery.worker.js';
+import { sourceStudyFromInstances, sourceStudyFromReport, type SourceStudy } from './source-study.js';
+
+/** Queues a stored report's deliveries by its site's rules, and serves the delivery log and re-sends. */
+@Injectable()
+export class DeliveryQueueService {
+  private readonly logger = new Logger('Delivery');
+
+  constructor(
+    private readonly repository: DeliveryRepository,
+    private readonly worker: DeliveryWorker,
+  ) {}
+
+  /**
+   * Right after a report is stored: one delivery per destination the site's rules route it to, and the source
+   * study read again from the analysed files' headers (patient name, images), kept so every send renders alike.
+   * Never throws: a report that could not be queued is logged, and its analysis stands.
+   */
+  async enqueue(report: Report, stored: { studyId: number; version: number }, site: string, paths: string[], scan?: ScanDicomInputsOptions): Promise<void> {
+    const what = `study ${report.study.studyInstanceUid} report version ${stored.version}`;
+    try {
+      const routes = routeReport(reportDocument(report), await this.repository.rules(site));
+      if (routes.length === 0) return;
+      const queued = await this.repository.enqueue(stored, site, await sourceStudy(report, paths, scan), routes);
+      this.logger.log(`${what}: ${queued} ${queued === 1 ? 'delivery' : 'deliveries'} queued (${routes.map((r) => r.destination).join(', ')})`);
+      this.worker.wake();
+    } catch (error) {
+      this.logger.error(`${what}: deliveries could not be queued: ${error instanceof PolyradError ? error.toLine() : String(error)}`);
+    }
+  }
+
+  /** The study's deliveries that the caller's sites cover (403 when it covers none of them). */
+  async log(me: Principal, studyInstanceUid: string): Promise<StudyDelivery[]> {
+    assertStudyUid(studyInstanceUid);
+    const deliveries = await this.repository.studyDeliveries(studyInstanceUid);
+    if (!deliveries) throw new PolyradError(STUDY_NOT_FOUND, `no study with StudyInstanceUID ${studyInstanceUid}`, studyInstanceUid);
+    const visible = deliveries.filter((d) => coversSite(me, d.site));
+    if (deliveries.length > 0 && visible.length === 0) throw new PolyradError(FORBIDDEN, `${me.username} may not read the deliveries of study ${studyInstanceUid}`);
+    return visible;
+  }
+
+  /** Sends a delivery again now, with a fresh count of attempts; the same identifiers, so the receiver replaces it. */
+  async resend(me: Principal, studyInstanceUid: string, id: string): Promise<StudyDelivery> {
+    assertStudyUid(studyInstanceUid);
+    const deliveryId = /^\d{1,9}$/.test(id) ? Number(id) : undefined;
+    const delivery = deliveryId === undefined ? undefined : await this.repository.studyDelivery(studyInstanceUid, deliveryId);
+    if (!delivery || deliveryId === undefined) throw new PolyradError(DELIVERY_NOT_FOUND, `study ${studyInstanceUid} has no delivery ${id}`, id);
+    assertCoversSite(me, delivery.site);
+    await this.repository.resend(deliveryId);
+    this.worker.wake();
+    return (await this.repository.studyDelivery(studyInstanceUid, deliveryId)) ?? delivery;
+  }
+}
+
+function assertStudyUid(uid: string): void {
+  if (!isDicomUid(uid)) throw new PolyradError(INVALID_STUDY_UID, `${JSON.stringify(uid.slice(0, 80))} is not a DICOM UID (digits and dots, at most 64 characters)`);
+}
+
+/** From the analysed files when they can be read again, else from report.json alone (names left empty). */
+async function sourceStudy(report: Report, paths: string[], scan?: ScanDicomInputsOptions): Promise<SourceStudy> {
+  try {
+    return sourceStudyFromInstances(report, (await scanDicomInputs(paths, scan)).instances);
+  } catch {
+    return sourceStudyFromReport(report);
+  }
+}

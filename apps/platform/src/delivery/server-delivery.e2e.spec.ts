@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { writeCtSeries } from '@polyrad/dicom';
+import { generateChestPhantom } from '@polyrad/phantom';
+import type { Report } from '@polyrad/sdk';
+import { type ApiClient, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
+import { type AppConfig, loadConfig } from '../config/app-config.js';
+import { createApp, type RunningApp } from '../main.js';
+import type { PluginView } from '../registry/registry.types.js';
+import { deliveryIdentifiers } from './delivery-identifiers.js';
+import { deliveriesWhen } from './delivery-log.fixture.js';
+import { startOrthanc, type OrthancPeer } from './orthanc-peer.fixture.js';
+import { skipWithout } from './validator-tools.fixture.js';
+
+/**
+ * Issue #15, routing: the platform delivers what it stores by itself. A site's PACS (a real Orthanc) is
+ * configured through the API; an analysed study's SR arrives there and is read back; a PACS that is down
+ * gets it once it is back, without holding the analysis; a delivery pending when the platform stops is
+ * sent after it starts again.
+ */
+const skip = skipWithout('Orthanc');
+const work = mkdtempSync(join(tmpdir(), 'polyrad-server-delivery-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+const importRoot = join(work, 'import');
+const studyDir = join(importRoot, 'study');
+mkdirSync(importRoot);
+
+describe('server-side delivery to a real PACS', { skip }, () => {
+  let orthanc: OrthancPeer;
+  let running: RunningApp | undefined;
+  let admin: ApiClient;
+  let config: AppConfig;
+  let studyUid: string;
+
+  const start = async (): Promise<void> => {
+    running = await createApp(config, { uiDir: join(work, 'ui') });
+    admin = await signInAdmin(running.url);
+  };
+
+  /** The SR instances Orthanc holds, by their tags. */
+  async function storedSrs(): Promise<Array<Record<string, string>>> {
+    const ids = await orthanc.get<string[]>('/instances');
+    return Promise.all(ids.map((id) => orthanc.get<Record<string, string>>(`/instances/${id}/simplified-tags`)));
+  }
+
+  async function analyze(): Promise<Report> {
+    const { status, body } = await admin.post<Report>('/api/studies/analyze', { paths: [studyDir] });
+    assert.equal(status, 201, JSON.stringify(body));
+    return body;
+  }
+
+  before(async () => {
+    mkdirSync(join(work, 'ui'));
+    orthanc = await startOrthanc();
+    config = withTestAuth(
+      loadConfig({
+        PORT: '0',
+        DICOM_PORT: '0',
+        POLYRAD_DATA_DIR: join(work, 'data'),
+        POLYRAD_IMPORT_ROOTS: importRoot,
+        // a PACS that is down is tried again every half second at most, as long as the test needs
+        POLYRAD_DELIVERY_RETRY_S: '0.2',
+        POLYRAD_DELIVERY_RETRY_MAX_S: '0.5',
+        POLYRAD_DELIVERY_MAX_ATTEMPTS: '1000',
+      }),
+    );
+    await start();
+    // a small chest with the lung mask only: enough for a report with findings, quick to analyse twice
+    const plugins = await admin.get<PluginView[]>('/api/plugins');
+    for (const plugin of plugins.body.filter((p) => p.id !== 'polyrad.lung-segmentation')) {
+      assert.equal((await admin.post(`/api/sites/default/plugins/${plugin.id}/disable`)).status, 200);
+    }
+    const phantom = generateChestPhantom({ seed: 11, dimensions: [48, 48, 32], spacing: [6.5, 6.5, 8] });
+    await writeCtSeries(phantom.volume, studyDir, { PatientID: 'DELIVERY-E2E', StudyDate: '20260301', AccessionNumber: 'DLV1' });
+    const pacs = await admin.post('/api/sites/default/destinations', { id: 'pacs', kind: 'dicom-store', host: '127.0.0.1', port: orthanc.dicomPort, calledAeTitle: orthanc.aeTitle });
+    assert.equal(pacs.status, 201, JSON.stringify(pacs.body));
+    const rules = await admin.put('/api/sites/default/delivery-rules', { rules: [{ destination: 'pacs', outputs: ['sr'], modalities: ['CT'] }] });
+    assert.equal(rules.status, 200, JSON.stringify(rules.body));
+  });
+  after(async () => {
+    await running?.close();
+    await orthanc?.stop();
+  });
+
+  it('an analysed study\'s SR arrives in the site\'s PACS by itself; a re-send replaces it, never duplicates', async () => {
+    const report = await analyze();
+    studyUid = report.study.studyInstanceUid;
+    const [delivered] = await deliveriesWhen(admin, studyUid, (d) => d[0]?.status === 'delivered');
+    assert.deepEqual([delivered.destination, delivered.reportVersion, delivered.log.map((a) => a.outcome)], ['pacs', 1, ['delivered']]);
+    const [sr] = await storedSrs();
+    assert.deepEqual(
+      [sr.SOPInstanceUID, sr.Modality, sr.StudyInstanceUID, sr.PatientID, sr.AccessionNumber],
+      [deliveryIdentifiers(report).srSopInstanceUid, 'SR', studyUid, 'DELIVERY-E2E', 'DLV1'],
+    );
+
+    assert.equal((await admin.post(`/api/studies/${studyUid}/deliveries/${delivered.id}/resend`)).status, 202);
+    await deliveriesWhen(admin, studyUid, (d) => d[0]?.log.length === 2 && d[0].status === 'delivered');
+    assert.deepEqual((await storedSrs()).map((i) => i.SOPInstanceUID), [sr.SOPInstanceUID], 'the PACS holds the report once');
+  });
+
+  it('a PACS that is down holds neither the analysis nor the report: it stays pending with the error and arrives once the PACS is back', async () => {
+    const { dicomPort } = orthanc;
+    await orthanc.stop();
+    const report = await analyze();
+    const pending = await deliveriesWhen(admin, studyUid, (d) => d.some((x) => x.reportVersion === 2 && x.log.length >= 1));
+    const second = pending.find((x) => x.reportVersion === 2)!;
+    assert.equal(second.status, 'pending');
+    assert.deepEqual([second.log[0].outcome, second.log[0].code], ['failed', 'DELIVERY_UNREACHABLE']);
+    assert.match(second.log[0].message ?? '', /ECONNREFUSED/);
+
+    orthanc = await startOrthanc({ dicomPort });
+    const done = await deliveriesWhen(admin, studyUid, (d) => d.find((x) => x.id === second.id)?.status === 'delivered');
+    assert.equal(done.find((x) => x.id === second.id)?.log.at(-1)?.outcome, 'delivered');
+    assert.deepEqual((await storedSrs()).map((i) => i.SOPInstanceUID), [deliveryIdentifiers(report).srSopInstanceUid]);
+  });
+
+  it('a delivery pending when the platform stops is sent after it starts again', async () => {
+    const { dicomPort } = orthanc;
+    await orthanc.stop();
+    const [, second] = await deliveriesWhen(admin, studyUid, (d) => d.length === 2);
+    assert.equal((await admin.post(`/api/studies/${studyUid}/deliveries/${second.id}/resend`)).status, 202);
+    const before = second.log.length;
+    await deliveriesWhen(admin, studyUid, (d) => d[1].log.length > before && d[1].status === 'pending');
+    await running!.close();
+    running = undefined;
+
+    orthanc = await startOrthanc({ dicomPort });
+    await start();
+    const [, resumed] = await deliveriesWhen(admin, studyUid, (d) => d[1].status === 'delivered');
+    assert.deepEqual(resumed.log.slice(before).map((a) => a.outcome).at(-1), 'delivered');
+    assert.ok(resumed.log.slice(before).some((a) => a.code === 'DELIVERY_UNREACHABLE'), 'the attempts while the PACS was down are in the log');
+    assert.equal((await storedSrs()).length, 1);
+  });
+});
