@@ -23,6 +23,7 @@ import {
   VENDOR_EXISTS,
   VENDOR_UNKNOWN,
 } from '../registry/registry.errors.js';
+import { FINDING_MISMATCH, REPORT_ALREADY_SIGNED } from '../studies/feedback/feedback.errors.js';
 import { REQUEST_TOO_LARGE } from './request.limits.js';
 
 /** HTTP status of each known PolyradError code; unknown codes follow the naming conventions in httpStatusOf. */
@@ -65,6 +66,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   [RATE_LIMITED]: 429,
   [UNSUPPORTED_MEDIA_TYPE]: 415,
   [USER_EXISTS]: 409,
+  [REPORT_ALREADY_SIGNED]: 409,
+  [FINDING_MISMATCH]: 409,
 };
 
 /** The HTTP status a PolyradError code answers with. */

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { PipelineModule } from '../pipeline/pipeline.module.js';
 import { RegistryModule } from '../registry/registry.module.js';
+import { FeedbackController } from './feedback/feedback.controller.js';
+import { FeedbackRepository } from './feedback/feedback.repository.js';
+import { FeedbackService } from './feedback/feedback.service.js';
 import { ReportsRepository } from './reports.repository.js';
 import { StudiesController } from './studies.controller.js';
 import { StudiesService } from './studies.service.js';
@@ -10,8 +13,8 @@ import { UrgentNotifier } from './urgent.notifier.js';
 
 @Module({
   imports: [PipelineModule, RegistryModule],
-  controllers: [StudiesController, StudyAnalysisController],
-  providers: [StudiesService, StudyAnalysisService, ReportsRepository, UrgentNotifier],
+  controllers: [StudiesController, StudyAnalysisController, FeedbackController],
+  providers: [StudiesService, StudyAnalysisService, ReportsRepository, UrgentNotifier, FeedbackService, FeedbackRepository],
   exports: [StudiesService, StudyAnalysisService, UrgentNotifier],
 })
 export class StudiesModule {}
