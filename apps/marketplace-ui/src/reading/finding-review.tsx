@@ -2,7 +2,7 @@ import { Badge, Button, Group, Modal, NativeSelect, Stack, Text, TextInput, Text
 import { type FormEvent, useState } from 'react';
 import type { RejectionReason, ReportFinding } from '../api/api.types.js';
 import { ErrorNotice } from '../ui/query-state.js';
-import { REJECTION_REASON_LABELS, typedValue, useReportChange } from './report-change.js';
+import { DIALOG_PROPS, REJECTION_REASON_LABELS, typedValue, useReportChange } from './report-change.js';
 
 interface FindingProps {
   studyInstanceUid: string;
@@ -91,7 +91,7 @@ function RejectDialog({ studyInstanceUid, finding, index, opened, onClose }: Dia
     change.mutate({ method: 'POST', path: `/findings/${index}/reject`, body: { code: finding.code, reason, ...(note.trim() ? { note: note.trim() } : {}) } }, { onSuccess: onClose });
   };
   return (
-    <Modal opened={opened} onClose={onClose} title={`Reject ${finding.code}`}>
+    <Modal {...DIALOG_PROPS} opened={opened} onClose={onClose} title={`Reject ${finding.code}`}>
       <form onSubmit={submit}>
         <Stack>
           <NativeSelect
@@ -127,7 +127,7 @@ function EditDialog({ studyInstanceUid, finding, index, opened, onClose }: Dialo
     change.mutate({ method: 'POST', path: `/findings/${index}/edit`, body }, { onSuccess: onClose });
   };
   return (
-    <Modal opened={opened} onClose={onClose} title={`Edit ${finding.code}`}>
+    <Modal {...DIALOG_PROPS} opened={opened} onClose={onClose} title={`Edit ${finding.code}`}>
       <form onSubmit={submit}>
         <Stack>
           <Text size="sm">

@@ -2,7 +2,7 @@ import { Alert, Button, Card, Group, Modal, Stack, Table, Text, TextInput, Texta
 import { type FormEvent, useState } from 'react';
 import type { Report } from '../api/api.types.js';
 import { ErrorNotice } from '../ui/query-state.js';
-import { typedValue, useReportChange } from './report-change.js';
+import { DIALOG_PROPS, typedValue, useReportChange } from './report-change.js';
 
 interface PanelProps {
   report: Report;
@@ -124,7 +124,7 @@ export function SignOffPanel({ report }: PanelProps) {
         </Text>
         <Button onClick={() => setConfirming(true)}>Sign report</Button>
       </Group>
-      <Modal opened={confirming} onClose={() => setConfirming(false)} title="Sign this report?">
+      <Modal {...DIALOG_PROPS} opened={confirming} onClose={() => setConfirming(false)} title="Sign this report?">
         <Stack>
           <Text size="sm">Once signed, the report is final: it is sent with final status and can no longer be corrected.</Text>
           {change.isError && <ErrorNotice title="Signing was refused" error={change.error} />}

@@ -42,3 +42,6 @@ export function typedValue(text: string): number | string {
   const n = Number(trimmed.replace(',', '.'));
   return trimmed !== '' && Number.isFinite(n) ? n : trimmed;
 }
+
+/** Dialogs without Mantine's scroll lock: it injects a <style> element, which the CSP (style-src 'self') refuses. */
+export const DIALOG_PROPS = { lockScroll: false } as const;

@@ -74,7 +74,7 @@ function ReportView({ report }: { report: Report }) {
         </Alert>
       )}
       <SignOffPanel report={report} />
-      <ImpressionPanel key={report.readerImpression ?? report.impression} report={report} />
+      <ImpressionPanel report={report} />
       {report.warnings.length > 0 && (
         <Alert color="yellow" title="Warnings">
           {report.warnings.map((w) => (

@@ -286,6 +286,73 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
     await page.close();
   });
 
+  it('lets the radiologist correct findings, add a missed one, rewrite the impression and sign; the report then shows as signed', async () => {
+    const page = await signIn(users.reader.username, users.reader.password);
+    const studies = page.getByRole('table', { name: 'Studies' }).getByRole('row');
+    await studies.nth(1).getByRole('link').click();
+
+    const aorta = page.getByRole('row', { name: 'aorta.ascending.diameter' });
+    await aorta.getByRole('button', { name: 'Edit aorta.ascending.diameter' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit aorta.ascending.diameter' });
+    await edit.getByLabel('Corrected value (mm)').fill('43.5');
+    await edit.getByLabel('Category (optional)').fill('normal');
+    await edit.getByRole('button', { name: 'Save correction' }).click();
+    await aorta.getByText('Edited: 43.5 mm, normal').waitFor();
+    await aorta.getByText('Algorithm: 45, dilated').waitFor();
+
+    const volume = page.getByRole('row', { name: 'lung.left.volume' });
+    await volume.getByRole('button', { name: 'Reject lung.left.volume' }).click();
+    const reject = page.getByRole('dialog', { name: 'Reject lung.left.volume' });
+    await reject.getByLabel('Reason').selectOption('wrong-measurement');
+    await reject.getByLabel('Note (optional)').fill('includes the trachea');
+    await reject.getByRole('button', { name: 'Reject finding' }).click();
+    await volume.getByText('Wrong measurement: includes the trachea').waitFor();
+
+    const emphysema = page.getByRole('row', { name: 'lung.laa950' });
+    await emphysema.getByRole('button', { name: 'Accept lung.laa950' }).click();
+    await emphysema.getByText('Accepted').waitFor();
+
+    const add = page.getByRole('form', { name: 'Add a missed finding' });
+    await add.getByLabel('Finding code').fill('lung.nodule');
+    await add.getByLabel('Value').fill('6');
+    await add.getByLabel('Unit').fill('mm');
+    await add.getByLabel('Note').fill('right lower lobe');
+    await add.getByRole('button', { name: 'Add finding' }).click();
+    await page.getByRole('table', { name: 'Added findings' }).getByText('right lower lobe').waitFor();
+
+    await page.getByLabel('Your impression').fill('Moderate centrilobular emphysema. Ascending aorta 43.5 mm on re-measurement.');
+    await page.getByRole('button', { name: 'Save impression' }).click();
+    await page.getByRole('status').filter({ hasText: 'Impression saved.' }).waitFor();
+    await shot(page, 'radiologist-corrections');
+
+    await page.getByRole('button', { name: 'Sign report' }).click();
+    await page.getByRole('dialog', { name: 'Sign this report?' }).getByRole('button', { name: 'Sign', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Signed by reader on' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /^(Accept|Reject|Edit) / }).count(), 0, 'a signed report offers no corrections');
+    assert.equal(await page.getByLabel('Your impression').count(), 0);
+    await shot(page, 'radiologist-signed-report');
+    await page.getByRole('link', { name: 'Worklist', exact: true }).click();
+    await studies.nth(1).getByText('Signed').waitFor();
+
+    const api = await asUser('reader');
+    const stored = (await api.get<Report>(`/api/studies/${urgentUid}/report`)).body;
+    assert.deepEqual([stored.status, stored.signedBy], ['signed', 'reader']);
+    const storedAorta = stored.findings.find((f) => f.code === 'aorta.ascending.diameter')!;
+    assert.deepEqual([storedAorta.value, storedAorta.category, storedAorta.review?.value, storedAorta.review?.category], [45, 'dilated', 43.5, 'normal']);
+    const feedback = (await api.get<Array<{ action: string; findingCode: string | null; pluginId: string | null; reader: string; reason: string | null }>>(`/api/studies/${urgentUid}/report/feedback`)).body;
+    assert.deepEqual(
+      feedback.map((f) => [f.action, f.findingCode, f.pluginId, f.reader, f.reason]),
+      [
+        ['edit', 'aorta.ascending.diameter', 'polyrad.aorta', 'reader', null],
+        ['reject', 'lung.left.volume', 'polyrad.lung-segmentation', 'reader', 'wrong-measurement'],
+        ['accept', 'lung.laa950', 'polyrad.emphysema', 'reader', null],
+        ['add', 'lung.nodule', null, 'reader', null],
+        ['impression', null, null, 'reader', null],
+      ],
+    );
+    await page.close();
+  });
+
   it('renews an expired access token silently, and sends a user whose session ended back to the login page with a message', async () => {
     const { username, password } = users.leaver;
     const page = await signIn(username, password);
