@@ -152,7 +152,7 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
 
   it('lets the admin find a bundled plugin, open its page, disable and re-enable it at a site', async () => {
     const page = await signIn('admin', TEST_ADMIN_PASSWORD);
-    assert.deepEqual(await navLabels(page), ['Marketplace', 'Audit log']);
+    assert.deepEqual(await navLabels(page), ['Marketplace', 'Audit log', 'Reader feedback']);
     await page.getByRole('article', { name: 'Lung segmentation' }).waitFor();
     await shot(page, 'admin-marketplace');
     await page.getByLabel('Search').fill('emphysema quantification');
@@ -350,6 +350,19 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
         ['impression', null, null, 'reader', null],
       ],
     );
+    await page.close();
+  });
+
+  it("shows the admin the readers' feedback per plugin version and site", async () => {
+    const page = await signIn('admin', TEST_ADMIN_PASSWORD);
+    await page.getByRole('link', { name: 'Reader feedback' }).click();
+    const table = page.getByRole('table', { name: 'Feedback per plugin version' });
+    const row = (plugin: string) => table.getByRole('row').filter({ hasText: plugin });
+    await row('polyrad.aorta').getByText('1 (1.5 / 1.5)').waitFor();
+    assert.match(await row('polyrad.aorta').innerText(), /1\.0\.0\s+default\s+1\s+0 %\s+none/);
+    assert.match(await row('polyrad.lung-segmentation').innerText(), /Wrong measurement: 1/);
+    assert.match(await row('polyrad.emphysema').innerText(), /100 %/);
+    await shot(page, 'admin-feedback');
     await page.close();
   });
 
