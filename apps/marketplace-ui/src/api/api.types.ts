@@ -75,18 +75,17 @@ export interface WorklistEntry {
   status: 'draft' | 'signed';
 }
 
-/** Acceptance, rejections, edits and missed findings of one plugin version at one site (GET /api/metrics/plugins). */
+/** What the reader-feedback page shows of one plugin version at one site (GET /api/metrics/plugins). */
 export interface PluginVersionMetrics {
   pluginId: string;
   pluginVersion: string;
   site: string;
+  /** findings with a reader decision, and the share accepted (null before any) */
   reviewed: number;
-  accepted: number;
-  rejected: number;
-  edited: number;
   acceptanceRate: number | null;
   rejectionReasons: Record<string, number>;
-  valueEdits: number;
+  /** edits, and the mean and 95th percentile of |reader - algorithm| over numeric ones */
+  edited: number;
   meanEditSize: number | null;
   p95EditSize: number | null;
   categoryChanges: number;

@@ -102,14 +102,7 @@ function RejectDialog({ studyInstanceUid, finding, index, opened, onClose }: Dia
           />
           <Textarea label="Note (optional)" value={note} onChange={(e) => setNote(e.currentTarget.value)} maxLength={2000} />
           {change.isError && <ErrorNotice title="The rejection was refused" error={change.error} />}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" color="red" loading={change.isPending}>
-              Reject finding
-            </Button>
-          </Group>
+          <DialogActions onCancel={onClose} submit="Reject finding" color="red" busy={change.isPending} />
         </Stack>
       </form>
     </Modal>
@@ -138,16 +131,23 @@ function EditDialog({ studyInstanceUid, finding, index, opened, onClose }: Dialo
           <TextInput label="Category (optional)" value={category} onChange={(e) => setCategory(e.currentTarget.value)} />
           <Textarea label="Note (optional)" value={note} onChange={(e) => setNote(e.currentTarget.value)} maxLength={2000} />
           {change.isError && <ErrorNotice title="The correction was refused" error={change.error} />}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={change.isPending}>
-              Save correction
-            </Button>
-          </Group>
+          <DialogActions onCancel={onClose} submit="Save correction" busy={change.isPending} />
         </Stack>
       </form>
     </Modal>
+  );
+}
+
+/** Cancel and the dialog form's submit button. */
+function DialogActions({ onCancel, submit, color, busy }: { onCancel(): void; submit: string; color?: string; busy: boolean }) {
+  return (
+    <Group justify="flex-end">
+      <Button variant="default" onClick={onCancel}>
+        Cancel
+      </Button>
+      <Button type="submit" color={color} loading={busy}>
+        {submit}
+      </Button>
+    </Group>
   );
 }

@@ -6,7 +6,7 @@ import { DEFAULT_SITE } from '../../registry/site.rules.js';
 import type { PluginVersionMetrics } from './feedback-metrics.js';
 import type { FeedbackView } from './feedback.repository.js';
 import { FeedbackService } from './feedback.service.js';
-import { parseReaderAction } from './report-review.js';
+import { findingDecision, parseReaderAction } from './report-review.js';
 
 type Json = Record<string, unknown> | undefined;
 
@@ -21,30 +21,17 @@ const studySite = (): string => DEFAULT_SITE;
 export class FeedbackController {
   constructor(private readonly feedback: FeedbackService) {}
 
-  @Post('studies/:uid/report/findings/:index/accept')
+  /**
+   * A decision on one finding: `accept` `{ code, note? }`; `reject` `{ code, reason, note? }` (reason: false-positive,
+   * wrong-location, wrong-measurement, poor-image-quality, not-clinically-relevant, other); `edit` `{ code, value,
+   * category?, note? }`, the algorithm's value staying in the finding and the reader's going beside it.
+   */
+  @Post('studies/:uid/report/findings/:index/:decision')
   @HttpCode(200)
   @Roles('radiologist')
   @SiteScope(studySite)
-  accept(@CurrentUser() me: Principal, @Param('uid') uid: string, @Param('index') index: string, @Body() body: Json): Promise<Report> {
-    return this.feedback.correct(uid, studySite(), me.username, parseReaderAction('accept', body, index));
-  }
-
-  /** `{ code, reason: false-positive|wrong-location|wrong-measurement|poor-image-quality|not-clinically-relevant|other, note? }` */
-  @Post('studies/:uid/report/findings/:index/reject')
-  @HttpCode(200)
-  @Roles('radiologist')
-  @SiteScope(studySite)
-  reject(@CurrentUser() me: Principal, @Param('uid') uid: string, @Param('index') index: string, @Body() body: Json): Promise<Report> {
-    return this.feedback.correct(uid, studySite(), me.username, parseReaderAction('reject', body, index));
-  }
-
-  /** `{ code, value, category?, note? }`: the algorithm's value stays in the finding, the reader's goes beside it. */
-  @Post('studies/:uid/report/findings/:index/edit')
-  @HttpCode(200)
-  @Roles('radiologist')
-  @SiteScope(studySite)
-  edit(@CurrentUser() me: Principal, @Param('uid') uid: string, @Param('index') index: string, @Body() body: Json): Promise<Report> {
-    return this.feedback.correct(uid, studySite(), me.username, parseReaderAction('edit', body, index));
+  decide(@CurrentUser() me: Principal, @Param('uid') uid: string, @Param('index') index: string, @Param('decision') decision: string, @Body() body: Json): Promise<Report> {
+    return this.feedback.correct(uid, studySite(), me.username, parseReaderAction(findingDecision(decision), body, index));
   }
 
   /** A finding the algorithms missed: `{ code, value, unit?, category?, note? }`. */

@@ -90,6 +90,8 @@ describe('reading: corrections, sign-off and feedback metrics', () => {
     const missing = await reader.post<{ code: string }>(report('/findings/9/accept'), { code: 'lung.nodule' });
     assert.deepEqual([missing.status, missing.body.code], [404, 'FINDING_NOT_FOUND']);
     assert.equal((await reader.post(`/api/studies/${uniqueUid()}/report/sign`)).status, 404);
+    const decision = await reader.post<{ code: string }>(report('/findings/0/approve'), { code: 'lung.laa950' });
+    assert.deepEqual([decision.status, decision.body.code], [404, 'FEEDBACK_DECISION_NOT_FOUND']);
   });
 
   it('stores each reader action as feedback and serves the corrected report, the algorithm values kept beside', async () => {

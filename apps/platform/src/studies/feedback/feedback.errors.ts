@@ -5,3 +5,4 @@ export const REPORT_ALREADY_SIGNED = 'REPORT_ALREADY_SIGNED';
 /** The finding at that index is not the one the reader named (the report changed under them). */
 export const FINDING_MISMATCH = 'FINDING_MISMATCH';
 export const FINDING_NOT_FOUND = 'FINDING_NOT_FOUND';
+export const FEEDBACK_DECISION_NOT_FOUND = 'FEEDBACK_DECISION_NOT_FOUND';

@@ -1,5 +1,5 @@
 import { PolyradError, REJECTION_REASONS, type RejectionReason, type Report, type ReportFinding } from '@polyrad/sdk';
-import { FEEDBACK_INVALID, FINDING_MISMATCH, FINDING_NOT_FOUND, REPORT_ALREADY_SIGNED } from './feedback.errors.js';
+import { FEEDBACK_DECISION_NOT_FOUND, FEEDBACK_INVALID, FINDING_MISMATCH, FINDING_NOT_FOUND, REPORT_ALREADY_SIGNED } from './feedback.errors.js';
 
 /** What a reader does to a report before signing it (issue 16, reading workspace). */
 export type ReaderAction =
@@ -106,6 +106,15 @@ function optional<K extends string, V>(key: K, value: V | undefined): Partial<Re
 }
 
 type Body = Record<string, unknown> | undefined;
+
+const DECISIONS = ['accept', 'reject', 'edit'] as const;
+
+/** A decision on a finding named in a path (`.../findings/{index}/{decision}`). */
+export function findingDecision(decision: string): (typeof DECISIONS)[number] {
+  const known = DECISIONS.find((d) => d === decision);
+  if (!known) throw new PolyradError(FEEDBACK_DECISION_NOT_FOUND, `${JSON.stringify(decision.slice(0, 40))} is not a decision on a finding: use ${DECISIONS.join(', ')}`);
+  return known;
+}
 
 /** A reader action from an HTTP body (and the finding index from the path); FEEDBACK_INVALID names what is wrong. */
 export function parseReaderAction(kind: ReaderAction['kind'], body: Body, indexParam?: string): ReaderAction {
