@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { Role } from './api/api.types.js';
 import { AuditPage } from './admin/audit-page.js';
 import { CatalogPage } from './admin/catalog-page.js';
+import { FeedbackMetricsPage } from './admin/feedback-metrics-page.js';
 import { PluginPage } from './admin/plugin-page.js';
 import { ReportPage } from './reading/report-page.js';
 import { WorklistPage } from './reading/worklist-page.js';
@@ -24,6 +25,7 @@ export const NAVIGATION: Record<Role, NavItem[]> = {
   admin: [
     { label: 'Marketplace', path: '/marketplace' },
     { label: 'Audit log', path: '/audit' },
+    { label: 'Reader feedback', path: '/feedback' },
   ],
   vendor: [
     { label: 'My plugins', path: '/vendor/plugins' },
@@ -36,6 +38,7 @@ const ROUTES: Route[] = [
   { role: 'admin', pattern: /^\/marketplace$/, render: () => <CatalogPage /> },
   { role: 'admin', pattern: /^\/marketplace\/([^/]+)$/, render: ([id]) => <PluginPage pluginId={id!} /> },
   { role: 'admin', pattern: /^\/audit$/, render: () => <AuditPage /> },
+  { role: 'admin', pattern: /^\/feedback$/, render: () => <FeedbackMetricsPage /> },
   { role: 'vendor', pattern: /^\/vendor\/plugins$/, render: () => <VendorPluginsPage /> },
   { role: 'vendor', pattern: /^\/vendor\/publish$/, render: () => <PublishPage /> },
   { role: 'radiologist', pattern: /^\/worklist$/, render: () => <WorklistPage /> },

@@ -1,6 +1,6 @@
 import type { AlgorithmManifest } from '@polyrad/sdk';
 
-export type { AlgorithmManifest, AlgorithmRun, Report, ReportFinding } from '@polyrad/sdk';
+export type { AlgorithmManifest, AlgorithmRun, ReaderFinding, RejectionReason, Report, ReportFinding } from '@polyrad/sdk';
 
 /** The API's shapes the app reads (apps/platform: auth, registry, studies). */
 export type Role = 'admin' | 'radiologist' | 'vendor';
@@ -72,4 +72,22 @@ export interface WorklistEntry {
   reasons: string[];
   reportVersion: number;
   generatedAt: string;
+  status: 'draft' | 'signed';
+}
+
+/** What the reader-feedback page shows of one plugin version at one site (GET /api/metrics/plugins). */
+export interface PluginVersionMetrics {
+  pluginId: string;
+  pluginVersion: string;
+  site: string;
+  /** findings with a reader decision, and the share accepted (null before any) */
+  reviewed: number;
+  acceptanceRate: number | null;
+  rejectionReasons: Record<string, number>;
+  /** edits, and the mean and 95th percentile of |reader - algorithm| over numeric ones */
+  edited: number;
+  meanEditSize: number | null;
+  p95EditSize: number | null;
+  categoryChanges: number;
+  missedFindingsAdded: number;
 }

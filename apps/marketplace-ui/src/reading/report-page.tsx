@@ -4,6 +4,9 @@ import type { AlgorithmRun, Report, ReportFinding } from '../api/api.types.js';
 import { useApi } from '../auth/session.js';
 import { Link } from '../router.js';
 import { EmptyState, QueryState } from '../ui/query-state.js';
+import { FindingReview } from './finding-review.js';
+import { ImpressionPanel, MissedFindingsPanel, SignOffPanel } from './reader-panels.js';
+import { reportKey } from './report-change.js';
 import { dicomDate } from './worklist-page.js';
 
 const ORGANS: Array<{ title: string; prefix: string | null }> = [
@@ -36,7 +39,7 @@ function referenceText(f: ReportFinding): string {
 
 export function ReportPage({ studyInstanceUid }: { studyInstanceUid: string }) {
   const api = useApi();
-  const report = useQuery({ queryKey: ['report', studyInstanceUid], queryFn: () => api.get<Report>(`/api/studies/${encodeURIComponent(studyInstanceUid)}/report`) });
+  const report = useQuery({ queryKey: reportKey(studyInstanceUid), queryFn: () => api.get<Report>(`/api/studies/${encodeURIComponent(studyInstanceUid)}/report`) });
   return (
     <Stack>
       <Link to="/worklist">← Back to the worklist</Link>
@@ -70,12 +73,8 @@ function ReportView({ report }: { report: Report }) {
           {report.priority.reasons.join('; ')}
         </Alert>
       )}
-      <Card withBorder radius="md" component="section" aria-label="Impression">
-        <Title order={3} size="h4" mb="xs">
-          Impression
-        </Title>
-        <Text className="prose">{report.impression || 'No impression.'}</Text>
-      </Card>
+      <SignOffPanel report={report} />
+      <ImpressionPanel report={report} />
       {report.warnings.length > 0 && (
         <Alert color="yellow" title="Warnings">
           {report.warnings.map((w) => (
@@ -100,11 +99,12 @@ function ReportView({ report }: { report: Report }) {
                 <Table.Th>Reference</Table.Th>
                 <Table.Th>Category</Table.Th>
                 <Table.Th>Algorithm</Table.Th>
+                <Table.Th>Review</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {group.findings.map((f, i) => (
-                <Table.Tr key={`${f.code}-${i}`}>
+                <Table.Tr key={`${f.code}-${i}`} aria-label={f.code}>
                   <Table.Td>{f.code}</Table.Td>
                   {f.assessment === 'not-assessed' || f.value === null ? (
                     <Table.Td colSpan={4}>
@@ -133,12 +133,16 @@ function ReportView({ report }: { report: Report }) {
                       {f.algorithm.id} {f.algorithm.version}
                     </Text>
                   </Table.Td>
+                  <Table.Td>
+                    <FindingReview studyInstanceUid={report.study.studyInstanceUid} finding={f} index={report.findings.indexOf(f)} editable={report.status !== 'signed'} />
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
           </Table>
         </Card>
       ))}
+      <MissedFindingsPanel report={report} />
       <Card withBorder radius="md" component="section" aria-label="Algorithms">
         <Title order={3} size="h4" mb="xs">
           Algorithms

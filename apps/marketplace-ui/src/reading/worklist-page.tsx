@@ -35,13 +35,22 @@ export function WorklistPage() {
               withTableBorder
               aria-label="Studies"
               data={{
-                head: ['Priority', 'Patient', 'Accession', 'Study date', 'Analysed', 'Report'],
+                head: ['Priority', 'Patient', 'Accession', 'Study date', 'Analysed', 'State', 'Report'],
                 body: sortWorklist(entries).map((e) => [
                   <PriorityCell entry={e} />,
                   e.patientId || '—',
                   e.accessionNumber || '—',
                   dicomDate(e.studyDate),
                   new Date(e.generatedAt).toLocaleString(),
+                  e.status === 'signed' ? (
+                    <Badge color="green" variant="light">
+                      Signed
+                    </Badge>
+                  ) : (
+                    <Badge color="yellow" variant="light">
+                      To read
+                    </Badge>
+                  ),
                   <Link to={`/studies/${encodeURIComponent(e.studyInstanceUid)}`}>Open report (version {e.reportVersion})</Link>,
                 ]),
               }}

@@ -37,7 +37,7 @@ function findingRow(finding: DocumentFinding): string[] {
     formatValue(finding),
     referenceLabel(finding),
     [finding.category, flag].filter(Boolean).join(', '),
-    `${finding.provenance.algorithmId} ${finding.provenance.algorithmVersion}`,
+    `${finding.provenance.algorithmId} ${finding.provenance.algorithmVersion}${finding.editedFrom ? `; edited by ${finding.editedFrom.reader} (algorithm: ${finding.editedFrom.value ?? 'not assessed'})` : ''}`,
   ];
 }
 
@@ -87,6 +87,7 @@ export function renderReportPdf(doc: ReportDocument, source: SourceStudy, images
   });
 
   pdf.font('Helvetica-Bold').fontSize(16).text(`Polyrad ${doc.status === 'signed' ? 'report' : 'draft report'}${doc.priority === 'urgent' ? ' - URGENT' : ''}`);
+  if (doc.signoff) pdf.font('Helvetica-Bold').fontSize(11).text(`Signed by ${doc.signoff.signedBy} on ${doc.signoff.signedAt.slice(0, 16).replace('T', ' ')} UTC`);
   pdf.font('Helvetica').fontSize(9).fillColor('#b00000').text(doc.disclaimer).fillColor('black').moveDown(0.5);
   pdf.fontSize(10);
   for (const [name, value] of [

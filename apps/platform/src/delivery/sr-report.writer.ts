@@ -143,9 +143,28 @@ function dicomDateTime(iso: string): { date: string; time: string } {
   return { date: date.replace(/-/g, ''), time: time.replace(/[:Z]/g, '').slice(0, 10) };
 }
 
+/** A signed report is VERIFIED by its reader (PS3.3 C.17.2: the Verifying Observer with the time of signing). */
+function verification(doc: ReportDocument): Item {
+  if (!doc.signoff) return { VerificationFlag: 'UNVERIFIED' };
+  const signed = dicomDateTime(doc.signoff.signedAt);
+  return {
+    VerificationFlag: 'VERIFIED',
+    VerifyingObserverSequence: [
+      {
+        // the username as the family-name component: without a caret, its dots would read as the retired ACR-NEMA name form
+        VerifyingObserverName: `${doc.signoff.signedBy.slice(0, 63)}^`,
+        VerifyingObserverIdentificationCodeSequence: [],
+        VerifyingOrganization: 'Polyrad',
+        VerificationDateTime: `${signed.date}${signed.time}`,
+      },
+    ],
+  };
+}
+
 /**
  * The report as a Comprehensive 3D SR following TID 1500 (Imaging Measurement Report), explicit VR little
- * endian Part 10 bytes. Draft reports are UNVERIFIED and PARTIAL: a radiologist has not signed them.
+ * endian Part 10 bytes. Draft reports are UNVERIFIED and PARTIAL: a radiologist has not signed them; signed ones
+ * are VERIFIED and COMPLETE.
  */
 export function writeReportSr(doc: ReportDocument, source: SourceStudy): Buffer {
   const ids = deliveryIdentifiers(doc);
@@ -168,7 +187,7 @@ export function writeReportSr(doc: ReportDocument, source: SourceStudy): Buffer 
     ReferringPhysicianName: '',
     CodingSchemeIdentificationSequence: [{ CodingSchemeDesignator: POLYRAD_SCHEME, CodingSchemeName: POLYRAD_SCHEME_NAME, CodingSchemeResponsibleOrganization: 'Polyrad' }],
     StudyDescription: source.StudyDescription,
-    SeriesDescription: 'Polyrad measurements (decision support, unverified)',
+    SeriesDescription: doc.signoff ? 'Polyrad measurements (verified by a radiologist)' : 'Polyrad measurements (decision support, unverified)',
     ManufacturerModelName: 'polyrad',
     ReferencedPerformedProcedureStepSequence: [],
     PatientName: source.PatientName,
@@ -188,8 +207,8 @@ export function writeReportSr(doc: ReportDocument, source: SourceStudy): Buffer 
     ConceptNameCodeSequence: [code(CONCEPT.report)],
     ContinuityOfContent: 'SEPARATE',
     ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: '1500' }],
-    CompletionFlag: doc.status === 'signed' ? 'COMPLETE' : 'PARTIAL',
-    VerificationFlag: 'UNVERIFIED',
+    CompletionFlag: doc.signoff ? 'COMPLETE' : 'PARTIAL',
+    ...verification(doc),
     ...(evidence(source).length ? { CurrentRequestedProcedureEvidenceSequence: evidence(source) } : {}),
     PerformedProcedureCodeSequence: [],
     ContentSequence: [

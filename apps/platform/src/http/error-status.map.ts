@@ -24,6 +24,7 @@ import {
   VENDOR_UNKNOWN,
 } from '../registry/registry.errors.js';
 import { DELIVERY_DESTINATION_EXISTS, DELIVERY_DESTINATION_IN_USE, DELIVERY_HOST_NOT_ALLOWED } from '../delivery/delivery.errors.js';
+import { FINDING_MISMATCH, REPORT_ALREADY_SIGNED } from '../studies/feedback/feedback.errors.js';
 import { REQUEST_TOO_LARGE } from './request.limits.js';
 
 /** HTTP status of each known PolyradError code; unknown codes follow the naming conventions in httpStatusOf. */
@@ -70,6 +71,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   [DELIVERY_DESTINATION_IN_USE]: 409,
   // A URL outside POLYRAD_DELIVERY_ALLOWED_HOSTS: the server's administrator, not the request, must change.
   [DELIVERY_HOST_NOT_ALLOWED]: 422,
+  [REPORT_ALREADY_SIGNED]: 409,
+  [FINDING_MISMATCH]: 409,
 };
 
 /** The HTTP status a PolyradError code answers with. */

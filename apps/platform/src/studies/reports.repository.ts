@@ -16,6 +16,8 @@ export interface WorklistEntry {
   reasons: string[];
   reportVersion: number;
   generatedAt: string;
+  /** signed once a radiologist signed the newest report */
+  status: Report['status'];
 }
 
 export interface LatestReport {
@@ -92,6 +94,7 @@ export class ReportsRepository {
       reasons: row.report.priority?.reasons ?? [],
       reportVersion: row.version,
       generatedAt: row.report.generatedAt,
+      status: row.report.status,
     }));
   }
 

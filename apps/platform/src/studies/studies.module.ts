@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { DeliveryModule } from '../delivery/delivery.module.js';
 import { PipelineModule } from '../pipeline/pipeline.module.js';
 import { RegistryModule } from '../registry/registry.module.js';
+import { FeedbackController } from './feedback/feedback.controller.js';
+import { FeedbackRepository } from './feedback/feedback.repository.js';
+import { FeedbackService } from './feedback/feedback.service.js';
 import { ReportsRepository } from './reports.repository.js';
 import { StudiesController } from './studies.controller.js';
 import { StudiesService } from './studies.service.js';
@@ -11,8 +14,8 @@ import { UrgentNotifier } from './urgent.notifier.js';
 
 @Module({
   imports: [PipelineModule, RegistryModule, DeliveryModule],
-  controllers: [StudiesController, StudyAnalysisController],
-  providers: [StudiesService, StudyAnalysisService, ReportsRepository, UrgentNotifier],
+  controllers: [StudiesController, StudyAnalysisController, FeedbackController],
+  providers: [StudiesService, StudyAnalysisService, ReportsRepository, UrgentNotifier, FeedbackService, FeedbackRepository],
   exports: [StudiesService, StudyAnalysisService, UrgentNotifier],
 })
 export class StudiesModule {}

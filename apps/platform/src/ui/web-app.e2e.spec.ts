@@ -152,7 +152,7 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
 
   it('lets the admin find a bundled plugin, open its page, disable and re-enable it at a site', async () => {
     const page = await signIn('admin', TEST_ADMIN_PASSWORD);
-    assert.deepEqual(await navLabels(page), ['Marketplace', 'Audit log']);
+    assert.deepEqual(await navLabels(page), ['Marketplace', 'Audit log', 'Reader feedback']);
     await page.getByRole('article', { name: 'Lung segmentation' }).waitFor();
     await shot(page, 'admin-marketplace');
     await page.getByLabel('Search').fill('emphysema quantification');
@@ -283,6 +283,86 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
     const api = await asUser('reader');
     assert.equal((await api.get('/api/audit')).status, 403);
     assert.equal((await api.post('/api/plugins/packages', {})).status, 403);
+    await page.close();
+  });
+
+  it('lets the radiologist correct findings, add a missed one, rewrite the impression and sign; the report then shows as signed', async () => {
+    const page = await signIn(users.reader.username, users.reader.password);
+    const studies = page.getByRole('table', { name: 'Studies' }).getByRole('row');
+    await studies.nth(1).getByRole('link').click();
+
+    const aorta = page.getByRole('row', { name: 'aorta.ascending.diameter' });
+    await aorta.getByRole('button', { name: 'Edit aorta.ascending.diameter' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit aorta.ascending.diameter' });
+    await edit.getByLabel('Corrected value (mm)').fill('43.5');
+    await edit.getByLabel('Category (optional)').fill('normal');
+    await edit.getByRole('button', { name: 'Save correction' }).click();
+    await aorta.getByText('Edited: 43.5 mm, normal').waitFor();
+    await aorta.getByText('Algorithm: 45, dilated').waitFor();
+
+    const volume = page.getByRole('row', { name: 'lung.left.volume' });
+    await volume.getByRole('button', { name: 'Reject lung.left.volume' }).click();
+    const reject = page.getByRole('dialog', { name: 'Reject lung.left.volume' });
+    await reject.getByLabel('Reason').selectOption('wrong-measurement');
+    await reject.getByLabel('Note (optional)').fill('includes the trachea');
+    await reject.getByRole('button', { name: 'Reject finding' }).click();
+    await volume.getByText('Wrong measurement: includes the trachea').waitFor();
+
+    const emphysema = page.getByRole('row', { name: 'lung.laa950' });
+    await emphysema.getByRole('button', { name: 'Accept lung.laa950' }).click();
+    await emphysema.getByText('Accepted').waitFor();
+
+    const add = page.getByRole('form', { name: 'Add a missed finding' });
+    await add.getByLabel('Finding code').fill('lung.nodule');
+    await add.getByLabel('Value').fill('6');
+    await add.getByLabel('Unit').fill('mm');
+    await add.getByLabel('Note').fill('right lower lobe');
+    await add.getByRole('button', { name: 'Add finding' }).click();
+    await page.getByRole('table', { name: 'Added findings' }).getByText('right lower lobe').waitFor();
+
+    await page.getByLabel('Your impression').fill('Moderate centrilobular emphysema. Ascending aorta 43.5 mm on re-measurement.');
+    await page.getByRole('button', { name: 'Save impression' }).click();
+    await page.getByRole('status').filter({ hasText: 'Impression saved.' }).waitFor();
+    await shot(page, 'radiologist-corrections');
+
+    await page.getByRole('button', { name: 'Sign report' }).click();
+    await page.getByRole('dialog', { name: 'Sign this report?' }).getByRole('button', { name: 'Sign', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Signed by reader on' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /^(Accept|Reject|Edit) / }).count(), 0, 'a signed report offers no corrections');
+    assert.equal(await page.getByLabel('Your impression').count(), 0);
+    await shot(page, 'radiologist-signed-report');
+    await page.getByRole('link', { name: 'Worklist', exact: true }).click();
+    await studies.nth(1).getByText('Signed').waitFor();
+
+    const api = await asUser('reader');
+    const stored = (await api.get<Report>(`/api/studies/${urgentUid}/report`)).body;
+    assert.deepEqual([stored.status, stored.signedBy], ['signed', 'reader']);
+    const storedAorta = stored.findings.find((f) => f.code === 'aorta.ascending.diameter')!;
+    assert.deepEqual([storedAorta.value, storedAorta.category, storedAorta.review?.value, storedAorta.review?.category], [45, 'dilated', 43.5, 'normal']);
+    const feedback = (await api.get<Array<{ action: string; findingCode: string | null; pluginId: string | null; reader: string; reason: string | null }>>(`/api/studies/${urgentUid}/report/feedback`)).body;
+    assert.deepEqual(
+      feedback.map((f) => [f.action, f.findingCode, f.pluginId, f.reader, f.reason]),
+      [
+        ['edit', 'aorta.ascending.diameter', 'polyrad.aorta', 'reader', null],
+        ['reject', 'lung.left.volume', 'polyrad.lung-segmentation', 'reader', 'wrong-measurement'],
+        ['accept', 'lung.laa950', 'polyrad.emphysema', 'reader', null],
+        ['add', 'lung.nodule', null, 'reader', null],
+        ['impression', null, null, 'reader', null],
+      ],
+    );
+    await page.close();
+  });
+
+  it("shows the admin the readers' feedback per plugin version and site", async () => {
+    const page = await signIn('admin', TEST_ADMIN_PASSWORD);
+    await page.getByRole('link', { name: 'Reader feedback' }).click();
+    const table = page.getByRole('table', { name: 'Feedback per plugin version' });
+    const row = (plugin: string) => table.getByRole('row').filter({ hasText: plugin });
+    await row('polyrad.aorta').getByText('1 (1.5 / 1.5)').waitFor();
+    assert.match(await row('polyrad.aorta').innerText(), /1\.0\.0\s+default\s+1\s+0 %\s+none/);
+    assert.match(await row('polyrad.lung-segmentation').innerText(), /Wrong measurement: 1/);
+    assert.match(await row('polyrad.emphysema').innerText(), /100 %/);
+    await shot(page, 'admin-feedback');
     await page.close();
   });
 

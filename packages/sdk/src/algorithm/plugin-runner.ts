@@ -30,7 +30,7 @@ export const algorithmFindingSchema = {
   if: reportFinding.if,
   then: reportFinding.then,
   else: reportFinding.else,
-  properties: Object.fromEntries(Object.entries(reportFinding.properties).filter(([key]) => key !== 'algorithm' && key !== 'seriesInstanceUid')),
+  properties: Object.fromEntries(Object.entries(reportFinding.properties).filter(([key]) => key !== 'algorithm' && key !== 'seriesInstanceUid' && key !== 'review')),
 };
 
 // Compiled on first use, so plugin workers that only run code pay nothing at import.
@@ -79,6 +79,7 @@ export function outputProblems(algorithm: Pick<Algorithm, 'manifest'>, outputs: 
     if (unit === undefined) problems.push(`finding code ${finding.code} is not declared in the manifest`);
     else if (unit !== finding.unit) problems.push(`${label} has unit "${finding.unit}" but the manifest declares "${unit}"`);
     if (typeof finding.value === 'number' && !Number.isFinite(finding.value)) problems.push(`finding ${finding.code} has a non-finite value`);
+    if ('review' in finding) problems.push(`${label} has a review: only a radiologist reviews a finding`);
   }
   for (const artifact of artifacts as Artifact[]) {
     const declared = manifest.produces.find((p) => p.type === artifact?.type);

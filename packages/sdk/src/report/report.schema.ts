@@ -1,9 +1,11 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
-import type { Report } from './report.types.js';
+import { REJECTION_REASONS, type Report } from './report.types.js';
 
 const vec3 = { type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 3 } as const;
+const findingCode = { type: 'string', pattern: '^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*$' } as const;
+const readerStamp = { reader: { type: 'string', minLength: 1 }, at: { type: 'string', format: 'date-time' } } as const;
 
 /** JSON Schema of report.json; Report is its TypeScript mirror. */
 export const reportSchema = {
@@ -11,6 +13,9 @@ export const reportSchema = {
   type: 'object',
   required: ['study', 'series', 'algorithms', 'findings', 'impression', 'warnings', 'status', 'disclaimer', 'generatedAt', 'generator'],
   additionalProperties: false,
+  // a signed report names who signed it and when
+  if: { properties: { status: { const: 'signed' } }, required: ['status'] },
+  then: { required: ['signedBy', 'signedAt'] },
   properties: {
     study: {
       type: 'object',
@@ -77,7 +82,7 @@ export const reportSchema = {
         then: { required: ['reason'], properties: { value: { type: 'null' }, reason: { minLength: 1 } }, not: { anyOf: [{ required: ['category'] }, { required: ['abnormal'] }] } },
         else: { properties: { value: { type: ['number', 'string'] } } },
         properties: {
-          code: { type: 'string', pattern: '^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*$' },
+          code: findingCode,
           assessment: { enum: ['measured', 'not-assessed'] },
           value: { type: ['number', 'string', 'null'] },
           unit: { type: 'string' },
@@ -95,9 +100,34 @@ export const reportSchema = {
           },
           seriesInstanceUid: { type: 'string' },
           center: vec3,
+          review: {
+            type: 'object',
+            required: ['action', 'reader', 'at'],
+            additionalProperties: false,
+            properties: {
+              action: { enum: ['accepted', 'rejected', 'edited'] },
+              value: { type: ['number', 'string'] },
+              category: { type: 'string' },
+              reason: { enum: REJECTION_REASONS },
+              note: { type: 'string' },
+              ...readerStamp,
+            },
+          },
         },
       },
     },
+    readerFindings: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['code', 'value', 'unit', 'reader', 'at'],
+        additionalProperties: false,
+        properties: { code: findingCode, value: { type: ['number', 'string'] }, unit: { type: 'string' }, category: { type: 'string' }, note: { type: 'string' }, ...readerStamp },
+      },
+    },
+    readerImpression: { type: 'string' },
+    signedBy: { type: 'string', minLength: 1 },
+    signedAt: { type: 'string', format: 'date-time' },
     impression: { type: 'string' },
     warnings: { type: 'array', items: { type: 'string' } },
     priority: {

@@ -6,6 +6,37 @@ export const DECISION_SUPPORT_NOTICE =
 export interface ReportFinding extends AlgorithmFinding {
   algorithm: { id: string; version: string };
   seriesInstanceUid: string;
+  /** the reader's latest decision on this finding; the algorithm's own value and category stay beside it */
+  review?: FindingReview;
+}
+
+/** Why a reader rejects a finding (the short list the reading workspace offers). */
+export const REJECTION_REASONS = ['false-positive', 'wrong-location', 'wrong-measurement', 'poor-image-quality', 'not-clinically-relevant', 'other'] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+/** A radiologist's decision on one algorithm finding. */
+export interface FindingReview {
+  action: 'accepted' | 'rejected' | 'edited';
+  /** edited: the reader's value, replacing the algorithm's `value` in the signed report */
+  value?: number | string;
+  /** edited: the reader's category, when changed */
+  category?: string;
+  /** rejected: why */
+  reason?: RejectionReason;
+  note?: string;
+  reader: string;
+  at: string;
+}
+
+/** A finding the algorithms missed, added by the reader. */
+export interface ReaderFinding {
+  code: string;
+  value: number | string;
+  unit: string;
+  category?: string;
+  note?: string;
+  reader: string;
+  at: string;
 }
 
 export interface AlgorithmRun {
@@ -45,6 +76,13 @@ export interface Report {
   priority?: ReportPriority;
   /** always "draft" until a radiologist signs */
   status: 'draft' | 'signed';
+  /** findings the reader added (missed by the algorithms) */
+  readerFindings?: ReaderFinding[];
+  /** the reader's impression; the draft `impression` stays as the algorithms wrote it */
+  readerImpression?: string;
+  /** who signed (username) and when; present exactly when status is "signed" */
+  signedBy?: string;
+  signedAt?: string;
   disclaimer: string;
   generatedAt: string;
   generator: { name: 'polyrad'; version: string };

@@ -87,6 +87,8 @@ test('outputs the platform would refuse are reported as problems, one per fault'
       { code: 'test.value', value: 1, unit: 'mm' },
       { code: 'test.value', value: 2, unit: 'HU', reference: { text: 'no source' } as never },
       { code: 'test.value', value: Number.NaN, unit: 'HU' },
+      // a plugin cannot pass its finding off as reviewed by a radiologist
+      { code: 'test.value', value: 3, unit: 'HU', review: { action: 'accepted', reader: 'dr.fake', at: '2026-01-01T00:00:00Z' } },
     ],
     artifacts: [{ kind: 'json', type: 'test.json', version: '1.0.0', data: { n: 'three' } }],
   }));
@@ -98,6 +100,7 @@ test('outputs the platform would refuse are reported as problems, one per fault'
     'finding test.value has unit "mm" but the manifest declares "HU"',
     "finding test.value /reference must have required property 'source'",
     'finding test.value has a non-finite value',
+    'finding test.value has a review: only a radiologist reviews a finding',
     'artifact test.json data/n must be number',
   ]);
 });

@@ -14,7 +14,7 @@ export function organOf(code: string): Organ {
 }
 
 /** The fields every finding has; whatever else a plugin wrote is kept in `details`. */
-const COMMON_FIELDS = new Set(['code', 'assessment', 'value', 'unit', 'reason', 'category', 'reference', 'center', 'abnormal', 'algorithm', 'seriesInstanceUid']);
+const COMMON_FIELDS = new Set(['code', 'assessment', 'value', 'unit', 'reason', 'category', 'reference', 'center', 'abnormal', 'algorithm', 'seriesInstanceUid', 'review']);
 
 export interface DocumentFinding {
   /**
@@ -38,6 +38,8 @@ export interface DocumentFinding {
   provenance: { algorithmId: string; algorithmVersion: string; seriesInstanceUid: string; center?: Vec3 };
   /** code-specific fields (nodule type, side, Lung-RADS, tracking UID...) */
   details: Record<string, unknown>;
+  /** the algorithm's value and category when the reader edited them (`value` and `category` are the reader's) */
+  editedFrom?: { value: number | string | null; category?: string; reader: string };
 }
 
 /** A plugin that made no findings for this study, and why. */
@@ -58,6 +60,8 @@ export interface ReportDocument {
   priority: 'urgent' | 'routine';
   generatedAt: string;
   generator: Report['generator'];
+  /** who signed the report and when; only for a signed report */
+  signoff?: { signedBy: string; signedAt: string };
   series: Array<{ seriesInstanceUid: string; modality: string }>;
   /** every finding, in report.json order */
   findings: DocumentFinding[];
@@ -71,7 +75,10 @@ export interface ReportDocument {
     /** measured findings to act on: urgent first, then abnormal */
     attention: DocumentFinding[];
     urgentReasons: string[];
-    /** the draft impression of report.json, line by line (urgent and outside-reference lines come first there) */
+    /**
+     * the impression line by line: the reader's when they wrote one, else the draft of report.json (urgent and
+     * outside-reference lines come first there); then the findings the reader added
+     */
     lines: string[];
   };
   warnings: string[];
@@ -79,7 +86,13 @@ export interface ReportDocument {
   disclaimer: string;
 }
 
-function documentFinding(finding: ReportFinding, index: number): DocumentFinding {
+/** A finding as the reader left it: an edit replaces value and category (the algorithm's are kept in editedFrom). */
+function documentFinding(original: ReportFinding, index: number): DocumentFinding {
+  const review = original.review;
+  const edited = review?.action === 'edited' && review.value !== undefined;
+  const finding: ReportFinding = edited
+    ? { ...original, assessment: 'measured', value: review.value!, category: review.category ?? original.category, reason: undefined }
+    : original;
   const notAssessed = isNotAssessed(finding);
   const details = Object.fromEntries(Object.entries(finding).filter(([key]) => !COMMON_FIELDS.has(key)));
   return {
@@ -101,7 +114,17 @@ function documentFinding(finding: ReportFinding, index: number): DocumentFinding
       ...(finding.center ? { center: finding.center } : {}),
     },
     details,
+    ...(edited ? { editedFrom: { value: original.value, ...(original.category === undefined ? {} : { category: original.category }), reader: review.reader } } : {}),
   };
+}
+
+/** The reader's impression (or the draft), then one line per finding the reader added. */
+function impressionLines(report: Report): string[] {
+  const text = report.readerImpression ?? report.impression;
+  const added = (report.readerFindings ?? []).map(
+    (f) => `Added by the reader: ${f.code} ${f.value}${f.unit ? ` ${f.unit}` : ''}${f.category ? `, ${f.category}` : ''}${f.note ? ` (${f.note})` : ''}.`,
+  );
+  return [...text.split('\n').filter((line) => line.trim() && line.trim() !== report.disclaimer), ...added];
 }
 
 /** Urgent before abnormal; report order otherwise. */
@@ -109,15 +132,19 @@ function byAttention(a: DocumentFinding, b: DocumentFinding): number {
   return Number(b.urgent) - Number(a.urgent) || a.index - b.index;
 }
 
-/** The document model of a combined report (a pure function: same report, same document). */
+/**
+ * The document model of a combined report (a pure function: same report, same document). The reader's
+ * corrections apply: rejected findings are left out, edited ones carry the reader's value.
+ */
 export function reportDocument(report: Report): ReportDocument {
-  const findings = report.findings.map(documentFinding);
+  const findings = report.findings.map(documentFinding).filter((f) => report.findings[f.index]!.review?.action !== 'rejected');
   return {
     study: report.study,
     status: report.status,
     priority: report.priority?.level ?? 'routine',
     generatedAt: report.generatedAt,
     generator: report.generator,
+    ...(report.status === 'signed' && report.signedBy && report.signedAt ? { signoff: { signedBy: report.signedBy, signedAt: report.signedAt } } : {}),
     series: report.series.map(({ seriesInstanceUid, modality }) => ({ seriesInstanceUid, modality })),
     findings,
     organs: ORGANS.map((organ) => ({ organ, findings: findings.filter((f) => f.organ === organ) })).filter((o) => o.findings.length > 0),
@@ -129,7 +156,7 @@ export function reportDocument(report: Report): ReportDocument {
     impression: {
       attention: findings.filter((f) => f.urgent || f.abnormal).sort(byAttention),
       urgentReasons: report.priority?.reasons ?? [],
-      lines: report.impression.split('\n').filter((line) => line.trim() && line.trim() !== report.disclaimer),
+      lines: impressionLines(report),
     },
     warnings: report.warnings,
     disclaimer: report.disclaimer,

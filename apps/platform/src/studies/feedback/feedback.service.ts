@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { PolyradError, type Report } from '@polyrad/sdk';
+import { ALL_SITES, type Principal } from '../../auth/principal.js';
+import { INVALID_STUDY_UID, REPORT_NOT_FOUND } from '../studies.errors.js';
+import { isDicomUid } from '../study-uid.js';
+import { pluginMetrics, type PluginVersionMetrics } from './feedback-metrics.js';
+import { FeedbackRepository, type FeedbackView } from './feedback.repository.js';
+import { applyReaderAction, type ReaderAction, signReport } from './report-review.js';
+
+/** Radiologists' corrections and sign-off of a study's newest report, and what they say about each plugin version. */
+@Injectable()
+export class FeedbackService {
+  constructor(private readonly feedback: FeedbackRepository) {}
+
+  /** Applies one reader action to the newest report and stores it as feedback; the corrected report is returned. */
+  correct(studyInstanceUid: string, site: string, reader: string, action: ReaderAction): Promise<Report> {
+    const at = new Date().toISOString();
+    return this.change(studyInstanceUid, site, reader, ({ report }) => applyReaderAction(report, action, reader, at));
+  }
+
+  /** Signs the newest report: final status, signedBy and signedAt; no correction after it. */
+  sign(studyInstanceUid: string, site: string, reader: string): Promise<Report> {
+    const at = new Date().toISOString();
+    return this.change(studyInstanceUid, site, reader, ({ report }) => ({ report: signReport(report, reader, at) }));
+  }
+
+  listForStudy(studyInstanceUid: string): Promise<FeedbackView[]> {
+    assertUid(studyInstanceUid);
+    return this.feedback.listForStudy(studyInstanceUid);
+  }
+
+  /** Metrics over the feedback of the caller's sites. */
+  async metrics(who: Pick<Principal, 'sites'>): Promise<PluginVersionMetrics[]> {
+    return pluginMetrics(await this.feedback.listForSites(who.sites.includes(ALL_SITES) ? null : who.sites));
+  }
+
+  private async change(studyInstanceUid: string, site: string, reader: string, work: Parameters<FeedbackRepository['changeLatest']>[3]): Promise<Report> {
+    assertUid(studyInstanceUid);
+    const report = await this.feedback.changeLatest(studyInstanceUid, site, reader, work);
+    if (!report) throw new PolyradError(REPORT_NOT_FOUND, `study ${studyInstanceUid} has no report to correct or sign`, studyInstanceUid);
+    return report;
+  }
+}
+
+function assertUid(value: string): void {
+  if (!isDicomUid(value)) throw new PolyradError(INVALID_STUDY_UID, `${JSON.stringify(value.slice(0, 80))} is not a DICOM UID (digits and dots, at most 64 characters)`);
+}
