@@ -24,7 +24,9 @@ export interface RunResult {
  */
 const reportFinding = reportSchema.properties.findings.items;
 const addedByPlatform = new Set(['algorithm', 'seriesInstanceUid', 'assessment']);
-export const algorithmFindingSchema = {
+// typed by name: the type TypeScript infers from the filtered entries is a union whose order varies from
+// build to build, which would make the checked-in API report differ on a clean checkout
+export const algorithmFindingSchema: Readonly<Record<string, unknown>> = {
   type: 'object',
   required: reportFinding.required.filter((key) => !addedByPlatform.has(key)),
   if: reportFinding.if,
