@@ -23,7 +23,7 @@ import { InstanceIntakeService } from '../instance-intake.service.js';
 // dicomweb-client is a browser library: XMLHttpRequest comes from xhr2 here
 (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest = XHR2;
 
-const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../../..');
+const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../..');
 const realCt = resolve(repoRoot, process.env.POLYRAD_TEST_DATA ?? '../shared/data', 'ct/lung-pet-ct-dx-a0001/2.000000-5mm-40805');
 const realCtSkip = existsSync(realCt) ? false : `real CT not found at ${realCt} (set POLYRAD_TEST_DATA)`;
 if (realCtSkip) console.log(`# skipping: ${realCtSkip}`);
