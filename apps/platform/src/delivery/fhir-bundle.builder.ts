@@ -88,7 +88,9 @@ function observationValue(finding: DocumentFinding): Partial<Observation> {
   if (finding.value === null) {
     return { dataAbsentReason: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/data-absent-reason', code: 'not-performed', display: 'Not Performed' }], text: finding.reason } };
   }
-  return typeof finding.value === 'number' ? { valueQuantity: quantity(finding.value, finding.unit) } : { valueString: finding.value };
+  if (typeof finding.value !== 'number') return { valueString: finding.value };
+  // a maximum over part of the structure: the true value is at least this
+  return { valueQuantity: { ...quantity(finding.value, finding.unit), ...(finding.lowerBound ? { comparator: '>=' as const } : {}) } };
 }
 
 function interpretation(finding: DocumentFinding): CodeableConcept[] {

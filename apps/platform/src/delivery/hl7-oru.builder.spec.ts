@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { Hl7Message } from '@medplum/core';
 import { reportDocument } from '../pipeline/report/report-document.js';
 import { chestCtReport } from './delivery.fixture.js';
+import { buildFhirBundle } from './fhir-bundle.builder.js';
 import { buildOruMessage } from './hl7-oru.builder.js';
+import { formatValue } from './pdf-report.renderer.js';
 import { sourceStudyFromReport } from './source-study.js';
 
 const PDF = Buffer.from('%PDF-1.3 test|with^delimiters');
@@ -66,4 +68,20 @@ test('re-sending the same report repeats its control ID; a new analysis gets a n
   assert.equal(id(chestMessage()), id(chestMessage()));
   const report = { ...chestCtReport(), generatedAt: '2026-03-16T08:00:00.000Z' };
   assert.notEqual(id(buildOruMessage(reportDocument(report), sourceStudyFromReport(report)).toString()), id(chestMessage()));
+});
+
+test('a lower bound (a maximum over part of the vessel) is sent as a structured numeric ">=", in FHIR as comparator ">=" and in the PDF as "at least"', async () => {
+  const report = chestCtReport();
+  const ascending = report.findings.find((f) => f.code === 'aorta.ascending.diameter')!;
+  ascending.lowerBound = true;
+  const document = reportDocument(report);
+  const obx = Hl7Message.parse(buildOruMessage(document, sourceStudyFromReport(report), PDF).toString())
+    .getAllSegments('OBX')
+    .find((s) => s.getComponent(3, 4) === 'aorta.ascending.diameter');
+  assert.deepEqual([obx?.getField(2).toString(), obx?.getComponent(5, 1), obx?.getComponent(5, 2)], ['SN', '>=', '52.3']);
+  const finding = document.findings.find((f) => f.code === 'aorta.ascending.diameter')!;
+  assert.equal(formatValue(finding), 'at least 52.3 mm');
+  const bundle = buildFhirBundle(document, sourceStudyFromReport(report), PDF);
+  const observation = bundle.entry!.map((e) => e.resource).find((r) => r?.resourceType === 'Observation' && JSON.stringify(r).includes('aorta.ascending.diameter')) as { valueQuantity?: { comparator?: string; value?: number } };
+  assert.deepEqual([observation.valueQuantity?.comparator, observation.valueQuantity?.value], ['>=', 52.3]);
 });

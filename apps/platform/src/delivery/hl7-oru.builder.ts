@@ -44,10 +44,11 @@ function findingSegments(finding: DocumentFinding, setId: number, status: string
   const obx = segment(
     'OBX',
     String(setId),
-    numeric ? 'NM' : 'ST',
+    // a lower bound is a structured numeric with its comparator (SN: ">=^43.7")
+    numeric ? (finding.lowerBound ? 'SN' : 'NM') : 'ST',
     observationIdentifier(finding),
     String(finding.index + 1),
-    measured ? escapeHl7(String(finding.value)) : '',
+    measured ? (finding.lowerBound ? `>=^${finding.value}` : escapeHl7(String(finding.value))) : '',
     unit ? ce(unit) : '',
     escapeHl7(finding.reference?.text ?? ''),
     abnormalFlag(finding),

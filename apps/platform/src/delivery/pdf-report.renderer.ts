@@ -10,7 +10,8 @@ const ORGAN_TITLES: Record<Organ, string> = { lungs: 'Lungs', heart: 'Heart', ao
 export function formatValue(finding: DocumentFinding): string {
   const { value, unit } = finding;
   if (value === null) return 'not assessed';
-  const shown = typeof value !== 'number' || Number.isInteger(value) ? String(value) : value.toFixed(Math.abs(value) >= 100 ? 0 : 1);
+  const number = typeof value !== 'number' || Number.isInteger(value) ? String(value) : value.toFixed(Math.abs(value) >= 100 ? 0 : 1);
+  const shown = finding.lowerBound ? `at least ${number}` : number;
   return unit && unit !== '1' ? `${shown} ${unit}` : shown;
 }
 

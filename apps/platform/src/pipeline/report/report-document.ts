@@ -14,7 +14,7 @@ export function organOf(code: string): Organ {
 }
 
 /** The fields every finding has; whatever else a plugin wrote is kept in `details`. */
-const COMMON_FIELDS = new Set(['code', 'assessment', 'value', 'unit', 'reason', 'category', 'reference', 'center', 'abnormal', 'algorithm', 'seriesInstanceUid', 'review']);
+const COMMON_FIELDS = new Set(['code', 'assessment', 'value', 'unit', 'reason', 'category', 'reference', 'center', 'abnormal', 'algorithm', 'seriesInstanceUid', 'review', 'lowerBound']);
 
 export interface DocumentFinding {
   /**
@@ -26,6 +26,8 @@ export interface DocumentFinding {
   organ: Organ;
   assessment: 'measured' | 'not-assessed';
   value: number | string | null;
+  /** the value is the maximum over part of the structure only: the true value is at least this */
+  lowerBound: boolean;
   unit: string;
   reference?: ReferenceRange;
   category?: string;
@@ -101,6 +103,7 @@ function documentFinding(original: ReportFinding, index: number): DocumentFindin
     organ: organOf(finding.code),
     assessment: notAssessed ? 'not-assessed' : 'measured',
     value: notAssessed ? null : finding.value,
+    lowerBound: !notAssessed && !edited && finding.lowerBound === true,
     unit: finding.unit,
     ...(finding.reference ? { reference: finding.reference } : {}),
     ...(!notAssessed && finding.category !== undefined ? { category: finding.category } : {}),
