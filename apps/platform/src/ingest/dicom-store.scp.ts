@@ -232,7 +232,12 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
       }
     });
     // every stored instance, by DIMSE or any other way in, starts its study's quiet period
-    instances.onStored((instance) => this.tracker.arrived(instance.StudyInstanceUID));
+    instances.onStored((instance) => {
+      // progress at info level, once per study and stage: received, complete (analysing), reported
+      if (this.tracker.arrived(instance.StudyInstanceUID)) {
+        this.logger.log(`study ${instance.StudyInstanceUID}: receiving; analysed once no instance arrives for ${config.quietPeriodMs / 1000} s`);
+      }
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -22,11 +22,11 @@ test('instances arriving during a dispatch cause exactly one re-dispatch after i
     dispatched.push(uid);
     if (dispatched.length === 1) await new Promise<void>((resolve) => (release = resolve));
   });
-  tracker.arrived('1.2.3');
+  assert.equal(tracker.arrived('1.2.3'), true, 'the first instance starts the wait');
   await sleep(40);
   assert.deepEqual(dispatched, ['1.2.3'], 'the first dispatch is running');
-  tracker.arrived('1.2.3');
-  tracker.arrived('1.2.3');
+  assert.equal(tracker.arrived('1.2.3'), true, 'a new wait after the dispatch');
+  assert.equal(tracker.arrived('1.2.3'), false, 'the same wait: progress is logged once');
   await sleep(40);
   assert.equal(dispatched.length, 1, 'no second run while the first is still going');
   release();

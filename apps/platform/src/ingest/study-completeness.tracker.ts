@@ -14,14 +14,16 @@ export class StudyCompletenessTracker {
     private readonly dispatch: (studyInstanceUid: string) => Promise<void>,
   ) {}
 
-  /** An instance of the study has been stored. */
-  arrived(studyInstanceUid: string): void {
-    if (this.closed) return;
+  /** An instance of the study has been stored; true when it starts the study's wait (its first instance since the last dispatch). */
+  arrived(studyInstanceUid: string): boolean {
+    if (this.closed) return false;
+    const waiting = this.timers.has(studyInstanceUid);
     clearTimeout(this.timers.get(studyInstanceUid));
     this.timers.set(
       studyInstanceUid,
       setTimeout(() => this.quiet(studyInstanceUid), this.quietPeriodMs),
     );
+    return !waiting;
   }
 
   /** Resolves when no study is waiting or being dispatched (for tests and orderly shutdown). */

@@ -21,12 +21,13 @@ export class StudyDispatchService {
 
   async dispatch(studyInstanceUid: string): Promise<void> {
     const files = await this.instances.studyFiles(studyInstanceUid);
+    this.logger.log(`study ${studyInstanceUid}: complete, analysing ${files.length} instances`);
     try {
       const headers = await Promise.all(files.map((path) => readDicomHeader(path, { requirePixelData: false }).catch(() => undefined)));
       const received = headers.filter((header): header is DicomInstance => header !== undefined);
       const warnings = partialStudyWarnings(received, await this.instances.missingFiles(studyInstanceUid));
       const { stored } = await this.analysis.analyzeAndStore(files, DEFAULT_SITE, undefined, warnings);
-      this.logger.log(`study ${studyInstanceUid}: report version ${stored.version} from ${files.length} instances`);
+      this.logger.log(`study ${studyInstanceUid}: reported (report version ${stored.version}, from ${files.length} instances)`);
     } catch (error) {
       const reason = error instanceof PolyradError ? error.toLine() : String(error);
       this.logger.warn(`study ${studyInstanceUid} could not be analysed: ${reason}`);

@@ -116,7 +116,7 @@ for (const backend of ['PGlite', ...(postgres ? ['PostgreSQL'] : [])]) {
         const original = tracker.arrived.bind(tracker);
         tracker.arrived = (uid: string) => {
           arrived.push(uid);
-          original(uid);
+          return original(uid);
         };
         const { body, contentType } = multipart((await phantomFiles()).map((bytes) => ({ bytes })));
         const res = await stow(admin, body, contentType, `/dicomweb/studies/${phantom.StudyInstanceUID}`);
