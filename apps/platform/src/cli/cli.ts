@@ -4,11 +4,14 @@ import { Command } from 'commander';
 import { isNotAssessed, isPolyradError } from '@polyrad/sdk';
 import { UnusableInputError } from '../pipeline/pipeline.errors.js';
 import { bundledCatalog } from '../pipeline/planning/plugin-catalog.js';
+import { loadBrokerSettings } from '../config/app-config.js';
+import { executorFor } from '../pipeline/execution/executor.factory.js';
 import { StudyPipeline } from '../pipeline/study.pipeline.js';
 import type { RejectedInput } from '../pipeline/study.scanner.js';
 import { PLATFORM_VERSION } from '../platform-version.js';
 import { explanationJson, formatExplanation } from './explain.formatter.js';
 import { registerPluginVendorCommands } from './plugin-vendor.command.js';
+import { registerWorkerCommand } from './worker.command.js';
 import { writeReportFilesFromInputs } from '../delivery/report-files.writer.js';
 
 export const EXIT_OK = 0;
@@ -53,7 +56,9 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
     .option('--prior <path>', 'a prior study of the same patient to compare with (not yet supported)')
     .action(async (paths: string[], options: { out: string; prior?: string }) => {
       try {
-        const { report, rejected } = await pipeline.analyze({ catalog: bundledCatalog(), paths: paths.map((p) => resolve(p)), log });
+        // read before the study is, so a bad POLYRAD_BROKER_* stops the run at once
+        const broker = loadBrokerSettings();
+        const { report, rejected } = await new StudyPipeline(() => executorFor(broker)).analyze({ catalog: bundledCatalog(), paths: paths.map((p) => resolve(p)), log });
         printRejected(io, rejected);
         if (options.prior) report.warnings.push('--prior was given but comparison with priors is not available yet; the prior was not read');
         const out = resolve(options.out);
@@ -92,6 +97,7 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
 
   const plugin = program.command('plugin').description('tools for plugin vendors');
   registerPluginVendorCommands(plugin, io, () => (exitCode = EXIT_FAILURE));
+  registerWorkerCommand(program, io);
 
   try {
     await program.parseAsync(argv);

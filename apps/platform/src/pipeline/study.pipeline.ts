@@ -1,6 +1,7 @@
 import type { MatchDecision, Report, SeriesFingerprint } from '@polyrad/sdk';
 import type { ScanDicomInputsOptions } from '@polyrad/dicom';
 import { LocalProcessExecutor } from './execution/local-process.executor.js';
+import type { PluginExecutor } from './execution/plugin-executor.js';
 import { runPlan } from './execution/planned-run.runner.js';
 import { UnusableInputError } from './pipeline.errors.js';
 import type { ExecutionPlan } from './planning/execution-planner.js';
@@ -46,6 +47,9 @@ export interface AnalysisResult {
  * the server injects it (pipeline.module.ts). Free of NestJS, so the CLI starts without loading it.
  */
 export class StudyPipeline {
+  /** `executor` makes the executor of one study's runs (closed when they end); local worker processes by default. */
+  constructor(private readonly executor: () => PluginExecutor = () => new LocalProcessExecutor()) {}
+
   /** which plugin would run on which series, and why, without running any */
   async explain({ catalog, paths }: StudyRequest): Promise<StudyExplanation> {
     const study = await scanStudy(paths);
@@ -72,7 +76,7 @@ export class StudyPipeline {
     const used = new Set(plan.runs.map((r) => r.seriesInstanceUid));
     for (const uid of [...study.volumes.keys()]) if (!used.has(uid)) study.volumes.delete(uid);
     // plugin code runs in worker processes, never in this one
-    const outcomes = await runPlan(plan, study, catalog, new LocalProcessExecutor(), log);
+    const outcomes = await runPlan(plan, study, catalog, this.executor(), log);
     const labels = findingLabels(catalog.map((c) => c.manifest));
     return { report: assembleReport({ study, decisions, plan, outcomes, labels }), rejected: study.rejected };
   }
