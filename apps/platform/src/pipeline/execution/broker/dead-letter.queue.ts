@@ -50,7 +50,8 @@ export class DeadLetterQueue {
     return this.withMessages(async (channel, messages) => {
       const found = messages.find((m) => parseJobMessage(m.content)?.jobId === jobId);
       if (!found) return false;
-      const { [REASON_HEADER]: _reason, [DEAD_AT_HEADER]: _deadAt, 'x-death': _death, ...headers } = found.properties.headers ?? {};
+      // a fresh start: the last failure's reason and the broker's death records do not travel with it
+      const headers = Object.fromEntries(Object.entries(found.properties.headers ?? {}).filter(([name]) => ![REASON_HEADER, DEAD_AT_HEADER, 'x-death'].includes(name)));
       channel.sendToQueue(queueNames(this.settings).jobs, found.content, { ...found.properties, persistent: true, headers: { ...headers, [ATTEMPT_HEADER]: 1 } });
       await channel.waitForConfirms();
       channel.ack(found);
