@@ -6,7 +6,7 @@ import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
 import { fileURLToPath } from 'node:url';
 
 const update = process.argv.includes('--update');
-const configs = ['api-extractor.json', 'api-extractor.testing.json'].map((name) => fileURLToPath(new URL(`../packages/sdk/${name}`, import.meta.url)));
+const configs = ['api-extractor.json', 'api-extractor.testing.json', 'api-extractor.onnx.json'].map((name) => fileURLToPath(new URL(`../packages/sdk/${name}`, import.meta.url)));
 let failed = false;
 for (const path of configs) {
   const config = ExtractorConfig.loadFileAndPrepare(path);
