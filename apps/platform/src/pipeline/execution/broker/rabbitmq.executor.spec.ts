@@ -224,4 +224,16 @@ describe('plugin jobs through RabbitMQ', () => {
       await stopWorkers();
     }
   });
+
+  it('fails the run with the reason, and leaves nothing in the store, when the broker does not answer', async () => {
+    const unreachable = new RabbitMqExecutor({ url: 'amqp://guest:secret@127.0.0.1:1', queue: 'polyrad.unreachable', storeDir, maxAttempts: 3, retryDelayMs: 100 }, { connectTimeoutMs: 500 });
+    try {
+      const result = await unreachable.execute(slowJob(1, 10));
+      assert.equal(result.status, 'failed');
+      assert.equal(result.reason, 'could not queue the job: the broker at amqp://guest:***@127.0.0.1:1 did not answer within 0.5 s');
+      assert.deepEqual(readdirSync(storeDir), []);
+    } finally {
+      await unreachable.close();
+    }
+  });
 });

@@ -66,7 +66,10 @@ export class RabbitMqExecutor implements PluginExecutor {
     const jobId = randomUUID();
     return new Promise<RunResult>((resolve) => {
       this.waiting.set(jobId, { job, resolve });
-      this.submit(jobId, job).catch((error) => this.settle(jobId, failedResult(`could not queue the job: ${describe(error)}`)));
+      this.submit(jobId, job).catch(async (error) => {
+        await this.store.remove(jobId).catch(() => undefined);
+        this.settle(jobId, failedResult(`could not queue the job: ${describe(error)}`));
+      });
     });
   }
 
