@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { PolyradError } from '@polyrad/sdk';
 import { loadBrokerSettings } from '../config/app-config.js';
-import { redactedUrl } from '../pipeline/execution/broker/broker-topology.js';
+import { redactedUrl } from '../config/redacted-url.js';
 import { BrokerWorker } from '../pipeline/execution/broker/broker.worker.js';
 import { LocalProcessExecutor } from '../pipeline/execution/local-process.executor.js';
 

@@ -78,14 +78,3 @@ export async function assertTopology(channel: Channel, settings: Pick<BrokerSett
 export async function assertReplyQueue(channel: Channel, name: string): Promise<void> {
   await channel.assertQueue(name, { durable: true, expires: REPLY_QUEUE_EXPIRES_MS });
 }
-
-/** The URL without its password, for logs and errors. */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'the broker URL';
-  }
-}

@@ -4,9 +4,10 @@ import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-conn
 import { PolyradError } from '@polyrad/sdk';
 import { BROKER_UNREACHABLE } from '../../../jobs/jobs.errors.js';
 import type { BrokerSettings } from '../../../config/app-config.js';
+import { redactedUrl } from '../../../config/redacted-url.js';
 import type { PluginExecutor, PluginJob } from '../plugin-executor.js';
 import type { RunResult } from '../plugin-runner.js';
-import { assertReplyQueue, assertTopology, ATTEMPT_HEADER, queueNames, redactedUrl, type JobMessage, type JobReply } from './broker-topology.js';
+import { assertReplyQueue, assertTopology, ATTEMPT_HEADER, queueNames, type JobMessage, type JobReply } from './broker-topology.js';
 import { JobStore } from './job.store.js';
 
 export interface RabbitMqExecutorOptions {
