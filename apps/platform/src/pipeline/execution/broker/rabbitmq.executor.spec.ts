@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import amqplib from 'amqplib';
-import type { SeriesInput, VolumeGeometry } from '@polyrad/sdk';
+import type { SeriesInput, Volume, VolumeGeometry } from '@polyrad/sdk';
+import { writeCtSeries } from '@polyrad/dicom';
+import { StudyPipeline } from '../../study.pipeline.js';
+import { LocalProcessExecutor } from '../local-process.executor.js';
 import { fixturePackage } from '../fixtures/fixture-package.js';
 import type { PluginJob } from '../plugin-executor.js';
 import { ATTEMPT_HEADER, queueNames, type JobMessage } from './broker-topology.js';
@@ -158,6 +161,28 @@ describe('plugin jobs through RabbitMQ', () => {
       await executor.close();
       await stopWorkers();
     }
+  });
+
+  it('a study whose plugins chain on a mask gives the same report through two workers as with local worker processes', { timeout: 120_000 }, async (t) => {
+    if (!broker) return t.skip('no broker');
+    await startWorkers(2);
+    const volume: Volume = {
+      geometry: { dimensions: [8, 8, 6], spacing: [1, 1, 2], origin: [0, 0, 0], direction: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] },
+      voxels: Int16Array.from({ length: 8 * 8 * 6 }, (_, n) => (n % 97) * 25 - 1000),
+      unit: 'HU',
+    };
+    const series = join(root, 'study');
+    await writeCtSeries(volume, series, { PatientID: 'P-19', StudyDate: '20261207' });
+    // good makes a mask from the volume; mask-consumer counts it: the mask goes worker -> store -> platform -> store -> worker
+    const catalog = ['good', 'mask-consumer'].map((f) => fixturePackage(root, f));
+    const viaBroker = await new StudyPipeline(() => new RabbitMqExecutor(broker!.settings)).analyze({ catalog, paths: [series] });
+    const local = await new StudyPipeline(() => new LocalProcessExecutor({ sandbox: { mode: 'off', allowUnsandboxed: true } })).analyze({ catalog, paths: [series] });
+    const summary = (r: typeof local) => ({ runs: r.report.algorithms.map((a) => [a.id, a.status]), findings: r.report.findings.map((f) => [f.code, f.value]) });
+    assert.deepEqual(summary(viaBroker), summary(local));
+    assert.deepEqual(summary(viaBroker).runs, [['test.good', 'succeeded'], ['test.mask-consumer', 'succeeded']]);
+    const positive = volume.voxels.filter((v) => v > 0).length;
+    assert.ok(viaBroker.report.findings.some((f) => f.code === 'test.labelled' && f.algorithm.id === 'test.mask-consumer' && f.value === positive));
+    await stopWorkers();
   });
 
   it('a job delivered twice stores one result and runs once', { timeout: 60_000 }, async (t) => {
