@@ -47,9 +47,12 @@ export function registerWorkerCommand(program: Command, io: Io): void {
       const log = (message: string) => io.out(`polyrad worker: ${message}`);
       const worker = new BrokerWorker(settings, { executor: new LocalProcessExecutor({ concurrency }), concurrency, log });
       const stopped = stopSignal();
-      await worker.start();
-      log(`taking jobs from ${settings.queue} at ${redactedUrl(settings.url)}, ${concurrency} at a time; job store ${settings.storeDir}`);
-      log(`stopping on ${await stopped}: finishing the running jobs`);
+      // a stop signal also ends a worker still waiting for the broker
+      const first = await Promise.race([worker.start().then(() => undefined), stopped]);
+      if (first === undefined) {
+        log(`taking jobs from ${settings.queue} at ${redactedUrl(settings.url)}, ${concurrency} at a time; job store ${settings.storeDir}`);
+        log(`stopping on ${await stopped}: finishing the running jobs`);
+      } else log(`stopping on ${first} before the broker was reached`);
       await worker.stop();
       log('stopped');
     });

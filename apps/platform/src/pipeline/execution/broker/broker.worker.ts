@@ -1,6 +1,7 @@
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { BrokerSettings } from '../../../config/app-config.js';
+import { redactedUrl } from '../../../config/redacted-url.js';
 import { readJob } from '../job-payload.codec.js';
 import type { PluginExecutor } from '../plugin-executor.js';
 import { assertTopology, ATTEMPT_HEADER, DEAD_AT_HEADER, parseJobMessage, queueNames, REASON_HEADER, type JobReply } from './broker-topology.js';
@@ -40,7 +41,14 @@ export class BrokerWorker {
 
   async start(): Promise<void> {
     this.connection = amqp.connect([this.settings.url], { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1 });
+    // one line per outage, not one per reconnect attempt
+    let reachable = true;
+    this.connection.on('connect', () => (reachable = true));
     this.connection.on('disconnect', ({ err }) => this.options.log(`lost the broker (${err?.message ?? 'closed'}); reconnecting`));
+    this.connection.on('connectFailed', ({ err }) => {
+      if (reachable) this.options.log(`cannot reach the broker at ${redactedUrl(this.settings.url)} (${err.message}); retrying every second`);
+      reachable = false;
+    });
     this.channel = this.connection.createChannel({
       confirm: true,
       setup: async (channel: ConfirmChannel) => {
