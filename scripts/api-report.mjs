@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const update = process.argv.includes('--update');
-const configs = ['api-extractor.json', 'api-extractor.testing.json'].map((name) => fileURLToPath(new URL(`../packages/sdk/${name}`, import.meta.url)));
+const configs = ['api-extractor.json', 'api-extractor.testing.json', 'api-extractor.onnx.json'].map((name) => fileURLToPath(new URL(`../packages/sdk/${name}`, import.meta.url)));
 let failed = false;
 for (const path of configs) {
   const config = ExtractorConfig.loadFileAndPrepare(path);

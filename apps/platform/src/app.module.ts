@@ -7,6 +7,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { DicomwebModule } from './ingest/dicomweb/dicomweb.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
 import { RegistryModule } from './registry/registry.module.js';
 import { StudiesModule } from './studies/studies.module.js';
 
@@ -16,7 +17,7 @@ export class AppModule {
   static forRoot(config: AppConfig, database: Database): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(database), AuthModule, HealthModule, StudiesModule, RegistryModule, IngestModule, DicomwebModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(database), AuthModule, HealthModule, StudiesModule, RegistryModule, IngestModule, DicomwebModule, JobsModule],
     };
   }
 }

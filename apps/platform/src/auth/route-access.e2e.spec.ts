@@ -70,6 +70,9 @@ describe('every route but /health and sign-in needs a token', () => {
     ['GET', '/api/audit'],
     ['GET', '/api/worklist'],
     ['GET', `/api/studies/${studyUid}/report`],
+    ['GET', `/api/studies/${studyUid}/progress`],
+    ['GET', '/api/jobs/dead'],
+    ['POST', `/api/jobs/dead/00000000-0000-4000-8000-000000000000/retry`],
     ['POST', '/api/studies/analyze', { paths: ['/etc'] }],
     ['GET', '/api/users'],
     ['POST', '/api/users', { username: 'evil', password: 'evil-password-1', role: 'admin', sites: ['*'] }],
@@ -178,12 +181,15 @@ describe('study routes', () => {
     for (const who of [reader, adminA, root]) {
       assert.equal((await who.get(`/api/studies/${studyUid}/report`)).status, 200);
       assert.equal((await who.get('/api/worklist')).status, 200);
+      // allowed, and this server has not analysed the study (its report was stored directly)
+      assert.equal((await who.get(`/api/studies/${studyUid}/progress`)).status, 404);
     }
     const readerB = await createUser(root, { username: 'reader-b', role: 'radiologist', sites: ['site-b'] });
     for (const who of [acme, globex, adminB, readerB]) {
       const body = await expect403(who, 'GET', `/api/studies/${studyUid}/report`);
       assert.ok(!JSON.stringify(body).includes('PAT-001'));
       await expect403(who, 'GET', '/api/worklist');
+      await expect403(who, 'GET', `/api/studies/${studyUid}/progress`);
     }
   });
 

@@ -151,3 +151,18 @@ test('analyze on the real LIDC-IDRI chest CT gives plausible lung volumes and LA
   }
 });
 
+
+test('polyrad worker refuses to start without a usable broker setting, in one line naming it, exit 2', () => {
+  const worker = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [bin, 'worker', ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, encoding: 'utf8', timeout: 30_000 });
+  const cases: Array<[Record<string, string>, string[], RegExp]> = [
+    [{}, [], /^polyrad: polyrad worker needs POLYRAD_BROKER_URL/],
+    [{ POLYRAD_BROKER_URL: 'http://mq:5672' }, [], /^polyrad: invalid configuration: POLYRAD_BROKER_URL must be an amqp:\/\/ or amqps:\/\/ URL/],
+    [{ POLYRAD_BROKER_URL: 'amqp://127.0.0.1:1' }, ['--concurrency', '0'], /^polyrad: --concurrency must be a whole number from 1 to 256, got "0"/],
+  ];
+  for (const [env, args, pattern] of cases) {
+    const run = worker(env, ...args);
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, pattern);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+  }
+});

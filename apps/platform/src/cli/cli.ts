@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { isNotAssessed, isPolyradError, PolyradError } from '@polyrad/sdk';
 import { UnusableInputError } from '../pipeline/pipeline.errors.js';
+import { loadBrokerSettings } from '../config/app-config.js';
+import { executorFor } from '../pipeline/execution/executor.factory.js';
 import { StudyPipeline } from '../pipeline/study.pipeline.js';
 import type { RejectedInput } from '../pipeline/study.scanner.js';
 import { PLATFORM_VERSION } from '../platform-version.js';
@@ -10,6 +12,7 @@ import { explanationJson, formatExplanation } from './explain.formatter.js';
 import type { Io } from './cli-io.js';
 import { registerPlatformAdminCommands } from './platform-admin.command.js';
 import { registerPluginVendorCommands } from './plugin-vendor.command.js';
+import { registerWorkerCommand } from './worker.command.js';
 import { writeReportFilesFromInputs } from '../delivery/report-files.writer.js';
 import { localCatalog } from './local-catalog.js';
 import { watchPluginDirs } from './plugin-dir.watcher.js';
@@ -68,7 +71,9 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
 
   async function analyzeOnce(paths: string[], options: { out: string; prior?: string; plugin: string[] }): Promise<void> {
     try {
-      const { report, rejected } = await pipeline.analyze({ catalog: localCatalog(options.plugin), paths: paths.map((p) => resolve(p)), log });
+      // read before the study is, so a bad POLYRAD_BROKER_* stops the run at once
+      const broker = loadBrokerSettings();
+      const { report, rejected } = await new StudyPipeline(() => executorFor(broker)).analyze({ catalog: localCatalog(options.plugin), paths: paths.map((p) => resolve(p)), log });
       printRejected(io, rejected);
       if (options.prior) report.warnings.push('--prior was given but comparison with priors is not available yet; the prior was not read');
       const out = resolve(options.out);
@@ -109,6 +114,7 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
   const plugin = program.command('plugin').description('tools for plugin vendors');
   registerPluginVendorCommands(plugin, io, () => (exitCode = EXIT_FAILURE));
   registerPlatformAdminCommands(program, io, () => (exitCode = EXIT_FAILURE));
+  registerWorkerCommand(program, io);
 
   try {
     await program.parseAsync(argv);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isPolyradError } from '@polyrad/sdk';
 import { DEFAULT_DELIVERY_CONFIG } from '../delivery/delivery.config.js';
-import { CONFIG_INVALID, DEFAULT_DICOM_INTAKE, loadConfig, loadSandboxSettings, OWASP_ARGON2ID } from './app-config.js';
+import { CONFIG_INVALID, DEFAULT_DICOM_INTAKE, loadBrokerSettings, loadConfig, loadSandboxSettings, OWASP_ARGON2ID } from './app-config.js';
 
 /** Sandbox where the machine can; third-party plugins never unsandboxed without the admin's say. */
 const SANDBOX_DEFAULT = { mode: 'auto', allowUnsandboxed: false };
@@ -188,5 +188,35 @@ describe('loadConfig', () => {
         error.message.includes('POLYRAD_SANDBOX must be one of auto, required, off, got "maybe"') &&
         error.message.includes('POLYRAD_ALLOW_UNSANDBOXED must be 1'),
     );
+  });
+
+  it('runs plugins locally unless POLYRAD_BROKER_URL names a broker, and reads the broker settings with their defaults', () => {
+    assert.equal(loadConfig({}).broker, undefined);
+    assert.equal(loadBrokerSettings({ POLYRAD_BROKER_URL: ' ' }), undefined);
+    assert.deepEqual(loadConfig({ POLYRAD_BROKER_URL: 'amqp://u:p@mq:5672', POLYRAD_DATA_DIR: 'var/pr' }, '/srv').broker, {
+      url: 'amqp://u:p@mq:5672',
+      queue: 'polyrad.jobs',
+      storeDir: '/srv/var/pr/jobs',
+      maxAttempts: 3,
+      retryDelayMs: 5000,
+    });
+    assert.deepEqual(
+      loadBrokerSettings({ POLYRAD_BROKER_URL: 'amqps://mq.example.org', POLYRAD_BROKER_QUEUE: 'site-a.jobs', POLYRAD_JOB_STORE: '/mnt/polyrad-jobs', POLYRAD_BROKER_MAX_ATTEMPTS: '5', POLYRAD_BROKER_RETRY_S: '0.5' }, '/srv'),
+      { url: 'amqps://mq.example.org', queue: 'site-a.jobs', storeDir: '/mnt/polyrad-jobs', maxAttempts: 5, retryDelayMs: 500 },
+    );
+  });
+
+  it('names each wrong broker setting', () => {
+    assert.throws(
+      () => loadConfig({ POLYRAD_BROKER_URL: 'http://mq:5672', POLYRAD_BROKER_QUEUE: 'jobs with spaces', POLYRAD_BROKER_MAX_ATTEMPTS: '0', POLYRAD_BROKER_RETRY_S: 'soon' }),
+      (error: unknown) =>
+        isPolyradError(error) &&
+        error.code === CONFIG_INVALID &&
+        error.message.includes('POLYRAD_BROKER_URL must be an amqp:// or amqps:// URL') &&
+        error.message.includes('POLYRAD_BROKER_QUEUE must be 1 to 200 letters') &&
+        error.message.includes('POLYRAD_BROKER_MAX_ATTEMPTS must be a number from 1 to 20, got "0"') &&
+        error.message.includes('POLYRAD_BROKER_RETRY_S must be a number from 0.01 to 3600, got "soon"'),
+    );
+    assert.throws(() => loadBrokerSettings({ POLYRAD_BROKER_URL: 'not a url' }), (error: unknown) => isPolyradError(error) && error.code === CONFIG_INVALID);
   });
 });

@@ -1,6 +1,6 @@
 import { realpathSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PolyradError } from '@polyrad/sdk';
 import { DEFAULT_DELIVERY_CONFIG, parseAllowedHosts, type DeliveryConfig } from '../delivery/delivery.config.js';
 import type { DicomIntakeLimits } from '../ingest/dicom-pdu.guard.js';
@@ -38,6 +38,22 @@ export interface AppConfig {
   sandbox?: SandboxSettings;
   /** Server-side delivery of stored reports (POLYRAD_DELIVERY_*); DEFAULT_DELIVERY_CONFIG when absent. */
   delivery?: DeliveryConfig;
+  /** Plugin jobs go to `polyrad worker` processes through RabbitMQ (POLYRAD_BROKER_URL); absent: local worker processes. */
+  broker?: BrokerSettings;
+}
+
+/** Where plugin jobs go when they run on `polyrad worker` hosts instead of local child processes. */
+export interface BrokerSettings {
+  /** amqp:// or amqps:// URL of the RabbitMQ broker (POLYRAD_BROKER_URL). */
+  url: string;
+  /** Name of the durable job queue; the retry and dead-letter queues are named after it (POLYRAD_BROKER_QUEUE, default polyrad.jobs). */
+  queue: string;
+  /** Folder every platform and worker host sees at the same path: job inputs and results travel through it (POLYRAD_JOB_STORE, default `<data dir>/jobs`). */
+  storeDir: string;
+  /** Deliveries a job gets before it is dead-lettered when a worker cannot process it (POLYRAD_BROKER_MAX_ATTEMPTS, default 3). */
+  maxAttempts: number;
+  /** Wait before the first retry; each further retry waits twice as long (POLYRAD_BROKER_RETRY_S, default 5). */
+  retryDelayMs: number;
 }
 
 /** Argon2id cost; OWASP's minimum (19 MiB, 2 passes, 1 lane) unless a test lowers it programmatically. */
@@ -119,12 +135,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const auth = readAuthConfig(env, problems);
   const sandbox = readSandboxSettings(env, problems);
   const delivery = readDeliveryConfig(env, problems);
+  const broker = readBrokerSettings(env, cwd, problems);
   if (problems.length > 0) {
     throw new PolyradError(CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
   }
   return {
     sandbox,
     delivery,
+    ...(broker === undefined ? {} : { broker }),
     port,
     dicomPort,
     dataDir,
@@ -202,6 +220,34 @@ function readSandboxSettings(env: Env, problems: string[]): SandboxSettings {
 export function loadSandboxSettings(env: Env = process.env): SandboxSettings {
   const problems: string[] = [];
   const settings = readSandboxSettings(env, problems);
+  if (problems.length > 0) throw new PolyradError(CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
+  return settings;
+}
+
+function readBrokerSettings(env: Env, cwd: string, problems: string[]): BrokerSettings | undefined {
+  const url = nonEmpty(env.POLYRAD_BROKER_URL);
+  if (url === undefined) return undefined;
+  if (!hasProtocol(url, ['amqp:', 'amqps:'])) problems.push('POLYRAD_BROKER_URL must be an amqp:// or amqps:// URL, e.g. amqp://polyrad:password@broker.hospital.org:5672');
+  const queue = nonEmpty(env.POLYRAD_BROKER_QUEUE) ?? 'polyrad.jobs';
+  // the retry and dead-letter queues append to it, and RabbitMQ caps a queue name at 255 bytes
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(queue)) problems.push(`POLYRAD_BROKER_QUEUE must be 1 to 200 letters, digits, '.', '_' or '-', got ${JSON.stringify(env.POLYRAD_BROKER_QUEUE)}`);
+  const retryS = readNumber(env, 'POLYRAD_BROKER_RETRY_S', 5, 0.01, 3600, problems);
+  return {
+    url,
+    queue,
+    storeDir: resolve(cwd, nonEmpty(env.POLYRAD_JOB_STORE) ?? join(nonEmpty(env.POLYRAD_DATA_DIR) ?? './data', 'jobs')),
+    maxAttempts: Math.round(readNumber(env, 'POLYRAD_BROKER_MAX_ATTEMPTS', 3, 1, 20, problems)),
+    retryDelayMs: Math.round(retryS * 1000),
+  };
+}
+
+/**
+ * The broker settings alone, for what runs plugins without the server's whole configuration (the CLI's
+ * analyze and `polyrad worker`); undefined when POLYRAD_BROKER_URL is not set. The same rules as loadConfig.
+ */
+export function loadBrokerSettings(env: Env = process.env, cwd: string = process.cwd()): BrokerSettings | undefined {
+  const problems: string[] = [];
+  const settings = readBrokerSettings(env, cwd, problems);
   if (problems.length > 0) throw new PolyradError(CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
   return settings;
 }

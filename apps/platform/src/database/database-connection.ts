@@ -15,6 +15,7 @@ import { MissingInstanceFiles1700000510000 } from './migrations/1700000510000-mi
 import { ReportFeedback1700000620000 } from './migrations/1700000620000-report-feedback.js';
 
 import { DATABASE_UNAVAILABLE, DEFAULT_DATABASE_TIMEOUT_MS } from './database-outage.js';
+import { redactedUrl } from '../config/redacted-url.js';
 
 export { DATABASE_UNAVAILABLE };
 
@@ -77,7 +78,7 @@ export function dataSourceOptions(target: { url: string } | EmbeddedEndpoint, ti
 export async function openDatabase(config: Pick<AppConfig, 'dataDir' | 'databaseUrl' | 'databaseTimeoutMs'>): Promise<Database> {
   const embedded = config.databaseUrl ? undefined : await EmbeddedPostgres.start(config.dataDir);
   const kind: DatabaseKind = embedded ? 'pglite' : 'postgres';
-  const where = embedded ? embedded.pgDir : redact(config.databaseUrl!);
+  const where = embedded ? embedded.pgDir : redactedUrl(config.databaseUrl!, '(invalid DATABASE_URL)');
   const dataSource = new DataSource(dataSourceOptions(embedded ? embedded.endpoint : { url: config.databaseUrl! }, config.databaseTimeoutMs));
   const close = async (): Promise<void> => {
     if (dataSource.isInitialized) await dataSource.destroy();
@@ -99,13 +100,3 @@ function describe(error: unknown): string {
   return message || (error as { code?: string }).code || 'unknown error';
 }
 
-/** The URL without its password, for messages and logs. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(invalid DATABASE_URL)';
-  }
-}

@@ -131,3 +131,25 @@ test('an optional input that could not be made does not block its consumer: it r
     report.warnings.join('\n'),
   );
 });
+
+test('progress: every run queued at first, a consumer waits while its producer runs, each ends done with its status', async () => {
+  const snapshots: Array<{ uid: string; runs: Array<[string, string, string?]> }> = [];
+  const report = (
+    await new StudyPipeline().analyze({
+      catalog: ['missing-mask', 'mask-consumer'].map((f) => fixturePackage(root, f)),
+      paths: [series],
+      progress: (uid, runs) => snapshots.push({ uid, runs: runs.map((r) => [r.pluginId, r.state, r.status]) }),
+    })
+  ).report;
+  assert.ok(snapshots.every((s) => s.uid === report.study.studyInstanceUid));
+  assert.deepEqual(
+    snapshots.map((s) => s.runs),
+    [
+      [['test.missing-mask', 'queued'], ['test.mask-consumer', 'queued']],
+      [['test.missing-mask', 'running'], ['test.mask-consumer', 'queued']],
+      [['test.missing-mask', 'done', 'succeeded'], ['test.mask-consumer', 'queued']],
+      [['test.missing-mask', 'done', 'succeeded'], ['test.mask-consumer', 'done', 'skipped']],
+    ].map((runs) => runs.map(([id, state, status]) => (status ? [id, state, status] : [id, state, undefined]))),
+  );
+});
+

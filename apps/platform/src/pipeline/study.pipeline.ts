@@ -1,7 +1,8 @@
 import type { MatchDecision, Report, SeriesFingerprint } from '@polyrad/sdk';
 import type { ScanDicomInputsOptions } from '@polyrad/dicom';
 import { LocalProcessExecutor } from './execution/local-process.executor.js';
-import { runPlan } from './execution/planned-run.runner.js';
+import type { PluginExecutor } from './execution/plugin-executor.js';
+import { runPlan, type RunProgress } from './execution/planned-run.runner.js';
 import { UnusableInputError } from './pipeline.errors.js';
 import type { ExecutionPlan } from './planning/execution-planner.js';
 import { decideStudy } from './planning/match-decisions.js';
@@ -19,6 +20,8 @@ export interface StudyRequest {
   /** `roots` confines the walk to those real folders (paths a client sent to the server) */
   scan?: ScanDicomInputsOptions;
   log?: (message: string) => void;
+  /** each planned run's progress, whenever one changes (analyze only) */
+  progress?: (studyInstanceUid: string, runs: RunProgress[]) => void;
 }
 
 export interface SeriesExplanation {
@@ -46,6 +49,9 @@ export interface AnalysisResult {
  * the server injects it (pipeline.module.ts). Free of NestJS, so the CLI starts without loading it.
  */
 export class StudyPipeline {
+  /** `executor` makes the executor of one study's runs (closed when they end); local worker processes by default. */
+  constructor(private readonly executor: () => PluginExecutor = () => new LocalProcessExecutor()) {}
+
   /** which plugin would run on which series, and why, without running any */
   async explain({ catalog, paths }: StudyRequest): Promise<StudyExplanation> {
     const study = await scanStudy(paths);
@@ -63,7 +69,7 @@ export class StudyPipeline {
   }
 
   /** The whole pipeline; throws UnusableInputError when the inputs hold no single study to analyse. */
-  async analyze({ catalog, paths, scan, log = () => undefined }: StudyRequest): Promise<AnalysisResult> {
+  async analyze({ catalog, paths, scan, log = () => undefined, progress }: StudyRequest): Promise<AnalysisResult> {
     const study = await scanStudy(paths, scan);
     assertOneStudy(study);
     const decisions = decideStudy(catalog, study);
@@ -72,7 +78,8 @@ export class StudyPipeline {
     const used = new Set(plan.runs.map((r) => r.seriesInstanceUid));
     for (const uid of [...study.volumes.keys()]) if (!used.has(uid)) study.volumes.delete(uid);
     // plugin code runs in worker processes, never in this one
-    const outcomes = await runPlan(plan, study, catalog, new LocalProcessExecutor(), log);
+    const studyInstanceUid = study.series[0].StudyInstanceUID;
+    const outcomes = await runPlan(plan, study, catalog, this.executor(), log, progress && ((runs) => progress(studyInstanceUid, runs)));
     const labels = findingLabels(catalog.map((c) => c.manifest));
     return { report: assembleReport({ study, decisions, plan, outcomes, labels }), rejected: study.rejected };
   }

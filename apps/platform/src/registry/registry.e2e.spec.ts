@@ -54,6 +54,11 @@ describe('plugin lifecycle against a running platform', () => {
     assert.equal(status, 201, JSON.stringify(body));
     const stored = await api<Report>('GET', `/api/studies/${body.study.studyInstanceUid}/report`);
     assert.deepEqual(stored.body, body, 'the returned report is the stored one');
+    // the analysis's progress: every run done, with the status the report gives it
+    const progress = await api<{ state: string; queued: number; running: number; done: number; runs: Array<{ pluginId: string; seriesInstanceUid: string; status: string }> }>('GET', `/api/studies/${body.study.studyInstanceUid}/progress`);
+    assert.equal(progress.status, 200, JSON.stringify(progress.body));
+    assert.deepEqual([progress.body.state, progress.body.queued, progress.body.running, progress.body.done], ['done', 0, 0, progress.body.runs.length]);
+    for (const run of progress.body.runs) assert.equal(run.status, body.algorithms.find((a) => a.id === run.pluginId && a.seriesInstanceUid === run.seriesInstanceUid)?.status, run.pluginId);
     assert.equal(body.algorithms.find((a) => a.id === 'polyrad.lung-segmentation')?.status, 'succeeded', JSON.stringify(body.algorithms));
     lastReport = body;
     return body.algorithms.filter((a) => a.id === ACME_PLUGIN_ID).map((a) => ({ version: a.version, status: a.status }));

@@ -8,6 +8,7 @@ import { FeedbackService } from './feedback/feedback.service.js';
 import { ReportsRepository } from './reports.repository.js';
 import { StudiesController } from './studies.controller.js';
 import { StudiesService } from './studies.service.js';
+import { StudyProgressService } from './study-progress.service.js';
 import { StudyAnalysisController } from './study-analysis.controller.js';
 import { StudyAnalysisService } from './study-analysis.service.js';
 import { UrgentNotifier } from './urgent.notifier.js';
@@ -15,7 +16,7 @@ import { UrgentNotifier } from './urgent.notifier.js';
 @Module({
   imports: [PipelineModule, RegistryModule, DeliveryModule],
   controllers: [StudiesController, StudyAnalysisController, FeedbackController],
-  providers: [StudiesService, StudyAnalysisService, ReportsRepository, UrgentNotifier, FeedbackService, FeedbackRepository],
+  providers: [StudiesService, StudyAnalysisService, StudyProgressService, ReportsRepository, UrgentNotifier, FeedbackService, FeedbackRepository],
   exports: [StudiesService, StudyAnalysisService, UrgentNotifier],
 })
 export class StudiesModule {}

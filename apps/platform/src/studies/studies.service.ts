@@ -45,7 +45,7 @@ export class StudiesService {
   }
 }
 
-function assertUid(value: string, what: string): void {
+export function assertUid(value: string, what: string): void {
   if (!isDicomUid(value)) {
     const shown = value.length > 80 ? `${value.slice(0, 80)}...` : value;
     throw new PolyradError(

@@ -11,6 +11,7 @@ import { SiteCatalogService } from '../registry/site-catalog.service.js';
 import { DEFAULT_SITE } from '../registry/site.rules.js';
 import type { StoredReport } from './reports.repository.js';
 import { StudiesService } from './studies.service.js';
+import { StudyProgressService } from './study-progress.service.js';
 
 const MAX_PATHS = 64;
 
@@ -32,6 +33,7 @@ export class StudyAnalysisService {
     private readonly catalog: SiteCatalogService,
     private readonly studies: StudiesService,
     private readonly deliveries: DeliveryQueueService,
+    private readonly progress: StudyProgressService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -39,7 +41,7 @@ export class StudyAnalysisService {
   /** `intakeWarnings`: what the caller knows of the input that the files cannot tell (e.g. a study only partly received). */
   async analyzeAndStore(paths: string[], site: string = DEFAULT_SITE, scan?: ScanDicomInputsOptions, intakeWarnings: string[] = []): Promise<{ report: Report; stored: StoredReport }> {
     const { entries, warnings, notRunning } = await this.catalog.resolveSite(site);
-    const { report } = await this.pipeline.analyze({ catalog: entries, paths, scan, log: (message) => this.logger.log(message) });
+    const { report } = await this.pipeline.analyze({ catalog: entries, paths, scan, log: (message) => this.logger.log(message), progress: (uid, runs) => this.progress.update(uid, runs) });
     report.warnings.push(...intakeWarnings, ...warnings);
     report.algorithms.push(...notRunning);
     const stored = await this.studies.storeReport(report);

@@ -16,6 +16,19 @@ export interface RunOutcome {
   warnings: string[];
 }
 
+/** Where one planned run is: waiting (for its inputs or a free worker), handed to the executor, or ended with a status. */
+export interface RunProgress {
+  pluginId: string;
+  version: string;
+  seriesInstanceUid: string;
+  state: 'queued' | 'running' | 'done';
+  /** once done */
+  status?: AlgorithmRun['status'];
+}
+
+/** Called with every run's progress, in plan order, whenever one changes. */
+export type ProgressListener = (runs: RunProgress[]) => void;
+
 interface RunContext {
   catalog: CatalogEntry[];
   study: ScannedStudy;
@@ -23,6 +36,8 @@ interface RunContext {
   log: (message: string) => void;
   /** one per planned run, in plan order; a run awaits those of its inputs */
   outcomes: Array<Promise<RunOutcome>>;
+  progress: RunProgress[];
+  onProgress: ProgressListener;
 }
 
 interface ResolvedInput {
@@ -36,16 +51,30 @@ interface ResolvedInput {
  * The run step: every planned run in a worker process, independent runs in parallel up to the executor's
  * worker limit. The executor is closed when all have ended.
  */
-export async function runPlan(plan: ExecutionPlan, study: ScannedStudy, catalog: CatalogEntry[], executor: PluginExecutor, log: (message: string) => void): Promise<RunOutcome[]> {
-  const context: RunContext = { catalog, study, executor, log, outcomes: [] };
+export async function runPlan(plan: ExecutionPlan, study: ScannedStudy, catalog: CatalogEntry[], executor: PluginExecutor, log: (message: string) => void, onProgress: ProgressListener = () => undefined): Promise<RunOutcome[]> {
+  const progress = plan.runs.map(({ manifest, seriesInstanceUid }): RunProgress => ({ pluginId: manifest.id, version: manifest.version, seriesInstanceUid, state: 'queued' }));
+  const context: RunContext = { catalog, study, executor, log, outcomes: [], progress, onProgress };
+  onProgress(progress.map((p) => ({ ...p })));
   try {
     // The plan is topologically ordered, so every input's promise exists before its consumer starts.
-    plan.runs.forEach((planned) => context.outcomes.push(runPlanned(planned, context)));
+    plan.runs.forEach((planned, index) =>
+      context.outcomes.push(
+        runPlanned(planned, context, index).then((outcome) => {
+          report(context, index, { state: 'done', status: outcome.run.status });
+          return outcome;
+        }),
+      ),
+    );
     await Promise.all(context.outcomes);
   } finally {
     await executor.close();
   }
   return Promise.all(context.outcomes);
+}
+
+function report(context: RunContext, index: number, change: Partial<RunProgress>): void {
+  Object.assign(context.progress[index], change);
+  context.onProgress(context.progress.map((p) => ({ ...p })));
 }
 
 /** A run's outcome; a run that did not succeed measured nothing it declares, so its findings are not assessed. */
@@ -85,7 +114,7 @@ async function volumeOf(study: ScannedStudy, seriesInstanceUid: string): Promise
   }
 }
 
-async function runPlanned(planned: PlannedRun, context: RunContext): Promise<RunOutcome> {
+async function runPlanned(planned: PlannedRun, context: RunContext, index: number): Promise<RunOutcome> {
   const { manifest, seriesInstanceUid } = planned;
   const inputs = await resolveInputs(planned, context.outcomes);
   const optional = new Set(manifest.consumes.filter((c) => c.optional).map((c) => c.type));
@@ -99,6 +128,7 @@ async function runPlanned(planned: PlannedRun, context: RunContext): Promise<Run
   const entry = context.catalog.find((c) => c.manifest.id === manifest.id)!;
   context.log(`running ${manifest.id}@${manifest.version} on series ${seriesInstanceUid}`);
   const fingerprint = context.study.fingerprints.get(seriesInstanceUid)!;
+  report(context, index, { state: 'running' });
   const result = await context.executor.execute({
     packageDir: entry.packageDir,
     manifest,
