@@ -6,6 +6,7 @@ import { assertCoversSite, coversSite, type Principal } from '../auth/principal.
 import { reportDocument } from '../pipeline/report/report-document.js';
 import { INVALID_STUDY_UID, STUDY_NOT_FOUND } from '../studies/studies.errors.js';
 import { isDicomUid } from '../studies/study-uid.js';
+import { reportRelease } from './delivery-identifiers.js';
 import { DELIVERY_NOT_FOUND } from './delivery.errors.js';
 import { DeliveryRepository, type StudyDelivery } from './delivery.repository.js';
 import { routeReport } from './delivery-routing.js';
@@ -28,11 +29,26 @@ export class DeliveryQueueService {
    * Never throws: a report that could not be queued is logged, and its analysis stands.
    */
   async enqueue(report: Report, stored: { studyId: number; version: number }, site: string, paths: string[], scan?: ScanDicomInputsOptions): Promise<void> {
-    const what = `study ${report.study.studyInstanceUid} report version ${stored.version}`;
+    await this.queue(report, stored, site, () => sourceStudy(report, paths, scan));
+  }
+
+  /**
+   * Right after a report is signed or amended: that release, to wherever the site's rules route it now. The
+   * source study saved with the preliminary is kept (read from report.json only when none was saved).
+   * Never throws, as `enqueue`.
+   */
+  async enqueueRelease(report: Report, stored: { studyId: number; version: number }, site: string): Promise<void> {
+    await this.queue(report, stored, site, async () => sourceStudyFromReport(report));
+  }
+
+  private async queue(report: Report, stored: { studyId: number; version: number }, site: string, source: () => Promise<SourceStudy>): Promise<void> {
+    const doc = reportDocument(report);
+    const release = reportRelease(doc);
+    const what = `study ${report.study.studyInstanceUid} report version ${stored.version} (${release.stage}${release.stage === 'amended' ? ` ${release.number - 1}` : ''})`;
     try {
-      const routes = routeReport(reportDocument(report), await this.repository.rules(site));
+      const routes = routeReport(doc, await this.repository.rules(site));
       if (routes.length === 0) return;
-      const queued = await this.repository.enqueue(stored, site, await sourceStudy(report, paths, scan), routes);
+      const queued = await this.repository.enqueue(stored, site, await source(), routes, { release: release.number, report });
       this.logger.log(`${what}: ${queued} ${queued === 1 ? 'delivery' : 'deliveries'} queued (${routes.map((r) => r.destination).join(', ')})`);
       this.worker.wake();
     } catch (error) {

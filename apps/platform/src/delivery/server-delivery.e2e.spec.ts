@@ -6,10 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import { writeCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
 import type { Report } from '@polyrad/sdk';
-import { type ApiClient, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
+import { type ApiClient, createUser, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
 import { type AppConfig, loadConfig } from '../config/app-config.js';
 import { createApp, type RunningApp } from '../main.js';
 import type { PluginView } from '../registry/registry.types.js';
+import { reportDocument } from '../pipeline/report/report-document.js';
 import { deliveryIdentifiers } from './delivery-identifiers.js';
 import { deliveriesWhen } from './delivery-log.fixture.js';
 import { startOrthanc, type OrthancPeer } from './orthanc-peer.fixture.js';
@@ -19,7 +20,7 @@ import { skipWithout } from './validator-tools.fixture.js';
  * Issue #15, routing: the platform delivers what it stores by itself. A site's PACS (a real Orthanc) is
  * configured through the API; an analysed study's SR arrives there and is read back; a PACS that is down
  * gets it once it is back, without holding the analysis; a delivery pending when the platform stops is
- * sent after it starts again.
+ * sent after it starts again; signing sends the final SR, and a correction after it an amended one.
  */
 const skip = skipWithout('Orthanc');
 const work = mkdtempSync(join(tmpdir(), 'polyrad-server-delivery-'));
@@ -40,10 +41,10 @@ describe('server-side delivery to a real PACS', { skip }, () => {
     admin = await signInAdmin(running.url);
   };
 
-  /** The SR instances Orthanc holds, by their tags. */
-  async function storedSrs(): Promise<Array<Record<string, string>>> {
+  /** The SR instances Orthanc holds, by their tags (sequences as arrays of items). */
+  async function storedSrs(): Promise<Array<Record<string, unknown>>> {
     const ids = await orthanc.get<string[]>('/instances');
-    return Promise.all(ids.map((id) => orthanc.get<Record<string, string>>(`/instances/${id}/simplified-tags`)));
+    return Promise.all(ids.map((id) => orthanc.get<Record<string, unknown>>(`/instances/${id}/simplified-tags`)));
   }
 
   async function analyze(): Promise<Report> {
@@ -134,4 +135,35 @@ describe('server-side delivery to a real PACS', { skip }, () => {
     assert.ok(resumed.log.slice(before).some((a) => a.code === 'DELIVERY_UNREACHABLE'), 'the attempts while the PACS was down are in the log');
     assert.equal((await storedSrs()).length, 1);
   });
+
+  it('signing sends the final SR as a new instance after the preliminary; a correction after it sends an amended one naming the final', async () => {
+    const reader = await createUser(admin, { username: 'dr.pacs', role: 'radiologist', sites: ['default'] });
+    const signed = await reader.post<Report>(`/api/studies/${studyUid}/report/sign`);
+    assert.equal(signed.status, 200, JSON.stringify(signed.body));
+    const finalUid = deliveryIdentifiers(reportDocument(signed.body)).srSopInstanceUid;
+    const afterSign = await deliveriesWhen(admin, studyUid, (d) => d.some((x) => x.release === 1 && x.status === 'delivered'));
+    assert.deepEqual(afterSign.filter((x) => x.release === 1).map((x) => [x.destination, x.reportVersion, x.outputs]), [['pacs', 2, ['sr']]]);
+    const final = (await storedSrs()).find((i) => i.SOPInstanceUID === finalUid);
+    assert.ok(final, 'the final SR is in the PACS');
+    assert.deepEqual([final.VerificationFlag, final.CompletionFlag, final.SeriesInstanceUID], ['VERIFIED', 'COMPLETE', deliveryIdentifiers(signed.body).srSeriesInstanceUid]);
+    // report.json itself carries no release: its identifiers are the preliminary's
+    assert.equal(predecessorOf(final), deliveryIdentifiers(signed.body).srSopInstanceUid, 'the final names the preliminary');
+
+    const amended = await reader.put<Report>(`/api/studies/${studyUid}/report/impression`, { text: 'Lungs segmented; no other assessment (amended).' });
+    assert.equal(amended.status, 200, JSON.stringify(amended.body));
+    const amendedUid = deliveryIdentifiers(reportDocument(amended.body)).srSopInstanceUid;
+    await deliveriesWhen(admin, studyUid, (d) => d.some((x) => x.release === 2 && x.status === 'delivered'));
+    const srs = await storedSrs();
+    const amendment = srs.find((i) => i.SOPInstanceUID === amendedUid);
+    assert.ok(amendment, 'the amended SR is in the PACS');
+    assert.equal(predecessorOf(amendment), finalUid, 'the amendment names the final');
+    assert.equal(amendment.VerificationFlag, 'VERIFIED');
+    assert.equal(srs.length, 3, 'preliminary, final and amendment, each once');
+  });
 });
+
+/** The SOP Instance UID an SR names in its Predecessor Documents Sequence. */
+function predecessorOf(sr: Record<string, unknown>): unknown {
+  const [study] = (sr.PredecessorDocumentsSequence ?? []) as Array<{ ReferencedSeriesSequence?: Array<{ ReferencedSOPSequence?: Array<{ ReferencedSOPInstanceUID?: string }> }> }>;
+  return study?.ReferencedSeriesSequence?.[0]?.ReferencedSOPSequence?.[0]?.ReferencedSOPInstanceUID;
+}

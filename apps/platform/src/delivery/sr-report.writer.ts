@@ -1,6 +1,6 @@
 import dcmjs from 'dcmjs';
 import type { DocumentFinding, ReportDocument } from '../pipeline/report/report-document.js';
-import { deliveryIdentifiers, derivedUid } from './delivery-identifiers.js';
+import { deliveryIdentifiers, derivedUid, reportRelease, type DeliveryIdentifiers } from './delivery-identifiers.js';
 import { findingConcept, POLYRAD_SCHEME, POLYRAD_SCHEME_NAME, ucumUnit, type CodedConcept } from './finding-concepts.js';
 import { imageThrough, type SourceSeries, type SourceStudy } from './source-study.js';
 
@@ -143,28 +143,50 @@ function dicomDateTime(iso: string): { date: string; time: string } {
   return { date: date.replace(/-/g, ''), time: time.replace(/[:Z]/g, '').slice(0, 10) };
 }
 
-/** A signed report is VERIFIED by its reader (PS3.3 C.17.2: the Verifying Observer with the time of signing). */
+function verifyingObserver(username: string, at: string): Item {
+  const when = dicomDateTime(at);
+  return {
+    // the username as the family-name component: without a caret, its dots would read as the retired ACR-NEMA name form
+    VerifyingObserverName: `${username.slice(0, 63)}^`,
+    VerifyingObserverIdentificationCodeSequence: [],
+    VerifyingOrganization: 'Polyrad',
+    VerificationDateTime: `${when.date}${when.time}`,
+  };
+}
+
+/**
+ * A signed report is VERIFIED by its reader (PS3.3 C.17.2: the Verifying Observer with the time of signing); an
+ * amended one also by the radiologist who amended it, who vouches for the new content.
+ */
 function verification(doc: ReportDocument): Item {
   if (!doc.signoff) return { VerificationFlag: 'UNVERIFIED' };
-  const signed = dicomDateTime(doc.signoff.signedAt);
+  const amender = doc.amendment ? [verifyingObserver(doc.amendment.amendedBy, doc.amendment.amendedAt)] : [];
+  return { VerificationFlag: 'VERIFIED', VerifyingObserverSequence: [verifyingObserver(doc.signoff.signedBy, doc.signoff.signedAt), ...amender] };
+}
+
+/** The SR this release replaces (PS3.3 C.17.2.3, Predecessor Documents Sequence): the final its preliminary, an amendment the version before. */
+function predecessor(ids: DeliveryIdentifiers, studyInstanceUid: string): Item {
+  if (!ids.srPredecessorUid) return {};
   return {
-    VerificationFlag: 'VERIFIED',
-    VerifyingObserverSequence: [
+    PredecessorDocumentsSequence: [
       {
-        // the username as the family-name component: without a caret, its dots would read as the retired ACR-NEMA name form
-        VerifyingObserverName: `${doc.signoff.signedBy.slice(0, 63)}^`,
-        VerifyingObserverIdentificationCodeSequence: [],
-        VerifyingOrganization: 'Polyrad',
-        VerificationDateTime: `${signed.date}${signed.time}`,
+        StudyInstanceUID: studyInstanceUid,
+        ReferencedSeriesSequence: [{ SeriesInstanceUID: ids.srSeriesInstanceUid, ReferencedSOPSequence: [{ ReferencedSOPClassUID: COMPREHENSIVE_3D_SR, ReferencedSOPInstanceUID: ids.srPredecessorUid }] }],
       },
     ],
   };
 }
 
+function seriesDescription(doc: ReportDocument): string {
+  if (doc.amendment) return `Polyrad measurements (amended by a radiologist, amendment ${doc.amendment.number})`;
+  return doc.signoff ? 'Polyrad measurements (verified by a radiologist)' : 'Polyrad measurements (decision support, unverified)';
+}
+
 /**
  * The report as a Comprehensive 3D SR following TID 1500 (Imaging Measurement Report), explicit VR little
  * endian Part 10 bytes. Draft reports are UNVERIFIED and PARTIAL: a radiologist has not signed them; signed ones
- * are VERIFIED and COMPLETE.
+ * are VERIFIED and COMPLETE, a new instance that names the preliminary as its predecessor, and each amendment
+ * a new instance naming the version it replaces.
  */
 export function writeReportSr(doc: ReportDocument, source: SourceStudy): Buffer {
   const ids = deliveryIdentifiers(doc);
@@ -187,7 +209,7 @@ export function writeReportSr(doc: ReportDocument, source: SourceStudy): Buffer 
     ReferringPhysicianName: '',
     CodingSchemeIdentificationSequence: [{ CodingSchemeDesignator: POLYRAD_SCHEME, CodingSchemeName: POLYRAD_SCHEME_NAME, CodingSchemeResponsibleOrganization: 'Polyrad' }],
     StudyDescription: source.StudyDescription,
-    SeriesDescription: doc.signoff ? 'Polyrad measurements (verified by a radiologist)' : 'Polyrad measurements (decision support, unverified)',
+    SeriesDescription: seriesDescription(doc),
     ManufacturerModelName: 'polyrad',
     ReferencedPerformedProcedureStepSequence: [],
     PatientName: source.PatientName,
@@ -202,13 +224,14 @@ export function writeReportSr(doc: ReportDocument, source: SourceStudy): Buffer 
     SeriesInstanceUID: ids.srSeriesInstanceUid,
     StudyID: '',
     SeriesNumber: 9901,
-    InstanceNumber: 1,
+    InstanceNumber: 1 + reportRelease(doc).number,
     ValueType: 'CONTAINER',
     ConceptNameCodeSequence: [code(CONCEPT.report)],
     ContinuityOfContent: 'SEPARATE',
     ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: '1500' }],
     CompletionFlag: doc.signoff ? 'COMPLETE' : 'PARTIAL',
     ...verification(doc),
+    ...predecessor(ids, source.StudyInstanceUID),
     ...(evidence(source).length ? { CurrentRequestedProcedureEvidenceSequence: evidence(source) } : {}),
     PerformedProcedureCodeSequence: [],
     ContentSequence: [
