@@ -41,6 +41,10 @@ const CONCEPT = {
   category: { scheme: POLYRAD_SCHEME, value: 'category', meaning: 'Category' } as CodedConcept,
   reference: { scheme: POLYRAD_SCHEME, value: 'reference', meaning: 'Reference range' } as CodedConcept,
   shortAxis: { scheme: 'SCT', value: '103340004', meaning: 'Short Axis' } as CodedConcept,
+  derivation: dcm('121401', 'Derivation'),
+  maximum: { scheme: 'SCT', value: '56851009', meaning: 'Maximum' } as CodedConcept,
+  valueBound: { scheme: POLYRAD_SCHEME, value: 'value-bound', meaning: 'Value bound' } as CodedConcept,
+  atLeast: { scheme: POLYRAD_SCHEME, value: 'at-least', meaning: 'At least (lower bound)' } as CodedConcept,
   volume: { scheme: 'SCT', value: '118565006', meaning: 'Volume' } as CodedConcept,
 };
 const ENGLISH: CodedConcept = { scheme: 'RFC5646' as CodedConcept['scheme'], value: 'en-US', meaning: 'English (United States)' };
@@ -68,7 +72,21 @@ function measurement(finding: DocumentFinding, name: CodedConcept, methodConcept
     return item('CONTAINS', 'NUM', name, { MeasuredValueSequence: [], NumericValueQualifierCodeSequence: [code(CONCEPT.measurementFailure)] });
   }
   if (typeof finding.value === 'string') return text('CONTAINS', name, finding.value);
-  return num(name, finding.value, finding.unit, method);
+  return num(name, finding.value, finding.unit, [...method, ...(finding.lowerBound ? lowerBound(finding.value, finding.unit) : [])]);
+}
+
+/**
+ * A maximum measured over part of the structure only (an aorta whose limbs are partly out of the field): the
+ * true value is at least this. TID 300 has no comparator for a NUM (Numeric Value Qualifier, CID 42, is for a
+ * value that is absent or not a number), so: the standard Derivation "Maximum", a concept modifier of the
+ * documented private scheme saying it is a lower bound, and the same in words for any SR viewer.
+ */
+function lowerBound(value: number, unit: string): Item[] {
+  return [
+    codeItem('HAS CONCEPT MOD', CONCEPT.derivation, CONCEPT.maximum),
+    codeItem('HAS CONCEPT MOD', CONCEPT.valueBound, CONCEPT.atLeast),
+    text('HAS PROPERTIES', CONCEPT.comment, `At least ${value}${unit ? ` ${unit}` : ''}: the maximum over the part of the structure in the images; the true value may be larger`),
+  ];
 }
 
 /** The lesion size details a nodule or mass carries beside its long axis. */
