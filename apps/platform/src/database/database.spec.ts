@@ -41,7 +41,7 @@ function backendSuite(kind: 'pglite' | 'postgres', open: () => Promise<{ db: Dat
       );
       assert.deepEqual(
         tables.map((r) => r.table_name),
-        ['algorithm_packages', 'audit_log', 'auth_sessions', 'deliveries', 'delivery_attempts', 'delivery_destinations', 'delivery_rules', 'delivery_sources', 'dicomweb_index', 'instances', 'migrations', 'package_versions', 'pending_analyses', 'quarantined_instances', 'report_feedback', 'reports', 'series', 'site_plugins', 'studies', 'study_patient_identities', 'users', 'vendors'],
+        ['algorithm_packages', 'audit_log', 'auth_sessions', 'deliveries', 'delivery_attempts', 'delivery_destinations', 'delivery_rules', 'delivery_segmentations', 'delivery_sources', 'dicomweb_index', 'instances', 'migrations', 'package_versions', 'pending_analyses', 'quarantined_instances', 'report_feedback', 'reports', 'series', 'site_plugins', 'studies', 'study_patient_identities', 'users', 'vendors'],
       );
       const ran: Array<{ name: string }> = await ds.query(`SELECT name FROM migrations`);
       assert.deepEqual(

@@ -4,6 +4,7 @@ import { PolyradError, type Report } from '@polyrad/sdk';
 import { FORBIDDEN } from '../auth/auth.errors.js';
 import { assertCoversSite, coversSite, type Principal } from '../auth/principal.js';
 import { reportDocument } from '../pipeline/report/report-document.js';
+import type { AnalysisMask } from '../pipeline/study.pipeline.js';
 import { INVALID_STUDY_UID, STUDY_NOT_FOUND } from '../studies/studies.errors.js';
 import { isDicomUid } from '../studies/study-uid.js';
 import { reportRelease } from './delivery-identifiers.js';
@@ -11,6 +12,7 @@ import { DELIVERY_NOT_FOUND } from './delivery.errors.js';
 import { DeliveryRepository, type StudyDelivery } from './delivery.repository.js';
 import { routeReport } from './delivery-routing.js';
 import { DeliveryWorker } from './delivery.worker.js';
+import { writeReportSegs } from './seg-report.writer.js';
 import { sourceStudyFromInstances, sourceStudyFromReport, type SourceStudy } from './source-study.js';
 
 /** Queues a stored report's deliveries by its site's rules, and serves the delivery log and re-sends. */
@@ -25,11 +27,12 @@ export class DeliveryQueueService {
 
   /**
    * Right after a report is stored: one delivery per destination the site's rules route it to, and the source
-   * study read again from the analysed files' headers (patient name, images), kept so every send renders alike.
+   * study read again from the analysed files' headers (patient name, images), kept so every send renders alike;
+   * with the SEGs of the analysis' masks when a rule sends the SR (the masks are gone after the analysis).
    * Never throws: a report that could not be queued is logged, and its analysis stands.
    */
-  async enqueue(report: Report, stored: { studyId: number; version: number }, site: string, paths: string[], scan?: ScanDicomInputsOptions): Promise<void> {
-    await this.queue(report, stored, site, () => sourceStudy(report, paths, scan));
+  async enqueue(report: Report, stored: { studyId: number; version: number }, site: string, paths: string[], scan?: ScanDicomInputsOptions, masks: AnalysisMask[] = []): Promise<void> {
+    await this.queue(report, stored, site, () => sourceStudy(report, paths, scan), masks);
   }
 
   /**
@@ -41,14 +44,16 @@ export class DeliveryQueueService {
     await this.queue(report, stored, site, async () => sourceStudyFromReport(report));
   }
 
-  private async queue(report: Report, stored: { studyId: number; version: number }, site: string, source: () => Promise<SourceStudy>): Promise<void> {
+  private async queue(report: Report, stored: { studyId: number; version: number }, site: string, source: () => Promise<SourceStudy>, masks: AnalysisMask[] = []): Promise<void> {
     const doc = reportDocument(report);
     const release = reportRelease(doc);
     const what = `study ${report.study.studyInstanceUid} report version ${stored.version} (${release.stage}${release.stage === 'amended' ? ` ${release.number - 1}` : ''})`;
     try {
       const routes = routeReport(doc, await this.repository.rules(site));
       if (routes.length === 0) return;
-      const queued = await this.repository.enqueue(stored, site, await source(), routes, { release: release.number, report });
+      const study = await source();
+      const segs = masks.length && routes.some((r) => r.outputs.includes('sr')) ? writeReportSegs(doc, study, masks) : [];
+      const queued = await this.repository.enqueue(stored, site, study, routes, { release: release.number, report }, segs);
       this.logger.log(`${what}: ${queued} ${queued === 1 ? 'delivery' : 'deliveries'} queued (${routes.map((r) => r.destination).join(', ')})`);
       this.worker.wake();
     } catch (error) {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Report } from '@polyrad/sdk';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { DeliveryOutput, Destination, RoutingRule } from './delivery-routing.js';
+import type { WrittenSegmentation } from './seg-report.writer.js';
 import type { SourceStudy } from './source-study.js';
 
 /** A delivery the worker has claimed: one report to one destination. */
@@ -137,12 +138,21 @@ export class DeliveryRepository {
     source: SourceStudy,
     routes: Array<{ destination: string; outputs: DeliveryOutput[] }>,
     released: { release: number; report: Report },
+    segs: WrittenSegmentation[] = [],
   ): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
       const reports: Array<{ id: number }> = await tx.query(`SELECT "id" FROM "reports" WHERE "study_id" = $1 AND "version" = $2`, [stored.studyId, stored.version]);
       const reportId = reports[0]?.id;
       if (reportId === undefined) return 0;
       await tx.query(`INSERT INTO "delivery_sources" ("report_id", "source") VALUES ($1, $2::jsonb) ON CONFLICT DO NOTHING`, [reportId, JSON.stringify(source)]);
+      for (const [position, { bytes, ...segmentation }] of segs.entries()) {
+        await tx.query(`INSERT INTO "delivery_segmentations" ("report_id", "position", "segmentation", "bytes") VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING`, [
+          reportId,
+          position,
+          JSON.stringify(segmentation),
+          bytes,
+        ]);
+      }
       let queued = 0;
       for (const route of routes) {
         const rows: unknown[] = await tx.query(
@@ -179,18 +189,23 @@ export class DeliveryRepository {
   }
 
   /**
-   * The report a delivery sends, as it was released (deliveries queued before releases were kept: the stored
+   * The report a delivery sends, as it was released, with the SEGs of its analysis (deliveries queued before releases were kept: the stored
    * report), and the source study saved with it (undefined: reports saved without one).
    */
-  async material(deliveryId: number): Promise<{ report: Report; source?: SourceStudy } | undefined> {
-    const rows: Array<{ report: Report; source: SourceStudy | null }> = await this.dataSource.query(
-      `SELECT COALESCE(d."report", r."report"::jsonb) AS "report", s."source"
+  async material(deliveryId: number): Promise<{ report: Report; source?: SourceStudy; segs: WrittenSegmentation[] } | undefined> {
+    const rows: Array<{ reportId: number; report: Report; source: SourceStudy | null }> = await this.dataSource.query(
+      `SELECT r."id" AS "reportId", COALESCE(d."report", r."report"::jsonb) AS "report", s."source"
          FROM "deliveries" d JOIN "reports" r ON r."id" = d."report_id" LEFT JOIN "delivery_sources" s ON s."report_id" = r."id"
         WHERE d."id" = $1`,
       [deliveryId],
     );
     const row = rows[0];
-    return row && { report: row.report, ...(row.source ? { source: row.source } : {}) };
+    if (!row) return undefined;
+    const segs: Array<{ segmentation: Omit<WrittenSegmentation, 'bytes'>; bytes: Buffer }> = await this.dataSource.query(
+      `SELECT "segmentation", "bytes" FROM "delivery_segmentations" WHERE "report_id" = $1 ORDER BY "position"`,
+      [row.reportId],
+    );
+    return { report: row.report, ...(row.source ? { source: row.source } : {}), segs: segs.map((s) => ({ ...s.segmentation, bytes: s.bytes })) };
   }
 
   /** Logs an attempt and moves the delivery on, in one transaction. */

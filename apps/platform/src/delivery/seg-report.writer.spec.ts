@@ -8,6 +8,7 @@ import { reportDocument } from '../pipeline/report/report-document.js';
 import { chestCtReport, FIXTURE_SERIES_UID } from './delivery.fixture.js';
 import { writeReportSegs, type SegmentationMask } from './seg-report.writer.js';
 import { sourceStudyFromReport, type SourceStudy } from './source-study.js';
+import { writeReportSr } from './sr-report.writer.js';
 import { dciodvfyProblems, runTool, skipWithout } from './validator-tools.fixture.js';
 
 const geometry: VolumeGeometry = { dimensions: [10, 6, 4], spacing: [0.8, 0.8, 5], origin: [-4, -2.4, -160], direction: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] };
@@ -78,4 +79,18 @@ test('the SEG passes dciodvfy, and DCMTK reads its segments, SNOMED CT codes, fr
   assert.ok(out.includes(`[${FIXTURE_SERIES_UID}.4]`), 'the heart frame on slice 4 is derived from its image');
   // 5 frames of 60 one-bit pixels: 38 bytes, padded to an even length
   assert.match(out, /\(7fe0,0010\) OB .* # +38,/);
+});
+
+test('the SR references the segment each finding was measured on (right lung volume, heart volume), and stays valid', { skip: skipWithout('dsrdump', 'dciodvfy') }, async () => {
+  const doc = reportDocument(chestCtReport());
+  const segs = writeReportSegs(doc, source(), masks());
+  const { dump, problems } = await inTemp(writeReportSr(doc, source(), segs), (path) => ({ dump: runTool('dsrdump', ['-Ee', '+Pc', '+Pl', '+Pu', path]).output, problems: dciodvfyProblems(path) }));
+  assert.deepEqual(problems, []);
+  const group = (code: string, next: string) => dump.slice(dump.indexOf(`"${code}`), dump.indexOf(`"${next}`));
+  const uid = segs[0]!.sopInstanceUid.replace(/\./g, '\\.');
+  assert.match(group('lung.right.volume', 'lung.left.volume'), new RegExp(`IMAGE:\\(121214,DCM,"Referenced Segment"\\)=\\(SG image,"${uid}",1\\)`));
+  assert.match(group('lung.left.volume', 'lung.laa950'), new RegExp(`"${uid}",2\\)`));
+  assert.match(group('heart.volume', 'heart.cac.agatston'), new RegExp(`"${uid}",3\\)`));
+  assert.doesNotMatch(group('lung.laa950', 'lung.perc15'), /Referenced Segment/, 'both lungs together: no one segment');
+  assert.doesNotMatch(dump.slice(dump.indexOf('"aorta.')), /Referenced Segment/, 'no aorta mask, no reference');
 });

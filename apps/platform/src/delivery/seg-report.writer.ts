@@ -1,5 +1,6 @@
 import dcmjs from 'dcmjs';
 import type { LabelMask, Vec3 } from '@polyrad/sdk';
+import type { AnalysisMask } from '../pipeline/study.pipeline.js';
 import type { ReportDocument } from '../pipeline/report/report-document.js';
 import { derivedUid } from './delivery-identifiers.js';
 import { POLYRAD_SCHEME, POLYRAD_SCHEME_NAME, type CodedConcept } from './finding-concepts.js';
@@ -12,14 +13,7 @@ const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 const IMPLEMENTATION_CLASS_UID = derivedUid('polyrad-implementation-class');
 
 /** A label mask a plugin produced (an artifact of the analysis), with where it came from. */
-export interface SegmentationMask {
-  /** artifact type, e.g. polyrad.mask.lungs */
-  type: string;
-  algorithmId: string;
-  algorithmVersion: string;
-  seriesInstanceUid: string;
-  mask: LabelMask;
-}
+export type SegmentationMask = AnalysisMask;
 
 /** A segment of a written SEG: what the SR's measurement groups reference. */
 export interface SegmentReference {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +14,7 @@ import { reportDocument } from '../pipeline/report/report-document.js';
 import { deliveryIdentifiers } from './delivery-identifiers.js';
 import { deliveriesWhen } from './delivery-log.fixture.js';
 import { startOrthanc, type OrthancPeer } from './orthanc-peer.fixture.js';
-import { skipWithout } from './validator-tools.fixture.js';
+import { dciodvfyProblems, skipWithout } from './validator-tools.fixture.js';
 
 /**
  * Issue #15, routing: the platform delivers what it stores by itself. A site's PACS (a real Orthanc) is
@@ -41,11 +41,13 @@ describe('server-side delivery to a real PACS', { skip }, () => {
     admin = await signInAdmin(running.url);
   };
 
-  /** The SR instances Orthanc holds, by their tags (sequences as arrays of items). */
-  async function storedSrs(): Promise<Array<Record<string, unknown>>> {
+  /** The instances of a modality Orthanc holds, by their tags (sequences as arrays of items), with Orthanc's id. */
+  async function stored(modality: 'SR' | 'SEG'): Promise<Array<Record<string, unknown>>> {
     const ids = await orthanc.get<string[]>('/instances');
-    return Promise.all(ids.map((id) => orthanc.get<Record<string, unknown>>(`/instances/${id}/simplified-tags`)));
+    const all = await Promise.all(ids.map(async (id): Promise<Record<string, unknown>> => ({ ...(await orthanc.get<Record<string, unknown>>(`/instances/${id}/simplified-tags`)), orthancId: id })));
+    return all.filter((i) => i.Modality === modality);
   }
+  const storedSrs = () => stored('SR');
 
   async function analyze(): Promise<Report> {
     const { status, body } = await admin.post<Report>('/api/studies/analyze', { paths: [studyDir] });
@@ -100,6 +102,22 @@ describe('server-side delivery to a real PACS', { skip }, () => {
     assert.equal((await admin.post(`/api/studies/${studyUid}/deliveries/${delivered.id}/resend`)).status, 202);
     await deliveriesWhen(admin, studyUid, (d) => d[0]?.log.length === 2 && d[0].status === 'delivered');
     assert.deepEqual((await storedSrs()).map((i) => i.SOPInstanceUID), [sr.SOPInstanceUID], 'the PACS holds the report once');
+    assert.equal((await stored('SEG')).length, 1, 'and its segmentation once');
+  });
+
+  it('the lung mask arrives as a DICOM SEG beside the SR, referencing the CT series, dciodvfy-clean', { skip: skipWithout('dciodvfy') }, async () => {
+    const [seg] = await stored('SEG');
+    assert.ok(seg);
+    const segments = seg.SegmentSequence as Array<{ SegmentLabel: string; SegmentedPropertyTypeCodeSequence: Array<{ CodeValue: string }> }>;
+    assert.deepEqual(segments.map((x) => [x.SegmentLabel, x.SegmentedPropertyTypeCodeSequence[0]!.CodeValue]), [['lung.right', '3341006'], ['lung.left', '44029006']]);
+    assert.equal((await orthanc.get<unknown[]>('/series')).length, 2, 'the PACS holds the SR series and the SEG series (the CT itself was never sent)');
+    const [reference] = seg.ReferencedSeriesSequence as Array<{ SeriesInstanceUID: string }>;
+    const report = (await admin.get<Report>(`/api/studies/${studyUid}/report`)).body;
+    assert.equal(reference!.SeriesInstanceUID, report.series[0]!.seriesInstanceUid);
+    assert.equal(seg.StudyInstanceUID, studyUid);
+    const dir = mkdtempSync(join(work, 'seg-'));
+    writeFileSync(join(dir, 'seg.dcm'), await orthanc.getBytes(`/instances/${String(seg.orthancId)}/file`));
+    assert.deepEqual(dciodvfyProblems(join(dir, 'seg.dcm')), []);
   });
 
   it('a PACS that is down holds neither the analysis nor the report: it stays pending with the error and arrives once the PACS is back', async () => {
@@ -134,6 +152,7 @@ describe('server-side delivery to a real PACS', { skip }, () => {
     assert.deepEqual(resumed.log.slice(before).map((a) => a.outcome).at(-1), 'delivered');
     assert.ok(resumed.log.slice(before).some((a) => a.code === 'DELIVERY_UNREACHABLE'), 'the attempts while the PACS was down are in the log');
     assert.equal((await storedSrs()).length, 1);
+    assert.equal((await stored('SEG')).length, 1, 'the SEG is sent with the SR');
   });
 
   it('signing sends the final SR as a new instance after the preliminary; a correction after it sends an amended one naming the final', async () => {
@@ -159,6 +178,7 @@ describe('server-side delivery to a real PACS', { skip }, () => {
     assert.equal(predecessorOf(amendment), finalUid, 'the amendment names the final');
     assert.equal(amendment.VerificationFlag, 'VERIFIED');
     assert.equal(srs.length, 3, 'preliminary, final and amendment, each once');
+    assert.equal((await stored('SEG')).length, 1, 'each release sends the same SEG again, which the PACS holds once');
   });
 });
 

@@ -2,6 +2,7 @@ import dcmjs from 'dcmjs';
 import type { DocumentFinding, ReportDocument } from '../pipeline/report/report-document.js';
 import { deliveryIdentifiers, derivedUid, reportRelease, type DeliveryIdentifiers } from './delivery-identifiers.js';
 import { findingConcept, POLYRAD_SCHEME, POLYRAD_SCHEME_NAME, ucumUnit, type CodedConcept } from './finding-concepts.js';
+import { SEGMENTATION_STORAGE, type WrittenSegmentation } from './seg-report.writer.js';
 import { imageThrough, type SourceSeries, type SourceStudy } from './source-study.js';
 
 const { DicomDict, DicomMetaDictionary } = dcmjs.data;
@@ -31,6 +32,7 @@ const CONCEPT = {
   findingSite: { scheme: 'SCT', value: '363698007', meaning: 'Finding Site' } as CodedConcept,
   method: { scheme: 'SCT', value: '370129005', meaning: 'Measurement Method' } as CodedConcept,
   sourceSeries: dcm('121232', 'Source series for segmentation'),
+  referencedSegment: dcm('121214', 'Referenced Segment'),
   algorithmName: dcm('111001', 'Algorithm Name'),
   algorithmVersion: dcm('111003', 'Algorithm Version'),
   center: dcm('111010', 'Center'),
@@ -98,8 +100,30 @@ function lesionDetails(finding: DocumentFinding): Item[] {
   ];
 }
 
+/**
+ * The segment a finding was measured on: in a SEG of the finding's series, the structure whose label the
+ * finding code names (lung.right.volume on lung.right, heart.volume on heart), the longest such label.
+ */
+function segmentOf(finding: DocumentFinding, segs: WrittenSegmentation[]): { seg: WrittenSegmentation; segmentNumber: number } | undefined {
+  let best: { seg: WrittenSegmentation; segmentNumber: number; length: number } | undefined;
+  for (const seg of segs.filter((s) => s.sourceSeriesInstanceUid === finding.provenance.seriesInstanceUid)) {
+    for (const { label, segmentNumber } of seg.segments) {
+      if ((finding.code === label || finding.code.startsWith(`${label}.`)) && label.length > (best?.length ?? 0)) best = { seg, segmentNumber, length: label.length };
+    }
+  }
+  return best;
+}
+
+/** TID 1411's Referenced Segment: the SEG instance and segment number the finding was measured on. */
+function segmentReference(finding: DocumentFinding, segs: WrittenSegmentation[]): Item[] {
+  const found = segmentOf(finding, segs);
+  if (!found) return [];
+  const ref = { ReferencedSOPClassUID: SEGMENTATION_STORAGE, ReferencedSOPInstanceUID: found.seg.sopInstanceUid, ReferencedSegmentNumber: found.segmentNumber };
+  return [item('CONTAINS', 'IMAGE', CONCEPT.referencedSegment, { ReferencedSOPSequence: [ref] })];
+}
+
 /** One TID 1501 measurement group per finding, measured or not (then with the reason as a comment). */
-function measurementGroup(finding: DocumentFinding, trackingUid: string, series: SourceSeries | undefined): Item {
+function measurementGroup(finding: DocumentFinding, trackingUid: string, series: SourceSeries | undefined, segs: WrittenSegmentation[]): Item {
   const concept = findingConcept(finding.code);
   const { center } = finding.provenance;
   const image = center ? imageThrough(series, center) : undefined;
@@ -111,6 +135,7 @@ function measurementGroup(finding: DocumentFinding, trackingUid: string, series:
     text('HAS CONCEPT MOD', CONCEPT.algorithmName, finding.provenance.algorithmId),
     text('HAS CONCEPT MOD', CONCEPT.algorithmVersion, finding.provenance.algorithmVersion),
     uidref('CONTAINS', CONCEPT.sourceSeries, finding.provenance.seriesInstanceUid),
+    ...segmentReference(finding, segs),
     measurement(finding, concept.quantity, concept.method),
     ...lesionDetails(finding),
     ...(finding.category ? [text('CONTAINS', CONCEPT.category, finding.category)] : []),
@@ -143,16 +168,22 @@ function contributingEquipment(doc: ReportDocument): Item[] {
   }));
 }
 
-/** Images of the source study the report rests on (SR Document General: Current Requested Procedure Evidence). */
-function evidence(source: SourceStudy): Item[] {
+/**
+ * Images of the source study the report rests on, and the SEGs its measurement groups reference (SR Document
+ * General: Current Requested Procedure Evidence; every referenced instance must be listed there).
+ */
+function evidence(source: SourceStudy, segs: WrittenSegmentation[]): Item[] {
   const series = source.series.filter((s) => s.instances.length > 0);
   if (!series.length) return [];
   return [{
     StudyInstanceUID: source.StudyInstanceUID,
-    ReferencedSeriesSequence: series.map((s) => ({
-      SeriesInstanceUID: s.SeriesInstanceUID,
-      ReferencedSOPSequence: s.instances.map((i) => ({ ReferencedSOPClassUID: i.SOPClassUID, ReferencedSOPInstanceUID: i.SOPInstanceUID })),
-    })),
+    ReferencedSeriesSequence: [
+      ...series.map((s) => ({
+        SeriesInstanceUID: s.SeriesInstanceUID,
+        ReferencedSOPSequence: s.instances.map((i) => ({ ReferencedSOPClassUID: i.SOPClassUID, ReferencedSOPInstanceUID: i.SOPInstanceUID })),
+      })),
+      ...segs.map((seg) => ({ SeriesInstanceUID: seg.seriesInstanceUid, ReferencedSOPSequence: [{ ReferencedSOPClassUID: SEGMENTATION_STORAGE, ReferencedSOPInstanceUID: seg.sopInstanceUid }] })),
+    ],
   }];
 }
 
@@ -204,9 +235,10 @@ function seriesDescription(doc: ReportDocument): string {
  * The report as a Comprehensive 3D SR following TID 1500 (Imaging Measurement Report), explicit VR little
  * endian Part 10 bytes. Draft reports are UNVERIFIED and PARTIAL: a radiologist has not signed them; signed ones
  * are VERIFIED and COMPLETE, a new instance that names the preliminary as its predecessor, and each amendment
- * a new instance naming the version it replaces.
+ * a new instance naming the version it replaces. A finding measured on a segmented structure references its
+ * segment in the report's SEG (`segs`, written from the same analysis).
  */
-export function writeReportSr(doc: ReportDocument, source: SourceStudy): Buffer {
+export function writeReportSr(doc: ReportDocument, source: SourceStudy, segs: WrittenSegmentation[] = []): Buffer {
   const ids = deliveryIdentifiers(doc);
   const content = dicomDateTime(doc.generatedAt);
   const seriesByUid = new Map(source.series.map((s) => [s.SeriesInstanceUID, s]));
@@ -250,7 +282,7 @@ export function writeReportSr(doc: ReportDocument, source: SourceStudy): Buffer 
     CompletionFlag: doc.signoff ? 'COMPLETE' : 'PARTIAL',
     ...verification(doc),
     ...predecessor(ids, source.StudyInstanceUID),
-    ...(evidence(source).length ? { CurrentRequestedProcedureEvidenceSequence: evidence(source) } : {}),
+    ...(evidence(source, segs).length ? { CurrentRequestedProcedureEvidenceSequence: evidence(source, segs) } : {}),
     PerformedProcedureCodeSequence: [],
     ContentSequence: [
       codeItem('HAS CONCEPT MOD', CONCEPT.language, ENGLISH),
@@ -261,7 +293,7 @@ export function writeReportSr(doc: ReportDocument, source: SourceStudy): Buffer 
       ...imageLibrary(source),
       // a container must hold something (PS3.3 C.17.3): a study without findings has no measurements container
       ...(doc.findings.length
-        ? [container('CONTAINS', CONCEPT.measurements, doc.findings.map((f) => measurementGroup(f, ids.trackingUid(f.index, f.details.trackingUid), seriesByUid.get(f.provenance.seriesInstanceUid))))]
+        ? [container('CONTAINS', CONCEPT.measurements, doc.findings.map((f) => measurementGroup(f, ids.trackingUid(f.index, f.details.trackingUid), seriesByUid.get(f.provenance.seriesInstanceUid), segs)))]
         : []),
     ],
   };
