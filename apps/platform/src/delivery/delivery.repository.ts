@@ -156,7 +156,7 @@ export class DeliveryRepository {
       let queued = 0;
       for (const route of routes) {
         const rows: unknown[] = await tx.query(
-          `INSERT INTO "deliveries" ("report_id", "release", "report", "site_id", "destination_id", "outputs", "status") VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, 'pending')
+          `INSERT INTO "deliveries" ("report_id", "release", "report", "site_id", "destination_id", "outputs", "status") VALUES ($1, $2, $3::json, $4, $5, $6::jsonb, 'pending')
            ON CONFLICT DO NOTHING RETURNING "id"`,
           [reportId, released.release, JSON.stringify(released.report), site, route.destination, JSON.stringify(route.outputs)],
         );
@@ -194,7 +194,7 @@ export class DeliveryRepository {
    */
   async material(deliveryId: number): Promise<{ report: Report; source?: SourceStudy; segs: WrittenSegmentation[] } | undefined> {
     const rows: Array<{ reportId: number; report: Report; source: SourceStudy | null }> = await this.dataSource.query(
-      `SELECT r."id" AS "reportId", COALESCE(d."report", r."report"::jsonb) AS "report", s."source"
+      `SELECT r."id" AS "reportId", COALESCE(d."report", r."report") AS "report", s."source"
          FROM "deliveries" d JOIN "reports" r ON r."id" = d."report_id" LEFT JOIN "delivery_sources" s ON s."report_id" = r."id"
         WHERE d."id" = $1`,
       [deliveryId],

@@ -12,7 +12,7 @@ export class DeliveryReleases1700000660000 implements MigrationInterface {
   name = 'DeliveryReleases1700000660000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE "deliveries" ADD COLUMN "release" integer NOT NULL DEFAULT 0, ADD COLUMN "report" jsonb`);
+    await queryRunner.query(`ALTER TABLE "deliveries" ADD COLUMN "release" integer NOT NULL DEFAULT 0, ADD COLUMN "report" json`);
     await queryRunner.query(`ALTER TABLE "deliveries" DROP CONSTRAINT "UQ_deliveries_report_destination"`);
     await queryRunner.query(`ALTER TABLE "deliveries" ADD CONSTRAINT "UQ_deliveries_report_release_destination" UNIQUE ("report_id", "release", "site_id", "destination_id")`);
     await queryRunner.query(`
