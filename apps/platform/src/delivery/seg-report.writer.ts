@@ -1,16 +1,12 @@
-import dcmjs from 'dcmjs';
 import type { LabelMask, Vec3 } from '@polyrad/sdk';
 import type { AnalysisMask } from '../pipeline/study.pipeline.js';
 import type { ReportDocument } from '../pipeline/report/report-document.js';
 import { derivedUid } from './delivery-identifiers.js';
-import { POLYRAD_SCHEME, POLYRAD_SCHEME_NAME, type CodedConcept } from './finding-concepts.js';
+import { dicomDateTime, sourceStudyAttributes, writePart10 } from './dicom-part10.js';
+import { POLYRAD_SCHEME, type CodedConcept } from './finding-concepts.js';
 import { imageThrough, type SourceImage, type SourceStudy } from './source-study.js';
 
-const { DicomDict, DicomMetaDictionary } = dcmjs.data;
-
 export const SEGMENTATION_STORAGE = '1.2.840.10008.5.1.4.1.1.66.4';
-const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
-const IMPLEMENTATION_CLASS_UID = derivedUid('polyrad-implementation-class');
 
 /** A label mask a plugin produced (an artifact of the analysis), with where it came from. */
 export type SegmentationMask = AnalysisMask;
@@ -99,8 +95,7 @@ export function writeSeriesSeg(doc: Pick<ReportDocument, 'study' | 'generatedAt'
   const sopInstanceUid = derivedUid('polyrad-seg', doc.study.studyInstanceUid, doc.generatedAt, seriesUid);
   const segSeriesUid = derivedUid('polyrad-seg-series', doc.study.studyInstanceUid, seriesUid);
   const dimensionOrganization = derivedUid('polyrad-seg-dimensions', sopInstanceUid);
-  const [date, time] = new Date(doc.generatedAt).toISOString().split('T');
-  const content = { date: date!.replace(/-/g, ''), time: time!.replace(/[:Z]/g, '').slice(0, 10) };
+  const content = dicomDateTime(doc.generatedAt);
   const sourceRef = (image: SourceImage): Item => ({ ReferencedSOPClassUID: image.SOPClassUID, ReferencedSOPInstanceUID: image.SOPInstanceUID });
 
   // BINARY: one bit per pixel, frames packed one after the other, least significant bit first (PS3.5 8.1.1)
@@ -117,37 +112,20 @@ export function writeSeriesSeg(doc: Pick<ReportDocument, 'study' | 'generatedAt'
 
   const referencedImages = [...new Map(frames.map((f) => [f.image!.SOPInstanceUID, f.image!])).values()];
   const dataset: Item = {
-    SpecificCharacterSet: 'ISO_IR 192',
+    ...sourceStudyAttributes(source, doc.generator.version),
     ImageType: ['DERIVED', 'PRIMARY'],
     InstanceCreationDate: content.date,
     InstanceCreationTime: content.time,
     SOPClassUID: SEGMENTATION_STORAGE,
     SOPInstanceUID: sopInstanceUid,
-    StudyDate: source.StudyDate,
     SeriesDate: content.date,
     ContentDate: content.date,
-    StudyTime: source.StudyTime,
     SeriesTime: content.time,
     ContentTime: content.time,
-    AccessionNumber: source.AccessionNumber,
     Modality: 'SEG',
-    Manufacturer: 'Polyrad',
-    ReferringPhysicianName: '',
-    CodingSchemeIdentificationSequence: [{ CodingSchemeDesignator: POLYRAD_SCHEME, CodingSchemeName: POLYRAD_SCHEME_NAME, CodingSchemeResponsibleOrganization: 'Polyrad' }],
-    StudyDescription: source.StudyDescription,
     SeriesDescription: 'Polyrad segmentations (decision support)',
-    ManufacturerModelName: 'polyrad',
     ReferencedSeriesSequence: [{ SeriesInstanceUID: seriesUid, ReferencedInstanceSequence: referencedImages.map(sourceRef) }],
-    PatientName: source.PatientName,
-    PatientID: source.PatientID,
-    ...(source.IssuerOfPatientID ? { IssuerOfPatientID: source.IssuerOfPatientID } : {}),
-    PatientBirthDate: source.PatientBirthDate,
-    PatientSex: source.PatientSex,
-    DeviceSerialNumber: '1',
-    SoftwareVersions: doc.generator.version,
-    StudyInstanceUID: source.StudyInstanceUID,
     SeriesInstanceUID: segSeriesUid,
-    StudyID: '',
     SeriesNumber: 9902,
     InstanceNumber: 1,
     FrameOfReferenceUID: series.FrameOfReferenceUID,
@@ -202,22 +180,12 @@ export function writeSeriesSeg(doc: Pick<ReportDocument, 'study' | 'generatedAt'
     PixelData: pixels.buffer,
     _vrMap: { PixelData: 'OB' },
   };
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: SEGMENTATION_STORAGE,
-    MediaStorageSOPInstanceUID: sopInstanceUid,
-    TransferSyntaxUID: EXPLICIT_VR_LITTLE_ENDIAN,
-    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-    ImplementationVersionName: `POLYRAD_${doc.generator.version}`.slice(0, 16),
-  };
-  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
-  dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
   return {
     sopInstanceUid,
     seriesInstanceUid: segSeriesUid,
     sourceSeriesInstanceUid: seriesUid,
     segments: segments.map(({ segmentNumber, label, seriesInstanceUid }) => ({ segmentNumber, label, seriesInstanceUid })),
-    bytes: Buffer.from(dict.write()),
+    bytes: writePart10(dataset, doc.generator.version),
   };
 }
 

@@ -1,15 +1,11 @@
-import dcmjs from 'dcmjs';
 import type { DocumentFinding, ReportDocument } from '../pipeline/report/report-document.js';
 import { deliveryIdentifiers, derivedUid, reportRelease, type DeliveryIdentifiers } from './delivery-identifiers.js';
-import { findingConcept, POLYRAD_SCHEME, POLYRAD_SCHEME_NAME, ucumUnit, type CodedConcept } from './finding-concepts.js';
+import { dicomDateTime, sourceStudyAttributes, writePart10 } from './dicom-part10.js';
+import { findingConcept, POLYRAD_SCHEME, ucumUnit, type CodedConcept } from './finding-concepts.js';
 import { SEGMENTATION_STORAGE, type WrittenSegmentation } from './seg-report.writer.js';
 import { imageThrough, type SourceSeries, type SourceStudy } from './source-study.js';
 
-const { DicomDict, DicomMetaDictionary } = dcmjs.data;
-
 export const COMPREHENSIVE_3D_SR = '1.2.840.10008.5.1.4.1.1.88.34';
-const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
-const IMPLEMENTATION_CLASS_UID = derivedUid('polyrad-implementation-class');
 
 type Item = Record<string, unknown>;
 
@@ -187,11 +183,6 @@ function evidence(source: SourceStudy, segs: WrittenSegmentation[]): Item[] {
   }];
 }
 
-function dicomDateTime(iso: string): { date: string; time: string } {
-  const [date, time] = new Date(iso).toISOString().split('T');
-  return { date: date.replace(/-/g, ''), time: time.replace(/[:Z]/g, '').slice(0, 10) };
-}
-
 function verifyingObserver(username: string, at: string): Item {
   const when = dicomDateTime(at);
   return {
@@ -244,35 +235,18 @@ export function writeReportSr(doc: ReportDocument, source: SourceStudy, segs: Wr
   const seriesByUid = new Map(source.series.map((s) => [s.SeriesInstanceUID, s]));
   const modality = doc.series[0]?.modality ?? '';
   const dataset: Item = {
-    SpecificCharacterSet: 'ISO_IR 192',
+    ...sourceStudyAttributes(source, doc.generator.version),
     InstanceCreationDate: content.date,
     InstanceCreationTime: content.time,
     SOPClassUID: COMPREHENSIVE_3D_SR,
     SOPInstanceUID: ids.srSopInstanceUid,
-    StudyDate: source.StudyDate,
     ContentDate: content.date,
-    StudyTime: source.StudyTime,
     ContentTime: content.time,
-    AccessionNumber: source.AccessionNumber,
     Modality: 'SR',
-    Manufacturer: 'Polyrad',
-    ReferringPhysicianName: '',
-    CodingSchemeIdentificationSequence: [{ CodingSchemeDesignator: POLYRAD_SCHEME, CodingSchemeName: POLYRAD_SCHEME_NAME, CodingSchemeResponsibleOrganization: 'Polyrad' }],
-    StudyDescription: source.StudyDescription,
     SeriesDescription: seriesDescription(doc),
-    ManufacturerModelName: 'polyrad',
     ReferencedPerformedProcedureStepSequence: [],
-    PatientName: source.PatientName,
-    PatientID: source.PatientID,
-    ...(source.IssuerOfPatientID ? { IssuerOfPatientID: source.IssuerOfPatientID } : {}),
-    PatientBirthDate: source.PatientBirthDate,
-    PatientSex: source.PatientSex,
-    DeviceSerialNumber: '1',
-    SoftwareVersions: doc.generator.version,
     ContributingEquipmentSequence: contributingEquipment(doc),
-    StudyInstanceUID: source.StudyInstanceUID,
     SeriesInstanceUID: ids.srSeriesInstanceUid,
-    StudyID: '',
     SeriesNumber: 9901,
     InstanceNumber: 1 + reportRelease(doc).number,
     ValueType: 'CONTAINER',
@@ -297,15 +271,5 @@ export function writeReportSr(doc: ReportDocument, source: SourceStudy, segs: Wr
         : []),
     ],
   };
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: COMPREHENSIVE_3D_SR,
-    MediaStorageSOPInstanceUID: ids.srSopInstanceUid,
-    TransferSyntaxUID: EXPLICIT_VR_LITTLE_ENDIAN,
-    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-    ImplementationVersionName: `POLYRAD_${doc.generator.version}`.slice(0, 16),
-  };
-  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
-  dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
-  return Buffer.from(dict.write());
+  return writePart10(dataset, doc.generator.version);
 }
