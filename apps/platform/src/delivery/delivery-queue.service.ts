@@ -28,7 +28,8 @@ export class DeliveryQueueService {
   /**
    * Right after a report is stored: one delivery per destination the site's rules route it to, and the source
    * study read again from the analysed files' headers (patient name, images), kept so every send renders alike;
-   * with the SEGs of the analysis' masks when a rule sends the SR (the masks are gone after the analysis).
+   * with the SEGs of the analysis' masks when a rule of the site sends the SR (the masks are gone after the
+   * analysis, and a rule for signed reports only needs them at sign-off).
    * Never throws: a report that could not be queued is logged, and its analysis stands.
    */
   async enqueue(report: Report, stored: { studyId: number; version: number }, site: string, paths: string[], scan?: ScanDicomInputsOptions, masks: AnalysisMask[] = []): Promise<void> {
@@ -49,11 +50,14 @@ export class DeliveryQueueService {
     const release = reportRelease(doc);
     const what = `study ${report.study.studyInstanceUid} report version ${stored.version} (${release.stage}${release.stage === 'amended' ? ` ${release.number - 1}` : ''})`;
     try {
-      const routes = routeReport(doc, await this.repository.rules(site));
-      if (routes.length === 0) return;
+      const rules = await this.repository.rules(site);
+      if (rules.length === 0) return;
+      const routes = routeReport(doc, rules);
+      // the source study and the SEGs are kept even when no rule matches the draft: one may match the signed report
       const study = await source();
-      const segs = masks.length && routes.some((r) => r.outputs.includes('sr')) ? writeReportSegs(doc, study, masks) : [];
+      const segs = masks.length && rules.some((r) => r.outputs.includes('sr')) ? writeReportSegs(doc, study, masks) : [];
       const queued = await this.repository.enqueue(stored, site, study, routes, { release: release.number, report }, segs);
+      if (routes.length === 0) return;
       this.logger.log(`${what}: ${queued} ${queued === 1 ? 'delivery' : 'deliveries'} queued (${routes.map((r) => r.destination).join(', ')})`);
       this.worker.wake();
     } catch (error) {

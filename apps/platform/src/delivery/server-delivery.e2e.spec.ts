@@ -35,6 +35,7 @@ describe('server-side delivery to a real PACS', { skip }, () => {
   let admin: ApiClient;
   let config: AppConfig;
   let studyUid: string;
+  let reader: ApiClient;
 
   const start = async (): Promise<void> => {
     running = await createApp(config, { uiDir: join(work, 'ui') });
@@ -156,7 +157,7 @@ describe('server-side delivery to a real PACS', { skip }, () => {
   });
 
   it('signing sends the final SR as a new instance after the preliminary; a correction after it sends an amended one naming the final', async () => {
-    const reader = await createUser(admin, { username: 'dr.pacs', role: 'radiologist', sites: ['default'] });
+    reader = await createUser(admin, { username: 'dr.pacs', role: 'radiologist', sites: ['default'] });
     const signed = await reader.post<Report>(`/api/studies/${studyUid}/report/sign`);
     assert.equal(signed.status, 200, JSON.stringify(signed.body));
     const finalUid = deliveryIdentifiers(reportDocument(signed.body)).srSopInstanceUid;
@@ -179,6 +180,21 @@ describe('server-side delivery to a real PACS', { skip }, () => {
     assert.equal(amendment.VerificationFlag, 'VERIFIED');
     assert.equal(srs.length, 3, 'preliminary, final and amendment, each once');
     assert.equal((await stored('SEG')).length, 1, 'each release sends the same SEG again, which the PACS holds once');
+  });
+  it('a rule for signed reports only sends nothing after the analysis, and at sign-off the final SR with its images and the SEG', async () => {
+    const rules = await admin.put('/api/sites/default/delivery-rules', { rules: [{ destination: 'pacs', outputs: ['sr'], statuses: ['signed'] }] });
+    assert.equal(rules.status, 200, JSON.stringify(rules.body));
+    const before = (await admin.get<unknown[]>(`/api/studies/${studyUid}/deliveries`)).body.length;
+    await analyze();
+    const signed = await reader.post<Report>(`/api/studies/${studyUid}/report/sign`);
+    assert.equal(signed.status, 200, JSON.stringify(signed.body));
+    const deliveries = await deliveriesWhen(admin, studyUid, (d) => d.some((x) => x.reportVersion === 3 && x.status === 'delivered'));
+    assert.deepEqual(deliveries.slice(before).map((x) => [x.reportVersion, x.release]), [[3, 1]], 'only the final of version 3 was queued');
+    const final = (await storedSrs()).find((i) => i.SOPInstanceUID === deliveryIdentifiers(reportDocument(signed.body)).srSopInstanceUid);
+    assert.ok(final, 'the final SR of version 3 is in the PACS');
+    const [evidence] = final.CurrentRequestedProcedureEvidenceSequence as Array<{ ReferencedSeriesSequence: Array<{ SeriesInstanceUID: string }> }>;
+    assert.deepEqual(evidence!.ReferencedSeriesSequence.map((x) => x.SeriesInstanceUID).slice(0, 1), [signed.body.series[0]!.seriesInstanceUid], 'the source images kept from the analysis');
+    assert.equal((await stored('SEG')).length, 2, 'the SEG of version 3 too, written at analysis although nothing was sent then');
   });
 });
 
