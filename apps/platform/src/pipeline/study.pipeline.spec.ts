@@ -131,3 +131,12 @@ test('an optional input that could not be made does not block its consumer: it r
     report.warnings.join('\n'),
   );
 });
+
+test('the masks of the runs that succeeded come with the report (for the DICOM SEG), each with its plugin and series', async () => {
+  const { report, masks } = await new StudyPipeline().analyze({ catalog: [fixturePackage(root, 'good'), fixturePackage(root, 'missing-mask')], paths: [series] });
+  assert.deepEqual(
+    masks.map((m) => [m.type, m.algorithmId, m.algorithmVersion, m.seriesInstanceUid, m.mask.geometry.dimensions]),
+    [[FIXTURE_MASK_TYPE, 'test.good', '1.0.0', report.series[0].seriesInstanceUid, [8, 8, 6]]],
+    'the plugin that could not make its mask adds none',
+  );
+});
