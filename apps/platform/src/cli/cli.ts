@@ -1,29 +1,31 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { isNotAssessed, isPolyradError } from '@polyrad/sdk';
+import { isNotAssessed, isPolyradError, PolyradError } from '@polyrad/sdk';
 import { UnusableInputError } from '../pipeline/pipeline.errors.js';
-import { bundledCatalog } from '../pipeline/planning/plugin-catalog.js';
 import { StudyPipeline } from '../pipeline/study.pipeline.js';
 import type { RejectedInput } from '../pipeline/study.scanner.js';
 import { PLATFORM_VERSION } from '../platform-version.js';
 import { explanationJson, formatExplanation } from './explain.formatter.js';
+import type { Io } from './cli-io.js';
+import { registerPlatformAdminCommands } from './platform-admin.command.js';
 import { registerPluginVendorCommands } from './plugin-vendor.command.js';
 import { writeReportFilesFromInputs } from '../delivery/report-files.writer.js';
+import { localCatalog } from './local-catalog.js';
+import { watchPluginDirs } from './plugin-dir.watcher.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_UNUSABLE_INPUT = 2;
 
-interface Io {
-  out(line: string): void;
-  err(line: string): void;
-}
-
 const stdio: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 };
+
+/** Collects a repeated option (--plugin a --plugin b). */
+const collect = (value: string, previous: string[]) => [...previous, value];
+const PLUGIN_OPTION = ['--plugin <dir>', "a plugin folder (built, with manifest.json) to run beside the bundled plugins; repeatable. For a vendor's local loop: no publishing, no signature"] as const;
 
 function printRejected(io: Io, rejected: RejectedInput[]): void {
   for (const r of rejected) io.err(`polyrad: rejected ${r.path}: ${r.message} [${r.code}]`);
@@ -51,36 +53,50 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
     .argument('<paths...>', 'DICOM files or folders of one study')
     .requiredOption('-o, --out <dir>', 'output folder')
     .option('--prior <path>', 'a prior study of the same patient to compare with (not yet supported)')
-    .action(async (paths: string[], options: { out: string; prior?: string }) => {
-      try {
-        const { report, rejected } = await pipeline.analyze({ catalog: bundledCatalog(), paths: paths.map((p) => resolve(p)), log });
-        printRejected(io, rejected);
-        if (options.prior) report.warnings.push('--prior was given but comparison with priors is not available yet; the prior was not read');
-        const out = resolve(options.out);
-        await mkdir(out, { recursive: true });
-        await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-        await writeReportFilesFromInputs(out, report, paths.map((p) => resolve(p)));
-        const failed = report.algorithms.filter((a) => a.status === 'failed').length;
-        const notAssessed = report.findings.filter(isNotAssessed).length;
-        io.out(`polyrad: report for study ${report.study.studyInstanceUid}: ${report.findings.length - notAssessed} findings, ${notAssessed} not assessed, ${failed} failed algorithms -> ${join(out, 'report.json')}`);
-      } catch (error) {
-        if (error instanceof UnusableInputError) {
-          printRejected(io, error.rejected);
-          io.err(`polyrad: ${error.message}`);
-          exitCode = EXIT_UNUSABLE_INPUT;
-          return;
-        }
-        throw error;
-      }
+    .option(...PLUGIN_OPTION, collect, [])
+    .option('--watch', 'with --plugin: analyze again each time a plugin folder changes (its dist/ or manifest.json), until interrupted')
+    .action(async (paths: string[], options: { out: string; prior?: string; plugin: string[]; watch?: boolean }) => {
+      if (options.watch && options.plugin.length === 0) throw new PolyradError('WATCH_WITHOUT_PLUGIN', '--watch re-runs when a plugin folder changes: give the folder with --plugin <dir>');
+      await analyzeOnce(paths, options);
+      if (!options.watch) return;
+      io.out(`polyrad: watching ${options.plugin.join(', ')}; Ctrl-C to stop`);
+      await watchPluginDirs(options.plugin.map((d) => resolve(d)), () => analyzeOnce(paths, options).catch((error: unknown) => {
+        if (!isPolyradError(error)) throw error;
+        io.err(`polyrad: ${error.toLine()} [${error.code}]`);
+      }));
     });
+
+  async function analyzeOnce(paths: string[], options: { out: string; prior?: string; plugin: string[] }): Promise<void> {
+    try {
+      const { report, rejected } = await pipeline.analyze({ catalog: localCatalog(options.plugin), paths: paths.map((p) => resolve(p)), log });
+      printRejected(io, rejected);
+      if (options.prior) report.warnings.push('--prior was given but comparison with priors is not available yet; the prior was not read');
+      const out = resolve(options.out);
+      await mkdir(out, { recursive: true });
+      await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+      await writeReportFilesFromInputs(out, report, paths.map((p) => resolve(p)));
+      const failed = report.algorithms.filter((a) => a.status === 'failed').length;
+      const notAssessed = report.findings.filter(isNotAssessed).length;
+      io.out(`polyrad: report for study ${report.study.studyInstanceUid}: ${report.findings.length - notAssessed} findings, ${notAssessed} not assessed, ${failed} failed algorithms -> ${join(out, 'report.json')}`);
+    } catch (error) {
+      if (error instanceof UnusableInputError) {
+        printRejected(io, error.rejected);
+        io.err(`polyrad: ${error.message}`);
+        exitCode = EXIT_UNUSABLE_INPUT;
+        return;
+      }
+      throw error;
+    }
+  }
 
   program
     .command('explain')
     .description('per series: its fingerprint and every plugin\'s match decision, with reasons')
     .argument('<paths...>', 'DICOM files or folders')
     .option('--json', 'print JSON instead of text')
-    .action(async (paths: string[], options: { json?: boolean }) => {
-      const explanation = await pipeline.explain({ catalog: bundledCatalog(), paths: paths.map((p) => resolve(p)) });
+    .option(...PLUGIN_OPTION, collect, [])
+    .action(async (paths: string[], options: { json?: boolean; plugin: string[] }) => {
+      const explanation = await pipeline.explain({ catalog: localCatalog(options.plugin), paths: paths.map((p) => resolve(p)) });
       printRejected(io, explanation.rejected);
       if (explanation.series.length === 0) {
         io.err('polyrad: no usable DICOM image series in the input');
@@ -92,6 +108,7 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
 
   const plugin = program.command('plugin').description('tools for plugin vendors');
   registerPluginVendorCommands(plugin, io, () => (exitCode = EXIT_FAILURE));
+  registerPlatformAdminCommands(program, io, () => (exitCode = EXIT_FAILURE));
 
   try {
     await program.parseAsync(argv);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it, test } from 'node:test';
-import { type ApiClient, createUser, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
+import { type ApiClient, createUser, signInAdmin, TEST_ADMIN_PASSWORD, withTestAuth } from '../auth/auth.fixture.js';
 import { loadConfig } from '../config/app-config.js';
 import { createApp, type RunningApp } from '../main.js';
 import { readPackage, verifyPackageSignature } from '../plugins/plugin-package.js';
@@ -50,6 +50,9 @@ function exampleCopy(name: string, change: (manifest: Record<string, unknown>) =
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
   change(manifest);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  // a release bumps both files: validate and pack refuse a package.json that disagrees
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...pkg, version: manifest.version }, null, 2));
   return dir;
 }
 
@@ -131,12 +134,61 @@ describe('publish against a running platform (embedded PGlite, fresh data folder
     await platform?.close();
   });
 
+  it('an admin registers a vendor and enables, pins and disables a plugin from the terminal; a vendor user and no sign-in are refused', async (t) => {
+    const asAdmin = { POLYRAD_USERNAME: 'admin', POLYRAD_PASSWORD: TEST_ADMIN_PASSWORD };
+    const asVendorBot = { POLYRAD_USERNAME: 'acme-bot', POLYRAD_PASSWORD: acmeBot.password };
+    t.after(() => (cliEnv = asVendorBot));
+    const keygen = await polyrad('plugin', 'keygen', '--vendor', 'globex', '--out', join(work, 'globex-keys'));
+    assert.equal(keygen.status, 0, keygen.stderr);
+    const pub = join(work, 'globex-keys', 'globex.pub.pem');
+
+    cliEnv = {};
+    const anonymous = await polyrad('vendor', 'register', '--id', 'globex', '--name', 'Globex', '--public-key', pub, '--url', platform.url);
+    assert.equal(anonymous.status, 1);
+    assert.match(anonymous.stderr, /^polyrad: this command needs an admin user: set POLYRAD_USERNAME .*\[SIGN_IN_REQUIRED\]\n$/);
+    cliEnv = { POLYRAD_USERNAME: 'acme-bot', POLYRAD_PASSWORD: acmeBot.password };
+    const asVendor = await polyrad('vendor', 'register', '--id', 'globex', '--name', 'Globex', '--public-key', pub, '--url', platform.url);
+    assert.equal(asVendor.status, 1);
+    assert.match(asVendor.stderr, /the platform refused vendor globex \(HTTP 403\)/);
+
+    cliEnv = asAdmin;
+    const registered = await polyrad('vendor', 'register', '--id', 'globex', '--name', 'Globex', '--public-key', pub, '--url', platform.url);
+    assert.equal(registered.status, 0, registered.stderr);
+    assert.match(registered.stdout, /^polyrad: registered vendor globex \(Globex\)/);
+    assert.equal((await admin.get<PluginView[]>('/api/plugins')).status, 200);
+    const again = await polyrad('vendor', 'register', '--id', 'globex', '--name', 'Globex', '--public-key', pub, '--url', platform.url);
+    assert.equal(again.status, 1, 'a vendor id is registered once');
+
+    // a first-party plugin: always published, so the site commands have something to act on
+    const plugin = 'polyrad.emphysema';
+    const unknown = await polyrad('site', 'pin', plugin, '0.0.1', '--url', platform.url);
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /no compatible published version of polyrad\.emphysema satisfies 0\.0\.1 .*\[PLUGIN_VERSION_NOT_FOUND\]/);
+    const { version } = (await get<PluginView>(`/api/plugins/${plugin}`)).versions[0];
+    const pinned = await polyrad('site', 'pin', plugin, version, '--url', platform.url);
+    assert.equal(pinned.status, 0, pinned.stderr);
+    assert.equal(pinned.stdout, `polyrad: polyrad.emphysema at site default: enabled, runs ${version} (pinned to ${version})\n`);
+    const disabled = await polyrad('site', 'disable', plugin, '--url', platform.url);
+    assert.equal(disabled.stdout, 'polyrad: polyrad.emphysema at site default: disabled\n');
+    const enabled = await polyrad('site', 'enable', plugin, '--url', platform.url);
+    assert.equal(enabled.status, 0, enabled.stderr);
+    assert.match(enabled.stdout, /enabled, runs \d+\.\d+\.\d+/);
+    assert.equal((await get<PluginView>(`/api/plugins/${plugin}`)).enablement?.enabled, true, 'the platform holds what the command said');
+    cliEnv = { POLYRAD_USERNAME: 'acme-bot', POLYRAD_PASSWORD: acmeBot.password };
+    const refused = await polyrad('site', 'disable', plugin, '--url', platform.url);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /HTTP 403/);
+  });
+
   it('publish uploads the signed package: the platform lists the version with the digest of the file that was packed', async () => {
     const pack = await polyrad('plugin', 'pack', example, '--key', join(keys, 'acme.key.pem'), '--out', out);
     assert.equal(pack.status, 0, pack.stderr);
     const publish = await polyrad('plugin', 'publish', packagePath, '--url', `${platform.url}/`);
     assert.equal(publish.status, 0, publish.stderr);
-    assert.equal(publish.stdout, `polyrad: published acme.lung-density@1.0.0 (vendor acme) to ${platform.url}/\n`);
+    const [published, next] = publish.stdout.trimEnd().split('\n');
+    assert.equal(published, `polyrad: published acme.lung-density@1.0.0 (vendor acme) to ${platform.url}/`);
+    // publishing is not enabling: the vendor is told who must act before it runs at a site
+    assert.match(next, /runs at a site only once that site's admin enables it .*polyrad site enable acme\.lung-density 1\.0\.0 --url/);
 
     const plugin = await get<PluginView>('/api/plugins/acme.lung-density');
     assert.deepEqual(plugin.vendor, { id: 'acme', name: 'ACME Imaging', firstParty: false });

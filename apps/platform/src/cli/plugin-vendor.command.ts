@@ -1,15 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { isPolyradError, PolyradError, SDK_VERSION } from '@polyrad/sdk';
+import { PolyradError, SDK_VERSION } from '@polyrad/sdk';
+import { guard, type Io } from './cli-io.js';
 import { PLATFORM_VERSION } from '../platform-version.js';
 import { generateVendorKeys, packPlugin, validatePluginDir } from '../plugins/plugin-package.js';
-import { type PublishCredentials, publishPackage } from '../plugins/plugin-publish.js';
-
-interface Io {
-  out(line: string): void;
-  err(line: string): void;
-}
+import { credentialsFrom } from '../plugins/platform.client.js';
+import { publishPackage } from '../plugins/plugin-publish.js';
+import { parsePluginId, scaffoldPlugin } from '../plugins/plugin.scaffold.js';
 
 function readKey(path: string): string {
   try {
@@ -24,17 +22,28 @@ function readKey(path: string): string {
  * a failure prints "polyrad: <subject>: <message> [CODE]" and calls `failed` (the CLI exits 1).
  */
 export function registerPluginVendorCommands(plugin: Command, io: Io, failed: () => void): void {
-  const guarded =
-    <A extends unknown[]>(action: (...args: A) => void | Promise<void>) =>
-    async (...args: A) => {
-      try {
-        await action(...args);
-      } catch (error) {
-        if (!isPolyradError(error)) throw error;
-        io.err(`polyrad: ${error.toLine()} [${error.code}]`);
-        failed();
-      }
-    };
+  const guarded = guard(io, failed);
+
+  plugin
+    .command('init')
+    .description('create a new plugin folder that builds, tests and validates on its own against the published @polyrad/sdk')
+    .argument('<id>', 'plugin id, <vendor>.<name>, e.g. acme.fat-volume')
+    .option('--dir <folder>', 'where to create it (default: ./<name>)')
+    .option('--vendor-name <name>', 'display name of the vendor in the manifest')
+    .action(
+      guarded((id: string, options: { dir?: string; vendorName?: string }) => {
+        const files = scaffoldPlugin(id, options.vendorName ? { vendorName: options.vendorName } : {});
+        const root = resolve(options.dir ?? parsePluginId(id).name);
+        if (existsSync(root) && readdirSync(root).length > 0) {
+          throw new PolyradError('INIT_DIR_NOT_EMPTY', 'the folder already holds files; choose an empty or new folder with --dir', root);
+        }
+        for (const [path, content] of files) {
+          mkdirSync(dirname(join(root, path)), { recursive: true });
+          writeFileSync(join(root, path), content);
+        }
+        io.out(`polyrad: created plugin ${id} in ${root} (${files.size} files); next: cd ${root} && npm install && npm test, then polyrad analyze <dicom> --plugin ${root} --out out`);
+      }),
+    );
 
   plugin
     .command('validate')
@@ -94,7 +103,7 @@ export function registerPluginVendorCommands(plugin: Command, io: Io, failed: ()
     .option('--token <accessToken>', 'an access token of a vendor user (default: POLYRAD_TOKEN, else sign in with POLYRAD_USERNAME/POLYRAD_PASSWORD)')
     .action(
       guarded(async (packagePath: string, options: { url: string; key?: string; token?: string }) => {
-        const credentials = publishCredentials(options.token, process.env);
+        const credentials = credentialsFrom(options.token, process.env);
         const published = await publishPackage({
           packagePath: resolve(packagePath),
           url: options.url,
@@ -102,14 +111,8 @@ export function registerPluginVendorCommands(plugin: Command, io: Io, failed: ()
           ...(credentials ? { credentials } : {}),
         });
         io.out(`polyrad: published ${published.id}@${published.version} (vendor ${published.vendorId}) to ${options.url}`);
+        // Publishing makes a version available, not active: say who must act before it runs on a patient.
+        io.out(`polyrad: next: it runs at a site only once that site's admin enables it (web app: Marketplace > ${published.id}, or \`polyrad site enable ${published.id} ${published.version} --url ${options.url}\`)`);
       }),
     );
-}
-
-/** --token, else POLYRAD_TOKEN, else POLYRAD_USERNAME with POLYRAD_PASSWORD (kept out of argv, where `ps` would show it). */
-function publishCredentials(token: string | undefined, env: NodeJS.ProcessEnv): PublishCredentials | undefined {
-  const chosen = token ?? env.POLYRAD_TOKEN;
-  if (chosen) return { token: chosen };
-  if (env.POLYRAD_USERNAME && env.POLYRAD_PASSWORD) return { username: env.POLYRAD_USERNAME, password: env.POLYRAD_PASSWORD };
-  return undefined;
 }

@@ -47,7 +47,7 @@ function pluginDir(change: (m: Record<string, unknown>) => void = () => undefine
   change(manifest);
   mkdirSync(join(dir, 'models'), { recursive: true });
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'acme-test', version: '1.2.3', type: 'module' }));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'acme-test', version: manifest.version, type: 'module' }));
   writeFileSync(join(dir, 'models', 'weights.bin'), modelBytes);
   if (build) {
     mkdirSync(join(dir, 'dist', 'lib'), { recursive: true });

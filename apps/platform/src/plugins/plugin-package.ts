@@ -186,6 +186,23 @@ function readFileOrUndefined(path: string): Buffer | undefined {
 }
 
 /**
+ * package.json and manifest.json must name the same version: the registry files a package under the
+ * manifest's, npm and the vendor's changelog under package.json's, and a mismatch ships one under the other's name.
+ */
+export function checkPackageVersion(manifest: AlgorithmManifest, packageJson: Buffer | undefined, source: string): void {
+  if (!packageJson) return;
+  let version: unknown;
+  try {
+    version = (JSON.parse(packageJson.toString('utf8')) as { version?: unknown }).version;
+  } catch (error) {
+    throw new PolyradError('PACKAGE_JSON_INVALID', `package.json is not valid JSON: ${(error as Error).message}`, source);
+  }
+  if (version !== undefined && version !== manifest.version) {
+    throw new PolyradError('VERSION_MISMATCH', `package.json says version ${JSON.stringify(version)} but manifest.json says ${JSON.stringify(manifest.version)}; set both to the version you are releasing`, source);
+  }
+}
+
+/**
  * Everything `polyrad plugin validate` checks on a plugin folder: the manifest (schema, ranges, regexes,
  * output and config schemas, engines against this SDK and platform), the built entry, the models' sha256.
  */
@@ -201,6 +218,7 @@ export function validatePluginDir(dir: string): AlgorithmManifest {
     throw new PolyradError('MANIFEST_INVALID', `manifest is not valid JSON: ${(error as Error).message}`, manifestPath);
   }
   const manifest = validateManifest(data, manifestPath, RUNNING_ENGINES);
+  checkPackageVersion(manifest, readFileOrUndefined(join(root, 'package.json')), join(root, 'package.json'));
   checkPackageFiles(manifest, (path) => readFileOrUndefined(join(root, path)), root);
   return manifest;
 }
@@ -322,6 +340,7 @@ export function readPackage(tgzBytes: Uint8Array, limits: PackageLimits = DEFAUL
     throw new PolyradError('MANIFEST_INVALID', `manifest is not valid JSON: ${(error as Error).message}`, source);
   }
   const manifest = validateManifest(data, source, RUNNING_ENGINES);
+  checkPackageVersion(manifest, files.get('package.json'), source);
   checkPackageFiles(manifest, (path) => files.get(path), source);
   return { manifest, files };
 }

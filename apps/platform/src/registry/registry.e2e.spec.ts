@@ -48,12 +48,14 @@ describe('plugin lifecycle against a running platform', () => {
   }
 
   /** What the report says about the example plugin: version and status of each of its runs. */
+  let lastReport: Report;
   async function analyzeAcme(): Promise<Array<{ version: string; status: string }>> {
     const { status, body } = await api<Report>('POST', '/api/studies/analyze', { paths: [studyDir], site: SITE }, siteAdmin);
     assert.equal(status, 201, JSON.stringify(body));
     const stored = await api<Report>('GET', `/api/studies/${body.study.studyInstanceUid}/report`);
     assert.deepEqual(stored.body, body, 'the returned report is the stored one');
     assert.equal(body.algorithms.find((a) => a.id === 'polyrad.lung-segmentation')?.status, 'succeeded', JSON.stringify(body.algorithms));
+    lastReport = body;
     return body.algorithms.filter((a) => a.id === ACME_PLUGIN_ID).map((a) => ({ version: a.version, status: a.status }));
   }
 
@@ -103,12 +105,19 @@ describe('plugin lifecycle against a running platform', () => {
     assert.match(huge.body.message, /exceeds the 50mb limit/);
   });
 
-  it('admin: enable -> v1.0.0 runs; v1.1.0 published + pin 1.0.0 -> 1.0.0; pin ^1 -> 1.1.0; disable -> not run', async () => {
+  it('admin: enable -> v1.0.0 runs; v1.1.0 published -> still 1.0.0 until approved; pin ^1 -> 1.1.0; disable -> skipped with the reason', async () => {
+    const before = await analyzeAcme();
+    assert.deepEqual(before, [{ version: '1.0.0', status: 'skipped' }], 'a published plugin not enabled is listed as skipped');
+    assert.match(lastReport.algorithms.find((a) => a.id === ACME_PLUGIN_ID)?.reason ?? '', /published but not enabled at site .*: an admin of the site enables it/);
+
     const enabled = await api<SiteEnablementView>('POST', `${ACME}/enable`, {}, siteAdmin);
-    assert.deepEqual([enabled.status, enabled.body.resolvedVersion], [200, '1.0.0']);
+    // enabling approves the version the admin sees: it is pinned, so the vendor's next release waits
+    assert.deepEqual([enabled.status, enabled.body.resolvedVersion, enabled.body.versionPin], [200, '1.0.0', '1.0.0']);
     assert.deepEqual(await analyzeAcme(), [{ version: '1.0.0', status: 'succeeded' }]);
 
     assert.equal((await api('POST', '/api/plugins/packages', v110.body, vendorBot)).status, 201);
+    assert.deepEqual(await analyzeAcme(), [{ version: '1.0.0', status: 'succeeded' }], 'a new release does not run before the admin approves it');
+    assert.ok(lastReport.warnings.some((w) => /acme\.lung-density 1\.1\.0 is published and awaits approval at site .*; 1\.0\.0 ran \(pinned to 1\.0\.0\)/.test(w)), JSON.stringify(lastReport.warnings));
     const pinned = await api<SiteEnablementView>('POST', `${ACME}/pin`, { version: '1.0.0' }, siteAdmin);
     assert.deepEqual([pinned.status, pinned.body.resolvedVersion], [200, '1.0.0']);
     assert.deepEqual(await analyzeAcme(), [{ version: '1.0.0', status: 'succeeded' }]);
@@ -123,7 +132,8 @@ describe('plugin lifecycle against a running platform', () => {
 
     const disabled = await api<SiteEnablementView>('POST', `${ACME}/disable`, undefined, siteAdmin);
     assert.deepEqual([disabled.status, disabled.body.enabled], [200, false]);
-    assert.deepEqual(await analyzeAcme(), []);
+    assert.deepEqual(await analyzeAcme(), [{ version: '1.1.0', status: 'skipped' }]);
+    assert.match(lastReport.algorithms.find((a) => a.id === ACME_PLUGIN_ID)?.reason ?? '', /disabled at site .* by /);
 
     const plugin = await api<PluginView>('GET', `/api/plugins/${ACME_PLUGIN_ID}`);
     assert.deepEqual(plugin.body.versions.map((v) => [v.version, v.manifest.version, v.signed]), [['1.1.0', '1.1.0', true], ['1.0.0', '1.0.0', true]]);

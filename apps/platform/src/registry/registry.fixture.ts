@@ -80,7 +80,8 @@ export function rawExample(change: (manifest: Json) => void, vendorId: string, p
   return rawPackage(
     {
       'package/manifest.json': JSON.stringify(manifest),
-      'package/package.json': readFileSync(join(ACME_EXAMPLE_DIR, 'package.json')),
+      // the same version in both files, as `polyrad plugin pack` requires
+      'package/package.json': JSON.stringify({ ...(JSON.parse(readFileSync(join(ACME_EXAMPLE_DIR, 'package.json'), 'utf8')) as Json), version: manifest.version }),
       'package/dist/index.js': readFileSync(join(ACME_EXAMPLE_DIR, 'dist/index.js')),
       ...extra,
     },

@@ -127,6 +127,8 @@ describe('plugin registry service (PGlite)', () => {
     });
     const escape = rawExample((m) => (m.version = '2.0.2'), 'acme', acme.privateKeyPem, { 'package/../../escaped.js': 'boom' });
     await assert.rejects(registry.publishing.publish(escape.body, 'x', 'acme'), hasCode('PACKAGE_UNSAFE_PATH'));
+    const mislabelled = rawExample((m) => (m.version = '2.0.2'), 'acme', acme.privateKeyPem, { 'package/package.json': JSON.stringify({ name: 'x', version: '2.0.1' }) });
+    await assert.rejects(registry.publishing.publish(mislabelled.body, 'x', 'acme'), hasCode('VERSION_MISMATCH'));
     const clash = rawExample((m) => (m.version = '2.0.3'), 'acme', acme.privateKeyPem, { 'package/dist/index.js/inner.js': 'x' });
     await assert.rejects(registry.publishing.publish(clash.body, 'x', 'acme'), hasCode('PACKAGE_CORRUPT'));
     const absolute = rawPackage({ '/etc/evil': 'x' }, 'acme', acme.privateKeyPem);

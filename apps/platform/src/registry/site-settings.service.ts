@@ -27,12 +27,21 @@ const ENABLEMENT_ACTIONS = ['plugin.enable', 'plugin.disable', 'plugin.pin', 'pl
 export class SiteSettingsService {
   constructor(private readonly repo: RegistryRepository) {}
 
-  /** Enables the algorithm at the site; `version` (exact or range) sets the pin, otherwise the current pin stays. */
+  /**
+   * Enables the algorithm at the site; `version` (exact or range) sets the pin, otherwise the current pin
+   * stays. A third-party plugin enabled without a pin is pinned to the version the admin sees now: a
+   * vendor's next release must not reach patients before the site's admin approves it (pins it), unless
+   * the admin opted in to updates with a range (`~1.2.0` patches, `^1.2.0` minor releases). First-party
+   * plugins ship with the platform and follow its release.
+   */
   enable(site: string, id: string, version: unknown, actor: string): Promise<SiteEnablementView> {
-    return this.changeEnablement(site, id, actor, 'plugin.enable', (current) => ({
-      enabled: true,
-      versionPin: version === undefined || version === null ? (current?.versionPin ?? null) : checkPin(version),
-    }));
+    return this.changeEnablement(site, id, actor, 'plugin.enable', async (current, versions, tx) => {
+      if (version !== undefined && version !== null) return { enabled: true, versionPin: checkPin(version) };
+      if (current?.versionPin) return { enabled: true, versionPin: current.versionPin };
+      const [algorithm] = await tx.listAlgorithms(id);
+      const approved = algorithm?.firstParty ? undefined : resolveVersion(versions, null)?.version;
+      return { enabled: true, versionPin: approved ?? null };
+    });
   }
 
   disable(site: string, id: string, actor: string): Promise<SiteEnablementView> {

@@ -38,9 +38,10 @@ export class StudyAnalysisService {
   /** The site's plugins on the files, the site's warnings (plugins that cannot run there) in the report, stored. */
   /** `intakeWarnings`: what the caller knows of the input that the files cannot tell (e.g. a study only partly received). */
   async analyzeAndStore(paths: string[], site: string = DEFAULT_SITE, scan?: ScanDicomInputsOptions, intakeWarnings: string[] = []): Promise<{ report: Report; stored: StoredReport }> {
-    const { entries, warnings } = await this.catalog.resolveSite(site);
+    const { entries, warnings, notRunning } = await this.catalog.resolveSite(site);
     const { report, masks } = await this.pipeline.analyze({ catalog: entries, paths, scan, log: (message) => this.logger.log(message) });
     report.warnings.push(...intakeWarnings, ...warnings);
+    report.algorithms.push(...notRunning);
     const stored = await this.studies.storeReport(report);
     // queued, not sent: a destination that is down never holds the analysis
     await this.deliveries.enqueue(report, stored, site, paths, scan, masks);

@@ -249,7 +249,8 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
     await warning.waitFor({ state: 'detached' });
     const state = page.getByTestId('enablement-state');
     await page.getByRole('button', { name: 'Enable at default' }).click();
-    await state.getByText('Enabled; runs version 1.1.0.').waitFor();
+    // enabling approves the newest version: pinned to it, so a later release waits for the admin
+    await state.getByText('Enabled; runs version 1.1.0 (pinned to 1.1.0).').waitFor();
     await page.getByRole('combobox', { name: 'Version to run' }).click();
     await page.getByRole('option', { name: '1.0.0' }).click();
     await page.getByRole('button', { name: 'Pin', exact: true }).click();

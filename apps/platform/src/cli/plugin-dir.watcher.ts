@@ -1,0 +1,37 @@
+import { watch } from 'node:fs';
+import { join } from 'node:path';
+
+/** A rebuild writes many files at once: wait for this much quiet before running again. */
+const QUIET_MS = 400;
+
+/**
+ * Calls `onChange` after each burst of changes to the plugins' dist/ folders or manifests, one call at a
+ * time (a change during a run queues one more run). Never resolves: the vendor stops it with Ctrl-C.
+ */
+export function watchPluginDirs(dirs: readonly string[], onChange: () => Promise<void>): Promise<never> {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  const run = () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = onChange().finally(() => {
+      running = undefined;
+      if (again) {
+        again = false;
+        run();
+      }
+    });
+  };
+  const changed = () => {
+    clearTimeout(timer);
+    timer = setTimeout(run, QUIET_MS);
+  };
+  for (const dir of dirs) {
+    watch(join(dir, 'dist'), { recursive: true }, changed);
+    watch(join(dir, 'manifest.json'), changed);
+  }
+  return new Promise<never>(() => undefined);
+}
