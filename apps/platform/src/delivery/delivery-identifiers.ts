@@ -3,14 +3,18 @@ import type { ReportDocument } from '../pipeline/report/report-document.js';
 
 /**
  * Identifiers of everything delivered for one report, derived (never random) from the study UID and the
- * report's identity: its generation time, which changes only when the study is analysed again. Writing or
- * re-sending the same report therefore gives the same SR SOP Instance UID, FHIR identifiers and HL7 control
- * ID, so a PACS, an EHR or a RIS that already has it replaces or ignores it instead of storing a duplicate;
- * a new analysis is a new report and gets new ones.
+ * report's identity: its generation time, which changes only when the study is analysed again, and its
+ * release (preliminary, final, each amendment). Writing or re-sending the same release therefore gives the
+ * same SR SOP Instance UID, FHIR identifiers and HL7 control ID, so a PACS, an EHR or a RIS that already has
+ * it replaces or ignores it instead of storing a duplicate. A new release is a new SR instance (an SR's
+ * content never changes under its UID, PS3.3 C.17.2) and a new HL7 message, while the FHIR resources keep
+ * their ids and change status; a new analysis is a new report and gets new ones.
  */
 export interface DeliveryIdentifiers {
   srSeriesInstanceUid: string;
   srSopInstanceUid: string;
+  /** the SR of the release before this one (the final's preliminary, an amendment's final or previous amendment) */
+  srPredecessorUid?: string;
   /** FHIR logical id and identifier value of each resource (FHIR ids: up to 64 of [A-Za-z0-9-.]) */
   fhir: { bundle: string; diagnosticReport: string; imagingStudy: string; observation(index: number): string; device(algorithm: string): string };
   /** HL7 MSH-10 (at most 20 characters) */
@@ -36,12 +40,29 @@ function derivedId(length: number, ...parts: string[]): string {
 
 const UID = /^[0-2](\.(0|[1-9]\d*))+$/;
 
-export function deliveryIdentifiers(doc: Pick<ReportDocument, 'study' | 'generatedAt'>): DeliveryIdentifiers {
+/** What a document is released as: 0 preliminary (a draft), 1 final (signed), 1 + n its n-th amendment. */
+export interface ReportRelease {
+  number: number;
+  stage: 'preliminary' | 'final' | 'amended';
+}
+
+export function reportRelease(doc: Partial<Pick<ReportDocument, 'signoff' | 'amendment'>>): ReportRelease {
+  if (doc.amendment) return { number: 1 + doc.amendment.number, stage: 'amended' };
+  return doc.signoff ? { number: 1, stage: 'final' } : { number: 0, stage: 'preliminary' };
+}
+
+/** The parts a release adds to a derived identifier: none for the preliminary, so its identifiers never changed. */
+const releaseParts = (release: number): string[] => (release === 0 ? [] : [`release-${release}`]);
+
+export function deliveryIdentifiers(doc: Pick<ReportDocument, 'study' | 'generatedAt'> & Partial<Pick<ReportDocument, 'signoff' | 'amendment'>>): DeliveryIdentifiers {
   const study = doc.study.studyInstanceUid;
   const report = [study, doc.generatedAt];
+  const release = reportRelease(doc).number;
+  const srUid = (n: number) => derivedUid('polyrad-sr', ...report, ...releaseParts(n));
   return {
     srSeriesInstanceUid: derivedUid('polyrad-sr-series', study),
-    srSopInstanceUid: derivedUid('polyrad-sr', ...report),
+    srSopInstanceUid: srUid(release),
+    ...(release > 0 ? { srPredecessorUid: srUid(release - 1) } : {}),
     fhir: {
       bundle: derivedId(32, 'fhir-bundle', ...report),
       diagnosticReport: derivedId(32, 'fhir-diagnostic-report', ...report),
@@ -50,7 +71,7 @@ export function deliveryIdentifiers(doc: Pick<ReportDocument, 'study' | 'generat
       // an algorithm version is the same device in every report
       device: (algorithm) => derivedId(32, 'fhir-device', algorithm),
     },
-    hl7ControlId: derivedId(20, 'hl7-oru', ...report).toUpperCase(),
+    hl7ControlId: derivedId(20, 'hl7-oru', ...report, ...releaseParts(release)).toUpperCase(),
     hl7FillerOrderNumber: derivedId(16, 'hl7-order', study).toUpperCase(),
     trackingUid: (index, pluginTrackingUid) =>
       typeof pluginTrackingUid === 'string' && UID.test(pluginTrackingUid) && pluginTrackingUid.length <= 64 ? pluginTrackingUid : derivedUid('polyrad-finding', ...report, String(index)),

@@ -4,12 +4,15 @@ import { PolyradError, type Report } from '@polyrad/sdk';
 import { FORBIDDEN } from '../auth/auth.errors.js';
 import { assertCoversSite, coversSite, type Principal } from '../auth/principal.js';
 import { reportDocument } from '../pipeline/report/report-document.js';
+import type { AnalysisMask } from '../pipeline/study.pipeline.js';
 import { INVALID_STUDY_UID, STUDY_NOT_FOUND } from '../studies/studies.errors.js';
 import { isDicomUid } from '../studies/study-uid.js';
+import { reportRelease } from './delivery-identifiers.js';
 import { DELIVERY_NOT_FOUND } from './delivery.errors.js';
 import { DeliveryRepository, type StudyDelivery } from './delivery.repository.js';
 import { routeReport } from './delivery-routing.js';
 import { DeliveryWorker } from './delivery.worker.js';
+import { writeReportSegs } from './seg-report.writer.js';
 import { sourceStudyFromInstances, sourceStudyFromReport, type SourceStudy } from './source-study.js';
 
 /** Queues a stored report's deliveries by its site's rules, and serves the delivery log and re-sends. */
@@ -24,15 +27,37 @@ export class DeliveryQueueService {
 
   /**
    * Right after a report is stored: one delivery per destination the site's rules route it to, and the source
-   * study read again from the analysed files' headers (patient name, images), kept so every send renders alike.
+   * study read again from the analysed files' headers (patient name, images), kept so every send renders alike;
+   * with the SEGs of the analysis' masks when a rule of the site sends the SR (the masks are gone after the
+   * analysis, and a rule for signed reports only needs them at sign-off).
    * Never throws: a report that could not be queued is logged, and its analysis stands.
    */
-  async enqueue(report: Report, stored: { studyId: number; version: number }, site: string, paths: string[], scan?: ScanDicomInputsOptions): Promise<void> {
-    const what = `study ${report.study.studyInstanceUid} report version ${stored.version}`;
+  async enqueue(report: Report, stored: { studyId: number; version: number }, site: string, paths: string[], scan?: ScanDicomInputsOptions, masks: AnalysisMask[] = []): Promise<void> {
+    await this.queue(report, stored, site, () => sourceStudy(report, paths, scan), masks);
+  }
+
+  /**
+   * Right after a report is signed or amended: that release, to wherever the site's rules route it now. The
+   * source study saved with the preliminary is kept (read from report.json only when none was saved).
+   * Never throws, as `enqueue`.
+   */
+  async enqueueRelease(report: Report, stored: { studyId: number; version: number }, site: string): Promise<void> {
+    await this.queue(report, stored, site, async () => sourceStudyFromReport(report));
+  }
+
+  private async queue(report: Report, stored: { studyId: number; version: number }, site: string, source: () => Promise<SourceStudy>, masks: AnalysisMask[] = []): Promise<void> {
+    const doc = reportDocument(report);
+    const release = reportRelease(doc);
+    const what = `study ${report.study.studyInstanceUid} report version ${stored.version} (${release.stage}${release.stage === 'amended' ? ` ${release.number - 1}` : ''})`;
     try {
-      const routes = routeReport(reportDocument(report), await this.repository.rules(site));
+      const rules = await this.repository.rules(site);
+      if (rules.length === 0) return;
+      const routes = routeReport(doc, rules);
+      // the source study and the SEGs are kept even when no rule matches the draft: one may match the signed report
+      const study = await source();
+      const segs = masks.length && rules.some((r) => r.outputs.includes('sr')) ? writeReportSegs(doc, study, masks) : [];
+      const queued = await this.repository.enqueue(stored, site, study, routes, { release: release.number, report }, segs);
       if (routes.length === 0) return;
-      const queued = await this.repository.enqueue(stored, site, await sourceStudy(report, paths, scan), routes);
       this.logger.log(`${what}: ${queued} ${queued === 1 ? 'delivery' : 'deliveries'} queued (${routes.map((r) => r.destination).join(', ')})`);
       this.worker.wake();
     } catch (error) {

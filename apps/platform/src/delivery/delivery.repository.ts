@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Report } from '@polyrad/sdk';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { DeliveryOutput, Destination, RoutingRule } from './delivery-routing.js';
+import type { WrittenSegmentation } from './seg-report.writer.js';
 import type { SourceStudy } from './source-study.js';
 
 /** A delivery the worker has claimed: one report to one destination. */
@@ -11,6 +12,8 @@ export interface DeliveryJob {
   siteId: string;
   destinationId: string;
   outputs: DeliveryOutput[];
+  /** 0 preliminary, 1 final, 1 + n the n-th amendment */
+  release: number;
   /** attempts since it was queued or last re-sent, this one included */
   attempts: number;
 }
@@ -33,6 +36,8 @@ export interface StudyDelivery {
   kind?: Destination['kind'];
   outputs: DeliveryOutput[];
   reportVersion: number;
+  /** which release of the report this delivery sends: 0 preliminary, 1 final, 1 + n the n-th amendment */
+  release: number;
   status: 'pending' | 'delivered' | 'failed';
   /** attempts since it was queued or last re-sent */
   attempts: number;
@@ -123,22 +128,37 @@ export class DeliveryRepository {
   }
 
   /**
-   * Queues the report's deliveries (study row and version as ReportsRepository stored them) with the source
-   * study they are rendered from, in one transaction; a delivery already queued for the same report and
-   * destination is left as it is. Returns how many were queued.
+   * Queues one release of the report (study row and version as ReportsRepository stored them, the report as
+   * released) with the source study it is rendered from, in one transaction; a delivery already queued for the
+   * same report, release and destination is left as it is. Returns how many were queued.
    */
-  async enqueue(stored: { studyId: number; version: number }, site: string, source: SourceStudy, routes: Array<{ destination: string; outputs: DeliveryOutput[] }>): Promise<number> {
+  async enqueue(
+    stored: { studyId: number; version: number },
+    site: string,
+    source: SourceStudy,
+    routes: Array<{ destination: string; outputs: DeliveryOutput[] }>,
+    released: { release: number; report: Report },
+    segs: WrittenSegmentation[] = [],
+  ): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
       const reports: Array<{ id: number }> = await tx.query(`SELECT "id" FROM "reports" WHERE "study_id" = $1 AND "version" = $2`, [stored.studyId, stored.version]);
       const reportId = reports[0]?.id;
       if (reportId === undefined) return 0;
       await tx.query(`INSERT INTO "delivery_sources" ("report_id", "source") VALUES ($1, $2::jsonb) ON CONFLICT DO NOTHING`, [reportId, JSON.stringify(source)]);
+      for (const [position, { bytes, ...segmentation }] of segs.entries()) {
+        await tx.query(`INSERT INTO "delivery_segmentations" ("report_id", "position", "segmentation", "bytes") VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING`, [
+          reportId,
+          position,
+          JSON.stringify(segmentation),
+          bytes,
+        ]);
+      }
       let queued = 0;
       for (const route of routes) {
         const rows: unknown[] = await tx.query(
-          `INSERT INTO "deliveries" ("report_id", "site_id", "destination_id", "outputs", "status") VALUES ($1, $2, $3, $4::jsonb, 'pending')
+          `INSERT INTO "deliveries" ("report_id", "release", "report", "site_id", "destination_id", "outputs", "status") VALUES ($1, $2, $3::json, $4, $5, $6::jsonb, 'pending')
            ON CONFLICT DO NOTHING RETURNING "id"`,
-          [reportId, site, route.destination, JSON.stringify(route.outputs)],
+          [reportId, released.release, JSON.stringify(released.report), site, route.destination, JSON.stringify(route.outputs)],
         );
         queued += rows.length;
       }
@@ -156,7 +176,7 @@ export class DeliveryRepository {
         WHERE "id" IN (
           SELECT "id" FROM "deliveries" WHERE "status" = 'pending' AND "next_attempt_at" <= now()
            ORDER BY "next_attempt_at", "id" LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING "id", "report_id" AS "reportId", "site_id" AS "siteId", "destination_id" AS "destinationId", "outputs", "attempts"`,
+        RETURNING "id", "report_id" AS "reportId", "site_id" AS "siteId", "destination_id" AS "destinationId", "outputs", "release", "attempts"`,
       [limit, leaseMs],
     );
     return jobs;
@@ -168,14 +188,24 @@ export class DeliveryRepository {
     return rows[0]?.n ?? 0;
   }
 
-  /** The stored report a delivery sends and the source study saved with it (undefined: reports saved without one). */
-  async material(reportId: number): Promise<{ report: Report; source?: SourceStudy } | undefined> {
-    const rows: Array<{ report: Report; source: SourceStudy | null }> = await this.dataSource.query(
-      `SELECT r."report", s."source" FROM "reports" r LEFT JOIN "delivery_sources" s ON s."report_id" = r."id" WHERE r."id" = $1`,
-      [reportId],
+  /**
+   * The report a delivery sends, as it was released, with the SEGs of its analysis (deliveries queued before releases were kept: the stored
+   * report), and the source study saved with it (undefined: reports saved without one).
+   */
+  async material(deliveryId: number): Promise<{ report: Report; source?: SourceStudy; segs: WrittenSegmentation[] } | undefined> {
+    const rows: Array<{ reportId: number; report: Report; source: SourceStudy | null }> = await this.dataSource.query(
+      `SELECT r."id" AS "reportId", COALESCE(d."report", r."report") AS "report", s."source"
+         FROM "deliveries" d JOIN "reports" r ON r."id" = d."report_id" LEFT JOIN "delivery_sources" s ON s."report_id" = r."id"
+        WHERE d."id" = $1`,
+      [deliveryId],
     );
     const row = rows[0];
-    return row && { report: row.report, ...(row.source ? { source: row.source } : {}) };
+    if (!row) return undefined;
+    const segs: Array<{ segmentation: Omit<WrittenSegmentation, 'bytes'>; bytes: Buffer }> = await this.dataSource.query(
+      `SELECT "segmentation", "bytes" FROM "delivery_segmentations" WHERE "report_id" = $1 ORDER BY "position"`,
+      [row.reportId],
+    );
+    return { report: row.report, ...(row.source ? { source: row.source } : {}), segs: segs.map((s) => ({ ...s.segmentation, bytes: s.bytes })) };
   }
 
   /** Logs an attempt and moves the delivery on, in one transaction. */
@@ -218,7 +248,7 @@ export class DeliveryRepository {
     const rows: Array<Omit<StudyDelivery, 'log' | 'nextAttemptAt' | 'createdAt' | 'kind'> & { kind: Destination['kind'] | null; nextAttemptAt: Date; createdAt: Date }> =
       await this.dataSource.query(
         `SELECT d."id", d."site_id" AS "site", d."destination_id" AS "destination", dd."kind", d."outputs", r."version" AS "reportVersion",
-                d."status", d."attempts", d."next_attempt_at" AS "nextAttemptAt", d."created_at" AS "createdAt"
+                d."release", d."status", d."attempts", d."next_attempt_at" AS "nextAttemptAt", d."created_at" AS "createdAt"
            FROM "studies" s
            JOIN "reports" r ON r."study_id" = s."id"
            JOIN "deliveries" d ON d."report_id" = r."id"

@@ -101,9 +101,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     if (!destination) throw new PolyradError(DELIVERY_DESTINATION_NOT_FOUND, `destination ${job.destinationId} of site ${job.siteId} was deleted`, job.destinationId);
     // the allow-list may have shrunk since the destination was saved
     if ('url' in destination) assertAllowedUrl(new URL(destination.url), this.config.allowedHosts);
-    const material = await this.repository.material(job.reportId);
+    const material = await this.repository.material(job.id);
     if (!material) throw new PolyradError(REPORT_NOT_FOUND, `report ${job.reportId} no longer exists`);
-    await sendToDestination(destination, await renderReport(material.report, material.source ?? sourceStudyFromReport(material.report)));
+    await sendToDestination(destination, await renderReport(material.report, material.source ?? sourceStudyFromReport(material.report), new Map(), material.segs));
   }
 
   private afterFailure(job: DeliveryJob, error: unknown): AttemptOutcome {

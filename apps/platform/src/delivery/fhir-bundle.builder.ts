@@ -99,6 +99,14 @@ function interpretation(finding: DocumentFinding): CodeableConcept[] {
   return [{ ...(flag ? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', ...flag }] } : {}), ...(finding.category ? { text: finding.category } : {}) }];
 }
 
+/** Preliminary until signed, final once signed, amended after a correction to the signed report. */
+function reportStatus(doc: ReportDocument): 'preliminary' | 'final' | 'amended' {
+  return doc.amendment ? 'amended' : doc.signoff ? 'final' : 'preliminary';
+}
+
+/** When this version was made available: analysed, signed, or amended. */
+const issued = (doc: ReportDocument): string => doc.amendment?.amendedAt ?? doc.signoff?.signedAt ?? doc.generatedAt;
+
 /** One Observation per finding, after the HL7 "DICOM SR to FHIR" mapping of a TID 1500 measurement. */
 function observation(finding: DocumentFinding, id: string, trackingUid: string, refs: { subject: Reference; study: Reference; device: Reference }, doc: ReportDocument): Observation & { id: string } {
   const concept = findingConcept(finding.code);
@@ -107,7 +115,8 @@ function observation(finding: DocumentFinding, id: string, trackingUid: string, 
     resourceType: 'Observation',
     id,
     identifier: [{ system: POLYRAD_ID, value: id }, { system: DICOM_UID, value: `urn:oid:${trackingUid}` }],
-    status: doc.status === 'signed' ? 'final' : 'preliminary',
+    // an amendment changes only the findings it names
+    status: finding.amended ? 'amended' : doc.status === 'signed' ? 'final' : 'preliminary',
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'imaging', display: 'Imaging' }] }],
     code: {
       coding: [...(concept.loinc ? [coding(concept.loinc)] : []), coding(concept.quantity), { system: POLYRAD_FHIR_SYSTEM, code: finding.code, display: concept.label }].filter(
@@ -139,7 +148,7 @@ function observation(finding: DocumentFinding, id: string, trackingUid: string, 
 /**
  * The report as a FHIR R4 transaction Bundle: ImagingStudy, one Device per algorithm, one Observation per
  * finding (not-assessed ones with dataAbsentReason and the reason), and a DiagnosticReport (LOINC 18748-4,
- * preliminary until signed) with the PDF as presentedForm, all about the patient by identifier. Every
+ * preliminary until signed, then final, then amended) with the PDF as presentedForm, all about the patient by identifier. Every
  * resource has an id derived from the study and the report, so re-sending the same report never duplicates.
  */
 export function buildFhirBundle(doc: ReportDocument, source: SourceStudy, pdf?: Buffer): Bundle {
@@ -158,12 +167,12 @@ export function buildFhirBundle(doc: ReportDocument, source: SourceStudy, pdf?: 
     resourceType: 'DiagnosticReport',
     id: ids.fhir.diagnosticReport,
     identifier: [{ system: DICOM_UID, value: `urn:oid:${ids.srSopInstanceUid}` }],
-    status: doc.status === 'signed' ? 'final' : 'preliminary',
+    status: reportStatus(doc),
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'RAD', display: 'Radiology' }] }],
     code: { coding: [{ system: SYSTEMS.LN, code: '18748-4', display: 'Diagnostic imaging study' }] },
     subject,
     ...(fhirDate(doc.study.studyDate) ? { effectiveDateTime: fhirDate(doc.study.studyDate) } : {}),
-    issued: doc.generatedAt,
+    issued: issued(doc),
     imagingStudy: [ref(study)],
     // FHIR arrays are never empty
     ...(observations.length ? { result: observations.map(ref) } : {}),

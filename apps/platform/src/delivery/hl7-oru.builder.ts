@@ -54,8 +54,8 @@ function findingSegments(finding: DocumentFinding, setId: number, status: string
     abnormalFlag(finding),
     '',
     '',
-    // X: the result cannot be obtained (not assessed); the reason follows in NTE
-    measured ? status : 'X',
+    // X: the result cannot be obtained (not assessed); the reason follows in NTE. C: corrected after the final
+    !measured ? 'X' : finding.amended ? 'C' : status,
     '', '', '', '', '',
     '',
     escapeHl7(`${finding.provenance.algorithmId}@${finding.provenance.algorithmVersion}`),
@@ -67,25 +67,28 @@ function findingSegments(finding: DocumentFinding, setId: number, status: string
 /**
  * The report as an HL7 v2.5.1 ORU^R01: MSH, PID, ORC, OBR (accession number as placer order number),
  * one OBX per finding (NM or ST; not assessed: status X with the reason in NTE), the impression as TX, and the
- * PDF as an encapsulated (ED) OBX. Result status P until a radiologist signs, F after. MSH-10 is derived
- * from the report, so re-sending the same report repeats the same control ID.
+ * PDF as an encapsulated (ED) OBX. Result status P until a radiologist signs, F after, C (HL7 tables 0123 and
+ * 0085: a correction replacing a final result) on an amendment, for the report, the findings it changed, the
+ * impression and the PDF. MSH-10 is derived from the report and its release, so re-sending the same version
+ * repeats the same control ID and every new version is a new message.
  */
 export function buildOruMessage(doc: ReportDocument, source: SourceStudy, pdf?: Buffer): Hl7Message {
   const ids = deliveryIdentifiers(doc);
   const status = doc.status === 'signed' ? 'F' : 'P';
+  const reportStatus = doc.amendment ? 'C' : status;
   const [family = '', given = ''] = source.PatientName.split('^');
   const accession = escapeHl7(doc.study.accessionNumber);
   const filler = [ids.hl7FillerOrderNumber, 'POLYRAD'];
-  const reported = hl7DateTime(doc.generatedAt);
+  const reported = hl7DateTime(doc.amendment?.amendedAt ?? doc.signoff?.signedAt ?? doc.generatedAt);
   const findingSegmentsAll = doc.findings.flatMap((f, i) => findingSegments(f, i + 1, status));
   let setId = doc.findings.length;
-  const impression = segment('OBX', String(++setId), 'TX', ['19005-8', 'Radiology Imaging study [Impression] (narrative)', 'LN'], '', [...doc.impression.lines, doc.disclaimer].map((line) => [escapeHl7(line)]), '', '', doc.priority === 'urgent' ? 'AA' : '', '', '', status);
-  const pdfSegment = pdf ? [segment('OBX', String(++setId), 'ED', ['PDF', 'Report PDF', POLYRAD_SCHEME], '', ['POLYRAD', 'AP', 'PDF', 'Base64', pdf.toString('base64')], '', '', '', '', '', status)] : [];
+  const impression = segment('OBX', String(++setId), 'TX', ['19005-8', 'Radiology Imaging study [Impression] (narrative)', 'LN'], '', [...doc.impression.lines, doc.disclaimer].map((line) => [escapeHl7(line)]), '', '', doc.priority === 'urgent' ? 'AA' : '', '', '', reportStatus);
+  const pdfSegment = pdf ? [segment('OBX', String(++setId), 'ED', ['PDF', 'Report PDF', POLYRAD_SCHEME], '', ['POLYRAD', 'AP', 'PDF', 'Base64', pdf.toString('base64')], '', '', '', '', '', reportStatus)] : [];
   const segments = [
     new Hl7Segment(['MSH', '^~\\&', 'POLYRAD', 'POLYRAD', '', '', reported, '', 'ORU^R01^ORU_R01', ids.hl7ControlId, 'P', '2.5.1', '', '', 'AL', 'NE', '', 'UNICODE UTF-8']),
     segment('PID', '1', '', [escapeHl7(source.PatientID), '', '', escapeHl7(source.IssuerOfPatientID)], '', [escapeHl7(family), escapeHl7(given)], '', source.PatientBirthDate, escapeHl7(source.PatientSex)),
     segment('ORC', 'RE', accession, filler, '', doc.status === 'signed' ? 'CM' : 'IP'),
-    segment('OBR', '1', accession, filler, ['18748-4', 'Diagnostic imaging study', 'LN'], '', '', escapeHl7(source.StudyDate), '', '', '', '', '', '', '', '', '', '', '', '', '', '', reported, '', escapeHl7(doc.series[0]?.modality ?? ''), status),
+    segment('OBR', '1', accession, filler, ['18748-4', 'Diagnostic imaging study', 'LN'], '', '', escapeHl7(source.StudyDate), '', '', '', '', '', '', '', '', '', '', '', '', '', '', reported, '', escapeHl7(doc.series[0]?.modality ?? ''), reportStatus),
     ...findingSegmentsAll,
     impression,
     ...pdfSegment,

@@ -88,7 +88,9 @@ export function renderReportPdf(doc: ReportDocument, source: SourceStudy, images
   });
 
   pdf.font('Helvetica-Bold').fontSize(16).text(`Polyrad ${doc.status === 'signed' ? 'report' : 'draft report'}${doc.priority === 'urgent' ? ' - URGENT' : ''}`);
-  if (doc.signoff) pdf.font('Helvetica-Bold').fontSize(11).text(`Signed by ${doc.signoff.signedBy} on ${doc.signoff.signedAt.slice(0, 16).replace('T', ' ')} UTC`);
+  const utc = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+  if (doc.signoff) pdf.font('Helvetica-Bold').fontSize(11).text(`Signed by ${doc.signoff.signedBy} on ${utc(doc.signoff.signedAt)}`);
+  if (doc.amendment) pdf.font('Helvetica-Bold').fontSize(11).text(`Amended (amendment ${doc.amendment.number}) by ${doc.amendment.amendedBy} on ${utc(doc.amendment.amendedAt)}`);
   pdf.font('Helvetica').fontSize(9).fillColor('#b00000').text(doc.disclaimer).fillColor('black').moveDown(0.5);
   pdf.fontSize(10);
   for (const [name, value] of [

@@ -14,13 +14,14 @@ export interface DeliveryLogEntry {
   attempts: DeliveryAttempt[];
 }
 
-/** Sends what the destination's protocol carries of a rendered report: the SR, the FHIR bundle (with the PDF) or the ORU (with the PDF). */
+/** Sends what the destination's protocol carries of a rendered report: the SR and SEGs, the FHIR bundle (with the PDF) or the ORU (with the PDF). */
 export async function sendToDestination(destination: Destination, report: RenderedReport): Promise<void> {
   switch (destination.kind) {
     case 'dicom-store':
-      return storeInstance(destination, report.sr);
+      for (const instance of [report.sr, ...report.segs.map((s) => s.bytes)]) await storeInstance(destination, instance);
+      return;
     case 'dicomweb':
-      return stowInstances(destination, [report.sr]);
+      return stowInstances(destination, [report.sr, ...report.segs.map((s) => s.bytes)]);
     case 'fhir':
       return void (await postFhirBundle(destination, report.fhir));
     case 'hl7-mllp':

@@ -6,6 +6,7 @@ import { buildFhirBundle } from './fhir-bundle.builder.js';
 import { buildOruMessage } from './hl7-oru.builder.js';
 import { keyImages } from './key-image.renderer.js';
 import { renderReportPdf } from './pdf-report.renderer.js';
+import type { WrittenSegmentation } from './seg-report.writer.js';
 import type { SourceStudy } from './source-study.js';
 import { writeReportSr } from './sr-report.writer.js';
 
@@ -14,13 +15,18 @@ export interface RenderedReport {
   doc: ReportDocument;
   pdf: Buffer;
   sr: Buffer;
+  /** the analysis' DICOM SEGs (one per segmented series), sent beside the SR */
+  segs: WrittenSegmentation[];
   fhir: Bundle;
   hl7: Hl7Message;
 }
 
-/** `volumes`: the analysed series by SeriesInstanceUID, for the PDF's key images (none without them). */
-export async function renderReport(report: Report, source: SourceStudy, volumes: ReadonlyMap<string, Volume> = new Map()): Promise<RenderedReport> {
+/**
+ * `volumes`: the analysed series by SeriesInstanceUID, for the PDF's key images (none without them); `segs`: the
+ * SEGs written from the analysis' masks, which the SR references (none without them).
+ */
+export async function renderReport(report: Report, source: SourceStudy, volumes: ReadonlyMap<string, Volume> = new Map(), segs: WrittenSegmentation[] = []): Promise<RenderedReport> {
   const doc = reportDocument(report);
   const pdf = await renderReportPdf(doc, source, keyImages(doc, volumes));
-  return { doc, pdf, sr: writeReportSr(doc, source), fhir: buildFhirBundle(doc, source, pdf), hl7: buildOruMessage(doc, source, pdf) };
+  return { doc, pdf, sr: writeReportSr(doc, source, segs), segs, fhir: buildFhirBundle(doc, source, pdf), hl7: buildOruMessage(doc, source, pdf) };
 }

@@ -1,25 +1,26 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
 import type { Report } from '@polyrad/sdk';
-import { type ApiClient, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
+import { type ApiClient, createUser, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
 import { type AppConfig, loadConfig } from '../config/app-config.js';
 import { createApp, type RunningApp } from '../main.js';
 import type { PluginView } from '../registry/registry.types.js';
+import { reportDocument } from '../pipeline/report/report-document.js';
 import { deliveryIdentifiers } from './delivery-identifiers.js';
 import { deliveriesWhen } from './delivery-log.fixture.js';
 import { startOrthanc, type OrthancPeer } from './orthanc-peer.fixture.js';
-import { skipWithout } from './validator-tools.fixture.js';
+import { dciodvfyProblems, skipWithout } from './validator-tools.fixture.js';
 
 /**
  * Issue #15, routing: the platform delivers what it stores by itself. A site's PACS (a real Orthanc) is
  * configured through the API; an analysed study's SR arrives there and is read back; a PACS that is down
  * gets it once it is back, without holding the analysis; a delivery pending when the platform stops is
- * sent after it starts again.
+ * sent after it starts again; signing sends the final SR, and a correction after it an amended one.
  */
 const skip = skipWithout('Orthanc');
 const work = mkdtempSync(join(tmpdir(), 'polyrad-server-delivery-'));
@@ -34,17 +35,20 @@ describe('server-side delivery to a real PACS', { skip }, () => {
   let admin: ApiClient;
   let config: AppConfig;
   let studyUid: string;
+  let reader: ApiClient;
 
   const start = async (): Promise<void> => {
     running = await createApp(config, { uiDir: join(work, 'ui') });
     admin = await signInAdmin(running.url);
   };
 
-  /** The SR instances Orthanc holds, by their tags. */
-  async function storedSrs(): Promise<Array<Record<string, string>>> {
+  /** The instances of a modality Orthanc holds, by their tags (sequences as arrays of items), with Orthanc's id. */
+  async function stored(modality: 'SR' | 'SEG'): Promise<Array<Record<string, unknown>>> {
     const ids = await orthanc.get<string[]>('/instances');
-    return Promise.all(ids.map((id) => orthanc.get<Record<string, string>>(`/instances/${id}/simplified-tags`)));
+    const all = await Promise.all(ids.map(async (id): Promise<Record<string, unknown>> => ({ ...(await orthanc.get<Record<string, unknown>>(`/instances/${id}/simplified-tags`)), orthancId: id })));
+    return all.filter((i) => i.Modality === modality);
   }
+  const storedSrs = () => stored('SR');
 
   async function analyze(): Promise<Report> {
     const { status, body } = await admin.post<Report>('/api/studies/analyze', { paths: [studyDir] });
@@ -99,6 +103,22 @@ describe('server-side delivery to a real PACS', { skip }, () => {
     assert.equal((await admin.post(`/api/studies/${studyUid}/deliveries/${delivered.id}/resend`)).status, 202);
     await deliveriesWhen(admin, studyUid, (d) => d[0]?.log.length === 2 && d[0].status === 'delivered');
     assert.deepEqual((await storedSrs()).map((i) => i.SOPInstanceUID), [sr.SOPInstanceUID], 'the PACS holds the report once');
+    assert.equal((await stored('SEG')).length, 1, 'and its segmentation once');
+  });
+
+  it('the lung mask arrives as a DICOM SEG beside the SR, referencing the CT series, dciodvfy-clean', { skip: skipWithout('dciodvfy') }, async () => {
+    const [seg] = await stored('SEG');
+    assert.ok(seg);
+    const segments = seg.SegmentSequence as Array<{ SegmentLabel: string; SegmentedPropertyTypeCodeSequence: Array<{ CodeValue: string }> }>;
+    assert.deepEqual(segments.map((x) => [x.SegmentLabel, x.SegmentedPropertyTypeCodeSequence[0]!.CodeValue]), [['lung.right', '3341006'], ['lung.left', '44029006']]);
+    assert.equal((await orthanc.get<unknown[]>('/series')).length, 2, 'the PACS holds the SR series and the SEG series (the CT itself was never sent)');
+    const [reference] = seg.ReferencedSeriesSequence as Array<{ SeriesInstanceUID: string }>;
+    const report = (await admin.get<Report>(`/api/studies/${studyUid}/report`)).body;
+    assert.equal(reference!.SeriesInstanceUID, report.series[0]!.seriesInstanceUid);
+    assert.equal(seg.StudyInstanceUID, studyUid);
+    const dir = mkdtempSync(join(work, 'seg-'));
+    writeFileSync(join(dir, 'seg.dcm'), await orthanc.getBytes(`/instances/${String(seg.orthancId)}/file`));
+    assert.deepEqual(dciodvfyProblems(join(dir, 'seg.dcm')), []);
   });
 
   it('a PACS that is down holds neither the analysis nor the report: it stays pending with the error and arrives once the PACS is back', async () => {
@@ -133,5 +153,53 @@ describe('server-side delivery to a real PACS', { skip }, () => {
     assert.deepEqual(resumed.log.slice(before).map((a) => a.outcome).at(-1), 'delivered');
     assert.ok(resumed.log.slice(before).some((a) => a.code === 'DELIVERY_UNREACHABLE'), 'the attempts while the PACS was down are in the log');
     assert.equal((await storedSrs()).length, 1);
+    assert.equal((await stored('SEG')).length, 1, 'the SEG is sent with the SR');
+  });
+
+  it('signing sends the final SR as a new instance after the preliminary; a correction after it sends an amended one naming the final', async () => {
+    reader = await createUser(admin, { username: 'dr.pacs', role: 'radiologist', sites: ['default'] });
+    const signed = await reader.post<Report>(`/api/studies/${studyUid}/report/sign`);
+    assert.equal(signed.status, 200, JSON.stringify(signed.body));
+    const finalUid = deliveryIdentifiers(reportDocument(signed.body)).srSopInstanceUid;
+    const afterSign = await deliveriesWhen(admin, studyUid, (d) => d.some((x) => x.release === 1 && x.status === 'delivered'));
+    assert.deepEqual(afterSign.filter((x) => x.release === 1).map((x) => [x.destination, x.reportVersion, x.outputs]), [['pacs', 2, ['sr']]]);
+    const final = (await storedSrs()).find((i) => i.SOPInstanceUID === finalUid);
+    assert.ok(final, 'the final SR is in the PACS');
+    assert.deepEqual([final.VerificationFlag, final.CompletionFlag, final.SeriesInstanceUID], ['VERIFIED', 'COMPLETE', deliveryIdentifiers(signed.body).srSeriesInstanceUid]);
+    // report.json itself carries no release: its identifiers are the preliminary's
+    assert.equal(predecessorOf(final), deliveryIdentifiers(signed.body).srSopInstanceUid, 'the final names the preliminary');
+
+    const amended = await reader.put<Report>(`/api/studies/${studyUid}/report/impression`, { text: 'Lungs segmented; no other assessment (amended).' });
+    assert.equal(amended.status, 200, JSON.stringify(amended.body));
+    const amendedUid = deliveryIdentifiers(reportDocument(amended.body)).srSopInstanceUid;
+    await deliveriesWhen(admin, studyUid, (d) => d.some((x) => x.release === 2 && x.status === 'delivered'));
+    const srs = await storedSrs();
+    const amendment = srs.find((i) => i.SOPInstanceUID === amendedUid);
+    assert.ok(amendment, 'the amended SR is in the PACS');
+    assert.equal(predecessorOf(amendment), finalUid, 'the amendment names the final');
+    assert.equal(amendment.VerificationFlag, 'VERIFIED');
+    assert.equal(srs.length, 3, 'preliminary, final and amendment, each once');
+    assert.equal((await stored('SEG')).length, 1, 'each release sends the same SEG again, which the PACS holds once');
+  });
+  it('a rule for signed reports only sends nothing after the analysis, and at sign-off the final SR with its images and the SEG', async () => {
+    const rules = await admin.put('/api/sites/default/delivery-rules', { rules: [{ destination: 'pacs', outputs: ['sr'], statuses: ['signed'] }] });
+    assert.equal(rules.status, 200, JSON.stringify(rules.body));
+    const before = (await admin.get<unknown[]>(`/api/studies/${studyUid}/deliveries`)).body.length;
+    await analyze();
+    const signed = await reader.post<Report>(`/api/studies/${studyUid}/report/sign`);
+    assert.equal(signed.status, 200, JSON.stringify(signed.body));
+    const deliveries = await deliveriesWhen(admin, studyUid, (d) => d.some((x) => x.reportVersion === 3 && x.status === 'delivered'));
+    assert.deepEqual(deliveries.slice(before).map((x) => [x.reportVersion, x.release]), [[3, 1]], 'only the final of version 3 was queued');
+    const final = (await storedSrs()).find((i) => i.SOPInstanceUID === deliveryIdentifiers(reportDocument(signed.body)).srSopInstanceUid);
+    assert.ok(final, 'the final SR of version 3 is in the PACS');
+    const [evidence] = final.CurrentRequestedProcedureEvidenceSequence as Array<{ ReferencedSeriesSequence: Array<{ SeriesInstanceUID: string }> }>;
+    assert.deepEqual(evidence!.ReferencedSeriesSequence.map((x) => x.SeriesInstanceUID).slice(0, 1), [signed.body.series[0]!.seriesInstanceUid], 'the source images kept from the analysis');
+    assert.equal((await stored('SEG')).length, 2, 'the SEG of version 3 too, written at analysis although nothing was sent then');
   });
 });
+
+/** The SOP Instance UID an SR names in its Predecessor Documents Sequence. */
+function predecessorOf(sr: Record<string, unknown>): unknown {
+  const [study] = (sr.PredecessorDocumentsSequence ?? []) as Array<{ ReferencedSeriesSequence?: Array<{ ReferencedSOPSequence?: Array<{ ReferencedSOPInstanceUID?: string }> }> }>;
+  return study?.ReferencedSeriesSequence?.[0]?.ReferencedSOPSequence?.[0]?.ReferencedSOPInstanceUID;
+}

@@ -7,6 +7,7 @@ import { Hl7Message } from '@medplum/core';
 import type { Report } from '@polyrad/sdk';
 import type { DiagnosticReport, Observation } from 'fhir/r4.js';
 import { reportDocument } from '../pipeline/report/report-document.js';
+import { deliveryIdentifiers, reportRelease } from './delivery-identifiers.js';
 import { chestCtReport } from './delivery.fixture.js';
 import { buildFhirBundle } from './fhir-bundle.builder.js';
 import { buildOruMessage } from './hl7-oru.builder.js';
@@ -79,4 +80,63 @@ test('FHIR says final, HL7 says F, and the PDF names who signed and when', { ski
   assert.match(text, /Polyrad report/);
   assert.match(text, /Signed by dr\.house on 2026-03-15 11:05 UTC/);
   assert.match(text, /47\.5 mm .*edited by dr\.house \(algorithm: 52\.3\)/);
+});
+
+/** The signed report corrected afterwards by another radiologist: Perc15 (finding 3) re-measured at -925 HU. */
+function amendedReport(): Report {
+  const report = signedReport();
+  report.findings[3]!.review = { action: 'edited', value: -925, reader: 'dr.wilson', at: '2026-03-16T09:30:00.000Z' };
+  return { ...report, amendments: [{ reader: 'dr.wilson', at: '2026-03-16T09:30:00.000Z' }] };
+}
+
+test('each release is a new SR instance naming the one it replaces, and a new HL7 message; FHIR keeps its ids', () => {
+  const draft = deliveryIdentifiers(reportDocument(chestCtReport()));
+  const final = deliveryIdentifiers(reportDocument(signedReport()));
+  const amended = deliveryIdentifiers(reportDocument(amendedReport()));
+  assert.equal(draft.srPredecessorUid, undefined);
+  assert.equal(new Set([draft.srSopInstanceUid, final.srSopInstanceUid, amended.srSopInstanceUid]).size, 3);
+  assert.deepEqual([final.srPredecessorUid, amended.srPredecessorUid], [draft.srSopInstanceUid, final.srSopInstanceUid]);
+  assert.equal(new Set([draft.hl7ControlId, final.hl7ControlId, amended.hl7ControlId]).size, 3);
+  assert.deepEqual([final.fhir.diagnosticReport, amended.fhir.observation(3)], [draft.fhir.diagnosticReport, draft.fhir.observation(3)]);
+  assert.deepEqual(reportRelease(reportDocument(amendedReport())), { number: 2, stage: 'amended' });
+});
+
+test('the SR of an amendment names the final SR in its Predecessor Documents Sequence, is verified by both readers and passes dciodvfy', { skip: skipWithout('dciodvfy', 'dsrdump', 'dcmdump') }, async () => {
+  const report = amendedReport();
+  const ids = deliveryIdentifiers(reportDocument(report));
+  const bytes = writeReportSr(reportDocument(report), sourceStudyFromReport(report));
+  const { problems, dump, tags } = await inTemp('report.sr.dcm', bytes, (path) => ({
+    problems: dciodvfyProblems(path),
+    dump: runTool('dsrdump', ['-Ee', path]).output,
+    tags: runTool('dcmdump', ['+P', '0040,a360', '+P', '0008,1155', '+P', '0040,a075', path]).output,
+  }));
+  assert.deepEqual(problems, []);
+  assert.match(dump, /Verification Flag\s*: VERIFIED/);
+  assert.match(dump, /Completion Flag\s*: COMPLETE/);
+  assert.match(tags, /dr\.house/);
+  assert.match(tags, /dr\.wilson/);
+  assert.ok(tags.includes(`[${ids.srPredecessorUid}]`), `the predecessor ${ids.srPredecessorUid} is referenced:\n${tags}`);
+  assert.match(dump, /Predecessor Docs\s*: 1/);
+});
+
+test('FHIR says amended (the corrected Observation too), HL7 says C, and the PDF names the amendment', { skip: skipWithout('pdftotext') }, async () => {
+  const report = amendedReport();
+  const doc = reportDocument(report);
+  const source = sourceStudyFromReport(report);
+  const pdf = await renderReportPdf(doc, source);
+  const resources = (buildFhirBundle(doc, source, pdf).entry ?? []).map((e) => e.resource);
+  const diagnostic = resources.find((r): r is DiagnosticReport => r?.resourceType === 'DiagnosticReport')!;
+  assert.deepEqual([diagnostic.status, diagnostic.issued], ['amended', '2026-03-16T09:30:00.000Z']);
+  const observations = resources.filter((r): r is Observation => r?.resourceType === 'Observation');
+  const corrected = observations.filter((o) => o.status === 'amended');
+  assert.deepEqual(corrected.map((o) => o.valueQuantity?.value), [-925]);
+  assert.ok(observations.filter((o) => o !== corrected[0]).every((o) => o.status === 'final'));
+
+  const message = Hl7Message.parse(buildOruMessage(doc, source, pdf).toString());
+  assert.equal(message.getSegment('OBR')?.getField(25).toString(), 'C');
+  const statuses = message.getAllSegments('OBX').map((obx) => [obx.getField(5).toString(), obx.getField(11).toString()]);
+  assert.ok(statuses.some(([value, status]) => value === '-925' && status === 'C'), JSON.stringify(statuses));
+
+  const text = await inTemp('report.pdf', pdf, (path) => runTool('pdftotext', ['-layout', path, '-']).output.replace(/\s+/g, ' '));
+  assert.match(text, /Amended \(amendment 1\) by dr\.wilson on 2026-03-16 09:30 UTC/);
 });

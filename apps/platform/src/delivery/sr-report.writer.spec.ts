@@ -75,6 +75,21 @@ test('dsrdump reads the TID 1500 tree: one measurement group per finding, values
   assert.match(output, /SCOORD3D:\(111010,DCM,"Center"\)=\(POINT,"1\.2\.826\.0\.1\.3680043\.10\.1234\.1\.3",-61\.5\/12\.25\/-140\)/);
 });
 
+test('a lower bound ("at least", a maximum over part of the aorta) reads as such in dsrdump, and the SR stays dciodvfy-clean', { skip: skipWithout('dsrdump', 'dciodvfy') }, async () => {
+  const report = chestCtReport();
+  report.findings[9]!.lowerBound = true;
+  const { output, problems } = await inTemp(writeReportSr(reportDocument(report), chestSource()), (path) => ({ output: runTool('dsrdump', ['-Ee', '+Pc', path]).output, problems: dciodvfyProblems(path) }));
+  assert.deepEqual(problems, []);
+  assert.deepEqual(output.split('\n').filter((l) => /^[EW]: /.test(l) && !/does not support this Specific Character Set: ISO_IR 192/.test(l)), []);
+  const aorta = output.slice(output.indexOf('"aorta.ascending.diameter #10"'), output.indexOf('"aorta.descending.diameter #11"'));
+  assert.match(aorta, /NUM:\(81827009,SCT,"Diameter"\)="52\.3" \(mm,UCUM,"millimeter"\)/);
+  assert.match(aorta, /CODE:\(121401,DCM,"Derivation"\)=\(56851009,SCT,"Maximum"\)/);
+  assert.match(aorta, /CODE:\(value-bound,99POLYRAD,"Value bound"\)=\(at-least,99POLYRAD,"At least \(lower bound\)"\)/);
+  assert.match(aorta, /TEXT:\(121106,DCM,"Comment"\)="At least 52\.3 mm: /);
+  const other = output.slice(output.indexOf('"spine.trabecular_attenuation'));
+  assert.doesNotMatch(other, /At least/, 'only the lower bound says so');
+});
+
 test('the SR lists every algorithm as contributing equipment and copies the patient and study', { skip: skipWithout('dcmdump') }, async () => {
   const { output } = await inTemp(writeReportSr(reportDocument(chestCtReport()), chestSource()), (path) => runTool('dcmdump', ['+P', 'ContributingEquipmentSequence', '+P', 'StudyInstanceUID', '+P', 'AccessionNumber', path]));
   for (const id of ['polyrad.aorta', 'acme.bone-age', 'polyrad.cardiothoracic-ratio']) assert.match(output, new RegExp(`\\[${id.replace(/\./g, '\\.')}\\]`));

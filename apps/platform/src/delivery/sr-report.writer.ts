@@ -1,14 +1,11 @@
-import dcmjs from 'dcmjs';
 import type { DocumentFinding, ReportDocument } from '../pipeline/report/report-document.js';
-import { deliveryIdentifiers, derivedUid } from './delivery-identifiers.js';
-import { findingConcept, POLYRAD_SCHEME, POLYRAD_SCHEME_NAME, ucumUnit, type CodedConcept } from './finding-concepts.js';
+import { deliveryIdentifiers, derivedUid, reportRelease, type DeliveryIdentifiers } from './delivery-identifiers.js';
+import { dicomDateTime, sourceStudyAttributes, writePart10 } from './dicom-part10.js';
+import { findingConcept, POLYRAD_SCHEME, ucumUnit, type CodedConcept } from './finding-concepts.js';
+import { SEGMENTATION_STORAGE, type WrittenSegmentation } from './seg-report.writer.js';
 import { imageThrough, type SourceSeries, type SourceStudy } from './source-study.js';
 
-const { DicomDict, DicomMetaDictionary } = dcmjs.data;
-
 export const COMPREHENSIVE_3D_SR = '1.2.840.10008.5.1.4.1.1.88.34';
-const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
-const IMPLEMENTATION_CLASS_UID = derivedUid('polyrad-implementation-class');
 
 type Item = Record<string, unknown>;
 
@@ -31,6 +28,7 @@ const CONCEPT = {
   findingSite: { scheme: 'SCT', value: '363698007', meaning: 'Finding Site' } as CodedConcept,
   method: { scheme: 'SCT', value: '370129005', meaning: 'Measurement Method' } as CodedConcept,
   sourceSeries: dcm('121232', 'Source series for segmentation'),
+  referencedSegment: dcm('121214', 'Referenced Segment'),
   algorithmName: dcm('111001', 'Algorithm Name'),
   algorithmVersion: dcm('111003', 'Algorithm Version'),
   center: dcm('111010', 'Center'),
@@ -41,6 +39,10 @@ const CONCEPT = {
   category: { scheme: POLYRAD_SCHEME, value: 'category', meaning: 'Category' } as CodedConcept,
   reference: { scheme: POLYRAD_SCHEME, value: 'reference', meaning: 'Reference range' } as CodedConcept,
   shortAxis: { scheme: 'SCT', value: '103340004', meaning: 'Short Axis' } as CodedConcept,
+  derivation: dcm('121401', 'Derivation'),
+  maximum: { scheme: 'SCT', value: '56851009', meaning: 'Maximum' } as CodedConcept,
+  valueBound: { scheme: POLYRAD_SCHEME, value: 'value-bound', meaning: 'Value bound' } as CodedConcept,
+  atLeast: { scheme: POLYRAD_SCHEME, value: 'at-least', meaning: 'At least (lower bound)' } as CodedConcept,
   volume: { scheme: 'SCT', value: '118565006', meaning: 'Volume' } as CodedConcept,
 };
 const ENGLISH: CodedConcept = { scheme: 'RFC5646' as CodedConcept['scheme'], value: 'en-US', meaning: 'English (United States)' };
@@ -68,7 +70,21 @@ function measurement(finding: DocumentFinding, name: CodedConcept, methodConcept
     return item('CONTAINS', 'NUM', name, { MeasuredValueSequence: [], NumericValueQualifierCodeSequence: [code(CONCEPT.measurementFailure)] });
   }
   if (typeof finding.value === 'string') return text('CONTAINS', name, finding.value);
-  return num(name, finding.value, finding.unit, method);
+  return num(name, finding.value, finding.unit, [...method, ...(finding.lowerBound ? lowerBound(finding.value, finding.unit) : [])]);
+}
+
+/**
+ * A maximum measured over part of the structure only (an aorta whose limbs are partly out of the field): the
+ * true value is at least this. TID 300 has no comparator for a NUM (Numeric Value Qualifier, CID 42, is for a
+ * value that is absent or not a number), so: the standard Derivation "Maximum", a concept modifier of the
+ * documented private scheme saying it is a lower bound, and the same in words for any SR viewer.
+ */
+function lowerBound(value: number, unit: string): Item[] {
+  return [
+    codeItem('HAS CONCEPT MOD', CONCEPT.derivation, CONCEPT.maximum),
+    codeItem('HAS CONCEPT MOD', CONCEPT.valueBound, CONCEPT.atLeast),
+    text('HAS PROPERTIES', CONCEPT.comment, `At least ${value}${unit ? ` ${unit}` : ''}: the maximum over the part of the structure in the images; the true value may be larger`),
+  ];
 }
 
 /** The lesion size details a nodule or mass carries beside its long axis. */
@@ -80,8 +96,30 @@ function lesionDetails(finding: DocumentFinding): Item[] {
   ];
 }
 
+/**
+ * The segment a finding was measured on: in a SEG of the finding's series, the structure whose label the
+ * finding code names (lung.right.volume on lung.right, heart.volume on heart), the longest such label.
+ */
+function segmentOf(finding: DocumentFinding, segs: WrittenSegmentation[]): { seg: WrittenSegmentation; segmentNumber: number } | undefined {
+  let best: { seg: WrittenSegmentation; segmentNumber: number; length: number } | undefined;
+  for (const seg of segs.filter((s) => s.sourceSeriesInstanceUid === finding.provenance.seriesInstanceUid)) {
+    for (const { label, segmentNumber } of seg.segments) {
+      if ((finding.code === label || finding.code.startsWith(`${label}.`)) && label.length > (best?.length ?? 0)) best = { seg, segmentNumber, length: label.length };
+    }
+  }
+  return best;
+}
+
+/** TID 1411's Referenced Segment: the SEG instance and segment number the finding was measured on. */
+function segmentReference(finding: DocumentFinding, segs: WrittenSegmentation[]): Item[] {
+  const found = segmentOf(finding, segs);
+  if (!found) return [];
+  const ref = { ReferencedSOPClassUID: SEGMENTATION_STORAGE, ReferencedSOPInstanceUID: found.seg.sopInstanceUid, ReferencedSegmentNumber: found.segmentNumber };
+  return [item('CONTAINS', 'IMAGE', CONCEPT.referencedSegment, { ReferencedSOPSequence: [ref] })];
+}
+
 /** One TID 1501 measurement group per finding, measured or not (then with the reason as a comment). */
-function measurementGroup(finding: DocumentFinding, trackingUid: string, series: SourceSeries | undefined): Item {
+function measurementGroup(finding: DocumentFinding, trackingUid: string, series: SourceSeries | undefined, segs: WrittenSegmentation[]): Item {
   const concept = findingConcept(finding.code);
   const { center } = finding.provenance;
   const image = center ? imageThrough(series, center) : undefined;
@@ -93,6 +131,7 @@ function measurementGroup(finding: DocumentFinding, trackingUid: string, series:
     text('HAS CONCEPT MOD', CONCEPT.algorithmName, finding.provenance.algorithmId),
     text('HAS CONCEPT MOD', CONCEPT.algorithmVersion, finding.provenance.algorithmVersion),
     uidref('CONTAINS', CONCEPT.sourceSeries, finding.provenance.seriesInstanceUid),
+    ...segmentReference(finding, segs),
     measurement(finding, concept.quantity, concept.method),
     ...lesionDetails(finding),
     ...(finding.category ? [text('CONTAINS', CONCEPT.category, finding.category)] : []),
@@ -125,91 +164,99 @@ function contributingEquipment(doc: ReportDocument): Item[] {
   }));
 }
 
-/** Images of the source study the report rests on (SR Document General: Current Requested Procedure Evidence). */
-function evidence(source: SourceStudy): Item[] {
+/**
+ * Images of the source study the report rests on, and the SEGs its measurement groups reference (SR Document
+ * General: Current Requested Procedure Evidence; every referenced instance must be listed there).
+ */
+function evidence(source: SourceStudy, segs: WrittenSegmentation[]): Item[] {
   const series = source.series.filter((s) => s.instances.length > 0);
   if (!series.length) return [];
   return [{
     StudyInstanceUID: source.StudyInstanceUID,
-    ReferencedSeriesSequence: series.map((s) => ({
-      SeriesInstanceUID: s.SeriesInstanceUID,
-      ReferencedSOPSequence: s.instances.map((i) => ({ ReferencedSOPClassUID: i.SOPClassUID, ReferencedSOPInstanceUID: i.SOPInstanceUID })),
-    })),
+    ReferencedSeriesSequence: [
+      ...series.map((s) => ({
+        SeriesInstanceUID: s.SeriesInstanceUID,
+        ReferencedSOPSequence: s.instances.map((i) => ({ ReferencedSOPClassUID: i.SOPClassUID, ReferencedSOPInstanceUID: i.SOPInstanceUID })),
+      })),
+      ...segs.map((seg) => ({ SeriesInstanceUID: seg.seriesInstanceUid, ReferencedSOPSequence: [{ ReferencedSOPClassUID: SEGMENTATION_STORAGE, ReferencedSOPInstanceUID: seg.sopInstanceUid }] })),
+    ],
   }];
 }
 
-function dicomDateTime(iso: string): { date: string; time: string } {
-  const [date, time] = new Date(iso).toISOString().split('T');
-  return { date: date.replace(/-/g, ''), time: time.replace(/[:Z]/g, '').slice(0, 10) };
+function verifyingObserver(username: string, at: string): Item {
+  const when = dicomDateTime(at);
+  return {
+    // the username as the family-name component: without a caret, its dots would read as the retired ACR-NEMA name form
+    VerifyingObserverName: `${username.slice(0, 63)}^`,
+    VerifyingObserverIdentificationCodeSequence: [],
+    VerifyingOrganization: 'Polyrad',
+    VerificationDateTime: `${when.date}${when.time}`,
+  };
 }
 
-/** A signed report is VERIFIED by its reader (PS3.3 C.17.2: the Verifying Observer with the time of signing). */
+/**
+ * A signed report is VERIFIED by its reader (PS3.3 C.17.2: the Verifying Observer with the time of signing); an
+ * amended one also by the radiologist who amended it, who vouches for the new content.
+ */
 function verification(doc: ReportDocument): Item {
   if (!doc.signoff) return { VerificationFlag: 'UNVERIFIED' };
-  const signed = dicomDateTime(doc.signoff.signedAt);
+  const amender = doc.amendment ? [verifyingObserver(doc.amendment.amendedBy, doc.amendment.amendedAt)] : [];
+  return { VerificationFlag: 'VERIFIED', VerifyingObserverSequence: [verifyingObserver(doc.signoff.signedBy, doc.signoff.signedAt), ...amender] };
+}
+
+/** The SR this release replaces (PS3.3 C.17.2.3, Predecessor Documents Sequence): the final its preliminary, an amendment the version before. */
+function predecessor(ids: DeliveryIdentifiers, studyInstanceUid: string): Item {
+  if (!ids.srPredecessorUid) return {};
   return {
-    VerificationFlag: 'VERIFIED',
-    VerifyingObserverSequence: [
+    PredecessorDocumentsSequence: [
       {
-        // the username as the family-name component: without a caret, its dots would read as the retired ACR-NEMA name form
-        VerifyingObserverName: `${doc.signoff.signedBy.slice(0, 63)}^`,
-        VerifyingObserverIdentificationCodeSequence: [],
-        VerifyingOrganization: 'Polyrad',
-        VerificationDateTime: `${signed.date}${signed.time}`,
+        StudyInstanceUID: studyInstanceUid,
+        ReferencedSeriesSequence: [{ SeriesInstanceUID: ids.srSeriesInstanceUid, ReferencedSOPSequence: [{ ReferencedSOPClassUID: COMPREHENSIVE_3D_SR, ReferencedSOPInstanceUID: ids.srPredecessorUid }] }],
       },
     ],
   };
 }
 
+function seriesDescription(doc: ReportDocument): string {
+  if (doc.amendment) return `Polyrad measurements (amended by a radiologist, amendment ${doc.amendment.number})`;
+  return doc.signoff ? 'Polyrad measurements (verified by a radiologist)' : 'Polyrad measurements (decision support, unverified)';
+}
+
 /**
  * The report as a Comprehensive 3D SR following TID 1500 (Imaging Measurement Report), explicit VR little
  * endian Part 10 bytes. Draft reports are UNVERIFIED and PARTIAL: a radiologist has not signed them; signed ones
- * are VERIFIED and COMPLETE.
+ * are VERIFIED and COMPLETE, a new instance that names the preliminary as its predecessor, and each amendment
+ * a new instance naming the version it replaces. A finding measured on a segmented structure references its
+ * segment in the report's SEG (`segs`, written from the same analysis).
  */
-export function writeReportSr(doc: ReportDocument, source: SourceStudy): Buffer {
+export function writeReportSr(doc: ReportDocument, source: SourceStudy, segs: WrittenSegmentation[] = []): Buffer {
   const ids = deliveryIdentifiers(doc);
   const content = dicomDateTime(doc.generatedAt);
   const seriesByUid = new Map(source.series.map((s) => [s.SeriesInstanceUID, s]));
   const modality = doc.series[0]?.modality ?? '';
   const dataset: Item = {
-    SpecificCharacterSet: 'ISO_IR 192',
+    ...sourceStudyAttributes(source, doc.generator.version),
     InstanceCreationDate: content.date,
     InstanceCreationTime: content.time,
     SOPClassUID: COMPREHENSIVE_3D_SR,
     SOPInstanceUID: ids.srSopInstanceUid,
-    StudyDate: source.StudyDate,
     ContentDate: content.date,
-    StudyTime: source.StudyTime,
     ContentTime: content.time,
-    AccessionNumber: source.AccessionNumber,
     Modality: 'SR',
-    Manufacturer: 'Polyrad',
-    ReferringPhysicianName: '',
-    CodingSchemeIdentificationSequence: [{ CodingSchemeDesignator: POLYRAD_SCHEME, CodingSchemeName: POLYRAD_SCHEME_NAME, CodingSchemeResponsibleOrganization: 'Polyrad' }],
-    StudyDescription: source.StudyDescription,
-    SeriesDescription: doc.signoff ? 'Polyrad measurements (verified by a radiologist)' : 'Polyrad measurements (decision support, unverified)',
-    ManufacturerModelName: 'polyrad',
+    SeriesDescription: seriesDescription(doc),
     ReferencedPerformedProcedureStepSequence: [],
-    PatientName: source.PatientName,
-    PatientID: source.PatientID,
-    ...(source.IssuerOfPatientID ? { IssuerOfPatientID: source.IssuerOfPatientID } : {}),
-    PatientBirthDate: source.PatientBirthDate,
-    PatientSex: source.PatientSex,
-    DeviceSerialNumber: '1',
-    SoftwareVersions: doc.generator.version,
     ContributingEquipmentSequence: contributingEquipment(doc),
-    StudyInstanceUID: source.StudyInstanceUID,
     SeriesInstanceUID: ids.srSeriesInstanceUid,
-    StudyID: '',
     SeriesNumber: 9901,
-    InstanceNumber: 1,
+    InstanceNumber: 1 + reportRelease(doc).number,
     ValueType: 'CONTAINER',
     ConceptNameCodeSequence: [code(CONCEPT.report)],
     ContinuityOfContent: 'SEPARATE',
     ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: '1500' }],
     CompletionFlag: doc.signoff ? 'COMPLETE' : 'PARTIAL',
     ...verification(doc),
-    ...(evidence(source).length ? { CurrentRequestedProcedureEvidenceSequence: evidence(source) } : {}),
+    ...predecessor(ids, source.StudyInstanceUID),
+    ...(evidence(source, segs).length ? { CurrentRequestedProcedureEvidenceSequence: evidence(source, segs) } : {}),
     PerformedProcedureCodeSequence: [],
     ContentSequence: [
       codeItem('HAS CONCEPT MOD', CONCEPT.language, ENGLISH),
@@ -220,19 +267,9 @@ export function writeReportSr(doc: ReportDocument, source: SourceStudy): Buffer 
       ...imageLibrary(source),
       // a container must hold something (PS3.3 C.17.3): a study without findings has no measurements container
       ...(doc.findings.length
-        ? [container('CONTAINS', CONCEPT.measurements, doc.findings.map((f) => measurementGroup(f, ids.trackingUid(f.index, f.details.trackingUid), seriesByUid.get(f.provenance.seriesInstanceUid))))]
+        ? [container('CONTAINS', CONCEPT.measurements, doc.findings.map((f) => measurementGroup(f, ids.trackingUid(f.index, f.details.trackingUid), seriesByUid.get(f.provenance.seriesInstanceUid), segs)))]
         : []),
     ],
   };
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: COMPREHENSIVE_3D_SR,
-    MediaStorageSOPInstanceUID: ids.srSopInstanceUid,
-    TransferSyntaxUID: EXPLICIT_VR_LITTLE_ENDIAN,
-    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-    ImplementationVersionName: `POLYRAD_${doc.generator.version}`.slice(0, 16),
-  };
-  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
-  dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
-  return Buffer.from(dict.write());
+  return writePart10(dataset, doc.generator.version);
 }

@@ -153,3 +153,12 @@ test('progress: every run queued at first, a consumer waits while its producer r
   );
 });
 
+
+test('the masks of the runs that succeeded come with the report (for the DICOM SEG), each with its plugin and series', async () => {
+  const { report, masks } = await new StudyPipeline().analyze({ catalog: [fixturePackage(root, 'good'), fixturePackage(root, 'missing-mask')], paths: [series] });
+  assert.deepEqual(
+    masks.map((m) => [m.type, m.algorithmId, m.algorithmVersion, m.seriesInstanceUid, m.mask.geometry.dimensions]),
+    [[FIXTURE_MASK_TYPE, 'test.good', '1.0.0', report.series[0].seriesInstanceUid, [8, 8, 6]]],
+    'the plugin that could not make its mask adds none',
+  );
+});

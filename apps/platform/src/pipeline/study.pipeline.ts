@@ -1,4 +1,4 @@
-import type { MatchDecision, Report, SeriesFingerprint } from '@polyrad/sdk';
+import type { LabelMask, MatchDecision, Report, SeriesFingerprint } from '@polyrad/sdk';
 import type { ScanDicomInputsOptions } from '@polyrad/dicom';
 import { LocalProcessExecutor } from './execution/local-process.executor.js';
 import type { PluginExecutor } from './execution/plugin-executor.js';
@@ -38,9 +38,21 @@ export interface StudyExplanation {
   rejected: RejectedInput[];
 }
 
+/** A label mask a plugin produced during the analysis, with where it came from (for the DICOM SEG). */
+export interface AnalysisMask {
+  /** artifact type, e.g. polyrad.mask.lungs */
+  type: string;
+  algorithmId: string;
+  algorithmVersion: string;
+  seriesInstanceUid: string;
+  mask: LabelMask;
+}
+
 export interface AnalysisResult {
   report: Report;
   rejected: RejectedInput[];
+  /** the masks of the runs that succeeded, in plan order */
+  masks: AnalysisMask[];
 }
 
 /**
@@ -81,7 +93,12 @@ export class StudyPipeline {
     const studyInstanceUid = study.series[0].StudyInstanceUID;
     const outcomes = await runPlan(plan, study, catalog, this.executor(), log, progress && ((runs) => progress(studyInstanceUid, runs)));
     const labels = findingLabels(catalog.map((c) => c.manifest));
-    return { report: assembleReport({ study, decisions, plan, outcomes, labels }), rejected: study.rejected };
+    const masks = outcomes.flatMap(({ run, artifacts }) =>
+      run.status !== 'succeeded'
+        ? []
+        : artifacts.flatMap((a) => (a.kind === 'mask' ? [{ type: a.type, algorithmId: run.id, algorithmVersion: run.version, seriesInstanceUid: run.seriesInstanceUid ?? '', mask: a.mask }] : [])),
+    );
+    return { report: assembleReport({ study, decisions, plan, outcomes, labels }), rejected: study.rejected, masks };
   }
 }
 

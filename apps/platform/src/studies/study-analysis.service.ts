@@ -41,12 +41,12 @@ export class StudyAnalysisService {
   /** `intakeWarnings`: what the caller knows of the input that the files cannot tell (e.g. a study only partly received). */
   async analyzeAndStore(paths: string[], site: string = DEFAULT_SITE, scan?: ScanDicomInputsOptions, intakeWarnings: string[] = []): Promise<{ report: Report; stored: StoredReport }> {
     const { entries, warnings, notRunning } = await this.catalog.resolveSite(site);
-    const { report } = await this.pipeline.analyze({ catalog: entries, paths, scan, log: (message) => this.logger.log(message), progress: (uid, runs) => this.progress.update(uid, runs) });
+    const { report, masks } = await this.pipeline.analyze({ catalog: entries, paths, scan, log: (message) => this.logger.log(message), progress: (uid, runs) => this.progress.update(uid, runs) });
     report.warnings.push(...intakeWarnings, ...warnings);
     report.algorithms.push(...notRunning);
     const stored = await this.studies.storeReport(report);
     // queued, not sent: a destination that is down never holds the analysis
-    await this.deliveries.enqueue(report, stored, site, paths, scan);
+    await this.deliveries.enqueue(report, stored, site, paths, scan, masks);
     return { report, stored };
   }
 

@@ -128,6 +128,7 @@ export const reportSchema = {
     readerImpression: { type: 'string' },
     signedBy: { type: 'string', minLength: 1 },
     signedAt: { type: 'string', format: 'date-time' },
+    amendments: { type: 'array', items: { type: 'object', required: ['reader', 'at'], additionalProperties: false, properties: { ...readerStamp } } },
     impression: { type: 'string' },
     warnings: { type: 'array', items: { type: 'string' } },
     priority: {

@@ -64,6 +64,12 @@ export interface ReportPriority {
   reasons: string[];
 }
 
+/** A correction to a signed report: who made it and when (the correction itself is in the finding's review or the reader fields). */
+export interface ReportAmendment {
+  reader: string;
+  at: string;
+}
+
 /** report.json: the combined report of one study (DESIGN.md, "Public contracts"). */
 export interface Report {
   study: { studyInstanceUid: string; patientId: string; studyDate: string; accessionNumber: string };
@@ -83,6 +89,8 @@ export interface Report {
   /** who signed (username) and when; present exactly when status is "signed" */
   signedBy?: string;
   signedAt?: string;
+  /** corrections made after signing, oldest first: each one is an amended version of the signed report */
+  amendments?: ReportAmendment[];
   disclaimer: string;
   generatedAt: string;
   generator: { name: 'polyrad'; version: string };

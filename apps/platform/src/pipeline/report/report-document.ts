@@ -42,6 +42,8 @@ export interface DocumentFinding {
   details: Record<string, unknown>;
   /** the algorithm's value and category when the reader edited them (`value` and `category` are the reader's) */
   editedFrom?: { value: number | string | null; category?: string; reader: string };
+  /** reviewed after the report was signed: this finding is what an amendment changed */
+  amended?: true;
 }
 
 /** A plugin that made no findings for this study, and why. */
@@ -64,6 +66,8 @@ export interface ReportDocument {
   generator: Report['generator'];
   /** who signed the report and when; only for a signed report */
   signoff?: { signedBy: string; signedAt: string };
+  /** the latest correction after signing (numbered from 1): the document is then an amended version */
+  amendment?: { number: number; amendedBy: string; amendedAt: string };
   series: Array<{ seriesInstanceUid: string; modality: string }>;
   /** every finding, in report.json order */
   findings: DocumentFinding[];
@@ -89,7 +93,7 @@ export interface ReportDocument {
 }
 
 /** A finding as the reader left it: an edit replaces value and category (the algorithm's are kept in editedFrom). */
-function documentFinding(original: ReportFinding, index: number): DocumentFinding {
+function documentFinding(original: ReportFinding, index: number, signedAt: string | undefined): DocumentFinding {
   const review = original.review;
   const edited = review?.action === 'edited' && review.value !== undefined;
   const finding: ReportFinding = edited
@@ -118,6 +122,7 @@ function documentFinding(original: ReportFinding, index: number): DocumentFindin
     },
     details,
     ...(edited ? { editedFrom: { value: original.value, ...(original.category === undefined ? {} : { category: original.category }), reader: review.reader } } : {}),
+    ...(signedAt && review && Date.parse(review.at) > Date.parse(signedAt) ? { amended: true as const } : {}),
   };
 }
 
@@ -130,6 +135,12 @@ function impressionLines(report: Report): string[] {
   return [...text.split('\n').filter((line) => line.trim() && line.trim() !== report.disclaimer), ...added];
 }
 
+/** The latest amendment of a signed report, numbered. */
+function amendment(report: Report): Pick<ReportDocument, 'amendment'> {
+  const last = report.status === 'signed' ? report.amendments?.at(-1) : undefined;
+  return last ? { amendment: { number: report.amendments!.length, amendedBy: last.reader, amendedAt: last.at } } : {};
+}
+
 /** Urgent before abnormal; report order otherwise. */
 function byAttention(a: DocumentFinding, b: DocumentFinding): number {
   return Number(b.urgent) - Number(a.urgent) || a.index - b.index;
@@ -140,7 +151,8 @@ function byAttention(a: DocumentFinding, b: DocumentFinding): number {
  * corrections apply: rejected findings are left out, edited ones carry the reader's value.
  */
 export function reportDocument(report: Report): ReportDocument {
-  const findings = report.findings.map(documentFinding).filter((f) => report.findings[f.index]!.review?.action !== 'rejected');
+  const signedAt = report.status === 'signed' ? report.signedAt : undefined;
+  const findings = report.findings.map((f, i) => documentFinding(f, i, signedAt)).filter((f) => report.findings[f.index]!.review?.action !== 'rejected');
   return {
     study: report.study,
     status: report.status,
@@ -148,6 +160,7 @@ export function reportDocument(report: Report): ReportDocument {
     generatedAt: report.generatedAt,
     generator: report.generator,
     ...(report.status === 'signed' && report.signedBy && report.signedAt ? { signoff: { signedBy: report.signedBy, signedAt: report.signedAt } } : {}),
+    ...amendment(report),
     series: report.series.map(({ seriesInstanceUid, modality }) => ({ seriesInstanceUid, modality })),
     findings,
     organs: ORGANS.map((organ) => ({ organ, findings: findings.filter((f) => f.organ === organ) })).filter((o) => o.findings.length > 0),

@@ -145,18 +145,24 @@ describe('reading: corrections, sign-off and feedback metrics', () => {
     assert.deepEqual((await northAdmin.get('/api/metrics/plugins')).body, [], "another site's admin sees none of default's feedback");
   });
 
-  it('signs the report: final, who and when, and closed to further corrections (409)', async () => {
+  it('signs the report once (409 again); a correction after it is an amendment, stored as feedback', async () => {
     const signed = await reader.post<Report>(report('/sign'));
     assert.equal(signed.status, 200);
     const stored = (await reader.get<Report>(report())).body;
     assert.deepEqual(reportSchemaErrors(stored), []);
-    assert.deepEqual([stored.status, stored.signedBy], ['signed', 'dr.reader']);
+    assert.deepEqual([stored.status, stored.signedBy, stored.amendments], ['signed', 'dr.reader', undefined]);
     assert.ok(!Number.isNaN(Date.parse(stored.signedAt!)), 'signedAt is a time');
     assert.equal(stored.readerImpression, 'Dilated ascending aorta (44.5 mm).');
-    for (const [method, path, body] of changes) {
-      const answer = await reader.request<{ code: string; message: string }>(method, report(path), body);
-      assert.deepEqual([answer.status, answer.body.code], [409, 'REPORT_ALREADY_SIGNED'], `${method} ${path} after signing`);
-    }
-    assert.equal((await reader.get<FeedbackView[]>(report('/feedback'))).body.length, 6, 'refused corrections are not stored');
+    const again = await reader.post<{ code: string }>(report('/sign'));
+    assert.deepEqual([again.status, again.body.code], [409, 'REPORT_ALREADY_SIGNED']);
+
+    const amended = await reader.post<Report>(report('/findings/1/edit'), { code: 'lung.nodule', value: 8 });
+    assert.equal(amended.status, 200, JSON.stringify(amended.body));
+    const after = (await reader.get<Report>(report())).body;
+    assert.deepEqual(reportSchemaErrors(after), []);
+    assert.deepEqual([after.status, after.signedBy, after.signedAt, after.amendments?.map((a) => a.reader)], ['signed', 'dr.reader', stored.signedAt, ['dr.reader']]);
+    assert.equal(after.findings[1]!.review?.value, 8);
+    const feedback = (await reader.get<FeedbackView[]>(report('/feedback'))).body;
+    assert.deepEqual([feedback.length, feedback.at(-1)!.action, feedback.at(-1)!.newValue], [7, 'edit', 8], 'the amendment is feedback too; the refused sign-off is not');
   });
 });

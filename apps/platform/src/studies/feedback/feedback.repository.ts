@@ -20,6 +20,13 @@ export interface LockedReport {
   version: number;
 }
 
+/** The newest report as a change left it, with the row it is stored in (study row and version, as ReportsRepository stores them). */
+export interface ChangedReport {
+  report: Report;
+  studyId: number;
+  version: number;
+}
+
 /** What a change to the newest report produced: the new report, and the feedback it stands for (none for a sign-off). */
 export interface ReportChange {
   report: Report;
@@ -56,7 +63,7 @@ export class FeedbackRepository {
    * first, so two readers' changes apply one after the other and a change cannot follow a sign-off.
    * Returns undefined when the study has no report.
    */
-  async changeLatest(studyInstanceUid: string, site: string, reader: string, change: (current: LockedReport) => ReportChange): Promise<Report | undefined> {
+  async changeLatest(studyInstanceUid: string, site: string, reader: string, change: (current: LockedReport) => ReportChange): Promise<ChangedReport | undefined> {
     return this.dataSource.transaction(async (manager) => {
       const rows: Array<{ study_id: number; version: number; report: Report }> = await manager.query(
         `SELECT r."study_id", r."version", r."report"
@@ -98,7 +105,7 @@ export class FeedbackRepository {
           ],
         );
       }
-      return report;
+      return { report, studyId: row.study_id, version: row.version };
     });
   }
 

@@ -1,16 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { PolyradError, type Report } from '@polyrad/sdk';
 import { ALL_SITES, type Principal } from '../../auth/principal.js';
+import { DeliveryQueueService } from '../../delivery/delivery-queue.service.js';
 import { INVALID_STUDY_UID, REPORT_NOT_FOUND } from '../studies.errors.js';
 import { isDicomUid } from '../study-uid.js';
 import { pluginMetrics, type PluginVersionMetrics } from './feedback-metrics.js';
 import { FeedbackRepository, type FeedbackView } from './feedback.repository.js';
 import { applyReaderAction, type ReaderAction, signReport } from './report-review.js';
 
-/** Radiologists' corrections and sign-off of a study's newest report, and what they say about each plugin version. */
+/**
+ * Radiologists' corrections and sign-off of a study's newest report, and what they say about each plugin version.
+ * Signing, and every correction after it (an amendment), queues the new version to the site's destinations.
+ */
 @Injectable()
 export class FeedbackService {
-  constructor(private readonly feedback: FeedbackRepository) {}
+  constructor(
+    private readonly feedback: FeedbackRepository,
+    private readonly deliveries: DeliveryQueueService,
+  ) {}
 
   /** Applies one reader action to the newest report and stores it as feedback; the corrected report is returned. */
   correct(studyInstanceUid: string, site: string, reader: string, action: ReaderAction): Promise<Report> {
@@ -18,7 +25,7 @@ export class FeedbackService {
     return this.change(studyInstanceUid, site, reader, ({ report }) => applyReaderAction(report, action, reader, at));
   }
 
-  /** Signs the newest report: final status, signedBy and signedAt; no correction after it. */
+  /** Signs the newest report: final status, signedBy and signedAt; a correction after it amends it. */
   sign(studyInstanceUid: string, site: string, reader: string): Promise<Report> {
     const at = new Date().toISOString();
     return this.change(studyInstanceUid, site, reader, ({ report }) => ({ report: signReport(report, reader, at) }));
@@ -36,9 +43,11 @@ export class FeedbackService {
 
   private async change(studyInstanceUid: string, site: string, reader: string, work: Parameters<FeedbackRepository['changeLatest']>[3]): Promise<Report> {
     assertUid(studyInstanceUid);
-    const report = await this.feedback.changeLatest(studyInstanceUid, site, reader, work);
-    if (!report) throw new PolyradError(REPORT_NOT_FOUND, `study ${studyInstanceUid} has no report to correct or sign`, studyInstanceUid);
-    return report;
+    const changed = await this.feedback.changeLatest(studyInstanceUid, site, reader, work);
+    if (!changed) throw new PolyradError(REPORT_NOT_FOUND, `study ${studyInstanceUid} has no report to correct or sign`, studyInstanceUid);
+    // a draft's corrections wait for the sign-off; the final version and each amendment go out as they are made
+    if (changed.report.status === 'signed') await this.deliveries.enqueueRelease(changed.report, changed, site);
+    return changed.report;
   }
 }
 

@@ -32,10 +32,16 @@ const MAX_TEXT = 2000;
 /**
  * The report with one reader action applied, and the feedback it stands for. The algorithm's own value,
  * category and impression are never overwritten: the reader's decision is added beside them (`review`,
- * `readerFindings`, `readerImpression`). A pure function.
+ * `readerFindings`, `readerImpression`). On a signed report the action is an amendment: it stays signed and
+ * lists who amended it and when, so every channel sends an amended version. A pure function.
  */
 export function applyReaderAction(report: Report, action: ReaderAction, reader: string, at: string): { report: Report; record: FeedbackRecord } {
-  assertDraft(report);
+  const { report: changed, record } = applyToReport(report, action, reader, at);
+  if (report.status !== 'signed') return { report: changed, record };
+  return { report: { ...changed, amendments: [...(report.amendments ?? []), { reader, at }] }, record };
+}
+
+function applyToReport(report: Report, action: ReaderAction, reader: string, at: string): { report: Report; record: FeedbackRecord } {
   const none = { findingIndex: null, findingCode: null, pluginId: null, pluginVersion: null, oldValue: null, newValue: null, oldCategory: null, newCategory: null, reason: null, note: null };
   if (action.kind === 'impression') {
     const old = report.readerImpression ?? report.impression;
@@ -80,7 +86,7 @@ export function applyReaderAction(report: Report, action: ReaderAction, reader: 
   return { report: { ...report, findings }, record };
 }
 
-/** The report signed by `reader`: final, and closed to corrections. */
+/** The report signed by `reader`: final; a later correction amends it. */
 export function signReport(report: Report, reader: string, at: string): Report {
   assertDraft(report);
   return { ...report, status: 'signed', signedBy: reader, signedAt: at };
@@ -88,7 +94,7 @@ export function signReport(report: Report, reader: string, at: string): Report {
 
 function assertDraft(report: Report): void {
   if (report.status === 'signed') {
-    throw new PolyradError(REPORT_ALREADY_SIGNED, `the report of study ${report.study.studyInstanceUid} was signed by ${report.signedBy ?? 'a radiologist'} at ${report.signedAt ?? 'an earlier time'}; a signed report takes no corrections`);
+    throw new PolyradError(REPORT_ALREADY_SIGNED, `the report of study ${report.study.studyInstanceUid} was signed by ${report.signedBy ?? 'a radiologist'} at ${report.signedAt ?? 'an earlier time'}; it is signed once; a correction amends it`);
   }
 }
 
