@@ -1,12 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { isNotAssessed, isPolyradError } from '@polyrad/sdk';
+import { isNotAssessed, isPolyradError, type Report } from '@polyrad/sdk';
 import { UnusableInputError } from '../pipeline/pipeline.errors.js';
 import { bundledCatalog } from '../pipeline/planning/plugin-catalog.js';
 import { StudyPipeline } from '../pipeline/study.pipeline.js';
 import type { RejectedInput } from '../pipeline/study.scanner.js';
 import { PLATFORM_VERSION } from '../platform-version.js';
+import { findingLabels } from '../pipeline/report/finding-labels.js';
+import type { AnalysisResult } from '../pipeline/study.pipeline.js';
+import { compareWithPrior } from '../priors/study.comparator.js';
 import { explanationJson, formatExplanation } from './explain.formatter.js';
 import { registerPluginVendorCommands } from './plugin-vendor.command.js';
 import { writeReportFilesFromInputs } from '../delivery/report-files.writer.js';
@@ -50,12 +53,13 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
     .description('run the whole pipeline on DICOM files or folders and write report.json, .sr.dcm, .fhir.json, .hl7 and .pdf into --out')
     .argument('<paths...>', 'DICOM files or folders of one study')
     .requiredOption('-o, --out <dir>', 'output folder')
-    .option('--prior <path>', 'a prior study of the same patient to compare with (not yet supported)')
+    .option('--prior <path>', 'an earlier study of the same patient (file or folder): analysed with the same plugin versions and compared')
     .action(async (paths: string[], options: { out: string; prior?: string }) => {
       try {
-        const { report, rejected } = await pipeline.analyze({ catalog: bundledCatalog(), paths: paths.map((p) => resolve(p)), log });
-        printRejected(io, rejected);
-        if (options.prior) report.warnings.push('--prior was given but comparison with priors is not available yet; the prior was not read');
+        const catalog = bundledCatalog();
+        const analysed = await pipeline.analyze({ catalog, paths: paths.map((p) => resolve(p)), log });
+        printRejected(io, analysed.rejected);
+        const report = options.prior ? await withPrior(analysed, resolve(options.prior)) : analysed.report;
         const out = resolve(options.out);
         await mkdir(out, { recursive: true });
         await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -73,6 +77,22 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
         throw error;
       }
     });
+
+  /** The prior is analysed like the study, with the same bundled plugin versions, then compared. */
+  async function withPrior(current: AnalysisResult, priorPath: string): Promise<Report> {
+    log(`analysing the prior ${priorPath}`);
+    const catalog = bundledCatalog();
+    let prior: AnalysisResult;
+    try {
+      prior = await pipeline.analyze({ catalog, paths: [priorPath], log });
+    } catch (error) {
+      if (!(error instanceof UnusableInputError)) throw error;
+      throw new UnusableInputError(`--prior ${priorPath}: ${error.message}`, error.rejected);
+    }
+    printRejected(io, prior.rejected);
+    const labels = findingLabels(catalog.map((c) => c.manifest));
+    return compareWithPrior({ current, prior, labels });
+  }
 
   program
     .command('explain')

@@ -1,4 +1,4 @@
-import type { MatchDecision, Report, SeriesFingerprint } from '@polyrad/sdk';
+import type { MatchDecision, Report, SeriesFingerprint, Volume } from '@polyrad/sdk';
 import type { ScanDicomInputsOptions } from '@polyrad/dicom';
 import { LocalProcessExecutor } from './execution/local-process.executor.js';
 import { runPlan } from './execution/planned-run.runner.js';
@@ -38,6 +38,8 @@ export interface StudyExplanation {
 export interface AnalysisResult {
   report: Report;
   rejected: RejectedInput[];
+  /** the volumes plugins ran on, by SeriesInstanceUID (a comparison with a prior registers them) */
+  volumes: ReadonlyMap<string, Volume>;
 }
 
 /**
@@ -74,7 +76,7 @@ export class StudyPipeline {
     // plugin code runs in worker processes, never in this one
     const outcomes = await runPlan(plan, study, catalog, new LocalProcessExecutor(), log);
     const labels = findingLabels(catalog.map((c) => c.manifest));
-    return { report: assembleReport({ study, decisions, plan, outcomes, labels }), rejected: study.rejected };
+    return { report: assembleReport({ study, decisions, plan, outcomes, labels }), rejected: study.rejected, volumes: study.volumes };
   }
 }
 

@@ -64,6 +64,37 @@ export interface ReportPriority {
   reasons: string[];
 }
 
+/** A finding of one exam named in a comparison (new in this study, or gone since the prior). */
+export interface ComparedFinding {
+  code: string;
+  value: number;
+  unit: string;
+  /** new: its index in this report's findings and its centre (LPS, mm) */
+  findingIndex?: number;
+  center?: [number, number, number];
+  /** resolved: where it was on the prior, where it would be now (LPS, mm), and its tracking UID */
+  priorCenter?: [number, number, number];
+  expectedCenter?: [number, number, number];
+  trackingUid?: string;
+}
+
+/**
+ * The comparison with a prior exam of the same patient: which prior, the algorithm versions that produced
+ * each side, and either the result (registration, new and resolved findings; per finding `prior`,
+ * `volumeDoublingDays`, `growthMmPerYear`) or why it was not assessed.
+ */
+export interface ReportComparison {
+  status: 'assessed' | 'not-assessed';
+  reason?: string;
+  prior: { studyInstanceUid: string; studyDate: string; accessionNumber: string; algorithms: Array<{ id: string; version: string }> };
+  current: { algorithms: Array<{ id: string; version: string }> };
+  intervalDays?: number;
+  /** current = prior + translationMm (LPS); overlap of the lungs and bones at that shift */
+  registration?: { translationMm: [number, number, number]; lungDice: number; boneDice: number };
+  newFindings?: ComparedFinding[];
+  resolvedFindings?: ComparedFinding[];
+}
+
 /** report.json: the combined report of one study (DESIGN.md, "Public contracts"). */
 export interface Report {
   study: { studyInstanceUid: string; patientId: string; studyDate: string; accessionNumber: string };
@@ -80,6 +111,8 @@ export interface Report {
   readerFindings?: ReaderFinding[];
   /** the reader's impression; the draft `impression` stays as the algorithms wrote it */
   readerImpression?: string;
+  /** the comparison with a prior exam, when one was given or found */
+  comparison?: ReportComparison;
   /** who signed (username) and when; present exactly when status is "signed" */
   signedBy?: string;
   signedAt?: string;
