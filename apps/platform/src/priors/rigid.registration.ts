@@ -246,7 +246,7 @@ function localMaxima(prior: CellGrid, current: CellGrid, centre: Vec3, radius: V
 }
 
 /** Trilinear HU at an LPS point; -1000 (air) outside the volume. */
-function sampleHu(volume: Volume, point: Vec3): number {
+export function sampleHu(volume: Volume, point: Vec3): number {
   const [fi, fj, fk] = patientToVoxel(volume.geometry, point);
   const [nx, ny, nz] = volume.geometry.dimensions;
   const i0 = Math.floor(fi);

@@ -106,3 +106,16 @@ test('a prior of another patient, or one that does not register, is "comparison 
     assert.doesNotMatch(report.impression, /stable/);
   }
 });
+
+test('a nodule the detector missed on one exam is neither new nor resolved when its tissue is there: change not assessed', () => {
+  // the prior's report lost the first nodule, the current one the second; both are still in the images
+  const priorMissed: ComparedStudy = { ...prior, report: { ...prior.report, findings: prior.report.findings.filter((_, i) => i !== 0) } };
+  const currentMissed: ComparedStudy = { ...current, report: { ...current.report, findings: current.report.findings.filter((_, i) => i !== 1) } };
+  const report = compareWithPrior({ current: currentMissed, prior: priorMissed, labels });
+  const grown = nodules(report)[0];
+  assert.equal(grown.change, undefined);
+  assert.match(String(grown.comparison), /^not assessed: its place on the prior shows tissue/);
+  assert.deepEqual(report.comparison?.resolvedFindings, []);
+  assert.equal(report.comparison?.unmeasuredPriorFindings?.length, 1);
+  assert.deepEqual(report.comparison?.newFindings?.map((f) => f.value), [laterPhantom.truth.nodules[2].longAxisMm]);
+});

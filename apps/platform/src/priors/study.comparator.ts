@@ -4,7 +4,7 @@ import { draftImpression, type FindingLabels } from '../pipeline/report/report.b
 import { classifyUrgency } from '../pipeline/report/urgency.classifier.js';
 import { aortaGrowth, AORTA_GROWTH_SOURCE, daysBetween, volumeDoublingTime, volumeRelativeError, VDT_SOURCE } from './growth.calculator.js';
 import { comparedNoduleCategory, LUNG_RADS_COMPARISON_SOURCE, newNoduleCategory, rank, type NoduleKind, type NoduleSize } from './lung-rads-comparison.js';
-import { refineLocally, registerRigid, type RegistrationOutcome, type Translation } from './rigid.registration.js';
+import { refineLocally, registerRigid, sampleHu, type RegistrationOutcome, type Translation } from './rigid.registration.js';
 
 /** One side of a comparison: its report and the image volumes its plugins ran on (by SeriesInstanceUID). */
 export interface ComparedStudy {
@@ -129,11 +129,25 @@ function inside(volume: Volume, point: Vec3, marginMm = 5): boolean {
   return v.every((x, a) => x * volume.geometry.spacing[a] >= marginMm - volume.geometry.spacing[a] / 2 && (volume.geometry.dimensions[a] - 1 - x) * volume.geometry.spacing[a] >= marginMm - volume.geometry.spacing[a] / 2);
 }
 
+/** Above this HU a point holds soft tissue, not aerated lung (solid nodules are 20-60 HU, ground glass -750..-300, partial volume in between). */
+const SOLID_HU = -300;
+
+/**
+ * The highest HU within 1 mm of `point` (27 points): a 6 mm nodule on 2.5 mm sections is mostly partial
+ * volume, and a centre that is off by a millimetre must still find it. A vessel that close counts too,
+ * which errs towards "not assessed" rather than "new".
+ */
+function densityAt(volume: Volume, point: Vec3): number {
+  let max = -Infinity;
+  for (const dz of [-1, 0, 1]) for (const dy of [-1, 0, 1]) for (const dx of [-1, 0, 1]) max = Math.max(max, sampleHu(volume, [point[0] + dx, point[1] + dy, point[2] + dz]));
+  return max;
+}
+
 const voxelEdge = (v: Volume) => Math.cbrt(v.geometry.spacing[0] * v.geometry.spacing[1] * v.geometry.spacing[2]);
 const add = (p: Vec3, t: Translation): Vec3 => [p[0] + t[0], p[1] + t[1], p[2] + t[2]];
 const distance = (a: Vec3, b: Vec3) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
-function compareNodules(ctx: Context, findings: ReportFinding[]): Pick<ReportComparison, 'newFindings' | 'resolvedFindings'> {
+function compareNodules(ctx: Context, findings: ReportFinding[]): Pick<ReportComparison, 'newFindings' | 'resolvedFindings' | 'unmeasuredPriorFindings'> {
   const { prior, intervalDays, registration } = ctx;
   const priorNodules = prior.report.findings.map((f, index) => ({ f, index })).filter(({ f }) => isMeasuredNodule(f));
   const currentNodules = findings.map((f, index) => ({ f, index })).filter(({ f }) => isMeasuredNodule(f));
@@ -157,21 +171,33 @@ function compareNodules(ctx: Context, findings: ReportFinding[]): Pick<ReportCom
     findings[c.index] = matchedNodule(ctx, c.f, p.f, p.index, d);
   }
   const newFindings: ReportComparison['newFindings'] = [];
+  const back = registration.translation.map((t) => -t) as Translation;
   for (const c of currentNodules) {
     if (usedCurrent.has(c.index)) continue;
-    const where = add(c.f.center as Vec3, registration.translation.map((t) => -t) as Translation);
-    if (!inside(ctx.priorVolume, where)) {
+    const centre = c.f.center as Vec3;
+    if (!inside(ctx.priorVolume, add(centre, back))) {
       findings[c.index] = { ...c.f, comparison: 'not assessed: its place lies outside the prior exam' };
+      continue;
+    }
+    const there = add(centre, refineLocally(ctx.currentVolume, ctx.priorVolume, centre, back).translation);
+    const hu = densityAt(ctx.priorVolume, there);
+    if (hu > SOLID_HU) {
+      // the detector did not measure it on the prior, but something dense is there: calling it new would overstate it
+      findings[c.index] = { ...c.f, comparison: `not assessed: its place on the prior shows tissue (${Math.round(hu)} HU) that was not measured there, so whether it is new or growing cannot be said` };
       continue;
     }
     const rads = newNoduleCategory(noduleSize(c.f));
     findings[c.index] = { ...c.f, change: 'new', lungradsBaseline: c.f.category, category: rads.category, abnormal: rank(rads.category) >= rank('3'), lungradsRule: rads.rule, lungradsSource: LUNG_RADS_COMPARISON_SOURCE };
-    newFindings.push({ code: c.f.code, findingIndex: c.index, value: c.f.value as number, unit: c.f.unit, center: c.f.center as Vec3 });
+    newFindings.push({ code: c.f.code, findingIndex: c.index, value: c.f.value as number, unit: c.f.unit, center: centre });
   }
-  const resolvedFindings: ReportComparison['resolvedFindings'] = mapped
-    .filter((p) => !usedPrior.has(p.index) && inside(ctx.currentVolume, p.at))
+  const unmatched = mapped.filter((p) => !usedPrior.has(p.index) && inside(ctx.currentVolume, p.at));
+  const resolvedFindings: ReportComparison['resolvedFindings'] = unmatched
+    .filter((p) => densityAt(ctx.currentVolume, p.at) <= SOLID_HU)
     .map((p) => ({ code: p.f.code, value: p.f.value as number, unit: p.f.unit, priorCenter: p.f.center as Vec3, expectedCenter: p.at.map(round1) as Vec3, trackingUid: trackingUidOf(prior.report, p.f, p.index) }));
-  return { newFindings, resolvedFindings };
+  const unmeasured: ReportComparison['unmeasuredPriorFindings'] = unmatched
+    .filter((p) => densityAt(ctx.currentVolume, p.at) > SOLID_HU)
+    .map((p) => ({ code: p.f.code, value: p.f.value as number, unit: p.f.unit, priorCenter: p.f.center as Vec3, expectedCenter: p.at.map(round1) as Vec3, trackingUid: trackingUidOf(prior.report, p.f, p.index) }));
+  return { newFindings, resolvedFindings, unmeasuredPriorFindings: unmeasured };
 }
 
 /** The nodule's identity across exams: the prior's tracking UID, or one derived from the prior finding. */
@@ -295,6 +321,7 @@ function comparisonLines(comparison: ReportComparison, findings: ReportFinding[]
     if (typeof f.comparison === 'string') parts.push(`${label(f)}: comparison ${f.comparison}`);
   }
   for (const r of comparison.resolvedFindings ?? []) parts.push(`${r.code} of ${r.value} mm on the prior no longer seen`);
+  for (const r of comparison.unmeasuredPriorFindings ?? []) parts.push(`${r.code} of ${r.value} mm on the prior: tissue still at its place but not measured on this exam, change not assessed`);
   return [`Comparison with the prior of ${date} (${comparison.intervalDays} days): ${parts.length ? parts.join('; ') : 'no finding to compare'}.`];
 }
 

@@ -148,6 +148,7 @@ export const reportSchema = {
         registration: { type: 'object', properties: { translationMm: vec3, lungDice: { type: 'number' }, boneDice: { type: 'number' } } },
         newFindings: { type: 'array', items: comparedFinding },
         resolvedFindings: { type: 'array', items: comparedFinding },
+        unmeasuredPriorFindings: { type: 'array', items: comparedFinding },
       },
     },
     signedBy: { type: 'string', minLength: 1 },

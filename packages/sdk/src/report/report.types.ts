@@ -93,6 +93,8 @@ export interface ReportComparison {
   registration?: { translationMm: [number, number, number]; lungDice: number; boneDice: number };
   newFindings?: ComparedFinding[];
   resolvedFindings?: ComparedFinding[];
+  /** findings of the prior not measured on this exam although tissue is still at their place: change not assessed */
+  unmeasuredPriorFindings?: ComparedFinding[];
 }
 
 /** report.json: the combined report of one study (DESIGN.md, "Public contracts"). */
