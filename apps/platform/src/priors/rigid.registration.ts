@@ -200,7 +200,7 @@ export function registerRigid(prior: Volume, current: Volume): RegistrationOutco
     })
     .sort((a, b) => b.score - a.score);
   const [best, ...others] = refined;
-  const { score: _score, ...result } = best;
+  const result: RegistrationResult = { translation: best.translation, lungDice: best.lungDice, boneDice: best.boneDice, commonLungMl: best.commonLungMl };
   const rival = others.find((o) => distanceMm(o.translation, best.translation) >= 12 && o.score >= AMBIGUITY_RATIO * best.score);
   const failures = [
     result.lungDice < MIN_LUNG_DICE ? `lung overlap (Dice) ${result.lungDice.toFixed(2)} < ${MIN_LUNG_DICE}` : '',

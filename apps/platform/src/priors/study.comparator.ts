@@ -148,7 +148,7 @@ const add = (p: Vec3, t: Translation): Vec3 => [p[0] + t[0], p[1] + t[1], p[2] +
 const distance = (a: Vec3, b: Vec3) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
 function compareNodules(ctx: Context, findings: ReportFinding[]): Pick<ReportComparison, 'newFindings' | 'resolvedFindings' | 'unmeasuredPriorFindings'> {
-  const { prior, intervalDays, registration } = ctx;
+  const { prior, registration } = ctx;
   const priorNodules = prior.report.findings.map((f, index) => ({ f, index })).filter(({ f }) => isMeasuredNodule(f));
   const currentNodules = findings.map((f, index) => ({ f, index })).filter(({ f }) => isMeasuredNodule(f));
   // each prior nodule's place in the current exam: the global shift refined around it
