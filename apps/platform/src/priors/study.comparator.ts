@@ -59,6 +59,11 @@ export function compareWithPrior({ current, prior, labels }: ComparisonRequest):
   );
 }
 
+/** The current report saying the comparison with `prior` was not assessed, and why. */
+export function comparisonNotAssessed(current: Report, prior: Pick<Report, 'study' | 'algorithms'>, reason: string, labels: FindingLabels): Report {
+  return finish(current, { ...baseComparison(current, prior), status: 'not-assessed', reason }, current.findings, labels);
+}
+
 interface Context {
   current: ComparedStudy;
   prior: ComparedStudy;
@@ -68,8 +73,8 @@ interface Context {
   priorVolume: Volume;
 }
 
-function baseComparison(current: Report, prior: Report): Omit<ReportComparison, 'status'> {
-  const versions = (r: Report) => r.algorithms.filter((a) => a.status === 'succeeded').map(({ id, version }) => ({ id, version }));
+function baseComparison(current: Report, prior: Pick<Report, 'study' | 'algorithms'>): Omit<ReportComparison, 'status'> {
+  const versions = (r: Pick<Report, 'algorithms'>) => r.algorithms.filter((a) => a.status === 'succeeded').map(({ id, version }) => ({ id, version }));
   return {
     prior: { studyInstanceUid: prior.study.studyInstanceUid, studyDate: prior.study.studyDate, accessionNumber: prior.study.accessionNumber, algorithms: versions(prior) },
     current: { algorithms: versions(current) },

@@ -6,6 +6,7 @@ import { PolyradError, type Report } from '@polyrad/sdk';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DeliveryQueueService } from '../delivery/delivery-queue.service.js';
 import { StudyPipeline } from '../pipeline/study.pipeline.js';
+import { PriorComparisonService } from '../priors/prior-comparison.service.js';
 import { ANALYSIS_IMPORT_OFF, ANALYSIS_INPUT_INVALID, ANALYSIS_PATH_REFUSED } from '../registry/registry.errors.js';
 import { SiteCatalogService } from '../registry/site-catalog.service.js';
 import { DEFAULT_SITE } from '../registry/site.rules.js';
@@ -32,6 +33,7 @@ export class StudyAnalysisService {
     private readonly catalog: SiteCatalogService,
     private readonly studies: StudiesService,
     private readonly deliveries: DeliveryQueueService,
+    private readonly priors: PriorComparisonService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -39,7 +41,8 @@ export class StudyAnalysisService {
   /** `intakeWarnings`: what the caller knows of the input that the files cannot tell (e.g. a study only partly received). */
   async analyzeAndStore(paths: string[], site: string = DEFAULT_SITE, scan?: ScanDicomInputsOptions, intakeWarnings: string[] = []): Promise<{ report: Report; stored: StoredReport }> {
     const { entries, warnings } = await this.catalog.resolveSite(site);
-    const { report } = await this.pipeline.analyze({ catalog: entries, paths, scan, log: (message) => this.logger.log(message) });
+    const analysis = await this.pipeline.analyze({ catalog: entries, paths, scan, log: (message) => this.logger.log(message) });
+    const report = await this.priors.withStoredPrior(analysis, entries);
     report.warnings.push(...intakeWarnings, ...warnings);
     const stored = await this.studies.storeReport(report);
     // queued, not sent: a destination that is down never holds the analysis
