@@ -8,7 +8,8 @@
  * - Non-solid: new or growing < 30 mm -> 2; new >= 30 mm -> 3; >= 30 mm stable or slowly growing -> 2.
  * - Stepped management of stable nodules: a category 3 nodule stable (or smaller) at follow-up after >= 6
  *   months -> 2; a category 4A nodule stable at >= 3 months -> 3, and after >= 12 months -> 2.
- * Sizes are mean diameters ((long + short) / 2, mm). 4X (suspicious features) is a reader's call.
+ * Sizes are mean diameters ((long + short) / 2, mm). A stable nodule keeps the detector's own (baseline)
+ * category unless a stepped-management rule lowers it. 4X (suspicious features) is a reader's call.
  */
 
 export const LUNG_RADS_COMPARISON_SOURCE = 'ACR Lung-RADS v2022 (Christensen J et al., J Am Coll Radiol 2024;21:473-488), comparison with prior';
@@ -22,6 +23,8 @@ export interface NoduleSize {
   meanDiameterMm: number;
   /** part-solid: mean diameter of the solid component, mm */
   solidMeanMm?: number;
+  /** the nodule's category on its own exam, as the detector judged it (baseline rules: size, type, attachment) */
+  category: string;
 }
 
 export interface LungRadsComparison {
@@ -37,21 +40,6 @@ export const GROWTH_THRESHOLD_MM = 1.5;
 /** The mean diameter Lung-RADS follows for a type: the solid component of a part-solid nodule. */
 function followedSize(n: NoduleSize): number {
   return n.type === 'part-solid' && n.solidMeanMm !== undefined ? n.solidMeanMm : n.meanDiameterMm;
-}
-
-/** Size-only (baseline) category, for stable nodules before the stepped-management rules. */
-export function baselineCategory(n: NoduleSize): string {
-  const d = n.meanDiameterMm;
-  if (n.type === 'non-solid') return d < 30 ? '2' : '3';
-  if (n.type === 'part-solid') {
-    const solid = n.solidMeanMm ?? 0;
-    if (d < 6) return '2';
-    if (solid < 6) return '3';
-    return solid < 8 ? '4A' : '4B';
-  }
-  if (d < 6) return '2';
-  if (d < 8) return '3';
-  return d < 15 ? '4A' : '4B';
 }
 
 /** A nodule with no match in a prior exam that covered its place. */
@@ -74,7 +62,7 @@ export function comparedNoduleCategory(current: NoduleSize, prior: NoduleSize, i
   // whole months, as follow-up intervals are booked: 365 days is 12 months
   const months = Math.round(intervalDays / (365.25 / 12));
   const grew = changeMm > GROWTH_THRESHOLD_MM;
-  const baseline = baselineCategory(current);
+  const baseline = current.category;
   if (grew) {
     const within = months <= 12 ? 'within 12 months' : `over ${Math.round(months)} months (slow growth)`;
     if (current.type === 'non-solid') {
@@ -88,7 +76,7 @@ export function comparedNoduleCategory(current: NoduleSize, prior: NoduleSize, i
     return { change: 'growing', changeMm, category, rule: `growing solid nodule (+${changeMm} mm ${within}), ${current.meanDiameterMm < 8 ? '< 8 mm -> 4A' : '>= 8 mm -> 4B'}` };
   }
   const change: NoduleChange = changeMm < -GROWTH_THRESHOLD_MM ? 'decreased' : 'stable';
-  const priorCategory = baselineCategory(prior);
+  const priorCategory = prior.category;
   const worst = rank(baseline) >= rank(priorCategory) ? baseline : priorCategory;
   if (worst === '3' && months >= 6) return { change, changeMm, category: '2', rule: `category 3 nodule ${change} at >= 6 months -> 2` };
   if (worst === '4A' && months >= 12) return { change, changeMm, category: '2', rule: `category 4A nodule ${change} for >= 12 months -> 2` };

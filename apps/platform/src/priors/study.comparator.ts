@@ -122,7 +122,8 @@ function noduleSize(f: ReportFinding): NoduleSize {
   const type = (f.type === 'part-solid' || f.type === 'non-solid' ? f.type : 'solid') as NoduleKind;
   const mean = typeof f.meanDiameterMm === 'number' ? f.meanDiameterMm : round1(((f.value as number) + (typeof f.shortAxisMm === 'number' ? f.shortAxisMm : (f.value as number))) / 2);
   // a part-solid finding is measured by its solid component (the halo is at least 6 mm: lung-nodules)
-  return type === 'part-solid' ? { type, meanDiameterMm: Math.max(6, mean), solidMeanMm: mean } : { type, meanDiameterMm: mean };
+  const category = String(f.category ?? '');
+  return type === 'part-solid' ? { type, meanDiameterMm: Math.max(6, mean), solidMeanMm: mean, category } : { type, meanDiameterMm: mean, category };
 }
 
 function isMeasuredNodule(f: ReportFinding): boolean {
