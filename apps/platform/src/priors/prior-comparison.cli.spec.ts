@@ -56,6 +56,8 @@ test('analyze --prior: the prior is analysed with the same plugins, the nodule i
     assert.match(report.impression, /Comparison with the prior of 2025-01-01 \(365 days\)/);
     const sr = await readFile(join(dir, 'out', 'report.sr.dcm'));
     assert.ok(sr.includes(Buffer.from(big.trackingUid as string)), 'the SR carries the tracking UID the nodule had on the prior');
+    const fhir = await readFile(join(dir, 'out', 'report.fhir.json'), 'utf8');
+    assert.ok(fhir.includes(`urn:oid:${big.trackingUid as string}`), 'the FHIR Observation carries it as an identifier');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
