@@ -16,15 +16,16 @@ export function daysBetween(from: string, to: string): number | undefined {
 }
 
 /**
- * One standard deviation of a volumetric measurement, relative to the volume, from where the nodule's
- * boundary falls within its edge voxels: each of the two boundaries along a diameter is uniformly
- * uncertain over one voxel (SD edge / sqrt 12), so the diameter's SD is edge x sqrt(2/12), and a volume
- * (proportional to d^3) has three times the diameter's relative error. `voxelEdgeMm` is the cube root of
- * the voxel volume. A 6 mm nodule on 2 x 2 x 2.5 mm voxels: 44 %; on 0.7 x 0.7 x 1 mm voxels: 16 %;
- * never below 5 % (segmentation variability on any grid).
+ * One standard deviation of a volumetric measurement, relative to the volume (a model, not a published
+ * figure): the nodule's diameter is taken as uncertain like a position uniformly unknown within one voxel
+ * (SD edge / sqrt 12), and a volume (proportional to d^3) has three times the diameter's relative error.
+ * `voxelEdgeMm` is the cube root of the voxel volume. A 6 mm nodule on 0.7 x 0.7 x 1 mm voxels: 10 %, so
+ * two such measurements differ by up to about 28 % (95 %), close to the 25 % volume change NELSON took as
+ * real growth (Horeweg N et al., Lancet Oncol 2014;15:1332-1341); on 2 x 2 x 2.5 mm voxels: 31 %.
+ * Never below 5 % (segmentation variability on any grid).
  */
 export function volumeRelativeError(meanDiameterMm: number, voxelEdgeMm: number): number {
-  const sdDiameter = voxelEdgeMm * Math.sqrt(2 / 12);
+  const sdDiameter = voxelEdgeMm / Math.sqrt(12);
   return Math.max(0.05, (3 * sdDiameter) / Math.max(meanDiameterMm, 1));
 }
 

@@ -85,6 +85,7 @@ test('the same anatomy rescanned a year later reads stable throughout, and routi
   const report = compareWithPrior({ current: again, prior, labels });
   assert.equal(report.comparison?.status, 'assessed');
   assert.deepEqual(nodules(report).map((f) => f.change), ['stable', 'stable']);
+  assert.ok(nodules(report).every((f) => f.volumeDoublingDays === undefined && f.volumeChangeBeyondError === false), 'no doubling time for an unchanged volume');
   assert.equal(report.findings.find((f) => f.code === 'aorta.ascending.diameter')!.growthCategory, 'within measurement error');
   assert.equal(report.priority?.level, 'routine');
 });

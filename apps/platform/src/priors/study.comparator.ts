@@ -245,7 +245,8 @@ function matchedNodule(ctx: Context, current: ReportFinding, prior: ReportFindin
     ...(volumes
       ? {
           volumeChangePercent: volumes.volumeChangePercent,
-          volumeDoublingDays: volumes.volumeDoublingDays,
+          // a change the measurement errors explain has no doubling time worth stating (it would read as years of noise)
+          ...(volumes.changeBeyondError ? { volumeDoublingDays: volumes.volumeDoublingDays } : {}),
           volumeDoublingDaysRange: volumes.volumeDoublingDaysRange,
           volumeChangeBeyondError: volumes.changeBeyondError,
           volumeDoublingSource: VDT_SOURCE,
