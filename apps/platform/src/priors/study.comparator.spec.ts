@@ -120,3 +120,19 @@ test('a nodule the detector missed on one exam is neither new nor resolved when 
   assert.equal(report.comparison?.unmeasuredPriorFindings?.length, 1);
   assert.deepEqual(report.comparison?.newFindings?.map((f) => f.value), [laterPhantom.truth.nodules[2].longAxisMm]);
 });
+
+test('a prior of another modality or body region, not earlier, or from other algorithm versions is not compared', () => {
+  const variant = (change: (r: Report) => Report): ComparedStudy => ({ ...prior, report: change(structuredClone(prior.report)) });
+  const cases: Array<[ComparedStudy, RegExp]> = [
+    [variant((r) => ({ ...r, series: r.series.map((s) => ({ ...s, modality: 'MR' })) })), /the prior is MR, not CT/],
+    [variant((r) => ({ ...r, series: r.series.map((s) => ({ ...s, fingerprint: { bodyRegions: ['head'] } })) })), /the prior shows head, not the thorax/],
+    [variant((r) => ({ ...r, study: { ...r.study, studyDate: '20260101' } })), /not earlier than this study/],
+    [variant((r) => ({ ...r, algorithms: r.algorithms.map((a) => ({ ...a, version: '0.9.0' })) })), /other algorithm versions .*polyrad\.lung-nodules 0\.9\.0 \(prior\) vs 1\.0\.0/],
+  ];
+  for (const [priorStudy, reason] of cases) {
+    const report = compareWithPrior({ current, prior: priorStudy, labels });
+    assert.equal(report.comparison?.status, 'not-assessed');
+    assert.match(report.comparison!.reason!, reason);
+    assert.ok(nodules(report).every((f) => f.change === undefined));
+  }
+});
