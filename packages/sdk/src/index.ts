@@ -36,7 +36,7 @@ export type { RunResult } from './algorithm/plugin-runner.js';
 export { loadPlugin } from './algorithm/plugin-loader.js';
 
 export { DECISION_SUPPORT_NOTICE, REJECTION_REASONS } from './report/report.types.js';
-export type { AlgorithmRun, FindingReview, ReaderFinding, RejectionReason, Report, ReportAmendment, ReportFinding, ReportPriority, SeriesDecision } from './report/report.types.js';
+export type { AlgorithmRun, ComparedFinding, FindingReview, ReaderFinding, RejectionReason, Report, ReportAmendment, ReportComparison, ReportFinding, ReportPriority, SeriesDecision } from './report/report.types.js';
 export { isValidReport, reportSchema, reportSchemaErrors } from './report/report.schema.js';
 export { notAssessedFindings, unavailableInputReason } from './report/not-assessed.findings.js';
 export type { ProducerOutcome } from './report/not-assessed.findings.js';

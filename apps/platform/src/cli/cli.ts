@@ -1,13 +1,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { isNotAssessed, isPolyradError, PolyradError } from '@polyrad/sdk';
+import { isNotAssessed, isPolyradError, PolyradError, type Report } from '@polyrad/sdk';
 import { UnusableInputError } from '../pipeline/pipeline.errors.js';
 import { loadBrokerSettings } from '../config/app-config.js';
 import { executorFor } from '../pipeline/execution/executor.factory.js';
 import { StudyPipeline } from '../pipeline/study.pipeline.js';
 import type { RejectedInput } from '../pipeline/study.scanner.js';
 import { PLATFORM_VERSION } from '../platform-version.js';
+import { findingLabels } from '../pipeline/report/finding-labels.js';
+import type { AnalysisResult } from '../pipeline/study.pipeline.js';
+import { compareWithPrior } from '../priors/study.comparator.js';
 import { explanationJson, formatExplanation } from './explain.formatter.js';
 import type { Io } from './cli-io.js';
 import { registerPlatformAdminCommands } from './platform-admin.command.js';
@@ -15,6 +18,7 @@ import { registerPluginVendorCommands } from './plugin-vendor.command.js';
 import { registerWorkerCommand } from './worker.command.js';
 import { writeReportFilesFromInputs } from '../delivery/report-files.writer.js';
 import { localCatalog } from './local-catalog.js';
+import type { CatalogEntry } from '../pipeline/planning/plugin-catalog.js';
 import { watchPluginDirs } from './plugin-dir.watcher.js';
 
 export const EXIT_OK = 0;
@@ -55,7 +59,7 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
     .description('run the whole pipeline on DICOM files or folders and write report.json, .sr.dcm, .fhir.json, .hl7 and .pdf into --out')
     .argument('<paths...>', 'DICOM files or folders of one study')
     .requiredOption('-o, --out <dir>', 'output folder')
-    .option('--prior <path>', 'a prior study of the same patient to compare with (not yet supported)')
+    .option('--prior <path>', 'an earlier study of the same patient (file or folder): analysed with the same plugin versions and compared')
     .option(...PLUGIN_OPTION, collect, [])
     .option('--watch', 'with --plugin: analyze again each time a plugin folder changes (its dist/ or manifest.json), until interrupted')
     .action(async (paths: string[], options: { out: string; prior?: string; plugin: string[]; watch?: boolean }) => {
@@ -73,9 +77,11 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
     try {
       // read before the study is, so a bad POLYRAD_BROKER_* stops the run at once
       const broker = loadBrokerSettings();
-      const { report, rejected } = await new StudyPipeline(() => executorFor(broker)).analyze({ catalog: localCatalog(options.plugin), paths: paths.map((p) => resolve(p)), log });
-      printRejected(io, rejected);
-      if (options.prior) report.warnings.push('--prior was given but comparison with priors is not available yet; the prior was not read');
+      const analyzer = new StudyPipeline(() => executorFor(broker));
+      const catalog = localCatalog(options.plugin);
+      const analysed = await analyzer.analyze({ catalog, paths: paths.map((p) => resolve(p)), log });
+      printRejected(io, analysed.rejected);
+      const report = options.prior ? await withPrior(analyzer, catalog, analysed, resolve(options.prior)) : analysed.report;
       const out = resolve(options.out);
       await mkdir(out, { recursive: true });
       await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -92,6 +98,21 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
       }
       throw error;
     }
+  }
+
+  /** The prior is analysed like the study, with the same plugin versions, then compared. */
+  async function withPrior(analyzer: StudyPipeline, catalog: CatalogEntry[], current: AnalysisResult, priorPath: string): Promise<Report> {
+    log(`analysing the prior ${priorPath}`);
+    let prior: AnalysisResult;
+    try {
+      prior = await analyzer.analyze({ catalog, paths: [priorPath], log });
+    } catch (error) {
+      if (!(error instanceof UnusableInputError)) throw error;
+      throw new UnusableInputError(`--prior ${priorPath}: ${error.message}`, error.rejected);
+    }
+    printRejected(io, prior.rejected);
+    const labels = findingLabels(catalog.map((c) => c.manifest));
+    return compareWithPrior({ current, prior, labels });
   }
 
   program

@@ -1,4 +1,4 @@
-import type { LabelMask, MatchDecision, Report, SeriesFingerprint } from '@polyrad/sdk';
+import type { LabelMask, MatchDecision, Report, SeriesFingerprint, Volume } from '@polyrad/sdk';
 import type { ScanDicomInputsOptions } from '@polyrad/dicom';
 import { LocalProcessExecutor } from './execution/local-process.executor.js';
 import type { PluginExecutor } from './execution/plugin-executor.js';
@@ -53,6 +53,8 @@ export interface AnalysisResult {
   rejected: RejectedInput[];
   /** the masks of the runs that succeeded, in plan order */
   masks: AnalysisMask[];
+  /** the volumes plugins ran on, by SeriesInstanceUID (a comparison with a prior registers them) */
+  volumes: ReadonlyMap<string, Volume>;
 }
 
 /**
@@ -98,7 +100,7 @@ export class StudyPipeline {
         ? []
         : artifacts.flatMap((a) => (a.kind === 'mask' ? [{ type: a.type, algorithmId: run.id, algorithmVersion: run.version, seriesInstanceUid: run.seriesInstanceUid ?? '', mask: a.mask }] : [])),
     );
-    return { report: assembleReport({ study, decisions, plan, outcomes, labels }), rejected: study.rejected, masks };
+    return { report: assembleReport({ study, decisions, plan, outcomes, labels }), rejected: study.rejected, masks, volumes: study.volumes };
   }
 }
 

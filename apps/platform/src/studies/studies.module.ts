@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DeliveryModule } from '../delivery/delivery.module.js';
 import { PipelineModule } from '../pipeline/pipeline.module.js';
+import { PriorsModule } from '../priors/priors.module.js';
 import { RegistryModule } from '../registry/registry.module.js';
 import { FeedbackController } from './feedback/feedback.controller.js';
 import { FeedbackRepository } from './feedback/feedback.repository.js';
@@ -14,7 +15,7 @@ import { StudyAnalysisService } from './study-analysis.service.js';
 import { UrgentNotifier } from './urgent.notifier.js';
 
 @Module({
-  imports: [PipelineModule, RegistryModule, DeliveryModule],
+  imports: [PipelineModule, RegistryModule, DeliveryModule, PriorsModule],
   controllers: [StudiesController, StudyAnalysisController, FeedbackController],
   providers: [StudiesService, StudyAnalysisService, StudyProgressService, ReportsRepository, UrgentNotifier, FeedbackService, FeedbackRepository],
   exports: [StudiesService, StudyAnalysisService, UrgentNotifier],

@@ -6,6 +6,7 @@ import { PolyradError, type Report } from '@polyrad/sdk';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DeliveryQueueService } from '../delivery/delivery-queue.service.js';
 import { StudyPipeline } from '../pipeline/study.pipeline.js';
+import { PriorComparisonService } from '../priors/prior-comparison.service.js';
 import { ANALYSIS_IMPORT_OFF, ANALYSIS_INPUT_INVALID, ANALYSIS_PATH_REFUSED } from '../registry/registry.errors.js';
 import { SiteCatalogService } from '../registry/site-catalog.service.js';
 import { DEFAULT_SITE } from '../registry/site.rules.js';
@@ -34,6 +35,7 @@ export class StudyAnalysisService {
     private readonly studies: StudiesService,
     private readonly deliveries: DeliveryQueueService,
     private readonly progress: StudyProgressService,
+    private readonly priors: PriorComparisonService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -41,12 +43,13 @@ export class StudyAnalysisService {
   /** `intakeWarnings`: what the caller knows of the input that the files cannot tell (e.g. a study only partly received). */
   async analyzeAndStore(paths: string[], site: string = DEFAULT_SITE, scan?: ScanDicomInputsOptions, intakeWarnings: string[] = []): Promise<{ report: Report; stored: StoredReport }> {
     const { entries, warnings, notRunning } = await this.catalog.resolveSite(site);
-    const { report, masks } = await this.pipeline.analyze({ catalog: entries, paths, scan, log: (message) => this.logger.log(message), progress: (uid, runs) => this.progress.update(uid, runs) });
+    const analysis = await this.pipeline.analyze({ catalog: entries, paths, scan, log: (message) => this.logger.log(message), progress: (uid, runs) => this.progress.update(uid, runs) });
+    const report = await this.priors.withStoredPrior(analysis, entries);
     report.warnings.push(...intakeWarnings, ...warnings);
     report.algorithms.push(...notRunning);
     const stored = await this.studies.storeReport(report);
     // queued, not sent: a destination that is down never holds the analysis
-    await this.deliveries.enqueue(report, stored, site, paths, scan, masks);
+    await this.deliveries.enqueue(report, stored, site, paths, scan, analysis.masks);
     return { report, stored };
   }
 

@@ -7,6 +7,9 @@ const vec3 = { type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 
 const findingCode = { type: 'string', pattern: '^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*$' } as const;
 const readerStamp = { reader: { type: 'string', minLength: 1 }, at: { type: 'string', format: 'date-time' } } as const;
 
+const versionList = { type: 'array', items: { type: 'object', required: ['id', 'version'], properties: { id: { type: 'string' }, version: { type: 'string' } } } } as const;
+const comparedFinding = { type: 'object', required: ['code', 'value', 'unit'], properties: { code: findingCode, value: { type: 'number' }, unit: { type: 'string' } } } as const;
+
 /** JSON Schema of report.json; Report is its TypeScript mirror. */
 export const reportSchema = {
   $id: 'https://polyrad.dev/schemas/report.json',
@@ -126,6 +129,29 @@ export const reportSchema = {
       },
     },
     readerImpression: { type: 'string' },
+    comparison: {
+      type: 'object',
+      required: ['status', 'prior', 'current'],
+      // not assessed says why
+      if: { properties: { status: { const: 'not-assessed' } } },
+      then: { required: ['reason'], properties: { reason: { minLength: 1 } } },
+      properties: {
+        status: { enum: ['assessed', 'not-assessed'] },
+        reason: { type: 'string' },
+        prior: {
+          type: 'object',
+          required: ['studyInstanceUid', 'studyDate', 'algorithms'],
+          properties: { studyInstanceUid: { type: 'string' }, studyDate: { type: 'string' }, accessionNumber: { type: 'string' }, algorithms: versionList },
+        },
+        current: { type: 'object', required: ['algorithms'], properties: { algorithms: versionList } },
+        intervalDays: { type: 'number' },
+        priorResults: { enum: ['stored', 'analysed again'] },
+        registration: { type: 'object', properties: { translationMm: vec3, lungDice: { type: 'number' }, boneDice: { type: 'number' } } },
+        newFindings: { type: 'array', items: comparedFinding },
+        resolvedFindings: { type: 'array', items: comparedFinding },
+        unmeasuredPriorFindings: { type: 'array', items: comparedFinding },
+      },
+    },
     signedBy: { type: 'string', minLength: 1 },
     signedAt: { type: 'string', format: 'date-time' },
     amendments: { type: 'array', items: { type: 'object', required: ['reader', 'at'], additionalProperties: false, properties: { ...readerStamp } } },

@@ -70,6 +70,41 @@ export interface ReportAmendment {
   at: string;
 }
 
+/** A finding of one exam named in a comparison (new in this study, or gone since the prior). */
+export interface ComparedFinding {
+  code: string;
+  value: number;
+  unit: string;
+  /** new: its index in this report's findings and its centre (LPS, mm) */
+  findingIndex?: number;
+  center?: [number, number, number];
+  /** resolved: where it was on the prior, where it would be now (LPS, mm), and its tracking UID */
+  priorCenter?: [number, number, number];
+  expectedCenter?: [number, number, number];
+  trackingUid?: string;
+}
+
+/**
+ * The comparison with a prior exam of the same patient: which prior, the algorithm versions that produced
+ * each side, and either the result (registration, new and resolved findings; per finding `prior`,
+ * `volumeDoublingDays`, `growthMmPerYear`) or why it was not assessed.
+ */
+export interface ReportComparison {
+  status: 'assessed' | 'not-assessed';
+  reason?: string;
+  prior: { studyInstanceUid: string; studyDate: string; accessionNumber: string; algorithms: Array<{ id: string; version: string }> };
+  current: { algorithms: Array<{ id: string; version: string }> };
+  intervalDays?: number;
+  /** server: the prior's stored results were reused, or its stored images analysed again with this study's versions */
+  priorResults?: 'stored' | 'analysed again';
+  /** current = prior + translationMm (LPS); overlap of the lungs and bones at that shift */
+  registration?: { translationMm: [number, number, number]; lungDice: number; boneDice: number };
+  newFindings?: ComparedFinding[];
+  resolvedFindings?: ComparedFinding[];
+  /** findings of the prior not measured on this exam although tissue is still at their place: change not assessed */
+  unmeasuredPriorFindings?: ComparedFinding[];
+}
+
 /** report.json: the combined report of one study (DESIGN.md, "Public contracts"). */
 export interface Report {
   study: { studyInstanceUid: string; patientId: string; studyDate: string; accessionNumber: string };
@@ -86,6 +121,8 @@ export interface Report {
   readerFindings?: ReaderFinding[];
   /** the reader's impression; the draft `impression` stays as the algorithms wrote it */
   readerImpression?: string;
+  /** the comparison with a prior exam, when one was given or found */
+  comparison?: ReportComparison;
   /** who signed (username) and when; present exactly when status is "signed" */
   signedBy?: string;
   signedAt?: string;
