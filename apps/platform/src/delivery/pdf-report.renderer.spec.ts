@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportDocument } from '../pipeline/report/report-document.js';
-import { chestCtReport, realChestCtReport } from './delivery.fixture.js';
+import { borderlineChestCtReport, chestCtReport, realChestCtReport } from './delivery.fixture.js';
 import { renderReportPdf } from './pdf-report.renderer.js';
 import { sourceStudyFromReport } from './source-study.js';
 import { runTool, skipWithout } from './validator-tools.fixture.js';
@@ -46,4 +46,11 @@ test('the PDF groups findings by organ, flags urgent ones, and names failed algo
   assert.ok(order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1])), `organ sections out of order: ${order}`);
   assert.match(text, /Ascending aorta, maximum diameter 52\.3 mm < 40 mm aneurysm, URGENT polyrad\.aorta 1\.0\.0/);
   assert.match(text, /acme\.bone-age 2\.1\.0 failed: worker exited with code 137/);
+});
+
+test('the PDF flags a borderline category as indeterminate, not abnormal', { skip }, async () => {
+  const report = borderlineChestCtReport();
+  const text = await pdfText(await renderReportPdf(reportDocument(report), sourceStudyFromReport(report)));
+  // the category cell wraps beside the algorithm cell: "borderline osteopenia/ polyrad.spine 1.0.0 normal, indeterminate"
+  assert.match(text, /Vertebral trabecular attenuation 163 HU > 160 HU borderline osteopenia\/ (polyrad\.spine 1\.0\.0 )?normal, indeterminate/);
 });

@@ -32,7 +32,8 @@ function referenceLabel(finding: DocumentFinding): string {
 
 function findingRow(finding: DocumentFinding): string[] {
   const label = findingConcept(finding.code).label + (typeof finding.details.side === 'string' && finding.code.endsWith('nodule') ? ` (${finding.details.side})` : '');
-  const flag = finding.urgent ? 'URGENT' : finding.abnormal ? 'abnormal' : '';
+  // borderline: within the measurement error of a cut-off, neither normal nor abnormal
+  const flag = finding.urgent ? 'URGENT' : finding.abnormal ? 'abnormal' : finding.indeterminate ? 'indeterminate' : '';
   return [
     label,
     formatValue(finding),

@@ -135,6 +135,7 @@ function measurementGroup(finding: DocumentFinding, trackingUid: string, series:
     measurement(finding, concept.quantity, concept.method),
     ...lesionDetails(finding),
     ...(finding.category ? [text('CONTAINS', CONCEPT.category, finding.category)] : []),
+    ...(finding.indeterminate ? [text('CONTAINS', CONCEPT.comment, `Indeterminate: ${finding.indeterminate.reason.replace(/^borderline: /, '')}`)] : []),
     ...(finding.reference ? [text('CONTAINS', CONCEPT.reference, finding.reference.text)] : []),
     ...(finding.reason ? [text('CONTAINS', CONCEPT.comment, `Not assessed: ${finding.reason}`)] : []),
     ...(image

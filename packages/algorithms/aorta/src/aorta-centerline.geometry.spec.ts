@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Vec3 } from '@polyrad/sdk';
-import { archStart, centerLineAxes, rootCut } from './aorta-centerline.geometry.js';
+import { archStart, centerLineAxes, rootBend, rootCut } from './aorta-centerline.geometry.js';
 
 const straight = (n: number, dz = 2.5): Vec3[] => Array.from({ length: n }, (_, k) => [10, -20, k * dz]);
 
@@ -26,4 +26,16 @@ test('rootCut: an ascending track is cut below the seed where its centre line ju
   // a jump above the seed (the arch) is not a root
   const overArch = straight(20).map((p, k): Vec3 => (k > 17 ? [p[0] + 15, p[1], p[2]] : p));
   assert.equal(rootCut(overArch, 15), 0);
+});
+
+test('rootBend: an ascending track bending away below the seed in small steps (through the heart into the right atrium) is cut above the bend', () => {
+  assert.equal(rootBend(centerLineAxes(straight(20, 3)), 15), 0);
+  // straight down to point 8, then 2.5 mm sideways per 3 mm slice below it (a 40-50 degree lean), no step a jump
+  const drifting = straight(20, 3).map((p, k): Vec3 => (k < 8 ? [p[0] - 2.5 * (8 - k), p[1] + 1.2 * (8 - k), p[2]] : p));
+  assert.equal(rootCut(drifting, 15), 0, 'each step is small');
+  const cut = rootBend(centerLineAxes(drifting), 15);
+  assert.ok(cut >= 5 && cut <= 9, `cut at ${cut}`);
+  // a lean above the seed (the arch) is not a root
+  const overArch = straight(20, 3).map((p, k): Vec3 => (k > 16 ? [p[0] + 3 * (k - 16), p[1], p[2]] : p));
+  assert.equal(rootBend(centerLineAxes(overArch), 12), 0);
 });

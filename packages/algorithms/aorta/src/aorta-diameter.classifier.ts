@@ -1,4 +1,4 @@
-import type { ReferenceRange } from '@polyrad/sdk';
+import { categoriseMeasurement, type CategoryDecision, type ReferenceRange } from '@polyrad/sdk';
 
 export type AortaSegment = 'ascending' | 'descending';
 export type AortaCategory = 'normal' | 'dilated' | 'aneurysm';
@@ -21,6 +21,26 @@ export function aortaCategory(segment: AortaSegment, diameterMm: number): AortaC
   const band = AORTA_DIAMETER_BANDS[segment];
   if (diameterMm >= band.aneurysmFrom) return 'aneurysm';
   return diameterMm >= band.dilatedFrom ? 'dilated' : 'normal';
+}
+
+/**
+ * Measurement error of a maximum aortic diameter: ±3 mm, the tolerance the validation holds the plugin
+ * to (README "Validation"; packages/phantom validation-tolerance.ts, aortaDiameterTolerance; p95 error
+ * 1.4-2 mm on the reporting seeds 9120-9159).
+ */
+export const AORTA_DIAMETER_ERROR_MM = 3;
+
+/** The category of a measured diameter, or borderline where it lies within AORTA_DIAMETER_ERROR_MM of a cut-off. */
+export function aortaCategoryDecision(segment: AortaSegment, diameterMm: number): CategoryDecision<AortaCategory> {
+  const { dilatedFrom, aneurysmFrom } = AORTA_DIAMETER_BANDS[segment];
+  return categoriseMeasurement<AortaCategory>(diameterMm, {
+    categories: ['normal', 'dilated', 'aneurysm'],
+    cutoffs: [
+      { at: dilatedFrom, equalGoesTo: 'above', margin: AORTA_DIAMETER_ERROR_MM },
+      { at: aneurysmFrom, equalGoesTo: 'above', margin: AORTA_DIAMETER_ERROR_MM },
+    ],
+    unit: 'mm',
+  });
 }
 
 export function aortaReference(segment: AortaSegment): ReferenceRange {

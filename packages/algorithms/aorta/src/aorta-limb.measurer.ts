@@ -3,7 +3,7 @@ import { sampleHu, sliceZ, type AxialStack } from './axial-stack.js';
 import { measureSection, type CrossSection, type LumenWindow } from './aorta-section.measurer.js';
 import type { RoundCandidate } from './round-structure.detector.js';
 import type { AortaSegment } from './aorta-diameter.classifier.js';
-import { archStart, centerLineAxes, rootCut } from './aorta-centerline.geometry.js';
+import { archStart, centerLineAxes, rootBend, rootCut } from './aorta-centerline.geometry.js';
 import { discMedian, median } from './vessel-track.follower.js';
 
 export interface AortaLimb {
@@ -47,8 +47,9 @@ export function measureLimb(scanned: AxialStack, stack: AxialStack, segment: Aor
   // centre each point on its axial lumen first: distance-map peaks wander over a flat top
   const allDiscs: Vec3[] = chain.map((c) => [c.x, c.y, sliceZ(scanned, c.k)]);
   const allPoints: Vec3[] = allDiscs.map((point, n) => measureSection(stack, point, [0, 0, 1], chain[n].r, window)?.center ?? point);
-  // the ascending track ends, going down, where it jumps into the heart at the aortic root
-  const from = seedAt === undefined ? 0 : rootCut(allPoints, seedAt);
+  // the ascending track ends, going down, where it jumps into the heart at the aortic root, or where it
+  // bends away below the root through the heart into a chamber or a vena cava
+  const from = seedAt === undefined ? 0 : Math.max(rootCut(allPoints, seedAt), rootBend(centerLineAxes(allPoints), seedAt));
   const discs = allDiscs.slice(from);
   const points = allPoints.slice(from);
   chain = chain.slice(from);

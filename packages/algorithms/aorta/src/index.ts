@@ -1,5 +1,5 @@
-import { defineAlgorithm, notAssessed, readPackageManifest, type AlgorithmFinding, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
-import { aortaCategory, aortaReference, type AortaSegment } from './aorta-diameter.classifier.js';
+import { categoryFields, defineAlgorithm, notAssessed, readPackageManifest, type AlgorithmFinding, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
+import { aortaCategory, aortaCategoryDecision, aortaReference, type AortaSegment } from './aorta-diameter.classifier.js';
 import { measureAorta, type AortaLimb, type AortaMeasurement } from './aorta.analyzer.js';
 import { limbGateFailure, limbsPositionFailure, operatingRangeFailure } from './aorta-quality.gate.js';
 
@@ -87,7 +87,7 @@ function limbFinding(limb: AortaLimb): AlgorithmFinding {
     assessment: 'measured',
     value,
     unit: 'mm',
-    category: aortaCategory(limb.segment, value),
+    ...categoryFields(aortaCategoryDecision(limb.segment, value)),
     reference: aortaReference(limb.segment),
     center: limb.center,
     meanDiameterMm: round1(limb.meanDiameterMm),

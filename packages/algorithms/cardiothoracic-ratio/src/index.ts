@@ -1,4 +1,4 @@
-import { defineAlgorithm, notAssessed, readPackageManifest, type AlgorithmFinding, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
+import { categoriseMeasurement, categoryFields, defineAlgorithm, notAssessed, readPackageManifest, type AlgorithmFinding, type CategoryDecision, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
 import { measureCardiothoracicRatio } from './cardiothoracic-ratio.measurer.js';
 
 export * from './cardiothoracic-ratio.measurer.js';
@@ -14,6 +14,16 @@ export const CTR_REFERENCE = {
   text: 'CTR <= 0.50 on a PA chest radiograph is normal; > 0.50 suggests cardiac enlargement. AP and supine films magnify the heart and overestimate the CTR.',
   source: 'Danzer CS. The cardio-thoracic ratio: an index of cardiac enlargement. Am J Med Sci 1919;157:513-521',
 };
+
+/**
+ * Measurement error of the CTR: ±0.04, the tolerance its phantom radiographs hold it to
+ * (cardiothoracic-ratio.measurer.spec.ts); a CTR within it of 0.50 is borderline, not "normal".
+ */
+export const CTR_ERROR = 0.04;
+
+export function ctrCategory(ctr: number): CategoryDecision<'normal' | 'enlarged'> {
+  return categoriseMeasurement<'normal' | 'enlarged'>(ctr, { categories: ['normal', 'enlarged'], cutoffs: [{ at: CTR_REFERENCE.max, equalGoesTo: 'below', margin: CTR_ERROR }], unit: '' });
+}
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() ? value.trim().toUpperCase() : undefined;
@@ -43,7 +53,7 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
     code: 'heart.ctr',
     value: Math.round(m.ctr * 100) / 100,
     unit: '',
-    category: m.ctr > CTR_REFERENCE.max ? 'enlarged' : 'normal',
+    ...categoryFields(ctrCategory(Math.round(m.ctr * 100) / 100)),
     reference: CTR_REFERENCE,
     heartWidthPx: m.heartWidthPx,
     thoracicWidthPx: m.thoracicWidthPx,

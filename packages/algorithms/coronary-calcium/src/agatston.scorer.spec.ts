@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { outputProblems, validateManifest, type AlgorithmFinding, type AlgorithmOutputs, type Artifact, type LabelMask, type SeriesInput, type Volume, type VolumeGeometry } from '@polyrad/sdk';
+import { outputProblems, validateManifest, type AlgorithmFinding, type AlgorithmOutputs, type Artifact, type IndeterminateCategory, type LabelMask, type SeriesInput, type Volume, type VolumeGeometry } from '@polyrad/sdk';
 import { generateChestPhantom, PHANTOM_LABELS, sampleChestCase, type ChestPhantom, type ChestPhantomOptions } from '@polyrad/phantom';
 import { groupSeries, loadVolume, scanDicomInputs } from '@polyrad/dicom';
 import lungSegmentation from '@polyrad/algorithm-lung-segmentation';
 import heartSegmentation, { segmentHeart } from '@polyrad/algorithm-heart-segmentation';
-import plugin, { agatstonWeight, CAC_MAX_NOISE_HU, cacDrsCategory, scoreAgatston } from './index.js';
+import plugin, { agatstonWeight, CAC_MAX_NOISE_HU, cacDrsCategory, cacDrsDecision, scoreAgatston } from './index.js';
 
 const context = { log: () => undefined };
 type MaskArtifact = Extract<Artifact, { kind: 'mask' }>;
@@ -79,6 +79,33 @@ function handMadeHeart(): { volume: Volume; heart: LabelMask; at: (i: number, j:
   return { volume: { geometry, voxels, unit: 'HU' }, heart: { geometry, labels, labelNames: { 1: 'heart' } }, at };
 }
 
+test('CAC-DRS near the 100 and 300 cut-offs: borderline within the ±15 % measurement error, the class beyond it; A0/A1 is decided by detection', () => {
+  assert.deepEqual([0, 1, 84.9, 85, 114.9, 115, 254.9, 255, 344.9, 345].map((s) => cacDrsDecision(s).category), [
+    'A0',
+    'A1',
+    'A1',
+    'borderline A1/A2',
+    'borderline A1/A2',
+    'A2',
+    'A2',
+    'borderline A2/A3',
+    'borderline A2/A3',
+    'A3',
+  ]);
+  assert.equal(cacDrsDecision(105).indeterminate?.reason, 'borderline: 105 lies within the measurement error (±15) of the 100 cut-off between A1 and A2');
+});
+
+test('a score of 104 on a hand-made heart: the score and "borderline CAC-DRS A1/A2" stated, the class not assessed with the reason', async () => {
+  const { volume, heart, at } = handMadeHeart();
+  // a 4 x 6.5 mm plaque of 450 HU (weight 4) on the heart's surface over two 1.5 mm slices: 26 mm2 x 4 x 2 x 0.5
+  for (const k of [5, 6]) for (let j = 12; j < 25; j++) for (let i = 31; i < 39; i++) volume.voxels[at(i, j, k)] = 450;
+  const series: SeriesInput = { seriesInstanceUid: '1.2.3', modality: 'CT', volume, fingerprint: {} };
+  const [agatston, drs] = (await score(series, { kind: 'mask', type: 'polyrad.mask.heart', version: '1.0.0', mask: heart })).findings!;
+  assert.deepEqual([agatston.value, agatston.category, agatston.abnormal], [104, 'borderline CAC-DRS A1/A2', true]);
+  assert.deepEqual([drs.code, drs.assessment, drs.value, drs.category], ['heart.cac.category', 'not-assessed', null, undefined]);
+  assert.equal(drs.reason, 'CAC-DRS class not stated: Agatston 104 lies within the measurement error (±15) of the 100 cut-off between A1 and A2');
+});
+
 test('calcium reaching into the heart (valve, annulus, aortic root) is kept apart as ambiguous, not counted', () => {
   const { volume, heart, at } = handMadeHeart();
   // a ring-like plaque from the epicardial fat 5 mm into the heart on slices 5 and 6, peak 450 HU
@@ -123,10 +150,18 @@ for (const { name, options, category } of cases) {
     console.log(`# CAC ${name}: ${agatston.value ?? agatston.reason} vs truth ${truth.agatston.toFixed(1)}`);
     assert.equal(agatston.code, 'heart.cac.agatston');
     assert.ok(Math.abs((agatston.value as number) - truth.agatston) <= 0.15 * truth.agatston, `${agatston.value} vs ${truth.agatston}`);
-    assert.deepEqual([drs.code, drs.value], ['heart.cac.category', category]);
-    assert.equal(agatston.category, drs.category);
+    const between = (agatston.indeterminate as IndeterminateCategory | undefined)?.between;
+    if (between) {
+      // within the measurement error of a cut-off (266.7 against 263.3 truth, 300 cut-off): the class is not stated
+      assert.ok(between.includes(`A${category}`), `${agatston.category} for a true A${category}`);
+      assert.deepEqual([drs.code, drs.assessment, drs.value], ['heart.cac.category', 'not-assessed', null]);
+    } else {
+      assert.deepEqual([drs.code, drs.value], ['heart.cac.category', category]);
+      assert.equal(agatston.category, drs.category);
+      assert.ok(drs.reference?.source.includes('Hecht'));
+    }
     assert.equal(agatston.abnormal, true, 'any coronary calcium is outside the reference');
-    assert.ok(agatston.reference?.source.includes('Agatston') && drs.reference?.source.includes('Hecht'));
+    assert.ok(agatston.reference?.source.includes('Agatston'));
   });
 }
 

@@ -1,4 +1,4 @@
-import { PolyradError, voxelToPatient, type LabelMask, type Vec3, type Volume, dilateBox, FACE_NEIGHBOURS, IN_SLICE_NEIGHBOURS, labelRegions, type Dimensions } from '@polyrad/sdk';
+import { categoriseMeasurement, PolyradError, type CategoryDecision, voxelToPatient, type LabelMask, type Vec3, type Volume, dilateBox, FACE_NEIGHBOURS, IN_SLICE_NEIGHBOURS, labelRegions, type Dimensions } from '@polyrad/sdk';
 
 /** Agatston AS et al., "Quantification of coronary artery calcium using ultrafast computed tomography",
  * J Am Coll Cardiol 1990;15(4):827-832: lesions are in-plane regions >= 130 HU of at least 1 mm2, each
@@ -289,6 +289,32 @@ function interiorNoise(volume: Volume, crop: Crop, interior: Uint8Array): number
 /** CAC-DRS Agatston category (Hecht HS et al., J Cardiovasc Comput Tomogr 2018;12(3):185-191). */
 export function cacDrsCategory(score: number): '0' | '1' | '2' | '3' {
   return score <= 0 ? '0' : score < 100 ? '1' : score < 300 ? '2' : '3';
+}
+
+/**
+ * Measurement error of the Agatston score: ±15 % of the true score, at least ±10 points, the tolerance the
+ * validation holds the plugin to (README "Validation"; packages/phantom validation-tolerance.ts,
+ * agatstonTolerance). Relative to the truth, so a true score at a cut-off c is measured within
+ * max(10, 0.15 c) of it: ±15 at 100, ±45 at 300.
+ */
+export const agatstonErrorAt = (score: number): number => Math.max(10, 0.15 * score);
+
+/**
+ * CAC-DRS A0-A3 with a borderline band at the 100 and 300 cut-offs. A0 against A1 is not a measurement
+ * near a cut-off but whether any calcified lesion was found (a score is positive from the first 1 mm2 at
+ * 130 HU); the quality gates (slice thickness, noise, contrast, valve and root calcium) decide whether
+ * that search can be trusted, and the validation scores a 0 against a calcified heart as a wrong negative.
+ */
+export function cacDrsDecision(score: number): CategoryDecision<'A0' | 'A1' | 'A2' | 'A3'> {
+  return categoriseMeasurement<'A0' | 'A1' | 'A2' | 'A3'>(score, {
+    categories: ['A0', 'A1', 'A2', 'A3'],
+    cutoffs: [
+      { at: 0, equalGoesTo: 'below', margin: 0 },
+      { at: 100, equalGoesTo: 'above', margin: agatstonErrorAt(100) },
+      { at: 300, equalGoesTo: 'above', margin: agatstonErrorAt(300) },
+    ],
+    unit: '',
+  });
 }
 
 export const CAC_DRS_TEXT: Record<'0' | '1' | '2' | '3', string> = {

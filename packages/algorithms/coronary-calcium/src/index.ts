@@ -1,5 +1,5 @@
 import { defineAlgorithm, notAssessed, PolyradError, readPackageManifest, type AlgorithmFinding, type AlgorithmInputs, type AlgorithmOutputs, type ReferenceRange, type SeriesInput } from '@polyrad/sdk';
-import { CAC_DRS_TEXT, CAC_REFERENCE_SLICE_MM, cacDrsCategory, CONTRAST_BLOOD_POOL_HU, scoreAgatston, type AgatstonResult } from './agatston.scorer.js';
+import { CAC_DRS_TEXT, CAC_REFERENCE_SLICE_MM, cacDrsCategory, cacDrsDecision, CONTRAST_BLOOD_POOL_HU, scoreAgatston, type AgatstonResult } from './agatston.scorer.js';
 
 export * from './agatston.scorer.js';
 
@@ -73,7 +73,8 @@ function failedImageGate(result: AgatstonResult): string | undefined {
  * noise, or calcium at the aortic root, valves or annuli that cannot be separated from the coronary arteries and
  * would change the category. Thinner slices are scored as they are and normalised to 3 mm (slice increment
  * / 3 mm), within the noise limit. A CAC 0 is stated only when
- * every check passed. (Without a heart mask the platform skips this plugin with the segmentation's reason.)
+ * every check passed. A score within its measurement error of the 100 or 300 cut-off is reported with a
+ * borderline category, and the CAC-DRS class is not stated (cacDrsDecision). (Without a heart mask the platform skips this plugin with the segmentation's reason.)
  */
 export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
   const outside = outsideOperatingRange(inputs.series);
@@ -94,6 +95,12 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
     warnings.push(`${seen}; they were not counted, and the CAC-DRS category is A${category} either way`);
   }
   const extra = { lesionCount: result.lesions.length, sliceFactor: result.sliceFactor, noiseHu: Math.round(result.noiseHu), abnormal: score > 0 };
+  const { indeterminate } = cacDrsDecision(score);
+  if (indeterminate) {
+    // any calcium is abnormal on both sides of the 100 and 300 cut-offs; only the class is left open
+    const agatston = { code: 'heart.cac.agatston', value: score, unit: '', category: `borderline CAC-DRS ${indeterminate.between.join('/')}`, indeterminate, reference: AGATSTON_REFERENCE, ...extra };
+    return { findings: [agatston, notAssessed('heart.cac.category', '', `CAC-DRS class not stated: Agatston ${indeterminate.reason.replace(/^borderline: /, '')}`)], warnings };
+  }
   const findings: AlgorithmFinding[] = [
     { code: 'heart.cac.agatston', value: score, unit: '', category: CAC_DRS_TEXT[category], reference: AGATSTON_REFERENCE, ...extra },
     { code: 'heart.cac.category', value: category, unit: '', category: CAC_DRS_TEXT[category], reference: CATEGORY_REFERENCE, abnormal: score > 0 },

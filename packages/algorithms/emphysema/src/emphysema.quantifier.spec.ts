@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import semver from 'semver';
-import { PolyradError, validateManifest, type AlgorithmFinding, type LabelMask, type Volume, type VolumeGeometry } from '@polyrad/sdk';
+import { PolyradError, validateManifest, type AlgorithmFinding, type IndeterminateCategory, type LabelMask, type Volume, type VolumeGeometry } from '@polyrad/sdk';
 import { generateChestPhantom } from '@polyrad/phantom';
 import segmentation from '@polyrad/algorithm-lung-segmentation';
 import plugin, { emphysemaCategory, isSharpKernel, quantifyEmphysema } from './index.js';
@@ -59,8 +59,23 @@ test('sides come from the mask label names, not from fixed numbers', () => {
   assert.throws(() => quantifyEmphysema(volume, { ...mask, labelNames: { 1: 'lung' } }), (e: unknown) => e instanceof PolyradError && e.code === 'MASK_INVALID');
 });
 
-test('severity bands: <5 none, 5-<10 mild, 10-<20 moderate, >=20 severe', () => {
-  assert.deepEqual([0, 4.99, 5, 9.99, 10, 19.99, 20, 60].map(emphysemaCategory), ['none', 'none', 'mild', 'mild', 'moderate', 'moderate', 'severe', 'severe']);
+test('severity bands: <5 none, 5-<10 mild, 10-<20 moderate, >=20 severe; borderline within ±2 points of a cut-off', () => {
+  const grade = (laa: number): string => emphysemaCategory(laa).category;
+  assert.deepEqual([0, 2.9, 3, 6.9, 7.9, 8, 11.9, 12, 17.9, 18, 22, 60].map(grade), [
+    'none',
+    'none',
+    'borderline none/mild',
+    'borderline none/mild',
+    'mild',
+    'borderline mild/moderate',
+    'borderline mild/moderate',
+    'moderate',
+    'moderate',
+    'borderline moderate/severe',
+    'severe',
+    'severe',
+  ]);
+  assert.equal(emphysemaCategory(4).indeterminate?.reason, 'borderline: 4 % lies within the measurement error (±2 %) of the 5 % cut-off between none and mild');
 });
 
 test('manifest validates, and consumes what the lung segmentation produces', () => {
@@ -88,7 +103,7 @@ test('end to end: phantom -> lung segmentation plugin -> emphysema plugin -> fin
   for (const finding of findings) {
     assert.equal(finding.unit, declared.get(finding.code), finding.code);
     assert.ok(finding.reference?.text && finding.reference.source, `${finding.code} has a reference with a source`);
-    if (finding.code.endsWith('laa950')) assert.ok(['none', 'mild', 'moderate', 'severe'].includes(finding.category!));
+    if (finding.code.endsWith('laa950')) assert.match(finding.category!, /^(none|mild|moderate|severe|borderline (none|mild|moderate)\/(mild|moderate|severe))$/);
   }
   const f = byCode(findings);
   const { truth } = phantom;
@@ -99,7 +114,12 @@ test('end to end: phantom -> lung segmentation plugin -> emphysema plugin -> fin
     assert.ok(Math.abs(laa - truth.laa950Percent[side]) < 1.5, `${side} LAA ${laa} vs ${truth.laa950Percent[side]}`);
   }
   assert.ok(Math.abs((f['lung.laa950'].value as number) - truth.laa950Percent.total) < 1.5);
-  assert.equal(f['lung.laa950'].category, emphysemaCategory(truth.laa950Percent.total));
+  // the truth's grade, or borderline between it and its neighbour
+  const t = truth.laa950Percent.total;
+  const truthGrade = t < 5 ? 'none' : t < 10 ? 'mild' : t < 20 ? 'moderate' : 'severe';
+  const between = (f['lung.laa950'].indeterminate as IndeterminateCategory | undefined)?.between;
+  if (between) assert.ok(between.includes(truthGrade), `${f['lung.laa950'].category} for ${t}`);
+  else assert.equal(f['lung.laa950'].category, truthGrade);
   assert.ok(Math.abs((f['lung.perc15'].value as number) - truth.perc15Hu) <= 5, `perc15 ${f['lung.perc15'].value} vs ${truth.perc15Hu}`);
 });
 

@@ -1,4 +1,4 @@
-import { notAssessed, PolyradError, voxelVolumeMm3, type AlgorithmFinding, type LabelMask, type ReferenceRange, type Volume } from '@polyrad/sdk';
+import { categoriseMeasurement, categoryFields, notAssessed, PolyradError, voxelVolumeMm3, type AlgorithmFinding, type CategoryDecision, type LabelMask, type ReferenceRange, type Volume } from '@polyrad/sdk';
 import { densitometryRangeProblems, lungNoiseHu } from './densitometry-range.gate.js';
 
 /**
@@ -100,12 +100,22 @@ export function measureLungDensity(volume: Volume, mask: LabelMask): LungDensito
  * mild (5-<10 %), moderate (10-<20 %) and severe (>=20 %) bands above it are a local convention for
  * grading extent, not a consensus standard; the report says so in the reference text.
  */
-export function emphysemaCategory(laa950Percent: number): string {
-  if (!Number.isFinite(laa950Percent)) return 'indeterminate';
-  if (laa950Percent < 5) return 'none';
-  if (laa950Percent < 10) return 'mild';
-  if (laa950Percent < 20) return 'moderate';
-  return 'severe';
+export type EmphysemaCategory = 'none' | 'mild' | 'moderate' | 'severe';
+
+/**
+ * Measurement error of %LAA-950: ±2 percentage points, the tolerance the validation holds the plugin to
+ * (README "Validation"; packages/phantom validation-tolerance.ts, laa950Tolerance; p95 error 0.4-0.75
+ * points on the reporting seeds 9120-9159, but kernel and dose move real values by more).
+ */
+export const LAA950_ERROR_POINTS = 2;
+
+/** The grade of an LAA-950 value, or borderline within LAA950_ERROR_POINTS of a cut-off. */
+export function emphysemaCategory(laa950Percent: number): CategoryDecision<EmphysemaCategory> {
+  return categoriseMeasurement<EmphysemaCategory>(laa950Percent, {
+    categories: ['none', 'mild', 'moderate', 'severe'],
+    cutoffs: [5, 10, 20].map((at) => ({ at, equalGoesTo: 'above' as const, margin: LAA950_ERROR_POINTS })),
+    unit: '%',
+  });
 }
 
 export const LAA950_REFERENCE: ReferenceRange = {
@@ -200,7 +210,7 @@ function densityFindings(m: LungDensitometry, problems: string[]): AlgorithmFind
   const laa = (code: string, value: number, extra: Record<string, unknown>, own: string[] = []): AlgorithmFinding =>
     problems.length || own.length
       ? notAssessed(code, '%', [...own, ...problems].join('; '), extra)
-      : { code, value: round(value, 1), unit: '%', category: emphysemaCategory(value), reference: LAA950_REFERENCE, ...extra };
+      : { code, value: round(value, 1), unit: '%', ...categoryFields(emphysemaCategory(round(value, 1))), reference: LAA950_REFERENCE, ...extra };
   return [
     laa('lung.laa950', m.laa950Percent.total, problems.length ? {} : { lungVolumeMl: round(m.volumeMl.total, 0) }),
     ...SIDES.map((side) => laa(`lung.${side}.laa950`, m.laa950Percent[side], { side }, absentSide(m, side) ? [absentSide(m, side)!] : [])),

@@ -1,4 +1,4 @@
-import type { ReferenceRange } from '@polyrad/sdk';
+import { categoriseMeasurement, type CategoryDecision, type ReferenceRange } from '@polyrad/sdk';
 
 /**
  * Upper limit of a normal heart volume (chambers + myocardium), mL. Derived from the 97.5th-percentile
@@ -15,6 +15,19 @@ export const HEART_VOLUME_REFERENCE: ReferenceRange = {
   source: 'Fuchs A et al., Eur Heart J Cardiovasc Imaging 2016;17(9):1009-1017 (Copenhagen General Population Study, 320-detector CT)',
 };
 
-export function heartVolumeCategory(volumeMl: number): 'normal' | 'enlarged' {
-  return volumeMl > HEART_VOLUME_UPPER_ML ? 'enlarged' : 'normal';
+/**
+ * Measurement error of the whole-heart volume: ±15 % of the true volume, the tolerance the validation
+ * holds the plugin to (README "Validation"; packages/phantom validation-tolerance.ts, heartVolumeTolerance;
+ * p95 error 11 % on the reporting seeds 9120-9159). Relative to the truth, so a true volume at the cut-off
+ * may be measured anywhere within ±15 % of the cut-off: the band is ±124.5 mL around 830 mL.
+ */
+export const HEART_VOLUME_ERROR_FRACTION = 0.15;
+
+/** normal up to HEART_VOLUME_UPPER_ML, enlarged above; borderline within the measurement error of it */
+export function heartVolumeCategory(volumeMl: number): CategoryDecision<'normal' | 'enlarged'> {
+  return categoriseMeasurement<'normal' | 'enlarged'>(volumeMl, {
+    categories: ['normal', 'enlarged'],
+    cutoffs: [{ at: HEART_VOLUME_UPPER_ML, equalGoesTo: 'below', margin: HEART_VOLUME_ERROR_FRACTION * HEART_VOLUME_UPPER_ML }],
+    unit: 'mL',
+  });
 }

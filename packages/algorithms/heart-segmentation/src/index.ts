@@ -1,4 +1,4 @@
-import { defineAlgorithm, notAssessed, PolyradError, readPackageManifest, type AlgorithmInputs, type AlgorithmOutputs, type LabelMask, type Volume } from '@polyrad/sdk';
+import { categoryFields, defineAlgorithm, notAssessed, PolyradError, readPackageManifest, type AlgorithmInputs, type AlgorithmOutputs, type LabelMask, type Volume } from '@polyrad/sdk';
 import { lungLabels, segmentHeart, type HeartSegmentation } from './heart.segmenter.js';
 import { HEART_VOLUME_REFERENCE, heartVolumeCategory } from './heart-volume.classifier.js';
 import { heartQualityProblems, measureHeartAnatomy } from './heart-quality.gate.js';
@@ -45,7 +45,7 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
   const volumeMl = Math.round(heart.volumeMl);
   return {
     artifacts: [{ kind: 'mask', type: output.type, version: output.version, mask: heart.mask, meta: { volumeMl: heart.volumeMl, bloodPoolHu: heart.bloodPoolHu } }],
-    findings: [{ code: 'heart.volume', value: volumeMl, unit: 'mL', category: heartVolumeCategory(volumeMl), reference: HEART_VOLUME_REFERENCE, center: heart.center }],
+    findings: [{ code: 'heart.volume', value: volumeMl, unit: 'mL', ...categoryFields(heartVolumeCategory(volumeMl)), reference: HEART_VOLUME_REFERENCE, center: heart.center }],
   };
 }
 

@@ -1,19 +1,31 @@
-import { notAssessed, type AlgorithmFinding } from '@polyrad/sdk';
+import { categoriseMeasurement, categoryFields, notAssessed, type AlgorithmFinding, type CategoryScale } from '@polyrad/sdk';
 import type { SpineAnalysis, VertebraMeasurement } from './spine.analyzer.js';
 import { MIN_DENSITY_BODIES, MIN_GRADED_BODIES, densityExclusion, densitySpreadFailure, gradingExclusion, gradingRangeFailure, heightLossMarginPercent, mayBeFractured, missedLevels, untracedEnds } from './spine-quality.gate.js';
 
 export type BoneDensityCategory = 'normal' | 'osteopenia' | 'osteoporosis';
 
 /**
+ * Measurement error of the mean trabecular attenuation: ±20 HU, the tolerance the validation holds the
+ * plugin to (README "Validation"; packages/phantom validation-tolerance.ts, trabecularTolerance). Its
+ * p95 error on the reporting seeds was 3.9 HU, but real levels differ by tens of HU, so the validated
+ * bound, not the phantom's spread, decides the band.
+ */
+export const TRABECULAR_ERROR_HU = 20;
+
+/**
  * Opportunistic screening bands for trabecular attenuation (Pickhardt PJ et al., Ann Intern Med
  * 2013;158:588-595, L1 at routine CT): <= 110 HU osteoporosis (threshold of high specificity),
- * 110-160 HU osteopenia (<= 160 HU: 90 % sensitivity for osteoporosis), > 160 HU normal.
+ * 110-160 HU osteopenia (<= 160 HU: 90 % sensitivity for osteoporosis), > 160 HU normal; each cut-off
+ * with a borderline band of ±TRABECULAR_ERROR_HU.
  */
-export function boneDensityCategory(hu: number): BoneDensityCategory {
-  if (hu <= 110) return 'osteoporosis';
-  if (hu <= 160) return 'osteopenia';
-  return 'normal';
-}
+export const BONE_DENSITY_SCALE: CategoryScale<BoneDensityCategory> = {
+  categories: ['osteoporosis', 'osteopenia', 'normal'],
+  cutoffs: [
+    { at: 110, equalGoesTo: 'below', margin: TRABECULAR_ERROR_HU },
+    { at: 160, equalGoesTo: 'below', margin: TRABECULAR_ERROR_HU },
+  ],
+  unit: 'HU',
+};
 
 /** Genant categories by grade; grade 0 (no height loss of 20 % or more) is stated only when measured */
 export const FRACTURE_CATEGORIES = ['none', 'mild', 'moderate', 'severe'] as const;
@@ -97,7 +109,7 @@ function attenuationFinding(analysis: SpineAnalysis, context: SpineFindingContex
     assessment: 'measured',
     value: round1(hu),
     unit: 'HU',
-    category: boneDensityCategory(hu),
+    ...categoryFields(categoriseMeasurement(round1(hu), BONE_DENSITY_SCALE)),
     reference: {
       min: 160,
       text: 'trabecular attenuation (validated at L1): > 160 HU normal, 110-160 HU osteopenia, <= 110 HU osteoporosis likely',

@@ -8,9 +8,12 @@ const NORMAL_CATEGORIES = new Set(['normal', 'none', 'negative']);
 
 /**
  * A measured finding whose category says normal ("normal", "none", "negative") while the truth lies
- * outside the reference range the finding itself shows: a wrong normal statement.
+ * outside the reference range the finding itself shows: a wrong normal statement. A borderline category
+ * ("borderline osteopenia/normal", with `indeterminate`) is no normal statement; its number is still scored.
  */
 export function contradictsNormal(finding: ReportFinding, truth: number): boolean {
+  // a borderline category (within the measurement error of a cut-off) states neither side
+  if (finding.indeterminate !== undefined) return false;
   if (!finding.category || !NORMAL_CATEGORIES.has(finding.category.toLowerCase())) return false;
   const { min, max } = finding.reference ?? {};
   return (min !== undefined && truth < min) || (max !== undefined && truth > max);
@@ -41,6 +44,7 @@ export function numericOutcome(
     error: result.error,
     errorUnit: result.errorUnit,
     within: result.within,
+    ...(finding.indeterminate !== undefined ? { borderline: true } : {}),
     ...(wrongNegative ? { wrongNegative, note: `"${finding.category}" but the truth ${round(truth)} lies outside the reference` } : {}),
   };
 }

@@ -73,6 +73,30 @@ test('a "normal" category is wrong when the truth lies outside the reference the
   assert.equal(none.outcomes.find((o) => o.code === 'aorta.ascending.diameter')!.status, 'missing');
 });
 
+test('a borderline category is no normal statement: 163 HU "borderline osteopenia/normal" on 159 HU bone is scored on its number only', () => {
+  const report = (findings: ReportFinding[]): ValidationReport => ({ algorithms: [], findings });
+  const bone = truth({ spine: spine([0, 0, 0, 0, 0], [159.3, 159.3, 159.3, 159.3, 159.3]) });
+  const reference = { min: 160 };
+  const indeterminate = { between: ['osteopenia', 'normal'], cutoff: 160, margin: 20, reason: 'borderline: 163.2 HU lies within the measurement error (±20 HU) of the 160 HU cut-off' };
+  const borderline = scorePhantomCase('c', report([measured('spine.trabecular_attenuation', 163.2, { category: 'borderline osteopenia/normal', indeterminate, reference })]), bone);
+  const outcome = borderline.outcomes.find((o) => o.code === 'spine.trabecular_attenuation')!;
+  assert.deepEqual([outcome.status, outcome.within, outcome.wrongNegative, outcome.borderline], ['measured', true, undefined, true]);
+  // the same number stated "normal" (seed 9141 before the band) is a wrong normal statement
+  const normal = scorePhantomCase('c', report([measured('spine.trabecular_attenuation', 163.2, { category: 'normal', reference })]), bone);
+  assert.equal(normal.outcomes.find((o) => o.code === 'spine.trabecular_attenuation')!.wrongNegative, true);
+  // and 230 HU "borderline" far from the truth is still out of tolerance
+  const far = scorePhantomCase('c', report([measured('spine.trabecular_attenuation', 230, { category: 'borderline osteopenia/normal', indeterminate, reference })]), bone);
+  assert.equal(far.outcomes.find((o) => o.code === 'spine.trabecular_attenuation')!.within, false);
+});
+
+test('CAC: a borderline score is scored on its number; its class, not stated, is not assessed', () => {
+  const t = truth({ heart: { volumeMl: 685, agatston: 263.3, cacDrs: '2', lesions: [], contrast: false } });
+  const indeterminate = { between: ['A2', 'A3'], cutoff: 300, margin: 45, reason: 'borderline: 266.7 lies within the measurement error (±45) of the 300 cut-off' };
+  const [score, category] = scoreCalcium('c', [measured('heart.cac.agatston', 266.7, { category: 'borderline CAC-DRS A2/A3', indeterminate }), declined('heart.cac.category', 'CAC-DRS class not stated: Agatston 266.7 lies within ...')], t);
+  assert.deepEqual([score.status, score.within, score.wrongNegative], ['measured', true, undefined]);
+  assert.deepEqual([category.status, category.wrongNegative], ['not-assessed', undefined]);
+});
+
 test('spine truth: mean over complete, unfractured vertebrae, as the plugin measures', () => {
   assert.equal(phantomTrabecularHu(truth({ spine: spine([0, 0, 3, 0, 0], [400, 100, 300, 140, 400]) })), 120);
 });

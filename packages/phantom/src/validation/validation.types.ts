@@ -45,6 +45,8 @@ export interface FindingOutcome {
   within?: boolean;
   /** a measured negative/normal statement (Lung-RADS 1/2, CAC 0, normal size, no fracture) the truth contradicts */
   wrongNegative?: boolean;
+  /** measured, with a borderline category: within the measurement error of a cut-off, so no category was stated */
+  borderline?: boolean;
   /** why it was not assessed, missing, or out of tolerance */
   note?: string;
 }

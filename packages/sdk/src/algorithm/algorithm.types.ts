@@ -1,3 +1,4 @@
+import type { IndeterminateCategory } from './borderline-category.js';
 import type { AlgorithmManifest } from '../manifest/manifest.types.js';
 import type { LabelMask, Vec3, Volume } from '../volume/volume.js';
 
@@ -32,6 +33,11 @@ export interface AlgorithmFinding {
   /** why it was not assessed, in words a radiologist can act on (which check failed, what was seen) */
   reason?: string;
   category?: string;
+  /**
+   * The value lies within the measurement error of a category cut-off (categoriseMeasurement): `category`
+   * then says "borderline a/b" and neither category is stated.
+   */
+  indeterminate?: IndeterminateCategory;
   reference?: ReferenceRange;
   center?: Vec3;
   /**

@@ -30,6 +30,7 @@ export const algorithmFindingSchema: Readonly<Record<string, unknown>> = {
   type: 'object',
   required: reportFinding.required.filter((key) => !addedByPlatform.has(key)),
   if: reportFinding.if,
+  dependentRequired: reportFinding.dependentRequired,
   then: reportFinding.then,
   else: reportFinding.else,
   properties: Object.fromEntries(Object.entries(reportFinding.properties).filter(([key]) => key !== 'algorithm' && key !== 'seriesInstanceUid' && key !== 'review')),

@@ -82,7 +82,8 @@ export const reportSchema = {
         required: ['code', 'assessment', 'value', 'unit', 'algorithm', 'seriesInstanceUid'],
         // not assessed: no value, no category, no judgement, and a reason; measured: a value
         if: { properties: { assessment: { const: 'not-assessed' } }, required: ['assessment'] },
-        then: { required: ['reason'], properties: { value: { type: 'null' }, reason: { minLength: 1 } }, not: { anyOf: [{ required: ['category'] }, { required: ['abnormal'] }] } },
+        dependentRequired: { indeterminate: ['category'] },
+        then: { required: ['reason'], properties: { value: { type: 'null' }, reason: { minLength: 1 } }, not: { anyOf: [{ required: ['category'] }, { required: ['abnormal'] }, { required: ['indeterminate'] }] } },
         else: { properties: { value: { type: ['number', 'string'] } } },
         properties: {
           code: findingCode,
@@ -91,6 +92,16 @@ export const reportSchema = {
           unit: { type: 'string' },
           reason: { type: 'string' },
           category: { type: 'string' },
+          indeterminate: {
+            type: 'object',
+            required: ['between', 'cutoff', 'margin', 'reason'],
+            properties: {
+              between: { type: 'array', items: { type: 'string' }, minItems: 2, maxItems: 2 },
+              cutoff: { type: 'number' },
+              margin: { type: 'number', exclusiveMinimum: 0 },
+              reason: { type: 'string', minLength: 1 },
+            },
+          },
           reference: {
             type: 'object',
             required: ['text', 'source'],

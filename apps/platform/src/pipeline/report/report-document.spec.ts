@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chestCtReport, realChestCtReport } from '../../delivery/delivery.fixture.js';
+import { borderlineChestCtReport, chestCtReport, realChestCtReport } from '../../delivery/delivery.fixture.js';
 import { organOf, reportDocument } from './report-document.js';
 
 test('findings are grouped by organ in a fixed order, unknown codes under "other"', () => {
@@ -57,4 +57,12 @@ test('on the real chest CT report, measured and not-assessed findings add up to 
   assert.equal(doc.notAssessed.length, report.findings.length - 3);
   assert.ok(doc.notAssessed.every((f) => f.reason && f.reason.length > 10));
   assert.deepEqual(doc.impression.attention, []);
+});
+
+test('a borderline finding is neither abnormal nor within reference: flagged indeterminate, not in the attention list', () => {
+  const doc = reportDocument(borderlineChestCtReport());
+  const finding = doc.findings.find((f) => f.code === 'spine.trabecular_attenuation')!;
+  assert.deepEqual([finding.abnormal, finding.category, finding.indeterminate?.between], [false, 'borderline osteopenia/normal', ['osteopenia', 'normal']]);
+  assert.equal(finding.details.indeterminate, undefined);
+  assert.ok(!doc.impression.attention.includes(finding));
 });

@@ -1,5 +1,5 @@
-import { isNotAssessed, type AlgorithmRun, type ReferenceRange, type Report, type ReportFinding, type Vec3 } from '@polyrad/sdk';
-import { isOutsideReference } from './report.builder.js';
+import { isNotAssessed, type AlgorithmRun, type IndeterminateCategory, type ReferenceRange, type Report, type ReportFinding, type Vec3 } from '@polyrad/sdk';
+import { isBorderline, isOutsideReference } from './report.builder.js';
 import { classifyUrgency } from './urgency.classifier.js';
 
 /** The organ sections of a delivered report, in the order every channel shows them. */
@@ -14,7 +14,7 @@ export function organOf(code: string): Organ {
 }
 
 /** The fields every finding has; whatever else a plugin wrote is kept in `details`. */
-const COMMON_FIELDS = new Set(['code', 'assessment', 'value', 'unit', 'reason', 'category', 'reference', 'center', 'abnormal', 'algorithm', 'seriesInstanceUid', 'review', 'lowerBound']);
+const COMMON_FIELDS = new Set(['code', 'assessment', 'value', 'unit', 'reason', 'category', 'reference', 'center', 'abnormal', 'algorithm', 'seriesInstanceUid', 'review', 'lowerBound', 'indeterminate']);
 
 export interface DocumentFinding {
   /**
@@ -33,6 +33,11 @@ export interface DocumentFinding {
   category?: string;
   /** measured and outside its reference, or judged abnormal by its plugin */
   abnormal: boolean;
+  /**
+   * measured within the measurement error of a category cut-off: `category` reads "borderline a/b", and the
+   * finding is neither normal nor abnormal (channels flag it as indeterminate)
+   */
+  indeterminate?: IndeterminateCategory;
   /** measured and matching a rule that asks for prompt communication (aneurysm, Lung-RADS 4B/4X) */
   urgent: boolean;
   /** why it was not assessed; only for not-assessed findings */
@@ -97,7 +102,7 @@ function documentFinding(original: ReportFinding, index: number, signedAt: strin
   const review = original.review;
   const edited = review?.action === 'edited' && review.value !== undefined;
   const finding: ReportFinding = edited
-    ? { ...original, assessment: 'measured', value: review.value!, category: review.category ?? original.category, reason: undefined }
+    ? { ...original, assessment: 'measured', value: review.value!, category: review.category ?? original.category, reason: undefined, indeterminate: review.category === undefined ? original.indeterminate : undefined }
     : original;
   const notAssessed = isNotAssessed(finding);
   const details = Object.fromEntries(Object.entries(finding).filter(([key]) => !COMMON_FIELDS.has(key)));
@@ -112,6 +117,7 @@ function documentFinding(original: ReportFinding, index: number, signedAt: strin
     ...(finding.reference ? { reference: finding.reference } : {}),
     ...(!notAssessed && finding.category !== undefined ? { category: finding.category } : {}),
     abnormal: isOutsideReference(finding),
+    ...(isBorderline(finding) ? { indeterminate: finding.indeterminate } : {}),
     urgent: !notAssessed && classifyUrgency([finding]).level === 'urgent',
     ...(notAssessed ? { reason: finding.reason ?? 'no reason given' } : {}),
     provenance: {

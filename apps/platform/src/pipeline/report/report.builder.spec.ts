@@ -117,3 +117,35 @@ test('a maximum measured over part of a structure reads "at least" in the impres
   );
   assert.match(text, /Descending aorta.* at least 43\.7 mm \(aneurysm; reference < 30 mm\)/i);
 });
+
+const spine = { algorithm: { id: 'polyrad.spine', version: '1.0.0' }, seriesInstanceUid: '1.2.3' };
+const boneReference = { min: 160, text: '> 160 HU normal', source: 'Pickhardt PJ et al., Ann Intern Med 2013' };
+/** a spine attenuation as the plugin states it: borderline within ±20 HU of the 110 and 160 HU cut-offs */
+const attenuation = (value: number, category: string, between?: [string, string], cutoff = 160): ReportFinding => ({
+  ...spine,
+  code: 'spine.trabecular_attenuation',
+  value,
+  unit: 'HU',
+  category,
+  reference: boneReference,
+  ...(between ? { indeterminate: { between, cutoff, margin: 20, reason: `borderline: ${value} HU lies within the measurement error (±20 HU) of the ${cutoff} HU cut-off between ${between[0]} and ${between[1]}` } } : {}),
+});
+
+test('a borderline category is its own line, with the reason: never "within reference", never abnormal', () => {
+  const inside = draftImpression([attenuation(163.2, 'borderline osteopenia/normal', ['osteopenia', 'normal'])], [], labels).split('\n');
+  assert.equal(inside[0], `Borderline (category not stated): ${labels.get('spine.trabecular_attenuation')} 163 HU (borderline: 163.2 HU lies within the measurement error (±20 HU) of the 160 HU cut-off between osteopenia and normal; reference > 160 HU).`);
+  assert.ok(!inside.some((l) => /^(Within|Outside) reference/.test(l)));
+  // beyond the band on either side the category stands, in its usual line
+  assert.match(draftImpression([attenuation(185, 'normal')], [], labels), /^Within reference: .* 185 HU \(normal; reference > 160 HU\)\./);
+  assert.match(draftImpression([attenuation(139, 'osteopenia')], [], labels), /^Outside reference: .* 139 HU \(osteopenia; reference > 160 HU\)\./);
+  // a band wholly outside the reference (between two abnormal categories) is outside it, with the reason
+  assert.match(draftImpression([attenuation(125, 'borderline osteoporosis/osteopenia', ['osteoporosis', 'osteopenia'], 110)], [], labels), /^Outside reference: .* 125 HU \(borderline: 125 HU lies within .* between osteoporosis and osteopenia; reference > 160 HU\)\./);
+});
+
+test('a borderline finding passes the report schema, and a not-assessed one may not carry it', () => {
+  const report = reportOf({ findings: [attenuation(163.2, 'borderline osteopenia/normal', ['osteopenia', 'normal'])], algorithms: [{ id: 'polyrad.spine', version: '1.0.0', status: 'succeeded' }] });
+  assert.deepEqual(reportSchemaErrors(report), []);
+  assert.equal(report.priority?.level, 'routine');
+  const bad = { ...report, findings: [{ ...report.findings[0], assessment: 'not-assessed', value: null, category: undefined, reason: 'x' }] };
+  assert.notDeepEqual(reportSchemaErrors(JSON.parse(JSON.stringify(bad))), []);
+});

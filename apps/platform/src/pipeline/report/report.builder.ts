@@ -29,7 +29,19 @@ export function isOutsideReference(finding: ReportFinding): boolean {
   if (isNotAssessed(finding)) return false;
   if (finding.abnormal === true) return true;
   const range = numericRange(finding);
-  return range !== undefined && typeof finding.value === 'number' && liesOutside(finding.value, range);
+  if (range === undefined || typeof finding.value !== 'number') return false;
+  // a borderline value is outside only when its whole error band is (11 % LAA-950 between mild and moderate)
+  const margin = finding.indeterminate?.margin ?? 0;
+  return liesOutside(finding.value - margin, range) && liesOutside(finding.value + margin, range);
+}
+
+/**
+ * Measured, but its category could not be placed: the value lies within the measurement error of a cut-off
+ * that separates the reference from what lies outside it (a 163 HU vertebra against the 160 HU cut-off).
+ * Neither within nor outside the reference.
+ */
+export function isBorderline(finding: ReportFinding): boolean {
+  return !isNotAssessed(finding) && finding.indeterminate !== undefined && !isOutsideReference(finding);
 }
 
 /**
@@ -38,7 +50,7 @@ export function isOutsideReference(finding: ReportFinding): boolean {
  * impression has no basis for it.
  */
 export function isWithinReference(finding: ReportFinding): boolean {
-  if (isNotAssessed(finding) || finding.abnormal === true) return false;
+  if (isNotAssessed(finding) || finding.abnormal === true || finding.indeterminate !== undefined) return false;
   const range = numericRange(finding);
   return range !== undefined && typeof finding.value === 'number' && !liesOutside(finding.value, range);
 }
@@ -61,7 +73,8 @@ function formatRange(finding: ReportFinding, unit: string): string | undefined {
 function describe(finding: ReportFinding, labels: FindingLabels): string {
   const label = labels.get(finding.code) ?? finding.code;
   const unit = finding.unit && finding.unit !== '1' ? ` ${finding.unit}` : '';
-  const details = [finding.category, formatRange(finding, unit)].filter(Boolean);
+  // a borderline category says why: the value, the error and the cut-off it cannot be placed against
+  const details = [finding.indeterminate?.reason ?? finding.category, formatRange(finding, unit)].filter(Boolean);
   // a maximum measured over part of a structure only (the rest may be wider) is a lower bound
   const bound = finding.lowerBound === true ? 'at least ' : '';
   return `${label} ${bound}${formatValue(finding.value)}${unit}${details.length ? ` (${details.join('; ')})` : ''}`;
@@ -84,19 +97,22 @@ function describeNotAssessed(findings: ReportFinding[], labels: FindingLabels): 
 }
 
 /**
- * Draft impression: urgent reasons; findings outside their reference; findings inside the reference they
- * show; other measurements (no numeric reference, judged by category only); each finding not assessed with
- * its reason; failed algorithms. Negative and not assessed never share a line.
+ * Draft impression: urgent reasons; findings outside their reference; borderline findings (within the
+ * measurement error of a category cut-off); findings inside the reference they show; other measurements
+ * (no numeric reference, judged by category only); each finding not assessed with its reason; failed
+ * algorithms. Negative, borderline and not assessed never share a line.
  */
 export function draftImpression(findings: ReportFinding[], algorithms: AlgorithmRun[], labels: FindingLabels, priority?: ReportPriority): string {
   const describeAll = (list: ReportFinding[]): string => list.map((f) => describe(f, labels)).join('. ');
   const measured = findings.filter((f) => !isNotAssessed(f));
   const outside = measured.filter(isOutsideReference);
+  const borderline = measured.filter(isBorderline);
   const within = measured.filter(isWithinReference);
-  const other = measured.filter((f) => !isOutsideReference(f) && !isWithinReference(f));
+  const other = measured.filter((f) => !isOutsideReference(f) && !isWithinReference(f) && !isBorderline(f));
   const lines: string[] = [];
   if (priority?.level === 'urgent') lines.push(`URGENT: ${priority.reasons.join('; ')}.`);
   if (outside.length) lines.push(`Outside reference: ${describeAll(outside)}.`);
+  if (borderline.length) lines.push(`Borderline (category not stated): ${describeAll(borderline)}.`);
   if (within.length) lines.push(`Within reference: ${describeAll(within)}.`);
   if (other.length) lines.push(`Other measurements: ${describeAll(other)}.`);
   if (!measured.length) lines.push('No automated measurements were produced.');
