@@ -1,6 +1,6 @@
 import type { Vec3 } from '@polyrad/sdk';
 import type { DetectedNodule, SubsolidCandidate } from './nodule.detector.js';
-import { classifyPartSolidNodule, classifySolidNodule, highestCategory, type LungRadsAssessment } from './lung-rads.classifier.js';
+import { classifyNonSolidNodule, classifyPartSolidNodule, classifySolidNodule, highestCategory, type LungRadsAssessment } from './lung-rads.classifier.js';
 
 /**
  * When may the examination's Lung-RADS v2022 category be stated? (ACR Lung-RADS v2022; Christensen J et
@@ -120,11 +120,13 @@ export function decideLungRads(input: LungRadsGateInput, limits = LUNG_RADS_GATE
 }
 
 /**
- * A nodule's own category: solid by its mean diameter; one with a ground-glass halo is part-solid (the
- * halo makes it 6 mm or more) and its measured solid part classifies it (Lung-RADS v2022).
+ * A nodule's own category by its type (Lung-RADS v2022): solid by its mean diameter, non-solid by its
+ * mean diameter, part-solid by its whole and its solid component's mean diameter.
  */
 export function noduleCategory(n: DetectedNodule): LungRadsAssessment {
-  return n.haloHu === undefined ? classifySolidNodule(n.meanDiameterMm) : classifyPartSolidNodule(n.meanDiameterMm);
+  if (n.type === 'non-solid') return classifyNonSolidNodule(n.meanDiameterMm);
+  if (n.type === 'part-solid') return classifyPartSolidNodule(n.solidComponent?.meanDiameterMm ?? 0, n.meanDiameterMm);
+  return classifySolidNodule(n.meanDiameterMm);
 }
 
 function juxtamediastinalLesion(n: DetectedNodule): UnmeasuredLesion {

@@ -27,7 +27,9 @@ import { openWithBall, takeComponent, visitShellFaces } from './voxel-morphology
  */
 
 export const SUBSOLID_LIMITS = {
-  hazyHu: [-750, -300] as const,
+  /** ground glass on smoothed HU: from this far above the lung's own median (at least -790, at most -700 HU) to -300 HU */
+  hazyAboveLungHu: 80,
+  hazyHu: [-790, -300] as const,
   openingRadiusMm: 3.5,
   minMeanDiameterMm: 8,
   maxElongation: 2.5,
@@ -36,25 +38,32 @@ export const SUBSOLID_LIMITS = {
 };
 
 export interface SubsolidRegion {
-  /** search-grid voxels */
+  /** search-grid voxels (the opened core of the hazy region) */
   voxels: number[];
   measured: ReturnType<typeof measure>;
+  /** mean smoothed HU of the core */
   meanHu: number;
+  /** solid pieces found that it touches (their `owner` values) */
+  owners: number[];
+  /** sqrt(l1 / l3) of its principal axes */
+  elongation: number;
 }
 
 /**
  * `owner` gives each voxel of a solid nodule found 1 + its index into `ownerVoxels` (that nodule's voxel
  * count); 0 elsewhere.
  */
-export function screenSubsolid(search: CropGrid, hull: Uint8Array, owner: Int32Array, ownerVoxels: number[], limits = SUBSOLID_LIMITS): SubsolidRegion[] {
-  const { dims, spacing, hu, labels } = search;
+export function screenSubsolid(search: CropGrid, hull: Uint8Array, owner: Int32Array, smooth: Float32Array, lungHu: number, limits = SUBSOLID_LIMITS): SubsolidRegion[] {
+  const { dims, spacing, labels } = search;
+  const hu = smooth;
   const [nx, ny, nz] = dims;
   const nxy = nx * ny;
   const n = nxy * nz;
   const hazy = new Uint8Array(n);
   const notHazy = new Uint8Array(n);
+  const low = Math.min(-700, Math.max(limits.hazyHu[0], lungHu + limits.hazyAboveLungHu));
   for (let p = 0; p < n; p++) {
-    hazy[p] = hull[p] !== 0 && owner[p] === 0 && hu[p] >= limits.hazyHu[0] && hu[p] < limits.hazyHu[1] ? 1 : 0;
+    hazy[p] = hull[p] !== 0 && owner[p] === 0 && hu[p] >= low && hu[p] < limits.hazyHu[1] ? 1 : 0;
     notHazy[p] = 1 - hazy[p];
   }
   const opened = openWithBall(hazy, squaredDistanceTransform(notHazy, dims, spacing), limits.openingRadiusMm, dims, spacing, new Uint8Array(n));
@@ -68,7 +77,8 @@ export function screenSubsolid(search: CropGrid, hull: Uint8Array, owner: Int32A
     const voxels = Array.from(component);
     const measured = measure(voxels, nx, nxy, spacing);
     if (measured.meanDiameterMm < limits.minMeanDiameterMm) continue;
-    if (shapeOf(component, nx, nxy, spacing).elongation > limits.maxElongation) continue;
+    const { elongation } = shapeOf(component, nx, nxy, spacing);
+    if (elongation > limits.maxElongation) continue;
     const shell = surroundings(voxels, hull, hu, owner, dims, limits.hazyHu[1]);
     if (shell.solid > limits.maxSolidContact * shell.total) continue;
     let inMask = 0;
@@ -78,9 +88,7 @@ export function screenSubsolid(search: CropGrid, hull: Uint8Array, owner: Int32A
       sum += hu[p];
     }
     if (inMask < limits.minInLungMask * voxels.length) continue;
-    const rimOfNodule = [...shell.owners].some((id) => voxels.length <= ownerVoxels[id - 1]);
-    if (rimOfNodule) continue;
-    regions.push({ voxels, measured, meanHu: sum / voxels.length });
+    regions.push({ voxels, measured, meanHu: sum / voxels.length, owners: [...shell.owners], elongation });
   }
   return regions;
 }
