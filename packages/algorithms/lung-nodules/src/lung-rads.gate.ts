@@ -17,7 +17,8 @@ import { classifyNonSolidNodule, classifyPartSolidNodule, classifySolidNodule, h
  * category, stands because nothing missed can lower it):
  *  - a candidate on the mediastinal surface of a lung (DetectedNodule.juxtamediastinal): a hilar vessel
  *    or a nodule, listed as not measured;
- *  - a possible subsolid lesion the solid detector does not account for (subsolid.screen.ts);
+ *  - a hazy (ground-glass range) region the detector flagged but could not measure: on sections > 2.5 mm or
+ *    elongated, it cannot be told from vessels averaged into the section (nodule.detector.ts, step 6);
  *  - sections thicker than `maxSliceThicknessMm` (2.5 mm: the ACR-STR practice parameter for screening
  *    CT asks for <= 2.5 mm reconstructions, Lung-RADS sizes assume them; on 5 mm sections nodules under
  *    about 8 mm are missed or mis-sized, vessels cut obliquely look like nodules);
@@ -86,7 +87,7 @@ export function decideLungRads(input: LungRadsGateInput, limits = LUNG_RADS_GATE
     center: s.center,
     side: s.side,
     sizeMm: Math.round(s.longAxisMm),
-    reason: `possible ${s.longAxisMm > limits.massMm ? 'subsolid mass or consolidation' : 'subsolid lesion'} at ${fmt(s.center)}, about ${Math.round(s.longAxisMm)} mm, mean ${s.meanHu} HU (ground-glass range); not characterised by the solid-nodule detector`,
+    reason: `possible ${s.longAxisMm > limits.massMm ? 'subsolid mass or consolidation' : 'subsolid lesion'} at ${fmt(s.center)}, about ${Math.round(s.longAxisMm)} mm, mean ${s.meanHu} HU (ground-glass range); not measured: on thick sections or when elongated it cannot be told from vessels`,
   });
   const unmeasured = {
     masses: [...fragmentMasses, ...subsolid.filter((s) => s.longAxisMm > limits.massMm).map(unmeasuredOf), ...mediastinal.filter((m) => m.sizeMm > limits.massMm)],

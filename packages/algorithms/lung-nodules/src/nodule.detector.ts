@@ -6,7 +6,8 @@ import { growGroundGlass, lungBaselineHu, smoothedHu } from './ground-glass.exte
 import { openWithBall, takeComponent, visitShellFaces } from './voxel-morphology.js';
 
 /**
- * Solid lung nodule detection by multiscale morphological opening and 3D shape.
+ * Lung nodule detection: solid nodules by multiscale morphological opening and 3D shape, then the
+ * ground glass around and apart from them.
  *
  * 1. Search region: the lung mask closed with a 15 mm ball and with its cavities filled (buildLungHull),
  *    so nodules inside the lung and on the pleura are included while chest wall, mediastinum and the
@@ -37,9 +38,12 @@ import { openWithBall, takeComponent, visitShellFaces } from './voxel-morphology
  *    axial slice where the nodule is largest, long axis = longest extent, short axis = extent at right
  *    angles to it, each between pixel centres plus one pixel spacing; volume = voxel count x voxel
  *    volume; centre = centroid in LPS.
- * 6. What the solid voxels do not show: compact ground-glass-range regions not accounted for by a nodule
- *    found (subsolid.screen.ts). Whether the result supports a Lung-RADS category is decided apart
- *    (lung-rads.gate.ts).
+ * 6. Ground glass (Lung-RADS v2022 types): a solid nodule with a ground-glass halo is grown into it and
+ *    measured whole (part-solid, its solid component being the solid nodule); compact hazy regions the
+ *    solid nodules do not account for (subsolid.screen.ts) are non-solid, or part-solid when they touch a
+ *    solid piece, grown to their half-way edge and measured whole (ground-glass.extent.ts). On sections
+ *    thicker than 2.5 mm, or when elongated, a hazy region is only flagged (vessels in the section average
+ *    to ground glass). Whether the result supports a Lung-RADS category is decided apart (lung-rads.gate.ts).
  * Hot loops run on typed arrays by hand.
  */
 
@@ -69,6 +73,8 @@ export interface NoduleDetectionOptions {
   maxGroundGlassSectionMm?: number;
   /** most elongated hazy region measured as a non-solid nodule (more: a vessel's partial volume or a scar is as likely; flagged only) */
   maxGroundGlassElongation?: number;
+  /** half-width of the zone around the midline where ground glass alone is flagged, not measured, mm */
+  hilarZoneMm?: number;
 }
 
 export type NoduleType = 'solid' | 'part-solid' | 'non-solid';
@@ -102,8 +108,8 @@ export interface DetectedNodule {
    */
   juxtamediastinal: boolean;
   /**
-   * mean HU of the non-solid lung 1.5-3.5 mm around it, when that is ground glass (> -700 HU) rather than
-   * aerated lung: a part-solid lesion whose solid core alone was measured; undefined otherwise
+   * mean HU of the non-solid lung 1.5-3.5 mm around a solid nodule, when that is ground glass (> -700 HU)
+   * rather than aerated lung: the halo of a part-solid lesion, which is then grown and measured whole
    */
   haloHu?: number;
 }
@@ -123,7 +129,7 @@ export interface NoduleDetection {
   nodules: DetectedNodule[];
   /** compact candidates below the reporting size */
   belowSize: number;
-  /** possible subsolid lesions not explained by a solid nodule (subsolid.screen.ts) */
+  /** hazy regions flagged but not measured: on thick sections or too elongated to be told from vessels */
   subsolid: SubsolidCandidate[];
 }
 
@@ -141,6 +147,7 @@ const DEFAULTS: Required<NoduleDetectionOptions> = {
   mediastinalZoneMm: 65,
   maxGroundGlassSectionMm: 2.5,
   maxGroundGlassElongation: 1.8,
+  hilarZoneMm: 35,
 };
 
 export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDetectionOptions = {}): NoduleDetection {
@@ -183,7 +190,7 @@ export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDe
     scaleMm,
     elongation,
   }));
-  const { lesions, unmeasured } = withGroundGlass(solid, found, search, region.hull, o, (voxels, measured) => ({ center: toPatient(fromSearch(measured)), side: sideOfVoxels(voxels) }));
+  const { lesions, unmeasured } = withGroundGlass(solid, found, search, region.hull, o, midlineX, (voxels, measured) => ({ center: toPatient(fromSearch(measured)), side: sideOfVoxels(voxels) }));
   lesions.sort((x, y) => y.meanDiameterMm - x.meanDiameterMm);
   return { nodules: lesions, belowSize: found.belowSize, subsolid: unmeasured };
 }
@@ -221,6 +228,7 @@ function withGroundGlass(
   search: CropGrid,
   hull: Uint8Array,
   o: Required<NoduleDetectionOptions>,
+  midlineX: number,
   place: (voxels: number[], measured: Measured) => { center: Vec3; side: 'left' | 'right' },
 ): { lesions: DetectedNodule[]; unmeasured: SubsolidCandidate[] } {
   const solidHu = o.solidThresholdHu;
@@ -283,6 +291,12 @@ function withGroundGlass(
     const solidPart = largest ?? (solidVoxels.length ? measure(solidVoxels, nx, nxy, spacing) : undefined);
     const whole = wholeLesion([...r.voxels, ...solidVoxels], r.meanHu, solidPart ? 'part-solid' : 'non-solid', solidPart);
     if (!whole) continue;
+    // ground glass alone, elongated as a whole or near the hilum (the partial volume of hilar vessels and
+    // dependent lung: 4 such regions of 19-24 mm on LIDC-IDRI-0001, none marked by its readers): flagged only
+    if (!solidPart && (whole.elongation > o.maxGroundGlassElongation || Math.abs(whole.center[0] - midlineX) < o.hilarZoneMm)) {
+      unmeasured.push({ center: whole.center, side: whole.side, longAxisMm: whole.longAxisMm, meanDiameterMm: whole.meanDiameterMm, volumeMm3: whole.volumeMm3, meanHu: whole.meanHu! });
+      continue;
+    }
     if (largest) lesions.splice(lesions.indexOf(largest), 1, whole);
     else lesions.push(whole);
   }

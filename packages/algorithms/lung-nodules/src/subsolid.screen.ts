@@ -5,14 +5,16 @@ import { openWithBall, takeComponent, visitShellFaces } from './voxel-morphology
 
 /**
  * Screen for subsolid (ground-glass and part-solid) lesions, which the solid detector cannot see: its
- * -400 HU threshold puts ground glass (about -750 to -300 HU) with aerated lung. This screen does not
- * type or measure them for Lung-RADS; it only finds where one may be, so that "no nodule" is never
- * stated over it (a 33 mm ground-glass nodule was reported as "Lung-RADS 1" before it existed).
+ * -400 HU threshold puts ground glass (about -750 to -300 HU) with aerated lung. It finds the hazy regions;
+ * the detector types and measures them (nodule.detector.ts, ground-glass.extent.ts) or, where it cannot
+ * tell them from vessels, flags them so that "no nodule" is never stated over them (a 33 mm ground-glass
+ * nodule was reported as "Lung-RADS 1" before this screen existed).
  *
- * Hazy voxels: inside the lung hull, -750 <= HU < -300, not part of a solid nodule found. Opened with a
- * 3.5 mm ball: the partial-volume rim of vessels and solid nodules is one or two voxels thick and goes,
- * a lesion of about 7 mm or more stays; noise cannot fill a ball of many voxels in aerated lung. A kept
- * component is a candidate when
+ * Hazy voxels: inside the lung hull, smoothed HU (ground-glass.extent.ts) from 80 HU above the lung's own
+ * median (between -790 and -700 HU) to -300 HU, not part of a solid piece found. Opened with a 3.5 mm
+ * ball: the partial-volume rim of vessels and solid nodules is one or two voxels thick and goes, a lesion
+ * of about 7 mm or more stays; noise cannot fill a ball of many voxels in aerated lung. A kept component
+ * is a candidate when
  *  - its mean axial diameter is >= 8 mm. Smaller hazy clusters cannot be told from partial volume
  *    around vessels here (with a 2.5 mm ball and 6 mm: 7 and 23 clusters on LIDC-IDRI-0001 and -0003,
  *    against none and the readers' ground-glass area with these limits); and a ground-glass nodule
@@ -21,9 +23,9 @@ import { openWithBall, takeComponent, visitShellFaces } from './voxel-morphology
  *  - it is compact (elongation <= 2.5; dependent atelectasis and fissures are sheets, vessels tubes);
  *  - at most 30 % of its surface touches soft tissue other than a found nodule (a partial-volume slice
  *    through the diaphragm dome or chest wall lies on solid tissue; a ground-glass lesion lies in lung);
- *  - most of it (>= 50 %) is inside the lung mask, not in the hull's closing at the hilum;
- *  - it is not the partial-volume rim of a solid nodule it touches (a rim holds fewer voxels than the
- *    nodule; a ground-glass halo larger than its solid core is a part-solid lesion and stays).
+ *  - most of it (>= 50 %) is inside the lung mask, not in the hull's closing at the hilum.
+ * The solid pieces it touches are returned with it: the detector tells a part-solid lesion from the
+ * partial-volume rim of a solid nodule (a rim holds fewer voxels than the nodule).
  */
 
 export const SUBSOLID_LIMITS = {
@@ -50,8 +52,8 @@ export interface SubsolidRegion {
 }
 
 /**
- * `owner` gives each voxel of a solid nodule found 1 + its index into `ownerVoxels` (that nodule's voxel
- * count); 0 elsewhere.
+ * `owner` gives each voxel of a solid piece found its claim number (0 elsewhere); `smooth` is the smoothed
+ * HU and `lungHu` the lung's median (ground-glass.extent.ts).
  */
 export function screenSubsolid(search: CropGrid, hull: Uint8Array, owner: Int32Array, smooth: Float32Array, lungHu: number, limits = SUBSOLID_LIMITS): SubsolidRegion[] {
   const { dims, spacing, labels } = search;
