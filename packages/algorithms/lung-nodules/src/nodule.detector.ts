@@ -75,6 +75,8 @@ export interface NoduleDetectionOptions {
   maxGroundGlassElongation?: number;
   /** half-width of the zone around the midline where ground glass alone is flagged, not measured, mm */
   hilarZoneMm?: number;
+  /** ground glass fainter than this above the lung's median is flagged, not measured (dependent density), HU */
+  minGroundGlassAboveLungHu?: number;
 }
 
 export type NoduleType = 'solid' | 'part-solid' | 'non-solid';
@@ -148,6 +150,7 @@ const DEFAULTS: Required<NoduleDetectionOptions> = {
   maxGroundGlassSectionMm: 2.5,
   maxGroundGlassElongation: 1.8,
   hilarZoneMm: 35,
+  minGroundGlassAboveLungHu: 150,
 };
 
 export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDetectionOptions = {}): NoduleDetection {
@@ -247,7 +250,9 @@ function withGroundGlass(
   const wholeLesion = (seed: number[], groundGlassHu: number, type: 'part-solid' | 'non-solid', solidPart?: Pick<DetectedNodule, 'longAxisMm' | 'shortAxisMm' | 'meanDiameterMm'>): DetectedNodule | null => {
     const edgeHu = (lungHu + groundGlassHu) / 2;
     const seedMeasure = measure(seed, nx, nxy, spacing);
-    const voxels = growGroundGlass(seed, search, smooth, hull, { edgeHu, solidHu, maxRadiusMm: Math.max(12, seedMeasure.longAxisMm) });
+    // reach: 12 mm, or 3/4 of the seed's long axis for larger seeds; on LIDC-IDRI-0003 a reach of the whole
+    // long axis merged the part-solid nodule with ground glass below it (46 mm against the readers' 27-36 mm)
+    const voxels = growGroundGlass(seed, search, smooth, hull, { edgeHu, solidHu, maxRadiusMm: Math.max(12, 0.75 * seedMeasure.longAxisMm) });
     const measured = measure(voxels, nx, nxy, spacing);
     // a solid nodule's own partial-volume rim (a voxel deep) is not ground glass: the halo must add more
     // than that to the long axis and hold at least a third as many voxels as the solid part beyond it
@@ -275,7 +280,8 @@ function withGroundGlass(
     if (nodule.haloHu === undefined || nodule.juxtamediastinal) return;
     const voxels = found.ownerVoxels[found.accepted[index].ownerId - 1];
     const whole = wholeLesion(voxels, nodule.haloHu, 'part-solid', nodule);
-    if (whole) lesions[lesions.indexOf(nodule)] = whole;
+    // an elongated halo is dependent or scarred lung along the pleura, not the ground glass of this nodule
+    if (whole && whole.elongation <= o.maxGroundGlassElongation) lesions[lesions.indexOf(nodule)] = whole;
   });
   for (const r of screenSubsolid(search, hull, found.owner, smooth, lungHu)) {
     if (r.voxels.filter((p) => taken.has(p)).length > r.voxels.length / 2) continue;
@@ -291,9 +297,10 @@ function withGroundGlass(
     const solidPart = largest ?? (solidVoxels.length ? measure(solidVoxels, nx, nxy, spacing) : undefined);
     const whole = wholeLesion([...r.voxels, ...solidVoxels], r.meanHu, solidPart ? 'part-solid' : 'non-solid', solidPart);
     if (!whole) continue;
-    // ground glass alone, elongated as a whole or near the hilum (the partial volume of hilar vessels and
-    // dependent lung: 4 such regions of 19-24 mm on LIDC-IDRI-0001, none marked by its readers): flagged only
-    if (!solidPart && (whole.elongation > o.maxGroundGlassElongation || Math.abs(whole.center[0] - midlineX) < o.hilarZoneMm)) {
+    // flagged only: elongated as a whole, faint (dependent lung), or ground glass alone near the hilum (the
+    // partial volume of hilar vessels: 4 regions of 19-24 mm on LIDC-IDRI-0001, none marked by its readers)
+    const faint = r.meanHu < lungHu + o.minGroundGlassAboveLungHu;
+    if (whole.elongation > o.maxGroundGlassElongation || faint || (!solidPart && Math.abs(whole.center[0] - midlineX) < o.hilarZoneMm)) {
       unmeasured.push({ center: whole.center, side: whole.side, longAxisMm: whole.longAxisMm, meanDiameterMm: whole.meanDiameterMm, volumeMm3: whole.volumeMm3, meanHu: whole.meanHu! });
       continue;
     }
