@@ -1,5 +1,6 @@
 import { squaredDistanceTransform } from '@polyrad/sdk';
 import type { CropGrid } from './nodule.detector.js';
+import { faceNeighbours } from './voxel-morphology.js';
 
 /**
  * The extent of ground glass (Lung-RADS v2022 non-solid, and the non-solid part of a part-solid nodule) on
@@ -72,7 +73,7 @@ export interface GrowLimits {
  */
 export function growGroundGlass(seed: number[], grid: CropGrid, smooth: Float32Array, hull: Uint8Array, limits: GrowLimits): number[] {
   const { dims, spacing } = grid;
-  const [nx, ny, nz] = dims;
+  const [nx, ny] = dims;
   const nxy = nx * ny;
   const centre = [0, 0, 0];
   for (const p of seed) {
@@ -86,13 +87,8 @@ export function growGroundGlass(seed: number[], grid: CropGrid, smooth: Float32A
   const queue = [...seed];
   const r2 = limits.maxRadiusMm * limits.maxRadiusMm;
   for (let head = 0; head < queue.length; head++) {
-    const p = queue[head];
-    const i = p % nx;
-    const j = ((p - i) / nx) % ny;
-    const k = (p - i - j * nx) / nxy;
-    const neighbours = [i > 0 ? p - 1 : -1, i < nx - 1 ? p + 1 : -1, j > 0 ? p - nx : -1, j < ny - 1 ? p + nx : -1, k > 0 ? p - nxy : -1, k < nz - 1 ? p + nxy : -1];
-    for (const q of neighbours) {
-      if (q < 0 || grown.has(q) || hull[q] === 0 || smooth[q] < limits.edgeHu || grid.hu[q] >= limits.solidHu) continue;
+    for (const q of faceNeighbours(queue[head], dims)) {
+      if (grown.has(q) || hull[q] === 0 || smooth[q] < limits.edgeHu || grid.hu[q] >= limits.solidHu) continue;
       const qi = q % nx;
       const qj = Math.floor(q / nx) % ny;
       const qk = Math.floor(q / nxy);
@@ -132,18 +128,11 @@ export function openLocally(voxels: number[], r: number, dims: number[], spacing
 
 /** The voxels of `set` 6-connected to any voxel of `from` (which lies in `set`). */
 function connectedTo(from: Set<number>, set: Set<number>, dims: number[]): number[] {
-  const [nx, ny, nz] = dims;
-  const nxy = nx * ny;
   const reached = new Set(from);
   const queue = [...from];
   for (let head = 0; head < queue.length; head++) {
-    const p = queue[head];
-    const i = p % nx;
-    const j = ((p - i) / nx) % ny;
-    const k = (p - i - j * nx) / nxy;
-    const neighbours = [i > 0 ? p - 1 : -1, i < nx - 1 ? p + 1 : -1, j > 0 ? p - nx : -1, j < ny - 1 ? p + nx : -1, k > 0 ? p - nxy : -1, k < nz - 1 ? p + nxy : -1];
-    for (const q of neighbours) {
-      if (q >= 0 && set.has(q) && !reached.has(q)) {
+    for (const q of faceNeighbours(queue[head], dims)) {
+      if (set.has(q) && !reached.has(q)) {
         reached.add(q);
         queue.push(q);
       }

@@ -3,7 +3,7 @@ import { buildLungHull } from './lung-hull.builder.js';
 import { measure, shapeOf } from './nodule-shape.js';
 import { screenSubsolid } from './subsolid.screen.js';
 import { growGroundGlass, lungBaselineHu, smoothedHu } from './ground-glass.extent.js';
-import { openWithBall, takeComponent, visitShellFaces } from './voxel-morphology.js';
+import { faceNeighbours, openWithBall, takeComponent, visitShellFaces } from './voxel-morphology.js';
 
 /**
  * Lung nodule detection: solid nodules by multiscale morphological opening and 3D shape, then the
@@ -200,20 +200,8 @@ export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDe
 
 /** How many voxels of `voxels` lie more than one 6-neighbour step from `core`. */
 function beyondRim(voxels: number[], core: number[], dims: number[]): number {
-  const [nx, ny, nz] = dims;
-  const nxy = nx * ny;
   const rim = new Set(core);
-  for (const p of core) {
-    const i = p % nx;
-    const j = ((p - i) / nx) % ny;
-    const k = (p - i - j * nx) / nxy;
-    if (i > 0) rim.add(p - 1);
-    if (i < nx - 1) rim.add(p + 1);
-    if (j > 0) rim.add(p - nx);
-    if (j < ny - 1) rim.add(p + nx);
-    if (k > 0) rim.add(p - nxy);
-    if (k < nz - 1) rim.add(p + nxy);
-  }
+  for (const p of core) for (const q of faceNeighbours(p, dims)) rim.add(q);
   return voxels.filter((p) => !rim.has(p)).length;
 }
 
