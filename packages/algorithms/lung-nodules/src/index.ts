@@ -1,5 +1,5 @@
 import { defineAlgorithm, notAssessed, PolyradError, readPackageManifest, type AlgorithmFinding, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
-import { LUNG_RADS_SOLID_BASELINE_TEXT, LUNG_RADS_SOURCE } from './lung-rads.classifier.js';
+import { LUNG_RADS_NON_SOLID_BASELINE_TEXT, LUNG_RADS_PART_SOLID_BASELINE_TEXT, LUNG_RADS_SOLID_BASELINE_TEXT, LUNG_RADS_SOURCE } from './lung-rads.classifier.js';
 import { decideLungRads, noduleCategory, type LungRadsDecision, type LungRadsGateInput } from './lung-rads.gate.js';
 import { detectNodules, type DetectedNodule } from './nodule.detector.js';
 
@@ -16,13 +16,14 @@ const round1 = (x: number): number => Math.round(x * 10) / 10;
 /** Lung-RADS 1 and 2 continue annual screening; 3 and above call for earlier follow-up or work-up. */
 const needsFollowUp = (category: string): boolean => category !== '1' && category !== '2';
 
+const REFERENCE_TEXT = { solid: LUNG_RADS_SOLID_BASELINE_TEXT, 'part-solid': LUNG_RADS_PART_SOLID_BASELINE_TEXT, 'non-solid': LUNG_RADS_NON_SOLID_BASELINE_TEXT };
+
 /**
- * A measured nodule (code lung.nodule) or mass (lung.mass, long axis > 30 mm) with its own category; one
- * with a ground-glass halo is part-solid, measured by its solid component (its total size is not measured).
+ * A measured nodule (code lung.nodule) or mass (lung.mass, long axis > 30 mm) with its own category by its
+ * type; axes and volume are those of the whole lesion, a part-solid one also gives its solid component.
  */
 function lesionFinding(code: 'lung.nodule' | 'lung.mass', n: DetectedNodule): AlgorithmFinding {
   const { category } = noduleCategory(n);
-  const partSolid = n.haloHu !== undefined;
   return {
     code,
     value: round1(n.longAxisMm),
@@ -30,14 +31,16 @@ function lesionFinding(code: 'lung.nodule' | 'lung.mass', n: DetectedNodule): Al
     category,
     // judged on the mean diameter, as Lung-RADS does, not on the long axis against the 6 mm reference
     abnormal: needsFollowUp(category),
-    reference: { max: 6, text: LUNG_RADS_SOLID_BASELINE_TEXT, source: LUNG_RADS_SOURCE },
+    reference: { ...(n.type === 'solid' ? { max: 6 } : {}), text: REFERENCE_TEXT[n.type], source: LUNG_RADS_SOURCE },
     center: n.center.map(round1) as [number, number, number],
     shortAxisMm: round1(n.shortAxisMm),
     meanDiameterMm: n.meanDiameterMm,
     volumeMm3: Math.round(n.volumeMm3),
     side: n.side,
-    type: partSolid ? 'part-solid' : 'solid',
-    ...(partSolid ? { solidComponentMm: round1(n.longAxisMm), haloHu: n.haloHu } : {}),
+    type: n.type,
+    lungrads: category,
+    ...(n.meanHu !== undefined ? { meanHu: n.meanHu } : {}),
+    ...(n.solidComponent ? { solidComponentMm: round1(n.solidComponent.longAxisMm), solidComponentMeanMm: n.solidComponent.meanDiameterMm } : {}),
   };
 }
 
@@ -64,7 +67,7 @@ export function noduleFindings(decision: LungRadsDecision): AlgorithmFinding[] {
       unit: '',
       category: exam.descriptor,
       abnormal: needsFollowUp(exam.category),
-      reference: { text: `${exam.management} Category from the largest solid nodule (${LUNG_RADS_SOLID_BASELINE_TEXT}).`, source: LUNG_RADS_SOURCE },
+      reference: { text: `${exam.management} Category of the most suspicious nodule by its type (${LUNG_RADS_SOLID_BASELINE_TEXT}; ${LUNG_RADS_PART_SOLID_BASELINE_TEXT}; ${LUNG_RADS_NON_SOLID_BASELINE_TEXT}).`, source: LUNG_RADS_SOURCE },
     });
   }
   return findings;

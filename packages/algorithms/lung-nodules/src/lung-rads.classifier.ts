@@ -56,14 +56,29 @@ export function classifyExamination(meanDiameters: number[]): LungRadsAssessment
   return meanDiameters.length === 0 ? ASSESSMENTS['1'] : classifySolidNodule(Math.max(...meanDiameters));
 }
 
+export const LUNG_RADS_PART_SOLID_BASELINE_TEXT =
+  'part-solid nodule, baseline: total mean diameter <6 mm category 2; >=6 mm with solid component <6 mm category 3, 6 to <8 mm 4A, >=8 mm 4B';
+
+export const LUNG_RADS_NON_SOLID_BASELINE_TEXT = 'non-solid (ground-glass) nodule, baseline, by mean diameter: <30 mm category 2; >=30 mm category 3';
+
 /**
- * Category of a part-solid nodule at baseline from its solid component's mean diameter, the whole nodule
- * being 6 mm or more: solid component < 6 mm category 3, 6 to < 8 mm 4A, >= 8 mm 4B (Lung-RADS v2022).
+ * Category of a part-solid nodule at baseline (ACR Lung-RADS v2022 table, "Part Solid"): total mean
+ * diameter < 6 mm category 2; otherwise by the solid component's mean diameter: < 6 mm category 3,
+ * 6 to < 8 mm 4A, >= 8 mm 4B. Without `totalMeanMm` the whole nodule is taken to be 6 mm or more.
  */
-export function classifyPartSolidNodule(solidComponentMeanMm: number): LungRadsAssessment {
+export function classifyPartSolidNodule(solidComponentMeanMm: number, totalMeanMm = Infinity): LungRadsAssessment {
+  if (totalMeanMm < 6) return ASSESSMENTS['2'];
   if (solidComponentMeanMm < 6) return ASSESSMENTS['3'];
   if (solidComponentMeanMm < 8) return ASSESSMENTS['4A'];
   return ASSESSMENTS['4B'];
+}
+
+/**
+ * Category of a non-solid (pure ground-glass) nodule at baseline (ACR Lung-RADS v2022 table, "Non Solid"):
+ * mean diameter < 30 mm category 2, >= 30 mm category 3.
+ */
+export function classifyNonSolidNodule(meanDiameter: number): LungRadsAssessment {
+  return meanDiameter < 30 ? ASSESSMENTS['2'] : ASSESSMENTS['3'];
 }
 
 const ORDER: LungRadsCategory[] = ['1', '2', '3', '4A', '4B'];

@@ -48,20 +48,54 @@ async function runOn(phantom: ChestPhantom, fingerprint: Record<string, unknown>
 
 const lungRadsOf = (findings: AlgorithmFinding[]): AlgorithmFinding => findings.find((f) => f.code === 'lung.lungrads')!;
 
-test('a ground-glass lesion the solid detector cannot see turns "Lung-RADS 1" into not assessed, with its place', async () => {
+test('a ground-glass nodule is found, typed non-solid and measured whole: Lung-RADS 2, never "1"', async () => {
   const clear = generateChestPhantom({ seed: 41, ...GRID, nodules: { diametersMm: [] } });
   assert.equal(lungRadsOf(await runOn(clear)).value, '1', 'the same chest without the lesion is negative');
   const phantom = generateChestPhantom({ seed: 41, ...GRID, nodules: { diametersMm: [] } });
   const center = deepestRightLungPoint(phantom);
   draw(phantom, [center], 9, -600); // an 18 mm pure ground-glass nodule
   const findings = await runOn(phantom);
+  const nodules = findings.filter((f) => f.code === 'lung.nodule');
+  assert.equal(nodules.length, 1, JSON.stringify(nodules.map((f) => [f.type, f.value, f.reason])));
+  const [nodule] = nodules;
+  assert.equal(nodule.type, 'non-solid');
+  assert.ok(distance(nodule.center!, center) < 4, `found at ${nodule.center}, drawn at ${center}`);
+  // the whole lesion, not its densest core: long axis within 20 %
+  assert.ok(Math.abs((nodule.value as number) - 18) <= 3.6, `long axis ${nodule.value}`);
+  assert.ok(Math.abs((nodule.shortAxisMm as number) - 18) <= 3.6, `short axis ${nodule.shortAxisMm}`);
+  assert.equal(nodule.category, '2');
+  assert.equal(nodule.solidComponentMm, undefined);
+  assert.equal(lungRadsOf(findings).value, '2');
+});
+
+test('a part-solid nodule is measured whole with its solid component, and categorised by the solid part (4B)', async () => {
+  const phantom = generateChestPhantom({ seed: 43, ...GRID, nodules: { diametersMm: [] } });
+  const center = deepestRightLungPoint(phantom);
+  draw(phantom, [center], 10, -600); // 20 mm of ground glass ...
+  draw(phantom, [center], 4.5, 40); // ... around a 9 mm solid core
+  const findings = await runOn(phantom);
+  const nodules = findings.filter((f) => f.code === 'lung.nodule' && f.assessment !== 'not-assessed');
+  assert.equal(nodules.length, 1, JSON.stringify(nodules.map((f) => [f.type, f.value])));
+  const [nodule] = nodules;
+  assert.equal(nodule.type, 'part-solid');
+  assert.ok(Math.abs((nodule.value as number) - 20) <= 4, `whole long axis ${nodule.value}`);
+  assert.ok(Math.abs((nodule.solidComponentMm as number) - 9) <= 2, `solid component ${nodule.solidComponentMm}`);
+  assert.equal(nodule.category, '4B');
+  assert.equal(lungRadsOf(findings).value, '4B');
+});
+
+test('on 3 mm sections a ground-glass region is flagged at its place, and "Lung-RADS 1" is not stated', async () => {
+  const thick = { dimensions: [GRID.dimensions[0], GRID.dimensions[1], 50] as Vec3, spacing: [GRID.spacing[0], GRID.spacing[1], 3] as Vec3 };
+  const phantom = generateChestPhantom({ seed: 41, ...thick, nodules: { diametersMm: [] } });
+  const center = deepestRightLungPoint(phantom);
+  draw(phantom, [center], 9, -600);
+  const findings = await runOn(phantom, { SliceThickness: 3 });
   const lungRads = lungRadsOf(findings);
   assert.equal(lungRads.assessment, 'not-assessed');
   assert.equal(lungRads.value, null);
   assert.match(lungRads.reason!, /possible subsolid lesion at/);
-  const flagged = findings.find((f) => f.code === 'lung.nodule' && f.assessment === 'not-assessed');
+  const flagged = findings.find((f) => f.code === 'lung.nodule' && f.assessment === 'not-assessed' && /subsolid/.test(f.reason ?? ''));
   assert.ok(flagged?.center && distance(flagged.center, center) < 5, `flagged at ${flagged?.center}, drawn at ${center}`);
-  assert.equal(findings.filter((f) => f.code === 'lung.nodule' && f.assessment !== 'not-assessed').length, 0);
 });
 
 test('a solid mass of 36 mm is one measured lung.mass (Lung-RADS 4B), not fragments', async () => {
@@ -96,7 +130,7 @@ test('a mass the detector splits into pieces is one not-assessed lung.mass, not 
 });
 
 function candidate(meanMm: number, center: Vec3): DetectedNodule {
-  return { center, side: center[0] > 0 ? 'left' : 'right', longAxisMm: meanMm + 1, shortAxisMm: meanMm - 1, meanDiameterMm: meanMm, volumeMm3: (Math.PI / 6) * meanMm ** 3, voxelCount: 0, scaleMm: 2, elongation: 1.1, juxtamediastinal: false };
+  return { type: 'solid', center, side: center[0] > 0 ? 'left' : 'right', longAxisMm: meanMm + 1, shortAxisMm: meanMm - 1, meanDiameterMm: meanMm, volumeMm3: (Math.PI / 6) * meanMm ** 3, voxelCount: 0, scaleMm: 2, elongation: 1.1, juxtamediastinal: false };
 }
 const covered = { coverage: { apices: true, bases: true } };
 
@@ -135,10 +169,21 @@ test('gate: a candidate on the mediastinal surface is listed as not measured (hi
   assert.ok('assessment' in withNodule.lungRads && withNodule.lungRads.assessment.category === '4B');
 });
 
-test('gate: a nodule with a ground-glass halo is part-solid, classified by its solid part: a 5 mm core is category 3, not 2', () => {
-  const core = { ...candidate(5, [60, 10, -150]), haloHu: -650 };
-  const decision = decideLungRads({ nodules: [core], subsolid: [], sliceThicknessMm: 1, ...covered });
-  assert.ok('assessment' in decision.lungRads && decision.lungRads.assessment.category === '3');
-  const solid = decideLungRads({ nodules: [candidate(5, [60, 10, -150])], subsolid: [], sliceThicknessMm: 1, ...covered });
-  assert.ok('assessment' in solid.lungRads && solid.lungRads.assessment.category === '2');
+test('gate: categories by type (Lung-RADS v2022): part-solid by its solid part, non-solid by its size', () => {
+  const category = (n: DetectedNodule): string => {
+    const decision = decideLungRads({ nodules: [n], subsolid: [], sliceThicknessMm: 1, ...covered });
+    return 'assessment' in decision.lungRads ? decision.lungRads.assessment.category : decision.lungRads.reason;
+  };
+  const at: Vec3 = [60, 10, -150];
+  const solidPart = (meanMm: number) => ({ longAxisMm: meanMm + 0.5, shortAxisMm: meanMm - 0.5, meanDiameterMm: meanMm });
+  // a 5 mm solid core is category 3 in a 12 mm part-solid nodule, 2 on its own
+  assert.equal(category({ ...candidate(12, at), type: 'part-solid', solidComponent: solidPart(5) }), '3');
+  assert.equal(category(candidate(5, at)), '2');
+  assert.equal(category({ ...candidate(12, at), type: 'part-solid', solidComponent: solidPart(6.5) }), '4A');
+  assert.equal(category({ ...candidate(14, at), type: 'part-solid', solidComponent: solidPart(8) }), '4B');
+  // a part-solid nodule under 6 mm as a whole is category 2
+  assert.equal(category({ ...candidate(5.5, at), type: 'part-solid', solidComponent: solidPart(3) }), '2');
+  // non-solid: 20 mm category 2 (a solid nodule that size would be 4B), 30 mm and more category 3
+  assert.equal(category({ ...candidate(20, at), type: 'non-solid' }), '2');
+  assert.equal(category({ ...candidate(30, at), type: 'non-solid' }), '3');
 });

@@ -1,6 +1,6 @@
 import type { Vec3 } from '@polyrad/sdk';
 import type { DetectedNodule, SubsolidCandidate } from './nodule.detector.js';
-import { classifyPartSolidNodule, classifySolidNodule, highestCategory, type LungRadsAssessment } from './lung-rads.classifier.js';
+import { classifyNonSolidNodule, classifyPartSolidNodule, classifySolidNodule, highestCategory, type LungRadsAssessment } from './lung-rads.classifier.js';
 
 /**
  * When may the examination's Lung-RADS v2022 category be stated? (ACR Lung-RADS v2022; Christensen J et
@@ -17,7 +17,8 @@ import { classifyPartSolidNodule, classifySolidNodule, highestCategory, type Lun
  * category, stands because nothing missed can lower it):
  *  - a candidate on the mediastinal surface of a lung (DetectedNodule.juxtamediastinal): a hilar vessel
  *    or a nodule, listed as not measured;
- *  - a possible subsolid lesion the solid detector does not account for (subsolid.screen.ts);
+ *  - a hazy (ground-glass range) region the detector flagged but could not measure: on sections > 2.5 mm or
+ *    elongated, it cannot be told from vessels averaged into the section (nodule.detector.ts, step 6);
  *  - sections thicker than `maxSliceThicknessMm` (2.5 mm: the ACR-STR practice parameter for screening
  *    CT asks for <= 2.5 mm reconstructions, Lung-RADS sizes assume them; on 5 mm sections nodules under
  *    about 8 mm are missed or mis-sized, vessels cut obliquely look like nodules);
@@ -86,7 +87,7 @@ export function decideLungRads(input: LungRadsGateInput, limits = LUNG_RADS_GATE
     center: s.center,
     side: s.side,
     sizeMm: Math.round(s.longAxisMm),
-    reason: `possible ${s.longAxisMm > limits.massMm ? 'subsolid mass or consolidation' : 'subsolid lesion'} at ${fmt(s.center)}, about ${Math.round(s.longAxisMm)} mm, mean ${s.meanHu} HU (ground-glass range); not characterised by the solid-nodule detector`,
+    reason: `possible ${s.longAxisMm > limits.massMm ? 'subsolid mass or consolidation' : 'subsolid lesion'} at ${fmt(s.center)}, about ${Math.round(s.longAxisMm)} mm, mean ${s.meanHu} HU (ground-glass range); not measured: on thick sections or when elongated it cannot be told from vessels`,
   });
   const unmeasured = {
     masses: [...fragmentMasses, ...subsolid.filter((s) => s.longAxisMm > limits.massMm).map(unmeasuredOf), ...mediastinal.filter((m) => m.sizeMm > limits.massMm)],
@@ -120,11 +121,13 @@ export function decideLungRads(input: LungRadsGateInput, limits = LUNG_RADS_GATE
 }
 
 /**
- * A nodule's own category: solid by its mean diameter; one with a ground-glass halo is part-solid (the
- * halo makes it 6 mm or more) and its measured solid part classifies it (Lung-RADS v2022).
+ * A nodule's own category by its type (Lung-RADS v2022): solid by its mean diameter, non-solid by its
+ * mean diameter, part-solid by its whole and its solid component's mean diameter.
  */
 export function noduleCategory(n: DetectedNodule): LungRadsAssessment {
-  return n.haloHu === undefined ? classifySolidNodule(n.meanDiameterMm) : classifyPartSolidNodule(n.meanDiameterMm);
+  if (n.type === 'non-solid') return classifyNonSolidNodule(n.meanDiameterMm);
+  if (n.type === 'part-solid') return classifyPartSolidNodule(n.solidComponent?.meanDiameterMm ?? 0, n.meanDiameterMm);
+  return classifySolidNodule(n.meanDiameterMm);
 }
 
 function juxtamediastinalLesion(n: DetectedNodule): UnmeasuredLesion {

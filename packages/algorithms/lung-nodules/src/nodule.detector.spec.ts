@@ -112,6 +112,7 @@ test('end to end with the lung segmentation plugin: nodules on the pleura and at
   const artifacts = Object.fromEntries((segmented.artifacts ?? []).map((a) => [a.type, a]));
   const findings = (await plugin.run({ series, artifacts, config: {} }, context)).findings ?? [];
   const found = byCode(findings, 'lung.nodule').map((f) => ({
+    type: 'solid' as const,
     center: f.center!,
     side: f.side as 'left' | 'right',
     longAxisMm: f.value as number,

@@ -2,10 +2,12 @@ import { PolyradError, voxelToPatient, type LabelMask, type Vec3, type Volume, s
 import { buildLungHull } from './lung-hull.builder.js';
 import { measure, shapeOf } from './nodule-shape.js';
 import { screenSubsolid } from './subsolid.screen.js';
-import { openWithBall, takeComponent, visitShellFaces } from './voxel-morphology.js';
+import { growGroundGlass, lungBaselineHu, smoothedHu } from './ground-glass.extent.js';
+import { faceNeighbours, openWithBall, takeComponent, visitShellFaces } from './voxel-morphology.js';
 
 /**
- * Solid lung nodule detection by multiscale morphological opening and 3D shape.
+ * Lung nodule detection: solid nodules by multiscale morphological opening and 3D shape, then the
+ * ground glass around and apart from them.
  *
  * 1. Search region: the lung mask closed with a 15 mm ball and with its cavities filled (buildLungHull),
  *    so nodules inside the lung and on the pleura are included while chest wall, mediastinum and the
@@ -36,9 +38,12 @@ import { openWithBall, takeComponent, visitShellFaces } from './voxel-morphology
  *    axial slice where the nodule is largest, long axis = longest extent, short axis = extent at right
  *    angles to it, each between pixel centres plus one pixel spacing; volume = voxel count x voxel
  *    volume; centre = centroid in LPS.
- * 6. What the solid voxels do not show: compact ground-glass-range regions not accounted for by a nodule
- *    found (subsolid.screen.ts). Whether the result supports a Lung-RADS category is decided apart
- *    (lung-rads.gate.ts).
+ * 6. Ground glass (Lung-RADS v2022 types): a solid nodule with a ground-glass halo is grown into it and
+ *    measured whole (part-solid, its solid component being the solid nodule); compact hazy regions the
+ *    solid nodules do not account for (subsolid.screen.ts) are non-solid, or part-solid when they touch a
+ *    solid piece, grown to their half-way edge and measured whole (ground-glass.extent.ts). On sections
+ *    thicker than 2.5 mm, or when elongated, a hazy region is only flagged (vessels in the section average
+ *    to ground glass). Whether the result supports a Lung-RADS category is decided apart (lung-rads.gate.ts).
  * Hot loops run on typed arrays by hand.
  */
 
@@ -60,9 +65,31 @@ export interface NoduleDetectionOptions {
   searchVoxelMm?: number;
   /** half-width of the zone around the midline where a candidate outside the aerated lung is juxtamediastinal, mm */
   mediastinalZoneMm?: number;
+  /**
+   * thickest section on which a hazy region is measured as a ground-glass lesion, mm: on thicker sections
+   * vessels lying in the section average to ground-glass HU (3 mm phantoms: 9 such regions per scan), so
+   * a hazy region there is only flagged, not measured
+   */
+  maxGroundGlassSectionMm?: number;
+  /** most elongated hazy region measured as a non-solid nodule (more: a vessel's partial volume or a scar is as likely; flagged only) */
+  maxGroundGlassElongation?: number;
+  /** half-width of the zone around the midline where ground glass alone is flagged, not measured, mm */
+  hilarZoneMm?: number;
+  /** ground glass fainter than this above the lung's median is flagged, not measured (dependent density), HU */
+  minGroundGlassAboveLungHu?: number;
 }
 
+export type NoduleType = 'solid' | 'part-solid' | 'non-solid';
+
 export interface DetectedNodule {
+  /** Lung-RADS v2022 attenuation type; the axes, volume and centre are those of the whole lesion */
+  type: NoduleType;
+  /** part-solid: the solid component's axes on its own largest axial slice */
+  solidComponent?: { longAxisMm: number; shortAxisMm: number; meanDiameterMm: number };
+  /** mean HU of the whole lesion (ground-glass and part-solid lesions) */
+  meanHu?: number;
+  /** mean smoothed HU of the ground glass the lesion was grown from */
+  groundGlassHu?: number;
   /** LPS centroid, mm */
   center: Vec3;
   side: 'left' | 'right';
@@ -83,8 +110,8 @@ export interface DetectedNodule {
    */
   juxtamediastinal: boolean;
   /**
-   * mean HU of the non-solid lung 1.5-3.5 mm around it, when that is ground glass (> -700 HU) rather than
-   * aerated lung: a part-solid lesion whose solid core alone was measured; undefined otherwise
+   * mean HU of the non-solid lung 1.5-3.5 mm around a solid nodule, when that is ground glass (> -700 HU)
+   * rather than aerated lung: the halo of a part-solid lesion, which is then grown and measured whole
    */
   haloHu?: number;
 }
@@ -104,7 +131,7 @@ export interface NoduleDetection {
   nodules: DetectedNodule[];
   /** compact candidates below the reporting size */
   belowSize: number;
-  /** possible subsolid lesions not explained by a solid nodule (subsolid.screen.ts) */
+  /** hazy regions flagged but not measured: on thick sections or too elongated to be told from vessels */
   subsolid: SubsolidCandidate[];
 }
 
@@ -120,6 +147,10 @@ const DEFAULTS: Required<NoduleDetectionOptions> = {
   closingRadiusMm: 15,
   searchVoxelMm: 1.25,
   mediastinalZoneMm: 65,
+  maxGroundGlassSectionMm: 2.5,
+  maxGroundGlassElongation: 1.8,
+  hilarZoneMm: 35,
+  minGroundGlassAboveLungHu: 150,
 };
 
 export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDetectionOptions = {}): NoduleDetection {
@@ -142,12 +173,16 @@ export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDe
     if (full.length === 0) return null;
     return { full, measured: measure(full, fine.dims[0], fine.dims[0] * fine.dims[1], fine.spacing) };
   });
-  const midlineX = midlineOf(search, sideOf, toPatient);
+  // search-grid voxel indices to the crop grid's (the centre of the block), and to LPS
+  const fromSearch = (m: { ci: number; cj: number; ck: number }): { ci: number; cj: number; ck: number } => ({ ci: m.ci * block[0] + (block[0] - 1) / 2, cj: m.cj * block[1] + (block[1] - 1) / 2, ck: m.ck * block[2] + (block[2] - 1) / 2 });
+  const searchToPatient = (c: { ci: number; cj: number; ck: number }): Vec3 => toPatient(fromSearch(c));
+  const midlineX = midlineOf(search, sideOf, searchToPatient);
   const inAeratedLung = (voxels: number[]): number => voxels.filter((p) => search.labels[p] !== 0).length / voxels.length;
-  const nodules: DetectedNodule[] = found.accepted.map(({ voxels, full, measured, scaleMm, elongation }) => ({
+  const solid: DetectedNodule[] = found.accepted.map(({ voxels, full, measured, scaleMm, elongation }) => ({
+    type: 'solid',
     ...groundGlassHalo(voxels, search, region),
     juxtamediastinal:
-      inAeratedLung(voxels) < 0.5 && Math.abs(toPatient(measured)[0] - midlineX) < o.mediastinalZoneMm && facesMidline(voxels, region.hull, search, toPatient, midlineX),
+      inAeratedLung(voxels) < 0.5 && Math.abs(toPatient(measured)[0] - midlineX) < o.mediastinalZoneMm && facesMidline(voxels, region.hull, search, searchToPatient, midlineX),
     center: toPatient(measured),
     side: sideOfVoxels(voxels),
     longAxisMm: measured.longAxisMm,
@@ -158,22 +193,115 @@ export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDe
     scaleMm,
     elongation,
   }));
-  nodules.sort((x, y) => y.meanDiameterMm - x.meanDiameterMm);
-  const subsolid = screenSubsolid(search, region.hull, found.owner, found.ownerVoxels).map((r) => ({
-    center: toPatient(r.measured),
-    side: sideOfVoxels(r.voxels),
-    longAxisMm: r.measured.longAxisMm,
-    meanDiameterMm: r.measured.meanDiameterMm,
-    volumeMm3: r.voxels.length * search.spacing[0] * search.spacing[1] * search.spacing[2],
-    meanHu: Math.round(r.meanHu),
-  }));
-  return { nodules, belowSize: found.belowSize, subsolid };
+  const { lesions, unmeasured } = withGroundGlass(solid, found, search, region.hull, o, midlineX, (voxels, measured) => ({ center: toPatient(fromSearch(measured)), side: sideOfVoxels(voxels) }));
+  lesions.sort((x, y) => y.meanDiameterMm - x.meanDiameterMm);
+  return { nodules: lesions, belowSize: found.belowSize, subsolid: unmeasured };
+}
+
+/** How many voxels of `voxels` lie more than one 6-neighbour step from `core`. */
+function beyondRim(voxels: number[], core: number[], dims: number[]): number {
+  const rim = new Set(core);
+  for (const p of core) for (const q of faceNeighbours(p, dims)) rim.add(q);
+  return voxels.filter((p) => !rim.has(p)).length;
+}
+
+/**
+ * Step 6: ground glass. A solid nodule with a ground-glass halo is measured whole (solid core plus the
+ * ground glass connected to it, grown to its half-way edge): part-solid when the whole is larger than its
+ * core by more than a voxel on each side, its solid component being the solid nodule. A hazy region of the
+ * subsolid screen (subsolid.screen.ts) not yet part of a lesion is non-solid, or part-solid when it
+ * touches a solid piece (also one below reporting size: a small solid component is still one, and
+ * calling it non-solid would lower its category); grown to its edge the same way and measured whole.
+ */
+function withGroundGlass(
+  solid: DetectedNodule[],
+  found: ReturnType<typeof findSolidNodules>,
+  search: CropGrid,
+  hull: Uint8Array,
+  o: Required<NoduleDetectionOptions>,
+  midlineX: number,
+  place: (voxels: number[], measured: Measured) => { center: Vec3; side: 'left' | 'right' },
+): { lesions: DetectedNodule[]; unmeasured: SubsolidCandidate[] } {
+  const solidHu = o.solidThresholdHu;
+  const { dims, spacing } = search;
+  const [nx] = dims;
+  const nxy = dims[0] * dims[1];
+  const voxelMm3 = spacing[0] * spacing[1] * spacing[2];
+  const pixel = Math.min(spacing[0], spacing[1]);
+  const smooth = smoothedHu(search);
+  const lungHu = lungBaselineHu(search, smooth);
+  const taken = new Set<number>();
+  const byOwner = new Map(found.accepted.map((a, index) => [a.ownerId, index]));
+  const lesions = [...solid];
+  const unmeasured: SubsolidCandidate[] = [];
+  const meanOf = (voxels: number[]): number => voxels.reduce((s, p) => s + search.hu[p], 0) / voxels.length;
+  const wholeLesion = (seed: number[], groundGlassHu: number, type: 'part-solid' | 'non-solid', solidPart?: Pick<DetectedNodule, 'longAxisMm' | 'shortAxisMm' | 'meanDiameterMm'>): DetectedNodule | null => {
+    const edgeHu = (lungHu + groundGlassHu) / 2;
+    const seedMeasure = measure(seed, nx, nxy, spacing);
+    // reach: 12 mm, or 3/4 of the seed's long axis for larger seeds; on LIDC-IDRI-0003 a reach of the whole
+    // long axis merged the part-solid nodule with ground glass below it (46 mm against the readers' 27-36 mm)
+    const voxels = growGroundGlass(seed, search, smooth, hull, { edgeHu, solidHu, maxRadiusMm: Math.max(12, 0.75 * seedMeasure.longAxisMm) });
+    const measured = measure(voxels, nx, nxy, spacing);
+    // a solid nodule's own partial-volume rim (a voxel deep) is not ground glass: the halo must add more
+    // than that to the long axis and hold at least a third as many voxels as the solid part beyond it
+    if (type === 'part-solid' && solidPart && (measured.longAxisMm < solidPart.longAxisMm + 2 * pixel || beyondRim(voxels, seed, dims) < seed.length / 3)) return null;
+    for (const p of voxels) taken.add(p);
+    return {
+      type,
+      ...place(voxels, measured),
+      longAxisMm: measured.longAxisMm,
+      shortAxisMm: measured.shortAxisMm,
+      meanDiameterMm: measured.meanDiameterMm,
+      volumeMm3: voxels.length * voxelMm3,
+      voxelCount: voxels.length,
+      scaleMm: 0,
+      elongation: shapeOf(Int32Array.from(voxels), nx, nxy, spacing).elongation,
+      juxtamediastinal: false,
+      meanHu: Math.round(meanOf(voxels)),
+      groundGlassHu: Math.round(groundGlassHu),
+      ...(solidPart ? { solidComponent: { longAxisMm: solidPart.longAxisMm, shortAxisMm: solidPart.shortAxisMm, meanDiameterMm: solidPart.meanDiameterMm } } : {}),
+    };
+  };
+  solid.forEach((nodule, index) => {
+    // only where a halo was measured around it: grown from every solid nodule, the ground-glass edge
+    // took in the spiculation and atelectasis around the LIDC-IDRI-0001 nodule (44 mm against the readers' 33)
+    if (nodule.haloHu === undefined || nodule.juxtamediastinal) return;
+    const voxels = found.ownerVoxels[found.accepted[index].ownerId - 1];
+    const whole = wholeLesion(voxels, nodule.haloHu, 'part-solid', nodule);
+    // an elongated halo is dependent or scarred lung along the pleura, not the ground glass of this nodule
+    if (whole && whole.elongation <= o.maxGroundGlassElongation) lesions[lesions.indexOf(nodule)] = whole;
+  });
+  for (const r of screenSubsolid(search, hull, found.owner, smooth, lungHu)) {
+    if (r.voxels.filter((p) => taken.has(p)).length > r.voxels.length / 2) continue;
+    const pieces = r.owners.map((id) => found.ownerVoxels[id - 1]);
+    const largest = r.owners.map((id) => byOwner.get(id)).filter((i): i is number => i !== undefined).map((i) => lesions[i]).filter((l) => l.type === 'solid')[0];
+    const solidVoxels = pieces.flat();
+    // hazy voxels fewer than the solid ones they touch: the partial-volume rim of a solid nodule
+    if (solidVoxels.length >= r.voxels.length) continue;
+    if (search.spacing[2] > o.maxGroundGlassSectionMm || (pieces.length === 0 && r.elongation > o.maxGroundGlassElongation)) {
+      unmeasured.push({ ...place(r.voxels, r.measured), longAxisMm: r.measured.longAxisMm, meanDiameterMm: r.measured.meanDiameterMm, volumeMm3: r.voxels.length * voxelMm3, meanHu: Math.round(r.meanHu) });
+      continue;
+    }
+    const solidPart = largest ?? (solidVoxels.length ? measure(solidVoxels, nx, nxy, spacing) : undefined);
+    const whole = wholeLesion([...r.voxels, ...solidVoxels], r.meanHu, solidPart ? 'part-solid' : 'non-solid', solidPart);
+    if (!whole) continue;
+    // flagged only: elongated as a whole, faint (dependent lung), or ground glass alone near the hilum (the
+    // partial volume of hilar vessels: 4 regions of 19-24 mm on LIDC-IDRI-0001, none marked by its readers)
+    const faint = r.meanHu < lungHu + o.minGroundGlassAboveLungHu;
+    if (whole.elongation > o.maxGroundGlassElongation || faint || (!solidPart && Math.abs(whole.center[0] - midlineX) < o.hilarZoneMm)) {
+      unmeasured.push({ center: whole.center, side: whole.side, longAxisMm: whole.longAxisMm, meanDiameterMm: whole.meanDiameterMm, volumeMm3: whole.volumeMm3, meanHu: whole.meanHu! });
+      continue;
+    }
+    if (largest) lesions.splice(lesions.indexOf(largest), 1, whole);
+    else lesions.push(whole);
+  }
+  return { lesions, unmeasured };
 }
 
 /**
  * Whether a candidate's contact with what lies beyond the lung hull (6-neighbours outside it) sits on its
  * midline side: the in-plane direction from the candidate's centre to that contact points within 60
- * degrees of the midline. A hilar vessel leans on the mediastinum; a nodule on the chest wall, even near
+ * degrees of the midline (or, near the spine, of the posteromedial diagonal). A hilar vessel leans on the mediastinum; a nodule on the chest wall, even near
  * the midline in front or behind, leans outwards.
  */
 function facesMidline(voxels: number[], hull: Uint8Array, search: CropGrid, toPatient: (c: { ci: number; cj: number; ck: number }) => Vec3, midlineX: number): boolean {
@@ -201,8 +329,15 @@ function facesMidline(voxels: number[], hull: Uint8Array, search: CropGrid, toPa
   const dx = to[0] - from[0];
   const dy = to[1] - from[1];
   const towardMidline = Math.sign(midlineX - from[0]) * dx;
-  return towardMidline > 0.5 * Math.hypot(dx, dy);
+  if (towardMidline > 0.5 * Math.hypot(dx, dy)) return true;
+  // in the paravertebral gutter (the descending aorta, azygos and oesophagus lie against the spine) the
+  // mediastinum is behind and medial: contact within 60 degrees of the posteromedial diagonal (LPS +y)
+  const posteromedial = (towardMidline + dy) / Math.SQRT2;
+  return Math.abs(from[0] - midlineX) < PARAVERTEBRAL_ZONE_MM && posteromedial > 0.5 * Math.hypot(dx, dy);
 }
+
+/** half-width of the paravertebral gutter around the midline, mm (the descending aorta lies within 40 mm of it) */
+const PARAVERTEBRAL_ZONE_MM = 40;
 
 /**
  * The shell 1.5-3.5 mm around a nodule (search grid, by distance from its voxels on its bounding box plus
@@ -343,13 +478,15 @@ interface AcceptedNodule {
   measured: Measured;
   scaleMm: number;
   elongation: number;
+  /** its claim in `owner` */
+  ownerId: number;
 }
 
 /**
  * Steps 3 and 4: the multiscale opening and the shape judgement of every component. `measureFull` takes a
  * nodule's search-grid voxels to its full-resolution voxels and their measurement. Returns the nodules of
- * reporting size, the count of smaller ones, and for the subsolid screen the owner (1 + index into
- * `ownerVoxels`) of every claimed voxel.
+ * reporting size, the count of smaller ones, and for the ground-glass steps the owner (1 + index into
+ * `ownerVoxels`, the claimed voxels of every piece, also those below reporting size) of every claimed voxel.
  */
 function findSolidNodules(
   search: CropGrid,
@@ -357,7 +494,7 @@ function findSolidNodules(
   o: Required<NoduleDetectionOptions>,
   scanPixel: number,
   measureFull: (voxels: number[]) => { full: number[]; measured: Measured } | null,
-): { accepted: AcceptedNodule[]; belowSize: number; owner: Int32Array; ownerVoxels: number[] } {
+): { accepted: AcceptedNodule[]; belowSize: number; owner: Int32Array; ownerVoxels: number[][] } {
   const { dims, spacing } = search;
   const [nx, ny, nz] = dims;
   const nxy = nx * ny;
@@ -365,7 +502,7 @@ function findSolidNodules(
   const { hull, solid, air, depth2 } = region;
   const claimed = new Uint8Array(n);
   const owner = new Int32Array(n);
-  const ownerVoxels: number[] = [];
+  const ownerVoxels: number[][] = [];
   const opened = new Uint8Array(n);
   const queue = new Int32Array(n);
   const voxelMm3 = spacing[0] * spacing[1] * spacing[2];
@@ -397,7 +534,7 @@ function findSolidNodules(
       const core = openComponent(component, air, hull, Math.min(0.6 * depth, r + 3 * pixel), dims, spacing);
       const grown = regrow(core, solid, claimed, nx, ny, nz);
       if (airContact(grown, solid, hull, nx, ny, nz) < o.minAirContact) continue;
-      ownerVoxels.push(grown.length);
+      ownerVoxels.push(grown);
       for (const p of grown) {
         claimed[p] = 1;
         owner[p] = ownerVoxels.length;
@@ -410,7 +547,7 @@ function findSolidNodules(
         belowSize++;
         continue;
       }
-      accepted.push({ voxels: nodule, ...result, scaleMm: r, elongation: shape.elongation });
+      accepted.push({ voxels: nodule, ...result, scaleMm: r, elongation: shape.elongation, ownerId: ownerVoxels.length });
     }
   }
   return { accepted, belowSize, owner, ownerVoxels };

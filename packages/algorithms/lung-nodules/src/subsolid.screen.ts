@@ -5,14 +5,16 @@ import { openWithBall, takeComponent, visitShellFaces } from './voxel-morphology
 
 /**
  * Screen for subsolid (ground-glass and part-solid) lesions, which the solid detector cannot see: its
- * -400 HU threshold puts ground glass (about -750 to -300 HU) with aerated lung. This screen does not
- * type or measure them for Lung-RADS; it only finds where one may be, so that "no nodule" is never
- * stated over it (a 33 mm ground-glass nodule was reported as "Lung-RADS 1" before it existed).
+ * -400 HU threshold puts ground glass (about -750 to -300 HU) with aerated lung. It finds the hazy regions;
+ * the detector types and measures them (nodule.detector.ts, ground-glass.extent.ts) or, where it cannot
+ * tell them from vessels, flags them so that "no nodule" is never stated over them (a 33 mm ground-glass
+ * nodule was reported as "Lung-RADS 1" before this screen existed).
  *
- * Hazy voxels: inside the lung hull, -750 <= HU < -300, not part of a solid nodule found. Opened with a
- * 3.5 mm ball: the partial-volume rim of vessels and solid nodules is one or two voxels thick and goes,
- * a lesion of about 7 mm or more stays; noise cannot fill a ball of many voxels in aerated lung. A kept
- * component is a candidate when
+ * Hazy voxels: inside the lung hull, smoothed HU (ground-glass.extent.ts) from 80 HU above the lung's own
+ * median (between -790 and -700 HU) to -300 HU, not part of a solid piece found. Opened with a 3.5 mm
+ * ball: the partial-volume rim of vessels and solid nodules is one or two voxels thick and goes, a lesion
+ * of about 7 mm or more stays; noise cannot fill a ball of many voxels in aerated lung. A kept component
+ * is a candidate when
  *  - its mean axial diameter is >= 8 mm. Smaller hazy clusters cannot be told from partial volume
  *    around vessels here (with a 2.5 mm ball and 6 mm: 7 and 23 clusters on LIDC-IDRI-0001 and -0003,
  *    against none and the readers' ground-glass area with these limits); and a ground-glass nodule
@@ -21,13 +23,15 @@ import { openWithBall, takeComponent, visitShellFaces } from './voxel-morphology
  *  - it is compact (elongation <= 2.5; dependent atelectasis and fissures are sheets, vessels tubes);
  *  - at most 30 % of its surface touches soft tissue other than a found nodule (a partial-volume slice
  *    through the diaphragm dome or chest wall lies on solid tissue; a ground-glass lesion lies in lung);
- *  - most of it (>= 50 %) is inside the lung mask, not in the hull's closing at the hilum;
- *  - it is not the partial-volume rim of a solid nodule it touches (a rim holds fewer voxels than the
- *    nodule; a ground-glass halo larger than its solid core is a part-solid lesion and stays).
+ *  - most of it (>= 50 %) is inside the lung mask, not in the hull's closing at the hilum.
+ * The solid pieces it touches are returned with it: the detector tells a part-solid lesion from the
+ * partial-volume rim of a solid nodule (a rim holds fewer voxels than the nodule).
  */
 
 export const SUBSOLID_LIMITS = {
-  hazyHu: [-750, -300] as const,
+  /** ground glass on smoothed HU: from this far above the lung's own median (at least -790, at most -700 HU) to -300 HU */
+  hazyAboveLungHu: 80,
+  hazyHu: [-790, -300] as const,
   openingRadiusMm: 3.5,
   minMeanDiameterMm: 8,
   maxElongation: 2.5,
@@ -36,25 +40,32 @@ export const SUBSOLID_LIMITS = {
 };
 
 export interface SubsolidRegion {
-  /** search-grid voxels */
+  /** search-grid voxels (the opened core of the hazy region) */
   voxels: number[];
   measured: ReturnType<typeof measure>;
+  /** mean smoothed HU of the core */
   meanHu: number;
+  /** solid pieces found that it touches (their `owner` values) */
+  owners: number[];
+  /** sqrt(l1 / l3) of its principal axes */
+  elongation: number;
 }
 
 /**
- * `owner` gives each voxel of a solid nodule found 1 + its index into `ownerVoxels` (that nodule's voxel
- * count); 0 elsewhere.
+ * `owner` gives each voxel of a solid piece found its claim number (0 elsewhere); `smooth` is the smoothed
+ * HU and `lungHu` the lung's median (ground-glass.extent.ts).
  */
-export function screenSubsolid(search: CropGrid, hull: Uint8Array, owner: Int32Array, ownerVoxels: number[], limits = SUBSOLID_LIMITS): SubsolidRegion[] {
-  const { dims, spacing, hu, labels } = search;
+export function screenSubsolid(search: CropGrid, hull: Uint8Array, owner: Int32Array, smooth: Float32Array, lungHu: number, limits = SUBSOLID_LIMITS): SubsolidRegion[] {
+  const { dims, spacing, labels } = search;
+  const hu = smooth;
   const [nx, ny, nz] = dims;
   const nxy = nx * ny;
   const n = nxy * nz;
   const hazy = new Uint8Array(n);
   const notHazy = new Uint8Array(n);
+  const low = Math.min(-700, Math.max(limits.hazyHu[0], lungHu + limits.hazyAboveLungHu));
   for (let p = 0; p < n; p++) {
-    hazy[p] = hull[p] !== 0 && owner[p] === 0 && hu[p] >= limits.hazyHu[0] && hu[p] < limits.hazyHu[1] ? 1 : 0;
+    hazy[p] = hull[p] !== 0 && owner[p] === 0 && hu[p] >= low && hu[p] < limits.hazyHu[1] ? 1 : 0;
     notHazy[p] = 1 - hazy[p];
   }
   const opened = openWithBall(hazy, squaredDistanceTransform(notHazy, dims, spacing), limits.openingRadiusMm, dims, spacing, new Uint8Array(n));
@@ -68,7 +79,8 @@ export function screenSubsolid(search: CropGrid, hull: Uint8Array, owner: Int32A
     const voxels = Array.from(component);
     const measured = measure(voxels, nx, nxy, spacing);
     if (measured.meanDiameterMm < limits.minMeanDiameterMm) continue;
-    if (shapeOf(component, nx, nxy, spacing).elongation > limits.maxElongation) continue;
+    const { elongation } = shapeOf(component, nx, nxy, spacing);
+    if (elongation > limits.maxElongation) continue;
     const shell = surroundings(voxels, hull, hu, owner, dims, limits.hazyHu[1]);
     if (shell.solid > limits.maxSolidContact * shell.total) continue;
     let inMask = 0;
@@ -78,9 +90,7 @@ export function screenSubsolid(search: CropGrid, hull: Uint8Array, owner: Int32A
       sum += hu[p];
     }
     if (inMask < limits.minInLungMask * voxels.length) continue;
-    const rimOfNodule = [...shell.owners].some((id) => voxels.length <= ownerVoxels[id - 1]);
-    if (rimOfNodule) continue;
-    regions.push({ voxels, measured, meanHu: sum / voxels.length });
+    regions.push({ voxels, measured, meanHu: sum / voxels.length, owners: [...shell.owners], elongation });
   }
   return regions;
 }

@@ -92,3 +92,20 @@ export function visitShellFaces(voxels: Iterable<number>, dims: number[], visit:
     for (const q of neighbours) if (q >= 0 && !inside.has(q)) visit(q);
   }
 }
+
+/** The 6 face neighbours of voxel p inside the grid (index p = i + j nx + k nxy). */
+export function faceNeighbours(p: number, dims: number[]): number[] {
+  const [nx, ny, nz] = dims;
+  const nxy = nx * ny;
+  const i = p % nx;
+  const j = ((p - i) / nx) % ny;
+  const k = (p - i - j * nx) / nxy;
+  const result: number[] = [];
+  if (i > 0) result.push(p - 1);
+  if (i < nx - 1) result.push(p + 1);
+  if (j > 0) result.push(p - nx);
+  if (j < ny - 1) result.push(p + nx);
+  if (k > 0) result.push(p - nxy);
+  if (k < nz - 1) result.push(p + nxy);
+  return result;
+}
