@@ -85,7 +85,7 @@ export async function runCli(program: Command, argv: string[], io: Io = stdio): 
       const out = resolve(options.out);
       await mkdir(out, { recursive: true });
       await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-      await writeReportFilesFromInputs(out, report, paths.map((p) => resolve(p)));
+      await writeReportFilesFromInputs(out, report, paths.map((p) => resolve(p)), analysed.masks);
       const failed = report.algorithms.filter((a) => a.status === 'failed').length;
       const notAssessed = report.findings.filter(isNotAssessed).length;
       io.out(`polyrad: report for study ${report.study.studyInstanceUid}: ${report.findings.length - notAssessed} findings, ${notAssessed} not assessed, ${failed} failed algorithms -> ${join(out, 'report.json')}`);

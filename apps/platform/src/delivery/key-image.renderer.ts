@@ -15,6 +15,12 @@ export interface KeyImage {
   spacingMm: [number, number];
 }
 
+/** The outline's radius in image pixels: half the finding's size where it is a length in mm; none otherwise (a marker is drawn). */
+export function outlineRadiusPx(image: KeyImage): number | undefined {
+  const { value, unit } = image.finding;
+  return typeof value === 'number' && unit === 'mm' ? value / 2 / image.spacingMm[0] : undefined;
+}
+
 /** How many key images one report shows at most: the most urgent findings come first. */
 const MAX_KEY_IMAGES = 6;
 

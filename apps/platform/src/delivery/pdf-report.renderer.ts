@@ -1,7 +1,7 @@
 import PDFDocument from 'pdfkit';
 import type { DocumentFinding, Organ, ReportDocument } from '../pipeline/report/report-document.js';
 import { findingConcept } from './finding-concepts.js';
-import type { KeyImage } from './key-image.renderer.js';
+import { outlineRadiusPx, type KeyImage } from './key-image.renderer.js';
 import type { SourceStudy } from './source-study.js';
 
 const ORGAN_TITLES: Record<Organ, string> = { lungs: 'Lungs', heart: 'Heart', aorta: 'Aorta', spine: 'Spine', other: 'Other findings' };
@@ -61,8 +61,8 @@ function drawKeyImages(pdf: PDFKit.PDFDocument, images: KeyImage[]): void {
       const left = pdf.page.margins.left + column * (size + 20);
       const scale = size / Math.max(image.width, image.height);
       pdf.image(image.png, left, top, { width: image.width * scale, height: image.height * scale });
-      const { value, unit } = image.finding;
-      const radius = typeof value === 'number' && unit === 'mm' ? Math.max(4, (value / 2 / image.spacingMm[0]) * scale) : 6;
+      const outline = outlineRadiusPx(image);
+      const radius = outline === undefined ? 6 : Math.max(4, outline * scale);
       pdf.circle(left + image.x * scale, top + image.y * scale, radius).lineWidth(1.2).strokeColor('#ff3030').stroke().strokeColor('black');
       const caption = `${findingConcept(image.finding.code).label}: ${formatValue(image.finding)}${image.finding.category ? ` (${image.finding.category})` : ''}`;
       pdf.fontSize(8).text(caption, left, top + size + 4, { width: size });

@@ -1,7 +1,7 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +39,7 @@ after(async () => {
 /** The same number, as each format writes it (DS strings, JSON numbers, HL7 NM). */
 const sameNumber = (text: string | number | undefined, value: number) => Math.abs(Number(text) - value) <= 1e-6 * Math.max(1, Math.abs(value));
 
-test('analyze on a real chest CT writes all five files, and the SR agrees with report.json finding for finding', { skip }, async () => {
+test('analyze on a real chest CT writes all five files (and its SEG), and the SR agrees with report.json finding for finding', { skip }, async () => {
   for (const name of ['report.json', ...Object.values(REPORT_FILES)]) assert.ok(existsSync(join(out, name)), `${name} missing`);
   const sr = join(out, REPORT_FILES.sr);
   assert.deepEqual(dciodvfyProblems(sr), []);
@@ -101,5 +101,26 @@ test('the HL7 ORU has one OBX per finding with the same values, and the PDF show
   for (const finding of report.findings) {
     if (finding.value === null) assert.ok(text.includes(finding.reason?.replace(/\s+/g, ' ').slice(0, 40) ?? '?'), `${finding.code}: reason not in the PDF`);
     else assert.ok(text.includes(typeof finding.value === 'number' && !Number.isInteger(finding.value) ? finding.value.toFixed(Math.abs(finding.value) >= 100 ? 0 : 1) : String(finding.value)), `${finding.code} ${finding.value} not in the PDF`);
+  }
+});
+
+test('beside them: the lung SEG and one Secondary Capture per key image, each dciodvfy-clean and in the source study', { skip }, async () => {
+  const seg = join(out, REPORT_FILES.seg);
+  assert.deepEqual(dciodvfyProblems(seg), []);
+  const segDump = runTool('dcmdump', ['+P', 'SegmentLabel', '+P', 'StudyInstanceUID', seg]).output;
+  assert.match(segDump, /lung\.right/);
+  assert.match(segDump, /lung\.left/);
+  assert.ok(segDump.includes(report.study.studyInstanceUid), 'the SEG belongs to the analysed study');
+
+  const located = reportDocument(report).impression.attention.filter((f) => f.provenance.center).length;
+  const keys = (await readdir(out)).filter((f) => /^report\.key-\d+\.dcm$/.test(f)).sort();
+  assert.equal(keys.length, Math.min(6, located), 'one Secondary Capture per key image of the PDF');
+  for (const key of keys) {
+    assert.deepEqual(dciodvfyProblems(join(out, key)), [], key);
+    const dump = runTool('dcmdump', ['+L', '+P', 'SOPClassUID', '+P', 'StudyInstanceUID', '+P', 'ReferencedSOPInstanceUID', '+P', 'DerivationDescription', join(out, key)]).output;
+    assert.match(dump, /=SecondaryCaptureImageStorage/);
+    assert.ok(dump.includes(report.study.studyInstanceUid), `${key} belongs to the analysed study`);
+    assert.match(dump, /ReferencedSOPInstanceUID/, `${key} names the slice it shows`);
+    assert.match(dump, /decision support, unverified/);
   }
 });

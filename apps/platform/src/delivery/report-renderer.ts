@@ -4,6 +4,7 @@ import type { Bundle } from 'fhir/r4.js';
 import { reportDocument, type ReportDocument } from '../pipeline/report/report-document.js';
 import { buildFhirBundle } from './fhir-bundle.builder.js';
 import { buildOruMessage } from './hl7-oru.builder.js';
+import { writeKeyImageScs } from './key-image-sc.writer.js';
 import { keyImages } from './key-image.renderer.js';
 import { renderReportPdf } from './pdf-report.renderer.js';
 import type { WrittenSegmentation } from './seg-report.writer.js';
@@ -19,6 +20,8 @@ export interface RenderedReport {
   segs: WrittenSegmentation[];
   fhir: Bundle;
   hl7: Hl7Message;
+  /** the slices through the abnormal findings (in the PDF), as DICOM Secondary Captures */
+  keyImages: Buffer[];
 }
 
 /**
@@ -27,6 +30,7 @@ export interface RenderedReport {
  */
 export async function renderReport(report: Report, source: SourceStudy, volumes: ReadonlyMap<string, Volume> = new Map(), segs: WrittenSegmentation[] = []): Promise<RenderedReport> {
   const doc = reportDocument(report);
-  const pdf = await renderReportPdf(doc, source, keyImages(doc, volumes));
-  return { doc, pdf, sr: writeReportSr(doc, source, segs), segs, fhir: buildFhirBundle(doc, source, pdf), hl7: buildOruMessage(doc, source, pdf) };
+  const images = keyImages(doc, volumes);
+  const pdf = await renderReportPdf(doc, source, images);
+  return { doc, pdf, sr: writeReportSr(doc, source, segs), segs, fhir: buildFhirBundle(doc, source, pdf), hl7: buildOruMessage(doc, source, pdf), keyImages: writeKeyImageScs(doc, source, images) };
 }
