@@ -116,7 +116,7 @@ const issued = (doc: ReportDocument): string => doc.amendment?.amendedAt ?? doc.
 
 /** One Observation per finding, after the HL7 "DICOM SR to FHIR" mapping of a TID 1500 measurement. */
 function observation(finding: DocumentFinding, id: string, trackingUid: string, refs: { subject: Reference; study: Reference; device: Reference }, doc: ReportDocument): Observation & { id: string } {
-  const concept = findingConcept(finding.code);
+  const concept = findingConcept(finding);
   const { reference } = finding;
   return {
     resourceType: 'Observation',

@@ -91,9 +91,13 @@ const CONCEPTS: Record<string, FindingConcept> = {
   'spine.fracture': { label: 'Vertebral fracture, Genant grade', quantity: polyrad('spine.fracture', 'Genant semiquantitative fracture grade'), site: SITE.spine },
 };
 
-/** The concept of a finding code; a code no table knows (a third-party plugin's) keeps its own code and name. */
-export function findingConcept(code: string): FindingConcept {
-  return CONCEPTS[code] ?? { label: code, quantity: polyrad(code, code), site: SITE.body };
+/**
+ * The concept of a finding; one no table knows (a third-party plugin's) keeps its own code, named by the
+ * label its manifest gives it (the code when none).
+ */
+export function findingConcept(finding: { code: string; label?: string }): FindingConcept {
+  const name = finding.label ?? finding.code;
+  return CONCEPTS[finding.code] ?? { label: name, quantity: polyrad(finding.code, name), site: SITE.body };
 }
 
 const UCUM: Record<string, CodedConcept> = {

@@ -2,11 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Hl7Message } from '@medplum/core';
 import { reportDocument } from '../pipeline/report/report-document.js';
-import { borderlineChestCtReport, chestCtReport } from './delivery.fixture.js';
+import { borderlineChestCtReport, chestCtReport, FIXTURE_SERIES_UID } from './delivery.fixture.js';
 import { buildFhirBundle } from './fhir-bundle.builder.js';
 import { buildOruMessage } from './hl7-oru.builder.js';
 import { formatValue } from './pdf-report.renderer.js';
 import { sourceStudyFromReport } from './source-study.js';
+import { writeReportSr } from './sr-report.writer.js';
 
 const PDF = Buffer.from('%PDF-1.3 test|with^delimiters');
 
@@ -94,4 +95,18 @@ test('a borderline category: no abnormal flag, the category and why it is indete
   const text = message.toString();
   assert.match(text, /NTE\|1\|L\|Category: borderline osteopenia\/normal/);
   assert.match(text, /NTE\|2\|L\|Indeterminate: 163.2 HU lies within the measurement error \(±20 HU\) of the 160 HU cut-off between osteopenia and normal/);
+});
+
+test("a third-party finding is named by its manifest's label in HL7, FHIR and the SR, beside its own code", () => {
+  const report = chestCtReport();
+  report.findings.push({ code: 'acme.lung.mean_density', label: 'Mean lung density', assessment: 'measured', value: -850, unit: 'HU', algorithm: { id: 'acme.lung-density', version: '1.0.0' }, seriesInstanceUid: FIXTURE_SERIES_UID });
+  const document = reportDocument(report);
+  const source = sourceStudyFromReport(report);
+  const obx = Hl7Message.parse(buildOruMessage(document, source, PDF).toString())
+    .getAllSegments('OBX')
+    .find((s) => s.getComponent(3, 4) === 'acme.lung.mean_density');
+  assert.equal(obx?.getComponent(3, 5), 'Mean lung density');
+  const observation = buildFhirBundle(document, source, PDF).entry!.map((e) => e.resource).find((r) => r?.resourceType === 'Observation' && JSON.stringify(r).includes('acme.lung.mean_density')) as unknown as { code: { coding: Array<{ code: string; display: string }> } };
+  assert.ok(observation.code.coding.every((c) => c.display === 'Mean lung density'), JSON.stringify(observation.code));
+  assert.ok(writeReportSr(document, source).includes(Buffer.from('Mean lung density')), 'the SR names the measurement by its label');
 });

@@ -25,7 +25,7 @@ function hl7DateTime(iso: string): string {
 }
 
 function observationIdentifier(finding: DocumentFinding): string[] {
-  const concept = findingConcept(finding.code);
+  const concept = findingConcept(finding);
   const primary = concept.loinc ?? concept.quantity;
   // the Polyrad code as the alternate identifier, so a receiver can always tell findings apart
   return [...ce(primary), escapeHl7(finding.code), escapeHl7(concept.label), POLYRAD_SCHEME];

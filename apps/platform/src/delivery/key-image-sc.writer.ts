@@ -43,7 +43,7 @@ export function writeKeyImageScs(doc: Pick<ReportDocument, 'study' | 'generatedA
     const { finding } = image;
     const series = source.series.find((s) => s.SeriesInstanceUID === finding.provenance.seriesInstanceUid);
     const slice = finding.provenance.center ? imageThrough(series, finding.provenance.center) : undefined;
-    const caption = `${findingConcept(finding.code).label}${typeof finding.value === 'number' ? ` ${finding.value} ${finding.unit}` : ''}${finding.category ? ` (${finding.category})` : ''}`;
+    const caption = `${findingConcept(finding).label}${typeof finding.value === 'number' ? ` ${finding.value} ${finding.unit}` : ''}${finding.category ? ` (${finding.category})` : ''}`;
     const dataset: Item = {
       ...sourceStudyAttributes(source, doc.generator.version),
       ImageType: ['DERIVED', 'SECONDARY'],

@@ -31,7 +31,7 @@ function referenceLabel(finding: DocumentFinding): string {
 }
 
 function findingRow(finding: DocumentFinding): string[] {
-  const label = findingConcept(finding.code).label + (typeof finding.details.side === 'string' && finding.code.endsWith('nodule') ? ` (${finding.details.side})` : '');
+  const label = findingConcept(finding).label + (typeof finding.details.side === 'string' && finding.code.endsWith('nodule') ? ` (${finding.details.side})` : '');
   // borderline: within the measurement error of a cut-off, neither normal nor abnormal
   const flag = finding.urgent ? 'URGENT' : finding.abnormal ? 'abnormal' : finding.indeterminate ? 'indeterminate' : '';
   return [
@@ -64,7 +64,7 @@ function drawKeyImages(pdf: PDFKit.PDFDocument, images: KeyImage[]): void {
       const outline = outlineRadiusPx(image);
       const radius = outline === undefined ? 6 : Math.max(4, outline * scale);
       pdf.circle(left + image.x * scale, top + image.y * scale, radius).lineWidth(1.2).strokeColor('#ff3030').stroke().strokeColor('black');
-      const caption = `${findingConcept(image.finding.code).label}: ${formatValue(image.finding)}${image.finding.category ? ` (${image.finding.category})` : ''}`;
+      const caption = `${findingConcept(image.finding).label}: ${formatValue(image.finding)}${image.finding.category ? ` (${image.finding.category})` : ''}`;
       pdf.fontSize(8).text(caption, left, top + size + 4, { width: size });
     });
     pdf.x = pdf.page.margins.left;
@@ -122,14 +122,14 @@ export function renderReportPdf(doc: ReportDocument, source: SourceStudy, images
     heading(pdf, 'Key images');
     drawKeyImages(pdf, images);
   }
-  const references = [...new Map(doc.findings.filter((f) => f.reference).map((f) => [`${f.reference?.text} (${f.reference?.source})`, findingConcept(f.code).label])).entries()];
+  const references = [...new Map(doc.findings.filter((f) => f.reference).map((f) => [`${f.reference?.text} (${f.reference?.source})`, findingConcept(f).label])).entries()];
   if (references.length) {
     heading(pdf, 'Reference ranges');
     bullets(pdf, references.map(([reference, label]) => `${label}: ${reference}`));
   }
   if (doc.notAssessed.length) {
     heading(pdf, 'Not assessed, and why');
-    bullets(pdf, doc.notAssessed.map((f) => `${findingConcept(f.code).label}: ${f.reason}`));
+    bullets(pdf, doc.notAssessed.map((f) => `${findingConcept(f).label}: ${f.reason}`));
   }
   if (doc.unavailableAlgorithms.length) {
     heading(pdf, 'Algorithms that did not run');

@@ -120,7 +120,7 @@ function segmentReference(finding: DocumentFinding, segs: WrittenSegmentation[])
 
 /** One TID 1501 measurement group per finding, measured or not (then with the reason as a comment). */
 function measurementGroup(finding: DocumentFinding, trackingUid: string, series: SourceSeries | undefined, segs: WrittenSegmentation[]): Item {
-  const concept = findingConcept(finding.code);
+  const concept = findingConcept(finding);
   const { center } = finding.provenance;
   const image = center ? imageThrough(series, center) : undefined;
   const children: Item[] = [

@@ -113,6 +113,7 @@ export const reportSchema = {
             properties: { id: { type: 'string' }, version: { type: 'string' } },
           },
           seriesInstanceUid: { type: 'string' },
+          label: { type: 'string', minLength: 1 },
           center: vec3,
           review: {
             type: 'object',

@@ -6,6 +6,8 @@ export const DECISION_SUPPORT_NOTICE =
 export interface ReportFinding extends AlgorithmFinding {
   algorithm: { id: string; version: string };
   seriesInstanceUid: string;
+  /** the display name the plugin's manifest gives the code; every channel shows it (the code when absent) */
+  label?: string;
   /** the reader's latest decision on this finding; the algorithm's own value and category stay beside it */
   review?: FindingReview;
 }

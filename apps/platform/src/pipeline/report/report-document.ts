@@ -14,7 +14,7 @@ export function organOf(code: string): Organ {
 }
 
 /** The fields every finding has; whatever else a plugin wrote is kept in `details`. */
-const COMMON_FIELDS = new Set(['code', 'assessment', 'value', 'unit', 'reason', 'category', 'reference', 'center', 'abnormal', 'algorithm', 'seriesInstanceUid', 'review', 'lowerBound', 'indeterminate']);
+const COMMON_FIELDS = new Set(['code', 'assessment', 'value', 'unit', 'reason', 'category', 'reference', 'center', 'abnormal', 'algorithm', 'seriesInstanceUid', 'review', 'lowerBound', 'indeterminate', 'label']);
 
 export interface DocumentFinding {
   /**
@@ -23,6 +23,8 @@ export interface DocumentFinding {
    */
   index: number;
   code: string;
+  /** the manifest's display name of the code, when it gives one */
+  label?: string;
   organ: Organ;
   assessment: 'measured' | 'not-assessed';
   value: number | string | null;
@@ -109,6 +111,7 @@ function documentFinding(original: ReportFinding, index: number, signedAt: strin
   return {
     index,
     code: finding.code,
+    ...(typeof finding.label === 'string' ? { label: finding.label } : {}),
     organ: organOf(finding.code),
     assessment: notAssessed ? 'not-assessed' : 'measured',
     value: notAssessed ? null : finding.value,

@@ -132,7 +132,7 @@ export function buildReport(
   parts: Omit<Report, 'impression' | 'status' | 'disclaimer' | 'generatedAt' | 'generator' | 'priority'> & { version: string; labels: FindingLabels },
 ): Report {
   const { version, labels, ...rest } = parts;
-  const findings = parts.findings.map(withAssessment);
+  const findings = parts.findings.map(withAssessment).map((f) => (labels.has(f.code) ? { ...f, label: labels.get(f.code) } : f));
   const priority = classifyUrgency(findings);
   return {
     ...rest,
