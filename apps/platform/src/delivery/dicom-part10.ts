@@ -16,6 +16,12 @@ export function dicomDateTime(iso: string): { date: string; time: string } {
   return { date: date!.replace(/-/g, ''), time: time!.replace(/[:Z]/g, '').slice(0, 10) };
 }
 
+/** Creation, series and content date and time of an instance that Polyrad makes, with its series, at `iso`. */
+export function creationDateTimes(iso: string): Item {
+  const { date, time } = dicomDateTime(iso);
+  return { InstanceCreationDate: date, InstanceCreationTime: time, SeriesDate: date, SeriesTime: time, ContentDate: date, ContentTime: time };
+}
+
 /**
  * What every instance Polyrad writes into the source study copies or states alike: patient, study and
  * equipment attributes, and the private coding scheme its codes may use (PS3.3 8.2.1).

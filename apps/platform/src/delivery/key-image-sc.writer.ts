@@ -1,7 +1,7 @@
 import { PNG } from 'pngjs';
 import type { ReportDocument } from '../pipeline/report/report-document.js';
 import { derivedUid } from './delivery-identifiers.js';
-import { dicomDateTime, sourceStudyAttributes, writePart10 } from './dicom-part10.js';
+import { creationDateTimes, sourceStudyAttributes, writePart10 } from './dicom-part10.js';
 import { findingConcept } from './finding-concepts.js';
 import { outlineRadiusPx, type KeyImage } from './key-image.renderer.js';
 import { imageThrough, type SourceStudy } from './source-study.js';
@@ -37,7 +37,6 @@ function burnedPixels(image: KeyImage): Uint8Array {
  * the description. One file per image.
  */
 export function writeKeyImageScs(doc: Pick<ReportDocument, 'study' | 'generatedAt' | 'generator'>, source: SourceStudy, images: KeyImage[]): Buffer[] {
-  const content = dicomDateTime(doc.generatedAt);
   const seriesUid = derivedUid('polyrad-key-images', doc.study.studyInstanceUid, doc.generatedAt);
   return images.map((image, i) => {
     const { finding } = image;
@@ -46,15 +45,10 @@ export function writeKeyImageScs(doc: Pick<ReportDocument, 'study' | 'generatedA
     const caption = `${findingConcept(finding).label}${typeof finding.value === 'number' ? ` ${finding.value} ${finding.unit}` : ''}${finding.category ? ` (${finding.category})` : ''}`;
     const dataset: Item = {
       ...sourceStudyAttributes(source, doc.generator.version),
+      ...creationDateTimes(doc.generatedAt),
       ImageType: ['DERIVED', 'SECONDARY'],
-      InstanceCreationDate: content.date,
-      InstanceCreationTime: content.time,
       SOPClassUID: SECONDARY_CAPTURE_IMAGE_STORAGE,
       SOPInstanceUID: derivedUid('polyrad-key-image', seriesUid, String(i)),
-      SeriesDate: content.date,
-      SeriesTime: content.time,
-      ContentDate: content.date,
-      ContentTime: content.time,
       Modality: 'OT',
       ConversionType: 'WSD',
       // the chest suite's organs: an unpaired body part, so no Laterality (type 2C) is needed

@@ -2,7 +2,7 @@ import type { LabelMask, Vec3 } from '@polyrad/sdk';
 import type { AnalysisMask } from '../pipeline/study.pipeline.js';
 import type { ReportDocument } from '../pipeline/report/report-document.js';
 import { derivedUid } from './delivery-identifiers.js';
-import { dicomDateTime, sourceStudyAttributes, writePart10 } from './dicom-part10.js';
+import { creationDateTimes, sourceStudyAttributes, writePart10 } from './dicom-part10.js';
 import { POLYRAD_SCHEME, type CodedConcept } from './finding-concepts.js';
 import { imageThrough, type SourceImage, type SourceStudy } from './source-study.js';
 
@@ -95,7 +95,6 @@ export function writeSeriesSeg(doc: Pick<ReportDocument, 'study' | 'generatedAt'
   const sopInstanceUid = derivedUid('polyrad-seg', doc.study.studyInstanceUid, doc.generatedAt, seriesUid);
   const segSeriesUid = derivedUid('polyrad-seg-series', doc.study.studyInstanceUid, seriesUid);
   const dimensionOrganization = derivedUid('polyrad-seg-dimensions', sopInstanceUid);
-  const content = dicomDateTime(doc.generatedAt);
   const sourceRef = (image: SourceImage): Item => ({ ReferencedSOPClassUID: image.SOPClassUID, ReferencedSOPInstanceUID: image.SOPInstanceUID });
 
   // BINARY: one bit per pixel, frames packed one after the other, least significant bit first (PS3.5 8.1.1)
@@ -113,15 +112,10 @@ export function writeSeriesSeg(doc: Pick<ReportDocument, 'study' | 'generatedAt'
   const referencedImages = [...new Map(frames.map((f) => [f.image!.SOPInstanceUID, f.image!])).values()];
   const dataset: Item = {
     ...sourceStudyAttributes(source, doc.generator.version),
+    ...creationDateTimes(doc.generatedAt),
     ImageType: ['DERIVED', 'PRIMARY'],
-    InstanceCreationDate: content.date,
-    InstanceCreationTime: content.time,
     SOPClassUID: SEGMENTATION_STORAGE,
     SOPInstanceUID: sopInstanceUid,
-    SeriesDate: content.date,
-    ContentDate: content.date,
-    SeriesTime: content.time,
-    ContentTime: content.time,
     Modality: 'SEG',
     SeriesDescription: 'Polyrad segmentations (decision support)',
     ReferencedSeriesSequence: [{ SeriesInstanceUID: seriesUid, ReferencedInstanceSequence: referencedImages.map(sourceRef) }],
