@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Vec3 } from '@polyrad/sdk';
-import { archStart, centerLineAxes, rootBend, rootCut } from './aorta-centerline.geometry.js';
+import { archStart, centerLineAxes, rootBend, rootCut, rootWaistCut } from './aorta-centerline.geometry.js';
 
 const straight = (n: number, dz = 2.5): Vec3[] => Array.from({ length: n }, (_, k) => [10, -20, k * dz]);
 
@@ -38,4 +38,16 @@ test('rootBend: an ascending track bending away below the seed in small steps (t
   // a lean above the seed (the arch) is not a root
   const overArch = straight(20, 3).map((p, k): Vec3 => (k > 16 ? [p[0] + 3 * (k - 16), p[1], p[2]] : p));
   assert.equal(rootBend(centerLineAxes(overArch), 12), 0);
+});
+
+test('rootWaistCut: an ascending limb is cut at the valve plane, where the lumen narrows below the seed, and the outflow tract under it is left out', () => {
+  // seed 9188's limb, inferior to superior: outflow tract 41.5 mm, the partial-volume waist 27.5 mm, the 33.7 mm tube
+  const limb = [25.4, 28.1, 34.7, 41.5, 38.7, 34.4, 27.5, 29.8, 31.8, 33.4, 33.7, 33.6, 33.7, 33.7];
+  assert.equal(rootWaistCut(limb, 10), 7, 'the 27.5 mm waist and everything below it go');
+  assert.equal(Math.max(...limb.slice(rootWaistCut(limb, 10))), 33.7);
+  // a root aneurysm: 50 mm sinuses under a 35 mm sinotubular junction and tube are kept
+  const rootAneurysm = [24, 44, 50, 48, 36, 35, 35, 35, 35];
+  assert.equal(rootWaistCut(rootAneurysm, 6), 1, 'only the annulus below the sinuses goes');
+  // nothing narrows: the whole limb stays
+  assert.equal(rootWaistCut([33, 33, 34, 34, 34], 2), 0);
 });

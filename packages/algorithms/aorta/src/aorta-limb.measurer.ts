@@ -3,7 +3,7 @@ import { sampleHu, sliceZ, type AxialStack } from './axial-stack.js';
 import { measureSection, type CrossSection, type LumenWindow } from './aorta-section.measurer.js';
 import type { RoundCandidate } from './round-structure.detector.js';
 import type { AortaSegment } from './aorta-diameter.classifier.js';
-import { archStart, centerLineAxes, rootBend, rootCut } from './aorta-centerline.geometry.js';
+import { archStart, centerLineAxes, rootBend, rootCut, rootWaistCut } from './aorta-centerline.geometry.js';
 import { discMedian, median } from './vessel-track.follower.js';
 
 export interface AortaLimb {
@@ -77,6 +77,11 @@ export function measureLimb(scanned: AxialStack, stack: AxialStack, segment: Aor
     attempted++;
     const section = measureSection(stack, points[n], axis, chain[n].r, window);
     if (section) sections.push(section);
+  }
+  if (segment === 'ascending' && seedAt !== undefined && sections.length > 0) {
+    const seedZ = points[Math.max(0, seedAt - from)][2];
+    const firstAtSeed = sections.findIndex((s) => s.center[2] >= seedZ - 0.5);
+    sections.splice(0, rootWaistCut(sections.map((s) => s.maxDiameterMm), firstAtSeed < 0 ? sections.length : firstAtSeed));
   }
   if (sections.length < 3) {
     const zs = points.map((p) => p[2]);
