@@ -116,6 +116,30 @@ test('calcium reaching into the heart (valve, annulus, aortic root) is kept apar
   assert.deepEqual(result.ambiguous.lesions.map((l) => [l.areaMm2, l.peakHu, l.weight]), [[11.25, 450, 4], [11.25, 450, 4]]);
 });
 
+test('calcium in the wall of the measured ascending aorta beside the heart is aortic, not coronary; a plaque away from it still counts', async () => {
+  const { volume, heart, at } = handMadeHeart();
+  // a plaque just outside the heart (x 15.5-16.5 mm) on the wall of an aorta whose lumen is centred 3 mm
+  // further out, and a coronary plaque on the heart's other side (x 3-4 mm), both 3 x 3 pixels at 450 HU
+  for (const k of [4, 5]) for (let j = 15; j < 18; j++) for (const i of [31, 32, 33, 6, 7, 8]) volume.voxels[at(i, j, k)] = 450;
+  const aorta = Array.from({ length: 8 }, (_, n) => ({ center: [19.5, 8, (n + 2) * 1.5] as [number, number, number], radiusMm: 2 }));
+  const without = scoreAgatston(volume, heart);
+  assert.equal(without.lesions.length, 4, 'without the aorta both plaques count');
+  const withAorta = scoreAgatston(volume, heart, aorta);
+  assert.equal(withAorta.aorticRegions, 1);
+  assert.deepEqual(withAorta.lesions.map((l) => Math.round(l.center[0])), [4, 4], 'only the plaque away from the aorta is counted');
+  assert.equal(withAorta.score, without.score / 2);
+  // the plugin takes the sections from the aorta plugin's centre line, and says when it had none
+  const series: SeriesInput = { seriesInstanceUid: '1.2.3', modality: 'CT', volume, fingerprint: {} };
+  const heartArtifact: MaskArtifact = { kind: 'mask', type: 'polyrad.mask.heart', version: '1.0.0', mask: heart };
+  const centerLine: Artifact = { kind: 'json', type: 'polyrad.aorta.centerline', version: '1.0.0', data: { ascending: { diameters: aorta.map((a) => ({ center: a.center, maxMm: 4, meanMm: 4 })) } } };
+  const measured = await plugin.run({ series, artifacts: { [heartArtifact.type]: heartArtifact, [centerLine.type]: centerLine }, config: {} }, context);
+  assert.equal(measured.findings![0].value, withAorta.score);
+  assert.deepEqual(measured.warnings, []);
+  const blind = await plugin.run({ series, artifacts: { [heartArtifact.type]: heartArtifact }, config: {} }, context);
+  assert.equal(blind.findings![0].value, without.score);
+  assert.match(blind.warnings!.join(' '), /ascending aorta was not measured .* check that every counted lesion lies on a coronary artery/);
+});
+
 /**
  * The phantom's own heart label as the mask: these tests judge the scorer and its gates, not the heart
  * segmentation (which the heart plugin's specs and the validation judge, and which on the realistic

@@ -22,6 +22,14 @@ export const MIN_SHARE_IN_TERRITORY = 0.9;
 export const EDGE_LUNG_HU = -400;
 /** A lesion with at least this share of its voxels beside lung is a sharp kernel's edge rim (see besideLung). */
 export const EDGE_RIM_SHARE = 0.5;
+/**
+ * Calcium this close to the aortic lumen (beyond its measured radius) lies in the aortic wall, which the
+ * Agatston score leaves out: wall plaques sit half in the wall (about 2 mm thick) and half in the lumen.
+ * A left main or right coronary plaque starts at the ostium, past the wall, so most of its voxels lie beyond.
+ */
+export const AORTIC_WALL_MARGIN_MM = 3;
+/** A region with at least this share of its voxels in the aortic wall zone is aortic calcium. */
+export const AORTIC_SHARE = 0.5;
 /** Blood pool (75th percentile HU of the heart) above this: IV contrast, which hides and mimics calcium. */
 export const CONTRAST_BLOOD_POOL_HU = 150;
 
@@ -40,6 +48,13 @@ export interface CalciumLesion {
   center: Vec3;
 }
 
+/** A measured cross-section of the aorta (from the aorta plugin's centre line): where its lumen is. */
+export interface AorticSection {
+  center: Vec3;
+  /** the lumen's radius there, mm */
+  radiusMm: number;
+}
+
 export interface AgatstonResult {
   /** the coronary territory's score */
   score: number;
@@ -53,6 +68,8 @@ export interface AgatstonResult {
   sliceFactor: number;
   /** calcified regions left out because they continue beyond the coronary territory (bone, aorta) */
   excludedRegions: number;
+  /** calcified regions in the territory left out because they lie in the wall of the measured aorta */
+  aorticRegions: number;
   /** 75th percentile HU inside the heart mask */
   bloodPoolHu: number;
   /** image noise in the heart: robust SD (interquartile range / 1.349) of the heart's interior, HU */
@@ -83,10 +100,12 @@ const REGION_AMBIGUOUS = 2;
  * occupies (which excludes the ascending aorta above the heart's base). Regions >= 130 HU (6-connected in
  * 3D) that lie mostly outside it continue into the spine, sternum, ribs or aortic wall and are excluded
  * entirely; isolated single voxels are image noise. Regions that reach into the heart's interior (valves,
- * annuli, aortic root) are kept apart as ambiguous. What remains is scored
+ * annuli, aortic root) are kept apart as ambiguous. Regions lying mostly in the wall of the aorta, where its
+ * lumen was measured (`aorta`: sections of the aorta plugin's centre line), are aortic calcium and left
+ * out: the ascending aorta runs beside the heart's base, inside the epicardial margin. What remains is scored
  * per slice: 8-connected lesions of >= 1 mm2, area x weight of their peak HU, times slice increment / 3 mm.
  */
-export function scoreAgatston(volume: Volume, heart: LabelMask): AgatstonResult {
+export function scoreAgatston(volume: Volume, heart: LabelMask, aorta: readonly AorticSection[] = []): AgatstonResult {
   const { geometry, voxels } = volume;
   if (heart.geometry.dimensions.some((d, a) => d !== geometry.dimensions[a]) || heart.labels.length !== voxels.length) {
     throw new PolyradError('MASK_INVALID', 'the heart mask is not on the grid of the series; re-run the heart segmentation on this series');
@@ -98,7 +117,7 @@ export function scoreAgatston(volume: Volume, heart: LabelMask): AgatstonResult 
   const inHeart = new Uint8Array(crop.dims[0] * crop.dims[1] * crop.dims[2]);
   for (let c = 0; c < inHeart.length; c++) inHeart[c] = heart.labels[crop.global(c)] === 1 ? 1 : 0;
   const { territory, interior } = coronaryTerritory(inHeart, crop, geometry.spacing, margin, [box.lo[2], box.hi[2]]);
-  const { regions, verdict, excludedRegions } = classifyCalcium(volume, crop, territory, interior);
+  const { regions, verdict, excludedRegions, aorticRegions } = classifyCalcium(volume, crop, territory, interior, aorta);
   const sliceFactor = geometry.spacing[2] / CAC_REFERENCE_SLICE_MM;
   const beside = besideLung(volume, crop);
   const score = (kind: number): { score: number; lesions: CalciumLesion[] } => {
@@ -107,7 +126,7 @@ export function scoreAgatston(volume: Volume, heart: LabelMask): AgatstonResult 
     const lesions = agatstonLesions(volume, crop, selected, sliceFactor, beside);
     return { score: lesions.reduce((sum, l) => sum + l.score, 0), lesions };
   };
-  return { ...score(REGION_COUNTED), ambiguous: score(REGION_AMBIGUOUS), sliceFactor, excludedRegions, bloodPoolHu: box.bloodPoolHu, noiseHu: interiorNoise(volume, crop, interior) };
+  return { ...score(REGION_COUNTED), ambiguous: score(REGION_AMBIGUOUS), sliceFactor, excludedRegions, aorticRegions, bloodPoolHu: box.bloodPoolHu, noiseHu: interiorNoise(volume, crop, interior) };
 }
 
 /** Bounding box of the heart mask and its blood pool (75th percentile HU). */
@@ -176,10 +195,16 @@ function coronaryTerritory(inHeart: Uint8Array, crop: Crop, spacing: readonly nu
  * Calcified regions (>= 130 HU, 6-connected in 3D) and the verdict on each: counted (in the territory),
  * ambiguous (in the territory but reaching more than INTRACARDIAC_DEPTH_MM into the heart: the aortic
  * and mitral valves and annuli and the aortic root's wall lie there, and a plaque that touches them cannot
- * be told from them by position), or left out (noise, or continuing beyond the territory into bone or the
- * aortic wall).
+ * be told from them by position), or left out (noise, continuing beyond the territory into bone or the
+ * aortic wall, or lying in the wall of the measured aorta).
  */
-function classifyCalcium(volume: Volume, crop: Crop, territory: Uint8Array, interior: Uint8Array): { regions: Int32Array; verdict: Uint8Array; excludedRegions: number } {
+function classifyCalcium(
+  volume: Volume,
+  crop: Crop,
+  territory: Uint8Array,
+  interior: Uint8Array,
+  aorta: readonly AorticSection[],
+): { regions: Int32Array; verdict: Uint8Array; excludedRegions: number; aorticRegions: number } {
   const n = territory.length;
   const calcified = new Uint8Array(n);
   for (let c = 0; c < n; c++) calcified[c] = volume.voxels[crop.global(c)] >= CAC_THRESHOLD_HU ? 1 : 0;
@@ -202,7 +227,41 @@ function classifyCalcium(volume: Volume, crop: Crop, territory: Uint8Array, inte
     if (inside[id] + deep[id] < MIN_SHARE_IN_TERRITORY * total[id]) excludedRegions++;
     else verdict[id] = deep[id] ? REGION_AMBIGUOUS : REGION_COUNTED;
   }
-  return { regions: labels, verdict, excludedRegions };
+  const inWall = aorticWallVoxels(volume, crop, labels, verdict, aorta);
+  let aorticRegions = 0;
+  for (let id = 1; id <= count; id++) {
+    if (verdict[id] && inWall[id] >= AORTIC_SHARE * total[id]) {
+      verdict[id] = 0;
+      aorticRegions++;
+    }
+  }
+  return { regions: labels, verdict, excludedRegions, aorticRegions };
+}
+
+/**
+ * Per region kept so far, how many of its voxels lie within AORTIC_WALL_MARGIN_MM outside the aortic lumen
+ * (or in it): nearer to a measured section's centre than its radius plus the margin. Sections are taken
+ * every slice or so along the centre line, so the nearest one stands for the cross-section through a voxel.
+ */
+function aorticWallVoxels(volume: Volume, crop: Crop, labels: Int32Array, verdict: Uint8Array, aorta: readonly AorticSection[]): Int32Array {
+  const inWall = new Int32Array(verdict.length);
+  if (aorta.length === 0) return inWall;
+  const [cx, cy] = crop.dims;
+  const cxy = cx * cy;
+  for (let c = 0; c < labels.length; c++) {
+    if (!verdict[labels[c]]) continue;
+    const k = Math.floor(c / cxy);
+    const j = Math.floor((c - k * cxy) / cx);
+    const p = voxelToPatient(volume.geometry, crop.lo[0] + c - k * cxy - j * cx, crop.lo[1] + j, crop.lo[2] + k);
+    let nearest = Infinity;
+    let reach = 0;
+    for (const { center, radiusMm } of aorta) {
+      const d = Math.hypot(p[0] - center[0], p[1] - center[1], p[2] - center[2]);
+      if (d < nearest) [nearest, reach] = [d, radiusMm + AORTIC_WALL_MARGIN_MM];
+    }
+    if (nearest <= reach) inWall[labels[c]]++;
+  }
+  return inWall;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { defineAlgorithm, notAssessed, PolyradError, readPackageManifest, type AlgorithmFinding, type AlgorithmInputs, type AlgorithmOutputs, type ReferenceRange, type SeriesInput } from '@polyrad/sdk';
-import { CAC_DRS_TEXT, CAC_REFERENCE_SLICE_MM, cacDrsCategory, cacDrsDecision, CONTRAST_BLOOD_POOL_HU, scoreAgatston, type AgatstonResult } from './agatston.scorer.js';
+import { CAC_DRS_TEXT, CAC_REFERENCE_SLICE_MM, cacDrsCategory, cacDrsDecision, CONTRAST_BLOOD_POOL_HU, scoreAgatston, type AgatstonResult, type AorticSection } from './agatston.scorer.js';
 
 export * from './agatston.scorer.js';
 
 const manifest = readPackageManifest(import.meta.url);
 const heartMaskType = manifest.consumes[0].type;
+const aortaType = manifest.consumes[1].type;
 
 const SOURCE = 'Agatston AS et al., J Am Coll Cardiol 1990;15(4):827-832; CAC-DRS: Hecht HS et al., J Cardiovasc Comput Tomogr 2018;12(3):185-191';
 // no numeric max: "reference < 0" would misread; the plugin states abnormal (any calcium) itself
@@ -56,6 +57,19 @@ function outsideOperatingRange(series: SeriesInput): string | undefined {
   return undefined;
 }
 
+/**
+ * The aorta plugin's measured cross-sections of the ascending aorta, or none when it was not measured.
+ * Only the ascending aorta: it runs beside the heart's base inside the epicardial margin, where root and
+ * wall plaques were scored as coronary (seeds 9055, 9194: 171 and 287 on hearts without coronary
+ * calcium). The descending aorta lies behind the left atrium, beside the groove where the circumflex
+ * artery runs (seed 9092: a circumflex plaque within 3 mm of its wall); its wall calcium is left out when
+ * it continues beyond the coronary territory, as bone is.
+ */
+export function aorticSections(data: unknown): AorticSection[] {
+  const ascending = data && typeof data === 'object' ? (data as { ascending?: { diameters?: { center: AorticSection['center']; maxMm: number }[] } }).ascending : undefined;
+  return (ascending?.diameters ?? []).filter((d) => Array.isArray(d.center) && d.maxMm > 0).map((d) => ({ center: d.center, radiusMm: d.maxMm / 2 }));
+}
+
 /** Why the measured image cannot carry a score (contrast in the blood pool, noise), or undefined. */
 function failedImageGate(result: AgatstonResult): string | undefined {
   if (result.bloodPoolHu > CONTRAST_BLOOD_POOL_HU) {
@@ -81,12 +95,16 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
   if (outside) return declined(outside);
   const heart = inputs.artifacts[heartMaskType];
   if (!heart || heart.kind !== 'mask') throw new PolyradError('INPUT_MISSING', `the ${heartMaskType} mask artifact is required`);
-  const result = scoreAgatston(inputs.series.volume, heart.mask);
+  const aorta = inputs.artifacts[aortaType];
+  const result = scoreAgatston(inputs.series.volume, heart.mask, aorta?.kind === 'json' ? aorticSections(aorta.data) : []);
   const failed = failedImageGate(result);
   if (failed) return declined(failed);
   const score = Math.round(result.score * 10) / 10;
   const category = cacDrsCategory(score);
   const warnings: string[] = [];
+  if (score > 0 && !(aorta?.kind === 'json' && aorticSections(aorta.data).length)) {
+    warnings.push('the ascending aorta was not measured on this series, so calcium in the wall of the aortic root could not be told from coronary calcium by its position: check that every counted lesion lies on a coronary artery');
+  }
   if (result.ambiguous.lesions.length) {
     const other = Math.round(result.ambiguous.score * 10) / 10;
     const seen = `Agatston ${score} in the coronary territory, and another ${other} in ${result.ambiguous.lesions.length} lesion(s) reaching into the heart where the aortic root, the valves and their annuli are, which could not be separated from the coronary arteries`;
@@ -94,7 +112,7 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
     if (upper !== category) return declined(`${seen}: CAC-DRS A${category} without them, A${upper} with them`, warnings);
     warnings.push(`${seen}; they were not counted, and the CAC-DRS category is A${category} either way`);
   }
-  const extra = { lesionCount: result.lesions.length, sliceFactor: result.sliceFactor, noiseHu: Math.round(result.noiseHu), abnormal: score > 0 };
+  const extra = { lesionCount: result.lesions.length, aorticWallRegionsExcluded: result.aorticRegions, sliceFactor: result.sliceFactor, noiseHu: Math.round(result.noiseHu), abnormal: score > 0 };
   const { indeterminate } = cacDrsDecision(score);
   if (indeterminate) {
     // any calcium is abnormal on both sides of the 100 and 300 cut-offs; only the class is left open
