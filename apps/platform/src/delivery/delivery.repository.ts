@@ -147,22 +147,8 @@ export class DeliveryRepository {
       const reportId = reports[0]?.id;
       if (reportId === undefined) return 0;
       await tx.query(`INSERT INTO "delivery_sources" ("report_id", "source") VALUES ($1, $2::jsonb) ON CONFLICT DO NOTHING`, [reportId, JSON.stringify(source)]);
-      for (const [position, { bytes, ...segmentation }] of (analysed.segs ?? []).entries()) {
-        await tx.query(`INSERT INTO "delivery_segmentations" ("report_id", "position", "segmentation", "bytes") VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING`, [
-          reportId,
-          position,
-          JSON.stringify(segmentation),
-          bytes,
-        ]);
-      }
-      for (const [position, { png, ...slice }] of (analysed.keySlices ?? []).entries()) {
-        await tx.query(`INSERT INTO "delivery_key_slices" ("report_id", "position", "slice", "png") VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING`, [
-          reportId,
-          position,
-          JSON.stringify(slice),
-          png,
-        ]);
-      }
+      await keepWithReport(tx, reportId, ANALYSIS_TABLES.segs, (analysed.segs ?? []).map(({ bytes, ...segmentation }) => [segmentation, bytes]));
+      await keepWithReport(tx, reportId, ANALYSIS_TABLES.keySlices, (analysed.keySlices ?? []).map(({ png, ...slice }) => [slice, png]));
       let queued = 0;
       for (const route of routes) {
         const rows: unknown[] = await tx.query(
@@ -297,6 +283,19 @@ export class DeliveryRepository {
           ...(a.retryInMs === null ? {} : { retryInMs: a.retryInMs }),
         })),
     }));
+  }
+}
+
+/** Where the analysis' outputs are kept with a report: each row's description (jsonb) and bytes, by position. */
+const ANALYSIS_TABLES = {
+  segs: { table: 'delivery_segmentations', json: 'segmentation', bytes: 'bytes' },
+  keySlices: { table: 'delivery_key_slices', json: 'slice', bytes: 'png' },
+} as const;
+
+/** Keeps the rows in their order; rows already kept for the report (an earlier release queued them) stay as they are. */
+async function keepWithReport(tx: EntityManager, reportId: number, { table, json, bytes }: (typeof ANALYSIS_TABLES)[keyof typeof ANALYSIS_TABLES], rows: Array<[unknown, Buffer]>): Promise<void> {
+  for (const [position, [description, content]] of rows.entries()) {
+    await tx.query(`INSERT INTO "${table}" ("report_id", "position", "${json}", "${bytes}") VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING`, [reportId, position, JSON.stringify(description), content]);
   }
 }
 
