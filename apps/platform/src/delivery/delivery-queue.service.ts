@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { scanDicomInputs, type ScanDicomInputsOptions } from '@polyrad/dicom';
-import { PolyradError, type Report } from '@polyrad/sdk';
+import { PolyradError, type Report, type Volume } from '@polyrad/sdk';
 import { FORBIDDEN } from '../auth/auth.errors.js';
 import { assertCoversSite, coversSite, type Principal } from '../auth/principal.js';
 import { reportDocument } from '../pipeline/report/report-document.js';
@@ -12,6 +12,7 @@ import { DELIVERY_NOT_FOUND } from './delivery.errors.js';
 import { DeliveryRepository, type StudyDelivery } from './delivery.repository.js';
 import { routeReport } from './delivery-routing.js';
 import { DeliveryWorker } from './delivery.worker.js';
+import { keySlices } from './key-image.renderer.js';
 import { writeReportSegs } from './seg-report.writer.js';
 import { sourceStudyFromInstances, sourceStudyFromReport, type SourceStudy } from './source-study.js';
 
@@ -28,12 +29,20 @@ export class DeliveryQueueService {
   /**
    * Right after a report is stored: one delivery per destination the site's rules route it to, and the source
    * study read again from the analysed files' headers (patient name, images), kept so every send renders alike;
-   * with the SEGs of the analysis' masks when a rule of the site sends the SR (the masks are gone after the
-   * analysis, and a rule for signed reports only needs them at sign-off).
+   * with the SEGs of the analysis' masks when a rule of the site sends the SR, and the slices through its
+   * abnormal findings for the key images (the masks and volumes are gone after the analysis, and a rule for
+   * signed reports only needs them at sign-off).
    * Never throws: a report that could not be queued is logged, and its analysis stands.
    */
-  async enqueue(report: Report, stored: { studyId: number; version: number }, site: string, paths: string[], scan?: ScanDicomInputsOptions, masks: AnalysisMask[] = []): Promise<void> {
-    await this.queue(report, stored, site, () => sourceStudy(report, paths, scan), masks);
+  async enqueue(
+    report: Report,
+    stored: { studyId: number; version: number },
+    site: string,
+    paths: string[],
+    scan?: ScanDicomInputsOptions,
+    analysis: { masks?: AnalysisMask[]; volumes?: ReadonlyMap<string, Volume> } = {},
+  ): Promise<void> {
+    await this.queue(report, stored, site, () => sourceStudy(report, paths, scan), analysis);
   }
 
   /**
@@ -45,7 +54,13 @@ export class DeliveryQueueService {
     await this.queue(report, stored, site, async () => sourceStudyFromReport(report));
   }
 
-  private async queue(report: Report, stored: { studyId: number; version: number }, site: string, source: () => Promise<SourceStudy>, masks: AnalysisMask[] = []): Promise<void> {
+  private async queue(
+    report: Report,
+    stored: { studyId: number; version: number },
+    site: string,
+    source: () => Promise<SourceStudy>,
+    { masks = [], volumes }: { masks?: AnalysisMask[]; volumes?: ReadonlyMap<string, Volume> } = {},
+  ): Promise<void> {
     const doc = reportDocument(report);
     const release = reportRelease(doc);
     const what = `study ${report.study.studyInstanceUid} report version ${stored.version} (${release.stage}${release.stage === 'amended' ? ` ${release.number - 1}` : ''})`;
@@ -56,7 +71,9 @@ export class DeliveryQueueService {
       // the source study and the SEGs are kept even when no rule matches the draft: one may match the signed report
       const study = await source();
       const segs = masks.length && rules.some((r) => r.outputs.includes('sr')) ? writeReportSegs(doc, study, masks) : [];
-      const queued = await this.repository.enqueue(stored, site, study, routes, { release: release.number, report }, segs);
+      // every output carries key images: the SR's destinations as Secondary Captures, the others in the PDF
+      const keySlicesOf = volumes ? keySlices(doc, volumes) : [];
+      const queued = await this.repository.enqueue(stored, site, study, routes, { release: release.number, report }, { segs, keySlices: keySlicesOf });
       if (routes.length === 0) return;
       this.logger.log(`${what}: ${queued} ${queued === 1 ? 'delivery' : 'deliveries'} queued (${routes.map((r) => r.destination).join(', ')})`);
       this.worker.wake();

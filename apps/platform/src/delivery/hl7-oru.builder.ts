@@ -1,7 +1,7 @@
 import { Hl7Field, Hl7Message, Hl7Segment } from '@medplum/core';
 import type { DocumentFinding, ReportDocument } from '../pipeline/report/report-document.js';
 import { deliveryIdentifiers } from './delivery-identifiers.js';
-import { findingConcept, POLYRAD_SCHEME, ucumUnit, type CodedConcept } from './finding-concepts.js';
+import { comparisonItems, findingConcept, POLYRAD_SCHEME, ucumUnit, type CodedConcept } from './finding-concepts.js';
 import type { SourceStudy } from './source-study.js';
 
 /** HL7 v2 coding system names (table 0396) of our coding schemes. */
@@ -36,7 +36,28 @@ function abnormalFlag(finding: DocumentFinding): string {
   return finding.urgent ? 'AA' : finding.abnormal ? 'A' : '';
 }
 
-/** OBX (and NTE for the category or the reason) of one finding. */
+/**
+ * OBX segments of the comparison with the prior exam (prior value and date, change, doubling time, growth), under
+ * the finding's observation sub-ID so a receiver groups them with it.
+ */
+function comparisonSegments(finding: DocumentFinding, firstSetId: number, status: string): Hl7Segment[] {
+  if (!finding.comparison) return [];
+  return comparisonItems(finding.comparison, finding.unit).map((c, i) =>
+    segment(
+      'OBX',
+      String(firstSetId + i),
+      'number' in c ? 'NM' : 'date' in c ? 'DT' : 'ST',
+      ce(c.concept),
+      String(finding.index + 1),
+      escapeHl7('number' in c ? String(c.number) : 'date' in c ? c.date : c.text),
+      'number' in c ? ce(ucumUnit(c.unit)) : '',
+      '', '', '', '',
+      finding.amended ? 'C' : status,
+    ),
+  );
+}
+
+/** OBX (and NTE for the category or the reason) of one finding, then its comparison's OBX segments. */
 function findingSegments(finding: DocumentFinding, setId: number, status: string): Hl7Segment[] {
   const measured = finding.value !== null;
   const numeric = typeof finding.value === 'number';
@@ -66,7 +87,7 @@ function findingSegments(finding: DocumentFinding, setId: number, status: string
     finding.indeterminate ? `Indeterminate: ${finding.indeterminate.reason.replace(/^borderline: /, '')}` : '',
     finding.reason ? `Not assessed: ${finding.reason}` : '',
   ].filter(Boolean);
-  return [obx, ...notes.map((note, i) => segment('NTE', String(i + 1), 'L', escapeHl7(note)))];
+  return [obx, ...notes.map((note, i) => segment('NTE', String(i + 1), 'L', escapeHl7(note))), ...comparisonSegments(finding, setId + 1, status)];
 }
 
 /**
@@ -85,8 +106,13 @@ export function buildOruMessage(doc: ReportDocument, source: SourceStudy, pdf?: 
   const accession = escapeHl7(doc.study.accessionNumber);
   const filler = [ids.hl7FillerOrderNumber, 'POLYRAD'];
   const reported = hl7DateTime(doc.amendment?.amendedAt ?? doc.signoff?.signedAt ?? doc.generatedAt);
-  const findingSegmentsAll = doc.findings.flatMap((f, i) => findingSegments(f, i + 1, status));
-  let setId = doc.findings.length;
+  // OBX-1 counts every OBX: a finding's comparison segments follow it
+  let setId = 0;
+  const findingSegmentsAll = doc.findings.flatMap((f) => {
+    const segments = findingSegments(f, setId + 1, status);
+    setId += segments.filter((x) => x.name === 'OBX').length;
+    return segments;
+  });
   const impression = segment('OBX', String(++setId), 'TX', ['19005-8', 'Radiology Imaging study [Impression] (narrative)', 'LN'], '', [...doc.impression.lines, doc.disclaimer].map((line) => [escapeHl7(line)]), '', '', doc.priority === 'urgent' ? 'AA' : '', '', '', reportStatus);
   const pdfSegment = pdf ? [segment('OBX', String(++setId), 'ED', ['PDF', 'Report PDF', POLYRAD_SCHEME], '', ['POLYRAD', 'AP', 'PDF', 'Base64', pdf.toString('base64')], '', '', '', '', '', reportStatus)] : [];
   const segments = [

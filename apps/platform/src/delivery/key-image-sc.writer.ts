@@ -48,7 +48,8 @@ export function writeKeyImageScs(doc: Pick<ReportDocument, 'study' | 'generatedA
       ...creationDateTimes(doc.generatedAt),
       ImageType: ['DERIVED', 'SECONDARY'],
       SOPClassUID: SECONDARY_CAPTURE_IMAGE_STORAGE,
-      SOPInstanceUID: derivedUid('polyrad-key-image', seriesUid, String(i)),
+      // named after the finding, not its place among the images: a later release re-sends each image under its UID
+      SOPInstanceUID: derivedUid('polyrad-key-image', seriesUid, String(finding.index)),
       Modality: 'OT',
       ConversionType: 'WSD',
       // the chest suite's organs: an unpaired body part, so no Laterality (type 2C) is needed

@@ -7,7 +7,7 @@ import { PNG } from 'pngjs';
 import type { Volume } from '@polyrad/sdk';
 import { reportDocument } from '../pipeline/report/report-document.js';
 import { chestCtReport, FIXTURE_SERIES_UID } from './delivery.fixture.js';
-import { keyImages } from './key-image.renderer.js';
+import { keyImages, keySlices } from './key-image.renderer.js';
 import { renderReportPdf } from './pdf-report.renderer.js';
 import { sourceStudyFromReport } from './source-study.js';
 import { runTool, skipWithout } from './validator-tools.fixture.js';
@@ -25,7 +25,7 @@ function chestVolume(): Volume {
 
 test('a key image is the slice through an abnormal finding, windowed for its organ, with the finding located on it', () => {
   const doc = reportDocument(chestCtReport());
-  const images = keyImages(doc, new Map([[FIXTURE_SERIES_UID, chestVolume()]]));
+  const images = keyImages(doc, keySlices(doc, new Map([[FIXTURE_SERIES_UID, chestVolume()]])));
   // the aneurysm and the fracture lie outside this small volume: only the nodule has a slice
   assert.deepEqual(images.map((i) => i.finding.code), ['lung.nodule']);
   const [nodule] = images;
@@ -40,7 +40,7 @@ test('a key image is the slice through an abnormal finding, windowed for its org
 test('the PDF shows the key images with their captions', { skip: skipWithout('pdfimages', 'pdftotext') }, async () => {
   const report = chestCtReport();
   const doc = reportDocument(report);
-  const pdf = await renderReportPdf(doc, sourceStudyFromReport(report), keyImages(doc, new Map([[FIXTURE_SERIES_UID, chestVolume()]])));
+  const pdf = await renderReportPdf(doc, sourceStudyFromReport(report), keyImages(doc, keySlices(doc, new Map([[FIXTURE_SERIES_UID, chestVolume()]]))));
   const dir = await mkdtemp(join(tmpdir(), 'polyrad-key-'));
   try {
     await writeFile(join(dir, 'report.pdf'), pdf);

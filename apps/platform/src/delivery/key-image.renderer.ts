@@ -1,10 +1,16 @@
 import { PNG } from 'pngjs';
-import { patientToVoxel, type Volume } from '@polyrad/sdk';
+import { patientToVoxel, type Vec3, type Volume } from '@polyrad/sdk';
 import type { DocumentFinding, ReportDocument } from '../pipeline/report/report-document.js';
 
-/** The slice through an abnormal finding, as a PDF shows it with the finding's outline drawn over it. */
-export interface KeyImage {
-  finding: DocumentFinding;
+/**
+ * The windowed slice through a finding's centre, without the finding: what the server keeps from an analysis
+ * (the volumes are gone once it ends) to draw the key images of every later release of the report.
+ */
+export interface KeySlice {
+  /** the finding it was cut for: its series and centre (LPS, mm) */
+  seriesInstanceUid: string;
+  center: Vec3;
+  /** 8-bit grey PNG, windowed for the finding's organ */
   png: Buffer;
   width: number;
   height: number;
@@ -14,6 +20,9 @@ export interface KeyImage {
   /** mm per pixel along x and y */
   spacingMm: [number, number];
 }
+
+/** The slice through an abnormal finding, as a PDF shows it with the finding's outline drawn over it. */
+export type KeyImage = Omit<KeySlice, 'seriesInstanceUid' | 'center'> & { finding: DocumentFinding };
 
 /** The outline's radius in image pixels: half the finding's size where it is a length in mm; none otherwise (a marker is drawn). */
 export function outlineRadiusPx(image: KeyImage): number | undefined {
@@ -47,22 +56,23 @@ function sliceImage(volume: Volume, k: number, [centre, width]: readonly [number
 }
 
 /**
- * Key images of a report: for each urgent or abnormal finding with a centre (urgent first, at most six), the
- * slice of its series through that centre. `volumes` holds the analysed series by SeriesInstanceUID; a finding
- * whose series is not there, or whose centre lies outside it, gets no image.
+ * The slices key images are drawn from: for each urgent or abnormal finding with a centre (urgent first, at
+ * most six), the slice of its series through that centre. `volumes` holds the analysed series by
+ * SeriesInstanceUID; a finding whose series is not there, or whose centre lies outside it, gets none.
  */
-export function keyImages(doc: ReportDocument, volumes: ReadonlyMap<string, Volume & { displayInverted?: boolean }>): KeyImage[] {
-  const images: KeyImage[] = [];
+export function keySlices(doc: ReportDocument, volumes: ReadonlyMap<string, Volume & { displayInverted?: boolean }>): KeySlice[] {
+  const slices: KeySlice[] = [];
   for (const finding of doc.impression.attention) {
     const { center, seriesInstanceUid } = finding.provenance;
     const volume = volumes.get(seriesInstanceUid);
-    if (!center || !volume || images.length >= MAX_KEY_IMAGES) continue;
+    if (!center || !volume || slices.length >= MAX_KEY_IMAGES) continue;
     const [x, y, z] = patientToVoxel(volume.geometry, center);
-    const [columns, rows, slices] = volume.geometry.dimensions;
+    const [columns, rows, depth] = volume.geometry.dimensions;
     const k = Math.round(z);
-    if (k < 0 || k >= slices || x < 0 || x >= columns || y < 0 || y >= rows) continue;
-    images.push({
-      finding,
+    if (k < 0 || k >= depth || x < 0 || x >= columns || y < 0 || y >= rows) continue;
+    slices.push({
+      seriesInstanceUid,
+      center,
       png: sliceImage(volume, k, volume.unit !== 'HU' ? ownRange(volume, k) : finding.organ === 'lungs' ? WINDOWS.lungs : WINDOWS.other, volume.displayInverted === true),
       width: columns,
       height: rows,
@@ -71,5 +81,17 @@ export function keyImages(doc: ReportDocument, volumes: ReadonlyMap<string, Volu
       spacingMm: [volume.geometry.spacing[0], volume.geometry.spacing[1]],
     });
   }
-  return images;
+  return slices;
+}
+
+/**
+ * Key images of a report from its kept slices: each attention finding (urgent first) with the slice cut
+ * through its centre, so a signed or amended release captions the reader's values on the analysis' pixels.
+ */
+export function keyImages(doc: ReportDocument, slices: readonly KeySlice[]): KeyImage[] {
+  return doc.impression.attention.flatMap((finding) => {
+    const { center, seriesInstanceUid } = finding.provenance;
+    const slice = center && slices.find((s) => s.seriesInstanceUid === seriesInstanceUid && s.center.every((c, i) => c === center[i]));
+    return slice ? [{ finding, png: slice.png, width: slice.width, height: slice.height, x: slice.x, y: slice.y, spacingMm: slice.spacingMm }] : [];
+  });
 }

@@ -4,19 +4,22 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportDocument } from '../pipeline/report/report-document.js';
-import { borderlineChestCtReport, chestCtReport, realChestCtReport } from './delivery.fixture.js';
+import { borderlineChestCtReport, chestCtReport, comparedChestCtReport, realChestCtReport } from './delivery.fixture.js';
 import { renderReportPdf } from './pdf-report.renderer.js';
 import { sourceStudyFromReport } from './source-study.js';
 import { runTool, skipWithout } from './validator-tools.fixture.js';
 
 const skip = skipWithout('pdftotext');
 
-/** The PDF's text as pdftotext extracts it, whitespace collapsed so wrapped table cells read as one line. */
-async function pdfText(pdf: Buffer): Promise<string> {
+/**
+ * The PDF's text as pdftotext extracts it, whitespace collapsed so wrapped table cells read as one line; `-raw`
+ * keeps a table row's cells in drawing order (whole cells, even wrapped ones).
+ */
+async function pdfText(pdf: Buffer, mode: '-layout' | '-raw' = '-layout'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'polyrad-pdf-'));
   try {
     await writeFile(join(dir, 'report.pdf'), pdf);
-    const { status, output } = runTool('pdftotext', ['-layout', '-enc', 'UTF-8', join(dir, 'report.pdf'), '-']);
+    const { status, output } = runTool('pdftotext', [mode, '-enc', 'UTF-8', join(dir, 'report.pdf'), '-']);
     assert.equal(status, 0, output);
     return output.replace(/\s+/g, ' ');
   } finally {
@@ -53,4 +56,22 @@ test('the PDF flags a borderline category as indeterminate, not abnormal', { ski
   const text = await pdfText(await renderReportPdf(reportDocument(report), sourceStudyFromReport(report)));
   // the category cell wraps beside the algorithm cell: "borderline osteopenia/ polyrad.spine 1.0.0 normal, indeterminate"
   assert.match(text, /Vertebral trabecular attenuation 163 HU > 160 HU borderline osteopenia\/ (polyrad\.spine 1\.0\.0 )?normal, indeterminate/);
+});
+
+test('with a prior: the header names it and the findings table has "Prior (date)" and "Change" columns with the values of report.json', { skip }, async () => {
+  const report = comparedChestCtReport();
+  const text = await pdfText(await renderReportPdf(reportDocument(report), sourceStudyFromReport(report)));
+  assert.match(text, /Compared with: prior of 2025-03-10 \(accession ACC-2025-007\), 370 days earlier/);
+  assert.match(text, /Finding Value Reference Category Prior \(date\) Change Algorithm/);
+  const rows = await pdfText(await renderReportPdf(reportDocument(report), sourceStudyFromReport(report)), '-raw');
+  const nodule = report.findings.find((f) => f.code === 'lung.nodule')!;
+  const [low, high] = nodule.volumeDoublingDaysRange as [number, number];
+  assert.ok(
+    rows.includes(`Lung nodule, long axis (right) 17.2 mm abnormal 12.1 mm (2025-03-10) +5.1 mm, growing; volume +${nodule.volumeChangePercent} %; doubling time ${nodule.volumeDoublingDays} days (95 %: ${low}-${high})`),
+    rows,
+  );
+  const aorta = report.findings.find((f) => f.code === 'aorta.ascending.diameter')!;
+  assert.ok(rows.includes(`47.1 mm (2025-03-10) +${aorta.changeMm} mm, ${aorta.growthMmPerYear} mm/year, ${aorta.growthCategory}`), rows);
+  const plain = await pdfText(await renderReportPdf(reportDocument(chestCtReport()), sourceStudyFromReport(chestCtReport())));
+  assert.ok(!plain.includes('Prior (date)') && !plain.includes('Compared with'), 'no comparison columns without a prior');
 });

@@ -30,7 +30,32 @@ function referenceLabel(finding: DocumentFinding): string {
   return reference.text.length <= 40 ? reference.text : 'see reference ranges';
 }
 
-function findingRow(finding: DocumentFinding): string[] {
+/** A signed number as a change reads: "+5.1", "-0.4", "0". */
+const signed = (n: number): string => (n > 0 ? `+${n}` : String(n));
+
+/** "12.1 mm (2025-03-10)": the prior's value and date; "-" where the finding has none (new, not measured then). */
+function priorCell(finding: DocumentFinding): string {
+  const prior = finding.comparison?.prior;
+  if (!prior) return finding.comparison ? '-' : '';
+  return `${prior.value}${prior.unit && prior.unit !== '1' ? ` ${prior.unit}` : ''} (${dicomDate(prior.studyDate)})`;
+}
+
+/** "+5.1 mm, growing; volume +167 %, doubling time 262 days (95 %: 197-389)" or "+5.2 mm, 5.1 mm/year, rapid growth". */
+function changeCell(finding: DocumentFinding): string {
+  const c = finding.comparison;
+  if (!c) return '';
+  const unit = finding.unit && finding.unit !== '1' ? ` ${finding.unit}` : '';
+  const range = c.volumeDoubling ? c.volumeDoubling.range.map((d) => d ?? 'open').join('-') : '';
+  return [
+    [c.valueChange !== undefined ? `${signed(c.valueChange)}${unit}` : '', c.growthMmPerYear !== undefined ? `${c.growthMmPerYear} mm/year` : '', c.change].filter(Boolean).join(', '),
+    c.volumeChangePercent !== undefined ? `volume ${signed(c.volumeChangePercent)} %` : '',
+    c.volumeDoubling ? `doubling time ${c.volumeDoubling.days} days (95 %: ${range})` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
+function findingRow(finding: DocumentFinding, compared: boolean): string[] {
   const label = findingConcept(finding).label + (typeof finding.details.side === 'string' && finding.code.endsWith('nodule') ? ` (${finding.details.side})` : '');
   // borderline: within the measurement error of a cut-off, neither normal nor abnormal
   const flag = finding.urgent ? 'URGENT' : finding.abnormal ? 'abnormal' : finding.indeterminate ? 'indeterminate' : '';
@@ -39,6 +64,7 @@ function findingRow(finding: DocumentFinding): string[] {
     formatValue(finding),
     referenceLabel(finding),
     [finding.category, flag].filter(Boolean).join(', '),
+    ...(compared ? [priorCell(finding), changeCell(finding)] : []),
     `${finding.provenance.algorithmId} ${finding.provenance.algorithmVersion}${finding.editedFrom ? `; edited by ${finding.editedFrom.reader} (algorithm: ${finding.editedFrom.value ?? 'not assessed'})` : ''}`,
   ];
 }
@@ -49,6 +75,14 @@ function heading(pdf: PDFKit.PDFDocument, text: string): void {
 
 function bullets(pdf: PDFKit.PDFDocument, lines: string[]): void {
   for (const line of lines) pdf.text(`- ${line}`, { indent: 6 });
+}
+
+/** The comparison header: which prior, when, how long before; or why it was not compared. */
+function comparisonLine(comparison: NonNullable<ReportDocument['comparison']>): string {
+  const { prior } = comparison;
+  const which = `prior of ${dicomDate(prior.studyDate)}${prior.accessionNumber ? ` (accession ${prior.accessionNumber})` : ''}`;
+  if (comparison.status === 'not-assessed') return `${which}: comparison not assessed - ${comparison.reason ?? 'no reason given'}`;
+  return `${which}${comparison.intervalDays !== undefined ? `, ${comparison.intervalDays} days earlier` : ''}`;
 }
 
 /** Key images two to a row, the finding circled (its diameter where it is one, else a marker) and captioned. */
@@ -101,6 +135,7 @@ export function renderReportPdf(doc: ReportDocument, source: SourceStudy, images
     ['Accession number', doc.study.accessionNumber || '-'],
     ['Study Instance UID', doc.study.studyInstanceUid],
     ['Series', doc.series.map((s) => `${s.modality} ${s.seriesInstanceUid}`).join('; ')],
+    ...(doc.comparison ? [['Compared with', comparisonLine(doc.comparison)]] : []),
   ]) pdf.font('Helvetica-Bold').text(`${name}: `, { continued: true }).font('Helvetica').text(value.trim() || '-');
 
   heading(pdf, 'Impression (draft)');
@@ -111,9 +146,14 @@ export function renderReportPdf(doc: ReportDocument, source: SourceStudy, images
   if (!doc.organs.length) pdf.text('No findings: no algorithm applied to this study, or none reported anything.');
   for (const { organ, findings } of doc.organs) {
     pdf.font('Helvetica-Bold').fontSize(10).text(ORGAN_TITLES[organ]).font('Helvetica').fontSize(7.5);
+    // with a prior: its value and date, and the change, beside each finding
+    const compared = doc.comparison !== undefined;
     pdf.table({
-      columnStyles: [150, 50, 100, 80, '*'],
-      data: [['Finding', 'Value', 'Reference', 'Category', 'Algorithm'].map((text) => ({ text, type: 'TH' as const, font: { family: 'Helvetica-Bold' } })), ...findings.map(findingRow)],
+      columnStyles: compared ? [105, 45, 65, 60, 65, 100, '*'] : [150, 50, 100, 80, '*'],
+      data: [
+        ['Finding', 'Value', 'Reference', 'Category', ...(compared ? ['Prior (date)', 'Change'] : []), 'Algorithm'].map((text) => ({ text, type: 'TH' as const, font: { family: 'Helvetica-Bold' } })),
+        ...findings.map((f) => findingRow(f, compared)),
+      ],
     });
     pdf.fontSize(9).moveDown(0.4);
   }

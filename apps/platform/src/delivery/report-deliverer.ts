@@ -14,14 +14,17 @@ export interface DeliveryLogEntry {
   attempts: DeliveryAttempt[];
 }
 
-/** Sends what the destination's protocol carries of a rendered report: the SR and SEGs, the FHIR bundle (with the PDF) or the ORU (with the PDF). */
+/** The DICOM instances of a report a PACS gets: the SR, the SEGs and the key images' Secondary Captures. */
+const dicomInstances = (report: RenderedReport): Buffer[] => [report.sr, ...report.segs.map((s) => s.bytes), ...report.keyImages];
+
+/** Sends what the destination's protocol carries of a rendered report: the SR with SEGs and key images, the FHIR bundle (with the PDF) or the ORU (with the PDF). */
 export async function sendToDestination(destination: Destination, report: RenderedReport): Promise<void> {
   switch (destination.kind) {
     case 'dicom-store':
-      for (const instance of [report.sr, ...report.segs.map((s) => s.bytes)]) await storeInstance(destination, instance);
+      for (const instance of dicomInstances(report)) await storeInstance(destination, instance);
       return;
     case 'dicomweb':
-      return stowInstances(destination, [report.sr, ...report.segs.map((s) => s.bytes)]);
+      return stowInstances(destination, dicomInstances(report));
     case 'fhir':
       return void (await postFhirBundle(destination, report.fhir));
     case 'hl7-mllp':

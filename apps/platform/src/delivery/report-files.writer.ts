@@ -4,6 +4,7 @@ import { groupSeries, loadVolume, scanDicomInputs } from '@polyrad/dicom';
 import type { Report, Volume } from '@polyrad/sdk';
 import { reportDocument } from '../pipeline/report/report-document.js';
 import type { AnalysisMask } from '../pipeline/study.pipeline.js';
+import { keySlices } from './key-image.renderer.js';
 import { renderReport } from './report-renderer.js';
 import { writeReportSegs } from './seg-report.writer.js';
 import { sourceStudyFromInstances, type SourceStudy } from './source-study.js';
@@ -21,7 +22,7 @@ const numbered = (name: string, i: number) => (i === 0 && name === REPORT_FILES.
 export async function writeReportFiles(dir: string, report: Report, source: SourceStudy, volumes?: ReadonlyMap<string, Volume>, masks: AnalysisMask[] = []): Promise<string[]> {
   const doc = reportDocument(report);
   const segs = writeReportSegs(doc, source, masks);
-  const rendered = await renderReport(report, source, volumes, segs);
+  const rendered = await renderReport(report, source, volumes ? keySlices(doc, volumes) : [], segs);
   const files: Array<[string, string | Buffer]> = [
     [REPORT_FILES.pdf, rendered.pdf],
     [REPORT_FILES.sr, rendered.sr],

@@ -1,11 +1,11 @@
 import type { Hl7Message } from '@medplum/core';
-import type { Report, Volume } from '@polyrad/sdk';
+import type { Report } from '@polyrad/sdk';
 import type { Bundle } from 'fhir/r4.js';
 import { reportDocument, type ReportDocument } from '../pipeline/report/report-document.js';
 import { buildFhirBundle } from './fhir-bundle.builder.js';
 import { buildOruMessage } from './hl7-oru.builder.js';
 import { writeKeyImageScs } from './key-image-sc.writer.js';
-import { keyImages } from './key-image.renderer.js';
+import { keyImages, type KeySlice } from './key-image.renderer.js';
 import { renderReportPdf } from './pdf-report.renderer.js';
 import type { WrittenSegmentation } from './seg-report.writer.js';
 import type { SourceStudy } from './source-study.js';
@@ -25,12 +25,13 @@ export interface RenderedReport {
 }
 
 /**
- * `volumes`: the analysed series by SeriesInstanceUID, for the PDF's key images (none without them); `segs`: the
- * SEGs written from the analysis' masks, which the SR references (none without them).
+ * `slices`: the slices cut from the analysed series through the findings, for the key images (in the PDF and
+ * as Secondary Captures; none without them); `segs`: the SEGs written from the analysis' masks, which the SR
+ * references (none without them).
  */
-export async function renderReport(report: Report, source: SourceStudy, volumes: ReadonlyMap<string, Volume> = new Map(), segs: WrittenSegmentation[] = []): Promise<RenderedReport> {
+export async function renderReport(report: Report, source: SourceStudy, slices: readonly KeySlice[] = [], segs: WrittenSegmentation[] = []): Promise<RenderedReport> {
   const doc = reportDocument(report);
-  const images = keyImages(doc, volumes);
+  const images = keyImages(doc, slices);
   const pdf = await renderReportPdf(doc, source, images);
   return { doc, pdf, sr: writeReportSr(doc, source, segs), segs, fhir: buildFhirBundle(doc, source, pdf), hl7: buildOruMessage(doc, source, pdf), keyImages: writeKeyImageScs(doc, source, images) };
 }

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { writeCtSeries } from '@polyrad/dicom';
+import { readDicomHeader, writeCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
 import type { Report } from '@polyrad/sdk';
+import type { Bundle, DiagnosticReport } from 'fhir/r4.js';
 import { type ApiClient, createUser, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
 import { type AppConfig, loadConfig } from '../config/app-config.js';
 import { createApp, type RunningApp } from '../main.js';
@@ -13,14 +14,16 @@ import type { PluginView } from '../registry/registry.types.js';
 import { reportDocument } from '../pipeline/report/report-document.js';
 import { deliveryIdentifiers } from './delivery-identifiers.js';
 import { deliveriesWhen } from './delivery-log.fixture.js';
+import { startFhirServer, type FhirTestServer } from './fhir-server.fixture.js';
 import { startOrthanc, type OrthancPeer } from './orthanc-peer.fixture.js';
-import { dciodvfyProblems, skipWithout } from './validator-tools.fixture.js';
+import { dciodvfyProblems, runTool, skipWithout } from './validator-tools.fixture.js';
 
 /**
  * Issue #15, routing: the platform delivers what it stores by itself. A site's PACS (a real Orthanc) is
  * configured through the API; an analysed study's SR arrives there and is read back; a PACS that is down
  * gets it once it is back, without holding the analysis; a delivery pending when the platform stops is
- * sent after it starts again; signing sends the final SR, and a correction after it an amended one.
+ * sent after it starts again; signing sends the final SR, and a correction after it an amended one; the key
+ * images of an abnormal finding go to the PACS as Secondary Captures (by C-STORE and STOW-RS) and into the PDF.
  */
 const skip = skipWithout('Orthanc');
 const work = mkdtempSync(join(tmpdir(), 'polyrad-server-delivery-'));
@@ -36,6 +39,8 @@ describe('server-side delivery to a real PACS', { skip }, () => {
   let config: AppConfig;
   let studyUid: string;
   let reader: ApiClient;
+  let webPacs: OrthancPeer;
+  let fhir: FhirTestServer;
 
   const start = async (): Promise<void> => {
     running = await createApp(config, { uiDir: join(work, 'ui') });
@@ -43,9 +48,9 @@ describe('server-side delivery to a real PACS', { skip }, () => {
   };
 
   /** The instances of a modality Orthanc holds, by their tags (sequences as arrays of items), with Orthanc's id. */
-  async function stored(modality: 'SR' | 'SEG'): Promise<Array<Record<string, unknown>>> {
-    const ids = await orthanc.get<string[]>('/instances');
-    const all = await Promise.all(ids.map(async (id): Promise<Record<string, unknown>> => ({ ...(await orthanc.get<Record<string, unknown>>(`/instances/${id}/simplified-tags`)), orthancId: id })));
+  async function stored(modality: 'SR' | 'SEG' | 'OT', pacs: OrthancPeer = orthanc): Promise<Array<Record<string, unknown>>> {
+    const ids = await pacs.get<string[]>('/instances');
+    const all = await Promise.all(ids.map(async (id): Promise<Record<string, unknown>> => ({ ...(await pacs.get<Record<string, unknown>>(`/instances/${id}/simplified-tags`)), orthancId: id })));
     return all.filter((i) => i.Modality === modality);
   }
   const storedSrs = () => stored('SR');
@@ -59,6 +64,9 @@ describe('server-side delivery to a real PACS', { skip }, () => {
   before(async () => {
     mkdirSync(join(work, 'ui'));
     orthanc = await startOrthanc();
+    // the key-image test's DICOMweb PACS and EHR, started here: an idle pause in a test can outlast a kept-alive connection
+    webPacs = await startOrthanc();
+    fhir = await startFhirServer();
     config = withTestAuth(
       loadConfig({
         PORT: '0',
@@ -69,6 +77,8 @@ describe('server-side delivery to a real PACS', { skip }, () => {
         POLYRAD_DELIVERY_RETRY_S: '0.2',
         POLYRAD_DELIVERY_RETRY_MAX_S: '0.5',
         POLYRAD_DELIVERY_MAX_ATTEMPTS: '1000',
+        // the test's own DICOMweb PACS and FHIR server, on ports chosen when they start
+        POLYRAD_DELIVERY_ALLOWED_HOSTS: '127.0.0.1',
       }),
     );
     await start();
@@ -87,6 +97,8 @@ describe('server-side delivery to a real PACS', { skip }, () => {
   after(async () => {
     await running?.close();
     await orthanc?.stop();
+    await webPacs?.stop();
+    await fhir?.stop();
   });
 
   it('an analysed study\'s SR arrives in the site\'s PACS by itself; a re-send replaces it, never duplicates', async () => {
@@ -195,6 +207,66 @@ describe('server-side delivery to a real PACS', { skip }, () => {
     const [evidence] = final.CurrentRequestedProcedureEvidenceSequence as Array<{ ReferencedSeriesSequence: Array<{ SeriesInstanceUID: string }> }>;
     assert.deepEqual(evidence!.ReferencedSeriesSequence.map((x) => x.SeriesInstanceUID).slice(0, 1), [signed.body.series[0]!.seriesInstanceUid], 'the source images kept from the analysis');
     assert.equal((await stored('SEG')).length, 2, 'the SEG of version 3 too, written at analysis although nothing was sent then');
+  });
+
+  it('a nodule\'s key image arrives as a Secondary Capture by C-STORE and STOW-RS, referencing its slice, dciodvfy-clean, once after a re-send and the sign-off; the PDF in FHIR shows it', async () => {
+    for (const destination of [
+      { id: 'web', kind: 'dicomweb', url: webPacs.dicomWebUrl },
+      { id: 'ehr', kind: 'fhir', url: fhir.url },
+    ]) assert.equal((await admin.post('/api/sites/default/destinations', destination)).status, 201);
+    const rules = [{ destination: 'pacs', outputs: ['sr'] }, { destination: 'web', outputs: ['sr'] }, { destination: 'ehr', outputs: ['fhir'] }];
+    assert.equal((await admin.put('/api/sites/default/delivery-rules', { rules })).status, 200);
+    assert.equal((await admin.post('/api/sites/default/plugins/polyrad.lung-nodules/enable', {})).status, 200);
+    // an 18 mm solid nodule (Lung-RADS 4B): the one finding with a key image
+    const dir = join(importRoot, 'nodule');
+    const phantom = generateChestPhantom({ seed: 11, dimensions: [96, 96, 40], spacing: [3.5, 3.5, 5], nodules: { specs: [{ diameterMm: 18 }] } });
+    await writeCtSeries(phantom.volume, dir, { PatientID: 'KEYS-E2E', StudyDate: '20260302', AccessionNumber: 'KEY1' });
+    const { status, body: report } = await admin.post<Report>('/api/studies/analyze', { paths: [dir] });
+    assert.equal(status, 201, JSON.stringify(report));
+    const uid = report.study.studyInstanceUid;
+    const nodule = report.findings.find((f) => f.code === 'lung.nodule' && f.assessment === 'measured');
+    assert.ok(nodule?.center, report.impression);
+    const delivered = await deliveriesWhen(admin, uid, (d) => d.length === 3 && d.every((x) => x.status === 'delivered'));
+
+    // the CT slice through the nodule's centre: what the key image must name
+    const slices = await Promise.all(readdirSync(dir).map((f) => readDicomHeader(join(dir, f), { requirePixelData: false })));
+    const through = slices.reduce((a, b) => (Math.abs(b.ImagePositionPatient![2] - nodule.center![2]) < Math.abs(a.ImagePositionPatient![2] - nodule.center![2]) ? b : a));
+    const keysIn = async (pacs: OrthancPeer) => (await stored('OT', pacs)).filter((i) => i.StudyInstanceUID === uid);
+    const [key] = await keysIn(orthanc);
+    assert.ok(key, 'the key image reached the PACS by C-STORE');
+    assert.deepEqual((await keysIn(webPacs)).map((i) => i.SOPInstanceUID), [key.SOPInstanceUID], 'and the DICOMweb PACS by STOW-RS, under the same UID');
+    assert.equal(key.SOPClassUID, '1.2.840.10008.5.1.4.1.1.7');
+    assert.deepEqual((key.SourceImageSequence as Array<{ ReferencedSOPInstanceUID: string }>).map((r) => r.ReferencedSOPInstanceUID), [through.SOPInstanceUID]);
+    assert.equal(key.ImageComments, `Lung nodule, long axis ${nodule.value} mm (${nodule.category})`);
+    const file = join(mkdtempSync(join(work, 'key-')), 'key.dcm');
+    writeFileSync(file, await orthanc.getBytes(`/instances/${String(key.orthancId)}/file`));
+    if (!skipWithout('dciodvfy')) assert.deepEqual(dciodvfyProblems(file), []);
+    assert.equal((await stored('SR', webPacs)).length, 1, 'the SR went by STOW-RS beside it');
+    assert.equal((await stored('SEG', webPacs)).length, 1, 'and the SEG');
+
+    // a re-send replaces, never duplicates
+    const pacs = delivered.find((d) => d.destination === 'pacs')!;
+    assert.equal((await admin.post(`/api/studies/${uid}/deliveries/${pacs.id}/resend`)).status, 202);
+    await deliveriesWhen(admin, uid, (d) => d.find((x) => x.id === pacs.id)?.log.length === 2 && d.find((x) => x.id === pacs.id)?.status === 'delivered');
+    assert.deepEqual((await keysIn(orthanc)).map((i) => i.SOPInstanceUID), [key.SOPInstanceUID], 'the PACS holds the key image once');
+    // signing sends the final release with the key image kept from the analysis, under the same UID
+    assert.equal((await reader.post(`/api/studies/${uid}/report/sign`)).status, 200);
+    await deliveriesWhen(admin, uid, (d) => d.filter((x) => x.release === 1 && x.status === 'delivered').length === 3);
+    assert.equal((await stored('SR')).filter((i) => i.StudyInstanceUID === uid).length, 2, 'the preliminary and the final SR');
+    assert.deepEqual((await keysIn(orthanc)).map((i) => i.SOPInstanceUID), [key.SOPInstanceUID], 'the final release replaced the key image');
+
+    // the PDF the EHR got (DiagnosticReport.presentedForm) shows the same slice with its caption
+    const found = (await (await fetch(`${fhir.url}/DiagnosticReport`)).json()) as Bundle;
+    const pdfs = (found.entry ?? []).flatMap((e) => (e.resource as DiagnosticReport).presentedForm ?? []).filter((f) => f.contentType === 'application/pdf');
+    assert.equal(pdfs.length, 1, 'the final replaced the preliminary DiagnosticReport');
+    const pdf = join(mkdtempSync(join(work, 'pdf-')), 'report.pdf');
+    writeFileSync(pdf, Buffer.from(pdfs[0]!.data!, 'base64'));
+    if (!skipWithout('pdfimages', 'pdftotext')) {
+      const images = runTool('pdfimages', ['-list', pdf]).output.split('\n').filter((l) => / image /.test(l));
+      assert.equal(images.length, 1, images.join('\n'));
+      assert.match(images[0]!, /\s96\s+96\s+gray\s/);
+      assert.match(runTool('pdftotext', ['-layout', pdf, '-']).output.replace(/\s+/g, ' '), new RegExp(`Key images .*Lung nodule, long axis: ${nodule.value} mm \\(${nodule.category}\\)`));
+    }
   });
 });
 

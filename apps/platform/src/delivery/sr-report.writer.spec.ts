@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportDocument } from '../pipeline/report/report-document.js';
-import { chestCtReport, FIXTURE_SERIES_UID } from './delivery.fixture.js';
+import { chestCtReport, comparedChestCtReport, FIXTURE_SERIES_UID } from './delivery.fixture.js';
 import { deliveryIdentifiers } from './delivery-identifiers.js';
 import { sourceStudyFromReport, type SourceStudy } from './source-study.js';
 import { writeReportSr } from './sr-report.writer.js';
@@ -104,4 +104,34 @@ test('writing the same report twice gives the same SOP Instance UID and bytes; a
   const again = { ...report, generatedAt: '2026-03-16T08:00:00.000Z' };
   assert.notEqual(deliveryIdentifiers(again).srSopInstanceUid, deliveryIdentifiers(report).srSopInstanceUid);
   assert.ok(first.includes(Buffer.from(deliveryIdentifiers(report).srSopInstanceUid)));
+});
+
+test('with a prior: each compared finding\'s group holds the prior value and date, the change, the doubling time with its 95 % range and the growth per year, as report.json says; dciodvfy-clean', { skip: skipWithout('dsrdump', 'dciodvfy') }, async () => {
+  const report = comparedChestCtReport();
+  const { output, problems } = await inTemp(writeReportSr(reportDocument(report), chestSource()), (path) => ({ output: runTool('dsrdump', ['-Ee', path]).output, problems: dciodvfyProblems(path) }));
+  assert.deepEqual(problems, []);
+  const groups = output.split(/<contains CONTAINER:\(,,"Measurement Group"\)/).slice(1);
+  const groupOf = (code: string) => groups.find((g) => g.includes(`"${code} #`))!;
+  const nodule = report.findings.find((f) => f.code === 'lung.nodule')!;
+  const range = nodule.volumeDoublingDaysRange as [number, number];
+  const noduleGroup = groupOf('lung.nodule');
+  for (const line of [
+    '(,,"Change since the prior exam")="growing"',
+    '(,,"Date of the prior exam")="20250310"',
+    '(,,"Value on the prior exam")="12.1" (mm,UCUM,"millimeter")',
+    '(,,"Difference from the prior exam")="5.1" (mm,UCUM,"millimeter")',
+    `(,,"Volume change since the prior exam")="${nodule.volumeChangePercent}" (%,UCUM,"percent")`,
+    `(,,"Volume doubling time")="${nodule.volumeDoublingDays}" (d,UCUM,"day")`,
+    `(,,"Volume doubling time, 95 % range, low end")="${range[0]}" (d,UCUM,"day")`,
+    `(,,"Volume doubling time, 95 % range, high end")="${range[1]}" (d,UCUM,"day")`,
+  ]) assert.ok(noduleGroup.includes(line), `nodule group lacks ${line}:\n${noduleGroup}`);
+  const aorta = report.findings.find((f) => f.code === 'aorta.ascending.diameter')!;
+  const aortaGroup = groupOf('aorta.ascending.diameter');
+  for (const line of [
+    `(,,"Change since the prior exam")="${aorta.growthCategory}"`,
+    '(,,"Value on the prior exam")="47.1" (mm,UCUM,"millimeter")',
+    `(,,"Difference from the prior exam")="${aorta.changeMm}" (mm,UCUM,"millimeter")`,
+    `(,,"Growth rate per year")="${aorta.growthMmPerYear}" (mm/a,UCUM,"millimeter per year")`,
+  ]) assert.ok(aortaGroup.includes(line), `aorta group lacks ${line}:\n${aortaGroup}`);
+  assert.ok(!groupOf('heart.volume').includes('prior exam'), 'a finding without a prior has no comparison');
 });

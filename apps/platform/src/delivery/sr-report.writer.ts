@@ -1,7 +1,7 @@
 import type { DocumentFinding, ReportDocument } from '../pipeline/report/report-document.js';
 import { deliveryIdentifiers, derivedUid, reportRelease, type DeliveryIdentifiers } from './delivery-identifiers.js';
 import { dicomDateTime, sourceStudyAttributes, writePart10 } from './dicom-part10.js';
-import { findingConcept, POLYRAD_SCHEME, ucumUnit, type CodedConcept } from './finding-concepts.js';
+import { comparisonItems, findingConcept, POLYRAD_SCHEME, ucumUnit, type CodedConcept } from './finding-concepts.js';
 import { SEGMENTATION_STORAGE, type WrittenSegmentation } from './seg-report.writer.js';
 import { imageThrough, type SourceSeries, type SourceStudy } from './source-study.js';
 
@@ -96,6 +96,14 @@ function lesionDetails(finding: DocumentFinding): Item[] {
   ];
 }
 
+/** The comparison with the prior exam as content items of the finding's measurement group: prior value and date, change, doubling time, growth. */
+function comparison(finding: DocumentFinding): Item[] {
+  if (!finding.comparison) return [];
+  return comparisonItems(finding.comparison, finding.unit).map((c) =>
+    'number' in c ? num(c.concept, c.number, c.unit) : 'date' in c ? item('CONTAINS', 'DATE', c.concept, { Date: c.date }) : text('CONTAINS', c.concept, c.text),
+  );
+}
+
 /**
  * The segment a finding was measured on: in a SEG of the finding's series, the structure whose label the
  * finding code names (lung.right.volume on lung.right, heart.volume on heart), the longest such label.
@@ -134,6 +142,7 @@ function measurementGroup(finding: DocumentFinding, trackingUid: string, series:
     ...segmentReference(finding, segs),
     measurement(finding, concept.quantity, concept.method),
     ...lesionDetails(finding),
+    ...comparison(finding),
     ...(finding.category ? [text('CONTAINS', CONCEPT.category, finding.category)] : []),
     ...(finding.indeterminate ? [text('CONTAINS', CONCEPT.comment, `Indeterminate: ${finding.indeterminate.reason.replace(/^borderline: /, '')}`)] : []),
     ...(finding.reference ? [text('CONTAINS', CONCEPT.reference, finding.reference.text)] : []),

@@ -49,7 +49,7 @@ export class StudyAnalysisService {
     report.algorithms.push(...notRunning);
     const stored = await this.studies.storeReport(report);
     // queued, not sent: a destination that is down never holds the analysis
-    await this.deliveries.enqueue(report, stored, site, paths, scan, analysis.masks);
+    await this.deliveries.enqueue(report, stored, site, paths, scan, { masks: analysis.masks, volumes: analysis.volumes });
     return { report, stored };
   }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { borderlineChestCtReport, chestCtReport, realChestCtReport } from '../../delivery/delivery.fixture.js';
+import { borderlineChestCtReport, chestCtReport, comparedChestCtReport, realChestCtReport } from '../../delivery/delivery.fixture.js';
 import { organOf, reportDocument } from './report-document.js';
 
 test('findings are grouped by organ in a fixed order, unknown codes under "other"', () => {
@@ -65,4 +65,35 @@ test('a borderline finding is neither abnormal nor within reference: flagged ind
   assert.deepEqual([finding.abnormal, finding.category, finding.indeterminate?.between], [false, 'borderline osteopenia/normal', ['osteopenia', 'normal']]);
   assert.equal(finding.details.indeterminate, undefined);
   assert.ok(!doc.impression.attention.includes(finding));
+});
+
+test('the comparison with a prior, once for every channel: prior value and date, change, doubling time with its range, growth; a new nodule has no prior, a comparison not assessed says why', () => {
+  const report = comparedChestCtReport();
+  const nodule = report.findings.find((f) => f.code === 'lung.nodule')!;
+  // a second nodule, new since the prior; the descending aorta not measured on the prior
+  report.findings.push({ ...nodule, value: 6.2, prior: undefined, change: 'new', volumeChangePercent: undefined, volumeDoublingDays: undefined, volumeDoublingDaysRange: undefined, intervalDays: undefined });
+  Object.assign(report.findings.find((f) => f.code === 'aorta.descending.diameter')!, { comparison: 'not assessed: not measured on the prior' });
+  const doc = reportDocument(report);
+  assert.deepEqual(doc.comparison, { status: 'assessed', prior: { studyInstanceUid: '1.2.826.0.1.3680043.10.1234.0', studyDate: '20250310', accessionNumber: 'ACC-2025-007' }, intervalDays: 370 });
+  const compared = doc.findings.filter((f) => f.comparison).map((f) => [f.code, f.comparison]);
+  assert.deepEqual(compared, [
+    [
+      'lung.nodule',
+      {
+        change: 'growing',
+        prior: { studyInstanceUid: '1.2.826.0.1.3680043.10.1234.0', studyDate: '20250310', value: 12.1, unit: 'mm', category: '4A' },
+        intervalDays: 370,
+        valueChange: 5.1,
+        volumeChangePercent: nodule.volumeChangePercent,
+        volumeDoubling: { days: nodule.volumeDoublingDays, range: nodule.volumeDoublingDaysRange },
+      },
+    ],
+    [
+      'aorta.ascending.diameter',
+      { change: 'rapid growth', prior: { studyInstanceUid: '1.2.826.0.1.3680043.10.1234.0', studyDate: '20250310', value: 47.1, unit: 'mm', category: 'dilated' }, intervalDays: 370, valueChange: 5.2, growthMmPerYear: 5.1 },
+    ],
+    ['aorta.descending.diameter', { change: 'not assessed: not measured on the prior' }],
+    ['lung.nodule', { change: 'new' }],
+  ]);
+  assert.equal(reportDocument(chestCtReport()).comparison, undefined);
 });

@@ -51,6 +51,38 @@ export interface DocumentFinding {
   editedFrom?: { value: number | string | null; category?: string; reader: string };
   /** reviewed after the report was signed: this finding is what an amendment changed */
   amended?: true;
+  /** the comparison with the prior exam, where the report has one for this finding */
+  comparison?: FindingComparison;
+}
+
+/**
+ * What the comparison with a prior exam says of one finding (from the comparator's fields of report.json), as
+ * every channel shows it: the prior value and date, the change, and for a nodule its volume change and
+ * doubling time, for the aorta its growth per year.
+ */
+export interface FindingComparison {
+  /** a nodule's change (new, growing, stable, decreased), an aortic diameter's growth category, or why the comparison was not assessed */
+  change: string;
+  /** the prior's value, in the finding's unit; absent for a new finding or one not measured on the prior */
+  prior?: { studyInstanceUid: string; studyDate: string; value: number; unit: string; category?: string };
+  intervalDays?: number;
+  /** this value minus the prior's, in the finding's unit, to 0.1 */
+  valueChange?: number;
+  volumeChangePercent?: number;
+  /**
+   * days (negative: halving); only where the volume change exceeds the measurement error, with its 95 % range
+   * (an end is null where the range reaches "no change")
+   */
+  volumeDoubling?: { days: number; range: [number | null, number | null] };
+  growthMmPerYear?: number;
+}
+
+/** The prior exam the report was compared with, for the channels' headers. */
+export interface DocumentComparison {
+  status: 'assessed' | 'not-assessed';
+  reason?: string;
+  prior: { studyInstanceUid: string; studyDate: string; accessionNumber: string };
+  intervalDays?: number;
 }
 
 /** A plugin that made no findings for this study, and why. */
@@ -95,8 +127,57 @@ export interface ReportDocument {
     lines: string[];
   };
   warnings: string[];
+  /** the prior exam compared with, when one was given or found */
+  comparison?: DocumentComparison;
   /** decision support, unverified until a radiologist signs */
   disclaimer: string;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/**
+ * A finding's comparison from the comparator's fields (`prior`, `change`, `volumeDoublingDays`,
+ * `growthMmPerYear`...): computed once here so that no channel derives its own.
+ */
+function findingComparison(finding: ReportFinding, value: DocumentFinding['value']): FindingComparison | undefined {
+  const prior = finding.prior as { studyInstanceUid?: unknown; studyDate?: unknown; value?: unknown; unit?: unknown; category?: unknown } | undefined;
+  const change = [finding.change, finding.growthCategory, finding.comparison].find((c): c is string => typeof c === 'string');
+  if (!change) return undefined;
+  const priorValue = num(prior?.value);
+  const range = finding.volumeDoublingDaysRange;
+  const days = num(finding.volumeDoublingDays);
+  return {
+    change,
+    ...(prior && priorValue !== undefined
+      ? {
+          prior: {
+            studyInstanceUid: String(prior.studyInstanceUid ?? ''),
+            studyDate: String(prior.studyDate ?? ''),
+            value: priorValue,
+            unit: typeof prior.unit === 'string' ? prior.unit : finding.unit,
+            ...(typeof prior.category === 'string' ? { category: prior.category } : {}),
+          },
+        }
+      : {}),
+    ...(num(finding.intervalDays) !== undefined ? { intervalDays: num(finding.intervalDays) } : {}),
+    ...(priorValue !== undefined && typeof value === 'number' ? { valueChange: Math.round((value - priorValue) * 10) / 10 } : {}),
+    ...(num(finding.volumeChangePercent) !== undefined ? { volumeChangePercent: num(finding.volumeChangePercent) } : {}),
+    ...(days !== undefined && Array.isArray(range) && range.length === 2 ? { volumeDoubling: { days, range: [num(range[0]) ?? null, num(range[1]) ?? null] as [number | null, number | null] } } : {}),
+    ...(num(finding.growthMmPerYear) !== undefined ? { growthMmPerYear: num(finding.growthMmPerYear) } : {}),
+  };
+}
+
+function documentComparison(report: Report): Pick<ReportDocument, 'comparison'> {
+  const c = report.comparison;
+  if (!c) return {};
+  return {
+    comparison: {
+      status: c.status,
+      ...(c.reason ? { reason: c.reason } : {}),
+      prior: { studyInstanceUid: c.prior.studyInstanceUid, studyDate: c.prior.studyDate, accessionNumber: c.prior.accessionNumber },
+      ...(c.intervalDays !== undefined ? { intervalDays: c.intervalDays } : {}),
+    },
+  };
 }
 
 /** A finding as the reader left it: an edit replaces value and category (the algorithm's are kept in editedFrom). */
@@ -108,6 +189,7 @@ function documentFinding(original: ReportFinding, index: number, signedAt: strin
     : original;
   const notAssessed = isNotAssessed(finding);
   const details = Object.fromEntries(Object.entries(finding).filter(([key]) => !COMMON_FIELDS.has(key)));
+  const comparison = findingComparison(finding, notAssessed ? null : finding.value);
   return {
     index,
     code: finding.code,
@@ -132,6 +214,7 @@ function documentFinding(original: ReportFinding, index: number, signedAt: strin
     details,
     ...(edited ? { editedFrom: { value: original.value, ...(original.category === undefined ? {} : { category: original.category }), reader: review.reader } } : {}),
     ...(signedAt && review && Date.parse(review.at) > Date.parse(signedAt) ? { amended: true as const } : {}),
+    ...(comparison ? { comparison } : {}),
   };
 }
 
@@ -184,6 +267,7 @@ export function reportDocument(report: Report): ReportDocument {
       lines: impressionLines(report),
     },
     warnings: report.warnings,
+    ...documentComparison(report),
     disclaimer: report.disclaimer,
   };
 }
