@@ -120,6 +120,11 @@ test('fracture statements: a graded column gives the fractures (a crush included
   const wedge = { heightsMm: { anterior: 16.75, middle: 25, posterior: 25 }, heightLossPercent: 33 };
   const crushed = spineFindings(column([{}, {}, wedge]), context).filter((f) => f.code === 'spine.fracture');
   assert.deepEqual(crushed.map((f) => [f.assessment, f.value, f.category, f.center![2]]), [['measured', 2, 'moderate', -50]]);
+  // within the height-loss margin of the 40 % cut-off (2.5 points: 1.25 mm slices on a 25 mm body), the grade is borderline
+  const nearSevere = { heightsMm: { anterior: 15.4, middle: 25, posterior: 25 }, heightLossPercent: 38.5 };
+  const borderline = spineFindings(column([{}, {}, nearSevere]), context).filter((f) => f.code === 'spine.fracture');
+  assert.deepEqual(borderline.map((f) => [f.value, f.category, f.abnormal, f.heightLossMarginPercent]), [[2, 'borderline moderate/severe', true, 2.5]]);
+  assert.equal((borderline[0].indeterminate as IndeterminateCategory).reason, 'borderline: 38.5 % lies within the measurement error (±2.5 %) of the 40 % cut-off between moderate and severe');
   const none = spineFindings(column(), context).filter((f) => f.code === 'spine.fracture');
   assert.deepEqual(none.map((f) => [f.assessment, f.value, f.category, f.abnormal, f.vertebraeGraded]), [['measured', 0, 'none', false, 5]]);
   // a crush: uniformly 24 % lower than its neighbours (the loss measureHeightLoss finds against them) is graded, not hidden

@@ -163,19 +163,40 @@ function fractureFindings(analysis: SpineAnalysis, context: SpineFindingContext)
   ];
 }
 
+/**
+ * Genant grades 1-3 of a fractured body by its height loss, each cut-off (25 %, 40 %) with a borderline band
+ * of the body's own height-loss margin (slice spacing against its height, and the adjacent bodies it was
+ * compared with: heightLossMarginPercent). The 20 % threshold is not here: a body that close to it is not
+ * graded at all (gradingExclusion).
+ */
+export function fractureGradeScale(marginPercent: number): CategoryScale<(typeof FRACTURE_CATEGORIES)[1 | 2 | 3]> {
+  return {
+    categories: ['mild', 'moderate', 'severe'],
+    cutoffs: [
+      { at: 25, equalGoesTo: 'above', margin: marginPercent },
+      { at: 40, equalGoesTo: 'below', margin: marginPercent },
+    ],
+    unit: '%',
+  };
+}
+
 function fractureFinding(v: VertebraMeasurement, sliceSpacingMm: number): AlgorithmFinding {
   const grade = genantGrade(v.heightLossPercent);
+  const margin = heightLossMarginPercent(v, sliceSpacingMm);
+  // the grade of a loss within its margin of 25 or 40 % is stated as borderline, as every other category
+  // near its cut-off is: the margin is what the heights can be read to, so the grade beyond it is not known
+  const decision = categoriseMeasurement(v.heightLossPercent, fractureGradeScale(margin));
   return {
     code: 'spine.fracture',
     assessment: 'measured',
     value: grade,
     unit: '',
-    category: FRACTURE_CATEGORIES[grade],
+    ...categoryFields(decision.indeterminate ? decision : { category: FRACTURE_CATEGORIES[grade] }),
     // the value is the grade, not the height loss: no numeric range applies, every fracture is abnormal
     reference: { text: GENANT_TEXT, source: GENANT },
     abnormal: true,
     heightLossPercent: round1(v.heightLossPercent),
-    heightLossMarginPercent: round1(heightLossMarginPercent(v, sliceSpacingMm)),
+    heightLossMarginPercent: round1(margin),
     heightsMm: roundHeights(v.heightsMm),
     center: v.center,
     vertebraIndex: v.index,

@@ -109,6 +109,11 @@ test('fractures per vertebra: right grade, wrong grade, false positive, implied 
   assert.deepEqual(scoreFractures('c', [density, measured('spine.fracture', 3, { center: at(2) })], t).map((o) => o.within), [false]);
   const fp = scoreFractures('c', [density, measured('spine.fracture', 2, { center: at(2) }), measured('spine.fracture', 1, { center: at(1) })], t);
   assert.deepEqual(fp.map((o) => [o.truth, o.within]), [[0, false], [2, true]]);
+  // a borderline grade is right when the truth is either of its two, and says why it is borderline
+  const borderline = (between: string[]) => measured('spine.fracture', 2, { center: at(2), indeterminate: { between, reason: 'borderline: 38 % lies within the measurement error (±9 %) of the 40 % cut-off' } });
+  assert.deepEqual(scoreFractures('c', [density, borderline(['moderate', 'severe'])], t).map((o) => [o.within, o.note]), [[true, 'borderline: 38 % lies within the measurement error (±9 %) of the 40 % cut-off']]);
+  assert.deepEqual(scoreFractures('c', [density, borderline(['mild', 'moderate'])], t).map((o) => o.within), [true]);
+  assert.deepEqual(scoreFractures('c', [density, { ...borderline(['severe', 'severe']), value: 3 }], t).map((o) => o.within), [false]);
   const implied = scoreFractures('c', [density], t);
   assert.equal(implied[0].wrongNegative, true, 'the spine was measured, so no fracture finding means "no fracture"');
   const notGraded = scoreFractures('c', [density, declined('spine.fracture', '3 mm slices: endplates not resolved')], t);

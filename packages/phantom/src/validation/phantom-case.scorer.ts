@@ -39,6 +39,9 @@ export function phantomTrabecularHu(truth: ChestPhantomTruth): number | undefine
  * the spine was measured and a truth fracture is not reported, the report implies "no fracture" - a
  * wrong negative; when the plugin declined, it is not assessed.
  */
+/** Genant's names of grades 0-3, as the spine plugin's categories give them */
+const GENANT_NAMES = ['none', 'mild', 'moderate', 'severe'];
+
 export function scoreFractures(caseId: string, findings: ReportFinding[], truth: ChestPhantomTruth): FindingOutcome[] {
   const vertebrae = truth.spine.vertebrae;
   const reported = findings.filter((f) => f.code === 'spine.fracture');
@@ -59,7 +62,9 @@ export function scoreFractures(caseId: string, findings: ReportFinding[], truth:
     const f = assigned.get(v.index);
     if (f) {
       const grade = Number(f.value);
-      outcomes.push({ ...base, status: 'measured', reported: grade, error: Math.abs(grade - v.genantGrade), errorUnit: 'grade', within: grade === v.genantGrade });
+      // a borderline grade ("borderline moderate/severe") is right when the truth is either of its two
+      const borderline = f.indeterminate?.between.includes(GENANT_NAMES[v.genantGrade]) === true;
+      outcomes.push({ ...base, status: 'measured', reported: grade, error: Math.abs(grade - v.genantGrade), errorUnit: 'grade', within: grade === v.genantGrade || borderline, ...(f.indeterminate ? { note: f.indeterminate.reason } : {}) });
     } else if (declined) outcomes.push({ ...base, status: 'not-assessed', note: declined.reason ?? 'no reason given' });
     else if (spineMeasured) {
       outcomes.push({ ...base, status: 'measured', reported: 0, within: false, wrongNegative: true, note: `grade ${v.genantGrade} ${v.fracture ?? ''} fracture not reported although the spine was measured (implied "no fracture")` });

@@ -15,6 +15,8 @@ export interface ReportFinding {
   shortAxisMm?: number;
   lungrads?: string;
   vertebraIndex?: number;
+  /** a category that could not be placed: the two it lies between (report.json `indeterminate`) */
+  indeterminate?: { between: string[]; reason: string };
   [extra: string]: unknown;
 }
 
