@@ -9,6 +9,7 @@ import { PolyradError } from '@polyrad/sdk';
 import { loadSandboxSettings } from '../../config/app-config.js';
 import { bundledCatalog } from '../planning/plugin-catalog.js';
 import { OUTPUT_DIR, readArtifacts, writeJob, type ResultDescriptor, type WorkerMessage } from './job-payload.codec.js';
+import { isModelRequest, ModelHost } from './model-channel.js';
 import type { PluginExecutor, PluginJob } from './plugin-executor.js';
 import { outputProblems, type RunResult } from './plugin-runner.js';
 import { detectSandbox, prepareJobDirs, sandboxJob, unreadableForSandbox, type JobSandbox, type SandboxSettings } from './plugin-sandbox.js';
@@ -171,6 +172,8 @@ export class LocalProcessExecutor implements PluginExecutor {
   private readonly queue: Array<() => void> = [];
   private readonly workers = new Map<ChildProcess, (reason: string) => void>();
   private readonly pending = new Set<Promise<RunResult>>();
+  /** the plugins' model sessions, loaded on first use and kept for every later job */
+  private readonly models = new ModelHost();
 
   private readonly sandbox: SandboxSettings;
 
@@ -204,6 +207,7 @@ export class LocalProcessExecutor implements PluginExecutor {
     for (const kill of this.workers.values()) kill('the plugin executor was closed during the run');
     this.queue.splice(0).forEach((start) => start());
     await Promise.allSettled([...this.pending]);
+    await this.models.release();
   }
 
   private async schedule(job: PluginJob): Promise<RunResult> {
@@ -252,7 +256,7 @@ export class LocalProcessExecutor implements PluginExecutor {
           node: this.nodeFlags(job),
         });
       }
-      const outcome = await this.runWorker(dir, job, sandbox);
+      const outcome = await this.runWorker(dir, { ...job, packageDir }, sandbox);
       if ('failure' in outcome) return failed(outcome.failure);
       const { result } = outcome;
       const warnings = Array.isArray(result.warnings) ? result.warnings.map(String) : [];
@@ -346,6 +350,11 @@ export class LocalProcessExecutor implements PluginExecutor {
 
       child.on('message', (message: WorkerMessage) => {
         if (message?.type === 'log') log(String(message.message));
+        else if (isModelRequest(message)) {
+          void this.models.handle(job, message).then((reply) => {
+            if (child.connected) child.send(reply);
+          });
+        }
         else if (message?.type === 'result' && !result) {
           result = message.result;
           clearTimeout(timer);
