@@ -151,6 +151,12 @@ function captureOutput(stream: Readable | null, prefix: string, log: (message: s
   return () => tail;
 }
 
+/**
+ * The plugins' model sessions, loaded on first use and kept for the life of the process: the platform makes
+ * an executor per study, and a `polyrad worker` one for all its jobs, so either way a model loads once.
+ */
+const models = new ModelHost();
+
 let bundledDirs: Set<string> | undefined;
 
 /** Whether a plugin package is one of the platform's own (packages/algorithms), as opposed to a vendor's. */
@@ -172,8 +178,6 @@ export class LocalProcessExecutor implements PluginExecutor {
   private readonly queue: Array<() => void> = [];
   private readonly workers = new Map<ChildProcess, (reason: string) => void>();
   private readonly pending = new Set<Promise<RunResult>>();
-  /** the plugins' model sessions, loaded on first use and kept for every later job */
-  private readonly models = new ModelHost();
 
   private readonly sandbox: SandboxSettings;
 
@@ -207,7 +211,6 @@ export class LocalProcessExecutor implements PluginExecutor {
     for (const kill of this.workers.values()) kill('the plugin executor was closed during the run');
     this.queue.splice(0).forEach((start) => start());
     await Promise.allSettled([...this.pending]);
-    await this.models.release();
   }
 
   private async schedule(job: PluginJob): Promise<RunResult> {
@@ -351,7 +354,7 @@ export class LocalProcessExecutor implements PluginExecutor {
       child.on('message', (message: WorkerMessage) => {
         if (message?.type === 'log') log(String(message.message));
         else if (isModelRequest(message)) {
-          void this.models.handle(job, message).then((reply) => {
+          void models.handle(job, message).then((reply) => {
             if (child.connected) child.send(reply);
           });
         }

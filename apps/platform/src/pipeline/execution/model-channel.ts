@@ -6,8 +6,8 @@ import { decodeTensor, encodeTensor, PackageModels, type EncodedTensor } from '@
  * refuses native addons, and allowing them (--allow-addons allows every addon, the plugin's own included)
  * would let plugin code step around every check. The worker sends tensors over its IPC channel; the host
  * opens only models the manifest lists, from the package folder, with their sha256 checked, keeps each
- * session for the life of the executor (one per `polyrad worker` or platform process) and runs it on
- * one thread, the CPU the job's limits give it.
+ * session for the life of the process (platform or `polyrad worker`) and runs it on one thread, the CPU
+ * the job's limits give it.
  */
 
 /** worker -> host */
