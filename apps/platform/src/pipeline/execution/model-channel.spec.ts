@@ -8,14 +8,12 @@ import { encodeTensor } from '@polyrad/sdk/onnx';
 import { densePatchProbability } from '@polyrad/sdk/testing';
 import { FIXTURE_MODEL_PATH } from './fixtures/fixture-manifest.js';
 import { fixturePackage } from './fixtures/fixture-package.js';
+import { sandboxSkip } from './fixtures/sandbox-skip.js';
 import { LocalProcessExecutor } from './local-process.executor.js';
 import { ModelHost } from './model-channel.js';
 import type { PluginJob } from './plugin-executor.js';
-import { detectSandbox } from './plugin-sandbox.js';
 
-const layers = detectSandbox();
-const required = process.env.POLYRAD_TEST_REQUIRE_SANDBOX === '1';
-const skip = !layers.bwrap.ok && !required ? `no plugin sandbox on this machine (${layers.bwrap.ok || layers.bwrap.reason})` : false;
+const skip = sandboxSkip();
 
 let root: string;
 let workDir: string;
