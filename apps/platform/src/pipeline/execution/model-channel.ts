@@ -71,7 +71,7 @@ export class ModelClient {
   /** Feeds a message from the host; false when it was not a model reply. */
   receive(message: unknown): boolean {
     const reply = message as ModelReply;
-    const waiting = typeof reply?.id === 'number' && reply.type?.startsWith('model-') ? this.waiting.get(reply.id) : undefined;
+    const waiting = typeof reply?.id === 'number' && typeof reply.type === 'string' && reply.type.startsWith('model-') ? this.waiting.get(reply.id) : undefined;
     if (!waiting) return false;
     this.waiting.delete(reply.id);
     waiting.resolve(reply);
