@@ -31,12 +31,18 @@ export const LUNG_MASS_REFERENCE: ReferenceRange = {
   source: 'Cressoni M et al., "Limits of normality of quantitative thoracic CT analysis", Crit Care 2013;17:R93',
 };
 
-export function measureLungDensity(volume: Volume, mask: LabelMask): LungDensityMeasurement {
-  const n = volume.voxels.length;
-  if (mask.labels.length !== n) throw new PolyradError('MASK_INVALID', `the lung mask has ${mask.labels.length} voxels, the volume ${n}`);
+/** 1 at each label value the mask names a lung. */
+function lungLabels(mask: LabelMask): Uint8Array {
   const isLung = new Uint8Array(256);
   for (const [value, name] of Object.entries(mask.labelNames)) if (LUNG_LABEL_NAMES.includes(name)) isLung[Number(value)] = 1;
   if (!isLung.some((v) => v === 1)) throw new PolyradError('MASK_INVALID', `the mask names no ${LUNG_LABEL_NAMES.join(' or ')} label`);
+  return isLung;
+}
+
+export function measureLungDensity(volume: Volume, mask: LabelMask): LungDensityMeasurement {
+  const n = volume.voxels.length;
+  if (mask.labels.length !== n) throw new PolyradError('MASK_INVALID', `the lung mask has ${mask.labels.length} voxels, the volume ${n}`);
+  const isLung = lungLabels(mask);
 
   // Hot loop over the typed arrays, written by hand: one pass, float64 sums.
   const { labels } = mask;
@@ -56,6 +62,29 @@ export function measureLungDensity(volume: Volume, mask: LabelMask): LungDensity
   const mlPerVoxel = voxelVolumeMm3(volume.geometry) / 1000;
   return { meanHu: huSum / count, massG: tissueSum * mlPerVoxel, volumeMl: count * mlPerVoxel, voxelCount: count };
 }
+
+/** The packaged model's input: fractions of lung voxels in HISTOGRAM_BINS bins of HISTOGRAM_BIN_HU from -1024 HU (edges clamped). */
+export const HISTOGRAM_BINS = 24;
+export const HISTOGRAM_BIN_HU = 37;
+
+export function lungHistogram(volume: Volume, mask: LabelMask): Float32Array {
+  const counts = new Float64Array(HISTOGRAM_BINS);
+  const isLung = lungLabels(mask);
+  let count = 0;
+  for (let p = 0; p < volume.voxels.length; p++) {
+    if (isLung[mask.labels[p]] === 0) continue;
+    const bin = Math.floor((volume.voxels[p] + 1024) / HISTOGRAM_BIN_HU);
+    counts[bin < 0 ? 0 : bin >= HISTOGRAM_BINS ? HISTOGRAM_BINS - 1 : bin] += 1;
+    count++;
+  }
+  if (count === 0) throw new PolyradError('MASK_EMPTY', 'the lung mask holds no lung voxels');
+  return Float32Array.from(counts, (c) => c / count);
+}
+
+export const LAA950_REFERENCE: ReferenceRange = {
+  text: 'above 5 % is commonly read as emphysema; the value depends on the inspiration level and the reconstruction kernel',
+  source: 'Gevenois PA et al., Am J Respir Crit Care Med 1996;154:187-192',
+};
 
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Artifact, LabelMask, Volume } from '@polyrad/sdk';
 import { runPluginForTest } from '@polyrad/sdk/testing';
@@ -78,4 +80,38 @@ test('the platform would not run it without a lung mask of a compatible version,
   const mr = await runPluginForTest(pluginDir, { volume, modality: 'MR', artifacts: [lungMask(labels)] });
   assert.equal(mr.status, 'skipped');
   assert.match(mr.reason ?? '', /Modality equals "CT"/);
+});
+
+test('the packaged ONNX model runs through the SDK session: its LAA-950 is the share of lung voxels below -950 HU', async () => {
+  const { volume, labels } = phantom(0.3);
+  const result = await runPluginForTest(pluginDir, { volume, artifacts: [lungMask(labels)] });
+  assert.equal(result.status, 'succeeded', result.reason);
+  let lung = 0;
+  let low = 0;
+  labels.labels.forEach((l, p) => {
+    if (l !== PHANTOM_LABELS.lungRight && l !== PHANTOM_LABELS.lungLeft) return;
+    lung++;
+    if (volume.voxels[p] < -950) low++;
+  });
+  const expected = Math.round((1000 * low) / lung) / 10;
+  assert.ok(expected > 5, `the emphysema phantom has ${expected} % below -950 HU`);
+  assert.equal(value(result.findings, 'acme.lung.laa950'), expected);
+});
+
+test('a model file altered after its sha256 was written into the manifest is not run', async () => {
+  // beside the example, so the copy resolves @polyrad/sdk as the original does
+  const copy = mkdtempSync(join(pluginDir, '..', '.acme-altered-'));
+  try {
+    cpSync(pluginDir, copy, { recursive: true });
+    const model = join(copy, 'models', 'laa950-readout.onnx');
+    const bytes = readFileSync(model);
+    bytes[bytes.length - 1] ^= 1;
+    writeFileSync(model, bytes);
+    const { volume, labels } = phantom();
+    const result = await runPluginForTest(copy, { volume, artifacts: [lungMask(labels)] });
+    assert.equal(result.status, 'failed');
+    assert.match(result.reason ?? '', /acme\.lung-density: models\/laa950-readout\.onnx: sha256 [0-9a-f]{64} differs from the manifest's 8eaa0716/);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 });

@@ -36,6 +36,9 @@ export type { CategoryCutoff, CategoryDecision, CategoryScale, IndeterminateCate
 export { algorithmFindingSchema, outputProblems, runPlugin } from './algorithm/plugin-runner.js';
 export type { RunResult } from './algorithm/plugin-runner.js';
 export { loadPlugin } from './algorithm/plugin-loader.js';
+export { MODEL_INPUT_INVALID, MODEL_LOAD_FAILED, MODEL_RUN_FAILED } from './onnx/model-session.js';
+export { volumePatches } from './onnx/volume-patches.js';
+export type { ModelElementType, ModelProvider, ModelSession, ModelTensor, ModelTensorData, ModelValue } from './onnx/model-session.js';
 
 export { DECISION_SUPPORT_NOTICE, REJECTION_REASONS } from './report/report.types.js';
 export type { AlgorithmRun, ComparedFinding, FindingReview, ReaderFinding, RejectionReason, Report, ReportAmendment, ReportComparison, ReportFinding, ReportPriority, SeriesDecision } from './report/report.types.js';

@@ -46,7 +46,7 @@ function polyrad(...args: string[]): Promise<CliRun> {
 /** A copy of the built example whose manifest `change` edits. */
 function exampleCopy(name: string, change: (manifest: Record<string, unknown>) => void): string {
   const dir = join(work, name);
-  for (const part of ['manifest.json', 'package.json', 'dist']) cpSync(join(example, part), join(dir, part), { recursive: true });
+  for (const part of ['manifest.json', 'package.json', 'dist', 'models']) cpSync(join(example, part), join(dir, part), { recursive: true });
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
   change(manifest);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
@@ -77,7 +77,7 @@ test('keygen writes an ed25519 key pair, the private key readable by its owner o
 test('validate, then pack the example: a signed package the vendor public key verifies', async () => {
   const validate = await polyrad('plugin', 'validate', example);
   assert.equal(validate.status, 0, validate.stderr);
-  assert.match(validate.stdout, /acme\.lung-density@1\.0\.0 is valid for sdk 0\.1\.0 and platform 0\.1\.0/);
+  assert.match(validate.stdout, /acme\.lung-density@1\.0\.0 is valid for sdk 0\.1\.0 and platform 0\.1\.0 \(1 model file checked\)/);
 
   const pack = await polyrad('plugin', 'pack', example, '--key', join(keys, 'acme.key.pem'), '--out', out);
   assert.equal(pack.status, 0, pack.stderr);
@@ -88,6 +88,7 @@ test('validate, then pack the example: a signed package the vendor public key ve
   const { manifest, files } = readPackage(bytes);
   assert.equal(manifest.findings[0].code, 'acme.lung.mean_density');
   assert.ok(files.has('dist/index.js') && files.has('package.json'));
+  assert.deepEqual(files.get('models/laa950-readout.onnx'), readFileSync(join(example, 'models/laa950-readout.onnx')), 'the model travels in the package');
   assert.ok(![...files.keys()].some((f) => f.includes('.spec.')), 'tests stay out of the package');
 });
 

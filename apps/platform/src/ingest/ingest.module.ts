@@ -13,6 +13,6 @@ import { StudyDispatchService } from './study-dispatch.service.js';
   imports: [StudiesModule],
   controllers: [QuarantineController],
   providers: [InstanceStore, PendingAnalysisRepository, QuarantineRepository, InstanceIntakeService, StudyDispatchService, DicomStoreScp],
-  exports: [DicomStoreScp, InstanceStore, InstanceIntakeService],
+  exports: [DicomStoreScp, InstanceStore, InstanceIntakeService, StudyDispatchService],
 })
 export class IngestModule {}

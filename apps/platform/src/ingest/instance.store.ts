@@ -105,6 +105,18 @@ export class InstanceStore {
     return rows.map((r) => r.path);
   }
 
+  /** The study a stored series belongs to; undefined when no instance of it is stored. */
+  async studyOfSeries(seriesInstanceUid: string): Promise<string | undefined> {
+    const rows: Array<{ study: string }> = await this.dataSource.query(`SELECT "study_instance_uid" AS "study" FROM "instances" WHERE "series_instance_uid" = $1 LIMIT 1`, [seriesInstanceUid]);
+    return rows[0]?.study;
+  }
+
+  /** Every stored series of a study. */
+  async seriesOfStudy(studyInstanceUid: string): Promise<string[]> {
+    const rows: Array<{ series: string }> = await this.dataSource.query(`SELECT DISTINCT "series_instance_uid" AS "series" FROM "instances" WHERE "study_instance_uid" = $1`, [studyInstanceUid]);
+    return rows.map((r) => r.series);
+  }
+
   /** The study's indexed instances whose file was found missing (flagged at start). */
   missingFiles(studyInstanceUid: string): Promise<Array<{ SOPInstanceUID: string; SeriesInstanceUID: string }>> {
     return this.dataSource.query(

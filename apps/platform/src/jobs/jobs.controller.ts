@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { Roles, SiteScope } from '../auth/auth.decorators.js';
 import { ALL_SITES } from '../auth/principal.js';
 import type { DeadJob } from '../pipeline/execution/broker/dead-letter.queue.js';
-import { DeadJobsService } from './dead-jobs.service.js';
+import { DeadJobsService, type RetriedJob } from './dead-jobs.service.js';
 
 /** The broker's dead-letter queue; the jobs of every site pass through it, so only an admin of all sites sees it. */
 @Controller('api/jobs/dead')
@@ -20,7 +20,7 @@ export class JobsController {
   @HttpCode(202)
   @Roles('admin')
   @SiteScope(() => ALL_SITES)
-  retry(@Param('jobId') jobId: string): Promise<{ jobId: string; requeued: true }> {
+  retry(@Param('jobId') jobId: string): Promise<RetriedJob> {
     return this.deadJobs.retry(jobId);
   }
 }

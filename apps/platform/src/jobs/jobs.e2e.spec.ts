@@ -1,18 +1,26 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import amqplib from 'amqplib';
+import { writeCtSeries } from '@polyrad/dicom';
+import { generateChestPhantom } from '@polyrad/phantom';
+import type { Report } from '@polyrad/sdk';
 import { ApiClient, createUser, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
 import { loadConfig } from '../config/app-config.js';
+import { stowInstances } from '../delivery/dicomweb-stow.destination.js';
 import { createApp, type RunningApp } from '../main.js';
+import { BrokerWorker } from '../pipeline/execution/broker/broker.worker.js';
+import { LocalProcessExecutor } from '../pipeline/execution/local-process.executor.js';
 import { assertTopology, ATTEMPT_HEADER, DEAD_AT_HEADER, queueNames, REASON_HEADER, type JobMessage } from '../pipeline/execution/broker/broker-topology.js';
 import { createTestBroker, type TestBroker } from '../pipeline/execution/broker/test-broker.js';
 
 /** Issue #19: the admin API over the broker's dead-letter queue, and who it refuses. */
 const work = mkdtempSync(join(tmpdir(), 'polyrad-jobs-api-'));
+// the sandboxed plugin workers mount the job store and plugin folders below it
+chmodSync(work, 0o755);
 let broker: TestBroker | undefined;
 let running: RunningApp | undefined;
 let local: RunningApp | undefined;
@@ -55,7 +63,7 @@ before(async () => {
   local = await start('local', {});
   if (!broker) return;
   const { settings } = broker;
-  running = await start('broker', { POLYRAD_BROKER_URL: settings.url, POLYRAD_BROKER_QUEUE: settings.queue, POLYRAD_JOB_STORE: settings.storeDir, POLYRAD_BROKER_RETRY_S: '0.1' });
+  running = await start('broker', { POLYRAD_BROKER_URL: settings.url, POLYRAD_BROKER_QUEUE: settings.queue, POLYRAD_JOB_STORE: settings.storeDir, POLYRAD_BROKER_RETRY_S: '0.1', POLYRAD_QUIET_PERIOD_S: '1' });
   admin = await signInAdmin(running.url);
 });
 
@@ -79,6 +87,54 @@ describe('GET /api/jobs/dead and POST /api/jobs/dead/:jobId/retry', () => {
     assert.deepEqual([retried.status, retried.body], [202, { jobId, requeued: true }]);
     assert.equal(await queuedJobs(), 1);
     assert.deepEqual((await admin.get('/api/jobs/dead')).body, []);
+  });
+
+  it('retrying a dead job of a stored study analyses the study again: its report is rebuilt with the plugin\'s result', { timeout: 240_000 }, async (t) => {
+    if (!broker) return t.skip('no broker');
+    // the lung mask only: a report with findings, quick to analyse twice
+    for (const plugin of (await admin.get<Array<{ id: string }>>('/api/plugins')).body.filter((p) => p.id !== 'polyrad.lung-segmentation')) {
+      assert.equal((await admin.post(`/api/sites/default/plugins/${plugin.id}/disable`)).status, 200);
+    }
+    const studyDir = join(work, 'study');
+    const phantom = generateChestPhantom({ seed: 11, dimensions: [48, 48, 32], spacing: [6.5, 6.5, 8] });
+    const studyUid = `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`)}`;
+    await writeCtSeries(phantom.volume, studyDir, { PatientID: 'JOBS-E2E', StudyDate: '20261207', StudyInstanceUID: studyUid });
+    const reportWhen = async (uid: string, done: (r: Report) => boolean): Promise<Report> => {
+      for (let tries = 0; ; tries++) {
+        const res = await admin.get<Report>(`/api/studies/${uid}/report`);
+        if (res.status === 200 && done(res.body)) return res.body;
+        if (tries > 400) throw new Error(`no such report of ${uid}: ${JSON.stringify(res.body).slice(0, 500)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    // a worker that looks for jobs in the wrong folder: every job it takes is dead-lettered after its attempts
+    const lost = new BrokerWorker({ ...broker.settings, storeDir: join(work, 'elsewhere') }, { executor: new LocalProcessExecutor(), concurrency: 1, log: () => undefined });
+    await lost.start();
+    let healthy: BrokerWorker | undefined;
+    try {
+      await stowInstances({ url: `${running!.url}/dicomweb`, token: admin.session!.accessToken }, readdirSync(studyDir).map((f) => readFileSync(join(studyDir, f))));
+      const lungs = (r: Report) => r.algorithms.find((a) => a.id === 'polyrad.lung-segmentation');
+      const first = await reportWhen(studyUid, () => true);
+      assert.equal(lungs(first)?.status, 'failed');
+      assert.match(lungs(first)?.reason ?? '', /dead-lettered: .*ENOENT.* \(after 3 attempts\)/);
+      await lost.stop();
+
+      healthy = new BrokerWorker(broker.settings, { executor: new LocalProcessExecutor({ concurrency: 1 }), concurrency: 1, log: () => undefined });
+      await healthy.start();
+      const deadOfStudy = async () => (await admin.get<Array<{ jobId: string; seriesInstanceUid: string }>>('/api/jobs/dead')).body.filter((d) => d.seriesInstanceUid === first.series[0].seriesInstanceUid);
+      const [dead] = await deadOfStudy();
+      assert.ok(dead, 'the job is dead-lettered');
+      const retried = await admin.post(`/api/jobs/dead/${dead.jobId}/retry`);
+      assert.deepEqual([retried.status, retried.body], [202, { jobId: dead.jobId, requeued: true, studyInstanceUid: studyUid }]);
+      assert.deepEqual(await deadOfStudy(), [], 'the study\'s dead jobs are gone: its analysis queued them afresh');
+      const rebuilt = await reportWhen(studyUid, (r) => lungs(r)?.status === 'succeeded');
+      assert.equal(lungs(rebuilt)?.reason, undefined);
+      assert.notEqual(rebuilt.generatedAt, first.generatedAt, 'a new report, not the first one again');
+      assert.deepEqual(readdirSync(broker.settings.storeDir), [], 'nothing of either analysis is left in the job store');
+    } finally {
+      await lost.stop().catch(() => undefined);
+      await healthy?.stop();
+    }
   });
 
   it('answers 404 for a job that is not dead-lettered and 400 for what is not a job id', async (t) => {

@@ -35,7 +35,7 @@ function signed(bytes: Buffer, vendorId: string, privateKeyPem: string): SignedP
  */
 export async function packExample(work: string, version: string, privateKeyPem: string, change: (manifest: Json) => void = () => {}): Promise<SignedPackage> {
   const dir = join(work, `acme-${version}-${Math.random().toString(36).slice(2, 8)}`);
-  for (const part of ['manifest.json', 'package.json', 'dist']) cpSync(join(ACME_EXAMPLE_DIR, part), join(dir, part), { recursive: true });
+  for (const part of ['manifest.json', 'package.json', 'dist', 'models']) cpSync(join(ACME_EXAMPLE_DIR, part), join(dir, part), { recursive: true });
   for (const file of ['manifest.json', 'package.json']) {
     const json = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Json;
     json.version = version;

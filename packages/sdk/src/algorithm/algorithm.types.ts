@@ -1,3 +1,4 @@
+import type { ModelSession } from '../onnx/model-session.js';
 import type { IndeterminateCategory } from './borderline-category.js';
 import type { AlgorithmManifest } from '../manifest/manifest.types.js';
 import type { LabelMask, Vec3, Volume } from '../volume/volume.js';
@@ -81,6 +82,13 @@ export interface AlgorithmOutputs {
 
 export interface AlgorithmContext {
   log(message: string): void;
+  /**
+   * The session of a model the manifest lists (`models[].path`), loaded once per worker and reused across
+   * studies. The platform runs it outside the plugin sandbox (which refuses native code) after checking the
+   * file's sha256; a model not listed, missing or altered is a PolyradError MODEL_LOAD_FAILED. The platform
+   * and runPluginForTest always give it; it is absent only where a test calls `run` directly.
+   */
+  model?(path: string): Promise<ModelSession>;
 }
 
 export interface AlgorithmImplementation {

@@ -2,6 +2,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import semver from 'semver';
 import { PolyradError } from '../errors.js';
+import { MODEL_LOAD_FAILED, type ModelProvider } from '../onnx/model-session.js';
 import { reportSchema } from '../report/report.schema.js';
 import type { Algorithm, AlgorithmFinding, AlgorithmOutputs, Artifact, MissingOutput, SeriesInput } from './algorithm.types.js';
 
@@ -117,6 +118,9 @@ export function outputProblems(algorithm: Pick<Algorithm, 'manifest'>, outputs: 
   return problems;
 }
 
+/** Where no model runtime is given (an Algorithm object under test without a package folder). */
+const noModels: ModelProvider = (path) => Promise.reject(new PolyradError(MODEL_LOAD_FAILED, 'no model runtime is available to this run', String(path)));
+
 /**
  * Runs one plugin in the current process and validates its outputs. The platform calls this only
  * inside an isolated worker process (which adds the timeout and memory cap); @polyrad/sdk/testing calls
@@ -128,6 +132,7 @@ export async function runPlugin(
   artifacts: Record<string, Artifact>,
   config: Record<string, unknown> = {},
   log: (message: string) => void = () => undefined,
+  models: ModelProvider = noModels,
 ): Promise<RunResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -142,7 +147,7 @@ export async function runPlugin(
     ...(problems ? { problems } : {}),
   });
   try {
-    const outputs = (await algorithm.run({ series, artifacts, config }, { log: (m) => log(`${algorithm.manifest.id}: ${m}`) })) ?? {};
+    const outputs = (await algorithm.run({ series, artifacts, config }, { log: (m) => log(`${algorithm.manifest.id}: ${m}`), model: models })) ?? {};
     const problems = outputProblems(algorithm, outputs, series);
     if (problems.length) return failed(`invalid output: ${problems.join('; ')}`, problems);
     return {

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPolyradError } from '../errors.js';
 import type { Volume } from '../volume/volume.js';
-import { densePatchModel, densePatchProbability } from './fixtures/dense-patch.model.js';
-import { MODEL_INPUT_INVALID, MODEL_LOAD_FAILED, OnnxModel, volumePatches } from './onnx-model.js';
+import { densePatchModel, densePatchProbability } from '../testing/dense-patch.model.js';
+import { MODEL_INPUT_INVALID, MODEL_LOAD_FAILED } from './model-session.js';
+import { OnnxModel } from './onnx-model.js';
+import { volumePatches } from './volume-patches.js';
 
 const work = mkdtempSync(join(tmpdir(), 'polyrad-onnx-'));
 const modelPath = join(work, 'dense-patch.onnx');

@@ -1,50 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import * as ort from 'onnxruntime-node';
+// the addon loads with the first model: importing this module costs nothing where no model runs (the plugin sandbox refuses addons)
+import type * as ort from 'onnxruntime-node';
 import { PolyradError } from '../errors.js';
-import type { Volume } from '../volume/volume.js';
-
-/** The model file is missing, unreadable or not a model the runtime can load. */
-export const MODEL_LOAD_FAILED = 'MODEL_LOAD_FAILED';
-/** An input does not fit the model: unknown or missing name, wrong element type, rank, size or length. */
-export const MODEL_INPUT_INVALID = 'MODEL_INPUT_INVALID';
-/** The runtime failed while running a valid input (out of memory, an unsupported operator). */
-export const MODEL_RUN_FAILED = 'MODEL_RUN_FAILED';
-
-/** Element types the helper passes in and out; ONNX's names. */
-export type ModelElementType = 'float32' | 'int32' | 'int64' | 'uint8' | 'float64';
-
-/** The typed arrays a tensor's data may be. */
-export type ModelTensorData = Float32Array | Int32Array | BigInt64Array | Uint8Array | Float64Array;
-
-/** A tensor in or out of a model: row-major data and its dimensions. */
-export interface ModelTensor {
-  data: ModelTensorData;
-  dims: readonly number[];
-}
-
-/** What the model declares of one input or output; a string dimension is symbolic (any size, e.g. the batch). */
-export interface ModelValue {
-  name: string;
-  type: string;
-  shape: ReadonlyArray<number | string>;
-}
+import {
+  ARRAY_OF,
+  elementType,
+  MODEL_INPUT_INVALID,
+  MODEL_LOAD_FAILED,
+  MODEL_RUN_FAILED,
+  type ModelElementType,
+  type ModelSession,
+  type ModelTensor,
+  type ModelTensorData,
+  type ModelValue,
+} from './model-session.js';
 
 export interface OnnxModelOptions {
   /** threads one run may use; keep it within the plugin's CPU limit (default 1) */
   threads?: number;
-}
-
-const ARRAY_OF: Record<ModelElementType, new (length: number) => ModelTensorData> = {
-  float32: Float32Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  uint8: Uint8Array,
-  float64: Float64Array,
-};
-
-function elementType(data: unknown): ModelElementType | undefined {
-  return (Object.keys(ARRAY_OF) as ModelElementType[]).find((type) => data instanceof ARRAY_OF[type]);
 }
 
 function describe(error: unknown): string {
@@ -61,13 +35,14 @@ function valuesOf(metadata: readonly ort.InferenceSession.ValueMetadata[]): Mode
  * what the model declares and answers a mismatch with a PolyradError (MODEL_INPUT_INVALID) naming the
  * model, the input and the reason, before the runtime sees it.
  */
-export class OnnxModel {
+export class OnnxModel implements ModelSession {
   readonly inputs: ModelValue[];
   readonly outputs: ModelValue[];
 
   private constructor(
     readonly name: string,
     private readonly session: ort.InferenceSession,
+    private readonly runtime: typeof ort,
   ) {
     this.inputs = valuesOf(session.inputMetadata);
     this.outputs = valuesOf(session.outputMetadata);
@@ -87,9 +62,16 @@ export class OnnxModel {
   static async fromBytes(bytes: Uint8Array, name: string, options: OnnxModelOptions = {}): Promise<OnnxModel> {
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new PolyradError(MODEL_LOAD_FAILED, `threads must be a whole number from 1 to 64, got ${threads}`, name);
+    let runtime: typeof ort;
     try {
-      const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-      return new OnnxModel(name, session);
+      runtime = await import('onnxruntime-node');
+    } catch (error) {
+      throw new PolyradError(MODEL_LOAD_FAILED, `the ONNX runtime cannot be loaded here: ${describe(error)}`, name);
+    }
+    try {
+      // no CPU arena: it would keep a run's peak memory for the session's life, which is the worker's
+      const session = await runtime.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableCpuMemArena: false });
+      return new OnnxModel(name, session, runtime);
     } catch (error) {
       throw new PolyradError(MODEL_LOAD_FAILED, `not a model the ONNX runtime can load: ${describe(error)}`, name);
     }
@@ -134,38 +116,10 @@ export class OnnxModel {
     }
     const length = dims.reduce((product, d) => product * d, 1);
     if (feed.data.length !== length) this.invalid(input.name, `[${dims.join(', ')}] holds ${length} values, the data ${feed.data.length}`);
-    return new ort.Tensor(input.type as ModelElementType, feed.data, dims);
+    return new this.runtime.Tensor(input.type as ModelElementType, feed.data, dims);
   }
 
   private invalid(input: string, reason: string): never {
     throw new PolyradError(MODEL_INPUT_INVALID, `input ${input}: ${reason}`, this.name);
   }
-}
-
-/**
- * Cube patches of `size` voxels per side cut from a volume around voxel centres ([column, row, slice]),
- * as one float32 array [centres.length, size^3] (x fastest, as in the volume); voxels outside the volume
- * are `outside` (default -1024, air in HU).
- */
-export function volumePatches(volume: Volume, centres: ReadonlyArray<readonly [number, number, number]>, size: number, outside = -1024): ModelTensor {
-  if (!Number.isInteger(size) || size < 1 || size > 256) throw new PolyradError(MODEL_INPUT_INVALID, `patch size must be a whole number from 1 to 256, got ${size}`);
-  const [nx, ny, nz] = volume.geometry.dimensions;
-  const per = size ** 3;
-  const data = new Float32Array(centres.length * per).fill(outside);
-  const half = Math.floor(size / 2);
-  centres.forEach(([cx, cy, cz], n) => {
-    for (let dz = 0; dz < size; dz++) {
-      const z = cz - half + dz;
-      if (z < 0 || z >= nz) continue;
-      for (let dy = 0; dy < size; dy++) {
-        const y = cy - half + dy;
-        if (y < 0 || y >= ny) continue;
-        for (let dx = 0; dx < size; dx++) {
-          const x = cx - half + dx;
-          if (x >= 0 && x < nx) data[n * per + (dz * size + dy) * size + dx] = volume.voxels[(z * ny + y) * nx + x];
-        }
-      }
-    }
-  });
-  return { data, dims: [centres.length, per] };
 }

@@ -7,6 +7,8 @@ import { matchCriteria } from '../criteria/criteria-matcher.js';
 import { notAssessedFindings, unavailableInputReason } from '../report/not-assessed.findings.js';
 import { jsonSchemaErrors, validateManifest } from '../manifest/manifest-validator.js';
 import { producersOf } from '../manifest/producer.lookup.js';
+import type { ModelProvider } from '../onnx/model-session.js';
+import type { PackageModels } from '../onnx/package-models.js';
 import type { Volume } from '../volume/volume.js';
 
 /**
@@ -37,6 +39,11 @@ export interface PluginTestInput {
 export interface PluginTestOptions {
   /** receives context.log messages */
   log?: (message: string) => void;
+  /**
+   * `context.model` for an Algorithm object under test; a plugin given by its folder gets the models its
+   * manifest lists from that folder (sha256 checked), run in this process with onnxruntime-node
+   */
+  models?: ModelProvider;
 }
 
 export interface PluginTestResult {
@@ -59,11 +66,37 @@ export interface PluginTestResult {
   durationMs: number;
 }
 
+/** The folder each plugin given by its folder was loaded from: where its models are. */
+const packageDirs = new WeakMap<Algorithm, string>();
+
 async function loadUnderTest(plugin: PluginUnderTest): Promise<Algorithm> {
   if (typeof plugin !== 'string') {
     return { manifest: validateManifest(plugin.manifest, plugin.manifest?.id ?? 'plugin'), run: plugin.run };
   }
-  return loadPlugin(plugin);
+  const algorithm = await loadPlugin(plugin);
+  packageDirs.set(algorithm, plugin);
+  return algorithm;
+}
+
+/** Models of plugins loaded from their folders, loaded on first use (onnxruntime-node is imported only then). */
+class TestModels {
+  private models: PackageModels | undefined;
+
+  constructor(private readonly given: ModelProvider | undefined) {}
+
+  for(algorithm: Algorithm): ModelProvider | undefined {
+    const dir = packageDirs.get(algorithm);
+    if (!dir) return this.given;
+    return async (path) => {
+      const { PackageModels } = await import('../onnx/package-models.js');
+      this.models ??= new PackageModels();
+      return this.models.open(dir, algorithm.manifest, path);
+    };
+  }
+
+  async release(): Promise<void> {
+    await this.models?.release();
+  }
 }
 
 const onGrid = (artifact: Artifact, volume: Volume) => {
@@ -80,6 +113,7 @@ async function runResolved(
   config: Record<string, unknown>,
   log: (message: string) => void,
   visiting: Set<string>,
+  models: TestModels,
 ): Promise<PluginTestResult> {
   const { manifest } = algorithm;
   const match = matchCriteria(manifest, manifest.series.criteria, series.fingerprint);
@@ -96,7 +130,7 @@ async function runResolved(
     const [producerManifest] = producersOf(upstream.map((p) => p.manifest).filter((m) => m.id !== manifest.id), consumed.type, consumed.range);
     const producer = upstream.find((p) => p.manifest === producerManifest);
     if (!artifact && producer && !visiting.has(producer.manifest.id)) {
-      const produced = await runResolved(producer, series, available, upstream, {}, log, new Set([...visiting, manifest.id]));
+      const produced = await runResolved(producer, series, available, upstream, {}, log, new Set([...visiting, manifest.id]), models);
       const unavailable = unavailableInputReason(consumed.type, producer.manifest.id, { ...produced, produced: produced.artifacts.map((a) => a.type) });
       if (unavailable) {
         if (consumed.optional) continue;
@@ -119,7 +153,7 @@ async function runResolved(
     return { status: 'failed', reason: `invalid configuration: ${badConfig.join('; ')}`, findings: [], artifacts: [], missing: [], warnings: [], problems: badConfig, match, durationMs: 0 };
   }
 
-  const result = await runPlugin(algorithm, series, inputs, config, log);
+  const result = await runPlugin(algorithm, series, inputs, config, log, models.for(algorithm));
   const problems = result.problems ?? (result.reason ? [result.reason] : []);
   if (result.status === 'succeeded' && result.durationMs > manifest.limits.timeoutMs) {
     // In-process runs cannot be stopped; the platform's worker would have been killed at the limit.
@@ -146,5 +180,10 @@ export async function runPluginForTest(plugin: PluginUnderTest, input: PluginTes
     volume: input.volume,
     fingerprint: input.fingerprint ?? { Modality: modality },
   };
-  return runResolved(algorithm, series, [...(input.artifacts ?? [])], upstream, input.config ?? {}, options.log ?? (() => undefined), new Set());
+  const models = new TestModels(options.models);
+  try {
+    return await runResolved(algorithm, series, [...(input.artifacts ?? [])], upstream, input.config ?? {}, options.log ?? (() => undefined), new Set(), models);
+  } finally {
+    await models.release();
+  }
 }

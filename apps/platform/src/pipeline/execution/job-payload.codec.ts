@@ -11,6 +11,7 @@ import {
   type VolumeGeometry,
   type VoxelArray,
 } from '@polyrad/sdk';
+import type { ModelRequest } from './model-channel.js';
 import type { PluginJob } from './plugin-executor.js';
 import type { RunResult } from './plugin-runner.js';
 
@@ -205,4 +206,4 @@ export async function readJob(dir: string): Promise<DecodedJob> {
 export type ResultDescriptor = Omit<RunResult, 'artifacts'> & { artifacts: ArtifactRef[] };
 
 /** Messages a worker sends its parent over the IPC channel; small JSON only. */
-export type WorkerMessage = { type: 'log'; message: string } | { type: 'result'; result: ResultDescriptor };
+export type WorkerMessage = { type: 'log'; message: string } | { type: 'result'; result: ResultDescriptor } | ModelRequest;

@@ -9,6 +9,7 @@ import { PolyradError } from '@polyrad/sdk';
 import { loadSandboxSettings } from '../../config/app-config.js';
 import { bundledCatalog } from '../planning/plugin-catalog.js';
 import { OUTPUT_DIR, readArtifacts, writeJob, type ResultDescriptor, type WorkerMessage } from './job-payload.codec.js';
+import { isModelRequest, ModelHost } from './model-channel.js';
 import type { PluginExecutor, PluginJob } from './plugin-executor.js';
 import { outputProblems, type RunResult } from './plugin-runner.js';
 import { detectSandbox, prepareJobDirs, sandboxJob, unreadableForSandbox, type JobSandbox, type SandboxSettings } from './plugin-sandbox.js';
@@ -150,6 +151,12 @@ function captureOutput(stream: Readable | null, prefix: string, log: (message: s
   return () => tail;
 }
 
+/**
+ * The plugins' model sessions, loaded on first use and kept for the life of the process: the platform makes
+ * an executor per study, and a `polyrad worker` one for all its jobs, so either way a model loads once.
+ */
+const models = new ModelHost();
+
 let bundledDirs: Set<string> | undefined;
 
 /** Whether a plugin package is one of the platform's own (packages/algorithms), as opposed to a vendor's. */
@@ -252,7 +259,7 @@ export class LocalProcessExecutor implements PluginExecutor {
           node: this.nodeFlags(job),
         });
       }
-      const outcome = await this.runWorker(dir, job, sandbox);
+      const outcome = await this.runWorker(dir, { ...job, packageDir }, sandbox);
       if ('failure' in outcome) return failed(outcome.failure);
       const { result } = outcome;
       const warnings = Array.isArray(result.warnings) ? result.warnings.map(String) : [];
@@ -346,6 +353,11 @@ export class LocalProcessExecutor implements PluginExecutor {
 
       child.on('message', (message: WorkerMessage) => {
         if (message?.type === 'log') log(String(message.message));
+        else if (isModelRequest(message)) {
+          void models.handle(job, message).then((reply) => {
+            if (child.connected) child.send(reply);
+          });
+        }
         else if (message?.type === 'result' && !result) {
           result = message.result;
           clearTimeout(timer);

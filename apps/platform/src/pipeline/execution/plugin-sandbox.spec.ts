@@ -8,14 +8,13 @@ import type { RuntimeLimits, VolumeGeometry } from '@polyrad/sdk';
 import { bundledCatalog } from '../planning/plugin-catalog.js';
 import { EVIL_ATTEMPTS, FIXTURE_MASK_TYPE } from './fixtures/fixture-manifest.js';
 import { fixturePackage } from './fixtures/fixture-package.js';
+import { sandboxSkip } from './fixtures/sandbox-skip.js';
 import { LocalProcessExecutor } from './local-process.executor.js';
 import type { PluginJob } from './plugin-executor.js';
 import { describeSandbox, detectSandbox, sandboxAtStart } from './plugin-sandbox.js';
 
 const layers = detectSandbox();
-// CI installs bubblewrap and sets this, so a machine that lost it fails instead of skipping the sandbox tests
-const required = process.env.POLYRAD_TEST_REQUIRE_SANDBOX === '1';
-const skip = !layers.bwrap.ok && !required ? `no plugin sandbox on this machine (${layers.bwrap.ok || layers.bwrap.reason})` : false;
+const skip = sandboxSkip();
 
 let root: string;
 let workDir: string;

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { loadPlugin, PolyradError } from '@polyrad/sdk';
 import { OUTPUT_DIR, readJob, writeArtifacts, type ResultDescriptor, type WorkerMessage } from './job-payload.codec.js';
+import { ModelClient } from './model-channel.js';
 import { runPlugin } from './plugin-runner.js';
 
 /** Exit code for an error that escaped the plugin's run() (a stray timer or promise), as in sysexits EX_SOFTWARE. */
@@ -30,7 +31,10 @@ async function main(jobDir: string): Promise<void> {
   try {
     // The platform's copy of the manifest is the one outputs are checked against.
     const algorithm = await loadPlugin(job.packageDir, job.manifest);
-    const run = await runPlugin(algorithm, job.series, job.artifacts, job.config, (message) => void send({ type: 'log', message }));
+    // the models run in the executor's process, outside this sandbox (model-channel.ts)
+    const models = new ModelClient((request) => void send(request), job.manifest.limits.memoryMb * 1024 * 1024);
+    process.on('message', (message) => models.receive(message));
+    const run = await runPlugin(algorithm, job.series, job.artifacts, job.config, (message) => void send({ type: 'log', message }), models.provider);
     const artifacts = run.status === 'succeeded' ? await writeArtifacts(join(jobDir, OUTPUT_DIR), run.artifacts, 'output-') : [];
     result = { ...run, artifacts };
   } catch (error) {

@@ -59,6 +59,15 @@ export class DeadLetterQueue {
     });
   }
 
+  /** Drops every dead-lettered job `matches` picks (their jobs are queued afresh elsewhere) and returns them. */
+  async discard(matches: (job: DeadJob) => boolean): Promise<DeadJob[]> {
+    return this.withMessages(async (channel, messages) => {
+      const dropped = messages.filter((m) => matches(deadJobOf(m)));
+      dropped.forEach((m) => channel.ack(m));
+      return dropped.map(deadJobOf);
+    });
+  }
+
   private async withMessages<T>(use: (channel: ConfirmChannel, messages: GetMessage[]) => Promise<T>): Promise<T> {
     let connection;
     try {

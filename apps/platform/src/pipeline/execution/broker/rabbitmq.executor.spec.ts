@@ -17,6 +17,8 @@ import { ATTEMPT_HEADER, queueNames, type JobMessage } from './broker-topology.j
 import { DeadLetterQueue } from './dead-letter.queue.js';
 import { JobStore } from './job.store.js';
 import { RabbitMqExecutor } from './rabbitmq.executor.js';
+import type { BrokerSettings } from '../../../config/app-config.js';
+import { canStartOwnBroker, OwnBroker } from './own-broker.fixture.js';
 import { createTestBroker, type TestBroker } from './test-broker.js';
 
 /**
@@ -50,8 +52,7 @@ interface Worker {
 
 const workers: Worker[] = [];
 
-function startWorker(): Worker {
-  const { settings } = broker!;
+function startWorker(settings: BrokerSettings = broker!.settings): Worker {
   const child = spawn(process.execPath, [POLYRAD_BIN, 'worker', '--concurrency', '1'], {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -97,8 +98,8 @@ function startWorker(): Worker {
   return worker;
 }
 
-async function startWorkers(count: number): Promise<Worker[]> {
-  const started = Array.from({ length: count }, startWorker);
+async function startWorkers(count: number, settings?: BrokerSettings): Promise<Worker[]> {
+  const started = Array.from({ length: count }, () => startWorker(settings));
   await Promise.all(started.map((w) => w.waitFor(/taking jobs from/)));
   return started;
 }
@@ -247,6 +248,38 @@ describe('plugin jobs through RabbitMQ', () => {
     } finally {
       await executor.close();
       await stopWorkers();
+    }
+  });
+
+  it('a broker restarted in the middle of a study: every job completes, each stored once', { timeout: 300_000, skip: !canStartOwnBroker() && 'rabbitmq-server is not installed' }, async () => {
+    // a node of this test's own: the machine's broker is shared and must not be restarted
+    const own = await OwnBroker.create(join(root, 'own-broker'));
+    await own.start();
+    const settings: BrokerSettings = { url: own.url, queue: 'polyrad.restart', storeDir, maxAttempts: 3, retryDelayMs: 100 };
+    const executor = new RabbitMqExecutor(settings);
+    try {
+      const pool = await startWorkers(2, settings);
+      const offsets = [100, 110, 120, 130, 140, 150];
+      const runs = offsets.map((offset) => executor.execute(slowJob(offset, 1500)));
+      await Promise.race(pool.map((w) => w.waitFor(/started job /)));
+      await own.stop();
+      await Promise.all(pool.map((w) => w.waitFor(/lost the broker/)));
+      await own.start();
+      const results = await Promise.all(runs);
+      assert.deepEqual(
+        results.map((r) => [r.status, r.findings.find((f) => f.code === 'test.sum')?.value]),
+        offsets.map((offset) => ['succeeded', expectedSum(offset)]),
+        JSON.stringify(results.map((r) => r.reason)),
+      );
+      // a job whose acknowledgement died with the broker is delivered again and finds its stored result
+      const stored = linesOf(pool, /stored job /).map((line) => /stored job (\S+):/.exec(line)![1]);
+      assert.equal(new Set(stored).size, offsets.length, pool.map((w) => w.lines.join('\n')).join('\n--\n'));
+      assert.equal(stored.length, offsets.length, 'no job ran to a second stored result');
+      assert.deepEqual(readdirSync(storeDir), []);
+    } finally {
+      await executor.close();
+      await stopWorkers();
+      await own.stop();
     }
   });
 
