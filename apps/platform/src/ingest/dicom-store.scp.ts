@@ -1,4 +1,5 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import { WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import { finished } from 'node:stream/promises';
@@ -55,8 +56,33 @@ interface ListenerContext {
 /** A C-STORE dataset being written to disk as a Part 10 file, exactly as sent. */
 interface IncomingFile {
   path: string;
-  stream: WriteStream;
+  stream: HashingWriteStream;
   written: Promise<void>;
+}
+
+/** A file write stream that hashes what it writes, so the stored file need not be read again to be named. */
+class HashingWriteStream extends WriteStream {
+  private readonly hash: Hash = createHash('sha256');
+
+  constructor(path: string) {
+    // WriteStream's constructor is not in @types/node's class declaration; it takes (path, options)
+    super(...([path] as unknown as []));
+  }
+
+  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.hash.update(chunk);
+    super._write(chunk, encoding, callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    for (const { chunk } of chunks) this.hash.update(chunk);
+    super._writev!(chunks as Parameters<NonNullable<WriteStream['_writev']>>[0], callback);
+  }
+
+  /** The SHA-256 of everything written (once the stream has finished). */
+  sha256(): string {
+    return this.hash.digest('hex');
+  }
 }
 
 const contextOf = (opts: ScpOptions): ListenerContext => (opts?.customOptions as { listener: ListenerContext }).listener;
@@ -147,7 +173,7 @@ class StoreScp extends Scp {
 
   override createStoreWritableStream(context: PresentationContext, request: StoreRequest): WriteStream {
     const path = this.listener.store.incomingPath(request.getAffectedSopInstanceUid() || 'instance');
-    const stream = createWriteStream(path);
+    const stream = new HashingWriteStream(path);
     const written = finished(stream);
     written.catch(() => undefined); // awaited when the request is answered; a failure there is that instance's
     stream.write(
@@ -310,6 +336,6 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
 
   private async receive(file: IncomingFile, sender: InstanceSender): Promise<IntakeResult> {
     await file.written;
-    return this.instances.accept(file.path, sender);
+    return this.instances.accept(file.path, sender, file.stream.sha256());
   }
 }
