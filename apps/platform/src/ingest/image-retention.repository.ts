@@ -10,6 +10,13 @@ export interface SignedStudy {
   report: Report;
 }
 
+/** A study's received instances as read before deleting them. */
+export interface HeldFiles {
+  sops: string[];
+  files: Array<{ path: string; size: number }>;
+  receivedUpTo: Date;
+}
+
 /** What a retention deletion records in the audit log. */
 export interface RetentionRecord {
   reportVersion: number;
@@ -43,10 +50,17 @@ export class ImageRetentionRepository {
     }));
   }
 
-  /** The study's received files and their sizes. */
-  async files(studyInstanceUid: string): Promise<Array<{ path: string; size: number }>> {
-    const rows: Array<{ path: string; size: string | number }> = await this.dataSource.query(`SELECT "path", "size" FROM "instances" WHERE "study_instance_uid" = $1`, [studyInstanceUid]);
-    return rows.map((r) => ({ path: r.path, size: Number(r.size) }));
+  /** The study's received instances as they are now: files, sizes, and the latest time one of them was received. */
+  async files(studyInstanceUid: string): Promise<HeldFiles> {
+    const rows: Array<{ sop_instance_uid: string; path: string; size: string | number; received_at: Date | string }> = await this.dataSource.query(
+      `SELECT "sop_instance_uid", "path", "size", "received_at" FROM "instances" WHERE "study_instance_uid" = $1`,
+      [studyInstanceUid],
+    );
+    return {
+      sops: rows.map((r) => r.sop_instance_uid),
+      files: rows.map((r) => ({ path: r.path, size: Number(r.size) })),
+      receivedUpTo: rows.reduce((latest, r) => (new Date(r.received_at) > latest ? new Date(r.received_at) : latest), new Date(0)),
+    };
   }
 
   /**
@@ -54,10 +68,18 @@ export class ImageRetentionRepository {
    * (its files are removed before: a crash in between leaves rows whose files are flagged missing, forgotten by
    * the next sweep, never files that the start-up reconciliation would take in again).
    */
-  async forget(studyInstanceUid: string, record: RetentionRecord): Promise<void> {
+  async forget(studyInstanceUid: string, held: HeldFiles, record: RetentionRecord): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
-      await tx.query(`DELETE FROM "dicomweb_index" WHERE "study_instance_uid" = $1`, [studyInstanceUid]);
-      await tx.query(`DELETE FROM "instances" WHERE "study_instance_uid" = $1`, [studyInstanceUid]);
+      // only the rows read before the files went: an instance received (or sent again) since is kept
+      await tx.query(`DELETE FROM "instances" WHERE "study_instance_uid" = $1 AND "sop_instance_uid" = ANY($2) AND "received_at" <= $3`, [
+        studyInstanceUid,
+        held.sops,
+        held.receivedUpTo,
+      ]);
+      await tx.query(
+        `DELETE FROM "dicomweb_index" d WHERE d."study_instance_uid" = $1 AND NOT EXISTS (SELECT 1 FROM "instances" i WHERE i."sop_instance_uid" = d."sop_instance_uid")`,
+        [studyInstanceUid],
+      );
       await tx.query(`INSERT INTO "audit_log" ("actor", "action", "subject", "details") VALUES ('retention', 'retention.images.delete', $1, $2::jsonb)`, [
         studyInstanceUid,
         JSON.stringify(record),

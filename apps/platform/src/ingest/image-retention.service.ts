@@ -71,11 +71,12 @@ export class ImageRetentionService implements OnApplicationBootstrap, OnApplicat
         keep(`the signed report is not yet delivered to ${delivery.waiting.join(', ')}`);
         continue;
       }
-      const files = await this.repository.files(study.studyInstanceUid);
+      const held = await this.repository.files(study.studyInstanceUid);
+      const { files } = held;
       await Promise.all(files.map((file) => rm(file.path, { force: true })));
       const bytes = files.reduce((sum, file) => sum + file.size, 0);
       const record = { reportVersion: study.version, signedAt: report.signedAt!, signedBy: report.signedBy ?? '', deliveredTo: delivery.destinations, files: files.length, bytes };
-      await this.repository.forget(study.studyInstanceUid, record);
+      await this.repository.forget(study.studyInstanceUid, held, record);
       this.logger.log(`study ${study.studyInstanceUid}: ${files.length} received images (${Math.round(bytes / 1024 ** 2)} MiB) deleted under the retention policy; report version ${study.version} kept`);
       result.deleted.push(study.studyInstanceUid);
     }
