@@ -14,7 +14,8 @@ export interface SignedStudy {
 export interface HeldFiles {
   sops: string[];
   files: Array<{ path: string; size: number }>;
-  receivedUpTo: Date;
+  /** the latest received_at among them, as the database writes it */
+  receivedUpTo: string;
 }
 
 /** What a retention deletion records in the audit log. */
@@ -52,15 +53,12 @@ export class ImageRetentionRepository {
 
   /** The study's received instances as they are now: files, sizes, and the latest time one of them was received. */
   async files(studyInstanceUid: string): Promise<HeldFiles> {
-    const rows: Array<{ sop_instance_uid: string; path: string; size: string | number; received_at: Date | string }> = await this.dataSource.query(
-      `SELECT "sop_instance_uid", "path", "size", "received_at" FROM "instances" WHERE "study_instance_uid" = $1`,
+    // the latest time as the database's text, in one statement with the rows: a Date would drop its microseconds
+    const rows: Array<{ sop_instance_uid: string; path: string; size: string | number; up_to: string }> = await this.dataSource.query(
+      `SELECT "sop_instance_uid", "path", "size", (max("received_at") OVER ())::text AS "up_to" FROM "instances" WHERE "study_instance_uid" = $1`,
       [studyInstanceUid],
     );
-    return {
-      sops: rows.map((r) => r.sop_instance_uid),
-      files: rows.map((r) => ({ path: r.path, size: Number(r.size) })),
-      receivedUpTo: rows.reduce((latest, r) => (new Date(r.received_at) > latest ? new Date(r.received_at) : latest), new Date(0)),
-    };
+    return { sops: rows.map((r) => r.sop_instance_uid), files: rows.map((r) => ({ path: r.path, size: Number(r.size) })), receivedUpTo: rows[0]?.up_to ?? '-infinity' };
   }
 
   /**
@@ -71,7 +69,7 @@ export class ImageRetentionRepository {
   async forget(studyInstanceUid: string, held: HeldFiles, record: RetentionRecord): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
       // only the rows read before the files went: an instance received (or sent again) since is kept
-      await tx.query(`DELETE FROM "instances" WHERE "study_instance_uid" = $1 AND "sop_instance_uid" = ANY($2) AND "received_at" <= $3`, [
+      await tx.query(`DELETE FROM "instances" WHERE "study_instance_uid" = $1 AND "sop_instance_uid" = ANY($2) AND "received_at" <= $3::timestamptz`, [
         studyInstanceUid,
         held.sops,
         held.receivedUpTo,

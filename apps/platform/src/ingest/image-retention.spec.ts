@@ -10,6 +10,7 @@ import type { Report } from '@polyrad/sdk';
 import { DataSource } from 'typeorm';
 import { type ApiClient, createUser, signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
 import { loadConfig } from '../config/app-config.js';
+import { createTempPostgres } from '../database/test-postgres.js';
 import { deliveriesWhen } from '../delivery/delivery-log.fixture.js';
 import { startOrthanc, type OrthancPeer } from '../delivery/orthanc-peer.fixture.js';
 import { skipWithout } from '../delivery/validator-tools.fixture.js';
@@ -22,11 +23,16 @@ import { InstanceStore } from './instance.store.js';
 const storescu = dcmtkTool('storescu');
 const skip = skipWithout('Orthanc') || (storescu ? false : 'DCMTK storescu not installed');
 
+// the same SQL runs on both backends
+const postgres = await createTempPostgres();
+after(async () => postgres?.drop());
+
 /**
  * Issue #17, retention: received images are deleted only once their study's report is signed and the signed
  * report has reached every routed destination (a real Orthanc), never before; the report stays readable.
  */
-describe('image retention (POLYRAD_RETENTION_DAYS)', { skip }, () => {
+for (const backend of ['PGlite', ...(postgres ? ['PostgreSQL'] : [])]) {
+describe(`image retention (POLYRAD_RETENTION_DAYS) on ${backend}`, { skip }, () => {
   let root: string;
   let orthanc: OrthancPeer;
   let running: RunningApp;
@@ -59,6 +65,7 @@ describe('image retention (POLYRAD_RETENTION_DAYS)', { skip }, () => {
         PORT: '0',
         DICOM_PORT: '0',
         POLYRAD_DATA_DIR: join(root, 'data'),
+        ...(backend === 'PostgreSQL' ? { DATABASE_URL: postgres!.url } : {}),
         POLYRAD_QUIET_PERIOD_S: '0.5',
         // deleted as soon as the signed report is delivered everywhere
         POLYRAD_RETENTION_DAYS: '0',
@@ -137,3 +144,4 @@ describe('image retention (POLYRAD_RETENTION_DAYS)', { skip }, () => {
     assert.deepEqual((await retention.sweep()).deleted, []);
   });
 });
+}
