@@ -113,6 +113,18 @@ describe('loadConfig', () => {
     );
   });
 
+  it('keeps received images forever unless POLYRAD_RETENTION_DAYS is set, and names a bad value', () => {
+    assert.equal(loadConfig({}).retentionMs, undefined);
+    assert.equal(loadConfig({ POLYRAD_RETENTION_DAYS: '30' }).retentionMs, 30 * 86_400_000);
+    assert.equal(loadConfig({ POLYRAD_RETENTION_DAYS: '0' }).retentionMs, 0);
+    for (const bad of ['-1', 'forever', '40000']) {
+      assert.throws(
+        () => loadConfig({ POLYRAD_RETENTION_DAYS: bad }),
+        (error: unknown) => isPolyradError(error) && /POLYRAD_RETENTION_DAYS must be a number from 0 to 36500/.test(error.message),
+      );
+    }
+  });
+
   it('reads the DICOM listener settings, loopback-only peers by default', () => {
     assert.deepEqual(loadConfig({}).dicomIntake, { ...DEFAULT_DICOM_INTAKE, maxPduBytes: 1048576, maxInstanceBytes: 2048 * 1048576, maxAssociations: 16, timeoutMs: 60000 });
     const config = loadConfig({

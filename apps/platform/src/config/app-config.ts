@@ -30,6 +30,11 @@ export interface AppConfig {
   importRoots?: string[];
   /** Who may send DICOM and the listener's limits (POLYRAD_DICOM_*); absent in hand-built configs, where DEFAULT_DICOM_INTAKE applies. */
   dicomIntake?: DicomIntakeConfig;
+  /**
+   * Received images are deleted this long after their study's report was signed, and only once the signed
+   * report has been delivered to every destination it is routed to (POLYRAD_RETENTION_DAYS); absent: kept forever.
+   */
+  retentionMs?: number;
   /** Largest STOW-RS request body (POLYRAD_DICOMWEB_MAX_REQUEST_MB; DEFAULT_DICOMWEB_MAX_REQUEST_BYTES when absent); each instance in it is bounded by dicomIntake's maxInstanceBytes. */
   dicomwebMaxRequestBytes?: number;
   /** Sign-in, tokens, rate limits and web protections. */
@@ -132,6 +137,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const importRoots = readImportRoots(env, cwd, problems);
   const dicomIntake = readDicomIntake(env, problems);
   const dicomwebMaxRequestMb = nonEmpty(env.POLYRAD_DICOMWEB_MAX_REQUEST_MB) === undefined ? undefined : readNumber(env, 'POLYRAD_DICOMWEB_MAX_REQUEST_MB', 0, 1, 1024 * 1024, problems);
+  // fractions of a day are allowed, so a site can try the policy out in hours
+  const retentionDays = nonEmpty(env.POLYRAD_RETENTION_DAYS) === undefined ? undefined : readNumber(env, 'POLYRAD_RETENTION_DAYS', 0, 0, 36500, problems);
   const auth = readAuthConfig(env, problems);
   const sandbox = readSandboxSettings(env, problems);
   const delivery = readDeliveryConfig(env, problems);
@@ -151,6 +158,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     ...(importRoots.length === 0 ? {} : { importRoots }),
     dicomIntake,
     ...(dicomwebMaxRequestMb === undefined ? {} : { dicomwebMaxRequestBytes: Math.round(dicomwebMaxRequestMb * 1024 ** 2) }),
+    ...(retentionDays === undefined ? {} : { retentionMs: Math.round(retentionDays * 86_400_000) }),
     auth,
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(urgentWebhookUrl === undefined ? {} : { urgentWebhookUrl }),

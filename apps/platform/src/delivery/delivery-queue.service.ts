@@ -54,6 +54,22 @@ export class DeliveryQueueService {
     await this.queue(report, stored, site, async () => sourceStudyFromReport(report));
   }
 
+  /**
+   * Whether this release of a stored report has been delivered to every destination the site's rules route it
+   * to now (true when they route it nowhere): `destinations` are those, `waiting` the ones it has not reached yet.
+   */
+  async releaseDelivered(
+    report: Report,
+    stored: { studyId: number; version: number },
+    site: string,
+  ): Promise<{ delivered: boolean; destinations: string[]; waiting: string[] }> {
+    const doc = reportDocument(report);
+    const destinations = routeReport(doc, await this.repository.rules(site)).map((r) => r.destination);
+    const statuses = await this.repository.releaseStatuses(stored, reportRelease(doc).number, site);
+    const waiting = destinations.filter((destination) => statuses.get(destination) !== 'delivered');
+    return { delivered: waiting.length === 0, destinations, waiting };
+  }
+
   private async queue(
     report: Report,
     stored: { studyId: number; version: number },

@@ -244,6 +244,16 @@ export class DeliveryRepository {
     return (await this.deliveriesWhere(`s."study_instance_uid" = $1 AND d."id" = $2`, [studyInstanceUid, id]))[0];
   }
 
+  /** The status of each delivery of one release of a stored report to the site's destinations, by destination. */
+  async releaseStatuses(stored: { studyId: number; version: number }, release: number, site: string): Promise<Map<string, StudyDelivery['status']>> {
+    const rows: Array<{ destination_id: string; status: StudyDelivery['status'] }> = await this.dataSource.query(
+      `SELECT d."destination_id", d."status" FROM "deliveries" d JOIN "reports" r ON r."id" = d."report_id"
+        WHERE r."study_id" = $1 AND r."version" = $2 AND d."release" = $3 AND d."site_id" = $4`,
+      [stored.studyId, stored.version, release, site],
+    );
+    return new Map(rows.map((r) => [r.destination_id, r.status]));
+  }
+
   /** Queues the delivery again, due now, with a fresh count of attempts (its log is kept). */
   async resend(id: number): Promise<void> {
     await this.dataSource.query(`UPDATE "deliveries" SET "status" = 'pending', "attempts" = 0, "next_attempt_at" = now(), "updated_at" = now() WHERE "id" = $1`, [id]);

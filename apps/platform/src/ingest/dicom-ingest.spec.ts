@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -53,10 +54,17 @@ describe('DICOM C-STORE intake with study completeness', { skip }, () => {
     assert.equal(v1.study.accessionNumber, 'ACC-IN');
     assert.ok(v1.findings.some((f) => f.code === 'lung.laa950'), JSON.stringify(v1.algorithms));
 
-    // every instance is on disk, content-addressed, once
+    // every instance is on disk, content-addressed (named by the SHA-256 of its bytes, hashed as they arrived), once
     const shards = await readdir(join(root, 'data', 'dicom'));
     let files = 0;
-    for (const shard of shards.filter((s) => /^[0-9a-f]{2}$/.test(s))) files += (await readdir(join(root, 'data', 'dicom', shard))).length;
+    for (const shard of shards.filter((s) => /^[0-9a-f]{2}$/.test(s))) {
+      for (const name of await readdir(join(root, 'data', 'dicom', shard))) {
+        const sha256 = createHash('sha256').update(await readFile(join(root, 'data', 'dicom', shard, name))).digest('hex');
+        assert.equal(name, `${sha256}.dcm`);
+        assert.equal(shard, sha256.slice(0, 2));
+        files++;
+      }
+    }
     assert.equal(files, 40);
 
     await writeCtSeries(phantom.volume, join(root, 'second'), { ...meta, SeriesDescription: 'chest 2', SeriesNumber: 3, seed: 2 });

@@ -27,7 +27,9 @@ const MAX_COMMAND_BYTES = 64 * 1024;
 const PDU = { associateRq: 0x01, pDataTf: 0x04, releaseRq: 0x05, releaseRp: 0x06, abort: 0x07 } as const;
 // PS3.8 9.3.8 A-ABORT reasons (source 2: service provider)
 const ABORT = { notSpecified: 0, unrecognizedPdu: 1, unexpectedPdu: 2, invalidParameter: 6 } as const;
-const COMMAND = { cStoreRq: 0x0001, cEchoRq: 0x0030 } as const;
+const COMMAND = { cStoreRq: 0x0001, cFindRq: 0x0020, cEchoRq: 0x0030, cCancelRq: 0x0fff } as const;
+// a C-FIND identifier is a handful of query keys, parsed in memory by the library: bounded like a command set
+const MAX_IDENTIFIER_BYTES = MAX_COMMAND_BYTES;
 const NO_DATASET = 0x0101;
 
 /** The command field and whether a dataset follows, or why the command set is refused. */
@@ -62,7 +64,7 @@ const hex = (n: number): string => n.toString(16).padStart(4, '0');
  * Sits between a TCP socket and dcmjs-dimse (which the library uses as its socket): reads each PDU's
  * 6-byte header first and refuses a type or declared length out of bounds before holding its body,
  * hands the library whole PDUs only, checks every command set and the size of each C-STORE dataset,
- * admits only verification and storage commands, and closes a peer that leaves a PDU unfinished.
+ * admits only verification, storage and query commands, and closes a peer that leaves a PDU unfinished.
  * What it refuses is answered with A-ABORT (or, past the association limit, A-ASSOCIATE-RJ) and one log line.
  */
 export class DicomPduGuard extends EventEmitter {
@@ -72,8 +74,10 @@ export class DicomPduGuard extends EventEmitter {
   private closed = false;
   private command: Buffer[] = [];
   private commandBytes = 0;
-  /** bytes of the C-STORE dataset in progress; undefined when no dataset is expected */
+  /** bytes of the C-STORE or C-FIND dataset in progress; undefined when no dataset is expected */
   private datasetBytes: number | undefined;
+  /** what the dataset in progress is and the most bytes it may have */
+  private dataset = { what: 'instance', limit: 0 };
   private deadline: ReturnType<typeof setTimeout> | undefined;
   /** a whole request is with the platform: the peer owes nothing until it is answered */
   private answering = false;
@@ -180,17 +184,20 @@ export class DicomPduGuard extends EventEmitter {
         const check = checkCommandSet(Buffer.concat(this.command));
         this.releaseCommand();
         if ('refused' in check) return { reason: check.refused, code: ABORT.invalidParameter };
-        if (check.field !== COMMAND.cStoreRq && check.field !== COMMAND.cEchoRq) {
-          return { reason: `DIMSE command 0x${check.field.toString(16)} is not served (only C-ECHO and C-STORE)`, code: ABORT.unexpectedPdu };
+        if (!Object.values(COMMAND).includes(check.field as (typeof COMMAND)[keyof typeof COMMAND])) {
+          return { reason: `DIMSE command 0x${check.field.toString(16)} is not served (only C-ECHO, C-STORE and C-FIND)`, code: ABORT.unexpectedPdu };
         }
-        if (check.hasDataset !== (check.field === COMMAND.cStoreRq)) return { reason: 'dataset presence does not match the command', code: ABORT.unexpectedPdu };
+        const withDataset = check.field === COMMAND.cStoreRq || check.field === COMMAND.cFindRq;
+        if (check.hasDataset !== withDataset) return { reason: 'dataset presence does not match the command', code: ABORT.unexpectedPdu };
         this.datasetBytes = check.hasDataset ? 0 : undefined;
-        this.answering = !check.hasDataset;
+        this.dataset = check.field === COMMAND.cFindRq ? { what: 'C-FIND identifier', limit: MAX_IDENTIFIER_BYTES } : { what: 'instance', limit: this.limits.maxInstanceBytes };
+        // C-CANCEL gets no answer of its own: the peer's deadline keeps running
+        this.answering = check.field === COMMAND.cEchoRq;
       } else {
         if (this.datasetBytes === undefined) return { reason: 'dataset fragment without a C-STORE command', code: ABORT.unexpectedPdu };
         this.datasetBytes += value.length;
-        if (this.datasetBytes > this.limits.maxInstanceBytes) {
-          return { reason: `instance over the ${this.limits.maxInstanceBytes}-byte limit`, code: ABORT.notSpecified };
+        if (this.datasetBytes > this.dataset.limit) {
+          return { reason: `${this.dataset.what} over the ${this.dataset.limit}-byte limit`, code: ABORT.notSpecified };
         }
         if (last) {
           this.datasetBytes = undefined;

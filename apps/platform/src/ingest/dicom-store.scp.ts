@@ -1,4 +1,5 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import { WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import { finished } from 'node:stream/promises';
@@ -7,6 +8,7 @@ import { encodePart10, TransferSyntax } from '@polyrad/dicom';
 import { PolyradError } from '@polyrad/sdk';
 import dimse from 'dcmjs-dimse';
 import { APP_CONFIG, DEFAULT_DICOM_INTAKE, type AppConfig, type DicomIntakeConfig } from '../config/app-config.js';
+import { DicomFindService, type FindOutcome, type NaturalDataset } from './dicom-find.service.js';
 import { DicomPduGuard, type DicomGuardStats } from './dicom-pdu.guard.js';
 import { peerAllowed } from './dicom-peer.allowlist.js';
 import { InstanceIntakeService, type InstanceSender, type IntakeResult } from './instance-intake.service.js';
@@ -30,6 +32,8 @@ export const POLYRAD_AE_TITLE = 'POLYRAD';
  */
 const ACCEPTED_SYNTAXES = new Set<string>(Object.values(TransferSyntax).filter((uid) => uid !== TransferSyntax.DeflatedExplicitVRLittleEndian));
 const STORAGE_CLASSES = new Set<string>(Object.values(StorageClass));
+// a C-FIND identifier is parsed in memory by the library: only the two uncompressed little-endian syntaxes
+const FIND_SYNTAXES = new Set<string>([TransferSyntax.ImplicitVRLittleEndian, TransferSyntax.ExplicitVRLittleEndian]);
 // DICOM PS3.7 C.4.2.1.4: "Cannot understand" (0xC000 range) for content we cannot use or will not merge
 const STATUS_CANNOT_UNDERSTAND = 0xc000;
 const STATUS_OUT_OF_RESOURCES = 0xa700;
@@ -46,13 +50,39 @@ interface ListenerContext {
   store: InstanceStore;
   log(line: string): void;
   receive(incoming: IncomingFile, sender: InstanceSender): Promise<IntakeResult>;
+  find(identifier: NaturalDataset): Promise<FindOutcome>;
 }
 
 /** A C-STORE dataset being written to disk as a Part 10 file, exactly as sent. */
 interface IncomingFile {
   path: string;
-  stream: WriteStream;
+  stream: HashingWriteStream;
   written: Promise<void>;
+}
+
+/** A file write stream that hashes what it writes, so the stored file need not be read again to be named. */
+class HashingWriteStream extends WriteStream {
+  private readonly hash: Hash = createHash('sha256');
+
+  constructor(path: string) {
+    // WriteStream's constructor is not in @types/node's class declaration; it takes (path, options)
+    super(...([path] as unknown as []));
+  }
+
+  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.hash.update(chunk);
+    super._write(chunk, encoding, callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    for (const { chunk } of chunks) this.hash.update(chunk);
+    super._writev!(chunks as Parameters<NonNullable<WriteStream['_writev']>>[0], callback);
+  }
+
+  /** The SHA-256 of everything written (once the stream has finished). */
+  sha256(): string {
+    return this.hash.digest('hex');
+  }
 }
 
 const contextOf = (opts: ScpOptions): ListenerContext => (opts?.customOptions as { listener: ListenerContext }).listener;
@@ -103,11 +133,12 @@ class StoreScp extends Scp {
     for (const { id } of association.getPresentationContexts()) {
       const context = association.getPresentationContext(id);
       const abstract = context.getAbstractSyntaxUid();
-      if (abstract !== SopClass.Verification && !STORAGE_CLASSES.has(abstract)) {
+      const find = abstract === SopClass.StudyRootQueryRetrieveInformationModelFind;
+      if (abstract !== SopClass.Verification && !find && !STORAGE_CLASSES.has(abstract)) {
         context.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
         continue;
       }
-      const syntax = context.getTransferSyntaxUids().find((uid) => ACCEPTED_SYNTAXES.has(uid));
+      const syntax = context.getTransferSyntaxUids().find((uid) => (find ? FIND_SYNTAXES : ACCEPTED_SYNTAXES).has(uid));
       if (syntax) context.setResult(PresentationContextResult.Accept, syntax);
       else context.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
     }
@@ -120,9 +151,29 @@ class StoreScp extends Scp {
     callback(response);
   }
 
+  override cFindRequest(request: Parameters<InstanceType<typeof Scp>['cFindRequest']>[0], callback: Parameters<InstanceType<typeof Scp>['cFindRequest']>[1]): void {
+    const identifier = (request.getDataset()?.getElements() ?? {}) as NaturalDataset;
+    void this.listener.find(identifier).then((outcome) => {
+      const answers = outcome.matches.map((match) => {
+        const pending = responses.CFindResponse.fromRequest(request);
+        pending.setDataset(new Dataset(match));
+        pending.setStatus(Status.Pending);
+        return pending;
+      });
+      const final = responses.CFindResponse.fromRequest(request);
+      final.setStatus(outcome.status);
+      if (outcome.errorComment) {
+        this.listener.log(`C-FIND from ${this.callingAe}@${this.remoteAddress} refused: ${outcome.errorComment}`);
+        // ErrorComment is LO: 64 characters at most
+        final.setErrorComment(outcome.errorComment.slice(0, 64));
+      }
+      callback([...answers, final]);
+    });
+  }
+
   override createStoreWritableStream(context: PresentationContext, request: StoreRequest): WriteStream {
     const path = this.listener.store.incomingPath(request.getAffectedSopInstanceUid() || 'instance');
-    const stream = createWriteStream(path);
+    const stream = new HashingWriteStream(path);
     const written = finished(stream);
     written.catch(() => undefined); // awaited when the request is answered; a failure there is that instance's
     stream.write(
@@ -196,7 +247,8 @@ class StoreScp extends Scp {
 }
 
 /**
- * DICOM C-STORE SCP on DICOM_PORT (AE title POLYRAD): modalities and PACS send studies here. Only peers
+ * DICOM C-STORE SCP on DICOM_PORT (AE title POLYRAD): modalities and PACS send studies here, and may
+ * search what was received with C-FIND (Study Root, study, series and image level). Only peers
  * in POLYRAD_DICOM_PEERS may associate, and every association is bounded (PDU size, instance size,
  * associations at once, time to complete a PDU) before the network library buffers anything. Each
  * instance is answered with success only once it is on disk and indexed; an instance whose patient
@@ -220,6 +272,7 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
     private readonly instances: InstanceIntakeService,
     dispatcher: StudyDispatchService,
     private readonly pending: PendingAnalysisRepository,
+    private readonly finder: DicomFindService,
   ) {
     this.intake = config.dicomIntake ?? DEFAULT_DICOM_INTAKE;
     this.tracker = new StudyCompletenessTracker(config.quietPeriodMs, async (uid) => {
@@ -261,6 +314,7 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
       store: this.store,
       log: (line) => this.logger.warn(line),
       receive: (file, sender) => this.receive(file, sender),
+      find: (identifier) => this.finder.find(identifier),
     };
     await new Promise<void>((resolve, reject) => {
       server.once('listening', () => resolve());
@@ -282,6 +336,6 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
 
   private async receive(file: IncomingFile, sender: InstanceSender): Promise<IntakeResult> {
     await file.written;
-    return this.instances.accept(file.path, sender);
+    return this.instances.accept(file.path, sender, file.stream.sha256());
   }
 }

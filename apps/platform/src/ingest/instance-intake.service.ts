@@ -47,14 +47,15 @@ export class InstanceIntakeService {
     this.storedListeners.push(listener);
   }
 
-  async accept(incoming: string, sender: InstanceSender): Promise<IntakeResult> {
+  /** Takes in an incoming file; `sha256` is its hash when the receiver computed it while writing. */
+  async accept(incoming: string, sender: InstanceSender, sha256?: string): Promise<IntakeResult> {
     try {
       const header = await readDicomHeader(incoming);
       checkReceivedInstance(header);
       const identity = patientIdentityOf(header);
       const conflicts = identityConflicts(await this.quarantine.claimStudyIdentity(header.StudyInstanceUID, identity), identity);
       if (conflicts.length === 0) {
-        const instance = await this.instances.store(incoming, header, sender.callingAe);
+        const instance = await this.instances.store(incoming, header, sender.callingAe, sha256);
         for (const listener of this.storedListeners) listener(instance);
         return { status: 'stored', instance };
       }

@@ -52,9 +52,9 @@ export class InstanceStore {
     return join(this.root, 'incoming', `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}-${name.replace(/[^0-9A-Za-z.]/g, '_').slice(0, 64)}.part`);
   }
 
-  /** Fsyncs, moves into place and indexes an incoming file whose header has been read. */
-  async store(incoming: string, header: DicomInstance, callingAe: string): Promise<StoredInstance> {
-    const { path, sha256 } = await this.moveContentAddressed(incoming, this.root);
+  /** Fsyncs, moves into place and indexes an incoming file whose header has been read (`knownSha256`: its hash, if already computed). */
+  async store(incoming: string, header: DicomInstance, callingAe: string, knownSha256?: string): Promise<StoredInstance> {
+    const { path, sha256 } = await this.moveContentAddressed(incoming, this.root, knownSha256);
     await this.index({ ...header, path, sha256, size: header.fileSize, callingAe });
     return { SOPInstanceUID: header.SOPInstanceUID, StudyInstanceUID: header.StudyInstanceUID, SeriesInstanceUID: header.SeriesInstanceUID, path, sha256 };
   }
@@ -86,8 +86,8 @@ export class InstanceStore {
     return this.moveContentAddressed(incoming, join(this.root, 'quarantine'));
   }
 
-  private async moveContentAddressed(incoming: string, root: string): Promise<{ path: string; sha256: string }> {
-    const sha256 = await fileSha256(incoming);
+  private async moveContentAddressed(incoming: string, root: string, knownSha256?: string): Promise<{ path: string; sha256: string }> {
+    const sha256 = knownSha256 ?? (await fileSha256(incoming));
     const path = join(root, sha256.slice(0, 2), `${sha256}.dcm`);
     await fsync(incoming);
     await mkdir(dirname(path), { recursive: true });

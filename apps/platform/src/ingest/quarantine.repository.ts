@@ -25,18 +25,34 @@ export type NewQuarantinedInstance = Omit<QuarantinedInstance, 'id' | 'receivedA
 export class QuarantineRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /**
+   * Identities known to be held, by study: once set, a study's identity never changes (nothing updates or
+   * deletes it), so an instance that matches it needs no query. Bounded: cleared when full.
+   */
+  private readonly held = new Map<string, string>();
+
   /** The identity the study holds; the given one becomes it when the study has none yet (first instance wins, atomically). */
   async claimStudyIdentity(studyInstanceUid: string, identity: PatientIdentity): Promise<PatientIdentity> {
-    await this.dataSource.query(
-      `INSERT INTO "study_patient_identities" ("study_instance_uid", "patient_id", "patient_name", "patient_birth_date", "issuer_of_patient_id")
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT ("study_instance_uid") DO NOTHING`,
+    const key = JSON.stringify([identity.PatientID, identity.PatientName, identity.PatientBirthDate, identity.IssuerOfPatientID]);
+    if (this.held.get(studyInstanceUid) === key) return identity;
+    type Row = { patient_id: string; patient_name: string; patient_birth_date: string; issuer_of_patient_id: string };
+    const columns = `"patient_id", "patient_name", "patient_birth_date", "issuer_of_patient_id"`;
+    // one round trip: the row this statement inserted, or the one already there
+    let [row]: Row[] = await this.dataSource.query(
+      `WITH "claimed" AS (
+         INSERT INTO "study_patient_identities" ("study_instance_uid", ${columns}) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT ("study_instance_uid") DO NOTHING RETURNING ${columns}
+       )
+       SELECT ${columns} FROM "claimed"
+       UNION ALL SELECT ${columns} FROM "study_patient_identities" WHERE "study_instance_uid" = $1 AND NOT EXISTS (SELECT 1 FROM "claimed")`,
       [studyInstanceUid, identity.PatientID, identity.PatientName, identity.PatientBirthDate, identity.IssuerOfPatientID],
     );
-    const [held]: Array<{ patient_id: string; patient_name: string; patient_birth_date: string; issuer_of_patient_id: string }> = await this.dataSource.query(
-      `SELECT "patient_id", "patient_name", "patient_birth_date", "issuer_of_patient_id" FROM "study_patient_identities" WHERE "study_instance_uid" = $1`,
-      [studyInstanceUid],
-    );
-    return { PatientID: held.patient_id, PatientName: held.patient_name, PatientBirthDate: held.patient_birth_date, IssuerOfPatientID: held.issuer_of_patient_id };
+    // a claim committed by another instance after this statement's snapshot: read it now
+    row ??= ((await this.dataSource.query(`SELECT ${columns} FROM "study_patient_identities" WHERE "study_instance_uid" = $1`, [studyInstanceUid])) as Row[])[0];
+    const held = { PatientID: row.patient_id, PatientName: row.patient_name, PatientBirthDate: row.patient_birth_date, IssuerOfPatientID: row.issuer_of_patient_id };
+    if (this.held.size >= 100_000) this.held.clear();
+    this.held.set(studyInstanceUid, JSON.stringify([held.PatientID, held.PatientName, held.PatientBirthDate, held.IssuerOfPatientID]));
+    return held;
   }
 
   /** Records a quarantined instance; the same file sent again updates its reason and time instead of adding a row. */

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { readDicomHeader, writeCtSeries, type WrittenCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
 import { PolyradError } from '@polyrad/sdk';
+import dcmjs from 'dcmjs';
 import { api } from 'dicomweb-client';
 import XHR2 from 'xhr2';
 import { type ApiClient, createUser, signInAdmin, withTestAuth } from '../../auth/auth.fixture.js';
@@ -40,6 +41,35 @@ function multipart(parts: Array<{ bytes: Buffer; type?: string }>, cut = 0): { b
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   const whole = Buffer.concat(chunks);
   return { body: cut > 0 ? whole.subarray(0, whole.length - cut) : whole, contentType: `multipart/related; type="application/dicom"; boundary=${boundary}` };
+}
+
+/**
+ * A STOW-RS request in the JSON form (PS3.18 10.5.1.2.2) made from Part 10 files: one application/dicom+json
+ * part with every instance's attributes, binary ones inline, and each Pixel Data as a bulk part named by its
+ * Content-Location. `bulk` changes what a pixel part is (`type`) or where the metadata points (`uri`).
+ */
+function jsonMultipart(files: Buffer[], bulk: (n: number) => { type?: string; uri?: string } = () => ({})): { body: Buffer; contentType: string } {
+  const boundary = `polyrad-${randomBytes(8).toString('hex')}`;
+  const datasets: DicomJson[] = [];
+  const pixels: Array<{ location: string; bytes: Buffer; type: string }> = [];
+  for (const [n, file] of files.entries()) {
+    const { dict } = dcmjs.data.DicomMessage.readFile(file.buffer.slice(file.byteOffset, file.byteOffset + file.length) as ArrayBuffer);
+    const dataset: DicomJson = {};
+    for (const [tag, element] of Object.entries(dict)) {
+      const value = element.Value?.[0];
+      if (tag === '7FE00010') {
+        const location = `http://client.example/bulk/${n}/pixels`;
+        pixels.push({ location, bytes: Buffer.from(value as ArrayBuffer), type: bulk(n).type ?? 'application/octet-stream' });
+        dataset[tag] = { vr: element.vr!, BulkDataURI: bulk(n).uri ?? location };
+      } else if (value instanceof ArrayBuffer) dataset[tag] = { vr: element.vr!, InlineBinary: Buffer.from(value).toString('base64') };
+      else dataset[tag] = { vr: element.vr!, ...(element.Value?.length ? { Value: element.Value } : {}) };
+    }
+    datasets.push(dataset);
+  }
+  const chunks: Buffer[] = [Buffer.from(`--${boundary}\r\nContent-Type: application/dicom+json\r\n\r\n${JSON.stringify(datasets)}\r\n`)];
+  for (const pixel of pixels) chunks.push(Buffer.from(`--${boundary}\r\nContent-Type: ${pixel.type}\r\nContent-Location: ${pixel.location}\r\n\r\n`), pixel.bytes, Buffer.from('\r\n'));
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(chunks), contentType: `multipart/related; type="application/dicom+json"; boundary=${boundary}` };
 }
 
 const elementValue = (dataset: DicomJson, tag: string): unknown => dataset[tag]?.Value?.[0];
@@ -138,6 +168,52 @@ for (const backend of ['PGlite', ...(postgres ? ['PostgreSQL'] : [])]) {
         assert.equal(single.status, 415);
         const empty = await stow(admin, 'no parts here', 'multipart/related; type="application/dicom"; boundary=xyz');
         assert.deepEqual([empty.status, ((await empty.json()) as { code: string }).code], [400, 'INVALID_DICOMWEB_REQUEST']);
+      });
+
+      it('stores instances sent as DICOM JSON metadata with their pixels as bulk data parts; WADO-RS returns the same pixels', async () => {
+        const volume = generateChestPhantom({ seed: 4, dimensions: [32, 32, 3], spacing: [10, 10, 10] }).volume;
+        const series = await writeCtSeries(volume, join(root, 'json-form'), { PatientID: 'DW-JSON', PatientName: 'Roe^Richard', StudyDate: '20260201', SeriesNumber: 7 });
+        const files = await Promise.all(series.files.map((f) => readFile(f)));
+        const { body, contentType } = jsonMultipart(files);
+        const res = await stow(admin, body, contentType);
+        assert.equal(res.status, 200, `${await res.clone().text()} ${res.headers.get('warning')}`);
+        const answer = (await res.json()) as DicomJson;
+        assert.deepEqual((answer['00081199'].Value as DicomJson[]).map((item) => elementValue(item, '00081155')).sort(), [...series.SOPInstanceUIDs].sort());
+        const client = dicomwebClient(running.url, reader);
+        for (const [k, sop] of series.SOPInstanceUIDs.entries()) {
+          const stored = Buffer.from(await client.retrieveInstance({ studyInstanceUID: series.StudyInstanceUID, seriesInstanceUID: series.SeriesInstanceUID, sopInstanceUID: sop }));
+          const { dict } = dcmjs.data.DicomMessage.readFile(stored.buffer.slice(stored.byteOffset, stored.byteOffset + stored.length) as ArrayBuffer);
+          const original = dcmjs.data.DicomMessage.readFile(files[k].buffer.slice(files[k].byteOffset, files[k].byteOffset + files[k].length) as ArrayBuffer).dict;
+          assert.deepEqual(Buffer.from(dict['7FE00010'].Value![0] as ArrayBuffer), Buffer.from(original['7FE00010'].Value![0] as ArrayBuffer), 'the same pixels');
+          assert.deepEqual(dict['00100010'].Value, [{ Alphabetic: 'Roe^Richard' }]);
+          assert.deepEqual(dict['00281052'].Value, original['00281052'].Value, 'RescaleIntercept kept');
+        }
+        const found = await client.searchForStudies({ queryParams: { PatientID: 'DW-JSON' } });
+        assert.deepEqual(found.map((study) => elementValue(study, '0020000D')), [series.StudyInstanceUID]);
+        assert.deepEqual(await readdir(join(root, 'data', 'dicom', 'incoming')), [], 'no bulk data file left behind');
+      });
+
+      it('answers a BulkDataURI naming no part, and compressed bulk data, with a failure each; malformed metadata with 400', async () => {
+        const files = (await phantomFiles()).slice(0, 3);
+        const { body, contentType } = jsonMultipart(files, (n) => (n === 1 ? { uri: 'http://client.example/nowhere' } : n === 2 ? { type: 'image/jls; transfer-syntax=1.2.840.10008.1.2.4.80' } : {}));
+        const res = await stow(admin, body, contentType);
+        assert.equal(res.status, 202, await res.clone().text());
+        const answer = (await res.json()) as DicomJson;
+        assert.deepEqual((answer['00081198'].Value as DicomJson[]).map((item) => elementValue(item, '00081197')), [0xc000, 0xc122]);
+        const warnings = res.headers.get('warning') ?? '';
+        assert.match(warnings, /metadata item 2: the BulkDataURI of 7FE00010, 'http:\/\/client.example\/nowhere', names no part of the request/);
+        assert.match(warnings, /metadata item 3: the bulk data of 7FE00010 is image\/jls; only application\/octet-stream is taken/);
+
+        const boundary = 'polyrad-bad-json';
+        const notJson = Buffer.from(`--${boundary}\r\nContent-Type: application/dicom+json\r\n\r\n[{"00100010": \r\n--${boundary}--\r\n`);
+        const bad = await stow(admin, notJson, `multipart/related; type="application/dicom+json"; boundary=${boundary}`);
+        const refusal = (await bad.json()) as { code: string; message: string };
+        assert.deepEqual([bad.status, refusal.code], [400, 'INVALID_DICOMWEB_REQUEST']);
+        assert.match(refusal.message, /the metadata part is not JSON/);
+        const noMetadata = Buffer.from(`--${boundary}\r\nContent-Type: application/octet-stream\r\n\r\nxx\r\n--${boundary}--\r\n`);
+        const missing = await stow(admin, noMetadata, `multipart/related; type="application/dicom+json"; boundary=${boundary}`);
+        assert.match(((await missing.json()) as { message: string }).message, /first part .* must be the application\/dicom\+json metadata/);
+        assert.deepEqual(await readdir(join(root, 'data', 'dicom', 'incoming')), []);
       });
 
       it('answers hostile parts with a failure naming the reason, and still stores the good ones (202)', async () => {

@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
 import { IngestModule } from '../ingest.module.js';
-import { DicomwebIndexRepository } from './dicomweb-index.repository.js';
 import { QidoController } from './qido.controller.js';
-import { QidoService } from './qido.service.js';
 import { StowController } from './stow.controller.js';
 import { StowService } from './stow.service.js';
 import { WadoController } from './wado.controller.js';
@@ -12,6 +10,7 @@ import { WadoService } from './wado.service.js';
 @Module({
   imports: [IngestModule],
   controllers: [StowController, QidoController, WadoController],
-  providers: [StowService, DicomwebIndexRepository, QidoService, WadoService],
+  // the search index and QIDO-RS come from IngestModule, which answers C-FIND from them too
+  providers: [StowService, WadoService],
 })
 export class DicomwebModule {}

@@ -21,7 +21,7 @@ export async function readMultipartRelated(
   body: AsyncIterable<Buffer>,
   contentType: string,
   maxBytes: number,
-  openPart: (part: { index: number; contentType: string }) => RelatedPartSink,
+  openPart: (part: { index: number; contentType: string; contentLocation?: string }) => RelatedPartSink,
 ): Promise<RelatedReadEnd> {
   let current: RelatedPartSink | undefined;
   let waiting: Promise<void> | undefined;
@@ -33,7 +33,9 @@ export async function readMultipartRelated(
     isFile: () => true,
     onField: () => undefined,
     onFile: (info) => {
-      const sink = openPart({ index: parts++, contentType: info.contentType });
+      const location = info.headers['content-location'];
+      const contentLocation = Array.isArray(location) ? location[0] : location;
+      const sink = openPart({ index: parts++, contentType: info.contentType, ...(contentLocation ? { contentLocation: contentLocation.trim() } : {}) });
       current = sink;
       return (chunk) => {
         if (chunk === null) {

@@ -9,7 +9,7 @@ import { StowService } from './stow.service.js';
 
 /**
  * STOW-RS (PS3.18 10.5): admins of the default site (where received studies belong) store instances as
- * multipart/related; type="application/dicom". Each refused instance also gets a Warning header with its reason.
+ * multipart/related, as Part 10 instances or as DICOM JSON metadata with bulk data. Each refused instance also gets a Warning header with its reason.
  */
 @Controller('dicomweb/studies')
 export class StowController {

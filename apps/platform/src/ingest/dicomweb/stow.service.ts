@@ -14,7 +14,48 @@ import { InstanceIntakeService, type InstanceSender } from '../instance-intake.s
 import { InstanceStore } from '../instance.store.js';
 import type { DicomJson } from './dicom-json.reader.js';
 import { INVALID_DICOMWEB_REQUEST } from './dicomweb.errors.js';
+import { type BulkDataPart, DICOMWEB_BULK_DATA_UNSUPPORTED, writeInstanceFromJson } from './dicom-json.writer.js';
 import { readMultipartRelated, type RelatedPartSink } from './multipart-related.reader.js';
+
+/** The most bytes of DICOM JSON metadata one STOW-RS request may carry (it is parsed in memory). */
+const MAX_METADATA_BYTES = 16 * 1024 ** 2;
+
+/** The application/dicom+json part of a STOW-RS request, held in memory up to its limit. */
+class MetadataPart implements RelatedPartSink {
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private problem: string | undefined;
+
+  constructor(private readonly limit: number) {}
+
+  write(chunk: Buffer): undefined {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limit) {
+      this.problem ??= `the metadata part exceeds ${Math.round(this.limit / 1024 ** 2)} MiB; send fewer instances per request`;
+      this.chunks = [];
+    } else this.chunks.push(chunk);
+    return undefined;
+  }
+
+  end(): void {}
+
+  cutShort(): void {
+    this.problem ??= 'the request ended inside the metadata part';
+  }
+
+  /** The datasets it holds, or INVALID_DICOMWEB_REQUEST naming why not. */
+  datasets(): unknown[] {
+    if (this.problem) throw new PolyradError(INVALID_DICOMWEB_REQUEST, this.problem);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.concat(this.chunks).toString('utf8'));
+    } catch (error) {
+      throw new PolyradError(INVALID_DICOMWEB_REQUEST, `the metadata part is not JSON: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0) throw new PolyradError(INVALID_DICOMWEB_REQUEST, 'the metadata part must be a JSON array of DICOM JSON datasets, one per instance');
+    return parsed;
+  }
+}
 
 /** STOW-RS Failure Reason values (PS3.18 table 10.5.3-2). */
 export const FailureReason = {
@@ -63,13 +104,16 @@ export interface StowRequest {
 
 interface ReceivedPart {
   index: number;
+  /** how refusals name it: "part 3", or "metadata item 2" for an instance sent as DICOM JSON */
+  label: string;
   path: string;
   /** why the part cannot be an instance before its content is read (wrong media type, too large, cut short) */
   refused?: { FailureReason: number; reason: string; transient?: true };
 }
 
 /**
- * STOW-RS: each application/dicom part of a multipart/related request is streamed to disk (bounded by
+ * STOW-RS: each application/dicom part of a multipart/related request (or, in the JSON form, each
+ * metadata item written out with its bulk data parts) is streamed to disk (bounded by
  * POLYRAD_DICOM_MAX_INSTANCE_MB per part and POLYRAD_DICOMWEB_MAX_REQUEST_MB per request) and stored
  * through the same intake as C-STORE (validation, quarantine, fsync, index, study completeness). A part
  * that cannot be stored becomes a FailedSOPSequence item with its reason; the others are still stored.
@@ -91,7 +135,7 @@ export class StowService {
   }
 
   async storeInstances(request: StowRequest): Promise<StowOutcome> {
-    assertDicomMultipart(request.contentType);
+    const form = stowForm(request.contentType);
     const limitMb = Math.round(this.maxRequestBytes / 1024 ** 2);
     if (request.contentLength !== undefined && request.contentLength > this.maxRequestBytes) {
       throw new PolyradError(REQUEST_TOO_LARGE, `the STOW-RS request of ${request.contentLength} bytes exceeds the ${limitMb} MiB limit (POLYRAD_DICOMWEB_MAX_REQUEST_MB); send fewer instances per request`);
@@ -101,14 +145,23 @@ export class StowService {
     const failures: StowFailure[] = [];
     let queue = Promise.resolve();
     let partCut = false;
-    const end = await readMultipartRelated(request.body, request.contentType, this.maxRequestBytes, (part) => {
-      const { sink, received } = this.receivePart(part.index, part.contentType);
-      // parts are taken in order while the rest of the request still arrives
-      queue = queue.then(async () => {
-        const result = await this.takePart(await received, request);
+    const take = (part: ReceivedPart): Promise<void> =>
+      this.takePart(part, request).then((result) => {
         if ('FailureReason' in result) failures.push(result);
         else stored.push(result);
       });
+    // the JSON form: the metadata part, and each bulk data part by its Content-Location
+    const metadata: { part?: MetadataPart } = {};
+    const bulk = new Map<string, Promise<ReceivedPart & { contentType: string }>>();
+    const end = await readMultipartRelated(request.body, request.contentType, this.maxRequestBytes, (part) => {
+      if (form === 'json' && part.index === 0 && part.contentType === 'application/dicom+json') {
+        metadata.part = new MetadataPart(Math.min(MAX_METADATA_BYTES, this.maxRequestBytes));
+        return metadata.part;
+      }
+      const { sink, received } = this.receivePart(part.index, part.contentType, form === 'dicom' ? 'application/dicom' : undefined);
+      if (form === 'json') bulk.set(part.contentLocation ?? `part ${part.index + 1}`, received.then((r) => ({ ...r, contentType: part.contentType })));
+      // parts are taken in order while the rest of the request still arrives
+      else queue = queue.then(async () => take(await received));
       return {
         ...sink,
         cutShort: () => {
@@ -118,6 +171,7 @@ export class StowService {
       };
     });
     await queue;
+    if (form === 'json') await this.takeMetadata(metadata.part, bulk, end.kind === 'complete', take);
     for (const { StudyInstanceUID } of stored) this.listener.tracker.arrived(StudyInstanceUID);
     if (end.kind === 'too-large') {
       throw new PolyradError(REQUEST_TOO_LARGE, `the STOW-RS request exceeds the ${limitMb} MiB limit (POLYRAD_DICOMWEB_MAX_REQUEST_MB); ${stored.length} instances before the limit were stored; send fewer instances per request`);
@@ -133,10 +187,49 @@ export class StowService {
     return { status: failures.length === 0 ? 200 : stored.length === 0 ? 409 : 202, body: responseDataset(stored, failures, request), failures };
   }
 
-  /** Writes one part to an incoming file, counting its bytes against the instance limit. */
-  private receivePart(index: number, contentType: string): { sink: RelatedPartSink; received: Promise<ReceivedPart> } {
-    const part: ReceivedPart = { index, path: this.store.incomingPath(`stow-${index}`) };
-    if (contentType !== 'application/dicom') part.refused = { FailureReason: FailureReason.CannotUnderstand, reason: `part ${index + 1} is ${contentType || 'untyped'}, not application/dicom` };
+  /**
+   * The JSON form's instances: each metadata item is written as a Part 10 file with its bulk data and
+   * taken like a received part; the bulk data files are removed afterwards. Only a request read whole is used.
+   */
+  private async takeMetadata(
+    metadata: MetadataPart | undefined,
+    bulk: Map<string, Promise<ReceivedPart & { contentType: string }>>,
+    complete: boolean,
+    take: (part: ReceivedPart) => Promise<void>,
+  ): Promise<void> {
+    const parts = new Map<string, ReceivedPart & { contentType: string }>();
+    for (const [location, received] of bulk) parts.set(location, await received);
+    try {
+      if (!complete) return;
+      if (!metadata) throw new PolyradError(INVALID_DICOMWEB_REQUEST, 'the first part of a type="application/dicom+json" STOW-RS request must be the application/dicom+json metadata');
+      for (const [n, item] of metadata.datasets().entries()) {
+        const label = `metadata item ${n + 1}`;
+        const part: ReceivedPart = { index: n, label, path: this.store.incomingPath(`stow-json-${n}`) };
+        try {
+          const bulkOf = (uri: string): BulkDataPart | undefined => {
+            const found = parts.get(uri);
+            if (found?.refused) throw new PolyradError(INVALID_DICOMWEB_REQUEST, `${label}: its bulk data ${JSON.stringify(uri)} was not received whole: ${found.refused.reason}`);
+            return found;
+          };
+          await writeInstanceFromJson(item, bulkOf, part.path, label);
+        } catch (error) {
+          if (!isPolyradError(error)) throw error;
+          const unsupported = error.code === DICOMWEB_BULK_DATA_UNSUPPORTED;
+          part.refused = { FailureReason: unsupported ? FailureReason.TransferSyntaxNotSupported : FailureReason.CannotUnderstand, reason: error.message };
+        }
+        await take(part);
+      }
+    } finally {
+      await Promise.all([...parts.values()].map((part) => rm(part.path, { force: true })));
+    }
+  }
+
+  /** Writes one part to an incoming file, counting its bytes against the instance limit; `expected` is the media type it must have. */
+  private receivePart(index: number, contentType: string, expected: string | undefined): { sink: RelatedPartSink; received: Promise<ReceivedPart> } {
+    const part: ReceivedPart = { index, label: `part ${index + 1}`, path: this.store.incomingPath(`stow-${index}`) };
+    if (expected !== undefined && contentType !== expected) {
+      part.refused = { FailureReason: FailureReason.CannotUnderstand, reason: `${part.label} is ${contentType || 'untyped'}, not ${expected}` };
+    }
     let stream: WriteStream | undefined = part.refused ? undefined : createWriteStream(part.path);
     const written = stream ? finished(stream).catch((error: Error) => error) : Promise.resolve(undefined);
     let bytes = 0;
@@ -149,7 +242,7 @@ export class StowService {
       write: (chunk) => {
         bytes += chunk.length;
         if (bytes > this.maxInstanceBytes) {
-          discard({ FailureReason: FailureReason.OutOfResources, reason: `part ${index + 1} exceeds the ${Math.round(this.maxInstanceBytes / 1024 ** 2)} MiB instance limit (POLYRAD_DICOM_MAX_INSTANCE_MB)` });
+          discard({ FailureReason: FailureReason.OutOfResources, reason: `${part.label} exceeds the ${Math.round(this.maxInstanceBytes / 1024 ** 2)} MiB instance limit (POLYRAD_DICOM_MAX_INSTANCE_MB)` });
         }
         const target = stream;
         if (!target || target.write(chunk)) return undefined;
@@ -162,10 +255,10 @@ export class StowService {
         });
       },
       end: () => stream?.end(),
-      cutShort: () => discard({ FailureReason: FailureReason.CannotUnderstand, reason: `the request ended inside part ${index + 1}; it was cut short` }),
+      cutShort: () => discard({ FailureReason: FailureReason.CannotUnderstand, reason: `the request ended inside ${part.label}; it was cut short` }),
     };
     const received = written.then(async (error) => {
-      if (error && !part.refused) part.refused = { FailureReason: FailureReason.OutOfResources, reason: `part ${index + 1} could not be written: ${error.message}`, transient: true };
+      if (error && !part.refused) part.refused = { FailureReason: FailureReason.OutOfResources, reason: `${part.label} could not be written: ${error.message}`, transient: true };
       return part;
     });
     return { sink, received };
@@ -189,38 +282,44 @@ export class StowService {
       const missing = (['SOPClassUID', 'SOPInstanceUID', 'StudyInstanceUID', 'SeriesInstanceUID'] as const).filter((key) => !isDicomUid(header[key]));
       if (missing.length > 0) {
         await rm(part.path, { force: true });
-        return failed(FailureReason.CannotUnderstand, `part ${part.index + 1} has no valid ${missing.join(', ')}`, uids);
+        return failed(FailureReason.CannotUnderstand, `${part.label} has no valid ${missing.join(', ')}`, uids);
       }
       if (header.TransferSyntaxUID === TransferSyntax.DeflatedExplicitVRLittleEndian) {
         await rm(part.path, { force: true });
-        return failed(FailureReason.TransferSyntaxNotSupported, `part ${part.index + 1} is deflated, which is not accepted (it would be inflated whole in memory); send it uncompressed`, uids);
+        return failed(FailureReason.TransferSyntaxNotSupported, `${part.label} is deflated, which is not accepted (it would be inflated whole in memory); send it uncompressed`, uids);
       }
       if (request.studyInstanceUid !== undefined && header.StudyInstanceUID !== request.studyInstanceUid) {
         await rm(part.path, { force: true });
-        return failed(FailureReason.CannotUnderstand, `part ${part.index + 1} belongs to study ${header.StudyInstanceUID}, not to ${request.studyInstanceUid} named in the URL`, uids);
+        return failed(FailureReason.CannotUnderstand, `${part.label} belongs to study ${header.StudyInstanceUID}, not to ${request.studyInstanceUid} named in the URL`, uids);
       }
       const result = await this.intake.accept(part.path, request.sender);
-      if (result.status === 'quarantined') return failed(FailureReason.CannotUnderstand, `part ${part.index + 1} quarantined: ${result.reason}`, uids);
+      if (result.status === 'quarantined') return failed(FailureReason.CannotUnderstand, `${part.label} quarantined: ${result.reason}`, uids);
       return { ...uids, StudyInstanceUID: result.instance.StudyInstanceUID, SeriesInstanceUID: result.instance.SeriesInstanceUID };
     } catch (error) {
       await rm(part.path, { force: true });
       // the platform's trouble, not the instance's: the client may send it again later
       if ((isPolyradError(error) && error.code === DATABASE_UNAVAILABLE) || (error as NodeJS.ErrnoException).code === 'ENOSPC') {
-        return { ...failed(FailureReason.OutOfResources, `part ${part.index + 1} could not be stored now: ${(error as Error).message}`, uids), transient: true };
+        return { ...failed(FailureReason.OutOfResources, `${part.label} could not be stored now: ${(error as Error).message}`, uids), transient: true };
       }
-      if (isPolyradError(error)) return failed(FailureReason.CannotUnderstand, `part ${part.index + 1}: ${error.message} [${error.code}]`, uids);
-      return failed(FailureReason.ProcessingFailure, `part ${part.index + 1} could not be stored: ${(error as Error).message}`, uids);
+      if (isPolyradError(error)) return failed(FailureReason.CannotUnderstand, `${part.label}: ${error.message} [${error.code}]`, uids);
+      return failed(FailureReason.ProcessingFailure, `${part.label} could not be stored: ${(error as Error).message}`, uids);
     }
   }
 }
 
-/** Only multipart/related with DICOM parts is taken (PS3.18 10.5.1.2); the JSON and XML metadata forms are not. */
-function assertDicomMultipart(contentType: string): void {
+/**
+ * Which STOW-RS form a request is (PS3.18 10.5.1.2): Part 10 instances (type="application/dicom", the
+ * default), or DICOM JSON metadata with bulk data parts (type="application/dicom+json"); XML is not taken.
+ */
+function stowForm(contentType: string): 'dicom' | 'json' {
   const [mediaType, ...params] = contentType.split(';').map((p) => p.trim());
   const type = params.find((p) => /^type=/i.test(p))?.slice(5).replace(/^"|"$/g, '').toLowerCase();
-  if (mediaType?.toLowerCase() !== 'multipart/related' || (type !== undefined && type !== 'application/dicom')) {
-    throw new PolyradError(UNSUPPORTED_MEDIA_TYPE, `STOW-RS takes multipart/related; type="application/dicom" (got ${JSON.stringify(contentType || 'no Content-Type')})`);
-  }
+  if (mediaType?.toLowerCase() === 'multipart/related' && (type === undefined || type === 'application/dicom')) return 'dicom';
+  if (mediaType?.toLowerCase() === 'multipart/related' && type === 'application/dicom+json') return 'json';
+  throw new PolyradError(
+    UNSUPPORTED_MEDIA_TYPE,
+    `STOW-RS takes multipart/related; type="application/dicom" or type="application/dicom+json" (got ${JSON.stringify(contentType || 'no Content-Type')})`,
+  );
 }
 
 const ui = (value: string) => ({ vr: 'UI', ...(value ? { Value: [value] } : {}) });
