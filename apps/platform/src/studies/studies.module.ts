@@ -6,6 +6,9 @@ import { RegistryModule } from '../registry/registry.module.js';
 import { FeedbackController } from './feedback/feedback.controller.js';
 import { FeedbackRepository } from './feedback/feedback.repository.js';
 import { FeedbackService } from './feedback/feedback.service.js';
+import { LearningController } from './learning/learning.controller.js';
+import { LearningRepository } from './learning/learning.repository.js';
+import { LearningService } from './learning/learning.service.js';
 import { ReportsRepository } from './reports.repository.js';
 import { StudiesController } from './studies.controller.js';
 import { StudiesService } from './studies.service.js';
@@ -16,8 +19,8 @@ import { UrgentNotifier } from './urgent.notifier.js';
 
 @Module({
   imports: [PipelineModule, RegistryModule, DeliveryModule, PriorsModule],
-  controllers: [StudiesController, StudyAnalysisController, FeedbackController],
-  providers: [StudiesService, StudyAnalysisService, StudyProgressService, ReportsRepository, UrgentNotifier, FeedbackService, FeedbackRepository],
+  controllers: [StudiesController, StudyAnalysisController, FeedbackController, LearningController],
+  providers: [StudiesService, StudyAnalysisService, StudyProgressService, ReportsRepository, UrgentNotifier, FeedbackService, FeedbackRepository, LearningService, LearningRepository],
   exports: [StudiesService, StudyAnalysisService, UrgentNotifier],
 })
 export class StudiesModule {}

@@ -1,0 +1,5 @@
+/** Stable codes of the learning API (shadow versions, site policies, drift); http/error-status.map.ts gives the HTTP status of each. */
+export const SHADOW_NOT_FOUND = 'SHADOW_NOT_FOUND';
+/** A shadow needs the plugin enabled at the site, and a published version other than the one it runs. */
+export const SHADOW_INVALID = 'SHADOW_INVALID';
+export const SITE_POLICY_INVALID = 'SITE_POLICY_INVALID';
