@@ -152,7 +152,7 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
 
   it('lets the admin find a bundled plugin, open its page, disable and re-enable it at a site', async () => {
     const page = await signIn('admin', TEST_ADMIN_PASSWORD);
-    assert.deepEqual(await navLabels(page), ['Marketplace', 'Audit log', 'Reader feedback']);
+    assert.deepEqual(await navLabels(page), ['Marketplace', 'Audit log', 'Reader feedback', 'Shadow & drift']);
     await page.getByRole('article', { name: 'Lung segmentation' }).waitFor();
     await shot(page, 'admin-marketplace');
     await page.getByLabel('Search').fill('emphysema quantification');
@@ -181,7 +181,7 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
   it('lets the vendor publish from the browser and see the refusal of a duplicate, but not the admin screens', async () => {
     const { username, password } = users.vendor;
     const page = await signIn(username, password);
-    assert.deepEqual(await navLabels(page), ['My plugins', 'Publish']);
+    assert.deepEqual(await navLabels(page), ['My plugins', 'Publish', 'Field metrics']);
     await page.getByText('You have not published a plugin yet').waitFor();
     await page.getByRole('link', { name: 'Publish', exact: true }).click();
     const upload = async () => {
