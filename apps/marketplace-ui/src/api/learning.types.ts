@@ -53,3 +53,14 @@ export interface DriftAlertView {
   firstAt: string;
   lastAt: string;
 }
+
+/** GET /api/vendor/failed-runs: a failed run of one of the vendor's plugins, with its redacted stack and stderr */
+export interface VendorFailedRun {
+  id: number;
+  pluginId: string;
+  pluginVersion: string;
+  reason: string | null;
+  at: string;
+  stack?: string;
+  stderr?: string;
+}

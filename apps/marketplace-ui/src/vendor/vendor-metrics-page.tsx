@@ -1,11 +1,11 @@
-import { Stack, Table, Text, Title } from '@mantine/core';
+import { Accordion, Code, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import type { VendorPluginMetrics } from '../api/learning.types.js';
+import type { VendorFailedRun, VendorPluginMetrics } from '../api/learning.types.js';
 import { useApi } from '../auth/session.js';
 import { percent, seconds, size } from '../admin/metric-format.js';
 import { EmptyState, QueryState } from '../ui/query-state.js';
 
-/** How the vendor's plugin versions do in the field, pooled over the sites that share it. */
+/** How the vendor's plugin versions do in the field, pooled over the sites that share it, and their failed runs' diagnostics. */
 export function VendorMetricsPage() {
   const api = useApi();
   const metrics = useQuery({ queryKey: ['vendor-metrics'], queryFn: () => api.get<VendorPluginMetrics[]>('/api/vendor/metrics') });
@@ -44,6 +44,45 @@ export function VendorMetricsPage() {
                 ]),
               }}
             />
+          )
+        }
+      </QueryState>
+      <FailedRuns />
+    </Stack>
+  );
+}
+
+/** Failed runs of the vendor's plugins with the stack and stderr the platform kept (paths outside the package and patient data removed). */
+function FailedRuns() {
+  const api = useApi();
+  const runs = useQuery({ queryKey: ['vendor-failed-runs'], queryFn: () => api.get<VendorFailedRun[]>('/api/vendor/failed-runs') });
+  return (
+    <Stack gap="xs">
+      <Title order={3}>Failed runs</Title>
+      <QueryState query={runs} what="the failed runs">
+        {(rows) =>
+          rows.length === 0 ? (
+            <EmptyState>None of your plugins has failed.</EmptyState>
+          ) : (
+            <Accordion variant="separated" aria-label="Failed runs">
+              {rows.map((r) => (
+                <Accordion.Item key={r.id} value={String(r.id)}>
+                  <Accordion.Control>
+                    {r.pluginId} {r.pluginVersion} · {r.at.slice(0, 16).replace('T', ' ')} · {r.reason ?? 'no reason given'}
+                  </Accordion.Control>
+                  <Accordion.Panel>
+                    <Text size="sm" fw={600}>
+                      Stack
+                    </Text>
+                    <Code block aria-label={`Stack of run ${r.id}`}>{r.stack ?? '—'}</Code>
+                    <Text size="sm" fw={600} mt="xs">
+                      Standard error (end)
+                    </Text>
+                    <Code block aria-label={`Stderr of run ${r.id}`}>{r.stderr ?? '—'}</Code>
+                  </Accordion.Panel>
+                </Accordion.Item>
+              ))}
+            </Accordion>
           )
         }
       </QueryState>

@@ -53,7 +53,7 @@ export class StudyAnalysisService {
     // queued, not sent: a destination that is down never holds the analysis
     await this.deliveries.enqueue(report, stored, site, paths, scan, analysis.masks);
     // after the report is out: runs, shadow versions (never in the report) and drift
-    await this.learning.afterAnalysis({ report, stored, site, catalog: entries, paths, ...(scan ? { scan } : {}) });
+    await this.learning.afterAnalysis({ report, stored, site, catalog: entries, paths, diagnostics: analysis.diagnostics, ...(scan ? { scan } : {}) });
     return { report, stored };
   }
 

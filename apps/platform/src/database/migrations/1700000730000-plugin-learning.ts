@@ -4,7 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Learning from every analysed study (issue 20):
  * - `plugin_runs`: one row per plugin run of an analysis, the active versions' and shadow versions' alike:
  *   status, duration, what the plugin saw (scanner, kernel, slice thickness, contrast, body size from the
- *   series fingerprint) and what it found. Metrics, drift and the shadow comparison are computed from it.
+ *   series fingerprint) and what it found; a failed run also keeps its stack and stderr, redacted, for its vendor.
+ *   Metrics, drift and the shadow comparison are computed from it.
  * - `site_policies`: what a site allows beyond its own walls (vendors see its aggregates; corrected findings
  *   may be exported de-identified). Off unless an admin turns it on.
  * - `site_shadows`: a candidate version run beside the active one at a site; its results never reach a report.
@@ -29,6 +30,7 @@ export class PluginLearning1700000730000 implements MigrationInterface {
         "series_instance_uid" varchar(64),
         "seen" jsonb NOT NULL DEFAULT '{}',
         "findings" jsonb NOT NULL DEFAULT '[]',
+        "diagnostics" jsonb,
         "created_at" timestamptz NOT NULL DEFAULT now()
       )`);
     await queryRunner.query(`CREATE INDEX "IDX_plugin_runs_plugin" ON "plugin_runs" ("plugin_id", "plugin_version", "site", "id")`);

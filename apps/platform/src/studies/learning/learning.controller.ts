@@ -5,7 +5,7 @@ import type { Principal } from '../../auth/principal.js';
 import type { SiteEnablementView } from '../../registry/registry.types.js';
 import type { PluginVersionMetrics } from '../feedback/feedback-metrics.js';
 import type { DriftAlert, ShadowRow, SitePolicy } from './learning.repository.js';
-import { LearningService, type VendorPluginMetrics } from './learning.service.js';
+import { LearningService, type VendorFailedRun, type VendorPluginMetrics } from './learning.service.js';
 import type { ShadowComparison } from './shadow-comparison.js';
 
 type Json = Record<string, unknown> | undefined;
@@ -31,6 +31,20 @@ export class LearningController {
   @Roles('vendor')
   vendorMetrics(@CurrentUser() me: Principal): Promise<VendorPluginMetrics[]> {
     return this.learning.vendorMetrics(me.vendorId!);
+  }
+
+  /** Failed runs of the caller's vendor's plugins, with their redacted stack and stderr; newest first. */
+  @Get('vendor/failed-runs')
+  @Roles('vendor')
+  failedRuns(@CurrentUser() me: Principal): Promise<VendorFailedRun[]> {
+    return this.learning.vendorFailedRuns(me.vendorId!);
+  }
+
+  /** One of them; a run of another vendor's plugin answers 404, as a missing one does. */
+  @Get('vendor/failed-runs/:id')
+  @Roles('vendor')
+  failedRun(@CurrentUser() me: Principal, @Param('id') id: string): Promise<VendorFailedRun> {
+    return this.learning.vendorFailedRun(me.vendorId!, id);
   }
 
   @Get('sites/:site/policy')

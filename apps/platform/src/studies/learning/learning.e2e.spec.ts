@@ -10,11 +10,11 @@ import { ApiClient, createUser, signInAdmin, withTestAuth } from '../../auth/aut
 import { loadConfig } from '../../config/app-config.js';
 import { createApp, type RunningApp } from '../../main.js';
 import { generateVendorKeys } from '../../plugins/plugin-package.js';
-import { ACME_PLUGIN_ID, packExample, type SignedPackage } from '../../registry/registry.fixture.js';
+import { ACME_PLUGIN_ID, packExample, rawExample, type SignedPackage } from '../../registry/registry.fixture.js';
 import type { AuditEntry, PluginView, SiteEnablementView } from '../../registry/registry.types.js';
 import type { PluginVersionMetrics } from '../feedback/feedback-metrics.js';
 import type { DriftAlert, ShadowRow, SitePolicy } from './learning.repository.js';
-import type { VendorPluginMetrics } from './learning.service.js';
+import type { VendorFailedRun, VendorPluginMetrics } from './learning.service.js';
 import type { ShadowComparison } from './shadow-comparison.js';
 
 /**
@@ -93,6 +93,8 @@ describe('learning from analyses: metrics, shadow version, drift', () => {
       ['POST', `${ACME}/shadow/drop`, undefined, [northAdmin, reader, acme]],
       ['GET', `${ACME}/shadow/comparison`, undefined, [northAdmin, reader, acme]],
       ['GET', '/api/drift/alerts', undefined, [reader, acme]],
+      ['GET', '/api/vendor/failed-runs', undefined, [root, siteAdmin, reader]],
+      ['GET', '/api/vendor/failed-runs/1', undefined, [root, siteAdmin, reader]],
     ];
     for (const [method, path, body, refused] of routes) {
       assert.equal((await anonymous.request(method, path, body)).status, 401, `${method} ${path} without a token`);
@@ -211,5 +213,47 @@ describe('learning from analyses: metrics, shadow version, drift', () => {
     const repeated = (await siteAdmin.get<DriftAlert[]>('/api/drift/alerts?status=open')).body.filter((a) => a.pluginId === ACME_PLUGIN_ID);
     assert.deepEqual(repeated.map((a) => a.occurrences), [2]);
     assert.deepEqual((await northAdmin.get('/api/drift/alerts')).body, []);
+  });
+
+  it("shows a failed run's stack and stderr to the plugin's vendor only, without paths outside the package or patient data", async () => {
+    // 1.3.0 writes where it runs to stderr, then throws
+    const broken = rawExample(
+      (m) => {
+        m.version = '1.3.0';
+      },
+      'acme',
+      keys.privateKeyPem,
+      {
+        'package/dist/index.js': [
+          "import { defineAlgorithm, readPackageManifest } from '@polyrad/sdk';",
+          'const manifest = readPackageManifest(import.meta.url);',
+          'export default defineAlgorithm(manifest, { run() {',
+          "  process.stderr.write(`scratch in ${process.cwd()} and ${process.env.TMPDIR}\\n`);",
+          "  throw new Error('lung mask was empty');",
+          '} });',
+        ].join('\n'),
+      },
+    );
+    assert.equal((await acme.post('/api/plugins/packages', broken.body)).status, 201);
+    assert.equal((await siteAdmin.post(`${ACME}/pin`, { version: '1.3.0' })).status, 200);
+    const report = await analyze(studies[0]!);
+    const run = report.algorithms.find((a) => a.id === ACME_PLUGIN_ID)!;
+    assert.deepEqual([run.version, run.status, run.reason], ['1.3.0', 'failed', 'threw Error: lung mask was empty']);
+    assert.ok(!/scratch in|at run/.test(JSON.stringify(report)), 'neither stack nor stderr is in the report');
+
+    const failed = (await acme.get<VendorFailedRun[]>('/api/vendor/failed-runs')).body;
+    assert.deepEqual(failed.map((f) => [f.pluginId, f.pluginVersion, f.reason]), [[ACME_PLUGIN_ID, '1.3.0', 'threw Error: lung mask was empty']]);
+    const one = await acme.get<VendorFailedRun>(`/api/vendor/failed-runs/${failed[0]!.id}`);
+    assert.equal(one.status, 200);
+    assert.match(one.body.stack ?? '', /^Error: lung mask was empty\n\s+at (Object\.)?run \(<package>\/dist\/index\.js:5:\d+\)/);
+    assert.match(one.body.stderr ?? '', /^scratch in \[path\] and \[path\]/);
+    const text = JSON.stringify(one.body);
+    for (const secret of [work, tmpdir(), 'LEARN-0', report.study.studyInstanceUid]) assert.ok(!text.includes(secret), `no ${secret} in the diagnostics`);
+
+    for (const path of ['/api/vendor/failed-runs', `/api/vendor/failed-runs/${failed[0]!.id}`]) {
+      const other = await globex.get<ErrorBody | VendorFailedRun[]>(path);
+      if (path.endsWith('failed-runs')) assert.deepEqual(other.body, [], "another vendor lists none of acme's runs");
+      else assert.deepEqual([other.status, (other.body as ErrorBody).code], [404, 'RUN_NOT_FOUND'], "another vendor gets acme's run as missing");
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { selectList } from '../../database/row-columns.js';
+import type { RunDiagnostics } from '../../pipeline/execution/diagnostics.redactor.js';
 import type { RunFinding, RunRecord, SeenAcquisition } from './run-records.js';
 
 /** A stored run, as metrics, drift and the shadow comparison read it. */
@@ -65,6 +66,7 @@ interface RunRow {
   series_instance_uid: string | null;
   seen: SeenAcquisition;
   findings: RunFinding[];
+  diagnostics: RunDiagnostics | null;
   created_at: Date;
 }
 
@@ -89,26 +91,41 @@ export class LearningRepository {
     for (const run of runs) {
       await this.dataSource.query(
         `INSERT INTO "plugin_runs" ("site", "study_instance_uid", "report_version", "plugin_id", "plugin_version", "shadow", "status", "reason",
-            "duration_ms", "series_instance_uid", "seen", "findings")
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb)`,
-        [site, studyInstanceUid, reportVersion, run.pluginId, run.pluginVersion, shadow, run.status, run.reason, run.durationMs, run.seriesInstanceUid, JSON.stringify(run.seen), JSON.stringify(run.findings)],
+            "duration_ms", "series_instance_uid", "seen", "findings", "diagnostics")
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13::jsonb)`,
+        [
+          site,
+          studyInstanceUid,
+          reportVersion,
+          run.pluginId,
+          run.pluginVersion,
+          shadow,
+          run.status,
+          run.reason,
+          run.durationMs,
+          run.seriesInstanceUid,
+          JSON.stringify(run.seen),
+          JSON.stringify(run.findings),
+          run.diagnostics === null ? null : JSON.stringify(run.diagnostics),
+        ],
       );
     }
   }
 
   /** Runs at these sites (null: all), optionally of some plugins and only active or only shadow runs; oldest first. */
-  async listRuns(filter: { sites: string[] | null; pluginIds?: string[]; shadow?: boolean; pluginVersion?: string; studies?: string[] }): Promise<StoredRun[]> {
+  async listRuns(filter: { sites: string[] | null; pluginIds?: string[]; shadow?: boolean; pluginVersion?: string; studies?: string[]; status?: RunRecord['status'] }): Promise<StoredRun[]> {
     const rows: RunRow[] = await this.dataSource.query(
       `SELECT "id", "site", "study_instance_uid" AS uid, "report_version", "plugin_id", "plugin_version", "shadow", "status", "reason", "duration_ms",
-              "series_instance_uid", "seen", "findings", "created_at"
+              "series_instance_uid", "seen", "findings", "diagnostics", "created_at"
          FROM "plugin_runs"
         WHERE ($1::text[] IS NULL OR "site" = ANY($1::text[]))
           AND ($2::text[] IS NULL OR "plugin_id" = ANY($2::text[]))
           AND ($3::boolean IS NULL OR "shadow" = $3)
           AND ($4::text IS NULL OR "plugin_version" = $4)
           AND ($5::text[] IS NULL OR "study_instance_uid" = ANY($5::text[]))
+          AND ($6::text IS NULL OR "status" = $6)
         ORDER BY "id"`,
-      [filter.sites, filter.pluginIds ?? null, filter.shadow ?? null, filter.pluginVersion ?? null, filter.studies ?? null],
+      [filter.sites, filter.pluginIds ?? null, filter.shadow ?? null, filter.pluginVersion ?? null, filter.studies ?? null, filter.status ?? null],
     );
     return rows.map((r) => ({
       id: Number(r.id),
@@ -124,6 +141,7 @@ export class LearningRepository {
       seriesInstanceUid: r.series_instance_uid,
       seen: r.seen,
       findings: r.findings,
+      diagnostics: r.diagnostics,
       at: new Date(r.created_at).toISOString(),
     }));
   }

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { ScanDicomInputsOptions } from '@polyrad/dicom';
 import { isPolyradError, PolyradError, type Report } from '@polyrad/sdk';
 import { ALL_SITES, type Principal } from '../../auth/principal.js';
-import { StudyPipeline } from '../../pipeline/study.pipeline.js';
+import { type FailedRunDiagnostics, StudyPipeline } from '../../pipeline/study.pipeline.js';
 import { catalogEntry, type CatalogEntry } from '../../pipeline/planning/plugin-catalog.js';
 import { pluginNotFound } from '../../registry/registry.errors.js';
 import { RegistryRepository } from '../../registry/registry.repository.js';
@@ -13,7 +13,7 @@ import { type MetricsRun, pluginMetrics, type PluginVersionMetrics } from '../fe
 import { FeedbackRepository } from '../feedback/feedback.repository.js';
 import type { StoredReport } from '../reports.repository.js';
 import { operatingRangeAlerts, outputShift, SHIFT_TEST } from './drift-detector.js';
-import { SHADOW_INVALID, SHADOW_NOT_FOUND, SITE_POLICY_INVALID } from './learning.errors.js';
+import { RUN_NOT_FOUND, SHADOW_INVALID, SHADOW_NOT_FOUND, SITE_POLICY_INVALID } from './learning.errors.js';
 import { type DriftAlert, LearningRepository, type ShadowRow, type SitePolicy } from './learning.repository.js';
 import { runRecords } from './run-records.js';
 import { compareShadow, type ShadowComparison } from './shadow-comparison.js';
@@ -26,6 +26,19 @@ export interface FinishedAnalysis {
   catalog: CatalogEntry[];
   paths: string[];
   scan?: ScanDicomInputsOptions;
+  /** failed runs' redacted stack and stderr */
+  diagnostics?: FailedRunDiagnostics[];
+}
+
+/** A failed run as its vendor sees it: the plugin version, the reason, and the redacted stack and stderr. */
+export interface VendorFailedRun {
+  id: number;
+  pluginId: string;
+  pluginVersion: string;
+  reason: string | null;
+  at: string;
+  stack?: string;
+  stderr?: string;
 }
 
 /** A vendor's view of one of its plugin versions: aggregates over the sites that share them, no site or patient named. */
@@ -56,7 +69,7 @@ export class LearningService {
     const { report, stored, site } = analysis;
     const uid = report.study.studyInstanceUid;
     try {
-      await this.learning.insertRuns(site, uid, stored.version, false, runRecords(report));
+      await this.learning.insertRuns(site, uid, stored.version, false, runRecords(report, undefined, analysis.diagnostics));
       for (const shadow of await this.learning.listShadows(site)) await this.runShadow(analysis, shadow);
       await this.checkDrift(site, report, analysis.catalog);
     } catch (error) {
@@ -74,7 +87,7 @@ export class LearningService {
     this.logger.log(`study ${analysis.report.study.studyInstanceUid}: shadow run of ${shadow.algorithmId}@${shadow.version} beside ${active.manifest.version}`);
     // the whole plan again, so the candidate gets its inputs; only its own runs are kept, and only here
     const result = await this.pipeline.analyze({ catalog, paths: analysis.paths, scan: analysis.scan });
-    const runs = runRecords(result.report, shadow.algorithmId).map((run) => ({ ...run, findings: run.findings.map(({ index: _index, ...f }) => f) }));
+    const runs = runRecords(result.report, shadow.algorithmId, result.diagnostics).map((run) => ({ ...run, findings: run.findings.map(({ index: _index, ...f }) => f) }));
     await this.learning.insertRuns(analysis.site, analysis.report.study.studyInstanceUid, analysis.stored.version, true, runs);
   }
 
@@ -200,6 +213,21 @@ export class LearningService {
     const active = studies.length ? await this.learning.listRuns({ sites: [site], pluginIds: [id], shadow: false, studies }) : [];
     const feedback = studies.length ? (await this.feedback.listForSites([site])).filter((f) => f.pluginId === id && studies.includes(f.studyInstanceUid)) : [];
     return compareShadow({ site, pluginId: id, shadowVersion }, active, shadow, feedback);
+  }
+
+  /** Failed runs of the vendor's plugins (active and shadow, every site), newest first: no site, study or patient named. */
+  async vendorFailedRuns(vendorId: string): Promise<VendorFailedRun[]> {
+    const plugins = (await this.registry.listAlgorithms()).filter((a) => a.vendorId === vendorId).map((a) => a.id);
+    if (plugins.length === 0) return [];
+    const runs = await this.learning.listRuns({ sites: null, pluginIds: plugins, status: 'failed' });
+    return runs.reverse().map((r) => ({ id: r.id, pluginId: r.pluginId, pluginVersion: r.pluginVersion, reason: r.reason, at: r.at, ...(r.diagnostics ?? {}) }));
+  }
+
+  /** One failed run of the vendor's plugins; another vendor's (or none) is RUN_NOT_FOUND, so ids reveal nothing. */
+  async vendorFailedRun(vendorId: string, id: string): Promise<VendorFailedRun> {
+    const run = /^\d{1,15}$/.test(id) ? (await this.vendorFailedRuns(vendorId)).find((r) => r.id === Number(id)) : undefined;
+    if (!run) throw new PolyradError(RUN_NOT_FOUND, `no failed run ${JSON.stringify(id.slice(0, 20))} of your plugins`);
+    return run;
   }
 
   alerts(who: Pick<Principal, 'sites'>, status?: string): Promise<DriftAlert[]> {

@@ -1,4 +1,6 @@
 import type { AlgorithmRun, Report, ReportFinding } from '@polyrad/sdk';
+import type { FailedRunDiagnostics } from '../../pipeline/study.pipeline.js';
+import type { RunDiagnostics } from '../../pipeline/execution/diagnostics.redactor.js';
 
 /** What a plugin saw: the acquisition of the series it ran on, from that series' fingerprint (no patient data). */
 export interface SeenAcquisition {
@@ -35,6 +37,8 @@ export interface RunRecord {
   seriesInstanceUid: string | null;
   seen: SeenAcquisition;
   findings: RunFinding[];
+  /** a failed run's redacted stack and stderr, for its vendor */
+  diagnostics: RunDiagnostics | null;
 }
 
 /**
@@ -42,7 +46,7 @@ export interface RunRecord {
  * not run), each with what it saw and found. `only` keeps the runs of one plugin (a shadow analysis keeps
  * only the candidate's). A pure function.
  */
-export function runRecords(report: Report, only?: string): RunRecord[] {
+export function runRecords(report: Report, only?: string, diagnostics: FailedRunDiagnostics[] = []): RunRecord[] {
   return report.algorithms
     .filter((run): run is AlgorithmRun & { status: 'succeeded' | 'failed' } => run.status !== 'skipped' && (only === undefined || run.id === only))
     .map((run) => ({
@@ -54,7 +58,13 @@ export function runRecords(report: Report, only?: string): RunRecord[] {
       seriesInstanceUid: run.seriesInstanceUid ?? null,
       seen: seenOf(report.series.find((s) => s.seriesInstanceUid === run.seriesInstanceUid)?.fingerprint),
       findings: report.findings.flatMap((f, index) => (ranIt(run, f) ? [runFinding(f, index)] : [])),
+      diagnostics: diagnosticsOf(run, diagnostics),
     }));
+}
+
+function diagnosticsOf(run: AlgorithmRun, all: FailedRunDiagnostics[]): RunDiagnostics | null {
+  const found = all.find((d) => d.pluginId === run.id && d.version === run.version && d.seriesInstanceUid === run.seriesInstanceUid);
+  return found ? { ...(found.stack ? { stack: found.stack } : {}), ...(found.stderr ? { stderr: found.stderr } : {}) } : null;
 }
 
 function ranIt(run: AlgorithmRun, finding: ReportFinding): boolean {

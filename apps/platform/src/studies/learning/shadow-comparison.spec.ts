@@ -21,6 +21,7 @@ function run(studyInstanceUid: string, shadow: boolean, findings: RunFinding[], 
     seriesInstanceUid: '1.2.3.1',
     seen: {},
     findings,
+    diagnostics: null,
     at: '2026-01-01T00:00:00.000Z',
     ...change,
   };
