@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { Report } from '@polyrad/sdk';
 import { writeCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
@@ -15,7 +13,7 @@ import { createApp, type RunningApp } from '../main.js';
 import { generateVendorKeys } from '../plugins/plugin-package.js';
 import { ACME_PLUGIN_ID, packExample } from '../registry/registry.fixture.js';
 import type { AuditEntry, PluginView } from '../registry/registry.types.js';
-import { DEFAULT_UI_DIR } from './ui-static.js';
+import { browserAvailable, launchBrowser, signInPage } from './browser.fixture.js';
 
 /**
  * Issue 20, "Done when", in headless Chromium (Debian's, driven by playwright-core) against a real platform that
@@ -23,12 +21,7 @@ import { DEFAULT_UI_DIR } from './ui-static.js';
  * version runs without touching the reports and is promoted, and a study outside a plugin's declared range raises
  * a drift alert the admin sees.
  */
-const CHROMIUM = process.env.POLYRAD_CHROMIUM ?? '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser) {
-  if (process.env.POLYRAD_TEST_REQUIRE_BROWSER === '1') throw new Error(`${CHROMIUM} is missing and POLYRAD_TEST_REQUIRE_BROWSER=1: install Debian's chromium`);
-  console.log(`learning web e2e skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set POLYRAD_CHROMIUM)`);
-}
+const haveBrowser = browserAvailable('learning web e2e');
 
 const work = mkdtempSync(join(tmpdir(), 'polyrad-learning-web-'));
 const importRoot = join(work, 'import');
@@ -44,10 +37,6 @@ let editSize: number;
 
 before(async () => {
   if (!haveBrowser) return;
-  if (!existsSync(join(DEFAULT_UI_DIR, 'index.html'))) {
-    const build = spawnSync('npm', ['run', 'build', '-w', '@polyrad/marketplace-ui'], { cwd: fileURLToPath(new URL('../../../..', import.meta.url)), encoding: 'utf8' });
-    assert.equal(build.status, 0, build.stderr);
-  }
   mkdirSync(importRoot);
   running = await createApp(withTestAuth(loadConfig({ PORT: '0', DICOM_PORT: '0', POLYRAD_DATA_DIR: join(work, 'data'), POLYRAD_IMPORT_ROOTS: importRoot }), { loginPerMinutePerUser: 1000 }));
   const root = await signInAdmin(running.url);
@@ -74,7 +63,7 @@ before(async () => {
     await writeCtSeries(generateChestPhantom({ seed, dimensions: [48, 48, 32], spacing: [6.5, 6.5, 8] }).volume, dir, { PatientID: `WEB-${i}`, StudyDate: '20260302', AccessionNumber: `W${i}` });
     studyDirs.push(dir);
   }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -91,16 +80,7 @@ async function analyze(dir: string): Promise<Report> {
   return res.body;
 }
 
-async function signIn(username: string, password: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.setDefaultTimeout(20_000);
-  await page.goto(running.url);
-  await page.getByLabel('Username').fill(username);
-  await page.locator('input[name="password"]').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('signed-in-user').getByText(username).waitFor();
-  return page;
-}
+const signIn = (username: string, password: string): Promise<Page> => signInPage(browser, running.url, username, password);
 
 describe('learning from every signed report, in the browser', { skip: !haveBrowser }, () => {
   it('the admin starts 1.1.0 in shadow; analyses then run it beside 1.0.0 and no report shows it', async () => {
