@@ -5,6 +5,7 @@ import type { Principal } from '../../auth/principal.js';
 import type { SiteEnablementView } from '../../registry/registry.types.js';
 import type { PluginVersionMetrics } from '../feedback/feedback-metrics.js';
 import type { DriftAlert, ShadowRow, SitePolicy } from './learning.repository.js';
+import { type DatasetExport, DatasetExportService } from './dataset-export.service.js';
 import { LearningService, type VendorFailedRun, type VendorPluginMetrics } from './learning.service.js';
 import type { ShadowComparison } from './shadow-comparison.js';
 
@@ -17,7 +18,10 @@ const pathSite = (req: Request): unknown => req.params.site;
  */
 @Controller('api')
 export class LearningController {
-  constructor(private readonly learning: LearningService) {}
+  constructor(
+    private readonly learning: LearningService,
+    private readonly exports: DatasetExportService,
+  ) {}
 
   /** Acceptance, rejections, edit sizes, category changes, missed findings, failures, durations and not-assessed rate per plugin version and site. */
   @Get('metrics/plugins')
@@ -100,6 +104,15 @@ export class LearningController {
   @SiteScope(pathSite)
   comparison(@Param('site') site: string, @Param('id') id: string, @Query('version') version?: string): Promise<ShadowComparison> {
     return this.learning.compare(site, id, version);
+  }
+
+  /** Corrected findings and their studies' stored images, de-identified, into a new folder under the data directory; 403 `DATASET_EXPORT_NOT_ALLOWED` unless the site's policy allows it. */
+  @Post('sites/:site/exports/corrected-findings')
+  @HttpCode(201)
+  @Roles('admin')
+  @SiteScope(pathSite)
+  exportCorrected(@CurrentUser() me: Principal, @Param('site') site: string): Promise<DatasetExport> {
+    return this.exports.exportCorrected(site, me.username);
   }
 
   /** Drift alerts of the admin's sites, newest first; `?status=open|acknowledged`. */

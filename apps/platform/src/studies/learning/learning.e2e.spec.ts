@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import dcmjs from 'dcmjs';
 import type { Report } from '@polyrad/sdk';
 import { writeCtSeries } from '@polyrad/dicom';
 import { generateChestPhantom } from '@polyrad/phantom';
@@ -13,6 +14,7 @@ import { generateVendorKeys } from '../../plugins/plugin-package.js';
 import { ACME_PLUGIN_ID, packExample, rawExample, type SignedPackage } from '../../registry/registry.fixture.js';
 import type { AuditEntry, PluginView, SiteEnablementView } from '../../registry/registry.types.js';
 import type { PluginVersionMetrics } from '../feedback/feedback-metrics.js';
+import type { DatasetExport } from './dataset-export.service.js';
 import type { DriftAlert, ShadowRow, SitePolicy } from './learning.repository.js';
 import type { VendorFailedRun, VendorPluginMetrics } from './learning.service.js';
 import type { ShadowComparison } from './shadow-comparison.js';
@@ -53,7 +55,7 @@ describe('learning from analyses: metrics, shadow version, drift', () => {
   const acmeRuns = (report: Report) => report.algorithms.filter((a) => a.id === ACME_PLUGIN_ID).map((a) => `${a.version}:${a.status}`);
 
   before(async () => {
-    running = await createApp(withTestAuth(loadConfig({ PORT: '0', DICOM_PORT: '0', POLYRAD_DATA_DIR: join(work, 'data'), POLYRAD_IMPORT_ROOTS: importRoot })), { uiDir: join(work, 'ui') });
+    running = await createApp(withTestAuth(loadConfig({ PORT: '0', DICOM_PORT: '0', POLYRAD_DATA_DIR: join(work, 'data'), POLYRAD_IMPORT_ROOTS: importRoot, POLYRAD_QUIET_PERIOD_S: '3600' })), { uiDir: join(work, 'ui') });
     root = await signInAdmin(running.url);
     siteAdmin = await createUser(root, { username: 'dr.admin', role: 'admin', sites: [SITE] });
     northAdmin = await createUser(root, { username: 'north.admin', role: 'admin', sites: ['north'] });
@@ -95,6 +97,7 @@ describe('learning from analyses: metrics, shadow version, drift', () => {
       ['GET', '/api/drift/alerts', undefined, [reader, acme]],
       ['GET', '/api/vendor/failed-runs', undefined, [root, siteAdmin, reader]],
       ['GET', '/api/vendor/failed-runs/1', undefined, [root, siteAdmin, reader]],
+      ['POST', `/api/sites/${SITE}/exports/corrected-findings`, undefined, [northAdmin, reader, acme]],
     ];
     for (const [method, path, body, refused] of routes) {
       assert.equal((await anonymous.request(method, path, body)).status, 401, `${method} ${path} without a token`);
@@ -255,5 +258,51 @@ describe('learning from analyses: metrics, shadow version, drift', () => {
       if (path.endsWith('failed-runs')) assert.deepEqual(other.body, [], "another vendor lists none of acme's runs");
       else assert.deepEqual([other.status, (other.body as ErrorBody).code], [404, 'RUN_NOT_FOUND'], "another vendor gets acme's run as missing");
     }
+  });
+
+  it('exports the corrected findings and the stored images de-identified, only once the site allows it', async () => {
+    const path = `/api/sites/${SITE}/exports/corrected-findings`;
+    const refused = await siteAdmin.post<ErrorBody>(path);
+    assert.deepEqual([refused.status, refused.body.code], [403, 'DATASET_EXPORT_NOT_ALLOWED']);
+    // the first study's images into the study store, as a PACS would send them (STOW-RS)
+    const dir = studies[0]!;
+    const files = readdirSync(dir).map((f) => readFileSync(join(dir, f)));
+    const boundary = 'polyrad-learning-export';
+    const body = Buffer.concat([...files.flatMap((bytes) => [Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), bytes, Buffer.from('\r\n')]), Buffer.from(`--${boundary}--\r\n`)]);
+    const stored = await fetch(`${running.url}/dicomweb/studies`, {
+      method: 'POST',
+      headers: { 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}`, authorization: `Bearer ${siteAdmin.session!.accessToken}` },
+      body,
+    });
+    assert.equal(stored.status, 200, await stored.text());
+
+    assert.equal((await siteAdmin.put(`/api/sites/${SITE}/policy`, { allowDatasetExport: true })).status, 200);
+    const exported = await siteAdmin.post<DatasetExport>(path);
+    assert.equal(exported.status, 201, JSON.stringify(exported.body));
+    const [a, b] = reports as [Report, Report];
+    assert.equal(exported.body.studies.length, 2, 'both corrected studies');
+    const first = exported.body.studies.find((s) => s.instances > 0)!;
+    assert.equal(first.instances, files.length);
+    const density = first.findings.find((f) => f.code === 'acme.lung.mean_density')!;
+    assert.deepEqual([density.review?.action, density.review?.value], ['edited', (a.findings.find((f) => f.code === 'acme.lung.mean_density')!.value as number) + 12]);
+    const second = exported.body.studies.find((s) => s !== first)!;
+    assert.deepEqual(second.findings.filter((f) => f.review).map((f) => [f.code, f.review?.action, f.review?.reason ?? null]), [
+      ['acme.lung.mean_density', 'accepted', null],
+      ['acme.lung.mass', 'rejected', 'wrong-measurement'],
+    ]);
+    const text = JSON.stringify(exported.body);
+    for (const secret of [a.study.studyInstanceUid, b.study.studyInstanceUid, 'LEARN-0', 'LEARN-1', 'L0', 'dr.reader']) assert.ok(!text.includes(`"${secret}"`), `no ${secret} in the dataset`);
+
+    const folder = join(work, 'data', exported.body.folder, first.study);
+    const written = readdirSync(folder).filter((f) => f.endsWith('.dcm'));
+    assert.equal(written.length, files.length);
+    for (const name of written) {
+      const bytes = readFileSync(join(folder, name));
+      const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)).dict);
+      assert.deepEqual([dataset.PatientID, dataset.PatientIdentityRemoved, dataset.StudyInstanceUID], ['ANONYMOUS', 'YES', first.study]);
+      for (const secret of ['LEARN-0', a.study.studyInstanceUid, '20260301']) assert.ok(!bytes.includes(secret), `${secret} is not in ${name}`);
+    }
+    const audit = (await siteAdmin.get<AuditEntry[]>(`/api/audit?subject=${SITE}`)).body;
+    assert.deepEqual(audit.filter((e) => e.action === 'dataset.export').map((e) => [e.actor, e.details.studies, e.details.instances]), [['dr.admin', 2, files.length]]);
   });
 });

@@ -5,3 +5,5 @@ export const SHADOW_INVALID = 'SHADOW_INVALID';
 export const SITE_POLICY_INVALID = 'SITE_POLICY_INVALID';
 /** A failed run the vendor may see: none with that id among its own plugins' runs. */
 export const RUN_NOT_FOUND = 'RUN_NOT_FOUND';
+/** The site's policy does not let corrected findings leave it (allowDatasetExport). */
+export const DATASET_EXPORT_NOT_ALLOWED = 'DATASET_EXPORT_NOT_ALLOWED';
