@@ -3,10 +3,12 @@ import type { Role } from './api/api.types.js';
 import { AuditPage } from './admin/audit-page.js';
 import { CatalogPage } from './admin/catalog-page.js';
 import { FeedbackMetricsPage } from './admin/feedback-metrics-page.js';
+import { LearningPage } from './admin/learning-page.js';
 import { PluginPage } from './admin/plugin-page.js';
 import { ReportPage } from './reading/report-page.js';
 import { WorklistPage } from './reading/worklist-page.js';
 import { PublishPage } from './vendor/publish-page.js';
+import { VendorMetricsPage } from './vendor/vendor-metrics-page.js';
 import { VendorPluginsPage } from './vendor/vendor-plugins-page.js';
 
 export interface NavItem {
@@ -26,10 +28,12 @@ export const NAVIGATION: Record<Role, NavItem[]> = {
     { label: 'Marketplace', path: '/marketplace' },
     { label: 'Audit log', path: '/audit' },
     { label: 'Reader feedback', path: '/feedback' },
+    { label: 'Shadow & drift', path: '/learning' },
   ],
   vendor: [
     { label: 'My plugins', path: '/vendor/plugins' },
     { label: 'Publish', path: '/vendor/publish' },
+    { label: 'Field metrics', path: '/vendor/metrics' },
   ],
   radiologist: [{ label: 'Worklist', path: '/worklist' }],
 };
@@ -39,8 +43,10 @@ const ROUTES: Route[] = [
   { role: 'admin', pattern: /^\/marketplace\/([^/]+)$/, render: ([id]) => <PluginPage pluginId={id!} /> },
   { role: 'admin', pattern: /^\/audit$/, render: () => <AuditPage /> },
   { role: 'admin', pattern: /^\/feedback$/, render: () => <FeedbackMetricsPage /> },
+  { role: 'admin', pattern: /^\/learning$/, render: () => <LearningPage /> },
   { role: 'vendor', pattern: /^\/vendor\/plugins$/, render: () => <VendorPluginsPage /> },
   { role: 'vendor', pattern: /^\/vendor\/publish$/, render: () => <PublishPage /> },
+  { role: 'vendor', pattern: /^\/vendor\/metrics$/, render: () => <VendorMetricsPage /> },
   { role: 'radiologist', pattern: /^\/worklist$/, render: () => <WorklistPage /> },
   { role: 'radiologist', pattern: /^\/studies\/([^/]+)$/, render: ([uid]) => <ReportPage studyInstanceUid={uid!} /> },
 ];

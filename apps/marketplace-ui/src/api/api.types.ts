@@ -90,4 +90,13 @@ export interface PluginVersionMetrics {
   p95EditSize: number | null;
   categoryChanges: number;
   missedFindingsAdded: number;
+  /** runs of this version at the site (shadow runs apart), failures, run time and not-assessed findings */
+  runs: number;
+  failed: number;
+  failureRate: number | null;
+  p50DurationMs: number | null;
+  p95DurationMs: number | null;
+  findings: number;
+  notAssessed: number;
+  notAssessedRate: number | null;
 }

@@ -13,6 +13,7 @@ import { UsersAndSessions1700000350000 } from './migrations/1700000350000-users-
 import { PendingAnalyses1700000500000 } from './migrations/1700000500000-pending-analyses.js';
 import { MissingInstanceFiles1700000510000 } from './migrations/1700000510000-missing-instance-files.js';
 import { ReportFeedback1700000620000 } from './migrations/1700000620000-report-feedback.js';
+import { PluginLearning1700000730000 } from './migrations/1700000730000-plugin-learning.js';
 import { DeliveryReleases1700000660000 } from './migrations/1700000660000-delivery-releases.js';
 import { DeliveryKeySlices1700000680000 } from './migrations/1700000680000-delivery-key-slices.js';
 
@@ -27,7 +28,7 @@ export type DatabaseKind = 'pglite' | 'postgres';
  * The schema is declared once, in these migrations (both backends run them). There are no TypeORM
  * entities: repositories query with SQL, and each table's row type sits beside its SQL (see selectList).
  */
-export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000, UsersAndSessions1700000350000, DicomQuarantine1700000450000, PendingAnalyses1700000500000, MissingInstanceFiles1700000510000, DicomwebIndex1700000550000, DeliveryRouting1700000600000, ReportFeedback1700000620000, DeliveryReleases1700000660000, DeliveryKeySlices1700000680000];
+export const migrations = [InitialSchema1700000000000, PluginRegistry1700000100000, ReceivedInstances1700000200000, UsersAndSessions1700000350000, DicomQuarantine1700000450000, PendingAnalyses1700000500000, MissingInstanceFiles1700000510000, DicomwebIndex1700000550000, DeliveryRouting1700000600000, ReportFeedback1700000620000, DeliveryReleases1700000660000, DeliveryKeySlices1700000680000, PluginLearning1700000730000];
 
 /** An open, migrated database and how to close it (TypeORM first, then the embedded server if any). */
 export interface Database {

@@ -41,12 +41,12 @@ function backendSuite(kind: 'pglite' | 'postgres', open: () => Promise<{ db: Dat
       );
       assert.deepEqual(
         tables.map((r) => r.table_name),
-        ['algorithm_packages', 'audit_log', 'auth_sessions', 'deliveries', 'delivery_attempts', 'delivery_destinations', 'delivery_key_slices', 'delivery_rules', 'delivery_segmentations', 'delivery_sources', 'dicomweb_index', 'instances', 'migrations', 'package_versions', 'pending_analyses', 'quarantined_instances', 'report_feedback', 'reports', 'series', 'site_plugins', 'studies', 'study_patient_identities', 'users', 'vendors'],
+        ['algorithm_packages', 'audit_log', 'auth_sessions', 'deliveries', 'delivery_attempts', 'delivery_destinations', 'delivery_key_slices', 'delivery_rules', 'delivery_segmentations', 'delivery_sources', 'dicomweb_index', 'drift_alerts', 'instances', 'migrations', 'package_versions', 'pending_analyses', 'plugin_runs', 'quarantined_instances', 'report_feedback', 'reports', 'series', 'site_plugins', 'site_policies', 'site_shadows', 'studies', 'study_patient_identities', 'users', 'vendors'],
       );
       const ran: Array<{ name: string }> = await ds.query(`SELECT name FROM migrations`);
       assert.deepEqual(
         ran.map((r) => r.name),
-        ['InitialSchema1700000000000', 'PluginRegistry1700000100000', 'ReceivedInstances1700000200000', 'UsersAndSessions1700000350000', 'DicomQuarantine1700000450000', 'PendingAnalyses1700000500000', 'MissingInstanceFiles1700000510000', 'DicomwebIndex1700000550000', 'DeliveryRouting1700000600000', 'ReportFeedback1700000620000', 'DeliveryReleases1700000660000', 'DeliveryKeySlices1700000680000'],
+        ['InitialSchema1700000000000', 'PluginRegistry1700000100000', 'ReceivedInstances1700000200000', 'UsersAndSessions1700000350000', 'DicomQuarantine1700000450000', 'PendingAnalyses1700000500000', 'MissingInstanceFiles1700000510000', 'DicomwebIndex1700000550000', 'DeliveryRouting1700000600000', 'ReportFeedback1700000620000', 'DeliveryReleases1700000660000', 'DeliveryKeySlices1700000680000', 'PluginLearning1700000730000'],
       );
       const types: Array<{ table_name: string; column_name: string; data_type: string }> = await ds.query(
         `SELECT table_name, column_name, data_type FROM information_schema.columns

@@ -25,6 +25,7 @@ import {
 } from '../registry/registry.errors.js';
 import { DELIVERY_DESTINATION_EXISTS, DELIVERY_DESTINATION_IN_USE, DELIVERY_HOST_NOT_ALLOWED } from '../delivery/delivery.errors.js';
 import { FINDING_MISMATCH, REPORT_ALREADY_SIGNED } from '../studies/feedback/feedback.errors.js';
+import { DATASET_EXPORT_NOT_ALLOWED } from '../studies/learning/learning.errors.js';
 import { BROKER_NOT_CONFIGURED, BROKER_UNREACHABLE } from '../jobs/jobs.errors.js';
 import { REQUEST_TOO_LARGE } from './request.limits.js';
 
@@ -74,6 +75,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   [DELIVERY_HOST_NOT_ALLOWED]: 422,
   [REPORT_ALREADY_SIGNED]: 409,
   [FINDING_MISMATCH]: 409,
+  // the site's own policy refuses it: an admin of the site changes the policy, not the request
+  [DATASET_EXPORT_NOT_ALLOWED]: 403,
   [BROKER_NOT_CONFIGURED]: 409,
   [BROKER_UNREACHABLE]: 503,
 };

@@ -1,5 +1,6 @@
 import type { LabelMask, MatchDecision, Report, SeriesFingerprint, Volume } from '@polyrad/sdk';
 import type { ScanDicomInputsOptions } from '@polyrad/dicom';
+import type { RunDiagnostics } from './execution/diagnostics.redactor.js';
 import { LocalProcessExecutor } from './execution/local-process.executor.js';
 import type { PluginExecutor } from './execution/plugin-executor.js';
 import { runPlan, type RunProgress } from './execution/planned-run.runner.js';
@@ -55,6 +56,14 @@ export interface AnalysisResult {
   masks: AnalysisMask[];
   /** the volumes plugins ran on, by SeriesInstanceUID (a comparison with a prior registers them) */
   volumes: ReadonlyMap<string, Volume>;
+  /** failed runs' stack and stderr, redacted, for their vendors; never part of the report */
+  diagnostics: FailedRunDiagnostics[];
+}
+
+export interface FailedRunDiagnostics extends RunDiagnostics {
+  pluginId: string;
+  version: string;
+  seriesInstanceUid?: string;
 }
 
 /**
@@ -100,7 +109,8 @@ export class StudyPipeline {
         ? []
         : artifacts.flatMap((a) => (a.kind === 'mask' ? [{ type: a.type, algorithmId: run.id, algorithmVersion: run.version, seriesInstanceUid: run.seriesInstanceUid ?? '', mask: a.mask }] : [])),
     );
-    return { report: assembleReport({ study, decisions, plan, outcomes, labels }), rejected: study.rejected, masks, volumes: study.volumes };
+    const diagnostics = outcomes.flatMap(({ run, diagnostics: d }) => (d ? [{ pluginId: run.id, version: run.version, ...(run.seriesInstanceUid ? { seriesInstanceUid: run.seriesInstanceUid } : {}), ...d }] : []));
+    return { report: assembleReport({ study, decisions, plan, outcomes, labels }), rejected: study.rejected, masks, volumes: study.volumes, diagnostics };
   }
 }
 

@@ -26,7 +26,7 @@ import { VendorService } from './vendor.service.js';
       inject: [APP_CONFIG],
     },
   ],
-  exports: [SiteCatalogService],
+  exports: [SiteCatalogService, SiteSettingsService, RegistryRepository],
 })
 export class RegistryModule implements OnApplicationBootstrap {
   constructor(private readonly publishing: PublishingService) {}

@@ -72,6 +72,15 @@ export class ReportsRepository {
     return { studyExists: true, report: row.report, ...(row.version === null ? {} : { version: row.version }) };
   }
 
+  /** One version of a study's report, as stored now (with the reader's decisions made on it). */
+  async findVersion(studyInstanceUid: string, version: number): Promise<Report | undefined> {
+    const rows: Array<{ report: Report }> = await this.dataSource.query(
+      `SELECT r."report" FROM "reports" r JOIN "studies" s ON s."id" = r."study_id" WHERE s."study_instance_uid" = $1 AND r."version" = $2`,
+      [studyInstanceUid, version],
+    );
+    return rows[0]?.report;
+  }
+
   /** Studies with their newest report: urgent first, then the newest report first. */
   async worklist(limit: number): Promise<WorklistEntry[]> {
     const rows: Array<{ uid: string; patient_id: string; study_date: string; accession_number: string; version: number; report: Report }> =

@@ -11,6 +11,7 @@ import { ANALYSIS_IMPORT_OFF, ANALYSIS_INPUT_INVALID, ANALYSIS_PATH_REFUSED } fr
 import { SiteCatalogService } from '../registry/site-catalog.service.js';
 import { DEFAULT_SITE } from '../registry/site.rules.js';
 import type { StoredReport } from './reports.repository.js';
+import { LearningService } from './learning/learning.service.js';
 import { StudiesService } from './studies.service.js';
 import { StudyProgressService } from './study-progress.service.js';
 
@@ -36,6 +37,7 @@ export class StudyAnalysisService {
     private readonly deliveries: DeliveryQueueService,
     private readonly progress: StudyProgressService,
     private readonly priors: PriorComparisonService,
+    private readonly learning: LearningService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -50,6 +52,8 @@ export class StudyAnalysisService {
     const stored = await this.studies.storeReport(report);
     // queued, not sent: a destination that is down never holds the analysis
     await this.deliveries.enqueue(report, stored, site, paths, scan, { masks: analysis.masks, volumes: analysis.volumes });
+    // after the report is out: runs, shadow versions (never in the report) and drift
+    await this.learning.afterAnalysis({ report, stored, site, catalog: entries, paths, diagnostics: analysis.diagnostics, ...(scan ? { scan } : {}) });
     return { report, stored };
   }
 

@@ -1,5 +1,5 @@
 // dcmjs ships no type declarations; declare the part of its data API the platform uses (the SR writer, the
-// C-STORE destination and DICOMweb's DICOM JSON reader).
+// C-STORE destination, DICOMweb's DICOM JSON reader and the export's de-identification).
 declare module 'dcmjs' {
   type Naturalized = Record<string, unknown>;
   /** one element of a denaturalized dataset, as read from or written to Part 10 */
@@ -23,6 +23,8 @@ declare module 'dcmjs' {
   }
   const dcmjs: {
     data: { DicomDict: typeof DicomDict; DicomMessage: DicomMessage; DicomMetaDictionary: DicomMetaDictionary };
+    /** empties (or sets, by tag) the attributes of its PS3.15 basic-profile list in a denaturalized dataset */
+    anonymizer: { cleanTags(dict: Record<string, DcmjsElement>, replace?: Record<string, string>): void };
     log: { setLevel(level: string): void };
   };
   export default dcmjs;

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { Report } from '@polyrad/sdk';
 import { type ApiClient, createUser, type NewTestUser, signIn as signInApi, signInAdmin, TEST_ADMIN_PASSWORD, withTestAuth } from '../auth/auth.fixture.js';
 import { loadConfig } from '../config/app-config.js';
@@ -15,19 +13,14 @@ import type { PluginView } from '../registry/registry.types.js';
 import { packExample } from '../registry/registry.fixture.js';
 import { sampleReport, uniqueUid } from '../studies/report.fixture.js';
 import { StudiesService } from '../studies/studies.service.js';
-import { DEFAULT_UI_DIR } from './ui-static.js';
+import { browserAvailable, launchBrowser, signInPage } from './browser.fixture.js';
 
 /**
  * Issue #16: the web app in headless Chromium (Debian's, driven by playwright-core; no browser download)
  * against a real platform. Each role signs in through the login page and sees only its own screens.
  * POLYRAD_SCREENSHOTS=<dir> also saves the main screens there (docs/screenshots in the README).
  */
-const CHROMIUM = process.env.POLYRAD_CHROMIUM ?? '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser) {
-  if (process.env.POLYRAD_TEST_REQUIRE_BROWSER === '1') throw new Error(`${CHROMIUM} is missing and POLYRAD_TEST_REQUIRE_BROWSER=1: install Debian's chromium`);
-  console.log(`web-app e2e skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set POLYRAD_CHROMIUM)`);
-}
+const haveBrowser = browserAvailable('web-app e2e');
 const screenshots = process.env.POLYRAD_SCREENSHOTS ? resolve(process.env.POLYRAD_SCREENSHOTS) : undefined;
 
 const work = mkdtempSync(join(tmpdir(), 'polyrad-webapp-'));
@@ -69,10 +62,6 @@ function richReport(uid: string): Report {
 
 before(async () => {
   if (!haveBrowser) return;
-  if (!existsSync(join(DEFAULT_UI_DIR, 'index.html'))) {
-    const build = spawnSync('npm', ['run', 'build', '-w', '@polyrad/marketplace-ui'], { cwd: fileURLToPath(new URL('../../../..', import.meta.url)), encoding: 'utf8' });
-    assert.equal(build.status, 0, build.stderr);
-  }
   // Access tokens outlive only a few steps, so the app's silent renewal through /api/auth/refresh runs in every
   // test; API checks from here sign in afresh (hence the raised per-user sign-in limit).
   const auth = { accessTokenTtlS: ACCESS_TOKEN_TTL_S, loginPerMinutePerUser: 1000 };
@@ -102,7 +91,7 @@ before(async () => {
   const studies = running.app.get(StudiesService);
   await studies.storeReport({ ...sampleReport(routineUid), generatedAt: new Date().toISOString() });
   await studies.storeReport(richReport(urgentUid));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -115,18 +104,12 @@ after(async () => {
 const asRoot = (): Promise<ApiClient> => signInAdmin(running.url);
 const asUser = (key: keyof typeof users): Promise<ApiClient> => signInApi(running.url, users[key].username, users[key].password);
 
-async function signIn(username: string, password: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  page.setDefaultTimeout(15_000);
-  page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-  });
-  await page.goto(running.url);
-  await page.getByLabel('Username').fill(username);
-  await page.locator('input[name="password"]').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('signed-in-user').getByText(username).waitFor();
-  return page;
+function signIn(username: string, password: string): Promise<Page> {
+  return signInPage(browser, running.url, username, password, (page) =>
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    }),
+  );
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -152,7 +135,7 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
 
   it('lets the admin find a bundled plugin, open its page, disable and re-enable it at a site', async () => {
     const page = await signIn('admin', TEST_ADMIN_PASSWORD);
-    assert.deepEqual(await navLabels(page), ['Marketplace', 'Audit log', 'Reader feedback']);
+    assert.deepEqual(await navLabels(page), ['Marketplace', 'Audit log', 'Reader feedback', 'Shadow & drift']);
     await page.getByRole('article', { name: 'Lung segmentation' }).waitFor();
     await shot(page, 'admin-marketplace');
     await page.getByLabel('Search').fill('emphysema quantification');
@@ -181,7 +164,7 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
   it('lets the vendor publish from the browser and see the refusal of a duplicate, but not the admin screens', async () => {
     const { username, password } = users.vendor;
     const page = await signIn(username, password);
-    assert.deepEqual(await navLabels(page), ['My plugins', 'Publish']);
+    assert.deepEqual(await navLabels(page), ['My plugins', 'Publish', 'Field metrics']);
     await page.getByText('You have not published a plugin yet').waitFor();
     await page.getByRole('link', { name: 'Publish', exact: true }).click();
     const upload = async () => {

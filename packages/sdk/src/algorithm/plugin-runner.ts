@@ -17,6 +17,8 @@ export interface RunResult {
   warnings: string[];
   /** each thing wrong with the outputs, when they were refused (the reason joins them) */
   problems?: string[];
+  /** the stack of the error the plugin threw: for its vendor's diagnostics, never put in a report */
+  stack?: string;
 }
 
 /**
@@ -136,7 +138,7 @@ export async function runPlugin(
 ): Promise<RunResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const failed = (reason: string, problems?: string[]): RunResult => ({
+  const failed = (reason: string, problems?: string[], stack?: string): RunResult => ({
     status: 'failed',
     reason,
     durationMs: elapsed(),
@@ -145,6 +147,7 @@ export async function runPlugin(
     missing: [],
     warnings: [],
     ...(problems ? { problems } : {}),
+    ...(stack ? { stack } : {}),
   });
   try {
     const outputs = (await algorithm.run({ series, artifacts, config }, { log: (m) => log(`${algorithm.manifest.id}: ${m}`), model: models })) ?? {};
@@ -159,6 +162,7 @@ export async function runPlugin(
       warnings: (outputs.warnings ?? []).map((w) => `${algorithm.manifest.id}: ${w}`),
     };
   } catch (error) {
-    return failed(error instanceof PolyradError ? error.toLine() : `threw ${(error as Error)?.name ?? 'error'}: ${(error as Error)?.message ?? String(error)}`);
+    const stack = typeof (error as Error)?.stack === 'string' ? (error as Error).stack : undefined;
+    return failed(error instanceof PolyradError ? error.toLine() : `threw ${(error as Error)?.name ?? 'error'}: ${(error as Error)?.message ?? String(error)}`, undefined, stack);
   }
 }

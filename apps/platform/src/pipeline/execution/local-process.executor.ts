@@ -10,7 +10,7 @@ import { loadSandboxSettings } from '../../config/app-config.js';
 import { bundledCatalog } from '../planning/plugin-catalog.js';
 import { OUTPUT_DIR, readArtifacts, writeJob, type ResultDescriptor, type WorkerMessage } from './job-payload.codec.js';
 import { isModelRequest, ModelHost } from './model-channel.js';
-import type { PluginExecutor, PluginJob } from './plugin-executor.js';
+import type { ExecutedRun, PluginExecutor, PluginJob } from './plugin-executor.js';
 import { outputProblems, type RunResult } from './plugin-runner.js';
 import { detectSandbox, prepareJobDirs, sandboxJob, unreadableForSandbox, type JobSandbox, type SandboxSettings } from './plugin-sandbox.js';
 
@@ -37,7 +37,8 @@ const STDIO_GRACE_MS = 200;
 const MAX_FORWARDED_LINES = 200;
 const STDERR_TAIL_CHARS = 4096;
 
-type WorkerOutcome = { result: ResultDescriptor } | { failure: string };
+/** `stderr`: the end of what the worker wrote there, for a failed run's diagnostics. */
+type WorkerOutcome = ({ result: ResultDescriptor } | { failure: string }) & { stderr?: string };
 
 /** Resident set size of a process in MB, from /proc (Linux); undefined where unknown or already gone. */
 export function residentMemoryMb(pid: number): number | undefined {
@@ -177,7 +178,7 @@ export class LocalProcessExecutor implements PluginExecutor {
   private active = 0;
   private readonly queue: Array<() => void> = [];
   private readonly workers = new Map<ChildProcess, (reason: string) => void>();
-  private readonly pending = new Set<Promise<RunResult>>();
+  private readonly pending = new Set<Promise<ExecutedRun>>();
 
   private readonly sandbox: SandboxSettings;
 
@@ -198,7 +199,7 @@ export class LocalProcessExecutor implements PluginExecutor {
     return { refused: `refused to run third-party plugin ${id} unsandboxed: ${why}; an admin may allow it with POLYRAD_ALLOW_UNSANDBOXED=1` };
   }
 
-  execute(job: PluginJob): Promise<RunResult> {
+  execute(job: PluginJob): Promise<ExecutedRun> {
     if (this.closed) return Promise.reject(new PolyradError('EXECUTOR_CLOSED', 'the plugin executor is closed'));
     const run = this.schedule(job);
     this.pending.add(run);
@@ -213,7 +214,7 @@ export class LocalProcessExecutor implements PluginExecutor {
     await Promise.allSettled([...this.pending]);
   }
 
-  private async schedule(job: PluginJob): Promise<RunResult> {
+  private async schedule(job: PluginJob): Promise<ExecutedRun> {
     if (this.active >= this.concurrency) await new Promise<void>((start) => this.queue.push(start));
     this.active += 1;
     try {
@@ -224,9 +225,9 @@ export class LocalProcessExecutor implements PluginExecutor {
     }
   }
 
-  private async runJob(job: PluginJob): Promise<RunResult> {
+  private async runJob(job: PluginJob): Promise<ExecutedRun> {
     const started = performance.now();
-    const failed = (reason: string, warnings: string[] = []): RunResult => ({
+    const failed = (reason: string, warnings: string[] = [], diagnostics: { stack?: string; stderr?: string } = {}): ExecutedRun => ({
       status: 'failed',
       reason,
       durationMs: Math.round(performance.now() - started),
@@ -234,6 +235,8 @@ export class LocalProcessExecutor implements PluginExecutor {
       findings: [],
       missing: [],
       warnings,
+      ...(diagnostics.stack ? { stack: diagnostics.stack } : {}),
+      ...(diagnostics.stderr?.trim() ? { stderr: diagnostics.stderr } : {}),
     });
     if (this.closed) return failed('the plugin executor was closed before the run started');
     let dir: string | undefined;
@@ -260,10 +263,12 @@ export class LocalProcessExecutor implements PluginExecutor {
         });
       }
       const outcome = await this.runWorker(dir, { ...job, packageDir }, sandbox);
-      if ('failure' in outcome) return failed(outcome.failure);
+      if ('failure' in outcome) return failed(outcome.failure, [], { stderr: outcome.stderr });
       const { result } = outcome;
       const warnings = Array.isArray(result.warnings) ? result.warnings.map(String) : [];
-      if (result.status !== 'succeeded') return failed(String(result.reason ?? 'failed without a reason'), warnings);
+      if (result.status !== 'succeeded') {
+        return failed(String(result.reason ?? 'failed without a reason'), warnings, { stack: typeof result.stack === 'string' ? result.stack : undefined, stderr: outcome.stderr });
+      }
       // The worker already validated, but it shares a process with plugin code: check again what arrived.
       let outputs;
       try {
@@ -327,9 +332,10 @@ export class LocalProcessExecutor implements PluginExecutor {
       let graceTimer: NodeJS.Timeout | undefined;
       let stdioTimer: NodeJS.Timeout | undefined;
 
-      const finish = (outcome: WorkerOutcome) => {
+      const finish = (ended: WorkerOutcome) => {
         if (settled) return;
         settled = true;
+        const outcome = { ...ended, stderr: stderrTail() };
         clearTimeout(timer);
         clearTimeout(graceTimer);
         clearTimeout(stdioTimer);

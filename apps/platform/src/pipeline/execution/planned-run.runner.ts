@@ -4,6 +4,7 @@ import type { ExecutionPlan, PlannedRun } from '../planning/execution-planner.js
 import type { CatalogEntry } from '../planning/plugin-catalog.js';
 import { notAssessedHere, onSeries } from '../report/series-findings.js';
 import type { ScannedStudy } from '../study.scanner.js';
+import { redactDiagnostics, type RunDiagnostics } from './diagnostics.redactor.js';
 import type { PluginExecutor } from './plugin-executor.js';
 
 /** What one planned run ended with; plan order is kept when they are merged into the report. */
@@ -14,6 +15,8 @@ export interface RunOutcome {
   /** declared outputs the run could not make, with the reason */
   missing: MissingOutput[];
   warnings: string[];
+  /** a failed run's stack and stderr, without patient data or paths outside the plugin package (for its vendor only, never in a report) */
+  diagnostics?: RunDiagnostics;
 }
 
 /** Where one planned run is: waiting (for its inputs or a free worker), handed to the executor, or ended with a status. */
@@ -139,7 +142,14 @@ async function runPlanned(planned: PlannedRun, context: RunContext, index: numbe
   });
   const ended = { status: result.status, durationMs: result.durationMs, ...(result.reason ? { reason: result.reason } : {}) };
   const allWarnings = [...warnings, ...result.warnings];
-  return result.status === 'succeeded'
-    ? outcomeOf(planned, ended, { artifacts: result.artifacts, missing: result.missing, warnings: allWarnings, findings: onSeries(result.findings, manifest, seriesInstanceUid) })
-    : outcomeOf(planned, ended, { warnings: allWarnings });
+  if (result.status === 'succeeded') {
+    return outcomeOf(planned, ended, { artifacts: result.artifacts, missing: result.missing, warnings: allWarnings, findings: onSeries(result.findings, manifest, seriesInstanceUid) });
+  }
+  const diagnostics = redactDiagnostics({ stack: result.stack, stderr: result.stderr }, studyIdentifiers(context.study), entry.packageDir);
+  return outcomeOf(planned, ended, { warnings: allWarnings, ...(diagnostics ? { diagnostics } : {}) });
+}
+
+/** Every patient and visit identifier in the study's headers, to be kept out of diagnostics. */
+function studyIdentifiers(study: ScannedStudy): string[] {
+  return [...new Set(study.series.flatMap((s) => s.instances.flatMap((i) => [i.PatientName, i.PatientID, i.AccessionNumber, i.IssuerOfPatientID ?? ''])))].filter(Boolean);
 }

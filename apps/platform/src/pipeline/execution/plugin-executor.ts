@@ -19,12 +19,15 @@ export interface PluginJob {
   log?: (message: string) => void;
 }
 
+/** A run as an executor ends it: with the end of the worker's stderr when it failed (for the vendor's diagnostics). */
+export type ExecutedRun = RunResult & { stderr?: string };
+
 /**
  * Runs plugin jobs away from the calling process. `execute` never rejects because of the plugin:
  * a plugin that throws, hangs, leaks or crashes resolves as a failed RunResult with the reason.
  */
 export interface PluginExecutor {
-  execute(job: PluginJob): Promise<RunResult>;
+  execute(job: PluginJob): Promise<ExecutedRun>;
   /** stops running workers (their jobs resolve as failed) and refuses new jobs */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pluginMetrics } from './feedback-metrics.js';
+import { type MetricsRun, pluginMetrics } from './feedback-metrics.js';
 import type { FeedbackView } from './feedback.repository.js';
 
 let id = 0;
@@ -59,7 +59,29 @@ test('edit sizes: mean and 95th percentile of |reader - algorithm| over numeric 
   assert.equal(aorta!.valueEdits, 20, 'a text value has no edit size');
   assert.equal(aorta!.meanEditSize, 11.5);
   assert.equal(aorta!.p95EditSize, 19);
-  assert.equal(aorta!.categoryChanges, 1);
+  assert.equal(aorta!.categoryChanges, 2, 'the reader category "dilated", and a value that is a category itself ("4A" -> "3")');
   assert.equal(aorta!.missedFindingsAdded, 1, 'a finding no plugin reports is not held against one');
   assert.equal(aorta!.acceptanceRate, 0);
+});
+
+test('runs give the failure rate, p50/p95 duration and the not-assessed rate; a version with runs but no feedback is listed', () => {
+  const run = (change: Partial<MetricsRun>): MetricsRun => ({ site: 'default', pluginId: 'polyrad.aorta', pluginVersion: '1.0.0', status: 'succeeded', durationMs: 100, findings: [], ...change });
+  const measured = { code: 'aorta.ascending.diameter', assessment: 'measured' as const, value: 40, unit: 'mm' };
+  const notAssessed = { ...measured, assessment: 'not-assessed' as const, value: null };
+  const durations = [900, 100, 300, 200, 400, 500, 600, 700, 800, 1000];
+  const metrics = pluginMetrics(
+    [row({ action: 'accept' })],
+    [
+      ...durations.map((durationMs, i) => run({ durationMs, status: i < 2 ? 'failed' : 'succeeded', findings: i < 2 ? [] : [i === 2 ? notAssessed : measured] })),
+      run({ durationMs: null, pluginVersion: '1.1.0', findings: [measured, measured] }),
+    ],
+  );
+  assert.deepEqual(
+    metrics.map((m) => [m.pluginVersion, m.reviewed, m.runs, m.failed, m.failureRate, m.p50DurationMs, m.p95DurationMs, m.findings, m.notAssessed, m.notAssessedRate]),
+    [
+      ['1.0.0', 1, 10, 2, 0.2, 500, 1000, 8, 1, 0.125],
+      ['1.1.0', 0, 1, 0, 0, null, null, 2, 0, 0],
+    ],
+  );
+  assert.equal(metrics[1]!.acceptanceRate, null, 'no review yet');
 });

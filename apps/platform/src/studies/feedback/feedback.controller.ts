@@ -3,7 +3,6 @@ import type { Report } from '@polyrad/sdk';
 import { CurrentUser, Roles, SiteScope } from '../../auth/auth.decorators.js';
 import type { Principal } from '../../auth/principal.js';
 import { DEFAULT_SITE } from '../../registry/site.rules.js';
-import type { PluginVersionMetrics } from './feedback-metrics.js';
 import type { FeedbackView } from './feedback.repository.js';
 import { FeedbackService } from './feedback.service.js';
 import { findingDecision, parseReaderAction } from './report-review.js';
@@ -65,12 +64,5 @@ export class FeedbackController {
   @SiteScope(studySite)
   list(@Param('uid') uid: string): Promise<FeedbackView[]> {
     return this.feedback.listForStudy(uid);
-  }
-
-  /** Acceptance, rejection reasons, edit sizes and missed findings per plugin version and site, over the admin's sites. */
-  @Get('metrics/plugins')
-  @Roles('admin')
-  metrics(@CurrentUser() me: Principal): Promise<PluginVersionMetrics[]> {
-    return this.feedback.metrics(me);
   }
 }

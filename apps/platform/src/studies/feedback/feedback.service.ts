@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PolyradError, type Report } from '@polyrad/sdk';
-import { ALL_SITES, type Principal } from '../../auth/principal.js';
 import { DeliveryQueueService } from '../../delivery/delivery-queue.service.js';
 import { INVALID_STUDY_UID, REPORT_NOT_FOUND } from '../studies.errors.js';
 import { isDicomUid } from '../study-uid.js';
-import { pluginMetrics, type PluginVersionMetrics } from './feedback-metrics.js';
 import { FeedbackRepository, type FeedbackView } from './feedback.repository.js';
 import { applyReaderAction, type ReaderAction, signReport } from './report-review.js';
 
@@ -34,11 +32,6 @@ export class FeedbackService {
   listForStudy(studyInstanceUid: string): Promise<FeedbackView[]> {
     assertUid(studyInstanceUid);
     return this.feedback.listForStudy(studyInstanceUid);
-  }
-
-  /** Metrics over the feedback of the caller's sites. */
-  async metrics(who: Pick<Principal, 'sites'>): Promise<PluginVersionMetrics[]> {
-    return pluginMetrics(await this.feedback.listForSites(who.sites.includes(ALL_SITES) ? null : who.sites));
   }
 
   private async change(studyInstanceUid: string, site: string, reader: string, work: Parameters<FeedbackRepository['changeLatest']>[3]): Promise<Report> {
