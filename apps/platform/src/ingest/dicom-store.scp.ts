@@ -7,6 +7,7 @@ import { encodePart10, TransferSyntax } from '@polyrad/dicom';
 import { PolyradError } from '@polyrad/sdk';
 import dimse from 'dcmjs-dimse';
 import { APP_CONFIG, DEFAULT_DICOM_INTAKE, type AppConfig, type DicomIntakeConfig } from '../config/app-config.js';
+import { StudyActivityService } from '../studies/study-activity.service.js';
 import { DicomPduGuard, type DicomGuardStats } from './dicom-pdu.guard.js';
 import { peerAllowed } from './dicom-peer.allowlist.js';
 import { InstanceIntakeService, type InstanceSender, type IntakeResult } from './instance-intake.service.js';
@@ -220,6 +221,7 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
     private readonly instances: InstanceIntakeService,
     dispatcher: StudyDispatchService,
     private readonly pending: PendingAnalysisRepository,
+    activity: StudyActivityService,
   ) {
     this.intake = config.dicomIntake ?? DEFAULT_DICOM_INTAKE;
     this.tracker = new StudyCompletenessTracker(config.quietPeriodMs, async (uid) => {
@@ -233,6 +235,7 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
     });
     // every stored instance, by DIMSE or any other way in, starts its study's quiet period
     instances.onStored((instance) => {
+      activity.received(instance.StudyInstanceUID, config.quietPeriodMs);
       // progress at info level, once per study and stage: received, complete (analysing), reported
       if (this.tracker.arrived(instance.StudyInstanceUID)) {
         this.logger.log(`study ${instance.StudyInstanceUID}: receiving; analysed once no instance arrives for ${config.quietPeriodMs / 1000} s`);

@@ -9,6 +9,7 @@ import { FeedbackService } from './feedback/feedback.service.js';
 import { ReportsRepository } from './reports.repository.js';
 import { StudiesController } from './studies.controller.js';
 import { StudiesService } from './studies.service.js';
+import { StudyActivityService } from './study-activity.service.js';
 import { StudyProgressService } from './study-progress.service.js';
 import { StudyAnalysisController } from './study-analysis.controller.js';
 import { StudyAnalysisService } from './study-analysis.service.js';
@@ -17,7 +18,7 @@ import { UrgentNotifier } from './urgent.notifier.js';
 @Module({
   imports: [PipelineModule, RegistryModule, DeliveryModule, PriorsModule],
   controllers: [StudiesController, StudyAnalysisController, FeedbackController],
-  providers: [StudiesService, StudyAnalysisService, StudyProgressService, ReportsRepository, UrgentNotifier, FeedbackService, FeedbackRepository],
-  exports: [StudiesService, StudyAnalysisService, UrgentNotifier],
+  providers: [StudiesService, StudyAnalysisService, StudyProgressService, StudyActivityService, ReportsRepository, UrgentNotifier, FeedbackService, FeedbackRepository],
+  exports: [StudiesService, StudyAnalysisService, StudyActivityService, UrgentNotifier],
 })
 export class StudiesModule {}

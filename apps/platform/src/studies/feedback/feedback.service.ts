@@ -3,6 +3,7 @@ import { PolyradError, type Report } from '@polyrad/sdk';
 import { ALL_SITES, type Principal } from '../../auth/principal.js';
 import { DeliveryQueueService } from '../../delivery/delivery-queue.service.js';
 import { INVALID_STUDY_UID, REPORT_NOT_FOUND } from '../studies.errors.js';
+import { StudyActivityService } from '../study-activity.service.js';
 import { isDicomUid } from '../study-uid.js';
 import { pluginMetrics, type PluginVersionMetrics } from './feedback-metrics.js';
 import { FeedbackRepository, type FeedbackView } from './feedback.repository.js';
@@ -17,6 +18,7 @@ export class FeedbackService {
   constructor(
     private readonly feedback: FeedbackRepository,
     private readonly deliveries: DeliveryQueueService,
+    private readonly activity: StudyActivityService,
   ) {}
 
   /** Applies one reader action to the newest report and stores it as feedback; the corrected report is returned. */
@@ -45,6 +47,7 @@ export class FeedbackService {
     assertUid(studyInstanceUid);
     const changed = await this.feedback.changeLatest(studyInstanceUid, site, reader, work);
     if (!changed) throw new PolyradError(REPORT_NOT_FOUND, `study ${studyInstanceUid} has no report to correct or sign`, studyInstanceUid);
+    this.activity.reported(studyInstanceUid, { version: changed.version, status: changed.report.status });
     // a draft's corrections wait for the sign-off; the final version and each amendment go out as they are made
     if (changed.report.status === 'signed') await this.deliveries.enqueueRelease(changed.report, changed, site);
     return changed.report;
