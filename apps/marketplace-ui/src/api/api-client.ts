@@ -41,6 +41,23 @@ export class ApiClient {
     return answer.user;
   }
 
+  /** Whether the platform offers sign-in through the hospital's identity provider (asked before sign-in). */
+  oidcInfo(): Promise<{ enabled: boolean; label?: string }> {
+    return this.send('GET', '/api/auth/oidc', undefined, false);
+  }
+
+  /** Where to send the browser to sign in at the identity provider. */
+  async oidcStart(): Promise<string> {
+    return (await this.send<{ authorizationUrl: string }>('POST', '/api/auth/oidc/start', {}, false)).authorizationUrl;
+  }
+
+  /** Completes a provider sign-in with the query it returned to /login/oidc. */
+  async oidcFinish(search: string): Promise<UserView> {
+    const answer = await this.send<TokenAnswer>('POST', '/api/auth/oidc/callback', { search }, false);
+    this.setSession(answer);
+    return answer.user;
+  }
+
   async logout(): Promise<void> {
     try {
       if (this.session) await this.send<void>('POST', '/api/auth/logout', undefined, false);
