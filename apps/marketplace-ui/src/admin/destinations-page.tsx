@@ -172,6 +172,28 @@ function NewDestinationForm({ site }: { site: string }) {
   );
 }
 
+const PRIORITIES = [
+  ['urgent', 'Urgent'],
+  ['routine', 'Routine'],
+] as const;
+const STATUSES = [
+  ['draft', 'Draft'],
+  ['signed', 'Signed'],
+] as const;
+
+/** A labelled row of checkboxes, one per option (value and label). */
+function Choices<T extends string>({ label, options, value, onChange }: { label: string; options: ReadonlyArray<readonly [T, string]>; value: T[]; onChange(value: T[]): void }) {
+  return (
+    <Checkbox.Group label={label} value={value} onChange={(next) => onChange(next as T[])}>
+      <Group gap="xs" mt={6}>
+        {options.map(([option, text]) => (
+          <Checkbox key={option} value={option} label={text} />
+        ))}
+      </Group>
+    </Checkbox.Group>
+  );
+}
+
 interface RuleDraft {
   destination: string;
   outputs: DeliveryOutput[];
@@ -240,26 +262,10 @@ function RulesCard({ site, saved, destinations }: { site: string; saved: Routing
                     allowDeselect={false}
                     onChange={(value) => value && change(i, { destination: value, outputs: draft.outputs.filter((o) => CARRIES[kindOf(value)!]?.includes(o)) })}
                   />
-                  <Checkbox.Group label="Send" value={draft.outputs} onChange={(value) => change(i, { outputs: value as DeliveryOutput[] })}>
-                    <Group gap="xs" mt={6}>
-                      {outputs.map((o) => (
-                        <Checkbox key={o} value={o} label={OUTPUT_LABEL[o]} />
-                      ))}
-                    </Group>
-                  </Checkbox.Group>
+                  <Choices label="Send" options={outputs.map((o) => [o, OUTPUT_LABEL[o]] as const)} value={draft.outputs} onChange={(outputs) => change(i, { outputs })} />
                   <TextInput label="Modalities" placeholder="any, e.g. CT" w={130} value={draft.modalities} onChange={(e) => change(i, { modalities: e.currentTarget.value })} />
-                  <Checkbox.Group label="Priority" value={draft.priorities} onChange={(value) => change(i, { priorities: value as RuleDraft['priorities'] })}>
-                    <Group gap="xs" mt={6}>
-                      <Checkbox value="urgent" label="Urgent" />
-                      <Checkbox value="routine" label="Routine" />
-                    </Group>
-                  </Checkbox.Group>
-                  <Checkbox.Group label="Report status" value={draft.statuses} onChange={(value) => change(i, { statuses: value as RuleDraft['statuses'] })}>
-                    <Group gap="xs" mt={6}>
-                      <Checkbox value="draft" label="Draft" />
-                      <Checkbox value="signed" label="Signed" />
-                    </Group>
-                  </Checkbox.Group>
+                  <Choices label="Priority" options={PRIORITIES} value={draft.priorities} onChange={(priorities) => change(i, { priorities })} />
+                  <Choices label="Report status" options={STATUSES} value={draft.statuses} onChange={(statuses) => change(i, { statuses })} />
                   <Button variant="subtle" color="red" size="xs" onClick={() => setDrafts(drafts.filter((_, j) => j !== i))}>
                     Remove rule {i + 1}
                   </Button>

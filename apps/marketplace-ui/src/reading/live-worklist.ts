@@ -1,20 +1,10 @@
+import type { StudyActivity } from '@polyrad/sdk';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api/api-client.js';
 import { useApi } from '../auth/session.js';
 
-/** A study's live state (GET /api/worklist/events, apps/platform/src/studies/study-activity.service.ts). */
-export interface StudyActivity {
-  studyInstanceUid: string;
-  stage: 'receiving' | 'waiting' | 'analysing' | 'reported';
-  instances: number;
-  analysisDueAt?: string;
-  runsDone?: number;
-  runsTotal?: number;
-  reportVersion?: number;
-  status?: 'draft' | 'signed';
-  updatedAt: string;
-}
+export type { StudyActivity } from '@polyrad/sdk';
 
 /** Waited before reconnecting after the stream failed (it also ends by itself when the access token would expire). */
 const RECONNECT_MS = 2_000;

@@ -98,7 +98,8 @@ before(async () => {
     ['leaver', { username: 'leaver', role: 'radiologist', sites: ['default'] }],
     ['vendor', { username: 'acme-publisher', role: 'vendor', vendorId: 'acme' }],
   ];
-  for (const [key, user] of wanted) users[key] = { username: user.username, password: (await createUser(root, user)).password };
+  // a fresh admin session per user: on a busy machine creating them can outlast one access token
+  for (const [key, user] of wanted) users[key] = { username: user.username, password: (await createUser(await asRoot(), user)).password };
   // the example plugin with a per-site setting, so its page has a configuration form
   const withSetting = (manifest: Record<string, unknown>) => {
     manifest.config = {
