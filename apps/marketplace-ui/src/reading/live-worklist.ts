@@ -20,7 +20,11 @@ export function useLiveActivity(): Map<string, StudyActivity> {
   useEffect(() => {
     const abort = new AbortController();
     const onEvent = (type: string, data: unknown) => {
-      if (type === 'snapshot') setActivity(new Map((data as StudyActivity[]).map((a) => [a.studyInstanceUid, a])));
+      if (type === 'snapshot') {
+        setActivity(new Map((data as StudyActivity[]).map((a) => [a.studyInstanceUid, a])));
+        // a report stored while the stream was reconnecting sent no event of its own
+        void queries.invalidateQueries({ queryKey: ['worklist'] });
+      }
       if (type !== 'activity') return;
       const change = data as StudyActivity;
       setActivity((before) => new Map(before).set(change.studyInstanceUid, change));
