@@ -437,6 +437,8 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
     // sent again from a fresh count: one new attempt, delivered (the log keeps the first)
     const resent = await deliveriesWhen(asRoot, urgentUid, (d) => d[0]!.log.length === 2 && d[0]!.status === 'delivered');
     assert.deepEqual(resent[0]!.log.map((a) => a.outcome), ['delivered', 'delivered']);
+    // the page follows a pending delivery until it is done
+    await page.getByRole('table', { name: 'Deliveries' }).getByText('delivered', { exact: true }).waitFor();
     await shot(page, 'admin-delivery-log');
     await page.close();
   });
