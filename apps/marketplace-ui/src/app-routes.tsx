@@ -2,6 +2,8 @@ import type { ReactNode } from 'react';
 import type { Role } from './api/api.types.js';
 import { AuditPage } from './admin/audit-page.js';
 import { CatalogPage } from './admin/catalog-page.js';
+import { DeliveryLogPage } from './admin/delivery-log-page.js';
+import { DestinationsPage } from './admin/destinations-page.js';
 import { FeedbackMetricsPage } from './admin/feedback-metrics-page.js';
 import { LearningPage } from './admin/learning-page.js';
 import { PluginPage } from './admin/plugin-page.js';
@@ -28,6 +30,8 @@ export const NAVIGATION: Record<Role, NavItem[]> = {
     { label: 'Marketplace', path: '/marketplace' },
     { label: 'Audit log', path: '/audit' },
     { label: 'Reader feedback', path: '/feedback' },
+    { label: 'Destinations', path: '/destinations' },
+    { label: 'Delivery log', path: '/deliveries' },
     { label: 'Shadow & drift', path: '/learning' },
   ],
   vendor: [
@@ -43,6 +47,8 @@ const ROUTES: Route[] = [
   { role: 'admin', pattern: /^\/marketplace\/([^/]+)$/, render: ([id]) => <PluginPage pluginId={id!} /> },
   { role: 'admin', pattern: /^\/audit$/, render: () => <AuditPage /> },
   { role: 'admin', pattern: /^\/feedback$/, render: () => <FeedbackMetricsPage /> },
+  { role: 'admin', pattern: /^\/destinations$/, render: () => <DestinationsPage /> },
+  { role: 'admin', pattern: /^\/deliveries$/, render: () => <DeliveryLogPage /> },
   { role: 'admin', pattern: /^\/learning$/, render: () => <LearningPage /> },
   { role: 'vendor', pattern: /^\/vendor\/plugins$/, render: () => <VendorPluginsPage /> },
   { role: 'vendor', pattern: /^\/vendor\/publish$/, render: () => <PublishPage /> },

@@ -43,6 +43,8 @@ export type { ModelElementType, ModelProvider, ModelSession, ModelTensor, ModelT
 export { DECISION_SUPPORT_NOTICE, REJECTION_REASONS } from './report/report.types.js';
 export type { AlgorithmRun, ComparedFinding, FindingReview, ReaderFinding, RejectionReason, Report, ReportAmendment, ReportComparison, ReportFinding, ReportPriority, SeriesDecision } from './report/report.types.js';
 export { isValidReport, reportSchema, reportSchemaErrors } from './report/report.schema.js';
+export type { DeliveryAttemptRecord, DeliveryDestinationKind, DeliveryOutput, StudyDelivery } from './report/report-delivery.types.js';
+export type { StudyActivity, StudyStage } from './report/study-activity.types.js';
 export { notAssessedFindings, unavailableInputReason } from './report/not-assessed.findings.js';
 export type { ProducerOutcome } from './report/not-assessed.findings.js';
 

@@ -41,6 +41,23 @@ export class ApiClient {
     return answer.user;
   }
 
+  /** Whether the platform offers sign-in through the hospital's identity provider (asked before sign-in). */
+  oidcInfo(): Promise<{ enabled: boolean; label?: string }> {
+    return this.send('GET', '/api/auth/oidc', undefined, false);
+  }
+
+  /** Where to send the browser to sign in at the identity provider. */
+  async oidcStart(): Promise<string> {
+    return (await this.send<{ authorizationUrl: string }>('POST', '/api/auth/oidc/start', {}, false)).authorizationUrl;
+  }
+
+  /** Completes a provider sign-in with the query it returned to /login/oidc. */
+  async oidcFinish(search: string): Promise<UserView> {
+    const answer = await this.send<TokenAnswer>('POST', '/api/auth/oidc/callback', { search }, false);
+    this.setSession(answer);
+    return answer.user;
+  }
+
   async logout(): Promise<void> {
     try {
       if (this.session) await this.send<void>('POST', '/api/auth/logout', undefined, false);
@@ -61,17 +78,52 @@ export class ApiClient {
     return this.request<T>('PUT', path, body);
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  delete(path: string): Promise<void> {
+    return this.request<void>('DELETE', path);
+  }
+
+  /**
+   * Reads a server-sent event stream until the server ends it or `signal` aborts. Through fetch, so the token
+   * goes in the Authorization header (never in the URL); a refused token is renewed once, as for any request.
+   */
+  async stream(path: string, onEvent: (type: string, data: unknown) => void, signal: AbortSignal): Promise<void> {
+    const res = await this.withRenewal(() => this.fetchChecked('GET', path, undefined, true, { accept: 'text/event-stream' }, signal));
+    if (!res.body) return;
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const event = parseServerSentEvent(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+          if (event) onEvent(event.type, event.data);
+        }
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      throw new ApiError(0, 'NETWORK', `The live updates stopped: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.withRenewal(() => this.send<T>(method, path, body, true));
+  }
+
+  /** A 401 renews the session once and tries again; when renewal fails the session is over. */
+  private async withRenewal<T>(attempt: () => Promise<T>): Promise<T> {
     const token = this.session?.accessToken;
     try {
-      return await this.send<T>(method, path, body, true);
+      return await attempt();
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401 || token === undefined) throw error;
       if (!(await this.renew(token))) {
         this.setSession(null, SESSION_EXPIRED_MESSAGE);
         throw error;
       }
-      return this.send<T>(method, path, body, true);
+      return attempt();
     }
   }
 
@@ -100,28 +152,41 @@ export class ApiClient {
   }
 
   private async send<T>(method: string, path: string, body: unknown, authorized: boolean): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const res = await this.fetchChecked(method, path, body, authorized, { accept: 'application/json' });
+    return parseJson(await res.text()) as T;
+  }
+
+  /** The answer when it is a success; otherwise the API's refusal as an ApiError. */
+  private async fetchChecked(method: string, path: string, body: unknown, authorized: boolean, extra: Record<string, string>, signal?: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { ...extra };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const token = this.session?.accessToken;
     if (token && (authorized || path === '/api/auth/logout')) headers.authorization = `Bearer ${token}`;
     let res: Response;
     try {
-      res = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      res = await fetch(path, { method, headers, signal, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     } catch {
       throw new ApiError(0, 'NETWORK', 'The server cannot be reached. Check the connection and try again.');
     }
-    const text = await res.text();
-    const parsed = parseJson(text);
-    if (!res.ok) {
-      const problem = (parsed ?? {}) as { code?: unknown; message?: unknown };
-      throw new ApiError(
-        res.status,
-        typeof problem.code === 'string' ? problem.code : `HTTP_${res.status}`,
-        typeof problem.message === 'string' ? problem.message : `The server answered ${res.status} ${res.statusText}.`,
-      );
-    }
-    return parsed as T;
+    if (res.ok) return res;
+    const problem = (parseJson(await res.text()) ?? {}) as { code?: unknown; message?: unknown };
+    throw new ApiError(
+      res.status,
+      typeof problem.code === 'string' ? problem.code : `HTTP_${res.status}`,
+      typeof problem.message === 'string' ? problem.message : `The server answered ${res.status} ${res.statusText}.`,
+    );
   }
+}
+
+/** One event of a text/event-stream (its `event:` and JSON `data:` lines); undefined for a comment or keep-alive. */
+export function parseServerSentEvent(block: string): { type: string; data: unknown } | undefined {
+  let type = 'message';
+  const data: string[] = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event:')) type = line.slice(6).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+  }
+  return data.length ? { type, data: parseJson(data.join('\n')) } : undefined;
 }
 
 function parseJson(text: string): unknown {

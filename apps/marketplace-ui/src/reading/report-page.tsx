@@ -2,6 +2,7 @@ import { Alert, Badge, Card, Group, Stack, Table, Text, Title } from '@mantine/c
 import { useQuery } from '@tanstack/react-query';
 import type { AlgorithmRun, Report, ReportFinding } from '../api/api.types.js';
 import { useApi } from '../auth/session.js';
+import { DeliveryLog } from '../delivery/delivery-log.js';
 import { Link } from '../router.js';
 import { EmptyState, QueryState } from '../ui/query-state.js';
 import { FindingReview } from './finding-review.js';
@@ -148,6 +149,12 @@ function ReportView({ report }: { report: Report }) {
           Algorithms
         </Title>
         <AlgorithmRuns runs={report.algorithms} />
+      </Card>
+      <Card withBorder radius="md" component="section" aria-label="Delivery">
+        <Title order={3} size="h4" mb="xs">
+          Delivery
+        </Title>
+        <DeliveryLog studyInstanceUid={report.study.studyInstanceUid} canResend={false} />
       </Card>
     </Stack>
   );

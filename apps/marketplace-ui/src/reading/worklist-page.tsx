@@ -1,9 +1,10 @@
-import { Badge, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Progress, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import type { WorklistEntry } from '../api/api.types.js';
 import { useApi } from '../auth/session.js';
 import { Link } from '../router.js';
 import { EmptyState, QueryState } from '../ui/query-state.js';
+import { activityText, type StudyActivity, useLiveActivity } from './live-worklist.js';
 
 /** Urgent first, then newest first (the API's order, kept when it is refetched). */
 export function sortWorklist(entries: WorklistEntry[]): WorklistEntry[] {
@@ -15,15 +16,29 @@ export const dicomDate = (da: string): string => (/^\d{8}$/.test(da) ? `${da.sli
 
 export function WorklistPage() {
   const api = useApi();
-  const worklist = useQuery({ queryKey: ['worklist'], queryFn: () => api.get<WorklistEntry[]>('/api/worklist'), refetchInterval: 15_000 });
+  // no polling: the event stream says when a report was stored or signed
+  const worklist = useQuery({ queryKey: ['worklist'], queryFn: () => api.get<WorklistEntry[]>('/api/worklist') });
+  const live = useLiveActivity();
+  const reported = new Set(worklist.data?.map((e) => e.studyInstanceUid));
+  const arriving = [...live.values()].filter((a) => a.stage !== 'reported' && !reported.has(a.studyInstanceUid)).reverse();
   return (
     <Stack>
       <div>
         <Title order={2}>Worklist</Title>
         <Text c="dimmed" size="sm">
-          Analysed studies, urgent first, then the newest.
+          Analysed studies, urgent first, then the newest. States update live.
         </Text>
       </div>
+      {arriving.length > 0 && (
+        <Table
+          withTableBorder
+          aria-label="Arriving studies"
+          data={{
+            head: ['Study', 'State'],
+            body: arriving.map((a) => [<Text size="xs">{a.studyInstanceUid}</Text>, <LiveState activity={a} />]),
+          }}
+        />
+      )}
       <QueryState query={worklist} what="the worklist">
         {(entries) =>
           entries.length === 0 ? (
@@ -42,15 +57,7 @@ export function WorklistPage() {
                   e.accessionNumber || '—',
                   dicomDate(e.studyDate),
                   new Date(e.generatedAt).toLocaleString(),
-                  e.status === 'signed' ? (
-                    <Badge color="green" variant="light">
-                      Signed
-                    </Badge>
-                  ) : (
-                    <Badge color="yellow" variant="light">
-                      To read
-                    </Badge>
-                  ),
+                  <StateCell entry={e} activity={live.get(e.studyInstanceUid)} />,
                   <Link to={`/studies/${encodeURIComponent(e.studyInstanceUid)}`}>Open report (version {e.reportVersion})</Link>,
                 ]),
               }}
@@ -58,6 +65,35 @@ export function WorklistPage() {
           )
         }
       </QueryState>
+    </Stack>
+  );
+}
+
+/** The live state while the study is received or analysed again, else its report's: to read, or signed. */
+function StateCell({ entry, activity }: { entry: WorklistEntry; activity: StudyActivity | undefined }) {
+  if (activity && activity.stage !== 'reported') return <LiveState activity={activity} />;
+  return entry.status === 'signed' ? (
+    <Badge color="green" variant="light">
+      Signed
+    </Badge>
+  ) : (
+    <Badge color="yellow" variant="light">
+      To read
+    </Badge>
+  );
+}
+
+function LiveState({ activity }: { activity: StudyActivity }) {
+  const text = activityText(activity);
+  return (
+    <Stack gap={4} data-testid="live-state">
+      <Badge color="blue" variant="light">
+        {activity.stage === 'waiting' ? 'Waiting for completeness' : activity.stage}
+      </Badge>
+      <Text size="xs">{text}</Text>
+      {activity.stage === 'analysing' && (
+        <Progress value={activity.runsTotal ? (100 * (activity.runsDone ?? 0)) / activity.runsTotal : 0} aria-label={`Analysis progress of ${activity.studyInstanceUid}`} size="sm" />
+      )}
     </Stack>
   );
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { AnyRole, CurrentUser, Public, SignInAttempt } from './auth.decorators.js';
 import { AuthService, type TokenAnswer, userView, type UserView } from './auth.service.js';
+import { OidcService } from './oidc.service.js';
 import type { Principal } from './principal.js';
 
 type Json = Record<string, unknown> | undefined;
@@ -8,7 +9,10 @@ type Json = Record<string, unknown> | undefined;
 /** Sign-in (DESIGN.md "Sign-in"). Sessions are bearer tokens only, never cookies, so there is no CSRF to forge. */
 @Controller('api/auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly oidc: OidcService,
+  ) {}
 
   /** `{ username, password }` → tokens; rate-limited per IP and per username. */
   @Post('login')
@@ -33,6 +37,31 @@ export class AuthController {
   @AnyRole()
   logout(@CurrentUser() me: Principal): Promise<void> {
     return this.auth.logout(me);
+  }
+
+  /** Whether the login page offers sign-in through the hospital's identity provider, and its button's text. */
+  @Get('oidc')
+  @Public()
+  oidcInfo(): { enabled: boolean; label?: string } {
+    return this.oidc.describe();
+  }
+
+  /** → `{ authorizationUrl }`: send the browser there; it comes back to the web app's /login/oidc. */
+  @Post('oidc/start')
+  @HttpCode(200)
+  @Public()
+  @SignInAttempt()
+  oidcStart(): Promise<{ authorizationUrl: string }> {
+    return this.oidc.start();
+  }
+
+  /** `{ search }`, the query the provider returned to /login/oidc → tokens, as a password sign-in. */
+  @Post('oidc/callback')
+  @HttpCode(200)
+  @Public()
+  @SignInAttempt()
+  oidcCallback(@Body() body: Json): Promise<TokenAnswer> {
+    return this.oidc.finish(body?.search);
   }
 
   @Get('me')

@@ -10,5 +10,9 @@ export const USER_INVALID = 'USER_INVALID';
 export const PASSWORD_INVALID = 'PASSWORD_INVALID';
 export const USER_EXISTS = 'USER_EXISTS';
 export const USER_NOT_FOUND = 'USER_NOT_FOUND';
+export const OIDC_NOT_CONFIGURED = 'OIDC_NOT_CONFIGURED';
+export const OIDC_PROVIDER_UNAVAILABLE = 'OIDC_PROVIDER_UNAVAILABLE';
+export const OIDC_SIGN_IN_FAILED = 'OIDC_SIGN_IN_FAILED';
+export const OIDC_NO_ROLE = 'OIDC_NO_ROLE';
 
 export const SIGN_IN_HINT = 'sign in with POST /api/auth/login and send Authorization: Bearer <accessToken>';

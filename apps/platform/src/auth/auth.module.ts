@@ -9,6 +9,7 @@ import { AuthGuard } from './auth.guard.js';
 import { AuthRepository } from './auth.repository.js';
 import { AuthService } from './auth.service.js';
 import { loadJwtSecret } from './jwt-secret.js';
+import { OidcService } from './oidc.service.js';
 import { PasswordHasher } from './password.hasher.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import { TokenIssuer } from './token.issuer.js';
@@ -40,6 +41,7 @@ function rateLimits(config: AppConfig): ThrottlerModuleOptions {
   providers: [
     AuthRepository,
     AuthService,
+    OidcService,
     UsersService,
     { provide: PasswordHasher, useFactory: (config: AppConfig) => new PasswordHasher(config.auth.passwordHash), inject: [APP_CONFIG] },
     {

@@ -68,6 +68,11 @@ export class AuthRepository {
     await this.withAudit(`UPDATE "users" SET "password_hash" = $2, "updated_at" = now() WHERE "username" = $1 RETURNING "username"`, [username, passwordHash], audit);
   }
 
+  /** Role and sites as the identity provider now maps them (users it signed in only). */
+  async setRole(username: string, role: UserRow['role'], sites: string[], audit: UserAudit): Promise<void> {
+    await this.withAudit(`UPDATE "users" SET "role" = $2, "sites" = $3, "updated_at" = now() WHERE "username" = $1 RETURNING "username"`, [username, role, sites], audit);
+  }
+
   /** `change` (a statement RETURNING "username") and its audit entry in one statement: both happen or neither. */
   private async withAudit(change: string, params: unknown[], audit: UserAudit): Promise<boolean> {
     const n = params.length;

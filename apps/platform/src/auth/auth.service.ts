@@ -75,6 +75,11 @@ export class AuthService {
     const valid = await this.hasher.verify(user?.passwordHash, password);
     // One answer for an unknown user, a wrong password and a disabled account: nothing to enumerate.
     if (!user || !valid || user.disabled) throw new PolyradError(LOGIN_FAILED, 'wrong username or password');
+    return this.openSession(user);
+  }
+
+  /** A new session of a user whose identity was verified (a password here, or an identity provider's ID token). */
+  async openSession(user: Pick<UserRow, 'username' | 'role' | 'sites' | 'vendorId'>): Promise<TokenAnswer> {
     const sessionId = randomUUID();
     const refreshToken = this.newRefreshToken();
     await this.repo.insertSession({ id: sessionId, username: user.username, refreshHash: sha256(refreshToken), refreshExpiresAt: this.refreshExpiry() });

@@ -69,6 +69,7 @@ describe('every route but /health and sign-in needs a token', () => {
     ['PUT', `/api/sites/default/plugins/${LUNGS}/config`, { config: {} }],
     ['GET', '/api/audit'],
     ['GET', '/api/worklist'],
+    ['GET', '/api/worklist/events'],
     ['GET', `/api/studies/${studyUid}/report`],
     ['GET', `/api/studies/${studyUid}/progress`],
     ['GET', '/api/jobs/dead'],
@@ -183,6 +184,14 @@ describe('study routes', () => {
       assert.equal((await who.get('/api/worklist')).status, 200);
       // allowed, and this server has not analysed the study (its report was stored directly)
       assert.equal((await who.get(`/api/studies/${studyUid}/progress`)).status, 404);
+      // the live worklist: an event stream that opens with every study this server is handling
+      const abort = new AbortController();
+      const events = await fetch(`${running.url}/api/worklist/events`, { headers: { authorization: `Bearer ${who.session!.accessToken}` }, signal: abort.signal });
+      assert.deepEqual([events.status, events.headers.get('content-type')?.split(';')[0]], [200, 'text/event-stream']);
+      const first = new TextDecoder().decode((await events.body!.getReader().read()).value);
+      assert.match(first, /^event: snapshot\n/m);
+      assert.match(first, new RegExp(`"studyInstanceUid":"${studyUid.replaceAll('.', '\\.')}","stage":"reported"`));
+      abort.abort();
     }
     const readerB = await createUser(root, { username: 'reader-b', role: 'radiologist', sites: ['site-b'] });
     for (const who of [acme, globex, adminB, readerB]) {
@@ -190,6 +199,7 @@ describe('study routes', () => {
       assert.ok(!JSON.stringify(body).includes('PAT-001'));
       await expect403(who, 'GET', '/api/worklist');
       await expect403(who, 'GET', `/api/studies/${studyUid}/progress`);
+      await expect403(who, 'GET', '/api/worklist/events');
     }
   });
 

@@ -105,6 +105,36 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads OpenID Connect sign-in with its role mapping, and names what is missing or malformed', () => {
+    const oidc = {
+      POLYRAD_OIDC_ISSUER: 'https://id.hospital.org/realms/main',
+      POLYRAD_OIDC_CLIENT_ID: 'polyrad',
+      POLYRAD_OIDC_CLIENT_SECRET: 'secret',
+      POLYRAD_OIDC_REDIRECT_URI: 'https://polyrad.hospital.org/login/oidc',
+      POLYRAD_OIDC_ROLES: 'radiology=radiologist@default, pacs-admins=admin@*,ct-north=radiologist@north+south',
+    };
+    assert.equal(loadConfig({}).auth.oidc, undefined, 'off unless configured');
+    assert.deepEqual(loadConfig(oidc).auth.oidc, {
+      issuer: 'https://id.hospital.org/realms/main',
+      clientId: 'polyrad',
+      clientSecret: 'secret',
+      redirectUri: 'https://polyrad.hospital.org/login/oidc',
+      roleClaim: 'groups',
+      roles: [
+        { value: 'radiology', role: 'radiologist', sites: ['default'] },
+        { value: 'pacs-admins', role: 'admin', sites: ['*'] },
+        { value: 'ct-north', role: 'radiologist', sites: ['north', 'south'] },
+      ],
+      label: 'Sign in with the hospital account',
+    });
+    const refused = (env: Record<string, string>, pattern: RegExp) =>
+      assert.throws(() => loadConfig(env), (e: unknown) => isPolyradError(e) && e.code === CONFIG_INVALID && pattern.test(e.message));
+    refused({ POLYRAD_OIDC_ISSUER: oidc.POLYRAD_OIDC_ISSUER }, /needs POLYRAD_OIDC_CLIENT_ID, POLYRAD_OIDC_CLIENT_SECRET, POLYRAD_OIDC_REDIRECT_URI, POLYRAD_OIDC_ROLES as well/);
+    refused({ ...oidc, POLYRAD_OIDC_ISSUER: 'http://id.hospital.org' }, /POLYRAD_OIDC_ISSUER must be an https:\/\/ URL \(http:\/\/ only on localhost\)/);
+    refused({ ...oidc, POLYRAD_OIDC_ROLES: 'radiology=vendor@default' }, /POLYRAD_OIDC_ROLES entries are value=role@site\+site .*"radiology=vendor@default"/);
+    assert.equal(loadConfig({ ...oidc, POLYRAD_OIDC_ISSUER: 'http://127.0.0.1:9000' }).auth.oidc?.issuer, 'http://127.0.0.1:9000');
+  });
+
   it('reads the STOW-RS request limit, and names a bad one', () => {
     assert.equal(loadConfig({ POLYRAD_DICOMWEB_MAX_REQUEST_MB: '512' }).dicomwebMaxRequestBytes, 512 * 1048576);
     assert.throws(

@@ -92,6 +92,30 @@ export interface AuthConfig {
   /** Express `trust proxy` (POLYRAD_TRUST_PROXY: hop count or addresses), so rate limits see clients, not the proxy. */
   trustProxy: false | number | string;
   passwordHash: PasswordHashParams;
+  /** Sign-in through the hospital's OpenID Connect provider (POLYRAD_OIDC_*); absent: passwords only. */
+  oidc?: OidcConfig;
+}
+
+/** A value of the role claim, and the role and sites a user who has it gets (the first match in order wins). */
+export interface OidcRoleMapping {
+  value: string;
+  role: 'admin' | 'radiologist';
+  sites: string[];
+}
+
+export interface OidcConfig {
+  /** The provider's issuer URL (POLYRAD_OIDC_ISSUER); https, or http on a loopback address. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Where the provider sends the browser back: the web app's /login/oidc (POLYRAD_OIDC_REDIRECT_URI). */
+  redirectUri: string;
+  /** The ID token claim holding the user's groups or roles (POLYRAD_OIDC_ROLE_CLAIM, default `groups`). */
+  roleClaim: string;
+  /** POLYRAD_OIDC_ROLES: `value=role@site+site,...`, e.g. `radiology=radiologist@default,pacs-admins=admin@*`. */
+  roles: OidcRoleMapping[];
+  /** The sign-in button's text (POLYRAD_OIDC_LABEL). */
+  label: string;
 }
 
 export interface DicomIntakeConfig extends DicomIntakeLimits {
@@ -340,5 +364,48 @@ function readAuthConfig(env: Env, problems: string[]): AuthConfig {
     requestTimeoutMs: Math.round(requestTimeoutS * 1000),
     trustProxy: proxy === undefined ? false : /^\d+$/.test(proxy) ? Number(proxy) : proxyEntries.join(','),
     passwordHash: OWASP_ARGON2ID,
+    ...readOidcConfig(env, problems),
+  };
+}
+
+const isLoopbackHttp = (url: URL): boolean => url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+
+/** POLYRAD_OIDC_*: all of issuer, client id and secret, redirect URI and roles, or none (sign-in by password only). */
+function readOidcConfig(env: Env, problems: string[]): { oidc?: OidcConfig } {
+  const issuer = nonEmpty(env.POLYRAD_OIDC_ISSUER);
+  const clientId = nonEmpty(env.POLYRAD_OIDC_CLIENT_ID);
+  const clientSecret = nonEmpty(env.POLYRAD_OIDC_CLIENT_SECRET);
+  const redirectUri = nonEmpty(env.POLYRAD_OIDC_REDIRECT_URI);
+  const rolesText = nonEmpty(env.POLYRAD_OIDC_ROLES);
+  const given = { POLYRAD_OIDC_ISSUER: issuer, POLYRAD_OIDC_CLIENT_ID: clientId, POLYRAD_OIDC_CLIENT_SECRET: clientSecret, POLYRAD_OIDC_REDIRECT_URI: redirectUri, POLYRAD_OIDC_ROLES: rolesText };
+  const missing = Object.entries(given).filter(([, value]) => value === undefined).map(([name]) => name);
+  if (missing.length === Object.keys(given).length) return {};
+  if (missing.length > 0) {
+    problems.push(`OpenID Connect sign-in needs ${missing.join(', ')} as well (or none of POLYRAD_OIDC_*)`);
+    return {};
+  }
+  for (const [name, value] of [['POLYRAD_OIDC_ISSUER', issuer!], ['POLYRAD_OIDC_REDIRECT_URI', redirectUri!]] as const) {
+    const url = isHttpUrl(value) ? new URL(value) : undefined;
+    if (!url || (url.protocol !== 'https:' && !isLoopbackHttp(url))) problems.push(`${name} must be an https:// URL (http:// only on localhost), got ${JSON.stringify(value)}`);
+  }
+  const roles: OidcRoleMapping[] = [];
+  for (const entry of rolesText!.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const match = /^([^=@+]{1,128})=(admin|radiologist)@([a-z0-9*][a-z0-9+_.-]*)$/.exec(entry);
+    if (!match) {
+      problems.push(`POLYRAD_OIDC_ROLES entries are value=role@site+site with role admin or radiologist, e.g. radiology=radiologist@default; got ${JSON.stringify(entry)}`);
+      continue;
+    }
+    roles.push({ value: match[1]!, role: match[2] as OidcRoleMapping['role'], sites: match[3]!.split('+') });
+  }
+  return {
+    oidc: {
+      issuer: issuer!,
+      clientId: clientId!,
+      clientSecret: clientSecret!,
+      redirectUri: redirectUri!,
+      roleClaim: nonEmpty(env.POLYRAD_OIDC_ROLE_CLAIM) ?? 'groups',
+      roles,
+      label: nonEmpty(env.POLYRAD_OIDC_LABEL) ?? 'Sign in with the hospital account',
+    },
   };
 }

@@ -10,6 +10,7 @@ import { isPolyradError, type Report } from '@polyrad/sdk';
 import { ReportsRepository } from '../studies/reports.repository.js';
 import { sampleReport, uniqueUid } from '../studies/report.fixture.js';
 import { StudiesService } from '../studies/studies.service.js';
+import { StudyActivityService } from '../studies/study-activity.service.js';
 import { type Database, openDatabase } from './database-connection.js';
 import { DATA_DIR_CORRUPT, DATA_DIR_FULL, DATA_DIR_LOCKED, DATA_DIR_UNUSABLE, openFailure } from './embedded-postgres.js';
 import { createTempPostgres, type TempPostgres } from './test-postgres.js';
@@ -28,7 +29,7 @@ function backendSuite(kind: 'pglite' | 'postgres', open: () => Promise<{ db: Dat
 
     before(async () => {
       opened = await open();
-      if (opened) studies = new StudiesService(new ReportsRepository(opened.db.dataSource), new UrgentNotifier(loadConfig({})));
+      if (opened) studies = new StudiesService(new ReportsRepository(opened.db.dataSource), new UrgentNotifier(loadConfig({})), new StudyActivityService());
     });
     after(async () => opened?.cleanup());
 
@@ -146,7 +147,7 @@ describe('embedded data directory', () => {
     const dir = tempDir();
     const db = await openDatabase({ dataDir: dir });
     const report = sampleReport(uniqueUid());
-    await new StudiesService(new ReportsRepository(db.dataSource), new UrgentNotifier(loadConfig({}))).storeReport(report);
+    await new StudiesService(new ReportsRepository(db.dataSource), new UrgentNotifier(loadConfig({})), new StudyActivityService()).storeReport(report);
     try {
       await assert.rejects(openDatabase({ dataDir: dir }), (error: unknown) => {
         return hasCode(DATA_DIR_LOCKED)(error) && /already open in this process/.test((error as Error).message);
@@ -159,7 +160,7 @@ describe('embedded data directory', () => {
     writeFileSync(join(dir, 'pg.lock'), '2147483646\n');
     const reopened = await openDatabase({ dataDir: dir });
     try {
-      const latest = await new StudiesService(new ReportsRepository(reopened.dataSource), new UrgentNotifier(loadConfig({}))).getLatestReport(report.study.studyInstanceUid);
+      const latest = await new StudiesService(new ReportsRepository(reopened.dataSource), new UrgentNotifier(loadConfig({})), new StudyActivityService()).getLatestReport(report.study.studyInstanceUid);
       assert.equal(JSON.stringify(latest), JSON.stringify(report));
     } finally {
       await reopened.close();

@@ -1,8 +1,7 @@
-import { PolyradError } from '@polyrad/sdk';
+import { type DeliveryOutput, PolyradError } from '@polyrad/sdk';
 import type { ReportDocument } from '../pipeline/report/report-document.js';
 
-/** The delivered forms of a report (the files `polyrad analyze` writes). */
-export type DeliveryOutput = 'sr' | 'fhir' | 'hl7' | 'pdf';
+export type { DeliveryOutput } from '@polyrad/sdk';
 
 /** Where a site sends reports, by protocol. */
 export type Destination =

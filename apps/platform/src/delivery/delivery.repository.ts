@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Report } from '@polyrad/sdk';
+import type { Report, StudyDelivery } from '@polyrad/sdk';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { DeliveryOutput, Destination, RoutingRule } from './delivery-routing.js';
 import type { KeySlice } from './key-image.renderer.js';
@@ -19,34 +19,8 @@ export interface DeliveryJob {
   attempts: number;
 }
 
-/** One try, as the delivery log shows it. */
-export interface DeliveryAttemptRecord {
-  at: string;
-  outcome: 'delivered' | 'failed';
-  code?: string;
-  message?: string;
-  retryInMs?: number;
-}
-
-/** One report's delivery to one destination, with every attempt (GET /api/studies/{uid}/deliveries). */
-export interface StudyDelivery {
-  id: number;
-  site: string;
-  destination: string;
-  /** the destination's protocol; absent once the destination was deleted */
-  kind?: Destination['kind'];
-  outputs: DeliveryOutput[];
-  reportVersion: number;
-  /** which release of the report this delivery sends: 0 preliminary, 1 final, 1 + n the n-th amendment */
-  release: number;
-  status: 'pending' | 'delivered' | 'failed';
-  /** attempts since it was queued or last re-sent */
-  attempts: number;
-  /** when the next attempt is due (pending only) */
-  nextAttemptAt?: string;
-  createdAt: string;
-  log: DeliveryAttemptRecord[];
-}
+// the delivery log's shapes are shared with the web app through the SDK
+export type { DeliveryAttemptRecord, StudyDelivery } from '@polyrad/sdk';
 
 /** What comes after an attempt: done, given up, or tried again after `retryInMs`. */
 export type AttemptOutcome = { status: 'delivered' } | { status: 'failed'; code: string; message: string } | { status: 'pending'; code: string; message: string; retryInMs: number };

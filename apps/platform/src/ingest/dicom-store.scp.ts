@@ -9,6 +9,7 @@ import { PolyradError } from '@polyrad/sdk';
 import dimse from 'dcmjs-dimse';
 import { APP_CONFIG, DEFAULT_DICOM_INTAKE, type AppConfig, type DicomIntakeConfig } from '../config/app-config.js';
 import { DicomFindService, type FindOutcome, type NaturalDataset } from './dicom-find.service.js';
+import { StudyActivityService } from '../studies/study-activity.service.js';
 import { DicomPduGuard, type DicomGuardStats } from './dicom-pdu.guard.js';
 import { peerAllowed } from './dicom-peer.allowlist.js';
 import { InstanceIntakeService, type InstanceSender, type IntakeResult } from './instance-intake.service.js';
@@ -273,6 +274,7 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
     dispatcher: StudyDispatchService,
     private readonly pending: PendingAnalysisRepository,
     private readonly finder: DicomFindService,
+    activity: StudyActivityService,
   ) {
     this.intake = config.dicomIntake ?? DEFAULT_DICOM_INTAKE;
     this.tracker = new StudyCompletenessTracker(config.quietPeriodMs, async (uid) => {
@@ -286,6 +288,7 @@ export class DicomStoreScp implements OnApplicationBootstrap, OnApplicationShutd
     });
     // every stored instance, by DIMSE or any other way in, starts its study's quiet period
     instances.onStored((instance) => {
+      activity.received(instance.StudyInstanceUID, config.quietPeriodMs);
       // progress at info level, once per study and stage: received, complete (analysing), reported
       if (this.tracker.arrived(instance.StudyInstanceUID)) {
         this.logger.log(`study ${instance.StudyInstanceUID}: receiving; analysed once no instance arrives for ${config.quietPeriodMs / 1000} s`);

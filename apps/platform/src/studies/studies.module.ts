@@ -14,6 +14,7 @@ import { LearningService } from './learning/learning.service.js';
 import { ReportsRepository } from './reports.repository.js';
 import { StudiesController } from './studies.controller.js';
 import { StudiesService } from './studies.service.js';
+import { StudyActivityService } from './study-activity.service.js';
 import { StudyProgressService } from './study-progress.service.js';
 import { StudyAnalysisController } from './study-analysis.controller.js';
 import { StudyAnalysisService } from './study-analysis.service.js';
@@ -23,7 +24,7 @@ import { UrgentNotifier } from './urgent.notifier.js';
 @Module({
   imports: [PipelineModule, RegistryModule, DeliveryModule, PriorsModule],
   controllers: [StudiesController, StudyAnalysisController, FeedbackController, LearningController],
-  providers: [StudiesService, StudyAnalysisService, StudyProgressService, ReportsRepository, UrgentNotifier, FeedbackService, FeedbackRepository, LearningService, LearningRepository, DatasetExportService, InstanceStore],
-  exports: [StudiesService, StudyAnalysisService, UrgentNotifier],
+  providers: [StudiesService, StudyAnalysisService, StudyProgressService, StudyActivityService, ReportsRepository, UrgentNotifier, FeedbackService, FeedbackRepository, LearningService, LearningRepository, DatasetExportService, InstanceStore],
+  exports: [StudiesService, StudyAnalysisService, StudyActivityService, UrgentNotifier],
 })
 export class StudiesModule {}

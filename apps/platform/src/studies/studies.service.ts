@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PolyradError, reportSchemaErrors, type Report } from '@polyrad/sdk';
 import { ReportsRepository, type StoredReport, type WorklistEntry } from './reports.repository.js';
+import { StudyActivityService } from './study-activity.service.js';
 import { UrgentNotifier } from './urgent.notifier.js';
 import { INVALID_STUDY_UID, REPORT_INVALID, REPORT_NOT_FOUND, STUDY_NOT_FOUND } from './studies.errors.js';
 import { isDicomUid } from './study-uid.js';
@@ -11,6 +12,7 @@ export class StudiesService {
   constructor(
     private readonly reports: ReportsRepository,
     private readonly notifier: UrgentNotifier,
+    private readonly activity: StudyActivityService,
   ) {}
 
   /** Stores a report (schema-valid, with usable UIDs) as its study's next version. */
@@ -23,6 +25,7 @@ export class StudiesService {
     report.series.forEach((series, i) => assertUid(series.seriesInstanceUid, `series[${i}].seriesInstanceUid`));
     const stored = await this.reports.save(report);
     this.notifier.notify(report, stored.version);
+    this.activity.reported(report.study.studyInstanceUid, { version: stored.version, status: report.status });
     return stored;
   }
 

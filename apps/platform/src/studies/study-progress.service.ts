@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PolyradError } from '@polyrad/sdk';
 import type { RunProgress } from '../pipeline/execution/planned-run.runner.js';
 import { STUDY_PROGRESS_NOT_FOUND } from './studies.errors.js';
+import { StudyActivityService } from './study-activity.service.js';
 import { assertUid } from './studies.service.js';
 
 /** A study's latest analysis, run by run, for the web app. */
@@ -28,6 +29,8 @@ const KEPT = 1000;
 export class StudyProgressService {
   private readonly studies = new Map<string, StudyProgress>();
 
+  constructor(private readonly activity: StudyActivityService) {}
+
   update(studyInstanceUid: string, runs: RunProgress[]): void {
     const count = (state: RunProgress['state']) => runs.filter((r) => r.state === state).length;
     const progress: StudyProgress = {
@@ -42,6 +45,7 @@ export class StudyProgressService {
     // re-inserted, so the map's order is the order of last change
     this.studies.delete(studyInstanceUid);
     this.studies.set(studyInstanceUid, progress);
+    this.activity.analysing(studyInstanceUid, runs);
     for (const oldest of this.studies.keys()) {
       if (this.studies.size <= KEPT) break;
       this.studies.delete(oldest);

@@ -4,9 +4,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { writeCtSeries } from '@polyrad/dicom';
+import { generateChestPhantom } from '@polyrad/phantom';
 import type { Report } from '@polyrad/sdk';
 import { type ApiClient, createUser, type NewTestUser, signIn as signInApi, signInAdmin, TEST_ADMIN_PASSWORD, withTestAuth } from '../auth/auth.fixture.js';
 import { loadConfig } from '../config/app-config.js';
+import type { StudyDelivery } from '../delivery/delivery.repository.js';
+import { deliveriesWhen } from '../delivery/delivery-log.fixture.js';
+import { startOrthanc, type OrthancPeer } from '../delivery/orthanc-peer.fixture.js';
+import { skipWithout } from '../delivery/validator-tools.fixture.js';
+import { dcmtkTool, runDcmtk } from '../ingest/dcmtk.fixture.js';
 import { createApp, type RunningApp } from '../main.js';
 import { generateVendorKeys } from '../plugins/plugin-package.js';
 import type { PluginView } from '../registry/registry.types.js';
@@ -34,6 +41,12 @@ let nextVersion: unknown;
 /** Browser console errors about the Content Security Policy: the app must need no exception to it. */
 const cspViolations: string[] = [];
 const urgentUid = uniqueUid();
+/** The site's PACS (a real Orthanc) that the admin sets up in the browser; the signed report must reach it. */
+const noOrthanc = skipWithout('Orthanc');
+let orthanc: OrthancPeer | undefined;
+/** A study a modality sends over DICOM (DCMTK storescu) while the radiologist watches the worklist. */
+const storescu = dcmtkTool('storescu');
+const liveUid = uniqueUid();
 const routineUid = uniqueUid();
 
 function richReport(uid: string): Report {
@@ -65,7 +78,7 @@ before(async () => {
   // Access tokens outlive only a few steps, so the app's silent renewal through /api/auth/refresh runs in every
   // test; API checks from here sign in afresh (hence the raised per-user sign-in limit).
   const auth = { accessTokenTtlS: ACCESS_TOKEN_TTL_S, loginPerMinutePerUser: 1000 };
-  running = await createApp(withTestAuth(loadConfig({ PORT: '0', DICOM_PORT: '0', POLYRAD_DATA_DIR: join(work, 'data') }), auth));
+  running = await createApp(withTestAuth(loadConfig({ PORT: '0', DICOM_PORT: '0', POLYRAD_DATA_DIR: join(work, 'data'), POLYRAD_QUIET_PERIOD_S: '3' }), auth));
   const root = await signInAdmin(running.url);
   const keys = generateVendorKeys();
   assert.equal((await root.post('/api/vendors', { id: 'acme', name: 'ACME Imaging', publicKeyPem: keys.publicKeyPem })).status, 201);
@@ -74,7 +87,8 @@ before(async () => {
     ['leaver', { username: 'leaver', role: 'radiologist', sites: ['default'] }],
     ['vendor', { username: 'acme-publisher', role: 'vendor', vendorId: 'acme' }],
   ];
-  for (const [key, user] of wanted) users[key] = { username: user.username, password: (await createUser(root, user)).password };
+  // a fresh admin session per user: on a busy machine creating them can outlast one access token
+  for (const [key, user] of wanted) users[key] = { username: user.username, password: (await createUser(await asRoot(), user)).password };
   // the example plugin with a per-site setting, so its page has a configuration form
   const withSetting = (manifest: Record<string, unknown>) => {
     manifest.config = {
@@ -92,11 +106,13 @@ before(async () => {
   await studies.storeReport({ ...sampleReport(routineUid), generatedAt: new Date().toISOString() });
   await studies.storeReport(richReport(urgentUid));
   browser = await launchBrowser();
+  if (!noOrthanc) orthanc = await startOrthanc();
 });
 
 after(async () => {
   await browser?.close();
   await running?.close();
+  await orthanc?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -135,7 +151,7 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
 
   it('lets the admin find a bundled plugin, open its page, disable and re-enable it at a site', async () => {
     const page = await signIn('admin', TEST_ADMIN_PASSWORD);
-    assert.deepEqual(await navLabels(page), ['Marketplace', 'Audit log', 'Reader feedback', 'Shadow & drift']);
+    assert.deepEqual(await navLabels(page), ['Marketplace', 'Audit log', 'Reader feedback', 'Destinations', 'Delivery log', 'Shadow & drift']);
     await page.getByRole('article', { name: 'Lung segmentation' }).waitFor();
     await shot(page, 'admin-marketplace');
     await page.getByLabel('Search').fill('emphysema quantification');
@@ -245,6 +261,47 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
     await page.close();
   });
 
+  it('lets the admin add a PACS destination and a routing rule for signed reports, showing each refusal with its reason', { skip: noOrthanc }, async () => {
+    const pacs = orthanc!;
+    const page = await signIn('admin', TEST_ADMIN_PASSWORD);
+    await page.getByRole('link', { name: 'Destinations' }).click();
+    await page.getByText('No destination yet').waitFor();
+    const form = page.getByRole('form', { name: 'Add a destination' });
+    const kind = async (label: string) => {
+      await form.getByRole('combobox', { name: 'Kind' }).click();
+      await page.getByRole('option', { name: label }).click();
+    };
+    // a URL outside the server's allow-list is refused, with the reason
+    await form.getByLabel(/^Name/).fill('ehr');
+    await kind('EHR (FHIR R4)');
+    await form.getByLabel('URL').fill('https://ehr.example.org/fhir');
+    await form.getByRole('button', { name: 'Add destination' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The destination was refused' }).getByText('is not an allowed delivery host', { exact: false }).waitFor();
+
+    await form.getByLabel(/^Name/).fill('pacs');
+    await kind('PACS (DICOM C-STORE)');
+    await form.getByLabel('Host').fill('127.0.0.1');
+    await form.getByLabel('Port').fill(String(pacs.dicomPort));
+    await form.getByLabel('Called AE title').fill(pacs.aeTitle);
+    await form.getByRole('button', { name: 'Add destination' }).click();
+    await page.getByRole('table', { name: 'Destinations of the site' }).getByText(`${pacs.aeTitle} at 127.0.0.1:${pacs.dicomPort}`).waitFor();
+
+    await page.getByRole('button', { name: 'Add a rule' }).click();
+    const rule = page.getByRole('group', { name: 'Rule 1' });
+    await rule.getByLabel('DICOM SR').check();
+    await rule.getByLabel('Signed').check();
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await page.getByText('Saved: pacs gets DICOM SR for signed reports.').waitFor();
+    await shot(page, 'admin-destinations');
+    const saved = await (await asRoot()).get('/api/sites/default/delivery-rules');
+    assert.deepEqual(saved.body, [{ destination: 'pacs', outputs: ['sr'], statuses: ['signed'] }]);
+    // a rule offers only what the destination's protocol carries (a PACS: the SR)
+    assert.equal(await rule.getByLabel('HL7 ORU').count(), 0);
+    await page.getByRole('button', { name: 'Remove pacs' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The destination was not removed' }).getByText('DELIVERY_DESTINATION_IN_USE', { exact: false }).waitFor();
+    await page.close();
+  });
+
   it('shows the radiologist the worklist, urgent first, and a report by organ, but not the marketplace', async () => {
     const { username, password } = users.reader;
     const page = await signIn(username, password);
@@ -334,6 +391,59 @@ describe('the web app in Chromium', { skip: !haveBrowser }, () => {
         ['impression', null, null, 'reader', null],
       ],
     );
+    await page.close();
+  });
+
+  it('delivers the signed report to the PACS as VERIFIED, shows it in the reader\'s delivery log, and lets the admin re-send it', { skip: noOrthanc }, async () => {
+    const pacs = orthanc!;
+    const delivered = await deliveriesWhen(asRoot, urgentUid, (d) => d.some((x) => x.status === 'delivered'));
+    assert.deepEqual(delivered.map((d: StudyDelivery) => [d.destination, d.release, d.outputs]), [['pacs', 1, ['sr']]]);
+    const srs = await Promise.all((await pacs.get<string[]>('/instances')).map((id) => pacs.get<Record<string, unknown>>(`/instances/${id}/simplified-tags`)));
+    assert.deepEqual(
+      srs.filter((i) => i.StudyInstanceUID === urgentUid).map((i) => [i.Modality, i.VerificationFlag, i.CompletionFlag]),
+      [['SR', 'VERIFIED', 'COMPLETE']],
+    );
+
+    const reader = await signIn(users.reader.username, users.reader.password);
+    await reader.getByRole('table', { name: 'Studies' }).getByRole('row').nth(1).getByRole('link').click();
+    const log = reader.getByRole('region', { name: 'Delivery' }).getByRole('table', { name: 'Deliveries' });
+    await log.getByRole('row').filter({ hasText: 'pacs' }).getByText('delivered', { exact: true }).waitFor();
+    assert.match(await log.innerText(), /version 1, final/);
+    assert.equal(await reader.getByRole('button', { name: /^Re-send/ }).count(), 0, 'a radiologist cannot re-send');
+    await reader.close();
+
+    const page = await signIn('admin', TEST_ADMIN_PASSWORD);
+    await page.getByRole('link', { name: 'Delivery log' }).click();
+    await page.getByRole('combobox', { name: 'Study' }).click();
+    await page.getByRole('option', { name: urgentUid, exact: false }).click();
+    await page.getByRole('button', { name: 'Re-send to pacs (release 1)' }).click();
+    // sent again from a fresh count: one new attempt, delivered (the log keeps the first)
+    const resent = await deliveriesWhen(asRoot, urgentUid, (d) => d[0]!.log.length === 2 && d[0]!.status === 'delivered');
+    assert.deepEqual(resent[0]!.log.map((a) => a.outcome), ['delivered', 'delivered']);
+    // the page follows a pending delivery until it is done
+    await page.getByRole('table', { name: 'Deliveries' }).getByText('delivered', { exact: true }).waitFor();
+    await shot(page, 'admin-delivery-log');
+    await page.close();
+  });
+
+  it('shows a study sent over DICOM arriving, waiting for completeness and analysing, live, then opens its report', { skip: storescu ? false : 'DCMTK storescu not installed' }, async () => {
+    const page = await signIn(users.reader.username, users.reader.password);
+    await page.getByRole('table', { name: 'Studies' }).waitFor();
+    const phantom = generateChestPhantom({ seed: 5, dimensions: [96, 96, 40], spacing: [3.4, 3.4, 5] });
+    const meta = { PatientID: 'LIVE-1', StudyDate: '20260301', AccessionNumber: 'ACC-LIVE', StudyInstanceUID: liveUid, SeriesDescription: 'chest', SeriesNumber: 2, seed: 1 };
+    await writeCtSeries(phantom.volume, join(work, 'live'), meta);
+    const sent = await runDcmtk(storescu!, ['-aet', 'CT_SCANNER', '-aec', 'POLYRAD', '+sd', '+r', '127.0.0.1', String(running.dicomPort), join(work, 'live')]);
+    assert.equal(sent.status, 0, sent.output);
+    // no reload, no click: the stream moves the study through its states
+    const arriving = page.getByRole('table', { name: 'Arriving studies' }).getByRole('row').filter({ hasText: liveUid });
+    await arriving.getByText('Waiting for completeness (40 instances', { exact: false }).waitFor();
+    await shot(page, 'radiologist-worklist-live');
+    await arriving.getByText(/Analysing: \d+ of \d+ algorithm runs done/).waitFor();
+    const row = page.getByRole('table', { name: 'Studies' }).getByRole('row').filter({ hasText: 'LIVE-1' });
+    await row.getByText('To read').waitFor({ timeout: 120_000 });
+    assert.equal(await page.getByRole('table', { name: 'Arriving studies' }).count(), 0);
+    await row.getByRole('link').click();
+    await page.getByRole('region', { name: 'Lungs', exact: true }).getByText('lung.laa950').first().waitFor();
     await page.close();
   });
 

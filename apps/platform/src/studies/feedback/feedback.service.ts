@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PolyradError, type Report } from '@polyrad/sdk';
 import { DeliveryQueueService } from '../../delivery/delivery-queue.service.js';
 import { INVALID_STUDY_UID, REPORT_NOT_FOUND } from '../studies.errors.js';
+import { StudyActivityService } from '../study-activity.service.js';
 import { isDicomUid } from '../study-uid.js';
 import { FeedbackRepository, type FeedbackView } from './feedback.repository.js';
 import { applyReaderAction, type ReaderAction, signReport } from './report-review.js';
@@ -15,6 +16,7 @@ export class FeedbackService {
   constructor(
     private readonly feedback: FeedbackRepository,
     private readonly deliveries: DeliveryQueueService,
+    private readonly activity: StudyActivityService,
   ) {}
 
   /** Applies one reader action to the newest report and stores it as feedback; the corrected report is returned. */
@@ -38,6 +40,7 @@ export class FeedbackService {
     assertUid(studyInstanceUid);
     const changed = await this.feedback.changeLatest(studyInstanceUid, site, reader, work);
     if (!changed) throw new PolyradError(REPORT_NOT_FOUND, `study ${studyInstanceUid} has no report to correct or sign`, studyInstanceUid);
+    this.activity.reported(studyInstanceUid, { version: changed.version, status: changed.report.status });
     // a draft's corrections wait for the sign-off; the final version and each amendment go out as they are made
     if (changed.report.status === 'signed') await this.deliveries.enqueueRelease(changed.report, changed, site);
     return changed.report;
