@@ -11,7 +11,7 @@ import { bundledCatalog } from '../planning/plugin-catalog.js';
 import { OUTPUT_DIR, readArtifacts, writeJob, type ResultDescriptor, type WorkerMessage } from './job-payload.codec.js';
 import { isModelRequest, ModelHost } from './model-channel.js';
 import type { ExecutedRun, PluginExecutor, PluginJob } from './plugin-executor.js';
-import { outputProblems, type RunResult } from './plugin-runner.js';
+import { outputProblems } from './plugin-runner.js';
 import { detectSandbox, prepareJobDirs, sandboxJob, unreadableForSandbox, type JobSandbox, type SandboxSettings } from './plugin-sandbox.js';
 
 export interface LocalProcessExecutorOptions {
