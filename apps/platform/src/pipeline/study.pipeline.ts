@@ -46,6 +46,8 @@ export interface AnalysisMask {
   algorithmVersion: string;
   seriesInstanceUid: string;
   mask: LabelMask;
+  /** what the mask shows, when its plugin says (artifact meta `segmentDescription`): a SEG segment's description */
+  description?: string;
 }
 
 export interface AnalysisResult {
@@ -56,6 +58,9 @@ export interface AnalysisResult {
   /** the volumes plugins ran on, by SeriesInstanceUID (a comparison with a prior registers them) */
   volumes: ReadonlyMap<string, Volume>;
 }
+
+const maskDescription = (meta: Record<string, unknown> | undefined): { description?: string } =>
+  typeof meta?.segmentDescription === 'string' && meta.segmentDescription ? { description: meta.segmentDescription } : {};
 
 /**
  * The path a study takes: scan -> fingerprint -> match -> plan -> run -> assemble, on local files.
@@ -98,7 +103,7 @@ export class StudyPipeline {
     const masks = outcomes.flatMap(({ run, artifacts }) =>
       run.status !== 'succeeded'
         ? []
-        : artifacts.flatMap((a) => (a.kind === 'mask' ? [{ type: a.type, algorithmId: run.id, algorithmVersion: run.version, seriesInstanceUid: run.seriesInstanceUid ?? '', mask: a.mask }] : [])),
+        : artifacts.flatMap((a) => (a.kind === 'mask' ? [{ type: a.type, algorithmId: run.id, algorithmVersion: run.version, seriesInstanceUid: run.seriesInstanceUid ?? '', mask: a.mask, ...maskDescription(a.meta) }] : [])),
     );
     return { report: assembleReport({ study, decisions, plan, outcomes, labels }), rejected: study.rejected, masks, volumes: study.volumes };
   }

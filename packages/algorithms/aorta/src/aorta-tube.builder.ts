@@ -5,7 +5,7 @@ import type { CrossSection } from './aorta-section.measurer.js';
 const MAX_BRIDGE_MM = 12;
 
 /** What the mask shows, for the SEG's segment description: a model of the measured lumen, not its voxels. */
-export const AORTA_TUBE_DESCRIPTION = 'tube of each measured cross-section\'s mean lumen diameter along the tracked centre line (modelled from the measurements; lumen voxels are not kept)';
+export const AORTA_TUBE_DESCRIPTION = 'tube of measured diameters along centre line, not lumen voxels';
 
 const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
 const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];

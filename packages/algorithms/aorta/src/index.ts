@@ -24,7 +24,7 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
   const outOfRange = operatingRangeFailure(volume.geometry);
   if (outOfRange) {
     const reason = `aorta not measured: ${outOfRange}`;
-    return { findings: SEGMENTS.map((s) => notAssessed(`aorta.${s}.diameter`, 'mm', reason)), missing: [{ type: centerLineArtifact.type, reason }] };
+    return { findings: SEGMENTS.map((s) => notAssessed(`aorta.${s}.diameter`, 'mm', reason)), missing: [centerLineArtifact, tubeArtifact].map(({ type }) => ({ type, reason })) };
   }
   const measurement = measureAorta(volume);
   const failures = gateFailures(measurement, volume.geometry.spacing[2]);

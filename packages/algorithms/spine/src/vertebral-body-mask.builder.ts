@@ -2,7 +2,7 @@ import type { LabelMask, VolumeGeometry } from '@polyrad/sdk';
 import type { VertebraMeasurement } from './spine.analyzer.js';
 
 /** What the mask shows, for the SEG's segment description. */
-export const VERTEBRAL_BODY_DESCRIPTION = 'vertebral body within its inner cortical outline on each of its slices (four semi-axes to the cortex: left, right, anterior, posterior); levels are not numbered';
+export const VERTEBRAL_BODY_DESCRIPTION = 'inside its inner cortical outline per slice; levels not numbered';
 
 /** Labelled from the most superior body; levels are not numbered, so the label says where the body lies (z, mm). */
 export function vertebralBodyLabel(v: Pick<VertebraMeasurement, 'index' | 'center'>): string {
