@@ -104,8 +104,8 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
   lesionMask.labels.forEach((label, i) => {
     if (label) findings[i]!.segmentLabel = label;
   });
-  const artifacts = lesions.length ? [{ kind: 'mask' as const, type: lesionMaskOutput.type, version: lesionMaskOutput.version, mask: lesionMask.mask }] : [];
-  return { findings, warnings, artifacts };
+  if (lesions.length === 0) return { findings, warnings, missing: [{ type: lesionMaskOutput.type, reason: 'no nodule or mass was measured' }] };
+  return { findings, warnings, artifacts: [{ kind: 'mask', type: lesionMaskOutput.type, version: lesionMaskOutput.version, mask: lesionMask.mask }] };
 }
 
 export default defineAlgorithm(manifest, { run });
