@@ -99,12 +99,12 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
   const warnings = contrast === true || contrastInHeader === true ? ['Lung-RADS is defined for low-dose non-contrast screening CT; this series has IV contrast'] : [];
   // each measured lesion's voxels, labelled as its finding: the SEG segment the SR references
   const lesions = [...decision.nodules.map((lesion) => ({ kind: 'nodule' as const, lesion })), ...decision.masses.map((lesion) => ({ kind: 'mass' as const, lesion }))];
-  const lesionMask = buildLesionMask(inputs.series.volume.geometry, lesions);
   const findings = noduleFindings(decision);
+  if (lesions.length === 0) return { findings, warnings, missing: [{ type: lesionMaskOutput.type, reason: 'no nodule or mass was measured' }] };
+  const lesionMask = buildLesionMask(inputs.series.volume.geometry, lesions);
   lesionMask.labels.forEach((label, i) => {
     if (label) findings[i]!.segmentLabel = label;
   });
-  if (lesions.length === 0) return { findings, warnings, missing: [{ type: lesionMaskOutput.type, reason: 'no nodule or mass was measured' }] };
   return { findings, warnings, artifacts: [{ kind: 'mask', type: lesionMaskOutput.type, version: lesionMaskOutput.version, mask: lesionMask.mask }] };
 }
 
