@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { reportDocument } from '../pipeline/report/report-document.js';
 import { chestCtReport, FIXTURE_SERIES_UID } from './delivery.fixture.js';
 import { writeReportSegs } from './seg-report.writer.js';
-import { chestMasks as masks, segmentedSource as source } from './segmentation.fixture.js';
+import { chestMasks as masks, findingMasks, FRACTURED_BODY_LABEL, NODULE_LABEL, segmentedSource as source, segmentLabelledReport } from './segmentation.fixture.js';
 import { sourceStudyFromReport } from './source-study.js';
 import { writeReportSr } from './sr-report.writer.js';
 import { dciodvfyProblems, runTool, skipWithout } from './validator-tools.fixture.js';
@@ -64,4 +64,39 @@ test('the SR references the segment each finding was measured on (right lung vol
   assert.match(group('heart.volume', 'heart.cac.agatston'), new RegExp(`"${uid}",3\\)`));
   assert.doesNotMatch(group('lung.laa950', 'lung.perc15'), /Referenced Segment/, 'both lungs together: no one segment');
   assert.doesNotMatch(dump.slice(dump.indexOf('"aorta.')), /Referenced Segment/, 'no aorta mask, no reference');
+});
+
+test('each nodule, the measured aorta and each vertebral body become segments coded in SNOMED CT, framed only where they are, dciodvfy clean', { skip: skipWithout('dciodvfy', 'dcmdump') }, async () => {
+  const [seg] = writeReportSegs(reportDocument(segmentLabelledReport()), source(), [...masks(), ...findingMasks()]);
+  assert.deepEqual(seg!.segments.map((s) => [s.segmentNumber, s.label]), [[1, 'lung.right'], [2, 'lung.left'], [3, 'heart'], [4, NODULE_LABEL], [5, 'aorta.ascending'], [6, FRACTURED_BODY_LABEL]]);
+  const { problems, dump } = await inTemp(seg!.bytes, (path) => ({ problems: dciodvfyProblems(path), dump: runTool('dcmdump', ['-q', path]) }));
+  assert.deepEqual(problems, []);
+  assert.equal(dump.status, 0, dump.output);
+  const out = dump.output;
+  // lungs 3 and heart 2 as before, nodule 1, aorta 2, vertebral body 1: no empty frame for any segment
+  assert.match(out, /\(0028,0008\) IS \[9\]/);
+  // the Segment Sequence items in order, each from its first attribute, the category (the last runs on into the frames)
+  const items = out.split('(0062,0003) SQ').slice(1);
+  const segment = (n: number): string => items[n - 1] ?? '';
+  assert.match(segment(4), /\(0008,0100\) SH \[49755003\][\s\S]*Morphologically Altered Structure[\s\S]*\(0008,0100\) SH \[27925004\][\s\S]*Nodule/);
+  assert.match(segment(4), /\(0062,0005\) LO \[nodule 1 \(right, 17 mm\)\]/);
+  assert.match(segment(5), /\(0008,0100\) SH \[123037004\][\s\S]*\(0008,0100\) SH \[54247002\][\s\S]*Ascending aorta/);
+  assert.match(segment(5), /\(0062,0006\) ST \[tube of measured diameters along centre line, not lumen voxels\]/, 'says it is a model');
+  assert.match(segment(6), /\(0008,0100\) SH \[51282000\][\s\S]*Vertebra/);
+  // 9 frames of 60 one-bit pixels: 68 bytes (even)
+  assert.match(out, /\(7fe0,0010\) OB .* # +68,/);
+});
+
+test('the SR references each finding\'s own segment: the nodule, the ascending aorta, the fractured body', { skip: skipWithout('dsrdump', 'dciodvfy') }, async () => {
+  const doc = reportDocument(segmentLabelledReport());
+  const segs = writeReportSegs(doc, source(), [...masks(), ...findingMasks()]);
+  const { dump, problems } = await inTemp(writeReportSr(doc, source(), segs), (path) => ({ dump: runTool('dsrdump', ['-Ee', '+Pc', '+Pl', '+Pu', path]).output, problems: dciodvfyProblems(path) }));
+  assert.deepEqual(problems, []);
+  const group = (code: string, next: string) => dump.slice(dump.indexOf(`"${code}`), dump.indexOf(`"${next}`));
+  const uid = segs[0]!.sopInstanceUid.replace(/\./g, '\\.');
+  assert.match(group('lung.nodule', 'lung.lungrads'), new RegExp(`"${uid}",4\\)`));
+  assert.match(group('aorta.ascending.diameter', 'aorta.descending.diameter'), new RegExp(`"${uid}",5\\)`));
+  assert.match(group('spine.fracture', 'acme.liver'), new RegExp(`"${uid}",6\\)`));
+  assert.doesNotMatch(group('spine.trabecular_attenuation', 'spine.fracture'), /Referenced Segment/, 'all bodies together: no one segment');
+  assert.match(group('lung.right.volume', 'lung.left.volume'), new RegExp(`"${uid}",1\\)`), 'the lungs as before');
 });

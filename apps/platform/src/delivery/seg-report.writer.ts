@@ -32,6 +32,7 @@ type Item = Record<string, unknown>;
 
 const sct = (value: string, meaning: string): CodedConcept => ({ scheme: 'SCT', value, meaning });
 const ANATOMICAL_STRUCTURE = sct('123037004', 'Anatomical Structure');
+const ALTERED_STRUCTURE = sct('49755003', 'Morphologically Altered Structure');
 /** SNOMED CT body structures of the label names the bundled plugins write (DICOM CID 7166 / 7150). */
 const STRUCTURES: Record<string, CodedConcept> = {
   'lung.right': sct('3341006', 'Right lung'),
@@ -39,14 +40,36 @@ const STRUCTURES: Record<string, CodedConcept> = {
   lung: sct('39607008', 'Lung'),
   heart: sct('80891009', 'Heart'),
   aorta: sct('15825003', 'Aorta'),
+  'aorta.ascending': sct('54247002', 'Ascending aorta'),
+  'aorta.descending': sct('32672002', 'Descending aorta'),
 };
+/**
+ * Labels named after their finding ("nodule 1 (right, 14 mm)", "vertebral body 3 (z -120 mm)"): the
+ * category and type by the label's first words (DICOM CID 7150/7151: a lesion is a morphologically altered
+ * structure; a vertebral body, whose level is not numbered, the vertebra).
+ */
+const NAMED_SEGMENTS: Array<{ pattern: RegExp; category: CodedConcept; type: CodedConcept; colour: [number, number, number] }> = [
+  { pattern: /^nodule\b/, category: ALTERED_STRUCTURE, type: sct('27925004', 'Nodule'), colour: [55705, 32896, 53456] },
+  { pattern: /^mass\b/, category: ALTERED_STRUCTURE, type: sct('4147007', 'Mass'), colour: [45875, 48316, 48316] },
+  { pattern: /^vertebral body\b/, category: ANATOMICAL_STRUCTURE, type: sct('51282000', 'Vertebra'), colour: [58982, 32896, 35466] },
+];
 /** Colours a viewer shows each segment in (CIELab, PS3.3 C.10.7.1.1), by label. */
-const COLOURS: Record<string, [number, number, number]> = { 'lung.right': [34885, 53389, 38604], 'lung.left': [44061, 44229, 26214], heart: [30554, 60004, 53451] };
+const COLOURS: Record<string, [number, number, number]> = {
+  'lung.right': [34885, 53389, 38604],
+  'lung.left': [44061, 44229, 26214],
+  heart: [30554, 60004, 53451],
+  'aorta.ascending': [32768, 48316, 43176],
+  'aorta.descending': [32768, 48316, 43176],
+};
 const GREY: [number, number, number] = [43803, 32896, 32896];
 
 const code = (c: CodedConcept): Item => ({ CodeValue: c.value, CodingSchemeDesignator: c.scheme, CodeMeaning: c.meaning.slice(0, 64) });
-/** A structure without a standard code keeps its name in the private scheme (declared in the file). */
-const structureOf = (label: string): CodedConcept => STRUCTURES[label] ?? { scheme: POLYRAD_SCHEME, value: label.slice(0, 16), meaning: label };
+/** Category, type and colour of a label; a structure without a standard code keeps its name in the private scheme (declared in the file). */
+function segmentConcepts(label: string): { category: CodedConcept; type: CodedConcept; colour: [number, number, number] } {
+  const named = NAMED_SEGMENTS.find((n) => n.pattern.test(label));
+  if (named) return named;
+  return { category: ANATOMICAL_STRUCTURE, type: STRUCTURES[label] ?? { scheme: POLYRAD_SCHEME, value: label.slice(0, 16), meaning: label }, colour: COLOURS[label] ?? GREY };
+}
 
 const add = (a: Vec3, b: Vec3, s: number): Vec3 => [a[0] + b[0] * s, a[1] + b[1] * s, a[2] + b[2] * s];
 
@@ -150,9 +173,10 @@ export function writeSeriesSeg(doc: Pick<ReportDocument, 'study' | 'generatedAt'
       SegmentLabel: s.label.slice(0, 64),
       SegmentAlgorithmType: 'AUTOMATIC',
       SegmentAlgorithmName: `${s.mask.algorithmId} ${s.mask.algorithmVersion}`.slice(0, 64),
-      SegmentedPropertyCategoryCodeSequence: [code(ANATOMICAL_STRUCTURE)],
-      SegmentedPropertyTypeCodeSequence: [code(structureOf(s.label))],
-      RecommendedDisplayCIELabValue: COLOURS[s.label] ?? GREY,
+      ...(s.mask.description ? { SegmentDescription: s.mask.description.slice(0, 1024) } : {}),
+      SegmentedPropertyCategoryCodeSequence: [code(segmentConcepts(s.label).category)],
+      SegmentedPropertyTypeCodeSequence: [code(segmentConcepts(s.label).type)],
+      RecommendedDisplayCIELabValue: segmentConcepts(s.label).colour,
     })),
     SharedFunctionalGroupsSequence: [
       {

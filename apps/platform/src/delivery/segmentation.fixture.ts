@@ -1,4 +1,4 @@
-import type { LabelMask, VolumeGeometry } from '@polyrad/sdk';
+import type { LabelMask, Report, VolumeGeometry } from '@polyrad/sdk';
 import { chestCtReport, FIXTURE_SERIES_UID } from './delivery.fixture.js';
 import type { SegmentationMask } from './seg-report.writer.js';
 import { sourceStudyFromReport, type SourceStudy } from './source-study.js';
@@ -29,5 +29,41 @@ export function chestMasks(): SegmentationMask[] {
   return [
     { type: 'polyrad.mask.lungs', algorithmId: 'polyrad.lung-segmentation', algorithmVersion: '1.0.0', seriesInstanceUid: FIXTURE_SERIES_UID, mask: mask(lungs, { 1: 'lung.right', 2: 'lung.left' }) },
     { type: 'polyrad.mask.heart', algorithmId: 'polyrad.heart', algorithmVersion: '1.0.0', seriesInstanceUid: FIXTURE_SERIES_UID, mask: mask(heart, { 1: 'heart' }) },
+  ];
+}
+
+/** The 17 mm right nodule's label, as the lung-nodules plugin names it. */
+export const NODULE_LABEL = 'nodule 1 (right, 17 mm)';
+/** The fractured body's label, as the spine plugin names it (the fourth body from the top). */
+export const FRACTURED_BODY_LABEL = 'vertebral body 4 (z -300 mm)';
+
+/** chestCtReport whose nodule and fracture name their segments, as the plugins write them. */
+export function segmentLabelledReport(): Report {
+  const report = chestCtReport();
+  Object.assign(report.findings.find((f) => f.code === 'lung.nodule')!, { segmentLabel: NODULE_LABEL });
+  Object.assign(report.findings.find((f) => f.code === 'spine.fracture')!, { segmentLabel: FRACTURED_BODY_LABEL });
+  return report;
+}
+
+/** The finding masks: the nodule on slice 1, the ascending aorta on slices 2-3 (a tube model), a vertebral body on slice 3. */
+export function findingMasks(): SegmentationMask[] {
+  const nodule = new Uint8Array(240);
+  for (const p of [60 + 12, 60 + 13, 60 + 22, 60 + 23]) nodule[p] = 1;
+  const aorta = new Uint8Array(240);
+  for (let p = 120; p < 240; p++) aorta[p] = p % 10 === 7 ? 1 : 0;
+  const spine = new Uint8Array(240);
+  for (const p of [180 + 48, 180 + 49]) spine[p] = 4;
+  const mask = (labels: Uint8Array, labelNames: LabelMask['labelNames']): LabelMask => ({ geometry, labels, labelNames });
+  return [
+    { type: 'polyrad.mask.lung-nodules', algorithmId: 'polyrad.lung-nodules', algorithmVersion: '1.0.0', seriesInstanceUid: FIXTURE_SERIES_UID, mask: mask(nodule, { 1: NODULE_LABEL }) },
+    {
+      type: 'polyrad.mask.aorta',
+      algorithmId: 'polyrad.aorta',
+      algorithmVersion: '1.0.1',
+      seriesInstanceUid: FIXTURE_SERIES_UID,
+      mask: mask(aorta, { 1: 'aorta.ascending' }),
+      description: 'tube of measured diameters along centre line, not lumen voxels',
+    },
+    { type: 'polyrad.mask.vertebrae', algorithmId: 'polyrad.spine', algorithmVersion: '1.2.0', seriesInstanceUid: FIXTURE_SERIES_UID, mask: mask(spine, { 4: FRACTURED_BODY_LABEL }) },
   ];
 }

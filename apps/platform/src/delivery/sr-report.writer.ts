@@ -105,14 +105,18 @@ function comparison(finding: DocumentFinding): Item[] {
 }
 
 /**
- * The segment a finding was measured on: in a SEG of the finding's series, the structure whose label the
- * finding code names (lung.right.volume on lung.right, heart.volume on heart), the longest such label.
+ * The segment a finding was measured on: in a SEG of the finding's series, the label the finding names
+ * (`segmentLabel`: a nodule, a vertebral body), else the structure whose label the finding code names
+ * (lung.right.volume on lung.right, aorta.ascending.diameter on aorta.ascending), the longest such label.
  */
 function segmentOf(finding: DocumentFinding, segs: WrittenSegmentation[]): { seg: WrittenSegmentation; segmentNumber: number } | undefined {
   let best: { seg: WrittenSegmentation; segmentNumber: number; length: number } | undefined;
+  const named = finding.details.segmentLabel;
   for (const seg of segs.filter((s) => s.sourceSeriesInstanceUid === finding.provenance.seriesInstanceUid)) {
     for (const { label, segmentNumber } of seg.segments) {
-      if ((finding.code === label || finding.code.startsWith(`${label}.`)) && label.length > (best?.length ?? 0)) best = { seg, segmentNumber, length: label.length };
+      if (typeof named === 'string') {
+        if (label === named) return { seg, segmentNumber };
+      } else if ((finding.code === label || finding.code.startsWith(`${label}.`)) && label.length > (best?.length ?? 0)) best = { seg, segmentNumber, length: label.length };
     }
   }
   return best;

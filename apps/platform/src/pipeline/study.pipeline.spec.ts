@@ -154,11 +154,11 @@ test('progress: every run queued at first, a consumer waits while its producer r
 });
 
 
-test('the masks of the runs that succeeded come with the report (for the DICOM SEG), each with its plugin and series', async () => {
+test('the masks of the runs that succeeded come with the report (for the DICOM SEG), each with its plugin, series and the segment description its plugin gave', async () => {
   const { report, masks } = await new StudyPipeline().analyze({ catalog: [fixturePackage(root, 'good'), fixturePackage(root, 'missing-mask')], paths: [series] });
   assert.deepEqual(
-    masks.map((m) => [m.type, m.algorithmId, m.algorithmVersion, m.seriesInstanceUid, m.mask.geometry.dimensions]),
-    [[FIXTURE_MASK_TYPE, 'test.good', '1.0.0', report.series[0].seriesInstanceUid, [8, 8, 6]]],
+    masks.map((m) => [m.type, m.algorithmId, m.algorithmVersion, m.seriesInstanceUid, m.mask.geometry.dimensions, m.description]),
+    [[FIXTURE_MASK_TYPE, 'test.good', '1.0.0', report.series[0].seriesInstanceUid, [8, 8, 6], 'voxels above 0']],
     'the plugin that could not make its mask adds none',
   );
 });

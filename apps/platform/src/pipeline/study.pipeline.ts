@@ -47,6 +47,8 @@ export interface AnalysisMask {
   algorithmVersion: string;
   seriesInstanceUid: string;
   mask: LabelMask;
+  /** what the mask shows, when its plugin says (artifact meta `segmentDescription`): a SEG segment's description */
+  description?: string;
 }
 
 export interface AnalysisResult {
@@ -65,6 +67,9 @@ export interface FailedRunDiagnostics extends RunDiagnostics {
   version: string;
   seriesInstanceUid?: string;
 }
+
+const maskDescription = (meta: Record<string, unknown> | undefined): { description?: string } =>
+  typeof meta?.segmentDescription === 'string' && meta.segmentDescription ? { description: meta.segmentDescription } : {};
 
 /**
  * The path a study takes: scan -> fingerprint -> match -> plan -> run -> assemble, on local files.
@@ -107,7 +112,7 @@ export class StudyPipeline {
     const masks = outcomes.flatMap(({ run, artifacts }) =>
       run.status !== 'succeeded'
         ? []
-        : artifacts.flatMap((a) => (a.kind === 'mask' ? [{ type: a.type, algorithmId: run.id, algorithmVersion: run.version, seriesInstanceUid: run.seriesInstanceUid ?? '', mask: a.mask }] : [])),
+        : artifacts.flatMap((a) => (a.kind === 'mask' ? [{ type: a.type, algorithmId: run.id, algorithmVersion: run.version, seriesInstanceUid: run.seriesInstanceUid ?? '', mask: a.mask, ...maskDescription(a.meta) }] : [])),
     );
     const diagnostics = outcomes.flatMap(({ run, diagnostics: d }) => (d ? [{ pluginId: run.id, version: run.version, ...(run.seriesInstanceUid ? { seriesInstanceUid: run.seriesInstanceUid } : {}), ...d }] : []));
     return { report: assembleReport({ study, decisions, plan, outcomes, labels }), rejected: study.rejected, masks, volumes: study.volumes, diagnostics };

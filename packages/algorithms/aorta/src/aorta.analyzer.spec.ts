@@ -69,7 +69,7 @@ test('manifest validates and declares both diameter findings and the centre-line
   assert.equal(manifest.id, 'polyrad.aorta');
   assert.deepEqual(manifest.findings.map((f) => f.code).sort(), ['aorta.ascending.diameter', 'aorta.descending.diameter']);
   assert.ok(manifest.findings.every((f) => f.unit === 'mm'));
-  assert.deepEqual(manifest.produces.map((p) => `${p.type}@${p.version}`), ['polyrad.aorta.centerline@1.0.0']);
+  assert.deepEqual(manifest.produces.map((p) => `${p.type}@${p.version}`), ['polyrad.aorta.centerline@1.0.0', 'polyrad.mask.aorta@1.0.0']);
 });
 
 /**
@@ -117,9 +117,9 @@ for (const { name, options } of cases) {
     const phantom = generateChestPhantom(options);
     const { findings, artifactTypes, missing } = await analyse(phantom.volume);
     const measured = assertHonestAorta(findings, phantom.truth.aorta, `seed ${options.seed}`);
-    // the centre line is handed on exactly when a limb passed its checks
-    assert.deepEqual(artifactTypes, measured.length > 0 ? ['polyrad.aorta.centerline'] : []);
-    assert.deepEqual(missing, measured.length > 0 ? [] : ['polyrad.aorta.centerline']);
+    // the centre line and the tube mask are handed on exactly when a limb passed its checks
+    assert.deepEqual(artifactTypes, measured.length > 0 ? ['polyrad.aorta.centerline', 'polyrad.mask.aorta'] : []);
+    assert.deepEqual(missing, measured.length > 0 ? [] : ['polyrad.aorta.centerline', 'polyrad.mask.aorta']);
     if (measured.length === 2) {
       // the ascending aorta is anterior and to the right of the descending aorta
       const asc = findings['aorta.ascending.diameter'].center!;
@@ -352,6 +352,6 @@ for (const kernel of ['2.000000-5mm-40805', '3.000000-5mm-41315']) {
     // the ascending aorta is not traced on this unenhanced series (it merges with the heart and pulmonary trunk)
     assert.equal(result.byCode['aorta.ascending.diameter'].assessment, 'not-assessed');
     const measured = ['ascending', 'descending'].some((s) => result.byCode[`aorta.${s}.diameter`].assessment === 'measured');
-    assert.deepEqual(result.artifacts.map((a) => a.type), measured ? ['polyrad.aorta.centerline'] : []);
+    assert.deepEqual(result.artifacts.map((a) => a.type), measured ? ['polyrad.aorta.centerline', 'polyrad.mask.aorta'] : []);
   });
 }

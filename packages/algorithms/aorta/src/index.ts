@@ -1,14 +1,17 @@
 import { categoryFields, defineAlgorithm, notAssessed, readPackageManifest, type AlgorithmFinding, type AlgorithmInputs, type AlgorithmOutputs } from '@polyrad/sdk';
 import { aortaCategory, aortaCategoryDecision, aortaReference, type AortaSegment } from './aorta-diameter.classifier.js';
 import { measureAorta, type AortaLimb, type AortaMeasurement } from './aorta.analyzer.js';
+import { AORTA_TUBE_DESCRIPTION, buildAortaTubeMask } from './aorta-tube.builder.js';
 import { limbGateFailure, limbsPositionFailure, operatingRangeFailure } from './aorta-quality.gate.js';
 
 export * from './aorta-diameter.classifier.js';
 export * from './aorta.analyzer.js';
 export * from './aorta-quality.gate.js';
+export * from './aorta-tube.builder.js';
 
 const manifest = readPackageManifest(import.meta.url);
 const centerLineArtifact = manifest.produces[0];
+const tubeArtifact = manifest.produces[1];
 const SEGMENTS: AortaSegment[] = ['ascending', 'descending'];
 
 /**
@@ -21,7 +24,7 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
   const outOfRange = operatingRangeFailure(volume.geometry);
   if (outOfRange) {
     const reason = `aorta not measured: ${outOfRange}`;
-    return { findings: SEGMENTS.map((s) => notAssessed(`aorta.${s}.diameter`, 'mm', reason)), missing: [{ type: centerLineArtifact.type, reason }] };
+    return { findings: SEGMENTS.map((s) => notAssessed(`aorta.${s}.diameter`, 'mm', reason)), missing: [centerLineArtifact, tubeArtifact].map(({ type }) => ({ type, reason })) };
   }
   const measurement = measureAorta(volume);
   const failures = gateFailures(measurement, volume.geometry.spacing[2]);
@@ -36,7 +39,8 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
   });
   const outputs: AlgorithmOutputs = { findings };
   if (passed.length === 0) {
-    outputs.missing = [{ type: centerLineArtifact.type, reason: `no aortic limb passed its checks (${SEGMENTS.map((s) => `${s}: ${failures[s]}`).join('; ')})` }];
+    const reason = `no aortic limb passed its checks (${SEGMENTS.map((s) => `${s}: ${failures[s]}`).join('; ')})`;
+    outputs.missing = [centerLineArtifact, tubeArtifact].map(({ type }) => ({ type, reason }));
   } else {
     outputs.artifacts = [
       {
@@ -50,6 +54,13 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
             passed.map((limb) => [limb.segment, { centerLine: limb.centerLine, diameters: limb.sections.map((c) => ({ center: c.center, maxMm: round1(c.maxDiameterMm), meanMm: round1(c.meanDiameterMm) })) }]),
           ),
         },
+      },
+      {
+        kind: 'mask',
+        type: tubeArtifact.type,
+        version: tubeArtifact.version,
+        mask: buildAortaTubeMask(volume.geometry, passed),
+        meta: { segmentDescription: AORTA_TUBE_DESCRIPTION },
       },
     ];
   }

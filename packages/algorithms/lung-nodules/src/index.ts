@@ -2,15 +2,18 @@ import { defineAlgorithm, notAssessed, PolyradError, readPackageManifest, type A
 import { LUNG_RADS_NON_SOLID_BASELINE_TEXT, LUNG_RADS_PART_SOLID_BASELINE_TEXT, LUNG_RADS_SOLID_BASELINE_TEXT, LUNG_RADS_SOURCE } from './lung-rads.classifier.js';
 import { decideLungRads, noduleCategory, type LungRadsDecision, type LungRadsGateInput } from './lung-rads.gate.js';
 import { detectNodules, type DetectedNodule } from './nodule.detector.js';
+import { buildLesionMask } from './nodule-mask.builder.js';
 
 export * from './nodule.detector.js';
 export * from './lung-rads.classifier.js';
 export * from './lung-rads.gate.js';
 export * from './lung-hull.builder.js';
 export * from './subsolid.screen.js';
+export * from './nodule-mask.builder.js';
 
 const manifest = readPackageManifest(import.meta.url);
 const lungMaskType = manifest.consumes[0].type;
+const lesionMaskOutput = manifest.produces[0];
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 /** Lung-RADS 1 and 2 continue annual screening; 3 and above call for earlier follow-up or work-up. */
@@ -94,7 +97,15 @@ export function run(inputs: AlgorithmInputs): AlgorithmOutputs {
   const decision = decideLungRads({ nodules, subsolid, ...gateContext(inputs, artifact.meta) });
   const { contrast, contrastInHeader } = inputs.series.fingerprint;
   const warnings = contrast === true || contrastInHeader === true ? ['Lung-RADS is defined for low-dose non-contrast screening CT; this series has IV contrast'] : [];
-  return { findings: noduleFindings(decision), warnings };
+  // each measured lesion's voxels, labelled as its finding: the SEG segment the SR references
+  const lesions = [...decision.nodules.map((lesion) => ({ kind: 'nodule' as const, lesion })), ...decision.masses.map((lesion) => ({ kind: 'mass' as const, lesion }))];
+  const findings = noduleFindings(decision);
+  if (lesions.length === 0) return { findings, warnings, missing: [{ type: lesionMaskOutput.type, reason: 'no nodule or mass was measured' }] };
+  const lesionMask = buildLesionMask(inputs.series.volume.geometry, lesions);
+  lesionMask.labels.forEach((label, i) => {
+    if (label) findings[i]!.segmentLabel = label;
+  });
+  return { findings, warnings, artifacts: [{ kind: 'mask', type: lesionMaskOutput.type, version: lesionMaskOutput.version, mask: lesionMask.mask }] };
 }
 
 export default defineAlgorithm(manifest, { run });

@@ -130,7 +130,7 @@ test('a mass the detector splits into pieces is one not-assessed lung.mass, not 
 });
 
 function candidate(meanMm: number, center: Vec3): DetectedNodule {
-  return { type: 'solid', center, side: center[0] > 0 ? 'left' : 'right', longAxisMm: meanMm + 1, shortAxisMm: meanMm - 1, meanDiameterMm: meanMm, volumeMm3: (Math.PI / 6) * meanMm ** 3, voxelCount: 0, scaleMm: 2, elongation: 1.1, juxtamediastinal: false };
+  return { type: 'solid', center, side: center[0] > 0 ? 'left' : 'right', longAxisMm: meanMm + 1, shortAxisMm: meanMm - 1, meanDiameterMm: meanMm, volumeMm3: (Math.PI / 6) * meanMm ** 3, voxelCount: 0, voxels: new Int32Array(0), scaleMm: 2, elongation: 1.1, juxtamediastinal: false };
 }
 const covered = { coverage: { apices: true, bases: true } };
 

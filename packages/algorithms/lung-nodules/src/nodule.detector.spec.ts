@@ -120,6 +120,7 @@ test('end to end with the lung segmentation plugin: nodules on the pleura and at
     meanDiameterMm: f.meanDiameterMm as number,
     volumeMm3: f.volumeMm3 as number,
     voxelCount: 0,
+    voxels: new Int32Array(0),
     scaleMm: 0,
     elongation: 0,
     juxtamediastinal: false,

@@ -99,6 +99,8 @@ export interface DetectedNodule {
   meanDiameterMm: number;
   volumeMm3: number;
   voxelCount: number;
+  /** the lesion's voxels as indices into the series grid (what its mask shows; their count gives the volume) */
+  voxels: Int32Array;
   /** opening radius at which it came apart from its surroundings, mm */
   scaleMm: number;
   elongation: number;
@@ -176,6 +178,9 @@ export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDe
   // search-grid voxel indices to the crop grid's (the centre of the block), and to LPS
   const fromSearch = (m: { ci: number; cj: number; ck: number }): { ci: number; cj: number; ck: number } => ({ ci: m.ci * block[0] + (block[0] - 1) / 2, cj: m.cj * block[1] + (block[1] - 1) / 2, ck: m.ck * block[2] + (block[2] - 1) / 2 });
   const searchToPatient = (c: { ci: number; cj: number; ck: number }): Vec3 => toPatient(fromSearch(c));
+  const fineToSeries = (fineVoxels: number[]): Int32Array => cropToSeries(fineVoxels, fine.dims, lo, volume.geometry.dimensions);
+  // a ground-glass lesion is grown on the search grid: its mask is every full-resolution voxel of its blocks
+  const searchToSeries = (blocks: number[]): Int32Array => fineToSeries(search === fine ? blocks : solidVoxelsOfBlocks(blocks, search.dims, fine, block, -Infinity));
   const midlineX = midlineOf(search, sideOf, searchToPatient);
   const inAeratedLung = (voxels: number[]): number => voxels.filter((p) => search.labels[p] !== 0).length / voxels.length;
   const solid: DetectedNodule[] = found.accepted.map(({ voxels, full, measured, scaleMm, elongation }) => ({
@@ -190,10 +195,11 @@ export function detectNodules(volume: Volume, mask: LabelMask, options: NoduleDe
     meanDiameterMm: measured.meanDiameterMm,
     volumeMm3: full.length * fine.spacing[0] * fine.spacing[1] * fine.spacing[2],
     voxelCount: full.length,
+    voxels: fineToSeries(full),
     scaleMm,
     elongation,
   }));
-  const { lesions, unmeasured } = withGroundGlass(solid, found, search, region.hull, o, midlineX, (voxels, measured) => ({ center: toPatient(fromSearch(measured)), side: sideOfVoxels(voxels) }));
+  const { lesions, unmeasured } = withGroundGlass(solid, found, search, region.hull, o, midlineX, (voxels, measured) => ({ center: toPatient(fromSearch(measured)), side: sideOfVoxels(voxels) }), searchToSeries);
   lesions.sort((x, y) => y.meanDiameterMm - x.meanDiameterMm);
   return { nodules: lesions, belowSize: found.belowSize, subsolid: unmeasured };
 }
@@ -221,6 +227,7 @@ function withGroundGlass(
   o: Required<NoduleDetectionOptions>,
   midlineX: number,
   place: (voxels: number[], measured: Measured) => { center: Vec3; side: 'left' | 'right' },
+  toSeries: (voxels: number[]) => Int32Array,
 ): { lesions: DetectedNodule[]; unmeasured: SubsolidCandidate[] } {
   const solidHu = o.solidThresholdHu;
   const { dims, spacing } = search;
@@ -254,6 +261,7 @@ function withGroundGlass(
       meanDiameterMm: measured.meanDiameterMm,
       volumeMm3: voxels.length * voxelMm3,
       voxelCount: voxels.length,
+      voxels: toSeries(voxels),
       scaleMm: 0,
       elongation: shapeOf(Int32Array.from(voxels), nx, nxy, spacing).elongation,
       juxtamediastinal: false,
@@ -601,6 +609,18 @@ function blockAverage(grid: CropGrid, block: number[], lungValues: number[]): Cr
     }
   }
   return { dims, spacing: grid.spacing.map((s, d) => s * block[d]), labels, hu };
+}
+
+/** Crop-grid voxel indices to the series grid's (the crop starts at `lo`). */
+function cropToSeries(voxels: number[], dims: number[], lo: number[], seriesDims: readonly number[]): Int32Array {
+  const [cx, cy] = dims;
+  const [NX, NY] = seriesDims;
+  return Int32Array.from(voxels, (p) => {
+    const i = p % cx;
+    const j = ((p - i) / cx) % cy;
+    const k = (p - i - j * cx) / (cx * cy);
+    return i + lo[0] + (j + lo[1]) * NX + (k + lo[2]) * NX * NY;
+  });
 }
 
 /** Full-resolution voxels at or above the solid threshold inside the given blocks of the search grid. */

@@ -13,6 +13,7 @@ function body(z: number, a: number, m: number, p: number, extentMm = p + 2): Ver
     roiVoxelCount: 500,
     roiAreaMm2: 300,
     roiDenseShare: 0,
+    outline: [],
     corticalShare: 0.5,
     heightsMm: { anterior: a, middle: m, posterior: p },
     heightLossPercent: 0,

@@ -167,6 +167,7 @@ function vertebra(z: number, overrides: Partial<VertebraMeasurement> = {}): Vert
     roiVoxelCount: 500,
     roiAreaMm2: 300,
     roiDenseShare: 0,
+    outline: [],
     corticalShare: 0.3,
     heightsMm: { anterior: 25, middle: 25, posterior: 25 },
     heightLossPercent: 0,

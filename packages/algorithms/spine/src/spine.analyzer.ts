@@ -58,6 +58,8 @@ export interface VertebraMeasurement {
    * posterior one; otherwise not graded
    */
   heightsReliable: boolean;
+  /** the body's slices (k) with its traced centre and inner cortical outline on each: what its mask shows */
+  outline: Array<SliceBody & { k: number }>;
 }
 
 export interface SpineAnalysis {
@@ -125,5 +127,6 @@ function measureVertebra(volume: Volume, search: RingSearch, bodies: (SliceBody 
     heightLossPercent: 0,
     comparedWithAdjacent: 0,
     lossAgainstAdjacent: false,
+    outline: bodies.slice(k0, k1 + 1).flatMap((b, n) => (b ? [{ ...b, k: k0 + n }] : [])),
   };
 }

@@ -113,7 +113,7 @@ test('a good plugin runs in a child process and its finding and mask come back i
   if (mask.kind !== 'mask') return;
   assert.equal(mask.type, FIXTURE_MASK_TYPE);
   assert.equal(mask.version, '1.0.0');
-  assert.deepEqual(mask.meta, { threshold: 0 });
+  assert.deepEqual(mask.meta, { threshold: 0, segmentDescription: 'voxels above 0' });
   assert.deepEqual(mask.mask.geometry, geometry);
   assert.deepEqual(mask.mask.labelNames, { 1: 'positive' });
   assert.ok(mask.mask.labels instanceof Uint8Array);
