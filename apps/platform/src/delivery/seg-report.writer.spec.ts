@@ -82,7 +82,7 @@ test('each nodule, the measured aorta and each vertebral body become segments co
   assert.match(segment(4), /\(0062,0005\) LO \[nodule 1 \(right, 17 mm\)\]/);
   assert.match(segment(5), /\(0008,0100\) SH \[123037004\][\s\S]*\(0008,0100\) SH \[54247002\][\s\S]*Ascending aorta/);
   assert.match(segment(5), /\(0062,0006\) ST \[tube of measured diameters along centre line, not lumen voxels\]/, 'says it is a model');
-  assert.match(segment(6), /\(0008,0100\) SH \[51282000\][\s\S]*Vertebra/);
+  assert.match(segment(6), /\(0008,0100\) SH \[421060004\][\s\S]*Vertebral column/);
   // 9 frames of 60 one-bit pixels: 68 bytes (even)
   assert.match(out, /\(7fe0,0010\) OB .* # +68,/);
 });

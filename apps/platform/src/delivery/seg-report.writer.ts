@@ -51,7 +51,7 @@ const STRUCTURES: Record<string, CodedConcept> = {
 const NAMED_SEGMENTS: Array<{ pattern: RegExp; category: CodedConcept; type: CodedConcept; colour: [number, number, number] }> = [
   { pattern: /^nodule\b/, category: ALTERED_STRUCTURE, type: sct('27925004', 'Nodule'), colour: [55705, 32896, 53456] },
   { pattern: /^mass\b/, category: ALTERED_STRUCTURE, type: sct('4147007', 'Mass'), colour: [45875, 48316, 48316] },
-  { pattern: /^vertebral body\b/, category: ANATOMICAL_STRUCTURE, type: sct('51282000', 'Vertebra'), colour: [58982, 32896, 35466] },
+  { pattern: /^vertebral body\b/, category: ANATOMICAL_STRUCTURE, type: sct('421060004', 'Vertebral column'), colour: [58982, 32896, 35466] },
 ];
 /** Colours a viewer shows each segment in (CIELab, PS3.3 C.10.7.1.1), by label. */
 const COLOURS: Record<string, [number, number, number]> = {
