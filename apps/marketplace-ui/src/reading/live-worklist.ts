@@ -19,16 +19,28 @@ export function useLiveActivity(): Map<string, StudyActivity> {
   const [activity, setActivity] = useState(() => new Map<string, StudyActivity>());
   useEffect(() => {
     const abort = new AbortController();
+    // reports seen (study, version, status): the stream ends with each access token's lifetime, and re-fetching the worklist on
+    // every reconnect re-rendered it every few seconds (a link clicked at that moment was gone)
+    const reported = new Set<string>();
+    const key = (a: StudyActivity): string => `${a.studyInstanceUid} ${a.reportVersion} ${a.status}`;
+    let first = true;
     const onEvent = (type: string, data: unknown) => {
       if (type === 'snapshot') {
-        setActivity(new Map((data as StudyActivity[]).map((a) => [a.studyInstanceUid, a])));
+        const snapshot = data as StudyActivity[];
+        setActivity(new Map(snapshot.map((a) => [a.studyInstanceUid, a])));
+        const missed = snapshot.filter((a) => a.stage === 'reported' && !reported.has(key(a)));
+        for (const a of missed) reported.add(key(a));
         // a report stored while the stream was reconnecting sent no event of its own
-        void queries.invalidateQueries({ queryKey: ['worklist'] });
+        if (missed.length > 0 && !first) void queries.invalidateQueries({ queryKey: ['worklist'] });
+        first = false;
       }
       if (type !== 'activity') return;
       const change = data as StudyActivity;
       setActivity((before) => new Map(before).set(change.studyInstanceUid, change));
-      if (change.stage === 'reported') void queries.invalidateQueries({ queryKey: ['worklist'] });
+      if (change.stage === 'reported') {
+        reported.add(key(change));
+        void queries.invalidateQueries({ queryKey: ['worklist'] });
+      }
     };
     void (async () => {
       while (!abort.signal.aborted) {

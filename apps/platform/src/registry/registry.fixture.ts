@@ -83,6 +83,8 @@ export function rawExample(change: (manifest: Json) => void, vendorId: string, p
       // the same version in both files, as `polyrad plugin pack` requires
       'package/package.json': JSON.stringify({ ...(JSON.parse(readFileSync(join(ACME_EXAMPLE_DIR, 'package.json'), 'utf8')) as Json), version: manifest.version }),
       'package/dist/index.js': readFileSync(join(ACME_EXAMPLE_DIR, 'dist/index.js')),
+      // the model files the manifest lists with their sha256, without which the upload is refused
+      ...Object.fromEntries(((manifest.models ?? []) as { path: string }[]).map((m) => [`package/${m.path}`, readFileSync(join(ACME_EXAMPLE_DIR, m.path))])),
       ...extra,
     },
     vendorId,

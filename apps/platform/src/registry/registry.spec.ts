@@ -153,7 +153,7 @@ describe('plugin registry service (PGlite)', () => {
     mkdirSync(orphan, { recursive: true });
     writeFileSync(join(orphan, 'junk'), 'left by a crash');
     await registry.publishing.publish(v110.body, 'vendor-bot', 'acme');
-    assert.deepEqual(readdirSync(orphan).sort(), ['dist', 'manifest.json', 'package.json']);
+    assert.deepEqual(readdirSync(orphan).sort(), ['dist', 'manifest.json', 'models', 'package.json']);
   });
 
   it('enables, pins, rolls back and disables per site; resolution picks the newest version the pin accepts', async () => {

@@ -136,8 +136,8 @@ describe('learning from analyses: metrics, shadow version, drift', () => {
     }
     const comparison = (await siteAdmin.get<ShadowComparison>(`${ACME}/shadow/comparison`)).body;
     assert.deepEqual([comparison.activeVersion, comparison.shadowVersion, comparison.studies, comparison.failures], ['1.0.0', '1.1.0', 2, { active: 0, shadow: 0 }]);
-    // the two versions are the same code: every finding agrees exactly
-    assert.deepEqual(comparison.agreement, { matched: 4, onlyActive: 0, onlyShadow: 0, categoryAgreement: null, meanAbsValueDifference: 0 });
+    // the two versions are the same code: every finding (3 per study) agrees exactly
+    assert.deepEqual(comparison.agreement, { matched: 6, onlyActive: 0, onlyShadow: 0, categoryAgreement: null, meanAbsValueDifference: 0 });
     assert.deepEqual(new Set(comparison.pairs.map((p) => p.studyInstanceUid)), new Set(reports.map((r) => r.study.studyInstanceUid)));
   });
 
@@ -154,7 +154,8 @@ describe('learning from analyses: metrics, shadow version, drift', () => {
     const v100 = metrics.find((m) => m.pluginId === ACME_PLUGIN_ID && m.pluginVersion === '1.0.0' && m.site === SITE)!;
     assert.deepEqual(
       [v100.runs, v100.failed, v100.failureRate, v100.reviewed, v100.accepted, v100.rejected, v100.edited, v100.acceptanceRate, v100.rejectionReasons, v100.meanEditSize, v100.p95EditSize, v100.findings, v100.notAssessedRate],
-      [2, 0, 0, 3, 1, 1, 1, 1 / 3, { 'wrong-measurement': 1 }, 12, 12, 4, 0],
+      // 3 findings per run (mean density, mass, the model's LAA-950) on 2 studies
+      [2, 0, 0, 3, 1, 1, 1, 1 / 3, { 'wrong-measurement': 1 }, 12, 12, 6, 0],
     );
     assert.ok(v100.p50DurationMs !== null && v100.p95DurationMs !== null && v100.p50DurationMs <= v100.p95DurationMs, 'run times are measured');
     assert.ok(!metrics.some((m) => m.pluginVersion === '1.1.0'), 'shadow runs are not counted as the site running that version');
