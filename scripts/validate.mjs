@@ -35,7 +35,7 @@ const { values: args } = parseArgs({
   },
 });
 const [seedFrom, seedTo] = args.seeds ? args.seeds.split('-').map(Number) : args.dev ? DEV_SEEDS : REPORTING_SEEDS;
-if (!Number.isInteger(seedFrom) || !Number.isInteger(seedTo ?? seedFrom)) throw new Error(`--seeds ${args.seeds}: expected a-b, e.g. 9200-9239`);
+if (!Number.isInteger(seedFrom) || !Number.isInteger(seedTo ?? seedFrom)) throw new Error(`--seeds ${args.seeds}: expected a-b, e.g. 9240-9279`);
 const seeds = Array.from({ length: (seedTo ?? seedFrom) - seedFrom + 1 }, (_, i) => seedFrom + i);
 const jobs = Math.max(1, Number(args.jobs) || 1);
 const work = mkdtempSync(join(tmpdir(), 'polyrad-validate-'));
