@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PriorsModule } from '../priors/priors.module.js';
 import { StudiesModule } from '../studies/studies.module.js';
 import { DicomStoreScp } from './dicom-store.scp.js';
 import { InstanceIntakeService } from './instance-intake.service.js';
@@ -10,7 +11,7 @@ import { StudyDispatchService } from './study-dispatch.service.js';
 
 /** Study intake: the guarded C-STORE SCP, the content-addressed instance store, quarantine and completeness-driven dispatch. */
 @Module({
-  imports: [StudiesModule],
+  imports: [StudiesModule, PriorsModule],
   controllers: [QuarantineController],
   providers: [InstanceStore, PendingAnalysisRepository, QuarantineRepository, InstanceIntakeService, StudyDispatchService, DicomStoreScp],
   exports: [DicomStoreScp, InstanceStore, InstanceIntakeService],

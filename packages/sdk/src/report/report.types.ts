@@ -97,8 +97,11 @@ export interface ReportComparison {
   prior: { studyInstanceUid: string; studyDate: string; accessionNumber: string; algorithms: Array<{ id: string; version: string }> };
   current: { algorithms: Array<{ id: string; version: string }> };
   intervalDays?: number;
-  /** server: the prior's stored results were reused, or its stored images analysed again with this study's versions */
-  priorResults?: 'stored' | 'analysed again';
+  /**
+   * server: the prior's stored results were reused, its stored images analysed again with this study's
+   * versions, or its images retrieved from the prior PACS (C-MOVE) and analysed with this study's versions
+   */
+  priorResults?: 'stored' | 'analysed again' | 'retrieved from PACS';
   /** current = prior + translationMm (LPS); overlap of the lungs and bones at that shift */
   registration?: { translationMm: [number, number, number]; lungDice: number; boneDice: number };
   newFindings?: ComparedFinding[];
