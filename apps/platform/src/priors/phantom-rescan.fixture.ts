@@ -1,8 +1,13 @@
 import { voxelToPatient, type Vec3, type Volume } from '@polyrad/sdk';
+import { sampleHu, toPrior } from './rigid.registration.js';
 
 export interface Rescan {
-  /** where the same anatomy lies in the new exam: new LPS = old LPS + shiftMm (another table position and centring) */
+  /** where the same anatomy lies in the new exam: new LPS = R(rotationDeg) (old LPS - rotationCentre) + rotationCentre + shiftMm (another table position and centring) */
   shiftMm: Vec3;
+  /** the patient lying rotated: degrees about x (L-R), y (A-P), z (S-I), as the registration counts them; default none */
+  rotationDeg?: Vec3;
+  /** LPS point the patient turned about; default the volume's centre */
+  rotationCentre?: Vec3;
   /** contiguous slices averaged into one (2: 2.5 mm -> 5 mm sections, a rectangular slice profile); default 1 */
   slicesPerSection?: number;
   /** voxel ranges kept [from, to) along i, j, k (a smaller field of view, a shorter scan); default all */
@@ -12,9 +17,11 @@ export interface Rescan {
 /**
  * The same phantom patient "scanned again": a smaller field of view (cropped columns, rows and slices),
  * thicker sections (averaged contiguous slices) and another position relative to the scanner (the whole
- * grid moved by `shiftMm` in LPS), so a registration test knows the exact offset it must find.
+ * grid moved by `shiftMm` in LPS, the anatomy turned by `rotationDeg` and resampled on the axial grid),
+ * so a registration test knows the exact transform it must find.
  */
-export function rescanVolume(volume: Volume, rescan: Rescan): Volume {
+export function rescanVolume(original: Volume, rescan: Rescan): Volume {
+  const volume = rescan.rotationDeg ? rotateAnatomy(original, rescan.rotationDeg, rescan.rotationCentre ?? volumeCentre(original)) : original;
   const [nx, ny, nz] = volume.geometry.dimensions;
   const f = rescan.slicesPerSection ?? 1;
   const [i0, i1] = rescan.crop?.i ?? [0, nx];
@@ -43,4 +50,23 @@ export function rescanVolume(volume: Volume, rescan: Rescan): Volume {
       direction: volume.geometry.direction,
     },
   };
+}
+
+export function volumeCentre(volume: Volume): Vec3 {
+  const [nx, ny, nz] = volume.geometry.dimensions;
+  return voxelToPatient(volume.geometry, (nx - 1) / 2, (ny - 1) / 2, (nz - 1) / 2);
+}
+
+/** The anatomy turned about `centre` on the same grid (trilinear; air where it comes from outside). */
+function rotateAnatomy(volume: Volume, rotationDeg: Vec3, centre: Vec3): Volume {
+  const [nx, ny, nz] = volume.geometry.dimensions;
+  const voxels = new Int16Array(volume.voxels.length);
+  const turn = { rotationDeg, centre, translation: [0, 0, 0] as Vec3 };
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++) {
+        // the anatomy now at this voxel was where the inverse rotation takes it
+        voxels[i + j * nx + k * nx * ny] = Math.round(sampleHu(volume, toPrior(turn, voxelToPatient(volume.geometry, i, j, k))));
+      }
+  return { ...volume, voxels };
 }

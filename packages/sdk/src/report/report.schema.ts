@@ -158,7 +158,7 @@ export const reportSchema = {
         current: { type: 'object', required: ['algorithms'], properties: { algorithms: versionList } },
         intervalDays: { type: 'number' },
         priorResults: { enum: ['stored', 'analysed again', 'retrieved from PACS'] },
-        registration: { type: 'object', properties: { translationMm: vec3, lungDice: { type: 'number' }, boneDice: { type: 'number' } } },
+        registration: { type: 'object', properties: { translationMm: vec3, rotationDeg: vec3, centreMm: vec3, lungDice: { type: 'number' }, boneDice: { type: 'number' } } },
         newFindings: { type: 'array', items: comparedFinding },
         resolvedFindings: { type: 'array', items: comparedFinding },
         unmeasuredPriorFindings: { type: 'array', items: comparedFinding },
