@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeCtSeries } from '@polyrad/dicom';
-import { generateChestPhantom } from '@polyrad/phantom';
+import { generateChestPhantom, rescanVolume } from '@polyrad/phantom';
 import type { Report, Vec3 } from '@polyrad/sdk';
 import { signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
 import { freePort, startOrthanc, type OrthancPeer } from '../delivery/orthanc-peer.fixture.js';
@@ -13,7 +13,6 @@ import { DicomStoreScp } from '../ingest/dicom-store.scp.js';
 import { runDcmtk } from '../ingest/dcmtk.fixture.js';
 import { InstanceStore } from '../ingest/instance.store.js';
 import { createApp, type RunningApp } from '../main.js';
-import { rescanVolume } from './phantom-rescan.fixture.js';
 
 /**
  * Issue #18, "done when": a study sent over DICOM to a platform whose configured PACS (a real Orthanc)

@@ -8,9 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { reportSchemaErrors, type Report } from '@polyrad/sdk';
 import { writeCtSeries } from '@polyrad/dicom';
-import { generateChestPhantom } from '@polyrad/phantom';
+import { generateChestPhantom, rescanVolume } from '@polyrad/phantom';
 import { runCli } from '../cli/cli.js';
-import { rescanVolume } from './phantom-rescan.fixture.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const dataRoot = resolve(repoRoot, process.env.POLYRAD_TEST_DATA ?? '../shared/data');

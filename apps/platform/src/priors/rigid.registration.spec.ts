@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Vec3, Volume } from '@polyrad/sdk';
-import { generateChestPhantom } from '@polyrad/phantom';
-import { rescanVolume, volumeCentre } from './phantom-rescan.fixture.js';
+import { generateChestPhantom, rescannedPoint, rescanVolume, type Rescan } from '@polyrad/phantom';
 import { localAxes, refineLocally, registerRigid, shiftAt, toCurrent } from './rigid.registration.js';
 
 // the same phantom patient a year later (a nodule grew), on another table position, with 5 mm sections and a smaller field of view
@@ -34,15 +33,14 @@ test('the local refinement places each nodule (the grown one too) within 1.5 mm 
 
 test('a patient lying rolled by 5 degrees and tilted by 2 (and shifted, 5 mm sections): the rotation is found within 1 degree, each nodule within 3 mm, within 1.5 mm refined', () => {
   const rotationDeg: Vec3 = [2, 0, 5];
-  const centre = volumeCentre(later.volume);
-  const turned = rescanVolume(later.volume, { shiftMm: shift, rotationDeg, slicesPerSection: 2, crop: { i: [10, 150], j: [5, 155], k: [2, 88] } });
-  const truth = { rotationDeg, centre, translation: shift };
+  const rescan: Rescan = { shiftMm: shift, rotationDeg, slicesPerSection: 2, crop: { i: [10, 150], j: [5, 155], k: [2, 88] } };
+  const turned = rescanVolume(later.volume, rescan);
   const result = registerRigid(prior.volume, turned);
   assert.equal(result.status, 'registered', JSON.stringify(result));
   if (result.status !== 'registered') return;
   assert.ok(result.rotationDeg.every((d, a) => Math.abs(d - rotationDeg[a]) <= 1), `rotation ${result.rotationDeg}, expected ${rotationDeg}`);
   for (const nodule of prior.truth.nodules) {
-    const expected = toCurrent(truth, nodule.center);
+    const expected = rescannedPoint(later.volume, rescan, nodule.center);
     const found = toCurrent(result, nodule.center);
     const miss = Math.hypot(...found.map((v, a) => v - expected[a]));
     assert.ok(miss <= 3, `nodule at ${nodule.center}: placed at ${found}, truly at ${expected} (${miss.toFixed(1)} mm)`);
