@@ -117,12 +117,10 @@ async function phantomCase(seed) {
 async function pairCase(pair) {
   const dir = join(work, `pair-${pair.seed}`);
   try {
-    const side = (nodules, aorta) => phantom.generateChestPhantom({ seed: pair.seed, nodules: { specs: nodules }, aorta });
-    const prior = side(pair.priorNodules, pair.priorAorta);
-    const current = side(pair.currentNodules, pair.currentAorta);
+    const { prior, current, rescanned } = phantom.generatePriorPair(pair);
     const patient = { PatientID: `PAIR-${pair.seed}`, seed: pair.seed };
     await writeCtSeries(prior.volume, join(dir, 'prior'), { ...patient, StudyDate: pair.priorDate });
-    await writeCtSeries(phantom.rescanVolume(current.volume, pair.rescan), join(dir, 'now'), { ...patient, StudyDate: pair.currentDate });
+    await writeCtSeries(rescanned, join(dir, 'now'), { ...patient, StudyDate: pair.currentDate });
     const started = performance.now();
     const run = await analyze([join(dir, 'now'), '--prior', join(dir, 'prior')], join(dir, 'out'));
     const seconds = (performance.now() - started) / 1000;

@@ -1,15 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Vec3 } from '@polyrad/sdk';
-import { generateChestPhantom } from '../chest-phantom.generator.js';
 import { rescannedPoint } from '../chest-rescan.generator.js';
-import { formatPairTable, PRIOR_PAIRS, scorePriorPair, type PairSide, type PriorPair } from './prior-pair.scorer.js';
+import { formatPairTable, generatePriorPair, PRIOR_PAIRS, scorePriorPair, type PairSide, type PriorPair } from './prior-pair.scorer.js';
 import type { ReportFinding } from './validation.types.js';
 
-const sides = (pair: PriorPair): [PairSide, PairSide] => [
-  generateChestPhantom({ seed: pair.seed, nodules: { specs: pair.priorNodules }, aorta: pair.priorAorta }),
-  generateChestPhantom({ seed: pair.seed, nodules: { specs: pair.currentNodules }, aorta: pair.currentAorta }),
-];
+const sides = (pair: PriorPair): [PairSide, PairSide] => {
+  const { prior, current } = generatePriorPair(pair);
+  return [prior, current];
+};
 
 const growth = PRIOR_PAIRS.find((p) => p.name.startsWith('growth, 5 mm'))!;
 const [prior, current] = sides(growth);

@@ -1,6 +1,6 @@
 import type { Vec3, Volume } from '@polyrad/sdk';
-import type { ChestPhantomTruth } from '../chest-phantom.generator.js';
-import { rescannedPoint, type Rescan } from '../chest-rescan.generator.js';
+import { generateChestPhantom, type ChestPhantomTruth } from '../chest-phantom.generator.js';
+import { rescannedPoint, rescanVolume, type Rescan } from '../chest-rescan.generator.js';
 import type { AortaPhantomOptions } from '../features/aorta.feature.js';
 import type { NoduleSpec } from '../features/nodules.feature.js';
 import type { ReportFinding } from './validation.types.js';
@@ -28,6 +28,17 @@ export interface PriorPair {
 export const VDT_TOLERANCE_PERCENT = 25;
 export const AORTA_GROWTH_TOLERANCE_MM = 1;
 
+/** Both exams' grid before the rescan: 1.5 mm pixels, as fine as the aorta plugin measures on, 2.5 mm slices. */
+export const PAIR_GRID = { dimensions: [214, 214, 90] as Vec3, spacing: [1.5, 1.5, 2.5] as Vec3 };
+
+/** The pair's two exams: the prior as drawn, the current drawn with its changes and re-acquired (`rescanned`). */
+export function generatePriorPair(pair: PriorPair): { prior: PairSide; current: PairSide; rescanned: Volume } {
+  const draw = (nodules: NoduleSpec[], aorta: AortaPhantomOptions) => generateChestPhantom({ seed: pair.seed, ...PAIR_GRID, nodules: { specs: nodules }, aorta });
+  const prior = draw(pair.priorNodules, pair.priorAorta);
+  const current = draw(pair.currentNodules, pair.currentAorta);
+  return { prior, current, rescanned: rescanVolume(current.volume, pair.rescan) };
+}
+
 const solid = (diameterMm: number): NoduleSpec => ({ diameterMm, type: 'solid', shape: 'sphere', attachment: 'isolated', hu: 40 });
 
 export const PRIOR_PAIRS: PriorPair[] = [
@@ -40,7 +51,7 @@ export const PRIOR_PAIRS: PriorPair[] = [
     currentNodules: [solid(10), solid(12)],
     priorAorta: { ascendingDiameterMm: 34, descendingDiameterMm: 24, aneurysm: false },
     currentAorta: { ascendingDiameterMm: 37, descendingDiameterMm: 25, aneurysm: false },
-    rescan: { shiftMm: [6.2, -9.4, 38.5], slicesPerSection: 2, crop: { i: [8, 152], j: [6, 156], k: [3, 87] } },
+    rescan: { shiftMm: [6.2, -9.4, 38.5], slicesPerSection: 2, crop: { i: [10, 204], j: [8, 206], k: [3, 87] } },
   },
   {
     name: 'growth in 6 months, patient lying turned 4 degrees',
@@ -62,7 +73,7 @@ export const PRIOR_PAIRS: PriorPair[] = [
     currentNodules: [solid(10), solid(7)],
     priorAorta: { ascendingDiameterMm: 33, descendingDiameterMm: 24, aneurysm: false },
     currentAorta: { ascendingDiameterMm: 33, descendingDiameterMm: 24, aneurysm: false },
-    rescan: { shiftMm: [3.3, 4.1, -22.6], crop: { i: [12, 148], j: [10, 150], k: [0, 86] } },
+    rescan: { shiftMm: [3.3, 4.1, -22.6], crop: { i: [16, 198], j: [13, 200], k: [0, 86] } },
   },
   {
     name: 'a new nodule',
@@ -92,6 +103,7 @@ export interface PairOutcome {
   note?: string;
 }
 
+/** One exam of a pair as drawn (before any rescan): its truth and volume. */
 export interface PairSide {
   truth: ChestPhantomTruth;
   volume: Volume;
