@@ -38,9 +38,6 @@ export const MIN_COMMON_LUNG_ML = 500;
 
 const LUNG = 1;
 const BONE = 2;
-/** a cell is bone when this share of its voxels is at least BONE_HU: thin cortex and ribs count, whatever the marrow between */
-const BONE_HU = 200;
-const BONE_SHARE = 0.25;
 const LEVELS_MM = [16, 8, 4];
 
 /** Cells of one exam on the common lattice: label per cell; index (a, b, c) of cell (origin + (a, b, c) * cell). */
@@ -68,7 +65,6 @@ function cellGrid(volume: Volume, cell: number): CellGrid {
   const dims = [0, 1, 2].map((a) => end[a] - start[a] + 1) as Vec3;
   const sums = new Float64Array(dims[0] * dims[1] * dims[2]);
   const counts = new Uint32Array(sums.length);
-  const dense = new Uint32Array(sums.length);
   const { origin, spacing, direction } = geometry;
   for (let k = 0; k < nz; k++) {
     for (let j = 0; j < ny; j++) {
@@ -85,7 +81,6 @@ function cellGrid(volume: Volume, cell: number): CellGrid {
         const q = a + b * dims[0] + c * dims[0] * dims[1];
         sums[q] += voxels[row + i];
         counts[q]++;
-        if (voxels[row + i] >= BONE_HU) dense[q]++;
       }
     }
   }
@@ -96,7 +91,7 @@ function cellGrid(volume: Volume, cell: number): CellGrid {
     covered[q] = 1;
     const hu = sums[q] / counts[q];
     if (hu >= -950 && hu <= -500) labels[q] = LUNG;
-    else if (dense[q] >= BONE_SHARE * counts[q]) labels[q] = BONE;
+    else if (hu >= 180) labels[q] = BONE;
   }
   return { cell, start, dims, labels, covered, lungSum: summedVolume(labels, dims, LUNG), boneSum: summedVolume(labels, dims, BONE) };
 }
