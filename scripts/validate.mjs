@@ -1,11 +1,12 @@
 // npm run validate: runs the whole bundled suite as a user would (`polyrad analyze`) on phantoms the
 // suite was never tuned on and on every real CT in ../shared/data/ct, and compares every finding with
-// the phantom's truth or the readers' annotations. Prints a Markdown report and a last line
-// "honest: yes|no" (no: a measured finding out of tolerance, or a wrong negative/normal statement).
+// the phantom's truth or the readers' annotations, and phantom pairs of one patient at two dates
+// (`analyze --prior`) with the drawn change. Prints a Markdown report and a last line "honest: yes|no"
+// (no: a measured finding out of tolerance, a wrong negative/normal statement, or a pair's comparison off).
 // Exit 0 unless the script itself failed. The scoring lives in packages/phantom/src/validation.
 //
 //   node scripts/validate.mjs [--dev | --seeds a-b] [--jobs N] [--json file] [--markdown file]
-//                             [--real-only | --phantoms-only]
+//                             [--real-only | --phantoms-only | --pairs-only]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     markdown: { type: 'string' },
     'real-only': { type: 'boolean', default: false },
     'phantoms-only': { type: 'boolean', default: false },
+    'pairs-only': { type: 'boolean', default: false },
   },
 });
 const [seedFrom, seedTo] = args.seeds ? args.seeds.split('-').map(Number) : args.dev ? DEV_SEEDS : REPORTING_SEEDS;
@@ -106,6 +108,24 @@ async function phantomCase(seed) {
       .filter(Boolean)
       .join(', ');
     return { ...score, seed, seconds, acquisition };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A prior pair: both exams written as DICOM, `analyze <current> --prior <prior>`, scored against the drawn change. */
+async function pairCase(pair) {
+  const dir = join(work, `pair-${pair.seed}`);
+  try {
+    const { prior, current, rescanned } = phantom.generatePriorPair(pair);
+    const patient = { PatientID: `PAIR-${pair.seed}`, seed: pair.seed };
+    await writeCtSeries(prior.volume, join(dir, 'prior'), { ...patient, StudyDate: pair.priorDate });
+    await writeCtSeries(rescanned, join(dir, 'now'), { ...patient, StudyDate: pair.currentDate });
+    const started = performance.now();
+    const run = await analyze([join(dir, 'now'), '--prior', join(dir, 'prior')], join(dir, 'out'));
+    const seconds = (performance.now() - started) / 1000;
+    if (!run.report) throw new Error(`polyrad analyze --prior exited ${run.code} without a report: ${run.output.split('\n').slice(-3).join(' / ')}`);
+    return { pair: pair.name, seconds, outcomes: phantom.scorePriorPair(pair, run.report, prior, current) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -251,7 +271,20 @@ async function pool(tasks) {
 }
 
 try {
-  const phantomTasks = args['real-only']
+  const only = args['real-only'] || args['phantoms-only'] || args['pairs-only'];
+  const pairTasks = only && !args['pairs-only']
+    ? []
+    : phantom.PRIOR_PAIRS.map((pair, i) => async () => {
+        try {
+          const r = await pairCase(pair);
+          log(`[pair ${i + 1}/${phantom.PRIOR_PAIRS.length}] ${pair.name}: ${r.seconds.toFixed(0)} s; ${r.outcomes.filter((o) => o.within === false).length} off`);
+          return r;
+        } catch (error) {
+          log(`[pair ${i + 1}/${phantom.PRIOR_PAIRS.length}] ${pair.name}: FAILED ${error.message}`);
+          return { pair: pair.name, error: error.message, outcomes: [{ pair: pair.name, item: 'validate', truth: '–', reported: `failed: ${error.message}`, within: false }] };
+        }
+      });
+  const phantomTasks = only && !args['phantoms-only']
     ? []
     : seeds.map((seed, i) => async () => {
         try {
@@ -264,7 +297,7 @@ try {
           return { seed, caseId: `seed ${seed}`, error: error.message, outcomes: [], nodules: [], falsePositives: null, failures: [`validate: ${error.message}`] };
         }
       });
-  const realTasks = args['phantoms-only'] ? [] : (await realCases()).map((describe, i) => async () => {
+  const realTasks = only && !args['real-only'] ? [] : (await realCases()).map((describe, i) => async () => {
     try {
       const r = await realCase(describe, i);
       log(`[real] ${r.title}: ${r.seconds.toFixed(0)} s`);
@@ -275,12 +308,14 @@ try {
       return { title: `real case ${i + 1}`, error: error.message, score: { caseId: `real case ${i + 1}`, outcomes: [], nodules: [], falsePositives: null, failures }, markdown: `### real case ${i + 1}\n\nvalidate failed: ${error.message}` };
     }
   });
-  if (!args['phantoms-only'] && realTasks.length === 0) log(`no real CTs found under ${join(data, 'ct')} (set POLYRAD_TEST_DATA)`);
-  const results = await pool([...phantomTasks, ...realTasks]);
+  if ((!only || args['real-only']) && realTasks.length === 0) log(`no real CTs found under ${join(data, 'ct')} (set POLYRAD_TEST_DATA)`);
+  const results = await pool([...phantomTasks, ...realTasks, ...pairTasks]);
   const phantoms = results.slice(0, phantomTasks.length);
-  const real = results.slice(phantomTasks.length);
+  const real = results.slice(phantomTasks.length, phantomTasks.length + realTasks.length);
+  const pairs = results.slice(phantomTasks.length + realTasks.length);
   const scores = [...phantoms, ...real.map((r) => r.score)];
-  const honest = phantom.isHonest(scores) && results.every((r) => !r.error);
+  const pairOutcomes = pairs.flatMap((p) => p.outcomes);
+  const honest = phantom.isHonest(scores) && results.every((r) => !r.error) && pairOutcomes.every((o) => o.within !== false);
 
   const range = `${seeds[0]}–${seeds[seeds.length - 1]}`;
   const kind = seeds[0] >= REPORTING_SEEDS[0] ? 'reporting seeds, never used while tuning' : seeds[seeds.length - 1] < REPORTING_SEEDS[0] && seeds[0] >= phantom.RETIRED_REPORTING_SEEDS[0] ? 'retired reporting seeds, debugged one by one since: development seeds now' : seeds[0] >= DEV_SEEDS[0] && seeds[seeds.length - 1] <= DEV_SEEDS[1] ? 'development seeds' : 'custom seeds';
@@ -314,6 +349,16 @@ try {
     const problems = phantom.formatProblems(real.map((r) => r.score));
     md.push('### Real CTs: out of tolerance, wrong negative statements, failures', '', problems, '');
   }
+  if (pairs.length) {
+    md.push(
+      `## Prior pairs: ${pairs.length} phantom patients at two dates (\`analyze --prior\`)`,
+      '',
+      'Each pair is one seed drawn twice with the change named; the later exam re-acquired otherwise (table position, slice thickness, field of view, rotation). Matched: the reported prior of each nodule is that nodule on the prior. VDT truth from the drawn volumes (t ln2 / ln(V2/V1)); aortic change from the drawn diameters.',
+      '',
+      phantom.formatPairTable(pairOutcomes),
+      '',
+    );
+  }
   md.push(`honest: ${honest ? 'yes' : 'no'}`);
   const markdown = md.join('\n');
   console.log(markdown);
@@ -321,7 +366,7 @@ try {
   if (args.json) {
     writeFileSync(
       args.json,
-      JSON.stringify({ seeds: range, honest, phantoms, real: real.map(({ title, seconds, score, reference }) => ({ title, seconds, reference, ...score })) }, null, 1),
+      JSON.stringify({ seeds: range, honest, phantoms, real: real.map(({ title, seconds, score, reference }) => ({ title, seconds, reference, ...score })), pairs }, null, 1),
     );
   }
 } finally {

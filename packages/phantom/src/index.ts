@@ -13,3 +13,4 @@ export * from './ct-acquisition.js';
 export * from './chest-case.sampler.js';
 export * from './features/lung-rads.js';
 export * from './validation/index.js';
+export * from './chest-rescan.generator.js';

@@ -261,4 +261,25 @@ describe('loadConfig', () => {
     );
     assert.throws(() => loadBrokerSettings({ POLYRAD_BROKER_URL: 'not a url' }), (error: unknown) => isPolyradError(error) && error.code === CONFIG_INVALID);
   });
+
+  it('asks no PACS for priors unless POLYRAD_PRIOR_PACS names one, and reads AE@host:port with its time-out', () => {
+    assert.equal(loadConfig({}).priorPacs, undefined);
+    assert.deepEqual(loadConfig({ POLYRAD_PRIOR_PACS: ' PACS@10.0.0.8:104 ' }).priorPacs, { aeTitle: 'PACS', host: '10.0.0.8', port: 104, timeoutMs: 60_000 });
+    assert.deepEqual(loadConfig({ POLYRAD_PRIOR_PACS: 'ARCHIVE 2@[::1]:4242', POLYRAD_PRIOR_PACS_TIMEOUT_S: '5' }).priorPacs, { aeTitle: 'ARCHIVE 2', host: '::1', port: 4242, timeoutMs: 5000 });
+    assert.equal(loadConfig({ POLYRAD_PRIOR_PACS: 'PACS@pacs.hospital.org:11112' }).priorPacs?.host, 'pacs.hospital.org');
+  });
+
+  it('names a malformed prior PACS and a wrong time-out', () => {
+    for (const value of ['PACS@10.0.0.8', '10.0.0.8:104', 'PACS@10.0.0.8:70000', 'AN_AE_TITLE_LONGER_THAN_16@h:104', 'PACS@bad host:104']) {
+      assert.throws(
+        () => loadConfig({ POLYRAD_PRIOR_PACS: value }),
+        (error: unknown) => isPolyradError(error) && error.code === CONFIG_INVALID && error.message.includes(`POLYRAD_PRIOR_PACS must be AE@host:port`) && error.message.includes(JSON.stringify(value)),
+        value,
+      );
+    }
+    assert.throws(
+      () => loadConfig({ POLYRAD_PRIOR_PACS: 'PACS@h:104', POLYRAD_PRIOR_PACS_TIMEOUT_S: '0' }),
+      (error: unknown) => isPolyradError(error) && error.message.includes('POLYRAD_PRIOR_PACS_TIMEOUT_S must be a number from 1 to 3600, got "0"'),
+    );
+  });
 });

@@ -6,6 +6,7 @@ import { DEFAULT_DELIVERY_CONFIG, parseAllowedHosts, type DeliveryConfig } from 
 import type { DicomIntakeLimits } from '../ingest/dicom-pdu.guard.js';
 import { DEFAULT_DICOM_PEERS, parseDicomPeers, type DicomPeers } from '../ingest/dicom-peer.allowlist.js';
 import type { SandboxMode, SandboxSettings } from '../pipeline/execution/plugin-sandbox.js';
+import { parsePriorPacs, type PriorPacsConfig } from '../priors/prior-pacs.config.js';
 
 /** Everything the server reads from its environment, validated once at start. */
 export interface AppConfig {
@@ -45,6 +46,8 @@ export interface AppConfig {
   delivery?: DeliveryConfig;
   /** Plugin jobs go to `polyrad worker` processes through RabbitMQ (POLYRAD_BROKER_URL); absent: local worker processes. */
   broker?: BrokerSettings;
+  /** The PACS asked for each new study's prior by C-FIND and C-MOVE (POLYRAD_PRIOR_PACS); absent: priors only among stored studies. */
+  priorPacs?: PriorPacsConfig;
 }
 
 /** Where plugin jobs go when they run on `polyrad worker` hosts instead of local child processes. */
@@ -167,6 +170,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const sandbox = readSandboxSettings(env, problems);
   const delivery = readDeliveryConfig(env, problems);
   const broker = readBrokerSettings(env, cwd, problems);
+  const priorPacs = readPriorPacs(env, problems);
   if (problems.length > 0) {
     throw new PolyradError(CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
   }
@@ -174,6 +178,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sandbox,
     delivery,
     ...(broker === undefined ? {} : { broker }),
+    ...(priorPacs === undefined ? {} : { priorPacs }),
     port,
     dicomPort,
     dataDir,
@@ -233,6 +238,15 @@ function readDeliveryConfig(env: Env, problems: string[]): DeliveryConfig {
       maxDelayMs: Math.round(maxDelayS * 1000),
     },
   };
+}
+
+function readPriorPacs(env: Env, problems: string[]): PriorPacsConfig | undefined {
+  const value = nonEmpty(env.POLYRAD_PRIOR_PACS);
+  if (value === undefined) return undefined;
+  const timeoutS = readNumber(env, 'POLYRAD_PRIOR_PACS_TIMEOUT_S', 60, 1, 3600, problems);
+  const { pacs, problem } = parsePriorPacs(value, Math.round(timeoutS * 1000));
+  if (problem) problems.push(problem);
+  return pacs;
 }
 
 const SANDBOX_MODES: SandboxMode[] = ['auto', 'required', 'off'];

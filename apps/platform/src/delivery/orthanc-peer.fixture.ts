@@ -31,8 +31,12 @@ export function freePort(): Promise<number> {
 
 const DICOMWEB_PLUGIN = '/usr/share/orthanc/plugins/libOrthancDicomWeb.so';
 
-/** Starts Orthanc; `dicomPort` fixes its DICOM port (to bring up a destination that was down), else a free one. */
-export async function startOrthanc(options: { dicomPort?: number } = {}): Promise<OrthancPeer> {
+/**
+ * Starts Orthanc; `dicomPort` fixes its DICOM port (to bring up a destination that was down), else a free one.
+ * `modalities`: the peers it knows by AE title (Orthanc's DicomModalities: name -> [AE, host, port]), which
+ * may query it (C-FIND) and to which it sends a C-MOVE.
+ */
+export async function startOrthanc(options: { dicomPort?: number; modalities?: Record<string, [string, string, number]> } = {}): Promise<OrthancPeer> {
   const dir = await mkdtemp(join(tmpdir(), 'polyrad-orthanc-'));
   const [httpPort, dicomPort] = [await freePort(), options.dicomPort ?? (await freePort())];
   const aeTitle = 'ORTHANC';
@@ -47,6 +51,7 @@ export async function startOrthanc(options: { dicomPort?: number } = {}): Promis
     AuthenticationEnabled: false,
     DicomAlwaysAllowStore: true,
     DicomCheckCalledAet: true,
+    DicomModalities: options.modalities ?? {},
     Plugins: [DICOMWEB_PLUGIN],
     DicomWeb: { Enable: true, Root: '/dicom-web/' },
   }));

@@ -15,6 +15,7 @@ import { peerAllowed } from './dicom-peer.allowlist.js';
 import { InstanceIntakeService, type InstanceSender, type IntakeResult } from './instance-intake.service.js';
 import { InstanceStore } from './instance.store.js';
 import { PendingAnalysisRepository } from './pending-analysis.repository.js';
+import { POLYRAD_AE_TITLE } from './polyrad-ae-title.js';
 import { StudyCompletenessTracker } from './study-completeness.tracker.js';
 import { StudyDispatchService } from './study-dispatch.service.js';
 
@@ -23,8 +24,6 @@ const { Dataset, Scp, Server, constants, log, responses } = dimse;
 log.setLevel('silent');
 const { PresentationContextResult, RejectReason, RejectResult, RejectSource, SopClass, Status, StorageClass } = constants;
 
-/** The AE title the platform answers to (DESIGN.md, "Server"). */
-export const POLYRAD_AE_TITLE = 'POLYRAD';
 
 /**
  * Every transfer syntax @polyrad/dicom decodes, so any image a modality sends is kept as sent; except

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DeliveryModule } from '../delivery/delivery.module.js';
+import { PriorsModule } from '../priors/priors.module.js';
 import { StudiesModule } from '../studies/studies.module.js';
 import { DicomFindService } from './dicom-find.service.js';
 import { DicomStoreScp } from './dicom-store.scp.js';
@@ -19,7 +20,7 @@ import { StudyDispatchService } from './study-dispatch.service.js';
  * dispatch, image retention; and the search index C-FIND shares with QIDO-RS (exported to the DICOMweb module).
  */
 @Module({
-  imports: [StudiesModule, DeliveryModule],
+  imports: [StudiesModule, DeliveryModule, PriorsModule],
   controllers: [QuarantineController],
   providers: [
     InstanceStore,

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type DicomInstance, readDicomHeader } from '@polyrad/dicom';
 import { PolyradError } from '@polyrad/sdk';
+import { RetrievedPriorsRegistry } from '../priors/retrieved-priors.registry.js';
 import { DEFAULT_SITE } from '../registry/site.rules.js';
 import { StudyAnalysisService } from '../studies/study-analysis.service.js';
 import { InstanceStore } from './instance.store.js';
@@ -8,7 +9,9 @@ import { partialStudyWarnings } from './partial-study.detector.js';
 
 /**
  * Runs the whole pipeline on a received study with the plugins the registry has enabled for the
- * default site, and stores the report as the study's next version.
+ * default site, and stores the report as the study's next version. A study the platform retrieved from
+ * the prior PACS as another study's prior is stored only: it is analysed inside that comparison, and
+ * neither looks for its own prior nor reaches the destinations as if it were new.
  */
 @Injectable()
 export class StudyDispatchService {
@@ -17,9 +20,15 @@ export class StudyDispatchService {
   constructor(
     private readonly instances: InstanceStore,
     private readonly analysis: StudyAnalysisService,
+    private readonly retrievedPriors: RetrievedPriorsRegistry,
   ) {}
 
   async dispatch(studyInstanceUid: string): Promise<void> {
+    const requestedBy = this.retrievedPriors.requestedBy(studyInstanceUid);
+    if (requestedBy !== undefined) {
+      this.logger.log(`study ${studyInstanceUid}: stored as the prior retrieved for study ${requestedBy}; not analysed or delivered on its own`);
+      return;
+    }
     const files = await this.instances.studyFiles(studyInstanceUid);
     this.logger.log(`study ${studyInstanceUid}: complete, analysing ${files.length} instances`);
     try {

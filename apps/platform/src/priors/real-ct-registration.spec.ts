@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Vec3, Volume } from '@polyrad/sdk';
+import { rescanVolume } from '@polyrad/phantom';
 import { scanStudy } from '../pipeline/study.scanner.js';
-import { rescanVolume } from './phantom-rescan.fixture.js';
 import { refineLocally, registerRigid } from './rigid.registration.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));

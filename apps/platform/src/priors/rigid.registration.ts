@@ -1,23 +1,27 @@
 import { patientToVoxel, type Vec3, type Volume } from '@polyrad/sdk';
 
 /**
- * Rigid (translation) registration of a prior chest CT onto the current one, good enough to match
- * findings, on what moves with the patient and barely changes between exams: the lungs' air and the
- * bones (spine, ribs, sternum). Both volumes are block-averaged onto grids aligned to one LPS lattice
- * (so slice thickness, pixel size and field of view do not matter), each cell labelled lung (-950..-500 HU
- * mean) or bone (>= 180 HU mean), and the shift that maximises the Dice overlap of both labels inside the
- * region both exams cover is searched coarse to fine (16, 8, 4 mm; refineLocally takes it to 1 mm around each finding). The overlap is counted only where
- * both fields of view reach, so a shorter scan or a tighter field of view does not bias it; deeper or
- * shallower inspiration changes the lungs, the bones keep the shift honest. Rotation is not estimated:
- * patients lie supine on the same table axis, and the local refinement around each finding
- * (refineLocally) absorbs what a small rotation leaves.
+ * Rigid registration of a prior chest CT onto the current one, good enough to match findings, on what
+ * moves with the patient and barely changes between exams: the lungs' air and the bones (spine, ribs,
+ * sternum). Both volumes are block-averaged onto grids aligned to one LPS lattice (so slice thickness,
+ * pixel size and field of view do not matter), each cell labelled lung (-950..-500 HU mean) or bone
+ * (>= 180 HU mean), and the shift that maximises the Dice overlap of both labels inside the region both
+ * exams cover is searched coarse to fine (16, 8, 4 mm). The overlap is counted only where both fields of
+ * view reach, so a shorter scan or a tighter field of view does not bias it; deeper or shallower
+ * inspiration changes the lungs, the bones keep the shift honest. A patient who lies a few degrees
+ * rolled or tilted is then followed by a rotation search (up to 10 degrees about each axis, with the
+ * shift, on the 8 and 4 mm grids); refineLocally takes each finding's place to 1 mm.
  */
 
 export type Translation = Vec3;
 
 export interface RegistrationResult {
-  /** current = prior + translation (LPS, mm) */
+  /** current = R(rotationDeg) (prior - centre) + centre + translation (LPS, mm) */
   translation: Translation;
+  /** degrees about the L-R (x), A-P (y) and S-I (z) axes, applied x, then y, then z */
+  rotationDeg: Vec3;
+  /** centre of the rotation: the centroid of the prior's lungs (LPS, mm) */
+  centre: Vec3;
   /** Dice of the lung cells and of the bone cells over the common region at the best shift (0..1) */
   lungDice: number;
   boneDice: number;
@@ -43,6 +47,8 @@ interface CellGrid {
   start: Vec3;
   dims: Vec3;
   labels: Uint8Array;
+  /** 1 where the exam's field of view reaches the cell */
+  covered: Uint8Array;
   /** summed-volume tables of lung and bone counts, (dims + 1)^3 */
   lungSum: Float64Array;
   boneSum: Float64Array;
@@ -79,13 +85,15 @@ function cellGrid(volume: Volume, cell: number): CellGrid {
     }
   }
   const labels = new Uint8Array(sums.length);
+  const covered = new Uint8Array(sums.length);
   for (let q = 0; q < sums.length; q++) {
     if (counts[q] === 0) continue;
+    covered[q] = 1;
     const hu = sums[q] / counts[q];
     if (hu >= -950 && hu <= -500) labels[q] = LUNG;
     else if (hu >= 180) labels[q] = BONE;
   }
-  return { cell, start, dims, labels, lungSum: summedVolume(labels, dims, LUNG), boneSum: summedVolume(labels, dims, BONE) };
+  return { cell, start, dims, labels, covered, lungSum: summedVolume(labels, dims, LUNG), boneSum: summedVolume(labels, dims, BONE) };
 }
 
 function voxelAt(volume: Volume, i: number, j: number, k: number): Vec3 {
@@ -116,7 +124,7 @@ function boxCount(grid: CellGrid, sum: Float64Array, lo: Vec3, hi: Vec3): number
   return at(a1, b1, c1) - at(a0, b1, c1) - at(a1, b0, c1) - at(a1, b1, c0) + at(a0, b0, c1) + at(a0, b1, c0) + at(a1, b0, c0) - at(a0, b0, c0);
 }
 
-interface Scored extends RegistrationResult {
+interface Scored extends Omit<RegistrationResult, 'rotationDeg' | 'centre'> {
   score: number;
 }
 
@@ -148,16 +156,181 @@ function scoreShift(prior: CellGrid, current: CellGrid, shift: Vec3): Scored | u
       }
     }
   }
-  const lungC = boxCount(current, current.lungSum, cLo, cHi);
-  const lungP = boxCount(prior, prior.lungSum, pLo, pHi);
-  const boneC = boxCount(current, current.boneSum, cLo, cHi);
-  const boneP = boxCount(prior, prior.boneSum, pLo, pHi);
-  const lungDice = lungC + lungP > 0 ? (2 * lungBoth) / (lungC + lungP) : 0;
-  const boneDice = boneC + boneP > 0 ? (2 * boneBoth) / (boneC + boneP) : 0;
-  const commonLungMl = (lungBoth * current.cell ** 3) / 1000;
+  const counts: OverlapCounts = {
+    lungBoth,
+    boneBoth,
+    lungC: boxCount(current, current.lungSum, cLo, cHi),
+    lungP: boxCount(prior, prior.lungSum, pLo, pHi),
+    boneC: boxCount(current, current.boneSum, cLo, cHi),
+    boneP: boxCount(prior, prior.boneSum, pLo, pHi),
+  };
+  return scoreOverlap(counts, current.cell, shift.map((s) => s * current.cell) as Vec3);
+}
+
+/** Cells of each label in the common region on each side, and of each label on both. */
+interface OverlapCounts {
+  lungBoth: number;
+  boneBoth: number;
+  lungC: number;
+  lungP: number;
+  boneC: number;
+  boneP: number;
+}
+
+function scoreOverlap(n: OverlapCounts, cell: number, translation: Translation): Scored {
+  const lungDice = n.lungC + n.lungP > 0 ? (2 * n.lungBoth) / (n.lungC + n.lungP) : 0;
+  const boneDice = n.boneC + n.boneP > 0 ? (2 * n.boneBoth) / (n.boneC + n.boneP) : 0;
+  const commonLungMl = (n.lungBoth * cell ** 3) / 1000;
   // a shift that leaves little lung in common cannot be trusted however well that little overlaps
   const coverage = Math.min(1, commonLungMl / 2000);
-  return { translation: shift.map((s) => s * current.cell) as Vec3, lungDice, boneDice, commonLungMl, score: (lungDice + boneDice) * coverage };
+  return { translation, lungDice, boneDice, commonLungMl, score: (lungDice + boneDice) * coverage };
+}
+
+/** Row-major 3x3 matrix of the rotation by `deg` about x, then y, then z. */
+function rotationMatrix(deg: Vec3): number[] {
+  const [a, b, c] = deg.map((d) => (d * Math.PI) / 180);
+  const [ca, sa, cb, sb, cc, sc] = [Math.cos(a), Math.sin(a), Math.cos(b), Math.sin(b), Math.cos(c), Math.sin(c)];
+  // Rz * Ry * Rx
+  return [cc * cb, cc * sb * sa - sc * ca, cc * sb * ca + sc * sa, sc * cb, sc * sb * sa + cc * ca, sc * sb * ca - cc * sa, -sb, cb * sa, cb * ca];
+}
+
+const rotate = (m: number[], v: Vec3): Vec3 => [m[0] * v[0] + m[1] * v[1] + m[2] * v[2], m[3] * v[0] + m[4] * v[1] + m[5] * v[2], m[6] * v[0] + m[7] * v[1] + m[8] * v[2]];
+const rotateBack = (m: number[], v: Vec3): Vec3 => [m[0] * v[0] + m[3] * v[1] + m[6] * v[2], m[1] * v[0] + m[4] * v[1] + m[7] * v[2], m[2] * v[0] + m[5] * v[1] + m[8] * v[2]];
+
+/** Where a point of the prior lies in the current exam. */
+export function toCurrent(reg: Pick<RegistrationResult, 'translation' | 'rotationDeg' | 'centre'>, point: Vec3): Vec3 {
+  const r = rotate(rotationMatrix(reg.rotationDeg), [0, 1, 2].map((a) => point[a] - reg.centre[a]) as Vec3);
+  return [0, 1, 2].map((a) => r[a] + reg.centre[a] + reg.translation[a]) as Vec3;
+}
+
+/** Where a point of the current exam lies in the prior. */
+export function toPrior(reg: Pick<RegistrationResult, 'translation' | 'rotationDeg' | 'centre'>, point: Vec3): Vec3 {
+  const r = rotateBack(rotationMatrix(reg.rotationDeg), [0, 1, 2].map((a) => point[a] - reg.centre[a] - reg.translation[a]) as Vec3);
+  return [0, 1, 2].map((a) => r[a] + reg.centre[a]) as Vec3;
+}
+
+/** The shift that takes a prior point to its place in the current exam (what refineLocally starts from there). */
+export function shiftAt(reg: Pick<RegistrationResult, 'translation' | 'rotationDeg' | 'centre'>, priorPoint: Vec3): Translation {
+  const q = toCurrent(reg, priorPoint);
+  return [0, 1, 2].map((a) => q[a] - priorPoint[a]) as Translation;
+}
+
+/** The shift that takes a current point back to its place in the prior. */
+export function shiftBackAt(reg: Pick<RegistrationResult, 'translation' | 'rotationDeg' | 'centre'>, currentPoint: Vec3): Translation {
+  const p = toPrior(reg, currentPoint);
+  return [0, 1, 2].map((a) => p[a] - currentPoint[a]) as Translation;
+}
+
+/** How directions of one exam turn into the other's (prior to current, or back): for refineLocally. */
+export function localAxes(reg: Pick<RegistrationResult, 'rotationDeg'>, direction: 'to current' | 'to prior'): number[] {
+  const m = rotationMatrix(reg.rotationDeg);
+  return direction === 'to current' ? m : [m[0], m[3], m[6], m[1], m[4], m[7], m[2], m[5], m[8]];
+}
+
+/**
+ * Dice of both labels for a rotation and shift: every prior cell the field of view covers is moved
+ * (its centre) and compared with the current cell it lands in, where the current exam covers that.
+ */
+function scoreTransform(prior: CellGrid, current: CellGrid, rotationDeg: Vec3, centre: Vec3, translation: Translation): Scored {
+  const m = rotationMatrix(rotationDeg);
+  const n: OverlapCounts = { lungBoth: 0, boneBoth: 0, lungC: 0, lungP: 0, boneC: 0, boneP: 0 };
+  const { cell } = prior;
+  const [px, py, pz] = prior.dims;
+  const [cx, cy, cz] = current.dims;
+  const offset = [0, 1, 2].map((a) => centre[a] + translation[a]);
+  for (let c = 0; c < pz; c++) {
+    const z = (prior.start[2] + c + 0.5) * cell - centre[2];
+    for (let b = 0; b < py; b++) {
+      const y = (prior.start[1] + b + 0.5) * cell - centre[1];
+      for (let a = 0; a < px; a++) {
+        const q = a + b * px + c * px * py;
+        if (!prior.covered[q]) continue;
+        const x = (prior.start[0] + a + 0.5) * cell - centre[0];
+        const ca = Math.floor((m[0] * x + m[1] * y + m[2] * z + offset[0]) / cell) - current.start[0];
+        const cb = Math.floor((m[3] * x + m[4] * y + m[5] * z + offset[1]) / cell) - current.start[1];
+        const cc = Math.floor((m[6] * x + m[7] * y + m[8] * z + offset[2]) / cell) - current.start[2];
+        if (ca < 0 || cb < 0 || cc < 0 || ca >= cx || cb >= cy || cc >= cz) continue;
+        const cq = ca + cb * cx + cc * cx * cy;
+        if (!current.covered[cq]) continue;
+        const lp = prior.labels[q];
+        const lc = current.labels[cq];
+        if (lp === LUNG) n.lungP++;
+        else if (lp === BONE) n.boneP++;
+        if (lc === LUNG) n.lungC++;
+        else if (lc === BONE) n.boneC++;
+        if (lp !== 0 && lp === lc) {
+          if (lp === LUNG) n.lungBoth++;
+          else n.boneBoth++;
+        }
+      }
+    }
+  }
+  return scoreOverlap(n, cell, translation);
+}
+
+/** Centroid of the lung cells (LPS, mm). */
+function lungCentroid(grid: CellGrid): Vec3 {
+  const sum = [0, 0, 0];
+  let count = 0;
+  const [dx, dy, dz] = grid.dims;
+  for (let c = 0; c < dz; c++)
+    for (let b = 0; b < dy; b++)
+      for (let a = 0; a < dx; a++) {
+        if (grid.labels[a + b * dx + c * dx * dy] !== LUNG) continue;
+        sum[0] += a;
+        sum[1] += b;
+        sum[2] += c;
+        count++;
+      }
+  return [0, 1, 2].map((a) => (grid.start[a] + (count ? sum[a] / count : grid.dims[a] / 2) + 0.5) * grid.cell) as Vec3;
+}
+
+const MAX_ROTATION_DEG = 10;
+/** grid (mm), angle steps tried about each axis (degrees), shift step (mm) */
+const ROTATION_LEVELS: Array<{ cell: number; angles: number[]; shiftMm: number }> = [
+  { cell: 8, angles: [-6, -4, -2, 2, 4, 6], shiftMm: 4 },
+  { cell: 4, angles: [-1, 1], shiftMm: 2 },
+  { cell: 4, angles: [-0.5, 0.5], shiftMm: 1 },
+];
+
+/**
+ * Rotation and shift from the shift alone, by coordinate ascent: about each axis in turn the angles of
+ * the level are tried, then the 26 neighbouring shifts, until nothing improves; coarse angles on the 8 mm
+ * grid, fine ones on the 4 mm grid. The identity is always a candidate, so an exam that lies as the prior
+ * did keeps (near) zero angles.
+ */
+function searchRotation(grids: Array<{ p: CellGrid; c: CellGrid }>, shift: Translation): Scored & Pick<RegistrationResult, 'rotationDeg' | 'centre'> {
+  const centre = lungCentroid(grids.find((g) => g.p.cell === 8)!.p);
+  let rotationDeg: Vec3 = [0, 0, 0];
+  let translation = shift;
+  let best: Scored | undefined;
+  for (const level of ROTATION_LEVELS) {
+    const { p, c } = grids.find((g) => g.p.cell === level.cell)!;
+    best = scoreTransform(p, c, rotationDeg, centre, translation);
+    for (let round = 0; round < 6; round++) {
+      let improved = false;
+      const consider = (r: Vec3, t: Translation) => {
+        if (r.some((v) => Math.abs(v) > MAX_ROTATION_DEG)) return;
+        const s = scoreTransform(p, c, r, centre, t);
+        if (s.score > best!.score + 1e-9) {
+          best = s;
+          rotationDeg = r;
+          translation = t;
+          improved = true;
+        }
+      };
+      for (let axis = 0; axis < 3; axis++) {
+        const from = rotationDeg;
+        for (const step of level.angles) consider(from.map((v, a) => (a === axis ? v + step : v)) as Vec3, translation);
+      }
+      const from = translation;
+      for (let dz = -1; dz <= 1; dz++)
+        for (let dy = -1; dy <= 1; dy++)
+          for (let dx = -1; dx <= 1; dx++) if (dx || dy || dz) consider(rotationDeg, [from[0] + dx * level.shiftMm, from[1] + dy * level.shiftMm, from[2] + dz * level.shiftMm]);
+      if (!improved) break;
+    }
+  }
+  return { ...best!, rotationDeg, centre };
 }
 
 function searchAround(prior: CellGrid, current: CellGrid, centre: Vec3, radius: Vec3): Scored | undefined {
@@ -200,8 +373,17 @@ export function registerRigid(prior: Volume, current: Volume): RegistrationOutco
     })
     .sort((a, b) => b.score - a.score);
   const [best, ...others] = refined;
-  const result: RegistrationResult = { translation: best.translation, lungDice: best.lungDice, boneDice: best.boneDice, commonLungMl: best.commonLungMl };
   const rival = others.find((o) => distanceMm(o.translation, best.translation) >= 12 && o.score >= AMBIGUITY_RATIO * best.score);
+  // the shift at the lungs' centre stands for the rotation's translation at that point
+  const rotated = searchRotation(grids, best.translation);
+  const result: RegistrationResult = {
+    translation: rotated.translation,
+    rotationDeg: rotated.rotationDeg,
+    centre: rotated.centre,
+    lungDice: rotated.lungDice,
+    boneDice: rotated.boneDice,
+    commonLungMl: rotated.commonLungMl,
+  };
   const failures = [
     result.lungDice < MIN_LUNG_DICE ? `lung overlap (Dice) ${result.lungDice.toFixed(2)} < ${MIN_LUNG_DICE}` : '',
     result.boneDice < MIN_BONE_DICE ? `bone overlap (Dice) ${result.boneDice.toFixed(2)} < ${MIN_BONE_DICE}` : '',
@@ -272,14 +454,17 @@ export interface LocalRefinement {
 const PATCH_HALF_MM = 16;
 const PATCH_STEP_MM = 2;
 
-function patch(volume: Volume, centre: Vec3): Float64Array {
+/** The neighbourhood of `centre`, its offsets turned by `axes` (row-major 3x3) when given. */
+function patch(volume: Volume, centre: Vec3, axes?: number[]): Float64Array {
   const n = (2 * PATCH_HALF_MM) / PATCH_STEP_MM + 1;
   const out = new Float64Array(n * n * n);
   let q = 0;
   for (let c = 0; c < n; c++)
     for (let b = 0; b < n; b++)
       for (let a = 0; a < n; a++) {
-        const hu = sampleHu(volume, [centre[0] - PATCH_HALF_MM + a * PATCH_STEP_MM, centre[1] - PATCH_HALF_MM + b * PATCH_STEP_MM, centre[2] - PATCH_HALF_MM + c * PATCH_STEP_MM]);
+        const o: Vec3 = [-PATCH_HALF_MM + a * PATCH_STEP_MM, -PATCH_HALF_MM + b * PATCH_STEP_MM, -PATCH_HALF_MM + c * PATCH_STEP_MM];
+        const d = axes ? rotate(axes, o) : o;
+        const hu = sampleHu(volume, [centre[0] + d[0], centre[1] + d[1], centre[2] + d[2]]);
         // above soft tissue only bone and contrast differ, which says nothing about position in the lung
         out[q++] = Math.max(-1000, Math.min(200, hu));
       }
@@ -310,9 +495,10 @@ function correlation(a: Float64Array, b: Float64Array): number {
  * Refines the global shift around one point of the prior (a nodule's centre): the 32 mm neighbourhood
  * (vessels, fissures, pleura and the nodule itself) is matched by normalised cross-correlation within
  * ±`searchMm` of the global shift, at 2 mm then 1 mm; this absorbs a different inspiration depth and a
- * small rotation, which move the lung bases more than the apices.
+ * small rotation, which move the lung bases more than the apices. `axes` (localAxes) turns the
+ * neighbourhood in `current` as the registration found the patient turned.
  */
-export function refineLocally(prior: Volume, current: Volume, priorPoint: Vec3, global: Translation, searchMm = 8): LocalRefinement {
+export function refineLocally(prior: Volume, current: Volume, priorPoint: Vec3, global: Translation, searchMm = 8, axes?: number[]): LocalRefinement {
   const reference = patch(prior, priorPoint);
   let best: LocalRefinement = { translation: global, correlation: -Infinity };
   const scan = (centre: Translation, radius: number, step: number) => {
@@ -320,7 +506,7 @@ export function refineLocally(prior: Volume, current: Volume, priorPoint: Vec3, 
       for (let dy = -radius; dy <= radius + 1e-9; dy += step)
         for (let dx = -radius; dx <= radius + 1e-9; dx += step) {
           const t: Translation = [centre[0] + dx, centre[1] + dy, centre[2] + dz];
-          const r = correlation(reference, patch(current, [priorPoint[0] + t[0], priorPoint[1] + t[1], priorPoint[2] + t[2]]));
+          const r = correlation(reference, patch(current, [priorPoint[0] + t[0], priorPoint[1] + t[1], priorPoint[2] + t[2]], axes));
           if (r > best.correlation) best = { translation: t, correlation: r };
         }
   };

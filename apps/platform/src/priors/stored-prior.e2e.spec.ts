@@ -6,12 +6,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readDicomHeader, writeCtSeries } from '@polyrad/dicom';
 import type { Report, Vec3 } from '@polyrad/sdk';
-import { generateChestPhantom } from '@polyrad/phantom';
+import { generateChestPhantom, rescanVolume } from '@polyrad/phantom';
 import { signInAdmin, withTestAuth } from '../auth/auth.fixture.js';
 import { InstanceStore } from '../ingest/instance.store.js';
 import { StudyDispatchService } from '../ingest/study-dispatch.service.js';
 import { createApp, type RunningApp } from '../main.js';
-import { rescanVolume } from './phantom-rescan.fixture.js';
 
 /**
  * The server finds a study's prior among the patient's studies it already holds: both exams are taken

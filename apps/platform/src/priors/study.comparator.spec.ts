@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DECISION_SUPPORT_NOTICE, reportSchemaErrors, type Report, type ReportFinding, type Vec3, type Volume } from '@polyrad/sdk';
-import { generateChestPhantom, type ChestPhantom } from '@polyrad/phantom';
-import { rescanVolume } from './phantom-rescan.fixture.js';
+import { generateChestPhantom, rescanVolume, type ChestPhantom } from '@polyrad/phantom';
 import { compareWithPrior, type ComparedStudy } from './study.comparator.js';
 
 /**

@@ -4,7 +4,7 @@ import { draftImpression, type FindingLabels } from '../pipeline/report/report.b
 import { classifyUrgency } from '../pipeline/report/urgency.classifier.js';
 import { aortaGrowth, AORTA_GROWTH_SOURCE, daysBetween, volumeDoublingTime, volumeRelativeError, VDT_SOURCE } from './growth.calculator.js';
 import { comparedNoduleCategory, LUNG_RADS_COMPARISON_SOURCE, newNoduleCategory, rank, type NoduleKind, type NoduleSize } from './lung-rads-comparison.js';
-import { refineLocally, registerRigid, sampleHu, type RegistrationOutcome, type Translation } from './rigid.registration.js';
+import { localAxes, refineLocally, registerRigid, sampleHu, shiftAt, shiftBackAt, toPrior, type RegistrationOutcome } from './rigid.registration.js';
 
 /** One side of a comparison: its report and the image volumes its plugins ran on (by SeriesInstanceUID). */
 export interface ComparedStudy {
@@ -51,7 +51,7 @@ export function compareWithPrior({ current, prior, labels }: ComparisonRequest):
       ...base,
       status: 'assessed',
       intervalDays,
-      registration: { translationMm: registration.translation.map(round1) as Vec3, lungDice: Math.round(registration.lungDice * 100) / 100, boneDice: Math.round(registration.boneDice * 100) / 100 },
+      registration: { translationMm: registration.translation.map(round1) as Vec3, rotationDeg: registration.rotationDeg.map(round1) as Vec3, centreMm: registration.centre.map(round1) as Vec3, lungDice: Math.round(registration.lungDice * 100) / 100, boneDice: Math.round(registration.boneDice * 100) / 100 },
       ...nodules,
     },
     findings,
@@ -150,7 +150,7 @@ function densityAt(volume: Volume, point: Vec3): number {
 }
 
 const voxelEdge = (v: Volume) => Math.cbrt(v.geometry.spacing[0] * v.geometry.spacing[1] * v.geometry.spacing[2]);
-const add = (p: Vec3, t: Translation): Vec3 => [p[0] + t[0], p[1] + t[1], p[2] + t[2]];
+const add = (p: Vec3, t: Vec3): Vec3 => [p[0] + t[0], p[1] + t[1], p[2] + t[2]];
 const distance = (a: Vec3, b: Vec3) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
 function compareNodules(ctx: Context, findings: ReportFinding[]): Pick<ReportComparison, 'newFindings' | 'resolvedFindings' | 'unmeasuredPriorFindings'> {
@@ -158,7 +158,7 @@ function compareNodules(ctx: Context, findings: ReportFinding[]): Pick<ReportCom
   const priorNodules = prior.report.findings.map((f, index) => ({ f, index })).filter(({ f }) => isMeasuredNodule(f));
   const currentNodules = findings.map((f, index) => ({ f, index })).filter(({ f }) => isMeasuredNodule(f));
   // each prior nodule's place in the current exam: the global shift refined around it
-  const mapped = priorNodules.map((p) => ({ ...p, at: add(p.f.center as Vec3, refineLocally(ctx.priorVolume, ctx.currentVolume, p.f.center as Vec3, registration.translation).translation) }));
+  const mapped = priorNodules.map((p) => ({ ...p, at: add(p.f.center as Vec3, refineLocally(ctx.priorVolume, ctx.currentVolume, p.f.center as Vec3, shiftAt(registration, p.f.center as Vec3), undefined, localAxes(registration, 'to current')).translation) }));
   const pairs = mapped
     .flatMap((p) =>
       currentNodules.map((c) => {
@@ -177,15 +177,14 @@ function compareNodules(ctx: Context, findings: ReportFinding[]): Pick<ReportCom
     findings[c.index] = matchedNodule(ctx, c.f, p.f, p.index, d);
   }
   const newFindings: ReportComparison['newFindings'] = [];
-  const back = registration.translation.map((t) => -t) as Translation;
   for (const c of currentNodules) {
     if (usedCurrent.has(c.index)) continue;
     const centre = c.f.center as Vec3;
-    if (!inside(ctx.priorVolume, add(centre, back))) {
+    if (!inside(ctx.priorVolume, toPrior(registration, centre))) {
       findings[c.index] = { ...c.f, comparison: 'not assessed: its place lies outside the prior exam' };
       continue;
     }
-    const there = add(centre, refineLocally(ctx.currentVolume, ctx.priorVolume, centre, back).translation);
+    const there = add(centre, refineLocally(ctx.currentVolume, ctx.priorVolume, centre, shiftBackAt(registration, centre), undefined, localAxes(registration, 'to prior')).translation);
     const hu = densityAt(ctx.priorVolume, there);
     if (hu > SOLID_HU) {
       // the detector did not measure it on the prior, but something dense is there: calling it new would overstate it

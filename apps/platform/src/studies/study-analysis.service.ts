@@ -46,7 +46,7 @@ export class StudyAnalysisService {
   async analyzeAndStore(paths: string[], site: string = DEFAULT_SITE, scan?: ScanDicomInputsOptions, intakeWarnings: string[] = []): Promise<{ report: Report; stored: StoredReport }> {
     const { entries, warnings, notRunning } = await this.catalog.resolveSite(site);
     const analysis = await this.pipeline.analyze({ catalog: entries, paths, scan, log: (message) => this.logger.log(message), progress: (uid, runs) => this.progress.update(uid, runs) });
-    const report = await this.priors.withStoredPrior(analysis, entries);
+    const report = await this.priors.withPrior(analysis, entries);
     report.warnings.push(...intakeWarnings, ...warnings);
     report.algorithms.push(...notRunning);
     const stored = await this.studies.storeReport(report);

@@ -10,3 +10,4 @@ export * from './validation-statistics.js';
 export * from './validation-table.formatter.js';
 export * from './annotation.readers.js';
 export * from './nifti-volume.reader.js';
+export * from './prior-pair.scorer.js';

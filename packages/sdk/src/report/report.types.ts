@@ -97,10 +97,16 @@ export interface ReportComparison {
   prior: { studyInstanceUid: string; studyDate: string; accessionNumber: string; algorithms: Array<{ id: string; version: string }> };
   current: { algorithms: Array<{ id: string; version: string }> };
   intervalDays?: number;
-  /** server: the prior's stored results were reused, or its stored images analysed again with this study's versions */
-  priorResults?: 'stored' | 'analysed again';
-  /** current = prior + translationMm (LPS); overlap of the lungs and bones at that shift */
-  registration?: { translationMm: [number, number, number]; lungDice: number; boneDice: number };
+  /**
+   * server: the prior's stored results were reused, its stored images analysed again with this study's
+   * versions, or its images retrieved from the prior PACS (C-MOVE) and analysed with this study's versions
+   */
+  priorResults?: 'stored' | 'analysed again' | 'retrieved from PACS';
+  /**
+   * current = R(rotationDeg) (prior - centreMm) + centreMm + translationMm (LPS, mm; rotations in degrees
+   * about x, then y, then z; none given: a shift alone); overlap of the lungs and bones at that transform
+   */
+  registration?: { translationMm: [number, number, number]; rotationDeg?: [number, number, number]; centreMm?: [number, number, number]; lungDice: number; boneDice: number };
   newFindings?: ComparedFinding[];
   resolvedFindings?: ComparedFinding[];
   /** findings of the prior not measured on this exam although tissue is still at their place: change not assessed */
