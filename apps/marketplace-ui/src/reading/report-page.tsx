@@ -6,6 +6,7 @@ import { DeliveryLog } from '../delivery/delivery-log.js';
 import { Link } from '../router.js';
 import { EmptyState, QueryState } from '../ui/query-state.js';
 import { FindingReview } from './finding-review.js';
+import { ComparisonPanel } from './comparison-panel.js';
 import { ImpressionPanel, MissedFindingsPanel, SignOffPanel } from './reader-panels.js';
 import { reportKey } from './report-change.js';
 import { dicomDate } from './worklist-page.js';
@@ -76,6 +77,7 @@ function ReportView({ report }: { report: Report }) {
       )}
       <SignOffPanel report={report} />
       <ImpressionPanel report={report} />
+      <ComparisonPanel report={report} />
       {report.warnings.length > 0 && (
         <Alert color="yellow" title="Warnings">
           {report.warnings.map((w) => (
