@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEVELOPMENT_SEEDS, REPORTING_SEEDS, RETIRED_REPORTING_SEEDS, sampleChestCase } from './chest-case.sampler.js';
+import { PRIOR_PAIRS } from './validation/prior-pair.scorer.js';
 
 const cases = DEVELOPMENT_SEEDS.map(sampleChestCase);
 const range = (values: number[]): [number, number] => [Math.min(...values), Math.max(...values)];
@@ -52,5 +53,7 @@ test('the development seeds draw the hard cases', () => {
 
 test('reporting seeds are a separate range that samples', () => {
   assert.ok(REPORTING_SEEDS.every((s) => !DEVELOPMENT_SEEDS.includes(s) && !RETIRED_REPORTING_SEEDS.includes(s)));
+  // the prior pairs' seeds were looked at while building them
+  assert.ok(PRIOR_PAIRS.every((p) => !REPORTING_SEEDS.includes(p.seed)));
   for (const seed of REPORTING_SEEDS) assert.equal(sampleChestCase(seed).seed, seed);
 });

@@ -36,9 +36,9 @@ export const DEVELOPMENT_SEEDS: readonly number[] = Array.from({ length: 40 }, (
 /**
  * Seeds only `npm run validate` looks at. Each reporting run's failures get debugged afterwards, which
  * makes its seeds development seeds (RETIRED_REPORTING_SEEDS): 9000-9039 reported and debugged on
- * 2026-12-07 (at 19b7ccc), then 9040-9079 (at 032788e), then 9080-9119 (at c8ff27a), then 9120-9159 (at ca3224b), then 9160-9199 (at 0a9b364), then 9200-9239 (at e7656fa); reporting moved on to 9240.
+ * 2026-12-07 (at 19b7ccc), then 9040-9079 (at 032788e), then 9080-9119 (at c8ff27a), then 9120-9159 (at ca3224b), then 9160-9199 (at 0a9b364), then 9200-9239 (at e7656fa); reporting moved on to 9240. They end at 9299: 9301-9304 are the prior pairs' development seeds.
  */
-export const REPORTING_SEEDS: readonly number[] = Array.from({ length: 100 }, (_, i) => 9240 + i);
+export const REPORTING_SEEDS: readonly number[] = Array.from({ length: 60 }, (_, i) => 9240 + i);
 export const RETIRED_REPORTING_SEEDS: readonly number[] = Array.from({ length: 240 }, (_, i) => 9000 + i);
 
 export const SLICE_THICKNESSES_MM = [0.6, 1, 1.25, 2, 2.5, 3, 5] as const;
