@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportSchemaErrors, type Report, type Volume } from '@polyrad/sdk';
 import { writeCtSeries } from '@polyrad/dicom';
-import { FIXTURE_INPUT_MASK_TYPE, FIXTURE_MASK_TYPE, FIXTURE_MISSING_REASON } from './execution/fixtures/fixture-manifest.js';
+import { FIXTURE_INPUT_MASK_TYPE, FIXTURE_MASK_TYPE, FIXTURE_MISSING_REASON, fixtureManifest } from './execution/fixtures/fixture-manifest.js';
 import { fixturePackage } from './execution/fixtures/fixture-package.js';
 import { StudyPipeline } from './study.pipeline.js';
 
@@ -43,12 +43,7 @@ const analyze = async (...fixtures: Array<Parameters<typeof fixturePackage>[1] |
 const run = (report: Report, id: string) => report.algorithms.find((a) => a.id === id);
 const findingsOf = (report: Report, id: string) => report.findings.filter((f) => f.algorithm.id === id);
 /** The declared codes of every fixture, with their units (fixture-manifest.ts). */
-const DECLARED = [
-  ['test.sum', 'HU'],
-  ['test.labelled', 'voxels'],
-  ['test.dtype', ''],
-  ['test.env', ''],
-];
+const DECLARED = fixtureManifest('mask-consumer').findings.map((f) => [f.code, f.unit]);
 
 function assertAllNotAssessed(report: Report, id: string, reason: string): void {
   const uid = report.series[0].seriesInstanceUid;
@@ -74,7 +69,7 @@ test('a producer that reports its mask missing: the consumer is skipped with tha
 
   const lines = report.impression.split('\n');
   // one line per reason, naming every finding it blocked
-  assert.ok(lines.includes(`Not assessed: test.sum, test.labelled, test.dtype, test.env — ${because}.`), report.impression);
+  assert.ok(lines.includes(`Not assessed: ${DECLARED.map(([code]) => code).join(', ')} — ${because}.`), report.impression);
   assert.ok(lines.includes(`Not assessed: test.labelled — ${FIXTURE_MISSING_REASON}.`), report.impression);
   assert.equal(lines.filter((l) => l.startsWith('Not assessed: ')).length, 2, report.impression);
   assert.doesNotMatch(report.impression, /Within reference|Other measurements|Outside reference/);
@@ -95,7 +90,7 @@ test('a failed plugin\'s findings are not assessed with its failure, and its con
   assert.equal(run(report, 'test.mask-consumer')?.reason, because);
   assertAllNotAssessed(report, 'test.mask-consumer', because);
 
-  assert.match(report.impression, /^Not assessed: test\.sum, test\.labelled, test\.dtype, test\.env — algorithm failed: threw RangeError: fixture exploded on purpose\.$/m);
+  assert.match(report.impression, new RegExp(`^Not assessed: ${DECLARED.map(([code]) => code.replace('.', '\\.')).join(', ')} — algorithm failed: threw RangeError: fixture exploded on purpose\\.$`, 'm'));
   assert.match(report.impression, /^Not assessed \(algorithm failed\): test\.throwing \(threw RangeError: fixture exploded on purpose\); test\.invalid-output/m);
 });
 
